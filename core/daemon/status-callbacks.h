@@ -1,0 +1,20 @@
+/* Twilio-style status callbacks: form-encoded POSTs with X-Twilio-Signature,
+ * sent without blocking the main loop, retried with back-off.
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "daemon.h"
+
+G_BEGIN_DECLS
+
+typedef struct _ConvokeStatusCallbacks ConvokeStatusCallbacks;
+
+/* Subscribes to the registry's signals and posts events for rooms that have
+ * a StatusCallback. */
+ConvokeStatusCallbacks *convoke_status_callbacks_new (ConvokeDaemon *daemon);
+void convoke_status_callbacks_free (ConvokeStatusCallbacks *self);
+
+/* Twilio's signature: base64(HMAC-SHA1(auth_token, url + sorted k+v…)). */
+char *convoke_twilio_signature (const char *secret, const char *url, GHashTable *params);
+
+G_END_DECLS

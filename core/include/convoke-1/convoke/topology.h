@@ -1,0 +1,184 @@
+/* Convoke topology module API, version 1.
+ *
+ * A topology module decides how media flows in the rooms of the types that
+ * the config gives it: who may join, what happens to the signaling
+ * messages participants send, and whether the room needs a media worker
+ * process (and, inside that worker, which GStreamer pipeline it runs).
+ *
+ * A module is a shared object that exports one function,
+ * convoke_topology_module_entry(), returning a ConvokeTopologyModule.
+ * Fill the descriptor with CONVOKE_TOPOLOGY_MODULE_INIT() so that fields
+ * added by later minor versions stay zeroed and the module keeps working.
+ *
+ * The module never links against the daemon: everything it may ask of the
+ * core comes through the ConvokeCoreApi table handed to module_init(), and,
+ * inside a worker process, the ConvokeWorkerApi table handed to
+ * worker_setup().
+ *
+ * All callbacks run on the daemon's (or worker's) main thread.
+ *
+ * See docs/writing-a-topology-module.md and modules/example/.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+#include <gst/gst.h>
+#include <gmodule.h>
+
+G_BEGIN_DECLS
+
+/* Bumped when a change breaks modules built against an older header.
+ * The loader refuses a module whose abi_version differs. */
+#define CONVOKE_TOPOLOGY_ABI_VERSION 1
+
+/* The symbol every module exports. */
+#define CONVOKE_TOPOLOGY_ENTRY_SYMBOL "convoke_topology_module_entry"
+
+typedef struct _ConvokeRoom ConvokeRoom;               /* opaque, owned by the core */
+typedef struct _ConvokeParticipant ConvokeParticipant; /* opaque, owned by the core */
+typedef struct _ConvokeWorker ConvokeWorker;           /* opaque, inside a worker */
+
+/* Error domain for module refusals. The code is a Twilio error code
+ * (e.g. 53105 "room full") that is passed on to the participant. */
+#define CONVOKE_TOPOLOGY_ERROR (convoke_topology_error_quark_from_core ())
+
+/* What the daemon offers a module. Every function may be called only from
+ * the main thread. Strings returned are owned by the core and live as long
+ * as the object they describe. */
+typedef struct
+{
+  guint32 abi_version;
+  guint32 struct_size;
+
+  /* Rooms */
+  const char *(*room_get_sid) (ConvokeRoom *room);
+  const char *(*room_get_name) (ConvokeRoom *room);
+  const char *(*room_get_type) (ConvokeRoom *room);
+  guint (*room_get_max_participants) (ConvokeRoom *room);
+  /* A per-type option from the config's [type:NAME] group, or NULL. */
+  const char *(*room_get_option) (ConvokeRoom *room, const char *key);
+  /* Connected participants, in join order. Free the list (not the items)
+   * with g_list_free(). */
+  GList *(*room_list_participants) (ConvokeRoom *room);
+  ConvokeParticipant *(*room_find_participant) (ConvokeRoom *room, const char *sid);
+
+  /* Participants */
+  const char *(*participant_get_sid) (ConvokeParticipant *participant);
+  const char *(*participant_get_identity) (ConvokeParticipant *participant);
+  /* Sends one signaling message to the participant. The core adds nothing
+   * to the object except where docs/signaling.md says so. */
+  void (*participant_send) (ConvokeParticipant *participant, JsonObject *message);
+  /* Sends an `error` message carrying a Twilio code. */
+  void (*participant_send_error) (ConvokeParticipant *participant, int code,
+                                  const char *message);
+  /* Disconnects the participant with a Twilio code and reason. */
+  void (*participant_disconnect) (ConvokeParticipant *participant, int code,
+                                  const char *reason);
+
+  /* Media worker (only for modules with needs_media_worker). The message is
+   * delivered to the module's worker_handle_message() in the room's worker
+   * process. Returns FALSE with @error set when the worker is gone. */
+  gboolean (*worker_send) (ConvokeRoom *room, JsonObject *message, GError **error);
+
+  GQuark (*error_quark) (void);
+} ConvokeCoreApi;
+
+/* What a worker process offers the module running inside it. */
+typedef struct
+{
+  guint32 abi_version;
+  guint32 struct_size;
+
+  const char *(*worker_get_room_sid) (ConvokeWorker *worker);
+  const char *(*worker_get_option) (ConvokeWorker *worker, const char *key);
+  /* Sends a message to the module's worker_event() in the daemon. */
+  void (*worker_send_event) (ConvokeWorker *worker, JsonObject *event);
+  /* Ends the worker: the room is marked failed with @reason. */
+  void (*worker_fail) (ConvokeWorker *worker, const char *reason);
+} ConvokeWorkerApi;
+
+typedef struct
+{
+  /* Must be CONVOKE_TOPOLOGY_ABI_VERSION; set by CONVOKE_TOPOLOGY_MODULE_INIT. */
+  guint32 abi_version;
+  /* sizeof (ConvokeTopologyModule) as the module saw it. */
+  guint32 struct_size;
+
+  /* Short name used by `[type:NAME] module=`; must match the file name
+   * (libconvoke-topology-NAME.so). */
+  const char *name;
+  const char *description;
+  /* What a client must build: "mesh" (one peer connection per remote
+   * participant) or "sfu" (one peer connection to the media server). */
+  const char *client_topology;
+  /* TRUE when each room needs its own convoke-room-worker process. */
+  gboolean needs_media_worker;
+
+  /* Daemon side. Only module_init and room_create are required. */
+  gboolean (*module_init) (const ConvokeCoreApi *core, GError **error);
+  void (*module_shutdown) (void);
+
+  gboolean (*room_create) (ConvokeRoom *room, gpointer *room_data, GError **error);
+  void (*room_destroy) (ConvokeRoom *room, gpointer room_data);
+
+  /* Admit or refuse a participant. Set @error in CONVOKE_TOPOLOGY_ERROR
+   * with a Twilio code and return FALSE to refuse. The core has already
+   * checked the token and max-participants. */
+  gboolean (*participant_admit) (ConvokeRoom *room, gpointer room_data,
+                                 ConvokeParticipant *participant, GError **error);
+  void (*participant_joined) (ConvokeRoom *room, gpointer room_data,
+                              ConvokeParticipant *participant);
+  void (*participant_left) (ConvokeRoom *room, gpointer room_data,
+                            ConvokeParticipant *participant);
+
+  /* A signaling message the core does not handle itself (offer, answer,
+   * candidate, and any type the module defines). Return FALSE with @error
+   * (a Twilio code in CONVOKE_TOPOLOGY_ERROR) to have the core send an
+   * `error` message to the sender only. */
+  gboolean (*handle_message) (ConvokeRoom *room, gpointer room_data,
+                              ConvokeParticipant *from, const char *type,
+                              JsonObject *message, GError **error);
+
+  /* An event the room's worker sent with worker_send_event(). */
+  void (*worker_event) (ConvokeRoom *room, gpointer room_data, JsonObject *event);
+  /* The worker exited or crashed; the core marks the room failed next. */
+  void (*worker_lost) (ConvokeRoom *room, gpointer room_data, const char *reason);
+
+  /* Worker side: called inside convoke-room-worker. */
+  gboolean (*worker_setup) (ConvokeWorker *worker, const ConvokeWorkerApi *api,
+                            GstPipeline *pipeline, gpointer *worker_data,
+                            GError **error);
+  void (*worker_handle_message) (ConvokeWorker *worker, gpointer worker_data,
+                                 JsonObject *message);
+  void (*worker_teardown) (ConvokeWorker *worker, gpointer worker_data);
+
+  /* Room for later minor versions; keep zeroed. */
+  gpointer reserved[8];
+} ConvokeTopologyModule;
+
+/* Starts a descriptor with the version fields set:
+ *
+ *   static const ConvokeTopologyModule module = {
+ *     CONVOKE_TOPOLOGY_MODULE_INIT,
+ *     .name = "example",
+ *     ...
+ *   };
+ */
+#define CONVOKE_TOPOLOGY_MODULE_INIT                                                   \
+  .abi_version = CONVOKE_TOPOLOGY_ABI_VERSION, .struct_size = sizeof (ConvokeTopologyModule)
+
+/* The entry point's type. */
+typedef const ConvokeTopologyModule *(*ConvokeTopologyEntryFunc) (void);
+
+/* Declares the entry point with the right visibility. */
+#define CONVOKE_TOPOLOGY_MODULE_EXPORT G_MODULE_EXPORT
+
+/* Inline helper for the error quark, resolved through the core table so
+ * modules need no link-time symbol from the daemon. Modules call
+ * g_set_error (error, core->error_quark (), 53105, ...). */
+#define convoke_topology_error_quark_from_core() (g_quark_from_static_string ("convoke-topology-error"))
+
+G_END_DECLS

@@ -1,0 +1,1 @@
+/* Not written yet: see docs/architecture.md for the owner. */
