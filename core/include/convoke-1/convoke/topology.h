@@ -17,6 +17,21 @@
  *
  * All callbacks run on the daemon's (or worker's) main thread.
  *
+ * Versioning: abi_version and struct_size are the first two fields of every
+ * table here and stay there forever, so that either side can check them
+ * before reading anything else. A change that moves, removes or retypes a
+ * field bumps CONVOKE_TOPOLOGY_ABI_VERSION, and the loader then refuses
+ * older modules. A compatible addition keeps the ABI version: a module
+ * callback takes one of the reserved[] slots (a module that leaves it NULL
+ * keeps working), a core function is appended to ConvokeCoreApi (check it
+ * with CONVOKE_CORE_API_HAS() before calling it).
+ *
+ * Objects passed to callbacks (rooms, participants, JsonObjects) are
+ * borrowed: valid for the duration of the call unless said otherwise. Keep
+ * a room or participant pointer only between the callbacks that announce
+ * its arrival and its departure (room_create/room_destroy,
+ * participant_joined/participant_left).
+ *
  * See docs/writing-a-topology-module.md and modules/example/.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -42,7 +57,8 @@ typedef struct _ConvokeParticipant ConvokeParticipant; /* opaque, owned by the c
 typedef struct _ConvokeWorker ConvokeWorker;           /* opaque, inside a worker */
 
 /* Error domain for module refusals. The code is a Twilio error code
- * (e.g. 53105 "room full") that is passed on to the participant. */
+ * (e.g. 53105 "room full") that is passed on to the participant. It is the
+ * same quark as the core's own error domain and as core->error_quark(). */
 #define CONVOKE_TOPOLOGY_ERROR (convoke_topology_error_quark_from_core ())
 
 /* What the daemon offers a module. Every function may be called only from
@@ -55,7 +71,10 @@ typedef struct
 
   /* Rooms */
   const char *(*room_get_sid) (ConvokeRoom *room);
+  /* The room's UniqueName (its sid when it was created without one). */
   const char *(*room_get_name) (ConvokeRoom *room);
+  /* The [type:NAME] the room was created with; config reloads do not
+   * change it for a room in progress. */
   const char *(*room_get_type) (ConvokeRoom *room);
   guint (*room_get_max_participants) (ConvokeRoom *room);
   /* A per-type option from the config's [type:NAME] group, or NULL. */
@@ -63,28 +82,43 @@ typedef struct
   /* Connected participants, in join order. Free the list (not the items)
    * with g_list_free(). */
   GList *(*room_list_participants) (ConvokeRoom *room);
+  /* A connected participant by sid (never by identity), or NULL. */
   ConvokeParticipant *(*room_find_participant) (ConvokeRoom *room, const char *sid);
 
   /* Participants */
   const char *(*participant_get_sid) (ConvokeParticipant *participant);
   const char *(*participant_get_identity) (ConvokeParticipant *participant);
   /* Sends one signaling message to the participant. The core adds nothing
-   * to the object except where docs/signaling.md says so. */
+   * to the object except where docs/signaling.md says so. @message stays
+   * the caller's; the core serialises it before returning. Sending to a
+   * participant that has left does nothing. */
   void (*participant_send) (ConvokeParticipant *participant, JsonObject *message);
   /* Sends an `error` message carrying a Twilio code. */
   void (*participant_send_error) (ConvokeParticipant *participant, int code,
                                   const char *message);
-  /* Disconnects the participant with a Twilio code and reason. */
+  /* Disconnects the participant with a Twilio code and reason: the
+   * participant leaves (participant_left() runs before this returns), then
+   * gets an `error` message and its connection is closed. Not for use in
+   * participant_admit(): refuse there instead. */
   void (*participant_disconnect) (ConvokeParticipant *participant, int code,
                                   const char *reason);
 
   /* Media worker (only for modules with needs_media_worker). The message is
    * delivered to the module's worker_handle_message() in the room's worker
-   * process. Returns FALSE with @error set when the worker is gone. */
+   * process. Returns FALSE with @error set (53119) when the room has no
+   * running worker. */
   gboolean (*worker_send) (ConvokeRoom *room, JsonObject *message, GError **error);
 
+  /* The error domain for refusals (CONVOKE_TOPOLOGY_ERROR). */
   GQuark (*error_quark) (void);
+
+  /* Later compatible additions go here, after every v1 member. */
 } ConvokeCoreApi;
+
+/* TRUE when @core is recent enough to have @member (a function added after
+ * ABI 1.0). Every member above is always present. */
+#define CONVOKE_CORE_API_HAS(core, member)                                               \
+  ((core)->struct_size >= G_STRUCT_OFFSET (ConvokeCoreApi, member) + sizeof ((core)->member))
 
 /* What a worker process offers the module running inside it. */
 typedef struct
@@ -104,7 +138,8 @@ typedef struct
 {
   /* Must be CONVOKE_TOPOLOGY_ABI_VERSION; set by CONVOKE_TOPOLOGY_MODULE_INIT. */
   guint32 abi_version;
-  /* sizeof (ConvokeTopologyModule) as the module saw it. */
+  /* sizeof (ConvokeTopologyModule) as the module saw it; the loader refuses
+   * a descriptor smaller than ABI 1's. */
   guint32 struct_size;
 
   /* Short name used by `[type:NAME] module=`; must match the file name
@@ -117,10 +152,22 @@ typedef struct
   /* TRUE when each room needs its own convoke-room-worker process. */
   gboolean needs_media_worker;
 
-  /* Daemon side. Only module_init and room_create are required. */
+  /* Daemon side. Only module_init and room_create are required (and
+   * worker_setup when needs_media_worker is TRUE); every other callback may
+   * be NULL.
+   *
+   * module_init runs once, when the daemon loads the module; keep @core.
+   * Returning FALSE (with @error) refuses the module: the daemon logs it
+   * and room types using it cannot be created. module_shutdown runs once
+   * when the daemon exits, after every room of the module was destroyed. */
   gboolean (*module_init) (const ConvokeCoreApi *core, GError **error);
   void (*module_shutdown) (void);
 
+  /* A room of one of the module's types was created (REST or auto-create).
+   * Store per-room state in *@room_data. Returning FALSE (with @error in
+   * CONVOKE_TOPOLOGY_ERROR) refuses the room and its creator gets the
+   * error. room_destroy runs when the room ends, after participant_left()
+   * for everyone still in it. */
   gboolean (*room_create) (ConvokeRoom *room, gpointer *room_data, GError **error);
   void (*room_destroy) (ConvokeRoom *room, gpointer room_data);
 
@@ -137,7 +184,8 @@ typedef struct
   /* A signaling message the core does not handle itself (offer, answer,
    * candidate, and any type the module defines). Return FALSE with @error
    * (a Twilio code in CONVOKE_TOPOLOGY_ERROR) to have the core send an
-   * `error` message to the sender only. */
+   * `error` message to the sender only. When handle_message is NULL such
+   * messages get error 53004. */
   gboolean (*handle_message) (ConvokeRoom *room, gpointer room_data,
                               ConvokeParticipant *from, const char *type,
                               JsonObject *message, GError **error);
@@ -173,12 +221,26 @@ typedef struct
 /* The entry point's type. */
 typedef const ConvokeTopologyModule *(*ConvokeTopologyEntryFunc) (void);
 
-/* Declares the entry point with the right visibility. */
+/* Gives the entry point default visibility, so that it is exported even
+ * when the module is built with -fvisibility=hidden (as it should be). */
 #define CONVOKE_TOPOLOGY_MODULE_EXPORT G_MODULE_EXPORT
 
-/* Inline helper for the error quark, resolved through the core table so
- * modules need no link-time symbol from the daemon. Modules call
- * g_set_error (error, core->error_quark (), 53105, ...). */
+/* The entry point every module defines, declared here so that modules
+ * built with -Wmissing-prototypes need no declaration of their own:
+ *
+ *   CONVOKE_TOPOLOGY_MODULE_EXPORT const ConvokeTopologyModule *
+ *   convoke_topology_module_entry (void)
+ *   {
+ *     return &module;
+ *   }
+ *
+ * It must return the same pointer every time, to static data. */
+CONVOKE_TOPOLOGY_MODULE_EXPORT const ConvokeTopologyModule *
+convoke_topology_module_entry (void);
+
+/* The error quark, computed from its name by GLib so that modules need no
+ * link-time symbol from the daemon. Equivalent to core->error_quark():
+ * g_set_error (error, CONVOKE_TOPOLOGY_ERROR, 53105, ...). */
 #define convoke_topology_error_quark_from_core() (g_quark_from_static_string ("convoke-topology-error"))
 
 G_END_DECLS
