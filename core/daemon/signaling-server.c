@@ -1,1 +1,745 @@
-/* Not written yet: see docs/architecture.md for the owner. */
+/* The WebSocket signaling endpoint: the protocol of docs/signaling.md on
+ * top of ConvokeSignalingConnection (which enforces the per-connection
+ * limits), the room registry (rooms, participants, tracks) and the topology
+ * modules (offer/answer/candidate and module-defined messages).
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "signaling-server.h"
+
+#include "i18n.h"
+#include "access-token.h"
+#include "ice-servers.h"
+#include "metrics.h"
+#include "signaling-connection.h"
+#include "twilio-error.h"
+
+#define SIGNALING_PATH "/v1/Signaling"
+#define PROTOCOL_VERSION 1
+/* docs/signaling.md: tokens are accepted 30 s either side of their
+ * validity, for clients whose clocks drift. */
+#define TOKEN_CLOCK_SKEW 30
+/* Twilio's own limits for track names, and a bound on the tracks one
+ * participant may announce so that a client cannot grow the room's state
+ * without end. */
+#define MAX_TRACK_NAME_CHARS 128
+#define MAX_TRACKS_PER_PARTICIPANT 64
+/* Client-chosen strings quoted in error messages are cut to this. */
+#define MAX_QUOTED_CHARS 64
+
+struct _ConvokeSignalingServer
+{
+  ConvokeDaemon *daemon; /* not owned: the daemon owns us */
+  SoupServer *soup_server;
+  ConvokeRoomRegistry *registry;
+  GHashTable *connections; /* ConvokeSignalingConnection* (owned) → same */
+  gulong registry_handlers[4];
+};
+
+/* ---- helpers ------------------------------------------------------------ */
+
+/* @text made safe to embed in a message: cut, control characters gone. */
+static char *
+quote_untrusted (const char *text)
+{
+  g_autoptr (GString) out = g_string_new (NULL);
+  glong chars = g_utf8_strlen (text, -1);
+  g_autofree char *cut = g_utf8_substring (text, 0, MIN (chars, MAX_QUOTED_CHARS));
+
+  for (const char *p = cut; *p; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (g_unichar_iscntrl (c))
+        g_string_append_c (out, '?');
+      else
+        g_string_append_unichar (out, c);
+    }
+  if (chars > MAX_QUOTED_CHARS)
+    g_string_append (out, "…");
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+/* The WebSocket close code that goes with a fatal Twilio error. */
+static gushort
+close_code_for_error (int code)
+{
+  switch (code)
+    {
+    case CONVOKE_ERROR_ROOM_COMPLETED:
+      return SOUP_WEBSOCKET_CLOSE_NORMAL;
+    case CONVOKE_ERROR_SIGNALING_TIMED_OUT:
+      return SOUP_WEBSOCKET_CLOSE_GOING_AWAY;
+    case CONVOKE_ERROR_SIGNALING_MESSAGE_TOO_LARGE:
+      return SOUP_WEBSOCKET_CLOSE_TOO_BIG;
+    case CONVOKE_ERROR_ROOM_MEDIA_FAILED:
+    case CONVOKE_ERROR_INTERNAL:
+    case CONVOKE_ERROR_SERVER_BUSY:
+      return SOUP_WEBSOCKET_CLOSE_SERVER_ERROR;
+    default:
+      return SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION;
+    }
+}
+
+static int
+error_code (const GError *error, int fallback)
+{
+  return error != NULL && error->domain == CONVOKE_ERROR ? error->code : fallback;
+}
+
+/* ---- the participant transport ------------------------------------------ */
+
+static void
+transport_send (gpointer transport, JsonObject *message)
+{
+  convoke_signaling_connection_send (transport, message, NULL);
+}
+
+static void
+transport_close (gpointer transport, int code, const char *reason)
+{
+  convoke_signaling_connection_fail (transport, NULL, code, reason,
+                                     close_code_for_error (code));
+}
+
+static const ConvokeParticipantTransport transport_vtable = {
+  .send = transport_send,
+  .close = transport_close,
+};
+
+static gboolean
+participant_trickle (ConvokeParticipant *participant)
+{
+  /* Participants that joined some other way (tests, future transports)
+   * have no flag; trickle is the protocol's default. */
+  if (participant->transport_vtable == &transport_vtable
+      && participant->transport != NULL)
+    return convoke_signaling_connection_get_trickle (participant->transport);
+  return TRUE;
+}
+
+/* ---- message building ----------------------------------------------------- */
+
+static JsonObject *
+describe_track (ConvokeTrack *track, gboolean full)
+{
+  JsonObject *object = json_object_new ();
+
+  json_object_set_string_member (object, "sid", track->sid);
+  if (full)
+    {
+      json_object_set_string_member (object, "name", track->name);
+      json_object_set_string_member (object, "kind", track->kind);
+    }
+  return object;
+}
+
+static JsonObject *
+describe_participant (ConvokeParticipant *participant, gboolean full)
+{
+  JsonObject *object = json_object_new ();
+  JsonArray *tracks;
+
+  json_object_set_string_member (object, "sid", participant->sid);
+  json_object_set_string_member (object, "identity", participant->identity);
+  if (!full)
+    return object;
+
+  json_object_set_boolean_member (object, "trickle", participant_trickle (participant));
+  tracks = json_array_new ();
+  for (guint i = 0; i < participant->published_tracks->len; i++)
+    json_array_add_object_element (
+        tracks,
+        describe_track (g_ptr_array_index (participant->published_tracks, i), TRUE));
+  json_object_set_array_member (object, "tracks", tracks);
+  return object;
+}
+
+static JsonObject *
+track_event (const char *type, ConvokeParticipant *participant, ConvokeTrack *track,
+             gboolean full)
+{
+  JsonObject *message = json_object_new ();
+
+  json_object_set_string_member (message, "type", type);
+  json_object_set_string_member (message, "participant", participant->sid);
+  json_object_set_object_member (message, "track", describe_track (track, full));
+  return message;
+}
+
+/* Sends @message to every connected participant of @room but @except. */
+static void
+broadcast (ConvokeRoom *room, ConvokeParticipant *except, JsonObject *message)
+{
+  for (guint i = 0; i < room->participants->len; i++)
+    {
+      ConvokeParticipant *other = g_ptr_array_index (room->participants, i);
+
+      if (other != except && other->status == CONVOKE_PARTICIPANT_CONNECTED)
+        convoke_participant_send (other, message);
+    }
+}
+
+/* ---- registry events ---------------------------------------------------- */
+
+static void
+on_participant_connected (ConvokeRoomRegistry *registry, ConvokeParticipant *participant,
+                          ConvokeSignalingServer *self)
+{
+  g_autoptr (JsonObject) message = json_object_new ();
+
+  json_object_set_string_member (message, "type", "participant-connected");
+  json_object_set_object_member (message, "participant",
+                                 describe_participant (participant, TRUE));
+  broadcast (participant->room, participant, message);
+}
+
+static void
+on_participant_disconnected (ConvokeRoomRegistry *registry,
+                             ConvokeParticipant *participant,
+                             ConvokeSignalingServer *self)
+{
+  g_autoptr (JsonObject) message = json_object_new ();
+
+  json_object_set_string_member (message, "type", "participant-disconnected");
+  json_object_set_object_member (message, "participant",
+                                 describe_participant (participant, FALSE));
+  broadcast (participant->room, participant, message);
+}
+
+/* Track changes reach the other participants from the registry's signals,
+ * so that the tracks a departing participant still had are unpublished
+ * too. The publisher's own answer (with its `id`) is sent by the message
+ * handlers below. */
+static void
+on_track_added (ConvokeRoomRegistry *registry, ConvokeParticipant *participant,
+                ConvokeTrack *track, ConvokeSignalingServer *self)
+{
+  g_autoptr (JsonObject) message
+      = track_event ("track-published", participant, track, TRUE);
+
+  broadcast (participant->room, participant, message);
+}
+
+static void
+on_track_removed (ConvokeRoomRegistry *registry, ConvokeParticipant *participant,
+                  ConvokeTrack *track, ConvokeSignalingServer *self)
+{
+  g_autoptr (JsonObject) message
+      = track_event ("track-unpublished", participant, track, FALSE);
+
+  broadcast (participant->room, participant, message);
+}
+
+/* ---- join --------------------------------------------------------------- */
+
+/* Whether the room a client asked for is the one its token grants; either
+ * may be the room's sid or its unique name. */
+static gboolean
+room_matches_grant (ConvokeSignalingServer *self, const char *requested,
+                    const char *granted)
+{
+  ConvokeRoom *room;
+
+  if (g_str_equal (requested, granted))
+    return TRUE;
+  room = convoke_room_registry_lookup (self->registry, requested);
+  return room != NULL
+         && (g_strcmp0 (room->sid, granted) == 0
+             || g_strcmp0 (room->unique_name, granted) == 0);
+}
+
+static JsonObject *
+build_joined (ConvokeSignalingConnection *conn, ConvokeParticipant *participant,
+              ConvokeConfig *config)
+{
+  ConvokeRoom *room = participant->room;
+  JsonObject *joined = json_object_new ();
+  JsonObject *object;
+  JsonArray *others = json_array_new ();
+
+  json_object_set_string_member (joined, "type", "joined");
+  json_object_set_int_member (joined, "version", PROTOCOL_VERSION);
+  json_object_set_object_member (joined, "participant",
+                                 describe_participant (participant, FALSE));
+
+  object = json_object_new ();
+  json_object_set_string_member (object, "sid", room->sid);
+  json_object_set_string_member (object, "name", room->unique_name);
+  json_object_set_string_member (object, "type", room->type->name);
+  json_object_set_object_member (joined, "room", object);
+
+  json_object_set_string_member (joined, "topology",
+                                 room->module->vtable->client_topology);
+
+  for (guint i = 0; i < room->participants->len; i++)
+    {
+      ConvokeParticipant *other = g_ptr_array_index (room->participants, i);
+
+      if (other != participant && other->status == CONVOKE_PARTICIPANT_CONNECTED)
+        json_array_add_object_element (others, describe_participant (other, TRUE));
+    }
+  json_object_set_array_member (joined, "participants", others);
+
+  json_object_set_member (joined, "ice_servers",
+                          convoke_ice_servers_for (config, participant->identity,
+                                                   g_get_real_time () / G_USEC_PER_SEC));
+  json_object_set_int_member (joined, "keepalive_interval",
+                              convoke_signaling_connection_get_keepalive_interval (conn));
+  return joined;
+}
+
+static void
+handle_join (ConvokeSignalingServer *self, ConvokeSignalingConnection *conn,
+             JsonObject *message, JsonNode *id)
+{
+  g_autoptr (ConvokeConfig) config
+      = convoke_config_ref (convoke_daemon_get_config (self->daemon));
+  g_autoptr (ConvokeAccessToken) token = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) joined = NULL;
+  JsonNode *trickle = json_object_get_member (message, "trickle");
+  JsonNode *room_node = json_object_get_member (message, "room");
+  const char *jwt = convoke_signaling_string_member (message, "token");
+  const char *requested = convoke_signaling_string_member (message, "room");
+  const char *room_name;
+  ConvokeParticipant *participant;
+
+  if (convoke_signaling_connection_get_participant (conn) != NULL)
+    {
+      convoke_signaling_connection_send_error (
+          conn, id, CONVOKE_ERROR_SIGNALING_INVALID_MESSAGE,
+          _ ("Already joined: a connection joins once; open another one to join again"));
+      return;
+    }
+  if ((room_node != NULL && requested == NULL)
+      || (trickle != NULL
+          && !(JSON_NODE_HOLDS_VALUE (trickle)
+               && json_node_get_value_type (trickle) == G_TYPE_BOOLEAN)))
+    {
+      convoke_signaling_connection_send_error (
+          conn, id, CONVOKE_ERROR_SIGNALING_INVALID_MESSAGE,
+          _ ("“join” has a “room” that is not a string or a “trickle” that is not a "
+             "boolean"));
+      return;
+    }
+  if (jwt == NULL)
+    {
+      convoke_signaling_connection_fail (conn, id, CONVOKE_ERROR_TOKEN_INVALID,
+                                         _ ("“join” needs a string member “token”"),
+                                         SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION);
+      return;
+    }
+
+  token = convoke_access_token_verify (jwt, config->api_key, config->api_secret, NULL,
+                                       TOKEN_CLOCK_SKEW, &error);
+  if (token == NULL)
+    {
+      convoke_signaling_connection_fail (
+          conn, id, error_code (error, CONVOKE_ERROR_TOKEN_INVALID), error->message,
+          SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION);
+      return;
+    }
+  if (requested != NULL && token->room != NULL
+      && !room_matches_grant (self, requested, token->room))
+    {
+      g_autofree char *quoted_requested = quote_untrusted (requested);
+      g_autofree char *quoted_granted = quote_untrusted (token->room);
+      g_autofree char *text
+          = g_strdup_printf (_ ("Access token grants room “%s”, not room “%s”"),
+                             quoted_granted, quoted_requested);
+
+      convoke_signaling_connection_fail (conn, id, CONVOKE_ERROR_TOKEN_GRANTS_INVALID,
+                                         text, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION);
+      return;
+    }
+  room_name = requested != NULL ? requested : token->room;
+
+  convoke_signaling_connection_set_trickle (
+      conn, trickle != NULL ? json_node_get_boolean (trickle) : TRUE);
+
+  /* Modules and the registry's signal handlers may send to the newcomer
+   * from inside the join; all of that must arrive after `joined`. */
+  convoke_signaling_connection_hold (conn);
+  participant = convoke_room_registry_join (self->registry, room_name, token->identity,
+                                            &transport_vtable, conn, &error);
+  if (participant == NULL)
+    {
+      int code = error_code (error, CONVOKE_ERROR_INTERNAL);
+
+      convoke_signaling_connection_fail (conn, id, code, error->message,
+                                         close_code_for_error (code));
+      return;
+    }
+  convoke_signaling_connection_set_participant (conn, participant);
+  g_message ("signaling: %s joined room %s as %s (%s)",
+             convoke_signaling_connection_get_peer (conn), participant->room->sid,
+             participant->sid, participant->identity);
+
+  joined = build_joined (conn, participant, config);
+  /* `joined` jumps the queue: it goes out before what was held. */
+  convoke_signaling_connection_send_first (conn, joined, id);
+  convoke_signaling_connection_release (conn);
+}
+
+/* ---- tracks ------------------------------------------------------------- */
+
+static JsonObject *
+track_member (JsonObject *message)
+{
+  JsonNode *node = json_object_get_member (message, "track");
+
+  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node)
+                                                       : NULL;
+}
+
+/* Why @name/@kind cannot be published by @participant, or NULL. */
+static char *
+track_refusal (ConvokeParticipant *participant, const char *name, const char *kind)
+{
+  if (!g_str_equal (kind, "audio") && !g_str_equal (kind, "video")
+      && !g_str_equal (kind, "data"))
+    {
+      g_autofree char *quoted = quote_untrusted (kind);
+
+      return g_strdup_printf (_ ("Track kind “%s” is not audio, video or data"), quoted);
+    }
+  if (participant->published_tracks->len >= MAX_TRACKS_PER_PARTICIPANT)
+    return g_strdup_printf (_ ("A participant may publish at most %d tracks"),
+                            MAX_TRACKS_PER_PARTICIPANT);
+  if (name == NULL)
+    return NULL;
+  if (g_utf8_strlen (name, -1) > MAX_TRACK_NAME_CHARS)
+    return g_strdup_printf (_ ("Track name is longer than %d characters"),
+                            MAX_TRACK_NAME_CHARS);
+  for (guint i = 0; i < participant->published_tracks->len; i++)
+    {
+      ConvokeTrack *existing = g_ptr_array_index (participant->published_tracks, i);
+
+      if (g_str_equal (existing->name, name))
+        {
+          g_autofree char *quoted = quote_untrusted (name);
+
+          return g_strdup_printf (_ ("A track named “%s” is already published as %s"),
+                                  quoted, existing->sid);
+        }
+    }
+  return NULL;
+}
+
+static void
+handle_track_published (ConvokeSignalingServer *self, ConvokeSignalingConnection *conn,
+                        ConvokeParticipant *participant, JsonObject *message,
+                        JsonNode *id)
+{
+  JsonObject *track_object = track_member (message);
+  JsonNode *name_node
+      = track_object ? json_object_get_member (track_object, "name") : NULL;
+  const char *name
+      = track_object ? convoke_signaling_string_member (track_object, "name") : NULL;
+  const char *kind
+      = track_object ? convoke_signaling_string_member (track_object, "kind") : NULL;
+  g_autoptr (JsonObject) answer = NULL;
+  g_autofree char *refusal = NULL;
+  ConvokeTrack *track;
+
+  if (kind == NULL || (name_node != NULL && name == NULL))
+    {
+      convoke_signaling_connection_send_error (
+          conn, id, CONVOKE_ERROR_SIGNALING_INVALID_MESSAGE,
+          _ ("“track-published” needs an object “track” with a string member “kind” (and "
+             "optionally a string “name”)"));
+      return;
+    }
+  /* An empty name means none: the track is then named by its sid. */
+  if (name != NULL && *name == '\0')
+    name = NULL;
+  refusal = track_refusal (participant, name, kind);
+  if (refusal != NULL)
+    {
+      convoke_signaling_connection_send_error (conn, id, CONVOKE_ERROR_TRACK_INVALID,
+                                               refusal);
+      return;
+    }
+
+  track = convoke_participant_add_track (participant, name, kind);
+  if (track == NULL)
+    {
+      convoke_signaling_connection_send_error (
+          conn, id, CONVOKE_ERROR_TRACK_INVALID,
+          _ ("The track could not be added: the participant is no longer in the room"));
+      return;
+    }
+  answer = track_event ("track-published", participant, track, TRUE);
+  convoke_signaling_connection_send (conn, answer, id);
+}
+
+static void
+handle_track_unpublished (ConvokeSignalingServer *self, ConvokeSignalingConnection *conn,
+                          ConvokeParticipant *participant, JsonObject *message,
+                          JsonNode *id)
+{
+  JsonObject *track_object = track_member (message);
+  const char *sid
+      = track_object ? convoke_signaling_string_member (track_object, "sid") : NULL;
+  g_autoptr (JsonObject) answer = NULL;
+  g_autofree char *sid_copy = NULL;
+
+  if (sid == NULL)
+    {
+      convoke_signaling_connection_send_error (
+          conn, id, CONVOKE_ERROR_SIGNALING_INVALID_MESSAGE,
+          _ ("“track-unpublished” needs an object “track” with a string member “sid”"));
+      return;
+    }
+  /* The message owns @sid; keep it past the removal for the answer. */
+  sid_copy = g_strdup (sid);
+  if (!convoke_participant_remove_track (participant, sid_copy))
+    {
+      g_autofree char *quoted = quote_untrusted (sid_copy);
+      g_autofree char *text = g_strdup_printf (
+          _ ("Participant %s has no published track %s"), participant->sid, quoted);
+
+      convoke_signaling_connection_send_error (conn, id, CONVOKE_ERROR_TRACK_INVALID,
+                                               text);
+      return;
+    }
+
+  answer = json_object_new ();
+  json_object_set_string_member (answer, "type", "track-unpublished");
+  json_object_set_string_member (answer, "participant", participant->sid);
+  {
+    JsonObject *track = json_object_new ();
+
+    json_object_set_string_member (track, "sid", sid_copy);
+    json_object_set_object_member (answer, "track", track);
+  }
+  convoke_signaling_connection_send (conn, answer, id);
+}
+
+/* ---- dispatch ----------------------------------------------------------- */
+
+static void
+reply_pong (ConvokeSignalingConnection *conn, JsonNode *id)
+{
+  g_autoptr (JsonObject) pong = json_object_new ();
+
+  json_object_set_string_member (pong, "type", "pong");
+  convoke_signaling_connection_send (conn, pong, id);
+}
+
+static void
+on_message (ConvokeSignalingConnection *conn, JsonObject *message, const char *type,
+            JsonNode *id, ConvokeSignalingServer *self)
+{
+  ConvokeParticipant *participant = convoke_signaling_connection_get_participant (conn);
+  g_autoptr (GError) error = NULL;
+
+  if (g_str_equal (type, "ping"))
+    {
+      reply_pong (conn, id);
+      return;
+    }
+  if (g_str_equal (type, "join"))
+    {
+      handle_join (self, conn, message, id);
+      return;
+    }
+  if (participant == NULL)
+    {
+      g_autofree char *quoted = quote_untrusted (type);
+      g_autofree char *text
+          = g_strdup_printf (_ ("Not joined: send “join” before “%s”"), quoted);
+
+      convoke_signaling_connection_send_error (
+          conn, id, CONVOKE_ERROR_SIGNALING_INVALID_MESSAGE, text);
+      return;
+    }
+  if (participant->status != CONVOKE_PARTICIPANT_CONNECTED)
+    {
+      /* The registry let the participant go (its room ended); the socket
+       * is closing, so there is no one to answer. */
+      convoke_signaling_connection_close (conn, SOUP_WEBSOCKET_CLOSE_NORMAL);
+      return;
+    }
+
+  if (g_str_equal (type, "leave"))
+    {
+      g_autoptr (ConvokeParticipant) hold = convoke_participant_ref (participant);
+
+      convoke_room_registry_leave (self->registry, participant);
+      convoke_signaling_connection_close (conn, SOUP_WEBSOCKET_CLOSE_NORMAL);
+    }
+  else if (g_str_equal (type, "track-published"))
+    handle_track_published (self, conn, participant, message, id);
+  else if (g_str_equal (type, "track-unpublished"))
+    handle_track_unpublished (self, conn, participant, message, id);
+  else if (!convoke_room_registry_dispatch (self->registry, participant, type, message,
+                                            &error))
+    {
+      int code = error_code (error, CONVOKE_ERROR_SIGNALING_INVALID_MESSAGE);
+
+      convoke_signaling_connection_send_error (
+          conn, id, code, error != NULL ? error->message : _ ("The message was refused"));
+    }
+}
+
+/* ---- connection lifecycle ----------------------------------------------- */
+
+static void
+on_error_sent (ConvokeSignalingConnection *conn, int code, ConvokeSignalingServer *self)
+{
+  struct _ConvokeMetrics *metrics = convoke_daemon_get_metrics (self->daemon);
+
+  if (metrics != NULL)
+    convoke_metrics_count_error (metrics, "signaling", code);
+}
+
+typedef struct
+{
+  ConvokeRoomRegistry *registry;
+  ConvokeParticipant *participant;
+  /* participant->transport points at it until the leave. */
+  ConvokeSignalingConnection *conn;
+} PendingLeave;
+
+static void
+pending_leave_free (gpointer data)
+{
+  PendingLeave *pending = data;
+
+  g_object_unref (pending->registry);
+  convoke_participant_unref (pending->participant);
+  g_object_unref (pending->conn);
+  g_free (pending);
+}
+
+static gboolean
+pending_leave_run (gpointer data)
+{
+  PendingLeave *pending = data;
+
+  convoke_room_registry_leave (pending->registry, pending->participant);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_disconnected (ConvokeSignalingConnection *conn, ConvokeSignalingServer *self)
+{
+  ConvokeParticipant *participant = convoke_signaling_connection_get_participant (conn);
+
+  /* The connection may be closing because the registry itself is closing
+   * it (kick, room end, duplicate identity), in the middle of its own
+   * bookkeeping; the leave therefore waits for the main loop (a no-op
+   * when the registry already let the participant go). */
+  if (participant != NULL && participant->status == CONVOKE_PARTICIPANT_CONNECTED)
+    {
+      PendingLeave *pending = g_new0 (PendingLeave, 1);
+
+      pending->registry = g_object_ref (self->registry);
+      pending->participant = convoke_participant_ref (participant);
+      pending->conn = g_object_ref (conn);
+      g_idle_add_full (G_PRIORITY_HIGH, pending_leave_run, pending, pending_leave_free);
+    }
+  g_signal_handlers_disconnect_by_data (conn, self);
+  g_hash_table_remove (self->connections, conn);
+}
+
+static char *
+describe_peer (SoupServerMessage *msg)
+{
+  GSocketAddress *address = soup_server_message_get_remote_address (msg);
+
+  if (address != NULL && G_IS_SOCKET_CONNECTABLE (address))
+    return g_socket_connectable_to_string (G_SOCKET_CONNECTABLE (address));
+  return g_strdup (soup_server_message_get_remote_host (msg));
+}
+
+static void
+on_websocket (SoupServer *server, SoupServerMessage *msg, const char *path,
+              SoupWebsocketConnection *ws, gpointer user_data)
+{
+  ConvokeSignalingServer *self = user_data;
+  ConvokeConfig *config = convoke_daemon_get_config (self->daemon);
+  g_autofree char *peer = describe_peer (msg);
+  ConvokeSignalingLimits limits = {
+    .max_message_size = config->max_message_size,
+    .max_messages_per_second = config->max_messages_per_second,
+    .keepalive_interval = config->keepalive_interval,
+  };
+  ConvokeSignalingConnection *conn = convoke_signaling_connection_new (ws, &limits, peer);
+
+  g_debug ("signaling: %s connected", peer);
+  g_signal_connect (conn, "message", G_CALLBACK (on_message), self);
+  g_signal_connect (conn, "error-sent", G_CALLBACK (on_error_sent), self);
+  g_signal_connect (conn, "disconnected", G_CALLBACK (on_disconnected), self);
+  g_hash_table_add (self->connections, conn);
+}
+
+ConvokeSignalingServer *
+convoke_signaling_server_new (ConvokeDaemon *daemon, SoupServer *server)
+{
+  ConvokeSignalingServer *self;
+  char *protocols[] = { (char *)CONVOKE_SIGNALING_PROTOCOL, NULL };
+
+  g_return_val_if_fail (CONVOKE_IS_DAEMON (daemon), NULL);
+  g_return_val_if_fail (SOUP_IS_SERVER (server), NULL);
+
+  self = g_new0 (ConvokeSignalingServer, 1);
+  self->daemon = daemon;
+  self->soup_server = g_object_ref (server);
+  self->registry = g_object_ref (convoke_daemon_get_registry (daemon));
+  self->connections = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
+
+  self->registry_handlers[0]
+      = g_signal_connect (self->registry, "participant-connected",
+                          G_CALLBACK (on_participant_connected), self);
+  self->registry_handlers[1]
+      = g_signal_connect (self->registry, "participant-disconnected",
+                          G_CALLBACK (on_participant_disconnected), self);
+  self->registry_handlers[2] = g_signal_connect (self->registry, "track-added",
+                                                 G_CALLBACK (on_track_added), self);
+  self->registry_handlers[3] = g_signal_connect (self->registry, "track-removed",
+                                                 G_CALLBACK (on_track_removed), self);
+
+  /* Signaling messages are small; permessage-deflate would only let a
+   * small frame inflate past max-message-size inside libsoup, before any
+   * limit of ours applies. The signaling socket is the only WebSocket the
+   * daemon serves. */
+  soup_server_remove_websocket_extension (server, SOUP_TYPE_WEBSOCKET_EXTENSION_DEFLATE);
+  soup_server_add_websocket_handler (server, SIGNALING_PATH, NULL, protocols,
+                                     on_websocket, self, NULL);
+  return self;
+}
+
+void
+convoke_signaling_server_free (ConvokeSignalingServer *self)
+{
+  GHashTableIter iter;
+  gpointer key;
+
+  if (self == NULL)
+    return;
+
+  soup_server_remove_handler (self->soup_server, SIGNALING_PATH);
+  for (guint i = 0; i < G_N_ELEMENTS (self->registry_handlers); i++)
+    g_clear_signal_handler (&self->registry_handlers[i], self->registry);
+
+  /* The daemon is stopping: leave right away rather than from the main
+   * loop, which may not run again. */
+  g_hash_table_iter_init (&iter, self->connections);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    {
+      ConvokeSignalingConnection *conn = key;
+      ConvokeParticipant *participant
+          = convoke_signaling_connection_get_participant (conn);
+
+      g_signal_handlers_disconnect_by_data (conn, self);
+      if (participant != NULL)
+        convoke_room_registry_leave (self->registry, participant);
+      convoke_signaling_connection_close (conn, SOUP_WEBSOCKET_CLOSE_GOING_AWAY);
+    }
+  g_hash_table_destroy (self->connections);
+  g_object_unref (self->registry);
+  g_object_unref (self->soup_server);
+  g_free (self);
+}
