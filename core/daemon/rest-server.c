@@ -142,9 +142,8 @@ convoke_rest_param_int (ConvokeRestRequest *req, GHashTable *params, const char 
                            G_NUMBER_PARSER_ERROR_OUT_OF_BOUNDS))
         convoke_rest_reply_error (
             req, error_code,
-            _("%s %s is out of range: it must be between %" G_GINT64_FORMAT
-              " and %" G_GINT64_FORMAT),
-            name, value, min, max);
+            _("%s %s is out of range: it must be between %lld and %lld"), name, value,
+            (long long) min, (long long) max);
       else
         convoke_rest_reply_error (req, error_code, _("%s “%s” is not an integer"), name,
                                   value);
@@ -448,10 +447,9 @@ reject_too_large (ConvokeRestApi *api, SoupServerMessage *msg, goffset size, gui
   stop_buffering (msg);
   if (soup_server_message_get_status (msg) != 0)
     return;
-  message = g_strdup_printf (_("The request body (%" G_GOFFSET_FORMAT
-                               " bytes or more) is over "
+  message = g_strdup_printf (_("The request body (%lld bytes or more) is over "
                                "the limit of %u bytes set by [server] max-body-size"),
-                             size, limit);
+                             (long long) size, limit);
   /* The rest of the body is drained without being stored; closing
    * afterwards stops a client from streaming more on this connection. */
   soup_message_headers_replace (soup_server_message_get_response_headers (msg),

@@ -580,9 +580,9 @@ on_ws_message (SoupWebsocketConnection *ws, gint data_type, GBytes *bytes,
   if (g_bytes_get_size (bytes) > max_size)
     {
       g_autofree char *text = g_strdup_printf (
-          _ ("Message of %" G_GSIZE_FORMAT " bytes is over the limit of %" G_GSIZE_FORMAT
-             " bytes ([signaling] max-message-size)"),
-          g_bytes_get_size (bytes), max_size);
+          _("Message of %zu bytes is over the limit of %zu bytes "
+            "([signaling] max-message-size)"),
+          g_bytes_get_size (bytes), (size_t) max_size);
 
       convoke_signaling_connection_fail (self, NULL,
                                          CONVOKE_ERROR_SIGNALING_MESSAGE_TOO_LARGE, text,
