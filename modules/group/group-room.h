@@ -1,0 +1,85 @@
+/* Private to the group worker: a room's media state and its participants.
+ * group-worker.c holds the room (set-up, options, message dispatch,
+ * router events); group-participant.c a participant's life (transport,
+ * negotiation, routing).
+ *
+ * Everything here runs on the worker's main context.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <convoke/topology.h>
+
+#include "group-sdp.h"
+#include "group-session.h"
+#include "group-transport.h"
+
+G_BEGIN_DECLS
+
+typedef struct _GroupRoom GroupRoom;
+typedef struct _GroupParticipant GroupParticipant;
+
+struct _GroupRoom
+{
+  /* An atomic rc box: router callbacks from streaming threads hold it. */
+  ConvokeWorker *worker;
+  const ConvokeWorkerApi *api;
+  GMainContext *context;
+  GstPipeline *pipeline;
+  GstElement *router;
+  GHashTable *participants; /* sid → GroupParticipant* (owned) */
+  GPtrArray *order;         /* GroupParticipant*, join order (borrowed) */
+
+  /* From the worker options, see docs/group-media.md. */
+  char *pem;         /* NULL: the DTLS elements' shared certificate */
+  char *fingerprint; /* SHA-256 of our certificate */
+  char **addresses;
+  guint port_min, port_max;
+  char *stun_host;
+  guint stun_port;
+  GroupCodec *audio_codec;
+  GroupCodec *video_codec;
+
+  gboolean tearing_down;
+};
+
+struct _GroupParticipant
+{
+  GroupRoom *room;
+  char *sid;
+  gboolean trickle;
+  GroupTransport *transport;
+  GroupSession *session;
+  GstPad *router_pads[4];   /* recv rtp, recv rtcp, send rtp, send rtcp */
+  GHashTable *router_slots; /* SSRCs set on the router */
+  gboolean published[2];    /* audio, video: announced to the others */
+  gboolean description_sent;
+  gboolean end_of_candidates_sent;
+  gboolean offer_wanted;
+  guint offer_source;
+  GPtrArray *held_answer; /* GroupLocalMedia*: waits for gathering */
+  char *held_answer_setup;
+  gboolean failed; /* ICE or DTLS gave up: error sent, nothing more to it */
+};
+
+/* Events to the daemon (docs/worker-protocol.md). */
+void group_room_send_event (GroupRoom *room, JsonObject *event);
+void group_room_send_error (GroupRoom *room, const char *participant, int code,
+                            const char *message);
+
+/* group-participant.c */
+GroupParticipant *group_participant_add (GroupRoom *room, const char *sid,
+                                         const char *identity, gboolean trickle,
+                                         GError **error);
+/* Tears the participant's media down and frees it; @notify_others asks
+ * the others for a new offer (their slots of it go idle). */
+void group_participant_remove (GroupParticipant *participant, gboolean notify_others);
+void group_participant_request_offer (GroupParticipant *participant);
+gboolean group_participant_apply_description (GroupParticipant *participant,
+                                              const char *sdp_type, const char *sdp,
+                                              GError **error);
+gboolean group_participant_add_candidate (GroupParticipant *participant,
+                                          const char *candidate, gint mline_index,
+                                          const char *mid, GError **error);
+
+G_END_DECLS

@@ -1,0 +1,111 @@
+/* Session descriptions of group rooms: what the worker reads from a
+ * client's SDP and how it writes its own, with GstSDPMessage.
+ *
+ * Only what an SFU with one bundled ICE/DTLS transport per participant
+ * needs is kept: per m-line its kind, mid, direction and codecs; per
+ * session the ICE credentials, DTLS fingerprint and role, and candidates.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Bit 0: sends, bit 1: receives, from the point of view of the side that
+ * wrote the description. */
+typedef enum
+{
+  GROUP_DIRECTION_INACTIVE = 0,
+  GROUP_DIRECTION_SENDONLY = 1,
+  GROUP_DIRECTION_RECVONLY = 2,
+  GROUP_DIRECTION_SENDRECV = 3,
+} GroupDirection;
+
+#define GROUP_DIRECTION_SENDS(d) (((d) &GROUP_DIRECTION_SENDONLY) != 0)
+#define GROUP_DIRECTION_RECEIVES(d) (((d) &GROUP_DIRECTION_RECVONLY) != 0)
+
+typedef struct
+{
+  int pt;
+  char *encoding; /* as written: "opus", "VP8", "H264" */
+  guint clock_rate;
+  guint channels; /* 0: not given */
+  char *fmtp;     /* parameters after "a=fmtp:PT ", or NULL */
+} GroupCodec;
+
+GroupCodec *group_codec_new (int pt, const char *encoding, guint clock_rate,
+                             guint channels, const char *fmtp);
+GroupCodec *group_codec_copy (const GroupCodec *codec);
+void group_codec_free (GroupCodec *codec);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GroupCodec, group_codec_free)
+/* Same encoding (case-insensitive), clock rate and, for H.264, a
+ * packetization-mode=1 baseline profile like @wanted's. */
+gboolean group_codec_matches (const GroupCodec *offered, const GroupCodec *wanted);
+
+typedef struct
+{
+  char *kind; /* "audio", "video", "application", … */
+  char *mid;  /* NULL when the m-line has none */
+  char *proto;
+  char *formats;     /* the format list as written, for rejecting it */
+  gboolean rejected; /* port 0 */
+  GroupDirection direction;
+  GPtrArray *codecs; /* GroupCodec* with an rtpmap, in preference order */
+} GroupRemoteMedia;
+
+typedef struct
+{
+  GPtrArray *media; /* GroupRemoteMedia* */
+  char *ice_ufrag;
+  char *ice_pwd;
+  char *fingerprint_hash; /* "sha-256", lower case */
+  char *fingerprint;      /* "AB:CD:…" */
+  char *setup;            /* "active", "passive" or "actpass" */
+  GPtrArray *candidates;  /* "candidate:…" strings, component 1 and 2 */
+  gboolean end_of_candidates;
+} GroupRemoteDescription;
+
+/* Parses and checks a client's SDP. Errors are in CONVOKE_TOPOLOGY_ERROR
+ * with code 53403 and name what was wrong (which m-line, which line). */
+GroupRemoteDescription *group_remote_description_parse (const char *text, GError **error);
+void group_remote_description_free (GroupRemoteDescription *description);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GroupRemoteDescription, group_remote_description_free)
+
+typedef struct
+{
+  char *kind;
+  char *mid;
+  /* Port 0, mirroring the remote's proto and formats. */
+  gboolean rejected;
+  char *rejected_proto;
+  char *rejected_formats;
+  GroupDirection direction;
+  GroupCodec *codec; /* the one payload type offered or accepted */
+  /* For media we send (sendonly): announced with a=msid and a=ssrc. */
+  guint32 ssrc;
+  char *msid_stream;
+  char *msid_track;
+  char *cname;
+} GroupLocalMedia;
+
+typedef struct
+{
+  guint64 session_id;
+  guint64 session_version;
+  const char *ice_ufrag;
+  const char *ice_pwd;
+  const char *fingerprint; /* SHA-256, "AB:CD:…" */
+  const char *setup;
+  gboolean trickle;
+  GPtrArray *candidates; /* "candidate:…" strings; may be NULL */
+  gboolean end_of_candidates;
+  GPtrArray *media; /* GroupLocalMedia* */
+} GroupLocalDescription;
+
+GroupLocalMedia *group_local_media_new (void);
+void group_local_media_free (GroupLocalMedia *media);
+
+char *group_local_description_write (const GroupLocalDescription *description);
+
+G_END_DECLS

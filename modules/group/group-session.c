@@ -1,0 +1,637 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "group-session.h"
+
+#include <convoke/topology.h>
+
+#include "i18n.h"
+#include "twilio-error.h"
+
+struct _GroupSession
+{
+  guint64 id;
+  guint64 version;
+  GroupCodec *codecs[2]; /* audio, video: payload types for new m-lines */
+  GPtrArray *mlines;     /* negotiated */
+  GPtrArray *pending;    /* our outstanding offer, or NULL */
+  gboolean negotiated;
+};
+
+static int
+kind_index (const char *kind)
+{
+  return g_strcmp0 (kind, "video") == 0 ? 1 : 0;
+}
+
+static gboolean
+is_media_kind (const char *kind)
+{
+  return g_strcmp0 (kind, "audio") == 0 || g_strcmp0 (kind, "video") == 0;
+}
+
+GroupSource *
+group_source_new (const char *publisher, const char *kind)
+{
+  GroupSource *source = g_new0 (GroupSource, 1);
+
+  source->publisher = g_strdup (publisher);
+  source->kind = g_strdup (kind);
+  return source;
+}
+
+void
+group_source_free (GroupSource *source)
+{
+  if (source == NULL)
+    return;
+  g_free (source->publisher);
+  g_free (source->kind);
+  g_free (source);
+}
+
+static void
+mline_free (gpointer data)
+{
+  GroupMLine *mline = data;
+
+  g_free (mline->kind);
+  g_free (mline->mid);
+  g_free (mline->rejected_proto);
+  g_free (mline->rejected_formats);
+  group_codec_free (mline->codec);
+  g_free (mline->source);
+  g_free (mline);
+}
+
+static GroupMLine *
+mline_copy (const GroupMLine *mline)
+{
+  GroupMLine *copy = g_memdup2 (mline, sizeof (*mline));
+
+  copy->kind = g_strdup (mline->kind);
+  copy->mid = g_strdup (mline->mid);
+  copy->rejected_proto = g_strdup (mline->rejected_proto);
+  copy->rejected_formats = g_strdup (mline->rejected_formats);
+  copy->codec = mline->codec ? group_codec_copy (mline->codec) : NULL;
+  copy->source = g_strdup (mline->source);
+  return copy;
+}
+
+static GPtrArray *
+mlines_copy (GPtrArray *mlines)
+{
+  GPtrArray *copy = g_ptr_array_new_with_free_func (mline_free);
+
+  for (guint i = 0; i < mlines->len; i++)
+    g_ptr_array_add (copy, mline_copy (g_ptr_array_index (mlines, i)));
+  return copy;
+}
+
+GroupSession *
+group_session_new (const GroupCodec *audio, const GroupCodec *video)
+{
+  GroupSession *session = g_new0 (GroupSession, 1);
+
+  /* RFC 3264: a number that fits a signed 64-bit integer. */
+  session->id = ((guint64) g_random_int () << 31) ^ g_random_int ();
+  session->codecs[0] = group_codec_copy (audio);
+  session->codecs[1] = group_codec_copy (video);
+  session->mlines = g_ptr_array_new_with_free_func (mline_free);
+  return session;
+}
+
+void
+group_session_free (GroupSession *session)
+{
+  if (session == NULL)
+    return;
+  group_codec_free (session->codecs[0]);
+  group_codec_free (session->codecs[1]);
+  g_ptr_array_unref (session->mlines);
+  g_clear_pointer (&session->pending, g_ptr_array_unref);
+  g_free (session);
+}
+
+gboolean
+group_session_is_stable (GroupSession *session)
+{
+  return session->pending == NULL;
+}
+
+gboolean
+group_session_has_negotiated (GroupSession *session)
+{
+  return session->negotiated;
+}
+
+GPtrArray *
+group_session_get_mlines (GroupSession *session)
+{
+  return session->mlines;
+}
+
+static GPtrArray *
+latest_mlines (GroupSession *session)
+{
+  return session->pending ? session->pending : session->mlines;
+}
+
+static gboolean
+sources_contain (GPtrArray *sources, const char *publisher, const char *kind)
+{
+  for (guint i = 0; i < sources->len; i++)
+    {
+      GroupSource *source = g_ptr_array_index (sources, i);
+
+      if (g_strcmp0 (source->publisher, publisher) == 0
+          && g_strcmp0 (source->kind, kind) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static GroupMLine *
+find_slot (GPtrArray *mlines, const char *publisher, const char *kind)
+{
+  for (guint i = 0; i < mlines->len; i++)
+    {
+      GroupMLine *mline = g_ptr_array_index (mlines, i);
+
+      if (mline->role == GROUP_MLINE_SLOT && g_strcmp0 (mline->source, publisher) == 0
+          && g_strcmp0 (mline->kind, kind) == 0)
+        return mline;
+    }
+  return NULL;
+}
+
+gboolean
+group_session_carries (GroupSession *session, GPtrArray *sources)
+{
+  GPtrArray *mlines = latest_mlines (session);
+  guint carried = 0;
+
+  for (guint i = 0; i < mlines->len; i++)
+    {
+      GroupMLine *mline = g_ptr_array_index (mlines, i);
+
+      if (mline->role != GROUP_MLINE_SLOT || mline->source == NULL)
+        continue;
+      if (!sources_contain (sources, mline->source, mline->kind))
+        return FALSE;
+      carried++;
+    }
+  return carried == sources->len;
+}
+
+gboolean
+group_session_publishes (GroupSession *session, const char *kind)
+{
+  for (guint i = 0; i < session->mlines->len; i++)
+    {
+      GroupMLine *mline = g_ptr_array_index (session->mlines, i);
+
+      if (mline->role == GROUP_MLINE_PUBLISH && g_strcmp0 (mline->kind, kind) == 0)
+        return mline->remote_sends;
+    }
+  return FALSE;
+}
+
+const char *
+group_session_get_bundle_mid (GroupSession *session, guint *index)
+{
+  GPtrArray *mlines = latest_mlines (session);
+
+  for (guint i = 0; i < mlines->len; i++)
+    {
+      GroupMLine *mline = g_ptr_array_index (mlines, i);
+
+      if (mline->role != GROUP_MLINE_REJECTED)
+        {
+          if (index != NULL)
+            *index = i;
+          return mline->mid;
+        }
+    }
+  return NULL;
+}
+
+gboolean
+group_session_knows_mline (GroupSession *session, gint index, const char *mid)
+{
+  GPtrArray *mlines = latest_mlines (session);
+
+  if (mlines->len == 0 || (index < 0 && mid == NULL))
+    return FALSE;
+  if (index >= 0 && (guint) index >= mlines->len)
+    return FALSE;
+  if (mid != NULL)
+    {
+      if (index >= 0)
+        return g_strcmp0 (((GroupMLine *) g_ptr_array_index (mlines, index))->mid, mid)
+               == 0;
+      for (guint i = 0; i < mlines->len; i++)
+        if (g_strcmp0 (((GroupMLine *) g_ptr_array_index (mlines, i))->mid, mid) == 0)
+          return TRUE;
+      return FALSE;
+    }
+  return TRUE;
+}
+
+guint64
+group_session_get_id (GroupSession *session)
+{
+  return session->id;
+}
+
+guint64
+group_session_next_version (GroupSession *session)
+{
+  return ++session->version;
+}
+
+static char *
+unique_mid (GPtrArray *mlines)
+{
+  for (guint n = mlines->len;; n++)
+    {
+      g_autofree char *mid = g_strdup_printf ("%u", n);
+      gboolean taken = FALSE;
+
+      for (guint i = 0; i < mlines->len && !taken; i++)
+        taken = g_strcmp0 (((GroupMLine *) g_ptr_array_index (mlines, i))->mid, mid) == 0;
+      if (!taken)
+        return g_steal_pointer (&mid);
+    }
+}
+
+static guint32
+unique_ssrc (GPtrArray *mlines)
+{
+  for (;;)
+    {
+      guint32 ssrc = g_random_int ();
+      gboolean taken = ssrc == 0;
+
+      for (guint i = 0; i < mlines->len && !taken; i++)
+        taken = ((GroupMLine *) g_ptr_array_index (mlines, i))->ssrc == ssrc;
+      if (!taken)
+        return ssrc;
+    }
+}
+
+static GroupMLine *
+mline_new (GroupMLineRole role, const char *kind, char *mid, const GroupCodec *codec)
+{
+  GroupMLine *mline = g_new0 (GroupMLine, 1);
+
+  mline->role = role;
+  mline->kind = g_strdup (kind);
+  mline->mid = mid;
+  mline->codec = codec ? group_codec_copy (codec) : NULL;
+  return mline;
+}
+
+/* The m-line as we describe it: in an offer we receive on every PUBLISH
+ * m-line; in an answer only where the participant sends. */
+static GroupLocalMedia *
+local_media_for (const GroupMLine *mline, gboolean offer)
+{
+  GroupLocalMedia *media = group_local_media_new ();
+
+  media->kind = g_strdup (mline->kind);
+  media->mid = g_strdup (mline->mid);
+  switch (mline->role)
+    {
+    case GROUP_MLINE_REJECTED:
+      media->rejected = TRUE;
+      media->rejected_proto = g_strdup (mline->rejected_proto);
+      media->rejected_formats = g_strdup (mline->rejected_formats);
+      break;
+    case GROUP_MLINE_PUBLISH:
+      media->codec = group_codec_copy (mline->codec);
+      media->direction = offer || mline->remote_sends ? GROUP_DIRECTION_RECVONLY
+                                                      : GROUP_DIRECTION_INACTIVE;
+      break;
+    case GROUP_MLINE_SLOT:
+      media->codec = group_codec_copy (mline->codec);
+      if (mline->source != NULL && (offer || mline->remote_receives))
+        {
+          media->direction = GROUP_DIRECTION_SENDONLY;
+          media->ssrc = mline->ssrc;
+          media->msid_stream = g_strdup (mline->source);
+          media->msid_track = g_strdup_printf ("%s-%s", mline->source, mline->kind);
+          media->cname = g_strdup (mline->source);
+        }
+      else
+        media->direction = GROUP_DIRECTION_INACTIVE;
+      break;
+    }
+  return media;
+}
+
+static GPtrArray *
+local_media_list (GPtrArray *mlines, gboolean offer)
+{
+  GPtrArray *list
+      = g_ptr_array_new_with_free_func ((GDestroyNotify) group_local_media_free);
+
+  for (guint i = 0; i < mlines->len; i++)
+    g_ptr_array_add (list, local_media_for (g_ptr_array_index (mlines, i), offer));
+  return list;
+}
+
+GPtrArray *
+group_session_create_offer (GroupSession *session, GPtrArray *sources)
+{
+  GPtrArray *mlines;
+
+  g_clear_pointer (&session->pending, g_ptr_array_unref);
+  mlines = session->pending = mlines_copy (session->mlines);
+
+  if (mlines->len == 0)
+    {
+      g_ptr_array_add (mlines, mline_new (GROUP_MLINE_PUBLISH, "audio",
+                                          unique_mid (mlines), session->codecs[0]));
+      g_ptr_array_add (mlines, mline_new (GROUP_MLINE_PUBLISH, "video",
+                                          unique_mid (mlines), session->codecs[1]));
+    }
+
+  /* Slots whose publisher is gone go idle first, so they can be reused. */
+  for (guint i = 0; i < mlines->len; i++)
+    {
+      GroupMLine *mline = g_ptr_array_index (mlines, i);
+
+      if (mline->role == GROUP_MLINE_SLOT && mline->source != NULL
+          && !sources_contain (sources, mline->source, mline->kind))
+        g_clear_pointer (&mline->source, g_free);
+    }
+
+  for (guint s = 0; s < sources->len; s++)
+    {
+      GroupSource *source = g_ptr_array_index (sources, s);
+      GroupMLine *slot = NULL;
+
+      if (!is_media_kind (source->kind)
+          || find_slot (mlines, source->publisher, source->kind))
+        continue;
+      for (guint i = 0; i < mlines->len && slot == NULL; i++)
+        {
+          GroupMLine *mline = g_ptr_array_index (mlines, i);
+
+          if (mline->role == GROUP_MLINE_SLOT && mline->source == NULL
+              && g_strcmp0 (mline->kind, source->kind) == 0)
+            slot = mline;
+        }
+      if (slot == NULL)
+        {
+          slot = mline_new (GROUP_MLINE_SLOT, source->kind, unique_mid (mlines),
+                            session->codecs[kind_index (source->kind)]);
+          g_ptr_array_add (mlines, slot);
+        }
+      /* A new SSRC: the subscriber must not take the new publisher's
+       * packets for the old one's. */
+      slot->source = g_strdup (source->publisher);
+      slot->ssrc = unique_ssrc (mlines);
+      slot->remote_receives = FALSE;
+    }
+
+  return local_media_list (mlines, TRUE);
+}
+
+void
+group_session_rollback (GroupSession *session)
+{
+  g_clear_pointer (&session->pending, g_ptr_array_unref);
+}
+
+static const GroupCodec *
+find_codec_by_pt (GPtrArray *codecs, int pt)
+{
+  for (guint i = 0; i < codecs->len; i++)
+    {
+      const GroupCodec *codec = g_ptr_array_index (codecs, i);
+
+      if (codec->pt == pt)
+        return codec;
+    }
+  return NULL;
+}
+
+/* The remote's codec we use on an m-line: @current's payload type when it
+ * is still offered, else the first one like the room's. */
+static const GroupCodec *
+choose_codec (GPtrArray *remote_codecs, const GroupCodec *current, const GroupCodec *room)
+{
+  const GroupCodec *codec
+      = current ? find_codec_by_pt (remote_codecs, current->pt) : NULL;
+
+  if (codec != NULL && group_codec_matches (codec, room))
+    return codec;
+  for (guint i = 0; i < remote_codecs->len; i++)
+    {
+      codec = g_ptr_array_index (remote_codecs, i);
+      if (group_codec_matches (codec, room))
+        return codec;
+    }
+  return NULL;
+}
+
+static gboolean
+check_same_mlines (GPtrArray *mlines, const GroupRemoteDescription *remote, guint count,
+                   GError **error)
+{
+  for (guint i = 0; i < count; i++)
+    {
+      const GroupMLine *mline = g_ptr_array_index (mlines, i);
+      const GroupRemoteMedia *media = g_ptr_array_index (remote->media, i);
+
+      if (g_strcmp0 (media->kind, mline->kind) != 0)
+        {
+          g_set_error (error, CONVOKE_TOPOLOGY_ERROR, CONVOKE_ERROR_SDP_SERVER_REMOTE,
+                       _ ("m-line %u is “%s”; it was negotiated as “%s”"), i, media->kind,
+                       mline->kind);
+          return FALSE;
+        }
+      if (media->mid != NULL && mline->mid != NULL
+          && g_strcmp0 (media->mid, mline->mid) != 0)
+        {
+          g_set_error (error, CONVOKE_TOPOLOGY_ERROR, CONVOKE_ERROR_SDP_SERVER_REMOTE,
+                       _ ("m-line %u has a=mid:%s; it was negotiated as a=mid:%s"), i,
+                       media->mid, mline->mid);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+gboolean
+group_session_apply_answer (GroupSession *session, const GroupRemoteDescription *answer,
+                            GError **error)
+{
+  GPtrArray *mlines = session->pending;
+
+  if (mlines == NULL)
+    {
+      g_set_error (error, CONVOKE_TOPOLOGY_ERROR, CONVOKE_ERROR_SDP_SERVER_REMOTE,
+                   _ ("Got an answer, but the server has no offer outstanding"));
+      return FALSE;
+    }
+  if (answer->media->len != mlines->len)
+    {
+      g_set_error (error, CONVOKE_TOPOLOGY_ERROR, CONVOKE_ERROR_SDP_SERVER_REMOTE,
+                   _ ("The answer has %u m-lines; the offer had %u"), answer->media->len,
+                   mlines->len);
+      return FALSE;
+    }
+  if (!check_same_mlines (mlines, answer, mlines->len, error))
+    return FALSE;
+  if (answer->setup != NULL && g_strcmp0 (answer->setup, "actpass") == 0)
+    {
+      g_set_error (
+          error, CONVOKE_TOPOLOGY_ERROR, CONVOKE_ERROR_SDP_SERVER_REMOTE,
+          _ ("An answer must have a=setup:active or a=setup:passive, not actpass"));
+      return FALSE;
+    }
+
+  for (guint i = 0; i < mlines->len; i++)
+    {
+      GroupMLine *mline = g_ptr_array_index (mlines, i);
+      const GroupRemoteMedia *media = g_ptr_array_index (answer->media, i);
+      gboolean accepted = !media->rejected && mline->codec != NULL
+                          && find_codec_by_pt (media->codecs, mline->codec->pt) != NULL;
+
+      if (mline->role == GROUP_MLINE_PUBLISH)
+        mline->remote_sends = accepted && GROUP_DIRECTION_SENDS (media->direction);
+      else if (mline->role == GROUP_MLINE_SLOT)
+        mline->remote_receives = accepted && GROUP_DIRECTION_RECEIVES (media->direction);
+    }
+
+  g_ptr_array_unref (session->mlines);
+  session->mlines = g_steal_pointer (&session->pending);
+  session->negotiated = TRUE;
+  return TRUE;
+}
+
+static GroupMLine *
+rejected_mline (const GroupRemoteMedia *media)
+{
+  GroupMLine *mline
+      = mline_new (GROUP_MLINE_REJECTED, media->kind, g_strdup (media->mid), NULL);
+
+  mline->rejected_proto = g_strdup (media->proto);
+  mline->rejected_formats = g_strdup (media->formats);
+  return mline;
+}
+
+static gboolean
+has_publish (GPtrArray *mlines, const char *kind)
+{
+  for (guint i = 0; i < mlines->len; i++)
+    {
+      GroupMLine *mline = g_ptr_array_index (mlines, i);
+
+      if (mline->role == GROUP_MLINE_PUBLISH && g_strcmp0 (mline->kind, kind) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* A client's new m-line: its first audio and first video are its uplink;
+ * anything else (a second camera, data channels) is refused. */
+static GroupMLine *
+accept_new_mline (GroupSession *session, GPtrArray *mlines, const GroupRemoteMedia *media)
+{
+  const GroupCodec *codec;
+  GroupMLine *mline;
+
+  if (media->rejected || media->mid == NULL || !is_media_kind (media->kind)
+      || has_publish (mlines, media->kind))
+    return rejected_mline (media);
+  codec = choose_codec (media->codecs, NULL, session->codecs[kind_index (media->kind)]);
+  if (codec == NULL)
+    return rejected_mline (media);
+
+  mline = mline_new (GROUP_MLINE_PUBLISH, media->kind, g_strdup (media->mid), codec);
+  mline->remote_sends = GROUP_DIRECTION_SENDS (media->direction);
+  /* From now on this participant's payload types are the ones it chose. */
+  group_codec_free (session->codecs[kind_index (media->kind)]);
+  session->codecs[kind_index (media->kind)] = group_codec_copy (codec);
+  return mline;
+}
+
+GPtrArray *
+group_session_apply_offer (GroupSession *session, const GroupRemoteDescription *offer,
+                           GError **error)
+{
+  g_autoptr (GPtrArray) mlines = NULL;
+  GroupCodec *saved_codecs[2];
+  guint known = session->mlines->len;
+  gboolean accepted = FALSE;
+
+  g_return_val_if_fail (session->pending == NULL, NULL);
+
+  if (offer->media->len < known)
+    {
+      g_set_error (error, CONVOKE_TOPOLOGY_ERROR, CONVOKE_ERROR_SDP_SERVER_REMOTE,
+                   _ ("The offer has %u m-lines; %u were negotiated before"),
+                   offer->media->len, known);
+      return NULL;
+    }
+  if (!check_same_mlines (session->mlines, offer, known, error))
+    return NULL;
+
+  saved_codecs[0] = group_codec_copy (session->codecs[0]);
+  saved_codecs[1] = group_codec_copy (session->codecs[1]);
+  mlines = mlines_copy (session->mlines);
+  for (guint i = 0; i < offer->media->len; i++)
+    {
+      const GroupRemoteMedia *media = g_ptr_array_index (offer->media, i);
+      GroupMLine *mline;
+      const GroupCodec *codec;
+
+      if (i >= known)
+        {
+          g_ptr_array_add (mlines, accept_new_mline (session, mlines, media));
+          continue;
+        }
+      mline = g_ptr_array_index (mlines, i);
+      if (mline->role == GROUP_MLINE_REJECTED)
+        continue;
+      codec = media->rejected ? NULL
+                              : choose_codec (media->codecs, mline->codec,
+                                              session->codecs[kind_index (mline->kind)]);
+      if (codec != NULL)
+        {
+          group_codec_free (mline->codec);
+          mline->codec = group_codec_copy (codec);
+        }
+      if (mline->role == GROUP_MLINE_PUBLISH)
+        mline->remote_sends = codec != NULL && GROUP_DIRECTION_SENDS (media->direction);
+      else
+        mline->remote_receives
+            = codec != NULL && GROUP_DIRECTION_RECEIVES (media->direction);
+    }
+
+  for (guint i = 0; i < mlines->len && !accepted; i++)
+    accepted
+        = ((GroupMLine *) g_ptr_array_index (mlines, i))->role != GROUP_MLINE_REJECTED;
+  if (!accepted)
+    {
+      g_set_error (
+          error, CONVOKE_TOPOLOGY_ERROR, CONVOKE_ERROR_SDP_NO_SUPPORTED_CODEC,
+          _ ("The offer has no audio or video m-line with a codec this room uses "
+             "(%s, %s)"),
+          saved_codecs[0]->encoding, saved_codecs[1]->encoding);
+      group_codec_free (session->codecs[0]);
+      group_codec_free (session->codecs[1]);
+      session->codecs[0] = saved_codecs[0];
+      session->codecs[1] = saved_codecs[1];
+      return NULL;
+    }
+  group_codec_free (saved_codecs[0]);
+  group_codec_free (saved_codecs[1]);
+
+  g_ptr_array_unref (session->mlines);
+  session->mlines = g_steal_pointer (&mlines);
+  session->negotiated = TRUE;
+  return local_media_list (session->mlines, FALSE);
+}

@@ -1,0 +1,97 @@
+/* The offer/answer state of one participant of a group room, kept as a
+ * list of m-lines:
+ *
+ * - PUBLISH: the participant's uplink. The server's first offer has one
+ *   recvonly audio and one recvonly video m-line; a client offer may bring
+ *   its own (the first audio and video m-lines are taken).
+ * - SLOT: a sendonly m-line of ours carrying one publisher's audio or video
+ *   under an SSRC of ours. A slot whose publisher left goes inactive and is
+ *   reused for the next publisher of its kind, so m-lines do not pile up.
+ * - REJECTED: an m-line we refused (port 0), kept so the indexes stay.
+ *
+ * Pure bookkeeping, no GStreamer: the worker feeds it parsed remote
+ * descriptions and turns what it returns into SDP text.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "group-sdp.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  GROUP_MLINE_PUBLISH,
+  GROUP_MLINE_SLOT,
+  GROUP_MLINE_REJECTED,
+} GroupMLineRole;
+
+typedef struct
+{
+  GroupMLineRole role;
+  char *kind;
+  char *mid;
+  char *rejected_proto;
+  char *rejected_formats;
+  GroupCodec *codec;
+  gboolean remote_sends;    /* PUBLISH: the participant sends on it */
+  guint32 ssrc;             /* SLOT */
+  char *source;             /* SLOT: the publisher's sid, NULL when idle */
+  gboolean remote_receives; /* SLOT: the participant accepted it */
+} GroupMLine;
+
+/* A track a participant should receive: a publisher's audio or video. */
+typedef struct
+{
+  char *publisher;
+  char *kind;
+} GroupSource;
+
+GroupSource *group_source_new (const char *publisher, const char *kind);
+void group_source_free (GroupSource *source);
+
+typedef struct _GroupSession GroupSession;
+
+/* @audio and @video: the room's codecs, the payload types of our offers. */
+GroupSession *group_session_new (const GroupCodec *audio, const GroupCodec *video);
+void group_session_free (GroupSession *session);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GroupSession, group_session_free)
+
+/* No offer of ours is waiting for an answer. */
+gboolean group_session_is_stable (GroupSession *session);
+/* At least one offer/answer exchange completed. */
+gboolean group_session_has_negotiated (GroupSession *session);
+/* The negotiated m-lines (GroupMLine*). */
+GPtrArray *group_session_get_mlines (GroupSession *session);
+/* Whether the latest m-lines (our pending offer's, else the negotiated
+ * ones) carry exactly @sources (GroupSource*), in any order. */
+gboolean group_session_carries (GroupSession *session, GPtrArray *sources);
+/* Whether the participant sends @kind on a negotiated PUBLISH m-line. */
+gboolean group_session_publishes (GroupSession *session, const char *kind);
+/* The mid (and index, when @index is not NULL) our candidates are given
+ * with: the first accepted m-line's. NULL before any description. */
+const char *group_session_get_bundle_mid (GroupSession *session, guint *index);
+/* Whether a remote candidate's sdpMLineIndex (-1: not given) and sdpMid
+ * (NULL: not given) name an m-line of the latest description. */
+gboolean group_session_knows_mline (GroupSession *session, gint index, const char *mid);
+
+guint64 group_session_get_id (GroupSession *session);
+/* Increases with every description written. */
+guint64 group_session_next_version (GroupSession *session);
+
+/* Our next offer: slots updated to carry exactly @sources. Returns the
+ * m-lines to write (GroupLocalMedia*, without transport attributes). */
+GPtrArray *group_session_create_offer (GroupSession *session, GPtrArray *sources);
+/* Withdraws our outstanding offer (when the client's crossed it). */
+void group_session_rollback (GroupSession *session);
+/* Errors (53403) leave the state unchanged. */
+gboolean group_session_apply_answer (GroupSession *session,
+                                     const GroupRemoteDescription *answer,
+                                     GError **error);
+/* Applies a client's offer and returns the m-lines of our answer. Call
+ * only when stable. Errors (53403) leave the state unchanged. */
+GPtrArray *group_session_apply_offer (GroupSession *session,
+                                      const GroupRemoteDescription *offer,
+                                      GError **error);
+
+G_END_DECLS

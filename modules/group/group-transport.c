@@ -1,0 +1,620 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "group-transport.h"
+
+#include <convoke/topology.h>
+#include <nice/agent.h>
+#include <string.h>
+
+#include "i18n.h"
+#include "twilio-error.h"
+
+GST_DEBUG_CATEGORY_STATIC (group_transport_debug);
+#define GST_CAT_DEFAULT group_transport_debug
+
+#define COMPONENT_ID 1
+
+struct _GroupTransport
+{
+  GstBin parent;
+
+  /* Everything below is touched on @context only. */
+  GMainContext *context;
+  NiceAgent *agent;
+  guint stream_id;
+  GstElement *nicesrc, *dec, *enc, *nicesink;
+  guint port_min, port_max;
+  GPtrArray *local_candidates;
+  gboolean gathering_done;
+  char *remote_ufrag;
+  char *remote_fingerprint_hash;
+  char *remote_fingerprint;
+  gboolean dtls_role_decided;
+  gboolean dtls_client;
+  gboolean ice_connected;
+  gboolean enc_started;
+  gboolean connected;
+  gboolean failed;
+  gboolean shut_down;
+};
+
+enum
+{
+  SIGNAL_LOCAL_CANDIDATE,
+  SIGNAL_GATHERING_DONE,
+  SIGNAL_CONNECTED,
+  SIGNAL_FAILED,
+  N_SIGNALS,
+};
+
+static guint transport_signals[N_SIGNALS];
+
+G_DEFINE_TYPE (GroupTransport, group_transport, GST_TYPE_BIN);
+
+/* g_main_context_invoke() would run @func right here whenever the main
+ * loop happens to be idle; an idle source always runs it on @context. */
+static void
+run_on_context (GMainContext *context, GSourceFunc func, gpointer data,
+                GDestroyNotify destroy)
+{
+  GSource *source = g_idle_source_new ();
+
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, func, data, destroy);
+  g_source_attach (source, context);
+  g_source_unref (source);
+}
+
+static void
+transport_fail (GroupTransport *self, const char *message)
+{
+  if (self->failed || self->shut_down)
+    return;
+  self->failed = TRUE;
+  GST_WARNING_OBJECT (self, "failed: %s", message);
+  g_signal_emit (self, transport_signals[SIGNAL_FAILED], 0, message);
+}
+
+typedef struct
+{
+  GroupTransport *transport;
+  char *message;
+} FailCall;
+
+static gboolean
+fail_on_context (gpointer data)
+{
+  FailCall *call = data;
+
+  transport_fail (call->transport, call->message);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+fail_call_free (gpointer data)
+{
+  FailCall *call = data;
+
+  g_object_unref (call->transport);
+  g_free (call->message);
+  g_free (call);
+}
+
+/* From any thread. */
+static void
+transport_fail_async (GroupTransport *self, const char *message)
+{
+  FailCall *call = g_new0 (FailCall, 1);
+
+  call->transport = g_object_ref (self);
+  call->message = g_strdup (message);
+  run_on_context (self->context, fail_on_context, call, fail_call_free);
+}
+
+static void
+transport_handle_message (GstBin *bin, GstMessage *message)
+{
+  GroupTransport *self = GROUP_TRANSPORT (bin);
+
+  if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ERROR)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autofree char *debug = NULL;
+      g_autofree char *text = NULL;
+
+      gst_message_parse_error (message, &error, &debug);
+      GST_WARNING_OBJECT (self, "%s: %s (%s)", GST_MESSAGE_SRC_NAME (message),
+                          error->message, debug ? debug : "");
+      text = g_strdup_printf (_ ("Media transport error in %s: %s"),
+                              GST_MESSAGE_SRC_NAME (message), error->message);
+      transport_fail_async (self, text);
+      gst_message_unref (message);
+      return;
+    }
+  GST_BIN_CLASS (group_transport_parent_class)->handle_message (bin, message);
+}
+
+static void
+on_new_candidate (NiceAgent *agent, NiceCandidate *candidate, gpointer user_data)
+{
+  GroupTransport *self = user_data;
+  g_autofree char *line = NULL;
+  const char *value;
+
+  if (candidate->component_id != COMPONENT_ID)
+    return;
+  line = nice_agent_generate_local_candidate_sdp (agent, candidate);
+  if (line == NULL)
+    return;
+  value = g_str_has_prefix (line, "a=") ? line + 2 : line;
+  g_ptr_array_add (self->local_candidates, g_strdup (value));
+  g_signal_emit (self, transport_signals[SIGNAL_LOCAL_CANDIDATE], 0, value);
+}
+
+static void
+on_gathering_done (NiceAgent *agent, guint stream_id, gpointer user_data)
+{
+  GroupTransport *self = user_data;
+
+  self->gathering_done = TRUE;
+  g_signal_emit (self, transport_signals[SIGNAL_GATHERING_DONE], 0);
+}
+
+/* dtlssrtpenc reads is-client when it leaves READY. As DTLS server it can
+ * start at once; as client it must wait for ICE, or its ClientHello is
+ * sent into the void. */
+static void
+maybe_start_encoder (GroupTransport *self)
+{
+  if (!self->dtls_role_decided || self->enc_started || self->shut_down)
+    return;
+  if (self->dtls_client && !self->ice_connected)
+    return;
+  self->enc_started = TRUE;
+  GST_DEBUG_OBJECT (self, "starting DTLS as %s", self->dtls_client ? "client" : "server");
+  gst_element_set_locked_state (self->enc, FALSE);
+  gst_element_sync_state_with_parent (self->enc);
+}
+
+static void
+on_component_state_changed (NiceAgent *agent, guint stream_id, guint component_id,
+                            guint state, gpointer user_data)
+{
+  GroupTransport *self = user_data;
+
+  GST_DEBUG_OBJECT (self, "ICE component %u: %s", component_id,
+                    nice_component_state_to_string (state));
+  if (state == NICE_COMPONENT_STATE_CONNECTED || state == NICE_COMPONENT_STATE_READY)
+    {
+      self->ice_connected = TRUE;
+      maybe_start_encoder (self);
+    }
+  else if (state == NICE_COMPONENT_STATE_FAILED)
+    transport_fail (self, _ ("ICE failed: no candidate pair could connect"));
+}
+
+static GChecksumType
+checksum_type_for_hash (const char *hash)
+{
+  if (g_strcmp0 (hash, "sha-1") == 0)
+    return G_CHECKSUM_SHA1;
+  if (g_strcmp0 (hash, "sha-384") == 0)
+    return G_CHECKSUM_SHA384;
+  if (g_strcmp0 (hash, "sha-512") == 0)
+    return G_CHECKSUM_SHA512;
+  return G_CHECKSUM_SHA256;
+}
+
+static gboolean
+keys_set_on_context (gpointer data)
+{
+  GroupTransport *self = data;
+  g_autofree char *peer_pem = NULL;
+  g_autofree char *peer_fingerprint = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (self->shut_down || self->failed || self->connected)
+    return G_SOURCE_REMOVE;
+
+  /* DTLS accepted any certificate; only the SDP fingerprint ties it to the
+   * participant who signalled. */
+  g_object_get (self->dec, "peer-pem", &peer_pem, NULL);
+  if (peer_pem != NULL && self->remote_fingerprint != NULL)
+    peer_fingerprint = group_certificate_fingerprint (
+        peer_pem, checksum_type_for_hash (self->remote_fingerprint_hash), &error);
+  if (peer_fingerprint == NULL
+      || g_ascii_strcasecmp (peer_fingerprint, self->remote_fingerprint) != 0)
+    {
+      transport_fail (self, _ ("The peer's DTLS certificate does not match the "
+                               "a=fingerprint of its session description"));
+      return G_SOURCE_REMOVE;
+    }
+  self->connected = TRUE;
+  g_signal_emit (self, transport_signals[SIGNAL_CONNECTED], 0);
+  return G_SOURCE_REMOVE;
+}
+
+/* Emitted on a DTLS thread. */
+static void
+on_key_set (GstElement *enc, gpointer user_data)
+{
+  GroupTransport *self = user_data;
+
+  run_on_context (self->context, keys_set_on_context, g_object_ref (self),
+                  g_object_unref);
+}
+
+static gboolean
+add_ghost (GroupTransport *self, GstElement *element, const char *pad_name,
+           gboolean request, const char *ghost_name)
+{
+  g_autoptr (GstPad) pad = request ? gst_element_request_pad_simple (element, pad_name)
+                                   : gst_element_get_static_pad (element, pad_name);
+
+  if (pad == NULL)
+    return FALSE;
+  return gst_element_add_pad (GST_ELEMENT (self), gst_ghost_pad_new (ghost_name, pad));
+}
+
+static gboolean
+transport_build_elements (GroupTransport *self, const char *name, const char *pem,
+                          GError **error)
+{
+  g_autofree char *connection_id = g_strdup_printf ("%s-%08x", name, g_random_int ());
+
+  self->nicesrc = gst_element_factory_make ("nicesrc", NULL);
+  self->dec = gst_element_factory_make ("dtlssrtpdec", NULL);
+  self->enc = gst_element_factory_make ("dtlssrtpenc", NULL);
+  self->nicesink = gst_element_factory_make ("nicesink", NULL);
+  if (!self->nicesrc || !self->dec || !self->enc || !self->nicesink)
+    {
+      g_set_error (error, CONVOKE_TOPOLOGY_ERROR, CONVOKE_ERROR_INTERNAL,
+                   _ ("The GStreamer elements nicesrc, nicesink, dtlssrtpdec and "
+                      "dtlssrtpenc are needed (packages gstreamer1.0-nice and "
+                      "gstreamer1.0-plugins-bad)"));
+      g_clear_pointer (&self->nicesrc, gst_object_unref);
+      g_clear_pointer (&self->dec, gst_object_unref);
+      g_clear_pointer (&self->enc, gst_object_unref);
+      g_clear_pointer (&self->nicesink, gst_object_unref);
+      return FALSE;
+    }
+
+  g_object_set (self->nicesrc, "agent", self->agent, "stream", self->stream_id,
+                "component", COMPONENT_ID, NULL);
+  g_object_set (self->nicesink, "agent", self->agent, "stream", self->stream_id,
+                "component", COMPONENT_ID, "sync", FALSE, "async", FALSE,
+                "enable-last-sample", FALSE, NULL);
+  /* The pair shares one DTLS connection through this id; the decoder must
+   * have it before the encoder leaves NULL. Never set srtp-cipher, -auth or
+   * key: any of them switches DTLS off. */
+  g_object_set (self->dec, "connection-id", connection_id, NULL);
+  g_object_set (self->enc, "connection-id", connection_id, NULL);
+  if (pem != NULL)
+    g_object_set (self->dec, "pem", pem, NULL);
+
+  gst_bin_add_many (GST_BIN (self), self->nicesrc, self->dec, self->enc, self->nicesink,
+                    NULL);
+  gst_element_set_locked_state (self->enc, TRUE);
+  g_signal_connect (self->enc, "on-key-set", G_CALLBACK (on_key_set), self);
+
+  if (!gst_element_link (self->nicesrc, self->dec)
+      || !gst_element_link (self->enc, self->nicesink)
+      || !add_ghost (self, self->dec, "rtp_src", FALSE, "rtp_src")
+      || !add_ghost (self, self->dec, "rtcp_src", FALSE, "rtcp_src")
+      || !add_ghost (self, self->enc, "rtp_sink_0", TRUE, "rtp_sink")
+      || !add_ghost (self, self->enc, "rtcp_sink_0", TRUE, "rtcp_sink"))
+    {
+      g_set_error (error, CONVOKE_TOPOLOGY_ERROR, CONVOKE_ERROR_INTERNAL,
+                   _ ("Could not link the media transport elements of %s"), name);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+transport_setup_agent (GroupTransport *self, const GroupTransportConfig *config,
+                       GError **error)
+{
+  self->agent = nice_agent_new_full (config->context, NICE_COMPATIBILITY_RFC5245,
+                                     NICE_AGENT_OPTION_ICE_TRICKLE);
+  g_object_set (self->agent, "ice-tcp", FALSE, "upnp", FALSE, "controlling-mode", TRUE,
+                NULL);
+  if (config->stun_host != NULL)
+    g_object_set (self->agent, "stun-server", config->stun_host, "stun-server-port",
+                  config->stun_port, NULL);
+
+  for (guint i = 0; config->addresses && config->addresses[i]; i++)
+    {
+      NiceAddress address;
+
+      nice_address_init (&address);
+      if (!nice_address_set_from_string (&address, config->addresses[i])
+          || !nice_agent_add_local_address (self->agent, &address))
+        {
+          g_set_error (error, CONVOKE_TOPOLOGY_ERROR, CONVOKE_ERROR_INTERNAL,
+                       _ ("The ICE address “%s” is not a usable IP address"),
+                       config->addresses[i]);
+          return FALSE;
+        }
+    }
+
+  self->stream_id = nice_agent_add_stream (self->agent, 1);
+  if (self->stream_id == 0)
+    {
+      g_set_error (error, CONVOKE_TOPOLOGY_ERROR, CONVOKE_ERROR_INTERNAL,
+                   _ ("Could not create an ICE stream"));
+      return FALSE;
+    }
+  if (config->port_min != 0 || config->port_max != 0)
+    nice_agent_set_port_range (self->agent, self->stream_id, COMPONENT_ID,
+                               config->port_min, config->port_max);
+
+  g_signal_connect (self->agent, "new-candidate-full", G_CALLBACK (on_new_candidate),
+                    self);
+  g_signal_connect (self->agent, "candidate-gathering-done",
+                    G_CALLBACK (on_gathering_done), self);
+  g_signal_connect (self->agent, "component-state-changed",
+                    G_CALLBACK (on_component_state_changed), self);
+  return TRUE;
+}
+
+GroupTransport *
+group_transport_new (const char *name, const GroupTransportConfig *config, GError **error)
+{
+  g_autoptr (GroupTransport) self
+      = g_object_new (GROUP_TYPE_TRANSPORT, "name", name, NULL);
+
+  /* Not floating: the caller owns this reference, gst_bin_add takes its own. */
+  gst_object_ref_sink (self);
+  self->context = g_main_context_ref (config->context);
+
+  if (!transport_setup_agent (self, config, error)
+      || !transport_build_elements (self, name, config->pem, error))
+    return NULL;
+
+  self->port_min = config->port_min;
+  self->port_max = config->port_max;
+  return g_steal_pointer (&self);
+}
+
+gboolean
+group_transport_gather (GroupTransport *self, GError **error)
+{
+  if (nice_agent_gather_candidates (self->agent, self->stream_id))
+    return TRUE;
+  if (self->port_min != 0 || self->port_max != 0)
+    g_set_error (error, CONVOKE_TOPOLOGY_ERROR, CONVOKE_ERROR_SERVER_BUSY,
+                 _ ("No free UDP port for ICE in the range %u-%u ([media] port-range)"),
+                 self->port_min, self->port_max);
+  else
+    g_set_error (error, CONVOKE_TOPOLOGY_ERROR, CONVOKE_ERROR_INTERNAL,
+                 _ ("Could not gather ICE candidates"));
+  return FALSE;
+}
+
+void
+group_transport_shutdown (GroupTransport *self)
+{
+  self->shut_down = TRUE;
+  if (self->agent != NULL)
+    g_signal_handlers_disconnect_by_data (self->agent, self);
+  if (self->enc != NULL)
+    g_signal_handlers_disconnect_by_data (self->enc, self);
+  gst_element_set_locked_state (GST_ELEMENT (self), TRUE);
+  gst_element_set_state (GST_ELEMENT (self), GST_STATE_NULL);
+  /* A never-started encoder is locked and thus skipped by the bin. */
+  gst_element_set_state (self->enc, GST_STATE_NULL);
+}
+
+void
+group_transport_get_local_credentials (GroupTransport *self, char **ufrag, char **pwd)
+{
+  nice_agent_get_local_credentials (self->agent, self->stream_id, ufrag, pwd);
+}
+
+GPtrArray *
+group_transport_get_local_candidates (GroupTransport *self)
+{
+  return self->local_candidates;
+}
+
+gboolean
+group_transport_is_gathering_done (GroupTransport *self)
+{
+  return self->gathering_done;
+}
+
+void
+group_transport_set_controlling (GroupTransport *self, gboolean controlling)
+{
+  g_object_set (self->agent, "controlling-mode", controlling, NULL);
+}
+
+gboolean
+group_transport_set_remote (GroupTransport *self, const char *ufrag, const char *pwd,
+                            const char *fingerprint_hash, const char *fingerprint,
+                            GError **error)
+{
+  if (self->remote_ufrag != NULL)
+    {
+      if (g_strcmp0 (self->remote_ufrag, ufrag) != 0)
+        {
+          g_set_error (error, CONVOKE_TOPOLOGY_ERROR, CONVOKE_ERROR_SDP_SERVER_REMOTE,
+                       _ ("a=ice-ufrag changed from “%s” to “%s”: ICE restarts are not "
+                          "supported"),
+                       self->remote_ufrag, ufrag);
+          return FALSE;
+        }
+      return TRUE;
+    }
+  if (!nice_agent_set_remote_credentials (self->agent, self->stream_id, ufrag, pwd))
+    {
+      g_set_error (error, CONVOKE_TOPOLOGY_ERROR, CONVOKE_ERROR_SDP_SERVER_REMOTE,
+                   _ ("The ICE credentials a=ice-ufrag:%s and a=ice-pwd are not valid"),
+                   ufrag);
+      return FALSE;
+    }
+  self->remote_ufrag = g_strdup (ufrag);
+  self->remote_fingerprint_hash = g_strdup (fingerprint_hash);
+  self->remote_fingerprint = g_strdup (fingerprint);
+  return TRUE;
+}
+
+gboolean
+group_transport_add_remote_candidate (GroupTransport *self, const char *candidate,
+                                      GError **error)
+{
+  g_autofree char *line = NULL;
+  NiceCandidate *parsed;
+  GSList list = { NULL, NULL };
+  int added;
+
+  if (g_str_has_prefix (candidate, "a="))
+    candidate += 2;
+  if (!g_str_has_prefix (candidate, "candidate:"))
+    {
+      g_set_error (error, CONVOKE_TOPOLOGY_ERROR, CONVOKE_ERROR_SDP_SERVER_REMOTE,
+                   _ ("The ICE candidate “%s” does not start with “candidate:”"),
+                   candidate);
+      return FALSE;
+    }
+  /* mDNS names need a resolver libnice does not have; the client's other
+   * candidates (or ours, as the controlling side) still connect. */
+  if (strstr (candidate, ".local ") != NULL)
+    {
+      GST_DEBUG_OBJECT (self, "ignoring mDNS candidate %s", candidate);
+      return TRUE;
+    }
+  line = g_strconcat ("a=", candidate, NULL);
+  parsed = nice_agent_parse_remote_candidate_sdp (self->agent, self->stream_id, line);
+  if (parsed == NULL)
+    {
+      g_set_error (error, CONVOKE_TOPOLOGY_ERROR, CONVOKE_ERROR_SDP_SERVER_REMOTE,
+                   _ ("The ICE candidate “%s” could not be parsed"), candidate);
+      return FALSE;
+    }
+  if (parsed->component_id != COMPONENT_ID)
+    {
+      /* RTCP candidates are moot with rtcp-mux. */
+      nice_candidate_free (parsed);
+      return TRUE;
+    }
+  list.data = parsed;
+  added = nice_agent_set_remote_candidates (self->agent, self->stream_id, COMPONENT_ID,
+                                            &list);
+  nice_candidate_free (parsed);
+  if (added < 0)
+    {
+      g_set_error (error, CONVOKE_TOPOLOGY_ERROR, CONVOKE_ERROR_SDP_SERVER_REMOTE,
+                   _ ("The ICE candidate “%s” was refused"), candidate);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+void
+group_transport_remote_gathering_done (GroupTransport *self)
+{
+  nice_agent_peer_candidate_gathering_done (self->agent, self->stream_id);
+}
+
+void
+group_transport_set_dtls_client (GroupTransport *self, gboolean client)
+{
+  if (self->dtls_role_decided)
+    return;
+  self->dtls_role_decided = TRUE;
+  self->dtls_client = client;
+  g_object_set (self->enc, "is-client", client, NULL);
+  maybe_start_encoder (self);
+}
+
+gboolean
+group_transport_get_dtls_role (GroupTransport *self, gboolean *client)
+{
+  if (client != NULL)
+    *client = self->dtls_client;
+  return self->dtls_role_decided;
+}
+
+char *
+group_certificate_fingerprint (const char *pem, GChecksumType type, GError **error)
+{
+  static const char end_marker[] = "-----END CERTIFICATE-----";
+  g_autoptr (GTlsCertificate) certificate = NULL;
+  g_autoptr (GByteArray) der = NULL;
+  g_autoptr (GChecksum) checksum = NULL;
+  g_autoptr (GString) text = g_string_new (NULL);
+  const char *end = strstr (pem, end_marker);
+  guint8 digest[64];
+  gsize digest_len = sizeof (digest);
+
+  /* Only the certificate: its private key, when there is one, is not
+   * needed here and may be of a type the TLS backend cannot load. */
+  certificate = g_tls_certificate_new_from_pem (
+      pem, end ? (gssize) (end - pem + strlen (end_marker)) : -1, error);
+  if (certificate == NULL)
+    return NULL;
+  g_object_get (certificate, "certificate", &der, NULL);
+  checksum = g_checksum_new (type);
+  g_checksum_update (checksum, der->data, der->len);
+  g_checksum_get_digest (checksum, digest, &digest_len);
+  for (gsize i = 0; i < digest_len; i++)
+    g_string_append_printf (text, i ? ":%02X" : "%02X", digest[i]);
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+static void
+group_transport_dispose (GObject *object)
+{
+  GroupTransport *self = GROUP_TRANSPORT (object);
+
+  if (self->agent != NULL)
+    g_signal_handlers_disconnect_by_data (self->agent, self);
+  g_clear_object (&self->agent);
+  G_OBJECT_CLASS (group_transport_parent_class)->dispose (object);
+}
+
+static void
+group_transport_finalize (GObject *object)
+{
+  GroupTransport *self = GROUP_TRANSPORT (object);
+
+  g_ptr_array_unref (self->local_candidates);
+  g_free (self->remote_ufrag);
+  g_free (self->remote_fingerprint_hash);
+  g_free (self->remote_fingerprint);
+  g_clear_pointer (&self->context, g_main_context_unref);
+  G_OBJECT_CLASS (group_transport_parent_class)->finalize (object);
+}
+
+static void
+group_transport_init (GroupTransport *self)
+{
+  self->local_candidates = g_ptr_array_new_with_free_func (g_free);
+}
+
+static void
+group_transport_class_init (GroupTransportClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GstBinClass *bin_class = GST_BIN_CLASS (klass);
+  GType type = G_TYPE_FROM_CLASS (klass);
+
+  object_class->dispose = group_transport_dispose;
+  object_class->finalize = group_transport_finalize;
+  bin_class->handle_message = transport_handle_message;
+
+  transport_signals[SIGNAL_LOCAL_CANDIDATE]
+      = g_signal_new ("local-candidate", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                      G_TYPE_NONE, 1, G_TYPE_STRING);
+  transport_signals[SIGNAL_GATHERING_DONE] = g_signal_new (
+      "gathering-done", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  transport_signals[SIGNAL_CONNECTED] = g_signal_new (
+      "connected", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  transport_signals[SIGNAL_FAILED]
+      = g_signal_new ("failed", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE,
+                      1, G_TYPE_STRING);
+
+  GST_DEBUG_CATEGORY_INIT (group_transport_debug, "convokegrouptransport", 0,
+                           "Convoke group room participant transport");
+}

@@ -1,0 +1,26 @@
+/* The `convoke` GStreamer plugin: the media elements of Convoke's group
+ * rooms. One line per element below.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "build-config.h"
+
+#include <gst/gst.h>
+
+#include "gstconvokerouter.h"
+
+#define PACKAGE "convoke"
+#define GST_PACKAGE_NAME "Convoke"
+#define GST_PACKAGE_ORIGIN "Convoke"
+
+static gboolean
+plugin_init (GstPlugin *plugin)
+{
+  gboolean ok = FALSE;
+
+  ok |= GST_ELEMENT_REGISTER (convokerouter, plugin);
+  return ok;
+}
+
+GST_PLUGIN_DEFINE (GST_VERSION_MAJOR, GST_VERSION_MINOR, convoke,
+                   "Media elements of Convoke group rooms", plugin_init, PACKAGE_VERSION,
+                   "LGPL", GST_PACKAGE_NAME, GST_PACKAGE_ORIGIN)

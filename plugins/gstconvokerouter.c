@@ -1,0 +1,823 @@
+/* convokerouter: the forwarding core of a group room.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/**
+ * SECTION:element-convokerouter
+ * @title: convokerouter
+ *
+ * Forwards RTP between the participants of a group room (an SFU) without
+ * decoding it. Each participant has up to four request pads, named after
+ * it: what it sends enters on `recv_rtp_sink_%s`/`recv_rtcp_sink_%s`
+ * (link them to its `dtlssrtpdec`'s `rtp_src`/`rtcp_src`), and what it is
+ * sent leaves on `send_rtp_src_%s`/`send_rtcp_src_%s` (link them to its
+ * `dtlssrtpenc`'s `rtp_sink_0`/`rtcp_sink_0`). Releasing a pad detaches it.
+ *
+ * Routing is configured with action signals:
+ *
+ * - #GstConvokeRouter::set-payloads tells the router which payload types a
+ *   participant sends and what they carry. Its first packet with a new SSRC
+ *   and a known payload type starts a stream
+ *   (#GstConvokeRouter::stream-started); packets of unknown payload types
+ *   are dropped. A participant publishes at most one audio and one video
+ *   stream: a new SSRC of the same media replaces the previous one.
+ * - #GstConvokeRouter::set-slot gives a subscriber a *slot*: an SSRC of the
+ *   router's choosing (the one announced in the subscriber's SDP with
+ *   `a=ssrc`) that carries a publisher's audio or video. The router
+ *   rewrites SSRC, payload type, sequence numbers and timestamps per slot;
+ *   when the slot's source changes (or the publisher restarts with a new
+ *   SSRC), sequence numbers and timestamps continue where they were, so the
+ *   subscriber sees one continuous stream. RTP header extensions are
+ *   removed, since their ids were negotiated with the publisher only.
+ * - #GstConvokeRouter::set-sending opens a participant's output. Nothing is
+ *   pushed on its source pads before that: `dtlssrtpenc` must not see a
+ *   packet before its `on-key-set`.
+ *
+ * Video sent to a subscriber always starts with a key frame (VP8 key
+ * frames and H.264 SPS/IDR are recognised; other codecs are passed as
+ * they come). Key frames are requested from the publisher with an RTCP PLI
+ * on its `send_rtcp_src_%s` pad when a subscriber starts receiving, when a
+ * slot starts carrying a stream, and when a subscriber sends PLI or FIR.
+ * Requests for one publisher are merged: at most one PLI per
+ * #GstConvokeRouter:keyframe-request-interval; a request arriving inside
+ * the interval is sent when it ends unless a key frame passes first.
+ *
+ * Generic NACKs from subscribers are answered from a per-stream
+ * retransmission cache of the last
+ * #GstConvokeRouter:retransmission-cache-size video packets, rewritten for
+ * that subscriber; NACKs are not forwarded to publishers. Sender reports
+ * from publishers are forwarded to every subscriber of the stream, with
+ * the slot's SSRC, timestamp offset and counts and the publisher's
+ * identifier as CNAME, so that subscribers can synchronise its audio and
+ * video. Every #GstConvokeRouter:report-interval the router sends each
+ * publisher an RTCP receiver report about its streams and, when
+ * #GstConvokeRouter:max-bitrate is set, a REMB with that bitrate.
+ *
+ * Packets are forwarded on the publisher's streaming thread, straight
+ * into each subscriber's pad, without queues.
+ *
+ * ## Example
+ *
+ * The worker of a group room (modules/group/group-worker.c) builds, per
+ * participant:
+ * |[
+ *   nicesrc ! dtlssrtpdec name=dec
+ *   dec.rtp_src ! router.recv_rtp_sink_PA1   dec.rtcp_src ! router.recv_rtcp_sink_PA1
+ *   router.send_rtp_src_PA1 ! enc.rtp_sink_0  router.send_rtcp_src_PA1 ! enc.rtcp_sink_0
+ *   dtlssrtpenc name=enc ! nicesink
+ * ]|
+ */
+
+#include "gstconvokerouter.h"
+
+#include <string.h>
+
+#include "router-table.h"
+
+GST_DEBUG_CATEGORY (gst_convoke_router_debug);
+#define GST_CAT_DEFAULT gst_convoke_router_debug
+
+#define DEFAULT_MAX_BITRATE 0
+#define DEFAULT_KEYFRAME_REQUEST_INTERVAL 500
+#define DEFAULT_REPORT_INTERVAL 1000
+#define DEFAULT_RETRANSMISSION_CACHE_SIZE 512
+
+struct _GstConvokeRouter
+{
+  GstElement parent;
+
+  RouterTable *table;
+
+  /* Properties and the report timer, under the object lock. */
+  guint max_bitrate;
+  guint keyframe_request_interval;
+  guint report_interval;
+  guint retransmission_cache_size;
+  GstClockID report_clock_id;
+};
+
+enum
+{
+  PROP_0,
+  PROP_MAX_BITRATE,
+  PROP_KEYFRAME_REQUEST_INTERVAL,
+  PROP_REPORT_INTERVAL,
+  PROP_RETRANSMISSION_CACHE_SIZE,
+  PROP_STATS,
+};
+
+enum
+{
+  SIGNAL_STREAM_STARTED,
+  SIGNAL_STREAM_ENDED,
+  SIGNAL_ADD_PARTICIPANT,
+  SIGNAL_REMOVE_PARTICIPANT,
+  SIGNAL_SET_PAYLOADS,
+  SIGNAL_SET_SLOT,
+  SIGNAL_REMOVE_SLOT,
+  SIGNAL_SET_SENDING,
+  SIGNAL_REQUEST_KEYFRAME,
+  N_SIGNALS,
+};
+
+static guint router_signals[N_SIGNALS];
+
+/* Indexed by RouterPadKind; the name is the prefix plus the participant. */
+static const char *const pad_prefixes[ROUTER_N_PADS] = {
+  "recv_rtp_sink_",
+  "recv_rtcp_sink_",
+  "send_rtp_src_",
+  "send_rtcp_src_",
+};
+
+static GstStaticPadTemplate recv_rtp_sink_template
+    = GST_STATIC_PAD_TEMPLATE ("recv_rtp_sink_%s", GST_PAD_SINK, GST_PAD_REQUEST,
+                               GST_STATIC_CAPS ("application/x-rtp"));
+static GstStaticPadTemplate recv_rtcp_sink_template
+    = GST_STATIC_PAD_TEMPLATE ("recv_rtcp_sink_%s", GST_PAD_SINK, GST_PAD_REQUEST,
+                               GST_STATIC_CAPS ("application/x-rtcp"));
+static GstStaticPadTemplate send_rtp_src_template
+    = GST_STATIC_PAD_TEMPLATE ("send_rtp_src_%s", GST_PAD_SRC, GST_PAD_REQUEST,
+                               GST_STATIC_CAPS ("application/x-rtp"));
+static GstStaticPadTemplate send_rtcp_src_template
+    = GST_STATIC_PAD_TEMPLATE ("send_rtcp_src_%s", GST_PAD_SRC, GST_PAD_REQUEST,
+                               GST_STATIC_CAPS ("application/x-rtcp"));
+
+G_DEFINE_TYPE (GstConvokeRouter, gst_convoke_router, GST_TYPE_ELEMENT);
+GST_ELEMENT_REGISTER_DEFINE (convokerouter, "convokerouter", GST_RANK_NONE,
+                             GST_TYPE_CONVOKE_ROUTER);
+
+/* Pad kind, stored in the pad's qdata so chain functions need no lookup. */
+static GQuark pad_kind_quark;
+
+static RouterPadKind
+pad_get_kind (GstPad *pad)
+{
+  return GPOINTER_TO_UINT (g_object_get_qdata (G_OBJECT (pad), pad_kind_quark)) - 1;
+}
+
+/* The events every stream starts with, pushed before the first buffer and
+ * again after the pad was reactivated (which drops sticky events). */
+static void
+push_initial_events (GstConvokeRouter *self, GstPad *pad)
+{
+  /* Not gst_pad_create_stream_id(): that is for elements with at most one
+   * sink pad. Each output is a stream of its own. */
+  g_autofree char *stream_id = g_strdup_printf ("%s/%s/%08x", GST_OBJECT_NAME (self),
+                                                GST_OBJECT_NAME (pad), g_random_int ());
+  gboolean rtcp = pad_get_kind (pad) == ROUTER_PAD_RTCP_SRC;
+  GstSegment segment;
+
+  gst_pad_push_event (pad, gst_event_new_stream_start (stream_id));
+  gst_pad_push_event (pad, gst_event_new_caps (gst_caps_new_empty_simple (
+                               rtcp ? "application/x-rtcp" : "application/x-rtp")));
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  gst_pad_push_event (pad, gst_event_new_segment (&segment));
+}
+
+/* Several publishers' threads push into one subscriber's pad: the pad's
+ * stream lock keeps each push, and the initial events, in one piece. A
+ * subscriber's flow return never reaches the publisher. */
+static void
+router_flush_pushes (GstConvokeRouter *self, GArray *pushes)
+{
+  for (guint i = 0; i < pushes->len; i++)
+    {
+      RouterPush *push = &g_array_index (pushes, RouterPush, i);
+      GstBuffer *buffer = g_steal_pointer (&push->buffer);
+      GstFlowReturn ret;
+
+      GST_PAD_STREAM_LOCK (push->pad);
+      if (!gst_pad_has_current_caps (push->pad))
+        push_initial_events (self, push->pad);
+      ret = gst_pad_push (push->pad, buffer);
+      GST_PAD_STREAM_UNLOCK (push->pad);
+      if (ret != GST_FLOW_OK)
+        GST_LOG_OBJECT (push->pad, "push: %s", gst_flow_get_name (ret));
+    }
+  g_array_set_size (pushes, 0);
+}
+
+static void
+router_emit_stream_events (GstConvokeRouter *self, GArray *events)
+{
+  for (guint i = 0; i < events->len; i++)
+    {
+      RouterStreamEvent *event = &g_array_index (events, RouterStreamEvent, i);
+
+      g_signal_emit (
+          self,
+          router_signals[event->started ? SIGNAL_STREAM_STARTED : SIGNAL_STREAM_ENDED], 0,
+          event->participant, event->ssrc, event->media);
+    }
+  g_array_set_size (events, 0);
+}
+
+static GstFlowReturn
+router_chain (GstPad *pad, GstObject *parent, GstBuffer *buffer)
+{
+  GstConvokeRouter *self = GST_CONVOKE_ROUTER (parent);
+  RouterParticipant *from = gst_pad_get_element_private (pad);
+  g_autoptr (GArray) pushes = router_pushes_new ();
+  g_autoptr (GArray) events = router_stream_events_new ();
+  gint64 now_us = g_get_monotonic_time ();
+
+  if (from != NULL)
+    {
+      if (pad_get_kind (pad) == ROUTER_PAD_RTP_SINK)
+        router_table_handle_rtp (self->table, from, buffer, now_us, pushes, events);
+      else
+        router_table_handle_rtcp (self->table, from, buffer, now_us, pushes, events);
+    }
+  gst_buffer_unref (buffer);
+
+  router_emit_stream_events (self, events);
+  router_flush_pushes (self, pushes);
+  return GST_FLOW_OK;
+}
+
+static gboolean
+router_sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
+{
+  /* Each input ends here: its caps, segments and EOS describe a
+   * participant's transport, not anything the outputs carry. */
+  gst_event_unref (event);
+  return TRUE;
+}
+
+static gboolean
+router_sink_query (GstPad *pad, GstObject *parent, GstQuery *query)
+{
+  switch (GST_QUERY_TYPE (query))
+    {
+    case GST_QUERY_CAPS:
+    case GST_QUERY_ACCEPT_CAPS:
+      return gst_pad_query_default (pad, parent, query);
+    default:
+      return FALSE;
+    }
+}
+
+static gboolean
+router_src_event (GstPad *pad, GstObject *parent, GstEvent *event)
+{
+  /* Key frame requests travel as RTCP; upstream events have nowhere to go. */
+  gst_event_unref (event);
+  return TRUE;
+}
+
+static gboolean
+router_src_query (GstPad *pad, GstObject *parent, GstQuery *query)
+{
+  switch (GST_QUERY_TYPE (query))
+    {
+    case GST_QUERY_LATENCY:
+      /* Forwarding adds no latency; the inputs are network sources. */
+      gst_query_set_latency (query, TRUE, 0, GST_CLOCK_TIME_NONE);
+      return TRUE;
+    case GST_QUERY_CAPS:
+    case GST_QUERY_ACCEPT_CAPS:
+      return gst_pad_query_default (pad, parent, query);
+    default:
+      return FALSE;
+    }
+}
+
+static GstPad *
+router_request_new_pad (GstElement *element, GstPadTemplate *templ, const char *name,
+                        const GstCaps *caps)
+{
+  GstConvokeRouter *self = GST_CONVOKE_ROUTER (element);
+  RouterParticipant *participant;
+  RouterPadKind kind;
+  const char *id;
+  GstPad *pad, *existing;
+
+  for (kind = 0; kind < ROUTER_N_PADS; kind++)
+    if (g_str_has_prefix (GST_PAD_TEMPLATE_NAME_TEMPLATE (templ), pad_prefixes[kind]))
+      break;
+  if (kind == ROUTER_N_PADS || name == NULL
+      || !g_str_has_prefix (name, pad_prefixes[kind])
+      || name[strlen (pad_prefixes[kind])] == '\0')
+    {
+      GST_WARNING_OBJECT (self, "pad name %s does not name a participant",
+                          name ? name : "(none)");
+      return NULL;
+    }
+  id = name + strlen (pad_prefixes[kind]);
+  existing = gst_element_get_static_pad (element, name);
+  if (existing != NULL)
+    {
+      gst_object_unref (existing);
+      GST_WARNING_OBJECT (self, "pad %s exists already", name);
+      return NULL;
+    }
+
+  pad = gst_pad_new_from_template (templ, name);
+  g_object_set_qdata (G_OBJECT (pad), pad_kind_quark, GUINT_TO_POINTER (kind + 1));
+  participant = router_table_ensure_participant (self->table, id);
+  /* The pad owns this reference; router_release_pad drops it. */
+  gst_pad_set_element_private (pad, participant);
+  if (GST_PAD_IS_SINK (pad))
+    {
+      gst_pad_set_chain_function (pad, router_chain);
+      gst_pad_set_event_function (pad, router_sink_event);
+      gst_pad_set_query_function (pad, router_sink_query);
+    }
+  else
+    {
+      gst_pad_set_event_function (pad, router_src_event);
+      gst_pad_set_query_function (pad, router_src_query);
+    }
+  router_table_attach_pad (self->table, participant, kind, pad);
+  gst_element_add_pad (element, pad);
+  return pad;
+}
+
+static void
+router_release_pad (GstElement *element, GstPad *pad)
+{
+  GstConvokeRouter *self = GST_CONVOKE_ROUTER (element);
+  RouterParticipant *participant = gst_pad_get_element_private (pad);
+
+  /* Detached first, so no thread picks the pad for a new packet; the
+   * deactivation then waits for pushes already under way. */
+  if (participant != NULL)
+    router_table_detach_pad (self->table, participant, pad_get_kind (pad), pad);
+  gst_pad_set_active (pad, FALSE);
+  gst_pad_set_element_private (pad, NULL);
+  gst_element_remove_pad (element, pad);
+  if (participant != NULL)
+    router_participant_unref (participant);
+}
+
+static gboolean
+router_report_tick (GstClock *clock, GstClockTime time, GstClockID id, gpointer user_data)
+{
+  GstConvokeRouter *self = user_data;
+  g_autoptr (GArray) pushes = router_pushes_new ();
+
+  router_table_tick (self->table, g_get_monotonic_time (), pushes);
+  router_flush_pushes (self, pushes);
+  return TRUE;
+}
+
+static void
+router_start_reports (GstConvokeRouter *self)
+{
+  GstClock *clock = gst_system_clock_obtain ();
+  GstClockTime interval;
+
+  GST_OBJECT_LOCK (self);
+  interval = self->report_interval * GST_MSECOND;
+  self->report_clock_id = gst_clock_new_periodic_id (
+      clock, gst_clock_get_time (clock) + interval, interval);
+  gst_clock_id_wait_async (self->report_clock_id, router_report_tick,
+                           gst_object_ref (self), gst_object_unref);
+  GST_OBJECT_UNLOCK (self);
+  gst_object_unref (clock);
+}
+
+static void
+router_stop_reports (GstConvokeRouter *self)
+{
+  GstClockID id;
+
+  GST_OBJECT_LOCK (self);
+  id = g_steal_pointer (&self->report_clock_id);
+  GST_OBJECT_UNLOCK (self);
+  if (id != NULL)
+    {
+      gst_clock_id_unschedule (id);
+      gst_clock_id_unref (id);
+    }
+}
+
+static GstStateChangeReturn
+router_change_state (GstElement *element, GstStateChange transition)
+{
+  GstConvokeRouter *self = GST_CONVOKE_ROUTER (element);
+  GstStateChangeReturn ret;
+
+  ret = GST_ELEMENT_CLASS (gst_convoke_router_parent_class)
+            ->change_state (element, transition);
+  if (ret == GST_STATE_CHANGE_FAILURE)
+    return ret;
+
+  switch (transition)
+    {
+    case GST_STATE_CHANGE_READY_TO_PAUSED:
+      router_start_reports (self);
+      break;
+    case GST_STATE_CHANGE_PAUSED_TO_READY:
+      router_stop_reports (self);
+      break;
+    default:
+      break;
+    }
+  return ret;
+}
+
+static gboolean
+router_add_participant (GstConvokeRouter *self, const char *id)
+{
+  if (id == NULL || *id == '\0')
+    return FALSE;
+  router_participant_unref (router_table_ensure_participant (self->table, id));
+  return TRUE;
+}
+
+static gboolean
+router_remove_participant (GstConvokeRouter *self, const char *id)
+{
+  g_autoptr (GArray) events = router_stream_events_new ();
+  gboolean removed;
+
+  if (id == NULL)
+    return FALSE;
+  removed = router_table_remove_participant (self->table, id, events);
+  router_emit_stream_events (self, events);
+  return removed;
+}
+
+static gboolean
+router_set_payloads (GstConvokeRouter *self, const char *id, const GstCaps *payloads)
+{
+  if (id == NULL)
+    return FALSE;
+  return router_table_set_payloads (self->table, id, payloads);
+}
+
+static gboolean
+router_set_slot (GstConvokeRouter *self, const char *subscriber, guint ssrc,
+                 const char *media, gint pt, const char *publisher)
+{
+  g_autoptr (GArray) pushes = router_pushes_new ();
+  gboolean ok;
+
+  ok = router_table_set_slot (self->table, subscriber, ssrc, media, pt, publisher,
+                              pushes);
+  router_flush_pushes (self, pushes);
+  return ok;
+}
+
+static gboolean
+router_remove_slot (GstConvokeRouter *self, const char *subscriber, guint ssrc)
+{
+  if (subscriber == NULL)
+    return FALSE;
+  return router_table_remove_slot (self->table, subscriber, ssrc);
+}
+
+static gboolean
+router_set_sending (GstConvokeRouter *self, const char *id, gboolean sending)
+{
+  g_autoptr (GArray) pushes = router_pushes_new ();
+  gboolean ok;
+
+  if (id == NULL)
+    return FALSE;
+  ok = router_table_set_sending (self->table, id, sending, pushes);
+  router_flush_pushes (self, pushes);
+  return ok;
+}
+
+static gboolean
+router_request_keyframe (GstConvokeRouter *self, const char *publisher)
+{
+  g_autoptr (GArray) pushes = router_pushes_new ();
+  gboolean ok;
+
+  if (publisher == NULL)
+    return FALSE;
+  ok = router_table_request_keyframe (self->table, publisher, pushes);
+  router_flush_pushes (self, pushes);
+  return ok;
+}
+
+static void
+router_set_property (GObject *object, guint prop_id, const GValue *value,
+                     GParamSpec *pspec)
+{
+  GstConvokeRouter *self = GST_CONVOKE_ROUTER (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id)
+    {
+    case PROP_MAX_BITRATE:
+      self->max_bitrate = g_value_get_uint (value);
+      router_table_set_max_bitrate (self->table, self->max_bitrate);
+      break;
+    case PROP_KEYFRAME_REQUEST_INTERVAL:
+      self->keyframe_request_interval = g_value_get_uint (value);
+      router_table_set_keyframe_request_interval (self->table,
+                                                  self->keyframe_request_interval);
+      break;
+    case PROP_REPORT_INTERVAL:
+      self->report_interval = g_value_get_uint (value);
+      break;
+    case PROP_RETRANSMISSION_CACHE_SIZE:
+      self->retransmission_cache_size = g_value_get_uint (value);
+      router_table_set_retransmission_cache_size (self->table,
+                                                  self->retransmission_cache_size);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+    }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+router_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  GstConvokeRouter *self = GST_CONVOKE_ROUTER (object);
+
+  switch (prop_id)
+    {
+    case PROP_STATS:
+      g_value_take_boxed (value, router_table_get_stats (self->table));
+      return;
+    default:
+      break;
+    }
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id)
+    {
+    case PROP_MAX_BITRATE:
+      g_value_set_uint (value, self->max_bitrate);
+      break;
+    case PROP_KEYFRAME_REQUEST_INTERVAL:
+      g_value_set_uint (value, self->keyframe_request_interval);
+      break;
+    case PROP_REPORT_INTERVAL:
+      g_value_set_uint (value, self->report_interval);
+      break;
+    case PROP_RETRANSMISSION_CACHE_SIZE:
+      g_value_set_uint (value, self->retransmission_cache_size);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+    }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+router_finalize (GObject *object)
+{
+  GstConvokeRouter *self = GST_CONVOKE_ROUTER (object);
+
+  g_clear_pointer (&self->table, router_table_free);
+  G_OBJECT_CLASS (gst_convoke_router_parent_class)->finalize (object);
+}
+
+static void
+gst_convoke_router_init (GstConvokeRouter *self)
+{
+  self->table = router_table_new ();
+  self->max_bitrate = DEFAULT_MAX_BITRATE;
+  self->keyframe_request_interval = DEFAULT_KEYFRAME_REQUEST_INTERVAL;
+  self->report_interval = DEFAULT_REPORT_INTERVAL;
+  self->retransmission_cache_size = DEFAULT_RETRANSMISSION_CACHE_SIZE;
+  router_table_set_keyframe_request_interval (self->table,
+                                              DEFAULT_KEYFRAME_REQUEST_INTERVAL);
+  router_table_set_retransmission_cache_size (self->table,
+                                              DEFAULT_RETRANSMISSION_CACHE_SIZE);
+}
+
+static void
+install_properties (GObjectClass *object_class)
+{
+  /**
+   * GstConvokeRouter:max-bitrate:
+   *
+   * The bitrate, in bits per second, announced to every publisher in an
+   * RTCP REMB with each receiver report: the most a publisher should send
+   * in total. 0 sends no REMB.
+   */
+  g_object_class_install_property (
+      object_class, PROP_MAX_BITRATE,
+      g_param_spec_uint ("max-bitrate", "Maximum bitrate",
+                         "Bits per second announced to publishers with REMB (0 = none)",
+                         0, G_MAXUINT, DEFAULT_MAX_BITRATE,
+                         G_PARAM_READWRITE | GST_PARAM_MUTABLE_PLAYING
+                             | G_PARAM_STATIC_STRINGS));
+  /**
+   * GstConvokeRouter:keyframe-request-interval:
+   *
+   * The shortest time, in milliseconds, between two PLIs sent to one
+   * publisher's stream. Requests inside the interval are merged into one
+   * sent when it ends.
+   */
+  g_object_class_install_property (
+      object_class, PROP_KEYFRAME_REQUEST_INTERVAL,
+      g_param_spec_uint ("keyframe-request-interval", "Key frame request interval",
+                         "Milliseconds between two key frame requests to one publisher",
+                         0, 60000, DEFAULT_KEYFRAME_REQUEST_INTERVAL,
+                         G_PARAM_READWRITE | GST_PARAM_MUTABLE_PLAYING
+                             | G_PARAM_STATIC_STRINGS));
+  /**
+   * GstConvokeRouter:report-interval:
+   *
+   * Milliseconds between two receiver reports (and REMBs) to each
+   * publisher. Takes effect at the next READY to PAUSED change.
+   */
+  g_object_class_install_property (
+      object_class, PROP_REPORT_INTERVAL,
+      g_param_spec_uint ("report-interval", "Report interval",
+                         "Milliseconds between receiver reports to publishers", 100,
+                         60000, DEFAULT_REPORT_INTERVAL,
+                         G_PARAM_READWRITE | GST_PARAM_MUTABLE_READY
+                             | G_PARAM_STATIC_STRINGS));
+  /**
+   * GstConvokeRouter:retransmission-cache-size:
+   *
+   * How many recent packets of each video stream are kept to answer
+   * NACKs. 0 disables retransmission. Applies to streams that start after
+   * it is set.
+   */
+  g_object_class_install_property (
+      object_class, PROP_RETRANSMISSION_CACHE_SIZE,
+      g_param_spec_uint ("retransmission-cache-size", "Retransmission cache size",
+                         "Packets kept per video stream to answer NACKs (0 = none)", 0,
+                         8192, DEFAULT_RETRANSMISSION_CACHE_SIZE,
+                         G_PARAM_READWRITE | GST_PARAM_MUTABLE_PLAYING
+                             | G_PARAM_STATIC_STRINGS));
+  /**
+   * GstConvokeRouter:stats:
+   *
+   * A structure named `application/x-convoke-router-stats` with one field
+   * per participant, named by its identifier, holding a structure with
+   * `sending` (boolean), `slots`, `audio-ssrc`, `video-ssrc` (uint, 0 when
+   * none) and the uint64 counters `rtp-received`, `rtp-sent`,
+   * `rtcp-received`, `rtcp-sent`, `dropped`, `keyframe-requests-received`
+   * (PLI and FIR from it as a subscriber), `plis-sent` (to it as a
+   * publisher), `nacks-received` (sequence numbers) and `retransmitted`.
+   */
+  g_object_class_install_property (
+      object_class, PROP_STATS,
+      g_param_spec_boxed ("stats", "Statistics", "Per-participant counters",
+                          GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+}
+
+static void
+install_signals (GObjectClass *object_class)
+{
+  GType type = G_TYPE_FROM_CLASS (object_class);
+
+  /**
+   * GstConvokeRouter::stream-started:
+   * @router: the router
+   * @participant: the publisher's identifier
+   * @ssrc: the stream's SSRC
+   * @media: "audio" or "video"
+   *
+   * The first packet of a new stream arrived. Emitted from a streaming
+   * thread.
+   */
+  router_signals[SIGNAL_STREAM_STARTED]
+      = g_signal_new ("stream-started", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                      G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_UINT, G_TYPE_STRING);
+  /**
+   * GstConvokeRouter::stream-ended:
+   * @router: the router
+   * @participant: the publisher's identifier
+   * @ssrc: the stream's SSRC
+   * @media: "audio" or "video"
+   *
+   * A stream ended: RTCP BYE, a new SSRC replacing it, or its publisher
+   * was removed. Emitted from a streaming thread or the thread removing
+   * the participant.
+   */
+  router_signals[SIGNAL_STREAM_ENDED]
+      = g_signal_new ("stream-ended", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                      G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_UINT, G_TYPE_STRING);
+  /**
+   * GstConvokeRouter::add-participant:
+   * @router: the router
+   * @participant: an identifier, not empty
+   *
+   * Creates the participant unless it exists (requesting one of its pads
+   * does too). Returns TRUE.
+   */
+  router_signals[SIGNAL_ADD_PARTICIPANT] = g_signal_new_class_handler (
+      "add-participant", type, G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+      G_CALLBACK (router_add_participant), NULL, NULL, NULL, G_TYPE_BOOLEAN, 1,
+      G_TYPE_STRING);
+  /**
+   * GstConvokeRouter::remove-participant:
+   * @router: the router
+   * @participant: the identifier
+   *
+   * Forgets the participant: its streams end (stream-ended is emitted for
+   * each), slots of others that carried them go idle, its own slots are
+   * removed and nothing more is sent to or accepted from its pads, which
+   * the caller releases. Returns FALSE when it did not exist.
+   */
+  router_signals[SIGNAL_REMOVE_PARTICIPANT] = g_signal_new_class_handler (
+      "remove-participant", type, G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+      G_CALLBACK (router_remove_participant), NULL, NULL, NULL, G_TYPE_BOOLEAN, 1,
+      G_TYPE_STRING);
+  /**
+   * GstConvokeRouter::set-payloads:
+   * @router: the router
+   * @participant: the identifier
+   * @payloads: one structure per payload type the participant sends, e.g.
+   *   `application/x-rtp, payload=(int)96, media=(string)video,
+   *   encoding-name=(string)VP8, clock-rate=(int)90000`
+   *
+   * Replaces the participant's payload types. Returns FALSE, changing
+   * nothing, when a structure lacks `payload` (0–127), `media` ("audio" or
+   * "video") or `clock-rate`.
+   */
+  router_signals[SIGNAL_SET_PAYLOADS] = g_signal_new_class_handler (
+      "set-payloads", type, G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+      G_CALLBACK (router_set_payloads), NULL, NULL, NULL, G_TYPE_BOOLEAN, 2,
+      G_TYPE_STRING, GST_TYPE_CAPS);
+  /**
+   * GstConvokeRouter::set-slot:
+   * @router: the router
+   * @subscriber: the identifier of the participant receiving the slot
+   * @ssrc: the slot's SSRC (not 0), unique among the subscriber's slots
+   * @media: "audio" or "video"
+   * @pt: the payload type the subscriber expects, or -1 to keep the
+   *   publisher's
+   * @publisher: whose @media the slot carries, or NULL for an idle slot
+   *
+   * Creates or changes a slot. Returns FALSE for invalid arguments.
+   */
+  router_signals[SIGNAL_SET_SLOT] = g_signal_new_class_handler (
+      "set-slot", type, G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION, G_CALLBACK (router_set_slot),
+      NULL, NULL, NULL, G_TYPE_BOOLEAN, 5, G_TYPE_STRING, G_TYPE_UINT, G_TYPE_STRING,
+      G_TYPE_INT, G_TYPE_STRING);
+  /**
+   * GstConvokeRouter::remove-slot:
+   * @router: the router
+   * @subscriber: the identifier
+   * @ssrc: the slot's SSRC
+   *
+   * Returns FALSE when there was no such slot.
+   */
+  router_signals[SIGNAL_REMOVE_SLOT] = g_signal_new_class_handler (
+      "remove-slot", type, G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+      G_CALLBACK (router_remove_slot), NULL, NULL, NULL, G_TYPE_BOOLEAN, 2, G_TYPE_STRING,
+      G_TYPE_UINT);
+  /**
+   * GstConvokeRouter::set-sending:
+   * @router: the router
+   * @participant: the identifier
+   * @sending: whether packets may be pushed to its source pads
+   *
+   * Call with TRUE once the participant's `dtlssrtpenc` emitted
+   * `on-key-set`. Each of its video slots then waits for a key frame,
+   * which is requested. Returns TRUE.
+   */
+  router_signals[SIGNAL_SET_SENDING] = g_signal_new_class_handler (
+      "set-sending", type, G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+      G_CALLBACK (router_set_sending), NULL, NULL, NULL, G_TYPE_BOOLEAN, 2, G_TYPE_STRING,
+      G_TYPE_BOOLEAN);
+  /**
+   * GstConvokeRouter::request-keyframe:
+   * @router: the router
+   * @publisher: the identifier
+   *
+   * Asks the publisher's video stream for a key frame, subject to
+   * #GstConvokeRouter:keyframe-request-interval. Returns FALSE for an
+   * unknown participant.
+   */
+  router_signals[SIGNAL_REQUEST_KEYFRAME] = g_signal_new_class_handler (
+      "request-keyframe", type, G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+      G_CALLBACK (router_request_keyframe), NULL, NULL, NULL, G_TYPE_BOOLEAN, 1,
+      G_TYPE_STRING);
+}
+
+static void
+gst_convoke_router_class_init (GstConvokeRouterClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+
+  object_class->set_property = router_set_property;
+  object_class->get_property = router_get_property;
+  object_class->finalize = router_finalize;
+  install_properties (object_class);
+  install_signals (object_class);
+
+  element_class->request_new_pad = router_request_new_pad;
+  element_class->release_pad = router_release_pad;
+  element_class->change_state = router_change_state;
+  gst_element_class_add_static_pad_template (element_class, &recv_rtp_sink_template);
+  gst_element_class_add_static_pad_template (element_class, &recv_rtcp_sink_template);
+  gst_element_class_add_static_pad_template (element_class, &send_rtp_src_template);
+  gst_element_class_add_static_pad_template (element_class, &send_rtcp_src_template);
+  gst_element_class_set_static_metadata (
+      element_class, "Convoke SFU router", "Filter/Network/RTP",
+      "Forwards RTP and RTCP between the participants of a group room without decoding",
+      "The Convoke authors");
+
+  pad_kind_quark = g_quark_from_static_string ("convoke-router-pad-kind");
+  GST_DEBUG_CATEGORY_INIT (gst_convoke_router_debug, "convokerouter", 0,
+                           "Convoke SFU router");
+}

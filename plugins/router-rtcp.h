@@ -1,0 +1,41 @@
+/* RTCP packets convokerouter writes: compound reports (RR or SR, always
+ * followed by an SDES CNAME, as RFC 3550 requires of every compound
+ * packet), PLI and REMB feedback.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <gst/rtp/rtp.h>
+
+#include "router-rtp.h"
+
+G_BEGIN_DECLS
+
+/* The most report blocks one RR carries (the count field has 5 bits). */
+#define ROUTER_RTCP_MAX_REPORT_BLOCKS 31
+
+/* A compound packet with an RR from @sender_ssrc holding @n_blocks report
+ * blocks (about @source_ssrcs), an SDES CNAME and, when @remb_bitrate is
+ * not 0, a REMB announcing that bitrate for @source_ssrcs. */
+GstBuffer *router_rtcp_build_receiver_report (guint32 sender_ssrc, const char *cname,
+                                              const guint32 *source_ssrcs,
+                                              const RouterReportBlock *blocks,
+                                              guint n_blocks, guint64 remb_bitrate);
+
+/* A compound packet: an empty RR from @sender_ssrc, SDES, and a PLI
+ * asking @media_ssrc for a key frame. */
+GstBuffer *router_rtcp_build_pli (guint32 sender_ssrc, const char *cname,
+                                  guint32 media_ssrc);
+
+/* A compound packet: an SR for @ssrc with the given sender info, and SDES. */
+GstBuffer *router_rtcp_build_sender_report (guint32 ssrc, const char *cname,
+                                            guint64 ntp_time, guint32 rtp_time,
+                                            guint32 packet_count, guint32 octet_count);
+
+/* Calls @func for every sequence number a Generic NACK packet (RTPFB,
+ * FMT 1) lists as lost. */
+void router_rtcp_foreach_nack (GstRTCPPacket *packet,
+                               void (*func) (guint16 seq, gpointer user_data),
+                               gpointer user_data);
+
+G_END_DECLS

@@ -1,0 +1,140 @@
+/* Private to the routing table (router-table.c: participants, streams,
+ * slots and forwarding; router-table-rtcp.c: what arrives as RTCP, the
+ * periodic reports and statistics). Every function here expects the
+ * table's lock to be held.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <gst/rtp/rtp.h>
+
+#include "router-rtp.h"
+#include "router-table.h"
+
+G_BEGIN_DECLS
+
+/* The CNAME of the router's own RTCP (receiver reports, PLI, REMB). */
+#define ROUTER_CNAME "convoke"
+/* Late packets of a replaced stream must not bring it back. */
+#define RETIRED_SSRCS 4
+#define RETIRED_HOLD_US (2 * G_USEC_PER_SEC)
+/* Caps the work one NACK packet can cause. */
+#define MAX_RETRANSMISSIONS_PER_NACK 64
+#define N_PAYLOAD_TYPES 128
+
+typedef enum
+{
+  MEDIA_AUDIO,
+  MEDIA_VIDEO,
+  N_MEDIA,
+} RouterMedia;
+
+extern const char *const router_media_names[N_MEDIA];
+
+typedef struct
+{
+  gboolean known;
+  RouterMedia media;
+  RouterCodec codec;
+  guint clock_rate;
+} RouterPayload;
+
+typedef struct _RouterSlot RouterSlot;
+
+/* One RTP stream a publisher sends (one SSRC). */
+typedef struct
+{
+  guint32 ssrc;
+  RouterParticipant *publisher; /* owns the stream */
+  RouterMedia media;
+  RouterCodec codec;
+  guint clock_rate;
+  RouterReceiveStats stats;
+  RouterRetransmitCache cache;
+  gint64 last_keyframe_request_us;
+  gboolean keyframe_request_pending;
+  GPtrArray *slots; /* RouterSlot* carrying this stream, borrowed */
+} RouterStream;
+
+/* One sendonly m-line of a subscriber: an SSRC of ours that carries
+ * whichever stream its source publisher currently sends. */
+struct _RouterSlot
+{
+  guint32 ssrc;
+  RouterParticipant *subscriber; /* owns the slot */
+  RouterMedia media;
+  gint pt; /* -1: keep the publisher's */
+  char *source;
+  RouterStream *stream;
+  gboolean need_keyframe;
+  /* Rewriting state: out = in + delta, valid for packets of in_ssrc. */
+  gboolean started;
+  guint32 in_ssrc;
+  guint16 seq_delta;
+  guint32 ts_delta;
+  guint16 first_in_seq;
+  guint16 last_seq;
+  guint32 last_ts;
+  gint64 last_time_us;
+  guint32 packet_count;
+  guint32 octet_count;
+};
+
+typedef struct
+{
+  guint64 rtp_received;
+  guint64 rtp_sent;
+  guint64 rtcp_received;
+  guint64 rtcp_sent;
+  guint64 dropped;
+  guint64 keyframe_requests_received;
+  guint64 plis_sent;
+  guint64 nacks_received;
+  guint64 retransmitted;
+} RouterCounters;
+
+typedef struct
+{
+  guint32 ssrc;
+  gint64 until_us;
+} RouterRetiredSsrc;
+
+struct _RouterParticipant
+{
+  gatomicrefcount ref;
+  char *id;
+  gboolean removed;
+  GstPad *pads[ROUTER_N_PADS]; /* borrowed, see router_table_attach_pad */
+  RouterPayload payloads[N_PAYLOAD_TYPES];
+  RouterStream *streams[N_MEDIA];
+  RouterRetiredSsrc retired[RETIRED_SSRCS];
+  guint retired_next;
+  GHashTable *slots; /* our ssrc → RouterSlot* (owned) */
+  gboolean sending;
+  guint32 local_ssrc; /* sender SSRC of the RTCP we send it */
+  RouterCounters counters;
+};
+
+struct _RouterTable
+{
+  GMutex lock;
+  GHashTable *participants; /* id → RouterParticipant* (a reference) */
+  guint max_bitrate;
+  guint keyframe_request_interval_ms;
+  guint cache_size;
+};
+
+void router_pushes_add (GArray *pushes, RouterParticipant *to, GstPad *pad,
+                        GstBuffer *buffer);
+void router_events_add (GArray *events, gboolean started, RouterStream *stream);
+RouterStream *router_participant_find_stream (RouterParticipant *participant,
+                                              guint32 ssrc);
+void router_participant_end_stream (RouterParticipant *participant, RouterMedia media,
+                                    gint64 now_us, GArray *events);
+/* A PLI now, or once the publisher's request interval allows. */
+void router_stream_request_keyframe (RouterTable *table, RouterStream *stream,
+                                     gint64 now_us, GArray *pushes);
+/* A copy of @in as @slot sends it. */
+GstBuffer *router_slot_rewrite (RouterSlot *slot, GstRTPBuffer *in);
+
+G_END_DECLS

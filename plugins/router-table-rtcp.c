@@ -1,0 +1,268 @@
+/* The RTCP side of the routing table: sender reports, BYE and feedback
+ * from participants, the periodic reports to publishers, statistics.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "router-table-private.h"
+
+#include "router-rtcp.h"
+
+GST_DEBUG_CATEGORY_EXTERN (gst_convoke_router_debug);
+#define GST_CAT_DEFAULT gst_convoke_router_debug
+
+static void
+handle_sender_report (RouterParticipant *from, GstRTCPPacket *packet, gint64 now_us,
+                      GArray *pushes)
+{
+  guint32 ssrc, rtp_time, packet_count, octet_count;
+  guint64 ntp_time;
+  RouterStream *stream;
+
+  gst_rtcp_packet_sr_get_sender_info (packet, &ssrc, &ntp_time, &rtp_time, &packet_count,
+                                      &octet_count);
+  stream = router_participant_find_stream (from, ssrc);
+  if (stream == NULL)
+    return;
+  router_receive_stats_sender_report (&stream->stats, ntp_time, now_us);
+
+  /* The publisher's NTP↔RTP mapping, moved onto each slot's timeline, is
+   * what lets subscribers synchronise its audio and video. */
+  for (guint i = 0; i < stream->slots->len; i++)
+    {
+      RouterSlot *slot = g_ptr_array_index (stream->slots, i);
+      RouterParticipant *subscriber = slot->subscriber;
+
+      if (!slot->started || slot->in_ssrc != stream->ssrc || !subscriber->sending
+          || subscriber->pads[ROUTER_PAD_RTCP_SRC] == NULL)
+        continue;
+      router_pushes_add (pushes, subscriber, subscriber->pads[ROUTER_PAD_RTCP_SRC],
+                         router_rtcp_build_sender_report (
+                             slot->ssrc, from->id, ntp_time, rtp_time + slot->ts_delta,
+                             slot->packet_count, slot->octet_count));
+    }
+}
+
+static void
+handle_bye (RouterParticipant *from, GstRTCPPacket *packet, gint64 now_us, GArray *events)
+{
+  guint count = gst_rtcp_packet_bye_get_ssrc_count (packet);
+
+  for (guint i = 0; i < count; i++)
+    {
+      guint32 ssrc = gst_rtcp_packet_bye_get_nth_ssrc (packet, i);
+
+      for (guint media = 0; media < N_MEDIA; media++)
+        if (from->streams[media] != NULL && from->streams[media]->ssrc == ssrc)
+          router_participant_end_stream (from, media, now_us, events);
+    }
+}
+
+static void
+request_keyframe_for_slot (RouterTable *table, RouterParticipant *from, guint32 slot_ssrc,
+                           gint64 now_us, GArray *pushes)
+{
+  RouterSlot *slot = g_hash_table_lookup (from->slots, GUINT_TO_POINTER (slot_ssrc));
+
+  if (slot == NULL || slot->stream == NULL)
+    return;
+  from->counters.keyframe_requests_received++;
+  router_stream_request_keyframe (table, slot->stream, now_us, pushes);
+}
+
+static void
+handle_payload_feedback (RouterTable *table, RouterParticipant *from,
+                         GstRTCPPacket *packet, gint64 now_us, GArray *pushes)
+{
+  switch (gst_rtcp_packet_fb_get_type (packet))
+    {
+    case GST_RTCP_PSFB_TYPE_PLI:
+      request_keyframe_for_slot (table, from, gst_rtcp_packet_fb_get_media_ssrc (packet),
+                                 now_us, pushes);
+      break;
+    case GST_RTCP_PSFB_TYPE_FIR:
+      {
+        /* FCI entries: SSRC, sequence number, 3 reserved bytes. */
+        guint8 *fci = gst_rtcp_packet_fb_get_fci (packet);
+        guint words = gst_rtcp_packet_fb_get_fci_length (packet);
+
+        for (guint i = 0; fci != NULL && i + 1 < words; i += 2)
+          request_keyframe_for_slot (table, from, router_read_be32 (fci + 4 * i), now_us,
+                                     pushes);
+        break;
+      }
+    default:
+      break;
+    }
+}
+
+typedef struct
+{
+  RouterSlot *slot;
+  GArray *pushes;
+  guint budget;
+} RetransmitContext;
+
+static void
+retransmit_one (guint16 out_seq, gpointer user_data)
+{
+  RetransmitContext *context = user_data;
+  RouterSlot *slot = context->slot;
+  RouterParticipant *subscriber = slot->subscriber;
+  guint16 in_seq = out_seq - slot->seq_delta;
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  GstBuffer *cached;
+
+  subscriber->counters.nacks_received++;
+  if (context->budget == 0)
+    return;
+  context->budget--;
+  /* Only what this subscriber was sent: not packets from before it
+   * started, nor ones it has not seen yet. */
+  if ((gint16) (in_seq - slot->first_in_seq) < 0
+      || (gint16) (out_seq - slot->last_seq) > 0)
+    return;
+  cached = router_retransmit_cache_lookup (&slot->stream->cache, in_seq);
+  if (cached == NULL || !gst_rtp_buffer_map (cached, GST_MAP_READ, &rtp))
+    return;
+  subscriber->counters.retransmitted++;
+  router_pushes_add (context->pushes, subscriber, subscriber->pads[ROUTER_PAD_RTP_SRC],
+                     router_slot_rewrite (slot, &rtp));
+  gst_rtp_buffer_unmap (&rtp);
+}
+
+static void
+handle_transport_feedback (RouterParticipant *from, GstRTCPPacket *packet, GArray *pushes)
+{
+  RetransmitContext context = { NULL, pushes, MAX_RETRANSMISSIONS_PER_NACK };
+  RouterSlot *slot;
+
+  if (gst_rtcp_packet_fb_get_type (packet) != GST_RTCP_RTPFB_TYPE_NACK)
+    return;
+  slot = g_hash_table_lookup (
+      from->slots, GUINT_TO_POINTER (gst_rtcp_packet_fb_get_media_ssrc (packet)));
+  if (slot == NULL || slot->stream == NULL || !slot->started
+      || slot->in_ssrc != slot->stream->ssrc || !from->sending
+      || from->pads[ROUTER_PAD_RTP_SRC] == NULL)
+    return;
+  context.slot = slot;
+  router_rtcp_foreach_nack (packet, retransmit_one, &context);
+}
+
+void
+router_table_handle_rtcp (RouterTable *table, RouterParticipant *from, GstBuffer *buffer,
+                          gint64 now_us, GArray *pushes, GArray *events)
+{
+  GstRTCPBuffer rtcp = GST_RTCP_BUFFER_INIT;
+  GstRTCPPacket packet;
+  gboolean more;
+
+  /* The validator asserts on an empty buffer; 4 bytes is one RTCP header. */
+  if (gst_buffer_get_size (buffer) < 4 || !gst_rtcp_buffer_validate_reduced (buffer))
+    {
+      g_mutex_lock (&table->lock);
+      from->counters.dropped++;
+      g_mutex_unlock (&table->lock);
+      return;
+    }
+
+  gst_rtcp_buffer_map (buffer, GST_MAP_READ, &rtcp);
+  g_mutex_lock (&table->lock);
+  if (from->removed)
+    goto out;
+  from->counters.rtcp_received++;
+
+  for (more = gst_rtcp_buffer_get_first_packet (&rtcp, &packet); more;
+       more = gst_rtcp_packet_move_to_next (&packet))
+    {
+      switch (gst_rtcp_packet_get_type (&packet))
+        {
+        case GST_RTCP_TYPE_SR:
+          handle_sender_report (from, &packet, now_us, pushes);
+          break;
+        case GST_RTCP_TYPE_BYE:
+          handle_bye (from, &packet, now_us, events);
+          break;
+        case GST_RTCP_TYPE_PSFB:
+          handle_payload_feedback (table, from, &packet, now_us, pushes);
+          break;
+        case GST_RTCP_TYPE_RTPFB:
+          handle_transport_feedback (from, &packet, pushes);
+          break;
+        default:
+          /* RR, SDES, APP, XR: nothing we act on. */
+          break;
+        }
+    }
+
+out:
+  g_mutex_unlock (&table->lock);
+  gst_rtcp_buffer_unmap (&rtcp);
+}
+
+void
+router_table_tick (RouterTable *table, gint64 now_us, GArray *pushes)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_mutex_lock (&table->lock);
+  g_hash_table_iter_init (&iter, table->participants);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      RouterParticipant *participant = value;
+      guint32 ssrcs[N_MEDIA];
+      RouterReportBlock blocks[N_MEDIA];
+      guint n_blocks = 0;
+
+      for (guint media = 0; media < N_MEDIA; media++)
+        {
+          RouterStream *stream = participant->streams[media];
+
+          if (stream == NULL)
+            continue;
+          if (stream->keyframe_request_pending)
+            router_stream_request_keyframe (table, stream, now_us, pushes);
+          if (router_receive_stats_report (&stream->stats, now_us, &blocks[n_blocks]))
+            ssrcs[n_blocks++] = stream->ssrc;
+        }
+      if (n_blocks == 0 || !participant->sending
+          || participant->pads[ROUTER_PAD_RTCP_SRC] == NULL)
+        continue;
+      router_pushes_add (
+          pushes, participant, participant->pads[ROUTER_PAD_RTCP_SRC],
+          router_rtcp_build_receiver_report (participant->local_ssrc, ROUTER_CNAME, ssrcs,
+                                             blocks, n_blocks, table->max_bitrate));
+    }
+  g_mutex_unlock (&table->lock);
+}
+
+GstStructure *
+router_table_get_stats (RouterTable *table)
+{
+  GstStructure *stats = gst_structure_new_empty ("application/x-convoke-router-stats");
+  GHashTableIter iter;
+  gpointer value;
+
+  g_mutex_lock (&table->lock);
+  g_hash_table_iter_init (&iter, table->participants);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      RouterParticipant *p = value;
+      const RouterCounters *c = &p->counters;
+      GstStructure *s = gst_structure_new (
+          "participant", "sending", G_TYPE_BOOLEAN, p->sending, "slots", G_TYPE_UINT,
+          g_hash_table_size (p->slots), "audio-ssrc", G_TYPE_UINT,
+          p->streams[MEDIA_AUDIO] ? p->streams[MEDIA_AUDIO]->ssrc : 0, "video-ssrc",
+          G_TYPE_UINT, p->streams[MEDIA_VIDEO] ? p->streams[MEDIA_VIDEO]->ssrc : 0,
+          "rtp-received", G_TYPE_UINT64, c->rtp_received, "rtp-sent", G_TYPE_UINT64,
+          c->rtp_sent, "rtcp-received", G_TYPE_UINT64, c->rtcp_received, "rtcp-sent",
+          G_TYPE_UINT64, c->rtcp_sent, "dropped", G_TYPE_UINT64, c->dropped,
+          "keyframe-requests-received", G_TYPE_UINT64, c->keyframe_requests_received,
+          "plis-sent", G_TYPE_UINT64, c->plis_sent, "nacks-received", G_TYPE_UINT64,
+          c->nacks_received, "retransmitted", G_TYPE_UINT64, c->retransmitted, NULL);
+
+      gst_structure_set (stats, p->id, GST_TYPE_STRUCTURE, s, NULL);
+      gst_structure_free (s);
+    }
+  g_mutex_unlock (&table->lock);
+  return stats;
+}

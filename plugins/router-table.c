@@ -1,0 +1,712 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "router-table-private.h"
+
+#include <string.h>
+
+#include "router-rtcp.h"
+
+GST_DEBUG_CATEGORY_EXTERN (gst_convoke_router_debug);
+#define GST_CAT_DEFAULT gst_convoke_router_debug
+
+const char *const router_media_names[N_MEDIA] = { "audio", "video" };
+
+static void
+push_clear (gpointer data)
+{
+  RouterPush *push = data;
+
+  gst_clear_object (&push->pad);
+  gst_clear_buffer (&push->buffer);
+}
+
+GArray *
+router_pushes_new (void)
+{
+  GArray *pushes = g_array_sized_new (FALSE, FALSE, sizeof (RouterPush), 8);
+
+  g_array_set_clear_func (pushes, push_clear);
+  return pushes;
+}
+
+static void
+stream_event_clear (gpointer data)
+{
+  RouterStreamEvent *event = data;
+
+  g_clear_pointer (&event->participant, g_free);
+}
+
+GArray *
+router_stream_events_new (void)
+{
+  GArray *events = g_array_new (FALSE, FALSE, sizeof (RouterStreamEvent));
+
+  g_array_set_clear_func (events, stream_event_clear);
+  return events;
+}
+
+void
+router_pushes_add (GArray *pushes, RouterParticipant *to, GstPad *pad, GstBuffer *buffer)
+{
+  RouterPush push = { gst_object_ref (pad), buffer };
+
+  g_array_append_val (pushes, push);
+  if (to->pads[ROUTER_PAD_RTCP_SRC] == pad)
+    to->counters.rtcp_sent++;
+  else
+    to->counters.rtp_sent++;
+}
+
+void
+router_events_add (GArray *events, gboolean started, RouterStream *stream)
+{
+  RouterStreamEvent event = { started, g_strdup (stream->publisher->id), stream->ssrc,
+                              router_media_names[stream->media] };
+
+  if (events != NULL)
+    g_array_append_val (events, event);
+  else
+    g_free (event.participant);
+}
+
+static gboolean
+media_from_name (const char *name, RouterMedia *media)
+{
+  for (guint i = 0; i < N_MEDIA; i++)
+    if (g_strcmp0 (name, router_media_names[i]) == 0)
+      {
+        *media = i;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+static void
+slot_unbind (RouterSlot *slot)
+{
+  if (slot->stream == NULL)
+    return;
+  g_ptr_array_remove_fast (slot->stream->slots, slot);
+  slot->stream = NULL;
+}
+
+static void
+slot_free (gpointer data)
+{
+  RouterSlot *slot = data;
+
+  slot_unbind (slot);
+  g_free (slot->source);
+  g_free (slot);
+}
+
+static RouterStream *
+stream_new (RouterTable *table, RouterParticipant *publisher, guint32 ssrc,
+            const RouterPayload *payload)
+{
+  RouterStream *stream = g_new0 (RouterStream, 1);
+
+  stream->ssrc = ssrc;
+  stream->publisher = publisher;
+  stream->media = payload->media;
+  stream->codec = payload->codec;
+  stream->clock_rate = payload->clock_rate;
+  router_receive_stats_init (&stream->stats, payload->clock_rate);
+  /* Only video is offered with NACK feedback. */
+  router_retransmit_cache_init (&stream->cache,
+                                payload->media == MEDIA_VIDEO ? table->cache_size : 0);
+  stream->slots = g_ptr_array_new ();
+  return stream;
+}
+
+static void
+stream_free (RouterStream *stream)
+{
+  while (stream->slots->len > 0)
+    slot_unbind (g_ptr_array_index (stream->slots, 0));
+  g_ptr_array_unref (stream->slots);
+  router_retransmit_cache_clear (&stream->cache);
+  g_free (stream);
+}
+
+static RouterParticipant *
+participant_new (const char *id)
+{
+  RouterParticipant *participant = g_new0 (RouterParticipant, 1);
+
+  g_atomic_ref_count_init (&participant->ref);
+  participant->id = g_strdup (id);
+  participant->slots = g_hash_table_new_full (NULL, NULL, NULL, slot_free);
+  participant->local_ssrc = g_random_int ();
+  return participant;
+}
+
+RouterParticipant *
+router_participant_ref (RouterParticipant *participant)
+{
+  g_atomic_ref_count_inc (&participant->ref);
+  return participant;
+}
+
+void
+router_participant_unref (RouterParticipant *participant)
+{
+  if (!g_atomic_ref_count_dec (&participant->ref))
+    return;
+  /* router_table_remove_participant or router_table_free emptied it. */
+  g_hash_table_unref (participant->slots);
+  g_free (participant->id);
+  g_free (participant);
+}
+
+void
+router_participant_end_stream (RouterParticipant *participant, RouterMedia media,
+                               gint64 now_us, GArray *events)
+{
+  RouterStream *stream = participant->streams[media];
+  RouterRetiredSsrc *retired;
+
+  if (stream == NULL)
+    return;
+  participant->streams[media] = NULL;
+  retired = &participant->retired[participant->retired_next++ % RETIRED_SSRCS];
+  retired->ssrc = stream->ssrc;
+  retired->until_us = now_us + RETIRED_HOLD_US;
+  router_events_add (events, FALSE, stream);
+  stream_free (stream);
+}
+
+static void
+participant_clear (RouterParticipant *participant, GArray *events)
+{
+  gint64 now_us = g_get_monotonic_time ();
+
+  for (guint media = 0; media < N_MEDIA; media++)
+    router_participant_end_stream (participant, media, now_us, events);
+  g_hash_table_remove_all (participant->slots);
+  participant->removed = TRUE;
+  participant->sending = FALSE;
+}
+
+RouterStream *
+router_participant_find_stream (RouterParticipant *participant, guint32 ssrc)
+{
+  for (guint media = 0; media < N_MEDIA; media++)
+    if (participant->streams[media] != NULL && participant->streams[media]->ssrc == ssrc)
+      return participant->streams[media];
+  return NULL;
+}
+
+RouterTable *
+router_table_new (void)
+{
+  RouterTable *table = g_new0 (RouterTable, 1);
+
+  g_mutex_init (&table->lock);
+  table->participants = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                               (GDestroyNotify) router_participant_unref);
+  table->keyframe_request_interval_ms = 500;
+  table->cache_size = 512;
+  return table;
+}
+
+void
+router_table_free (RouterTable *table)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, table->participants);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    participant_clear (value, NULL);
+  g_hash_table_unref (table->participants);
+  g_mutex_clear (&table->lock);
+  g_free (table);
+}
+
+void
+router_table_set_max_bitrate (RouterTable *table, guint bits_per_second)
+{
+  g_mutex_lock (&table->lock);
+  table->max_bitrate = bits_per_second;
+  g_mutex_unlock (&table->lock);
+}
+
+void
+router_table_set_keyframe_request_interval (RouterTable *table, guint ms)
+{
+  g_mutex_lock (&table->lock);
+  table->keyframe_request_interval_ms = ms;
+  g_mutex_unlock (&table->lock);
+}
+
+void
+router_table_set_retransmission_cache_size (RouterTable *table, guint packets)
+{
+  g_mutex_lock (&table->lock);
+  table->cache_size = packets;
+  g_mutex_unlock (&table->lock);
+}
+
+static RouterParticipant *
+table_ensure_locked (RouterTable *table, const char *id)
+{
+  RouterParticipant *participant = g_hash_table_lookup (table->participants, id);
+
+  if (participant == NULL)
+    {
+      participant = participant_new (id);
+      g_hash_table_insert (table->participants, participant->id, participant);
+    }
+  return participant;
+}
+
+RouterParticipant *
+router_table_ensure_participant (RouterTable *table, const char *id)
+{
+  RouterParticipant *participant;
+
+  g_mutex_lock (&table->lock);
+  participant = router_participant_ref (table_ensure_locked (table, id));
+  g_mutex_unlock (&table->lock);
+  return participant;
+}
+
+void
+router_table_attach_pad (RouterTable *table, RouterParticipant *participant,
+                         RouterPadKind kind, GstPad *pad)
+{
+  g_mutex_lock (&table->lock);
+  participant->pads[kind] = pad;
+  g_mutex_unlock (&table->lock);
+}
+
+void
+router_table_detach_pad (RouterTable *table, RouterParticipant *participant,
+                         RouterPadKind kind, GstPad *pad)
+{
+  g_mutex_lock (&table->lock);
+  if (participant->pads[kind] == pad)
+    participant->pads[kind] = NULL;
+  g_mutex_unlock (&table->lock);
+}
+
+/* A PLI now, or as soon as the per-publisher interval allows: however many
+ * subscribers ask, the publisher's encoder sees one request per interval. */
+void
+router_stream_request_keyframe (RouterTable *table, RouterStream *stream, gint64 now_us,
+                                GArray *pushes)
+{
+  RouterParticipant *publisher = stream->publisher;
+  gint64 interval_us = (gint64) table->keyframe_request_interval_ms * 1000;
+
+  if (stream->media != MEDIA_VIDEO)
+    return;
+  if (now_us - stream->last_keyframe_request_us < interval_us || !publisher->sending
+      || publisher->pads[ROUTER_PAD_RTCP_SRC] == NULL)
+    {
+      stream->keyframe_request_pending = TRUE;
+      return;
+    }
+  stream->last_keyframe_request_us = now_us;
+  stream->keyframe_request_pending = FALSE;
+  publisher->counters.plis_sent++;
+  GST_DEBUG ("PLI to %s for SSRC %u", publisher->id, stream->ssrc);
+  router_pushes_add (
+      pushes, publisher, publisher->pads[ROUTER_PAD_RTCP_SRC],
+      router_rtcp_build_pli (publisher->local_ssrc, ROUTER_CNAME, stream->ssrc));
+}
+
+static void
+slot_bind (RouterTable *table, RouterSlot *slot, RouterStream *stream, gint64 now_us,
+           GArray *pushes)
+{
+  if (slot->stream == stream)
+    return;
+  slot_unbind (slot);
+  if (stream == NULL)
+    return;
+  g_ptr_array_add (stream->slots, slot);
+  slot->stream = stream;
+  slot->need_keyframe = stream->media == MEDIA_VIDEO;
+  if (slot->subscriber->sending)
+    router_stream_request_keyframe (table, stream, now_us, pushes);
+}
+
+/* Points every slot that carries @publisher's @media at its current stream. */
+static void
+table_rebind_source (RouterTable *table, RouterParticipant *publisher, RouterMedia media,
+                     gint64 now_us, GArray *pushes)
+{
+  GHashTableIter participants, slots;
+  gpointer subscriber, slot_data;
+
+  g_hash_table_iter_init (&participants, table->participants);
+  while (g_hash_table_iter_next (&participants, NULL, &subscriber))
+    {
+      g_hash_table_iter_init (&slots, ((RouterParticipant *) subscriber)->slots);
+      while (g_hash_table_iter_next (&slots, NULL, &slot_data))
+        {
+          RouterSlot *slot = slot_data;
+
+          if (slot->media == media && g_strcmp0 (slot->source, publisher->id) == 0)
+            slot_bind (table, slot, publisher->streams[media], now_us, pushes);
+        }
+    }
+}
+
+static RouterStream *
+participant_start_stream (RouterTable *table, RouterParticipant *publisher, guint32 ssrc,
+                          guint8 pt, gint64 now_us, GArray *pushes, GArray *events)
+{
+  const RouterPayload *payload = &publisher->payloads[pt & 0x7f];
+  RouterStream *stream;
+
+  if (!payload->known)
+    {
+      GST_LOG ("%s: dropping SSRC %u with unknown payload type %u", publisher->id, ssrc,
+               pt);
+      return NULL;
+    }
+  for (guint i = 0; i < RETIRED_SSRCS; i++)
+    if (publisher->retired[i].ssrc == ssrc && now_us < publisher->retired[i].until_us)
+      return NULL;
+
+  router_participant_end_stream (publisher, payload->media, now_us, events);
+  stream = stream_new (table, publisher, ssrc, payload);
+  publisher->streams[payload->media] = stream;
+  GST_INFO ("%s: new %s stream, SSRC %u", publisher->id,
+            router_media_names[payload->media], ssrc);
+  router_events_add (events, TRUE, stream);
+  table_rebind_source (table, publisher, payload->media, now_us, pushes);
+  return stream;
+}
+
+/* A copy of @in for @slot: its SSRC, payload type, and sequence numbers and
+ * timestamps shifted by the slot's deltas. Header extensions are left out:
+ * their ids were negotiated with the publisher, not with the subscriber. */
+GstBuffer *
+router_slot_rewrite (RouterSlot *slot, GstRTPBuffer *in)
+{
+  guint payload_len = gst_rtp_buffer_get_payload_len (in);
+  guint8 csrc_count = gst_rtp_buffer_get_csrc_count (in);
+  guint8 padding = 0;
+  GstRTPBuffer out = GST_RTP_BUFFER_INIT;
+  GstBuffer *buffer;
+
+  if (gst_rtp_buffer_get_padding (in))
+    padding = (guint8) (gst_buffer_get_size (in->buffer)
+                        - gst_rtp_buffer_get_header_len (in) - payload_len);
+
+  buffer = gst_rtp_buffer_new_allocate (payload_len, padding, csrc_count);
+  gst_rtp_buffer_map (buffer, GST_MAP_WRITE, &out);
+  gst_rtp_buffer_set_marker (&out, gst_rtp_buffer_get_marker (in));
+  gst_rtp_buffer_set_payload_type (
+      &out, slot->pt >= 0 ? (guint8) slot->pt : gst_rtp_buffer_get_payload_type (in));
+  gst_rtp_buffer_set_seq (&out, gst_rtp_buffer_get_seq (in) + slot->seq_delta);
+  gst_rtp_buffer_set_timestamp (&out, gst_rtp_buffer_get_timestamp (in) + slot->ts_delta);
+  gst_rtp_buffer_set_ssrc (&out, slot->ssrc);
+  for (guint8 i = 0; i < csrc_count; i++)
+    gst_rtp_buffer_set_csrc (&out, i, gst_rtp_buffer_get_csrc (in, i));
+  memcpy (gst_rtp_buffer_get_payload (&out), gst_rtp_buffer_get_payload (in),
+          payload_len);
+  gst_rtp_buffer_unmap (&out);
+  return buffer;
+}
+
+/* The slot starts carrying a stream (the first one, or another one after
+ * a switch): it continues its own sequence and timeline, so the
+ * subscriber sees one uninterrupted stream. */
+static void
+slot_restart (RouterSlot *slot, RouterStream *stream, guint16 seq, guint32 rtp_time,
+              gint64 now_us)
+{
+  guint16 next_seq;
+  guint32 next_ts;
+
+  if (slot->started)
+    {
+      guint64 elapsed = (guint64) MAX (now_us - slot->last_time_us, 0);
+
+      next_seq = slot->last_seq + 1;
+      next_ts = slot->last_ts
+                + MAX ((guint32) (elapsed * stream->clock_rate / G_USEC_PER_SEC), 1);
+    }
+  else
+    {
+      next_seq = g_random_int () & 0x7fff;
+      next_ts = g_random_int ();
+    }
+  slot->seq_delta = next_seq - seq;
+  slot->ts_delta = next_ts - rtp_time;
+  slot->in_ssrc = stream->ssrc;
+  slot->first_in_seq = seq;
+  slot->last_seq = next_seq - 1;
+  slot->last_ts = next_ts;
+  slot->last_time_us = now_us;
+  slot->started = TRUE;
+}
+
+static GstBuffer *
+slot_forward (RouterSlot *slot, RouterStream *stream, GstRTPBuffer *rtp,
+              gboolean keyframe, gint64 now_us)
+{
+  guint16 seq = gst_rtp_buffer_get_seq (rtp);
+  guint32 rtp_time = gst_rtp_buffer_get_timestamp (rtp);
+  guint16 out_seq;
+
+  if (!slot->subscriber->sending || slot->subscriber->pads[ROUTER_PAD_RTP_SRC] == NULL)
+    return NULL;
+  /* A decoder cannot start from a delta frame. */
+  if (slot->need_keyframe)
+    {
+      if (!keyframe)
+        return NULL;
+      slot->need_keyframe = FALSE;
+    }
+  if (!slot->started || slot->in_ssrc != stream->ssrc)
+    slot_restart (slot, stream, seq, rtp_time, now_us);
+
+  out_seq = seq + slot->seq_delta;
+  if ((gint16) (out_seq - slot->last_seq) > 0)
+    {
+      slot->last_seq = out_seq;
+      slot->last_ts = rtp_time + slot->ts_delta;
+      slot->last_time_us = now_us;
+    }
+  slot->packet_count++;
+  slot->octet_count += gst_rtp_buffer_get_payload_len (rtp);
+  return router_slot_rewrite (slot, rtp);
+}
+
+void
+router_table_handle_rtp (RouterTable *table, RouterParticipant *from, GstBuffer *buffer,
+                         gint64 now_us, GArray *pushes, GArray *events)
+{
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  RouterStream *stream;
+  const RouterPayload *payload;
+  gboolean keyframe = FALSE;
+  guint16 seq;
+
+  if (!gst_rtp_buffer_map (buffer, GST_MAP_READ, &rtp))
+    {
+      g_mutex_lock (&table->lock);
+      from->counters.dropped++;
+      g_mutex_unlock (&table->lock);
+      return;
+    }
+
+  g_mutex_lock (&table->lock);
+  if (from->removed)
+    goto out;
+
+  stream = router_participant_find_stream (from, gst_rtp_buffer_get_ssrc (&rtp));
+  if (stream == NULL)
+    stream = participant_start_stream (table, from, gst_rtp_buffer_get_ssrc (&rtp),
+                                       gst_rtp_buffer_get_payload_type (&rtp), now_us,
+                                       pushes, events);
+  payload = &from->payloads[gst_rtp_buffer_get_payload_type (&rtp)];
+  /* One codec per stream: other payload types under the same SSRC (comfort
+   * noise, a codec switch) would reach subscribers with the wrong type. */
+  if (stream == NULL || !payload->known || payload->media != stream->media
+      || payload->codec != stream->codec)
+    {
+      from->counters.dropped++;
+      goto out;
+    }
+
+  from->counters.rtp_received++;
+  seq = gst_rtp_buffer_get_seq (&rtp);
+  router_receive_stats_update (&stream->stats, seq, gst_rtp_buffer_get_timestamp (&rtp),
+                               now_us);
+
+  if (stream->media == MEDIA_VIDEO)
+    {
+      keyframe = router_payload_starts_keyframe (stream->codec,
+                                                 gst_rtp_buffer_get_payload (&rtp),
+                                                 gst_rtp_buffer_get_payload_len (&rtp));
+      if (stream->cache.size > 0)
+        {
+          /* A compact copy: the receive buffer may be far larger than the packet. */
+          GstBuffer *copy = gst_buffer_copy_deep (buffer);
+
+          router_retransmit_cache_store (&stream->cache, seq, copy);
+          gst_buffer_unref (copy);
+        }
+      if (keyframe)
+        stream->keyframe_request_pending = FALSE;
+      else if (stream->keyframe_request_pending)
+        router_stream_request_keyframe (table, stream, now_us, pushes);
+    }
+
+  for (guint i = 0; i < stream->slots->len; i++)
+    {
+      RouterSlot *slot = g_ptr_array_index (stream->slots, i);
+      GstBuffer *out = slot_forward (slot, stream, &rtp, keyframe, now_us);
+
+      if (out != NULL)
+        router_pushes_add (pushes, slot->subscriber,
+                           slot->subscriber->pads[ROUTER_PAD_RTP_SRC], out);
+    }
+
+out:
+  g_mutex_unlock (&table->lock);
+  gst_rtp_buffer_unmap (&rtp);
+}
+
+gboolean
+router_table_remove_participant (RouterTable *table, const char *id, GArray *events)
+{
+  RouterParticipant *participant;
+
+  g_mutex_lock (&table->lock);
+  participant = g_hash_table_lookup (table->participants, id);
+  if (participant != NULL)
+    {
+      participant_clear (participant, events);
+      g_hash_table_remove (table->participants, id);
+    }
+  g_mutex_unlock (&table->lock);
+  return participant != NULL;
+}
+
+gboolean
+router_table_set_payloads (RouterTable *table, const char *id, const GstCaps *caps)
+{
+  RouterPayload payloads[N_PAYLOAD_TYPES] = { { 0 } };
+  RouterParticipant *participant;
+
+  if (caps == NULL)
+    return FALSE;
+  for (guint i = 0; i < gst_caps_get_size (caps); i++)
+    {
+      const GstStructure *s = gst_caps_get_structure (caps, i);
+      gint pt, clock_rate;
+      RouterMedia media;
+
+      if (!gst_structure_get_int (s, "payload", &pt) || pt < 0 || pt >= N_PAYLOAD_TYPES
+          || !media_from_name (gst_structure_get_string (s, "media"), &media)
+          || !gst_structure_get_int (s, "clock-rate", &clock_rate) || clock_rate <= 0)
+        {
+          GST_WARNING ("%s: invalid payload description %" GST_PTR_FORMAT, id, s);
+          return FALSE;
+        }
+      payloads[pt].known = TRUE;
+      payloads[pt].media = media;
+      payloads[pt].codec
+          = router_codec_from_name (gst_structure_get_string (s, "encoding-name"));
+      payloads[pt].clock_rate = clock_rate;
+    }
+
+  g_mutex_lock (&table->lock);
+  participant = table_ensure_locked (table, id);
+  memcpy (participant->payloads, payloads, sizeof (payloads));
+  g_mutex_unlock (&table->lock);
+  return TRUE;
+}
+
+gboolean
+router_table_set_slot (RouterTable *table, const char *subscriber_id, guint32 ssrc,
+                       const char *media_name, gint pt, const char *publisher_id,
+                       GArray *pushes)
+{
+  RouterParticipant *subscriber, *publisher;
+  RouterMedia media;
+  RouterSlot *slot;
+  gboolean created = FALSE;
+
+  if (subscriber_id == NULL || ssrc == 0 || pt < -1 || pt >= N_PAYLOAD_TYPES
+      || !media_from_name (media_name, &media))
+    return FALSE;
+
+  g_mutex_lock (&table->lock);
+  subscriber = table_ensure_locked (table, subscriber_id);
+  slot = g_hash_table_lookup (subscriber->slots, GUINT_TO_POINTER (ssrc));
+  if (slot == NULL)
+    {
+      slot = g_new0 (RouterSlot, 1);
+      slot->ssrc = ssrc;
+      slot->subscriber = subscriber;
+      g_hash_table_insert (subscriber->slots, GUINT_TO_POINTER (ssrc), slot);
+      created = TRUE;
+    }
+  slot->pt = pt;
+  if (created || slot->media != media || g_strcmp0 (slot->source, publisher_id) != 0)
+    {
+      slot->media = media;
+      g_free (slot->source);
+      slot->source = g_strdup (publisher_id);
+      publisher
+          = publisher_id ? g_hash_table_lookup (table->participants, publisher_id) : NULL;
+      slot_bind (table, slot, publisher ? publisher->streams[media] : NULL,
+                 g_get_monotonic_time (), pushes);
+    }
+  g_mutex_unlock (&table->lock);
+  return TRUE;
+}
+
+gboolean
+router_table_remove_slot (RouterTable *table, const char *subscriber_id, guint32 ssrc)
+{
+  RouterParticipant *subscriber;
+  gboolean removed = FALSE;
+
+  g_mutex_lock (&table->lock);
+  subscriber = g_hash_table_lookup (table->participants, subscriber_id);
+  if (subscriber != NULL)
+    removed = g_hash_table_remove (subscriber->slots, GUINT_TO_POINTER (ssrc));
+  g_mutex_unlock (&table->lock);
+  return removed;
+}
+
+gboolean
+router_table_set_sending (RouterTable *table, const char *id, gboolean sending,
+                          GArray *pushes)
+{
+  RouterParticipant *participant;
+  gint64 now_us = g_get_monotonic_time ();
+  GHashTableIter iter;
+  gpointer value;
+
+  g_mutex_lock (&table->lock);
+  participant = table_ensure_locked (table, id);
+  participant->sending = sending;
+  if (sending)
+    {
+      /* Whatever it receives has to start from a key frame. */
+      g_hash_table_iter_init (&iter, participant->slots);
+      while (g_hash_table_iter_next (&iter, NULL, &value))
+        {
+          RouterSlot *slot = value;
+
+          if (slot->stream == NULL)
+            continue;
+          slot->need_keyframe = slot->media == MEDIA_VIDEO;
+          router_stream_request_keyframe (table, slot->stream, now_us, pushes);
+        }
+      /* Requests held back while it could not be sent RTCP. */
+      for (guint media = 0; media < N_MEDIA; media++)
+        if (participant->streams[media] != NULL
+            && participant->streams[media]->keyframe_request_pending)
+          router_stream_request_keyframe (table, participant->streams[media], now_us,
+                                          pushes);
+    }
+  g_mutex_unlock (&table->lock);
+  return TRUE;
+}
+
+gboolean
+router_table_request_keyframe (RouterTable *table, const char *publisher_id,
+                               GArray *pushes)
+{
+  RouterParticipant *publisher;
+
+  g_mutex_lock (&table->lock);
+  publisher = g_hash_table_lookup (table->participants, publisher_id);
+  if (publisher != NULL && publisher->streams[MEDIA_VIDEO] != NULL)
+    router_stream_request_keyframe (table, publisher->streams[MEDIA_VIDEO],
+                                    g_get_monotonic_time (), pushes);
+  g_mutex_unlock (&table->lock);
+  return publisher != NULL;
+}

@@ -1,0 +1,97 @@
+/* The routing state of convokerouter: who publishes which stream, which
+ * slot of which subscriber carries it, and how packets are rewritten on
+ * the way. GStreamer-agnostic apart from buffers and pads, so the element
+ * (gstconvokerouter.c) stays a thin shell of pads, properties and signals.
+ *
+ * Every function takes the table's lock itself. Packets to send are not
+ * pushed under the lock: they are appended to a RouterPushes array that
+ * the caller pushes once the lock is dropped, so a slow or flushing
+ * subscriber never blocks the routing table, and new-stream notifications
+ * are collected the same way (RouterStreamEvent) so that signal handlers
+ * may call back into the table.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <gst/gst.h>
+
+G_BEGIN_DECLS
+
+typedef struct _RouterTable RouterTable;
+typedef struct _RouterParticipant RouterParticipant;
+
+typedef enum
+{
+  ROUTER_PAD_RTP_SINK,
+  ROUTER_PAD_RTCP_SINK,
+  ROUTER_PAD_RTP_SRC,
+  ROUTER_PAD_RTCP_SRC,
+  ROUTER_N_PADS,
+} RouterPadKind;
+
+/* One packet for one pad; both references are owned. */
+typedef struct
+{
+  GstPad *pad;
+  GstBuffer *buffer;
+} RouterPush;
+
+typedef struct
+{
+  gboolean started; /* FALSE: ended */
+  char *participant;
+  guint32 ssrc;
+  const char *media; /* "audio" or "video", static */
+} RouterStreamEvent;
+
+/* Arrays of RouterPush and RouterStreamEvent that clear their elements. */
+GArray *router_pushes_new (void);
+GArray *router_stream_events_new (void);
+
+RouterTable *router_table_new (void);
+void router_table_free (RouterTable *table);
+
+void router_table_set_max_bitrate (RouterTable *table, guint bits_per_second);
+void router_table_set_keyframe_request_interval (RouterTable *table, guint ms);
+/* Applies to streams that start afterwards. */
+void router_table_set_retransmission_cache_size (RouterTable *table, guint packets);
+
+/* Returns a new reference to the participant called @id, creating it. */
+RouterParticipant *router_table_ensure_participant (RouterTable *table, const char *id);
+RouterParticipant *router_participant_ref (RouterParticipant *participant);
+void router_participant_unref (RouterParticipant *participant);
+
+/* Pads are borrowed: attach a pad when it is added to the element and
+ * detach it before it is removed. */
+void router_table_attach_pad (RouterTable *table, RouterParticipant *participant,
+                              RouterPadKind kind, GstPad *pad);
+void router_table_detach_pad (RouterTable *table, RouterParticipant *participant,
+                              RouterPadKind kind, GstPad *pad);
+
+gboolean router_table_remove_participant (RouterTable *table, const char *id,
+                                          GArray *events);
+gboolean router_table_set_payloads (RouterTable *table, const char *id,
+                                    const GstCaps *payloads);
+gboolean router_table_set_slot (RouterTable *table, const char *subscriber, guint32 ssrc,
+                                const char *media, gint pt, const char *publisher,
+                                GArray *pushes);
+gboolean router_table_remove_slot (RouterTable *table, const char *subscriber,
+                                   guint32 ssrc);
+gboolean router_table_set_sending (RouterTable *table, const char *id, gboolean sending,
+                                   GArray *pushes);
+gboolean router_table_request_keyframe (RouterTable *table, const char *publisher,
+                                        GArray *pushes);
+
+/* @buffer is borrowed. @now_us is g_get_monotonic_time(). */
+void router_table_handle_rtp (RouterTable *table, RouterParticipant *from,
+                              GstBuffer *buffer, gint64 now_us, GArray *pushes,
+                              GArray *events);
+void router_table_handle_rtcp (RouterTable *table, RouterParticipant *from,
+                               GstBuffer *buffer, gint64 now_us, GArray *pushes,
+                               GArray *events);
+/* Receiver reports, REMB and postponed key frame requests. */
+void router_table_tick (RouterTable *table, gint64 now_us, GArray *pushes);
+
+GstStructure *router_table_get_stats (RouterTable *table);
+
+G_END_DECLS

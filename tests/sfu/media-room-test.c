@@ -1,0 +1,419 @@
+/* The group room's media path end to end, in one process: the worker side
+ * of the group module with its convokerouter, and four webrtcbin clients
+ * on 127.0.0.1 that publish VP8 and Opus and decode each other.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <gst/gst.h>
+#include <string.h>
+
+#include "media-test-client.h"
+
+#define MIN_VIDEO_FRAMES 30
+#define MIN_AUDIO_BUFFERS 25
+#define DECODE_TIMEOUT_MS 20000
+#define LATE_JOIN_FIRST_FRAME_US (1 * G_USEC_PER_SEC)
+
+typedef struct
+{
+  MediaClient **clients;
+  guint n_clients;
+  /* Per receiver × publisher: counts to exceed (a snapshot, or 0). */
+  guint *video_base;
+  guint *audio_base;
+  guint video_more;
+  guint audio_more;
+} Everyone;
+
+static gboolean
+everyone_decodes (gpointer data)
+{
+  Everyone *everyone = data;
+
+  for (guint r = 0; r < everyone->n_clients; r++)
+    for (guint p = 0; p < everyone->n_clients; p++)
+      {
+        const char *publisher = media_client_get_sid (everyone->clients[p]);
+        guint i = r * everyone->n_clients + p;
+
+        if (r == p)
+          continue;
+        if (media_client_video_frames (everyone->clients[r], publisher)
+                < everyone->video_base[i] + everyone->video_more
+            || media_client_audio_buffers (everyone->clients[r], publisher)
+                   < everyone->audio_base[i] + everyone->audio_more)
+          return FALSE;
+      }
+  return TRUE;
+}
+
+static void
+report_counts (Everyone *everyone)
+{
+  for (guint r = 0; r < everyone->n_clients; r++)
+    for (guint p = 0; p < everyone->n_clients; p++)
+      if (r != p)
+        {
+          const char *publisher = media_client_get_sid (everyone->clients[p]);
+
+          g_test_message ("%s from %s: %u video frames, %u audio buffers",
+                          media_client_get_sid (everyone->clients[r]), publisher,
+                          media_client_video_frames (everyone->clients[r], publisher),
+                          media_client_audio_buffers (everyone->clients[r], publisher));
+        }
+}
+
+/* Waits until every client decoded @video_more frames and @audio_more
+ * audio buffers from every other one, counted from now when @from_now. */
+static void
+assert_everyone_decodes (MediaClient **clients, guint n_clients, guint video_more,
+                         guint audio_more, gboolean from_now, const char *what)
+{
+  g_autofree guint *video_base = g_new0 (guint, n_clients * n_clients);
+  g_autofree guint *audio_base = g_new0 (guint, n_clients * n_clients);
+  Everyone everyone
+      = { clients, n_clients, video_base, audio_base, video_more, audio_more };
+  gint64 start = g_get_monotonic_time ();
+  gboolean ok;
+
+  for (guint r = 0; from_now && r < n_clients; r++)
+    for (guint p = 0; p < n_clients; p++)
+      {
+        const char *publisher = media_client_get_sid (clients[p]);
+
+        video_base[r * n_clients + p] = media_client_video_frames (clients[r], publisher);
+        audio_base[r * n_clients + p]
+            = media_client_audio_buffers (clients[r], publisher);
+      }
+  ok = media_wait_until (everyone_decodes, &everyone, DECODE_TIMEOUT_MS);
+  report_counts (&everyone);
+  g_test_message ("%s: %s after %.1f s", what, ok ? "done" : "TIMED OUT",
+                  (g_get_monotonic_time () - start) / 1e6);
+  g_assert_true (ok);
+}
+
+typedef struct
+{
+  MediaClient *client;
+  MediaClient **publishers;
+  guint n_publishers;
+} FirstFrames;
+
+static gboolean
+first_frames_arrived (gpointer data)
+{
+  FirstFrames *first = data;
+
+  for (guint i = 0; i < first->n_publishers; i++)
+    if (media_client_first_frame_time (first->client,
+                                       media_client_get_sid (first->publishers[i]))
+        == 0)
+      return FALSE;
+  return media_client_connected_time (first->client) != 0;
+}
+
+static void
+pause_ms (guint ms)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) ms * 1000;
+
+  while (g_get_monotonic_time () < end)
+    {
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+      g_usleep (2000);
+    }
+}
+
+static JsonObject *
+find_error (MediaRoom *room, const char *sid, guint *count)
+{
+  GPtrArray *errors = media_room_get_errors (room);
+  JsonObject *found = NULL;
+
+  *count = 0;
+  for (guint i = 0; i < errors->len; i++)
+    {
+      JsonObject *error = g_ptr_array_index (errors, i);
+
+      if (g_strcmp0 (json_object_get_string_member (error, "participant"), sid) == 0)
+        {
+          found = error;
+          (*count)++;
+        }
+    }
+  return found;
+}
+
+typedef struct
+{
+  MediaRoom *room;
+  guint n_errors;
+} ErrorWait;
+
+static gboolean
+errors_arrived (gpointer data)
+{
+  ErrorWait *wait = data;
+
+  return media_room_get_errors (wait->room)->len >= wait->n_errors;
+}
+
+static void
+assert_error (MediaRoom *room, const char *sid, gint64 code)
+{
+  guint count;
+  JsonObject *error = find_error (room, sid, &count);
+
+  g_assert_nonnull (error);
+  g_assert_cmpuint (count, ==, 1);
+  g_test_message ("error for %s: %" G_GINT64_FORMAT " %s", sid,
+                  json_object_get_int_member (error, "code"),
+                  json_object_get_string_member (error, "message"));
+  g_assert_cmpint (json_object_get_int_member (error, "code"), ==, code);
+  g_assert_cmpstr (json_object_get_string_member (error, "message"), !=, "");
+}
+
+/* Bad input for three participants: each gets its own error, nobody else
+ * does, and media keeps flowing for all four. */
+static void
+send_bad_input (MediaRoom *room, MediaClient **clients)
+{
+  g_autoptr (JsonObject) garbage = json_object_new ();
+  g_autoptr (JsonObject) stray_answer = json_object_new ();
+  g_autoptr (JsonObject) bad_candidate = json_object_new ();
+  g_autoptr (JsonObject) no_sdp = json_object_new ();
+  ErrorWait wait = { room, 4 };
+
+  g_assert_cmpuint (media_room_get_errors (room)->len, ==, 0);
+
+  json_object_set_string_member (garbage, "cmd", "remote-description");
+  json_object_set_string_member (garbage, "participant",
+                                 media_client_get_sid (clients[1]));
+  json_object_set_string_member (garbage, "sdp_type", "offer");
+  json_object_set_string_member (garbage, "sdp",
+                                 "v=0\r\nthis is not a session description");
+  media_room_command (room, garbage);
+
+  /* Stable (its last offer was answered): an answer has nothing to answer. */
+  json_object_set_string_member (stray_answer, "cmd", "remote-description");
+  json_object_set_string_member (stray_answer, "participant",
+                                 media_client_get_sid (clients[2]));
+  json_object_set_string_member (stray_answer, "sdp_type", "answer");
+  json_object_set_string_member (
+      stray_answer, "sdp",
+      media_room_last_description (room, media_client_get_sid (clients[2])));
+  media_room_command (room, stray_answer);
+
+  json_object_set_string_member (bad_candidate, "cmd", "remote-candidate");
+  json_object_set_string_member (bad_candidate, "participant",
+                                 media_client_get_sid (clients[0]));
+  json_object_set_string_member (bad_candidate, "candidate",
+                                 "candidate:1 1 UDP 2122252543 127.0.0.1 50000 typ host");
+  json_object_set_int_member (bad_candidate, "sdpMLineIndex", 42);
+  media_room_command (room, bad_candidate);
+
+  json_object_set_string_member (no_sdp, "cmd", "remote-description");
+  json_object_set_string_member (no_sdp, "participant",
+                                 media_client_get_sid (clients[3]));
+  json_object_set_string_member (no_sdp, "sdp_type", "answer");
+  media_room_command (room, no_sdp);
+
+  g_assert_true (media_wait_until (errors_arrived, &wait, 2000));
+  pause_ms (200);
+  g_assert_cmpuint (media_room_get_errors (room)->len, ==, 4);
+  assert_error (room, media_client_get_sid (clients[0]), 53403);
+  assert_error (room, media_client_get_sid (clients[1]), 53403);
+  assert_error (room, media_client_get_sid (clients[2]), 53403);
+  assert_error (room, media_client_get_sid (clients[3]), 53004);
+}
+
+/* What browsers check and webrtcbin does not: the certificate in the DTLS
+ * handshake is the one the SDP announced. */
+static void
+assert_fingerprint_matches (MediaRoom *room, MediaClient *client)
+{
+  g_autofree char *seen = media_client_server_fingerprint (client);
+  g_autofree char *announced = media_sdp_fingerprint (
+      media_room_last_description (room, media_client_get_sid (client)));
+
+  g_assert_cmpstr (seen, ==, announced);
+}
+
+static void
+test_four_participants (void)
+{
+  const char *options[] = { "max-bitrate", "400000", NULL };
+  MediaRoom *room = media_room_new (options);
+  MediaClient *clients[4];
+  FirstFrames late = { NULL, clients, 3 };
+  g_autoptr (GstElement) router = NULL;
+  g_autoptr (GstStructure) stats = NULL;
+  g_autofree char *stats_text = NULL;
+
+  /* The protocol's default client, one without trickle, and one that
+   * publishes with its own offer the way browsers do. */
+  clients[0] = media_client_new (room, "PA00000000000000000000000000000001",
+                                 MEDIA_CLIENT_ANSWERS);
+  clients[1] = media_client_new (room, "PA00000000000000000000000000000002",
+                                 MEDIA_CLIENT_NO_TRICKLE);
+  clients[2] = media_client_new (room, "PA00000000000000000000000000000003",
+                                 MEDIA_CLIENT_OFFERS);
+  for (guint i = 0; i < 3; i++)
+    {
+      media_client_join (clients[i]);
+      pause_ms (300);
+    }
+  assert_everyone_decodes (clients, 3, MIN_VIDEO_FRAMES, MIN_AUDIO_BUFFERS, FALSE,
+                           "three participants");
+
+  /* A late joiner starts from a key frame the router asks for at once. */
+  clients[3] = media_client_new (room, "PA00000000000000000000000000000004",
+                                 MEDIA_CLIENT_ANSWERS);
+  media_client_join (clients[3]);
+  late.client = clients[3];
+  g_assert_true (media_wait_until (first_frames_arrived, &late, DECODE_TIMEOUT_MS));
+  for (guint i = 0; i < 3; i++)
+    {
+      gint64 delay
+          = media_client_first_frame_time (clients[3], media_client_get_sid (clients[i]))
+            - media_client_connected_time (clients[3]);
+
+      g_test_message ("late joiner: first frame from %s %.0f ms after connecting",
+                      media_client_get_sid (clients[i]), delay / 1000.0);
+      g_assert_cmpint (delay, <=, LATE_JOIN_FIRST_FRAME_US);
+    }
+  assert_everyone_decodes (clients, 4, MIN_VIDEO_FRAMES, MIN_AUDIO_BUFFERS, FALSE,
+                           "four participants");
+  for (guint i = 0; i < 4; i++)
+    g_assert_cmpuint (media_room_tracks_started (room, media_client_get_sid (clients[i])),
+                      ==, 2);
+
+  assert_fingerprint_matches (room, clients[0]);
+  send_bad_input (room, clients);
+  assert_everyone_decodes (clients, 4, 15, 15, TRUE, "after bad input");
+
+  router = media_room_get_router (room);
+  g_object_get (router, "stats", &stats, NULL);
+  stats_text = gst_structure_to_string (stats);
+  g_test_message ("router stats: %s", stats_text);
+
+  /* Leaving frees the slots it occupied; the others renegotiate and go on. */
+  media_client_leave (clients[1]);
+  clients[1] = clients[3];
+  assert_everyone_decodes (clients, 3, 15, 15, TRUE, "after a leave");
+  pause_ms (500);
+  g_assert_cmpuint (media_room_get_errors (room)->len, ==, 4);
+
+  media_room_free (room);
+}
+
+/* An ECDSA P-256 certificate and key in PEM, like the one the worker host
+ * passes as the "certificate" option; NULL without the openssl tool. */
+static char *
+make_certificate (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("media-room-test-XXXXXX", NULL);
+  g_autofree char *cert_path = g_build_filename (dir, "cert.pem", NULL);
+  g_autofree char *key_path = g_build_filename (dir, "key.pem", NULL);
+  g_autofree char *cert = NULL, *key = NULL;
+  g_autoptr (GSubprocess) openssl = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_assert_nonnull (dir);
+  openssl = g_subprocess_new (
+      G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error,
+      "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+      "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj", "/CN=convoke-test",
+      "-keyout", key_path, "-out", cert_path, NULL);
+  if (openssl != NULL && g_subprocess_wait_check (openssl, NULL, &error))
+    {
+      g_assert_true (g_file_get_contents (cert_path, &cert, NULL, NULL));
+      g_assert_true (g_file_get_contents (key_path, &key, NULL, NULL));
+    }
+  g_unlink (cert_path);
+  g_unlink (key_path);
+  g_rmdir (dir);
+  return cert != NULL ? g_strconcat (cert, key, NULL) : NULL;
+}
+
+/* H.264 rooms forward H.264 as they get it; SPS/IDR start a subscriber.
+ * The room also uses a certificate of its own, as under convoked. */
+static void
+test_h264 (void)
+{
+  g_autofree char *pem = make_certificate ();
+  const char *options[] = { "video-codec", "H264", "certificate", pem, NULL };
+  MediaRoom *room;
+
+  if (pem == NULL)
+    {
+      g_test_skip ("the openssl tool is needed to make a certificate");
+      return;
+    }
+  room = media_room_new (options);
+  MediaClient *clients[2];
+
+  clients[0]
+      = media_client_new (room, "PA00000000000000000000000000000011", MEDIA_CLIENT_H264);
+  clients[1] = media_client_new (room, "PA00000000000000000000000000000012",
+                                 MEDIA_CLIENT_H264 | MEDIA_CLIENT_OFFERS);
+  media_client_join (clients[0]);
+  pause_ms (300);
+  media_client_join (clients[1]);
+  assert_everyone_decodes (clients, 2, MIN_VIDEO_FRAMES, MIN_AUDIO_BUFFERS, FALSE,
+                           "two H.264 participants");
+  g_assert_nonnull (
+      strstr (media_room_last_description (room, "PA00000000000000000000000000000011"),
+              "H264/90000"));
+  g_assert_cmpuint (media_room_get_errors (room)->len, ==, 0);
+  media_room_free (room);
+}
+
+/* Bad worker options stop the room at set-up, naming option and value. */
+static void
+test_bad_options (void)
+{
+  static const struct
+  {
+    const char *key, *value, *expected;
+  } cases[] = {
+    { "port-range", "9-2", "port-range=9-2" },
+    { "port-range", "many", "port-range=many" },
+    { "max-bitrate", "fast", "max-bitrate=fast" },
+    { "video-codec", "AV1", "video-codec=AV1" },
+    { "ice-addresses", "127.0.0.1,localhost", "“localhost”" },
+    { "stun-server", "stun:[::1", "stun-server" },
+    { "certificate", "-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----\n",
+      "certificate" },
+  };
+  const char *fine[]
+      = { "port-range", "40000-40100", "max-bitrate", "500000", "ice-addresses",
+          "127.0.0.1",  "video-codec", "h264",        NULL };
+  g_autoptr (GError) error = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      const char *options[] = { cases[i].key, cases[i].value, NULL };
+
+      g_assert_false (media_room_try_setup (options, &error));
+      g_assert_error (error, CONVOKE_TOPOLOGY_ERROR, 20500);
+      g_test_message ("%s=%s: %s", cases[i].key, cases[i].value, error->message);
+      g_assert_nonnull (strstr (error->message, cases[i].expected));
+      g_clear_error (&error);
+    }
+  g_assert_true (media_room_try_setup (fine, &error));
+  g_assert_no_error (error);
+}
+
+int
+main (int argc, char **argv)
+{
+  gst_init (&argc, &argv);
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/sfu/media/bad-options", test_bad_options);
+  g_test_add_func ("/sfu/media/four-participants", test_four_participants);
+  g_test_add_func ("/sfu/media/h264", test_h264);
+  return g_test_run ();
+}

@@ -1,0 +1,309 @@
+/* convokerouter on its own: hand-made RTP and RTCP pushed into its pads,
+ * what comes out checked byte by byte: forwarding, key frames, NACK and
+ * reports.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <string.h>
+
+#include "media-router-fixture.h"
+
+static void
+test_forward_rewrites (Fixture *f, gconstpointer data)
+{
+  Parsed key, delta, audio;
+
+  publish_a_to_b (f);
+
+  /* Until a key frame, B gets no video; the stream's start asks for one. */
+  push (f->peers[0].rtp_in, vp8_packet (SSRC_A_VIDEO, 1000, 90000, FALSE, FALSE));
+  g_assert_cmpuint (collected_count (&f->peers[1].rtp), ==, 0);
+  g_assert_cmpuint (count_plis (&f->peers[0].rtcp, SSRC_A_VIDEO), ==, 1);
+
+  push (f->peers[0].rtp_in, vp8_packet (SSRC_A_VIDEO, 1001, 93000, TRUE, TRUE));
+  push (f->peers[0].rtp_in, vp8_packet (SSRC_A_VIDEO, 1002, 96000, FALSE, FALSE));
+  push (f->peers[0].rtp_in, opus_packet (SSRC_A_AUDIO, 7, 48000));
+  g_assert_cmpuint (collected_count (&f->peers[1].rtp), ==, 3);
+  /* Nothing comes back to the publisher, nothing reaches C. */
+  g_assert_cmpuint (collected_count (&f->peers[0].rtp), ==, 0);
+  g_assert_cmpuint (collected_count (&f->peers[2].rtp), ==, 0);
+
+  key = parse_rtp (collected_pop (&f->peers[1].rtp));
+  delta = parse_rtp (collected_pop (&f->peers[1].rtp));
+  audio = parse_rtp (collected_pop (&f->peers[1].rtp));
+  g_assert_cmphex (key.ssrc, ==, SLOT_B_VIDEO);
+  g_assert_cmpuint (key.pt, ==, PT_VP8_OUT);
+  g_assert_false (key.extension);
+  g_assert_cmpuint (key.payload_len, ==, 20);
+  g_assert_cmpuint (key.payload[0], ==, 0x10);
+  g_assert_cmpuint (key.payload[19], ==, 0x40 + 19);
+  g_assert_cmphex (delta.ssrc, ==, SLOT_B_VIDEO);
+  g_assert_cmpuint ((guint16) (delta.seq - key.seq), ==, 1);
+  g_assert_cmpuint (delta.rtp_time - key.rtp_time, ==, 3000);
+  g_assert_cmphex (audio.ssrc, ==, SLOT_B_AUDIO);
+  g_assert_cmpuint (audio.pt, ==, PT_OPUS_OUT);
+  g_assert_cmpuint (router_stat (f, "A", "rtp-received"), ==, 4);
+  g_assert_cmpuint (router_stat (f, "B", "rtp-sent"), ==, 3);
+}
+
+static void
+test_nothing_before_sending (Fixture *f, gconstpointer data)
+{
+  set_payloads (f, "A");
+  set_slot (f, "B", SLOT_B_AUDIO, "audio", PT_OPUS_OUT, "A");
+  set_sending (f, "A");
+  push (f->peers[0].rtp_in, opus_packet (SSRC_A_AUDIO, 1, 0));
+  g_assert_cmpuint (collected_count (&f->peers[1].rtp), ==, 0);
+  set_sending (f, "B");
+  push (f->peers[0].rtp_in, opus_packet (SSRC_A_AUDIO, 2, 960));
+  g_assert_cmpuint (collected_count (&f->peers[1].rtp), ==, 1);
+}
+
+static void
+test_keyframe_requests_merged (Fixture *f, gconstpointer data)
+{
+  _Alignas(4) guint8 fir[8] = { 0 }; /* GST_WRITE_* are plain stores on x86 */
+
+  g_object_set (f->router, "keyframe-request-interval", 300, NULL);
+  publish_a_to_b (f);
+  set_slot (f, "C", SLOT_C_VIDEO, "video", PT_VP8_OUT, "A");
+  set_sending (f, "C");
+  push (f->peers[0].rtp_in, vp8_packet (SSRC_A_VIDEO, 1, 0, FALSE, FALSE));
+  /* B and C both waiting: one PLI. */
+  g_assert_cmpuint (count_plis (&f->peers[0].rtcp, SSRC_A_VIDEO), ==, 1);
+
+  /* A PLI from B and a FIR from C inside the interval: merged, held back. */
+  push (f->peers[1].rtcp_in, feedback_packet (GST_RTCP_TYPE_PSFB, GST_RTCP_PSFB_TYPE_PLI,
+                                              SLOT_B_VIDEO, NULL, 0));
+  GST_WRITE_UINT32_BE (fir, SLOT_C_VIDEO);
+  push (f->peers[2].rtcp_in,
+        feedback_packet (GST_RTCP_TYPE_PSFB, GST_RTCP_PSFB_TYPE_FIR, 0, fir, 2));
+  push (f->peers[0].rtp_in, vp8_packet (SSRC_A_VIDEO, 2, 3000, FALSE, FALSE));
+  g_assert_cmpuint (count_plis (&f->peers[0].rtcp, SSRC_A_VIDEO), ==, 0);
+  g_assert_cmpuint (router_stat (f, "B", "keyframe-requests-received"), ==, 1);
+  g_assert_cmpuint (router_stat (f, "C", "keyframe-requests-received"), ==, 1);
+
+  /* Once the interval is over, the next packet carries the one PLI. */
+  g_usleep (320 * 1000);
+  push (f->peers[0].rtp_in, vp8_packet (SSRC_A_VIDEO, 3, 6000, FALSE, FALSE));
+  push (f->peers[0].rtp_in, vp8_packet (SSRC_A_VIDEO, 4, 9000, FALSE, FALSE));
+  g_assert_cmpuint (count_plis (&f->peers[0].rtcp, SSRC_A_VIDEO), ==, 1);
+  g_assert_cmpuint (router_stat (f, "A", "plis-sent"), ==, 2);
+
+  /* A key frame satisfies a request made meanwhile. */
+  push (f->peers[1].rtcp_in, feedback_packet (GST_RTCP_TYPE_PSFB, GST_RTCP_PSFB_TYPE_PLI,
+                                              SLOT_B_VIDEO, NULL, 0));
+  push (f->peers[0].rtp_in, vp8_packet (SSRC_A_VIDEO, 5, 12000, TRUE, FALSE));
+  g_usleep (320 * 1000);
+  push (f->peers[0].rtp_in, vp8_packet (SSRC_A_VIDEO, 6, 15000, FALSE, FALSE));
+  g_assert_cmpuint (count_plis (&f->peers[0].rtcp, SSRC_A_VIDEO), ==, 0);
+}
+
+static void
+test_nack_retransmits (Fixture *f, gconstpointer data)
+{
+  Parsed sent[4], again;
+  _Alignas(4) guint8 nack[4];
+
+  publish_a_to_b (f);
+  push (f->peers[0].rtp_in, vp8_packet (SSRC_A_VIDEO, 500, 0, TRUE, FALSE));
+  for (guint16 i = 1; i < 4; i++)
+    push (f->peers[0].rtp_in, vp8_packet (SSRC_A_VIDEO, 500 + i, i * 3000, FALSE, FALSE));
+  for (guint i = 0; i < 4; i++)
+    sent[i] = parse_rtp (collected_pop (&f->peers[1].rtp));
+
+  /* PID = the second packet, BLP bit 1 = the fourth; bit 3 is not sent yet. */
+  GST_WRITE_UINT16_BE (nack, sent[1].seq);
+  GST_WRITE_UINT16_BE (nack + 2, (1 << 1) | (1 << 3));
+  push (f->peers[1].rtcp_in,
+        feedback_packet (GST_RTCP_TYPE_RTPFB, GST_RTCP_RTPFB_TYPE_NACK, SLOT_B_VIDEO,
+                         nack, 1));
+  g_assert_cmpuint (collected_count (&f->peers[1].rtp), ==, 2);
+  again = parse_rtp (collected_pop (&f->peers[1].rtp));
+  g_assert_cmpuint (again.seq, ==, sent[1].seq);
+  g_assert_cmpuint (again.rtp_time, ==, sent[1].rtp_time);
+  g_assert_cmphex (again.ssrc, ==, SLOT_B_VIDEO);
+  g_assert_cmpmem (again.payload, again.payload_len, sent[1].payload,
+                   sent[1].payload_len);
+  again = parse_rtp (collected_pop (&f->peers[1].rtp));
+  g_assert_cmpuint (again.seq, ==, sent[3].seq);
+  g_assert_cmpuint (router_stat (f, "B", "retransmitted"), ==, 2);
+  g_assert_cmpuint (router_stat (f, "B", "nacks-received"), ==, 3);
+  /* The publisher is never bothered with it. */
+  g_assert_cmpuint (collected_count (&f->peers[0].rtp), ==, 0);
+}
+
+static void
+test_sender_report_forwarded (Fixture *f, gconstpointer data)
+{
+  GstBuffer *sr = gst_rtcp_buffer_new (1000);
+  GstRTCPBuffer rtcp = GST_RTCP_BUFFER_INIT;
+  GstRTCPPacket packet;
+  GstBuffer *out = NULL;
+  Parsed forwarded;
+  guint32 ssrc, rtp_time, packets, octets;
+  guint64 ntp;
+  gboolean found;
+
+  publish_a_to_b (f);
+  push (f->peers[0].rtp_in, vp8_packet (SSRC_A_VIDEO, 10, 180000, TRUE, FALSE));
+  forwarded = parse_rtp (collected_pop (&f->peers[1].rtp));
+  collected_clear (&f->peers[1].rtcp);
+
+  gst_rtcp_buffer_map (sr, GST_MAP_READWRITE, &rtcp);
+  gst_rtcp_buffer_add_packet (&rtcp, GST_RTCP_TYPE_SR, &packet);
+  gst_rtcp_packet_sr_set_sender_info (
+      &packet, SSRC_A_VIDEO, G_GUINT64_CONSTANT (0xe000000180000000), 270000, 77, 7700);
+  gst_rtcp_buffer_unmap (&rtcp);
+  push (f->peers[0].rtcp_in, sr);
+
+  /* Skip receiver reports the timer may have sent meanwhile. */
+  do
+    {
+      gst_clear_buffer (&out);
+      out = collected_pop (&f->peers[1].rtcp);
+      g_assert_nonnull (out);
+      found = find_rtcp (out, GST_RTCP_TYPE_SR, -1, &packet, &rtcp);
+    }
+  while (!found);
+  gst_rtcp_packet_sr_get_sender_info (&packet, &ssrc, &ntp, &rtp_time, &packets, &octets);
+  g_assert_cmphex (ssrc, ==, SLOT_B_VIDEO);
+  g_assert_cmphex (ntp, ==, G_GUINT64_CONSTANT (0xe000000180000000));
+  /* Moved onto the slot's timeline like the packets were. */
+  g_assert_cmpuint (rtp_time, ==, forwarded.rtp_time + 90000);
+  g_assert_cmpuint (packets, ==, 1);
+  g_assert_cmpuint (octets, ==, 20);
+  g_assert_true (gst_rtcp_packet_move_to_next (&packet));
+  g_assert_cmpint (gst_rtcp_packet_get_type (&packet), ==, GST_RTCP_TYPE_SDES);
+  gst_rtcp_buffer_unmap (&rtcp);
+  gst_buffer_unref (out);
+}
+
+typedef struct
+{
+  Collected *collected;
+  guint32 ssrc;
+  guint32 extended_highest;
+  guint64 remb_bitrate;
+  guint32 remb_ssrc;
+} ReportCheck;
+
+static gboolean
+report_with_remb_arrived (gpointer data)
+{
+  ReportCheck *check = data;
+  GstBuffer *buffer;
+
+  if (check->remb_bitrate != 0)
+    return TRUE;
+  while ((buffer = collected_pop (check->collected)) != NULL)
+    {
+      GstRTCPBuffer rtcp = GST_RTCP_BUFFER_INIT;
+      GstRTCPPacket packet;
+
+      if (find_rtcp (buffer, GST_RTCP_TYPE_RR, -1, &packet, &rtcp)
+          && gst_rtcp_packet_get_rb_count (&packet) == 1)
+        {
+          guint32 ssrc, highest, jitter, lsr, dlsr;
+          guint8 fraction;
+          gint32 lost;
+
+          gst_rtcp_packet_get_rb (&packet, 0, &ssrc, &fraction, &lost, &highest, &jitter,
+                                  &lsr, &dlsr);
+          check->ssrc = ssrc;
+          check->extended_highest = highest;
+          while (gst_rtcp_packet_move_to_next (&packet))
+            if (gst_rtcp_packet_get_type (&packet) == GST_RTCP_TYPE_PSFB
+                && gst_rtcp_packet_fb_get_type (&packet) == GST_RTCP_PSFB_TYPE_AFB)
+              {
+                const guint8 *fci = gst_rtcp_packet_fb_get_fci (&packet);
+                guint32 word = GST_READ_UINT32_BE (fci + 4);
+
+                g_assert_cmpmem (fci, 4, "REMB", 4);
+                g_assert_cmpuint (word >> 24, ==, 1);
+                check->remb_bitrate = (guint64) (word & 0x3ffff) << ((word >> 18) & 0x3f);
+                check->remb_ssrc = GST_READ_UINT32_BE (fci + 8);
+              }
+        }
+      if (rtcp.buffer != NULL)
+        gst_rtcp_buffer_unmap (&rtcp);
+      gst_buffer_unref (buffer);
+      if (check->remb_bitrate != 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static gboolean
+wait_for (gboolean (*cond) (gpointer), gpointer data, guint timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + timeout_ms * 1000;
+
+  while (!cond (data) && g_get_monotonic_time () < deadline)
+    g_usleep (10 * 1000);
+  return cond (data);
+}
+
+static void
+test_receiver_reports_and_remb (Fixture *f, gconstpointer data)
+{
+  ReportCheck check = { &f->peers[0].rtcp };
+
+  g_object_set (f->router, "max-bitrate", 300000, NULL);
+  publish_a_to_b (f);
+  for (guint16 i = 0; i < 5; i++)
+    push (f->peers[0].rtp_in,
+          vp8_packet (SSRC_A_VIDEO, 65534 + i, i * 3000, i == 0, FALSE));
+  g_assert_true (wait_for (report_with_remb_arrived, &check, 2000));
+  g_assert_cmphex (check.ssrc, ==, SSRC_A_VIDEO);
+  /* 65534, 65535, then 0, 1, 2 after one wrap. */
+  g_assert_cmphex (check.extended_highest, ==, 0x10002);
+  g_assert_cmphex (check.remb_ssrc, ==, SSRC_A_VIDEO);
+  /* The 18-bit mantissa loses at most the low bits. */
+  g_assert_cmpuint (check.remb_bitrate, <=, 300000);
+  g_assert_cmpuint (check.remb_bitrate, >, 299000);
+}
+
+static void
+test_slot_changes_source (Fixture *f, gconstpointer data)
+{
+  Parsed from_a, from_c;
+
+  publish_a_to_b (f);
+  set_payloads (f, "C");
+  set_sending (f, "C");
+  push (f->peers[0].rtp_in, vp8_packet (SSRC_A_VIDEO, 100, 1000, TRUE, FALSE));
+  push (f->peers[2].rtp_in, vp8_packet (SSRC_C_VIDEO, 40000, 5555, TRUE, FALSE));
+  from_a = parse_rtp (collected_pop (&f->peers[1].rtp));
+  g_assert_cmpuint (collected_count (&f->peers[1].rtp), ==, 0);
+
+  set_slot (f, "B", SLOT_B_VIDEO, "video", PT_VP8_OUT, "C");
+  g_assert_cmpuint (count_plis (&f->peers[2].rtcp, SSRC_C_VIDEO), ==, 1);
+  push (f->peers[0].rtp_in, vp8_packet (SSRC_A_VIDEO, 101, 4000, TRUE, FALSE));
+  push (f->peers[2].rtp_in, vp8_packet (SSRC_C_VIDEO, 40001, 8555, FALSE, FALSE));
+  g_assert_cmpuint (collected_count (&f->peers[1].rtp), ==, 0);
+  push (f->peers[2].rtp_in, vp8_packet (SSRC_C_VIDEO, 40002, 11555, TRUE, FALSE));
+  from_c = parse_rtp (collected_pop (&f->peers[1].rtp));
+  /* Same SSRC, and the sequence goes on where A left it. */
+  g_assert_cmphex (from_c.ssrc, ==, SLOT_B_VIDEO);
+  g_assert_cmpuint ((guint16) (from_c.seq - from_a.seq), ==, 1);
+  g_assert_cmpint ((gint32) (from_c.rtp_time - from_a.rtp_time), >, 0);
+}
+
+int
+main (int argc, char **argv)
+{
+  gst_init (&argc, &argv);
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func)                                                                  \
+  g_test_add ("/sfu/router/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  ADD ("forward-rewrites", test_forward_rewrites);
+  ADD ("nothing-before-sending", test_nothing_before_sending);
+  ADD ("keyframe-requests-merged", test_keyframe_requests_merged);
+  ADD ("nack-retransmits", test_nack_retransmits);
+  ADD ("sender-report-forwarded", test_sender_report_forwarded);
+  ADD ("receiver-reports-and-remb", test_receiver_reports_and_remb);
+  ADD ("slot-changes-source", test_slot_changes_source);
+#undef ADD
+  return g_test_run ();
+}

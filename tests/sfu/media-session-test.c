@@ -1,0 +1,518 @@
+/* Session descriptions of group rooms without any network: parsing a
+ * client's SDP (and refusing bad ones with a useful message), answering a
+ * browser's offer, and the server's offers as participants come and go.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <gst/sdp/sdp.h>
+#include <string.h>
+
+#include <convoke/topology.h>
+
+#include "group-session.h"
+#include "twilio-error.h"
+
+#define FINGERPRINT                                                                      \
+  "AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:" \
+  "66:"                                                                                  \
+  "77:88:99"
+
+#define TRANSPORT                                                                        \
+  "a=ice-ufrag:abcd\r\n"                                                                 \
+  "a=ice-pwd:abcdefghijklmnopqrstuvwx\r\n"                                               \
+  "a=ice-options:trickle\r\n"                                                            \
+  "a=fingerprint:sha-256 " FINGERPRINT "\r\n"
+
+/* What Chromium offers to publish a camera and a microphone, with a data
+ * channel, trimmed to the lines that matter. */
+static const char chrome_offer[]
+    = "v=0\r\n"
+      "o=- 4611731400430051336 2 IN IP4 127.0.0.1\r\n"
+      "s=-\r\n"
+      "t=0 0\r\n"
+      "a=group:BUNDLE 0 1 2\r\n"
+      "a=extmap-allow-mixed\r\n"
+      "a=msid-semantic: WMS stream\r\n"
+      "m=audio 9 UDP/TLS/RTP/SAVPF 111 63 9 0 8 13 110 126\r\n"
+      "c=IN IP4 0.0.0.0\r\n"
+      "a=rtcp:9 IN IP4 0.0.0.0\r\n"
+      "a=candidate:1 1 udp 2122260223 127.0.0.1 54321 typ host generation 0\r\n" TRANSPORT
+      "a=setup:actpass\r\n"
+      "a=mid:0\r\n"
+      "a=extmap:1 urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\n"
+      "a=sendrecv\r\n"
+      "a=msid:stream track-audio\r\n"
+      "a=rtcp-mux\r\n"
+      "a=rtpmap:111 opus/48000/2\r\n"
+      "a=rtcp-fb:111 transport-cc\r\n"
+      "a=fmtp:111 minptime=10;useinbandfec=1\r\n"
+      "a=rtpmap:63 red/48000/2\r\n"
+      "a=fmtp:63 111/111\r\n"
+      "a=rtpmap:9 G722/8000\r\n"
+      "a=rtpmap:0 PCMU/8000\r\n"
+      "a=rtpmap:8 PCMA/8000\r\n"
+      "a=rtpmap:13 CN/8000\r\n"
+      "a=rtpmap:110 telephone-event/48000\r\n"
+      "a=rtpmap:126 telephone-event/8000\r\n"
+      "a=ssrc:1001 cname:abc\r\n"
+      "m=video 9 UDP/TLS/RTP/SAVPF 98 99 102 103 127 121\r\n"
+      "c=IN IP4 0.0.0.0\r\n" TRANSPORT "a=setup:actpass\r\n"
+      "a=mid:1\r\n"
+      "a=extmap:2 urn:ietf:params:rtp-hdrext:toffset\r\n"
+      "a=sendrecv\r\n"
+      "a=msid:stream track-video\r\n"
+      "a=rtcp-mux\r\n"
+      "a=rtcp-rsize\r\n"
+      "a=rtpmap:98 VP8/90000\r\n"
+      "a=rtcp-fb:98 goog-remb\r\n"
+      "a=rtcp-fb:98 nack\r\n"
+      "a=rtcp-fb:98 nack pli\r\n"
+      "a=rtpmap:99 rtx/90000\r\n"
+      "a=fmtp:99 apt=98\r\n"
+      "a=rtpmap:102 H264/90000\r\n"
+      "a=fmtp:102 "
+      "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42001f\r\n"
+      "a=rtpmap:103 rtx/90000\r\n"
+      "a=fmtp:103 apt=102\r\n"
+      "a=rtpmap:127 H264/90000\r\n"
+      "a=fmtp:127 "
+      "level-asymmetry-allowed=1;packetization-mode=0;profile-level-id=42001f\r\n"
+      "a=rtpmap:121 rtx/90000\r\n"
+      "a=fmtp:121 apt=127\r\n"
+      "a=ssrc-group:FID 2001 2002\r\n"
+      "a=ssrc:2001 cname:abc\r\n"
+      "m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n"
+      "c=IN IP4 0.0.0.0\r\n" TRANSPORT "a=setup:actpass\r\n"
+      "a=mid:2\r\n"
+      "a=sctp-port:5000\r\n";
+
+static GroupCodec *opus, *vp8, *h264;
+
+static GroupRemoteDescription *
+parse_ok (const char *text)
+{
+  g_autoptr (GError) error = NULL;
+  GroupRemoteDescription *description = group_remote_description_parse (text, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (description);
+  return description;
+}
+
+static void
+assert_refused (const char *text, const char *expected_part)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GroupRemoteDescription) description
+      = group_remote_description_parse (text, &error);
+
+  g_assert_null (description);
+  g_assert_error (error, CONVOKE_TOPOLOGY_ERROR, CONVOKE_ERROR_SDP_SERVER_REMOTE);
+  g_test_message ("refused: %s", error->message);
+  g_assert_nonnull (strstr (error->message, expected_part));
+}
+
+static char *
+media_section (const char *kind, const char *proto, const char *mid, const char *extra)
+{
+  return g_strdup_printf ("m=%s 9 %s 96\r\nc=IN IP4 0.0.0.0\r\na=mid:%s\r\n"
+                          "a=rtpmap:96 VP8/90000\r\n%s",
+                          kind, proto, mid, extra);
+}
+
+static void
+test_parse_refuses_bad_sdp (void)
+{
+  static const char head[] = "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n";
+  g_autofree char *no_ice = NULL, *no_fingerprint = NULL, *no_mux = NULL, *md5 = NULL;
+  g_autofree char *avp = NULL, *two_ufrags = NULL, *bad_setup = NULL;
+  g_autofree char *m0 = NULL, *m1 = NULL;
+
+  assert_refused ("", "empty");
+  assert_refused ("hello world", "not SDP");
+  assert_refused ("v=1\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\n", "not SDP");
+  assert_refused (head, "no m-line");
+
+  m0 = media_section ("video", "UDP/TLS/RTP/SAVPF", "0",
+                      "a=rtcp-mux\r\na=fingerprint:sha-256 " FINGERPRINT "\r\n");
+  no_ice = g_strconcat (head, m0, NULL);
+  assert_refused (no_ice, "m-line 0 has no a=ice-ufrag");
+
+  g_clear_pointer (&m0, g_free);
+  m0 = media_section (
+      "video", "UDP/TLS/RTP/SAVPF", "0",
+      "a=rtcp-mux\r\na=ice-ufrag:u\r\na=ice-pwd:pppppppppppppppppppppp\r\n");
+  no_fingerprint = g_strconcat (head, m0, NULL);
+  assert_refused (no_fingerprint, "a=fingerprint");
+
+  g_clear_pointer (&m0, g_free);
+  m0 = media_section ("video", "UDP/TLS/RTP/SAVPF", "0", TRANSPORT);
+  no_mux = g_strconcat (head, m0, NULL);
+  assert_refused (no_mux, "a=rtcp-mux");
+
+  g_clear_pointer (&m0, g_free);
+  m0 = media_section (
+      "video", "UDP/TLS/RTP/SAVPF", "0",
+      "a=rtcp-mux\r\na=ice-ufrag:u\r\na=ice-pwd:pppppppppppppppppppppp\r\n"
+      "a=fingerprint:md5 00:11\r\n");
+  md5 = g_strconcat (head, m0, NULL);
+  assert_refused (md5, "md5");
+
+  g_clear_pointer (&m0, g_free);
+  m0 = media_section ("video", "RTP/AVP", "0", "a=rtcp-mux\r\n" TRANSPORT);
+  avp = g_strconcat (head, m0, NULL);
+  assert_refused (avp, "RTP/AVP");
+
+  g_clear_pointer (&m0, g_free);
+  m0 = media_section ("audio", "UDP/TLS/RTP/SAVPF", "0", "a=rtcp-mux\r\n" TRANSPORT);
+  m1 = media_section (
+      "video", "UDP/TLS/RTP/SAVPF", "1",
+      "a=rtcp-mux\r\na=ice-ufrag:other\r\na=ice-pwd:pppppppppppppppppppppp\r\n"
+      "a=fingerprint:sha-256 " FINGERPRINT "\r\n");
+  two_ufrags = g_strconcat (head, m0, m1, NULL);
+  assert_refused (two_ufrags, "m-line 1 has other ICE credentials");
+
+  g_clear_pointer (&m0, g_free);
+  m0 = media_section ("video", "UDP/TLS/RTP/SAVPF", "0",
+                      "a=rtcp-mux\r\na=setup:sideways\r\n" TRANSPORT);
+  bad_setup = g_strconcat (head, m0, NULL);
+  assert_refused (bad_setup, "a=setup:sideways");
+}
+
+static void
+test_parse_chrome_offer (void)
+{
+  g_autoptr (GroupRemoteDescription) offer = parse_ok (chrome_offer);
+  GroupRemoteMedia *video;
+
+  g_assert_cmpuint (offer->media->len, ==, 3);
+  g_assert_cmpstr (offer->ice_ufrag, ==, "abcd");
+  g_assert_cmpstr (offer->fingerprint_hash, ==, "sha-256");
+  g_assert_cmpstr (offer->fingerprint, ==, FINGERPRINT);
+  g_assert_cmpstr (offer->setup, ==, "actpass");
+  g_assert_cmpuint (offer->candidates->len, ==, 1);
+  g_assert_true (
+      g_str_has_prefix (g_ptr_array_index (offer->candidates, 0), "candidate:1 1 udp"));
+  video = g_ptr_array_index (offer->media, 1);
+  g_assert_cmpstr (video->mid, ==, "1");
+  g_assert_cmpint (video->direction, ==, GROUP_DIRECTION_SENDRECV);
+  g_assert_cmpuint (video->codecs->len, ==, 6);
+}
+
+static GstSDPMessage *
+sdp_of (GPtrArray *media, const char *setup)
+{
+  GroupLocalDescription description = {
+    .session_id = 42,
+    .session_version = 1,
+    .ice_ufrag = "srvu",
+    .ice_pwd = "serverpasswordserverpass",
+    .fingerprint = FINGERPRINT,
+    .setup = setup,
+    .trickle = TRUE,
+    .media = media,
+  };
+  g_autofree char *text = group_local_description_write (&description);
+  GstSDPMessage *sdp = NULL;
+
+  g_assert_cmpint (gst_sdp_message_new_from_text (text, &sdp), ==, GST_SDP_OK);
+  return sdp;
+}
+
+static const char *
+attribute (GstSDPMessage *sdp, guint mline, const char *key)
+{
+  return gst_sdp_media_get_attribute_val (gst_sdp_message_get_media (sdp, mline), key);
+}
+
+static void
+test_answer_chrome_offer (void)
+{
+  g_autoptr (GroupSession) session = group_session_new (opus, vp8);
+  g_autoptr (GroupRemoteDescription) offer = parse_ok (chrome_offer);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) answer = group_session_apply_offer (session, offer, &error);
+  GstSDPMessage *sdp;
+  const GstSDPMedia *video, *data;
+
+  g_assert_no_error (error);
+  g_assert_nonnull (answer);
+  g_assert_true (group_session_publishes (session, "audio"));
+  g_assert_true (group_session_publishes (session, "video"));
+  g_assert_true (group_session_is_stable (session));
+
+  sdp = sdp_of (answer, "passive");
+  g_assert_cmpstr (gst_sdp_message_get_attribute_val (sdp, "group"), ==, "BUNDLE 0 1");
+  g_assert_cmpuint (gst_sdp_message_medias_len (sdp), ==, 3);
+  /* One payload type each: Chromium's own numbers for Opus and VP8. */
+  g_assert_cmpuint (gst_sdp_media_formats_len (gst_sdp_message_get_media (sdp, 0)), ==,
+                    1);
+  g_assert_cmpstr (gst_sdp_media_get_format (gst_sdp_message_get_media (sdp, 0), 0), ==,
+                   "111");
+  video = gst_sdp_message_get_media (sdp, 1);
+  g_assert_cmpstr (gst_sdp_media_get_format (video, 0), ==, "98");
+  g_assert_cmpstr (attribute (sdp, 1, "rtpmap"), ==, "98 VP8/90000");
+  g_assert_nonnull (attribute (sdp, 1, "recvonly"));
+  g_assert_cmpstr (attribute (sdp, 1, "setup"), ==, "passive");
+  g_assert_cmpstr (attribute (sdp, 1, "mid"), ==, "1");
+  g_assert_null (attribute (sdp, 1, "extmap"));
+  /* The data channel is refused, its m-line kept. */
+  data = gst_sdp_message_get_media (sdp, 2);
+  g_assert_cmpuint (gst_sdp_media_get_port (data), ==, 0);
+  g_assert_cmpstr (gst_sdp_media_get_media (data), ==, "application");
+  g_assert_cmpstr (attribute (sdp, 2, "mid"), ==, "2");
+  g_assert_cmpstr (gst_sdp_message_get_attribute_val (sdp, "fingerprint"), ==,
+                   "sha-256 " FINGERPRINT);
+  gst_sdp_message_free (sdp);
+}
+
+static void
+test_answer_chrome_offer_h264 (void)
+{
+  g_autoptr (GroupSession) session = group_session_new (opus, h264);
+  g_autoptr (GroupRemoteDescription) offer = parse_ok (chrome_offer);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) answer = group_session_apply_offer (session, offer, &error);
+  GroupLocalMedia *video;
+
+  g_assert_no_error (error);
+  video = g_ptr_array_index (answer, 1);
+  /* packetization-mode=0 (127) would not forward: 102 it is. */
+  g_assert_cmpint (video->codec->pt, ==, 102);
+  g_assert_nonnull (strstr (video->codec->fmtp, "packetization-mode=1"));
+}
+
+/* A client's answer to @offer_sdp: every m-line accepted with the offered
+ * payload type, publish m-lines sendonly, slots recvonly. */
+static GroupRemoteDescription *
+client_answer (GstSDPMessage *offer_sdp, gboolean publish)
+{
+  g_autoptr (GString) text
+      = g_string_new ("v=0\r\no=- 7 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n");
+
+  for (guint i = 0; i < gst_sdp_message_medias_len (offer_sdp); i++)
+    {
+      const GstSDPMedia *media = gst_sdp_message_get_media (offer_sdp, i);
+      const char *format = gst_sdp_media_get_format (media, 0);
+      gboolean recvonly_offered
+          = gst_sdp_media_get_attribute_val (media, "recvonly") != NULL;
+
+      g_string_append_printf (
+          text,
+          "m=%s 9 UDP/TLS/RTP/SAVPF %s\r\nc=IN IP4 0.0.0.0\r\na=mid:%s\r\n"
+          "a=rtpmap:%s\r\na=rtcp-mux\r\na=setup:active\r\n%s"
+          "a=%s\r\n",
+          gst_sdp_media_get_media (media), format,
+          gst_sdp_media_get_attribute_val (media, "mid"),
+          gst_sdp_media_get_attribute_val (media, "rtpmap"), TRANSPORT,
+          recvonly_offered ? (publish ? "sendonly" : "inactive") : "recvonly");
+    }
+  return parse_ok (text->str);
+}
+
+static GPtrArray *
+sources (const char *first, ...)
+{
+  GPtrArray *list = g_ptr_array_new_with_free_func ((GDestroyNotify) group_source_free);
+  va_list args;
+
+  va_start (args, first);
+  for (const char *publisher = first; publisher != NULL;
+       publisher = va_arg (args, const char *))
+    {
+      g_ptr_array_add (list, group_source_new (publisher, "audio"));
+      g_ptr_array_add (list, group_source_new (publisher, "video"));
+    }
+  va_end (args);
+  return list;
+}
+
+static void
+test_server_offers (void)
+{
+  g_autoptr (GroupSession) session = group_session_new (opus, vp8);
+  g_autoptr (GPtrArray) first_sources = sources ("PA2", NULL);
+  g_autoptr (GPtrArray) later_sources = sources ("PA3", NULL);
+  g_autoptr (GPtrArray) offer = group_session_create_offer (session, first_sources);
+  g_autoptr (GPtrArray) offer2 = NULL;
+  g_autoptr (GroupRemoteDescription) answer = NULL, answer2 = NULL;
+  g_autoptr (GError) error = NULL;
+  GstSDPMessage *sdp;
+  guint32 old_ssrc;
+  GroupMLine *slot;
+
+  /* Two m-lines to publish on, two slots carrying PA2. */
+  g_assert_cmpuint (offer->len, ==, 4);
+  g_assert_false (group_session_is_stable (session));
+  sdp = sdp_of (offer, "actpass");
+  g_assert_cmpstr (gst_sdp_message_get_attribute_val (sdp, "group"), ==,
+                   "BUNDLE 0 1 2 3");
+  g_assert_nonnull (attribute (sdp, 0, "recvonly"));
+  g_assert_nonnull (attribute (sdp, 1, "recvonly"));
+  g_assert_cmpstr (attribute (sdp, 0, "candidate"), ==, NULL);
+  g_assert_nonnull (attribute (sdp, 2, "sendonly"));
+  g_assert_cmpstr (attribute (sdp, 2, "msid"), ==, "PA2 PA2-audio");
+  g_assert_cmpstr (attribute (sdp, 3, "msid"), ==, "PA2 PA2-video");
+  g_assert_nonnull (strstr (attribute (sdp, 3, "ssrc"), " cname:PA2"));
+  g_assert_nonnull (attribute (sdp, 3, "rtcp-fb"));
+  g_assert_true (group_session_knows_mline (session, 3, "3"));
+  g_assert_false (group_session_knows_mline (session, 4, NULL));
+  g_assert_false (group_session_knows_mline (session, -1, "nope"));
+
+  answer = client_answer (sdp, TRUE);
+  gst_sdp_message_free (sdp);
+  g_assert_true (group_session_apply_answer (session, answer, &error));
+  g_assert_no_error (error);
+  g_assert_true (group_session_is_stable (session));
+  g_assert_true (group_session_publishes (session, "video"));
+  g_assert_true (group_session_carries (session, first_sources));
+  g_assert_false (group_session_carries (session, later_sources));
+
+  /* A second answer has nothing to answer. */
+  g_assert_false (group_session_apply_answer (session, answer, &error));
+  g_assert_error (error, CONVOKE_TOPOLOGY_ERROR, CONVOKE_ERROR_SDP_SERVER_REMOTE);
+  g_clear_error (&error);
+
+  /* PA2 left, PA3 came: its slots reuse PA2's m-lines under new SSRCs. */
+  slot = g_ptr_array_index (group_session_get_mlines (session), 3);
+  old_ssrc = slot->ssrc;
+  offer2 = group_session_create_offer (session, later_sources);
+  g_assert_cmpuint (offer2->len, ==, 4);
+  g_assert_cmpstr (((GroupLocalMedia *) g_ptr_array_index (offer2, 3))->msid_stream, ==,
+                   "PA3");
+  g_assert_cmpuint (((GroupLocalMedia *) g_ptr_array_index (offer2, 3))->ssrc, !=,
+                    old_ssrc);
+
+  /* An answer with the wrong number of m-lines changes nothing. */
+  sdp = sdp_of (offer, "actpass");
+  answer2 = client_answer (sdp, TRUE);
+  gst_sdp_message_free (sdp);
+  g_ptr_array_remove_index (answer2->media, 3);
+  g_assert_false (group_session_apply_answer (session, answer2, &error));
+  g_assert_error (error, CONVOKE_TOPOLOGY_ERROR, CONVOKE_ERROR_SDP_SERVER_REMOTE);
+  g_assert_nonnull (strstr (error->message, "3 m-lines"));
+  g_assert_false (group_session_is_stable (session));
+  g_assert_true (group_session_carries (session, later_sources));
+
+  /* A client's offer crossing ours wins: ours is withdrawn. */
+  group_session_rollback (session);
+  g_assert_true (group_session_is_stable (session));
+  g_assert_true (group_session_carries (session, first_sources));
+}
+
+static void
+test_client_offer_must_keep_mlines (void)
+{
+  g_autoptr (GroupSession) session = group_session_new (opus, vp8);
+  g_autoptr (GroupRemoteDescription) offer = parse_ok (chrome_offer);
+  g_autoptr (GPtrArray) answer = group_session_apply_offer (session, offer, NULL);
+  g_autoptr (GroupRemoteDescription) shorter = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *text = g_strdup (chrome_offer);
+  char *cut;
+
+  g_assert_nonnull (answer);
+  cut = strstr (text, "m=video");
+  *cut = '\0';
+  shorter = parse_ok (text);
+  g_assert_null (group_session_apply_offer (session, shorter, &error));
+  g_assert_error (error, CONVOKE_TOPOLOGY_ERROR, CONVOKE_ERROR_SDP_SERVER_REMOTE);
+  g_assert_nonnull (strstr (error->message, "3 were negotiated"));
+}
+
+static void
+test_codec_matches (void)
+{
+  g_autoptr (GroupCodec) baseline = group_codec_new (
+      100, "h264", 90000, 0, "profile-level-id=42e01f;packetization-mode=1");
+  g_autoptr (GroupCodec) high = group_codec_new (
+      101, "H264", 90000, 0, "profile-level-id=640c1f;packetization-mode=1");
+  g_autoptr (GroupCodec) single_nal = group_codec_new (
+      102, "H264", 90000, 0, "profile-level-id=42e01f;packetization-mode=0");
+  g_autoptr (GroupCodec) no_profile
+      = group_codec_new (103, "H264", 90000, 0, "packetization-mode=1");
+  g_autoptr (GroupCodec) vp8_low = group_codec_new (97, "vp8", 90000, 0, NULL);
+  g_autoptr (GroupCodec) vp8_khz = group_codec_new (97, "VP8", 8000, 0, NULL);
+
+  g_assert_true (group_codec_matches (baseline, h264));
+  g_assert_false (group_codec_matches (high, h264));
+  g_assert_false (group_codec_matches (single_nal, h264));
+  /* RFC 6184: no profile-level-id means baseline. */
+  g_assert_true (group_codec_matches (no_profile, h264));
+  g_assert_true (group_codec_matches (vp8_low, vp8));
+  g_assert_false (group_codec_matches (vp8_khz, vp8));
+  g_assert_false (group_codec_matches (vp8_low, opus));
+}
+
+/* Mutated browser offers: refused with an error or applied, never a
+ * crash, a critical or a leak (the ASan build runs this too). */
+static void
+test_fuzz_offers (void)
+{
+  gsize length = strlen (chrome_offer);
+
+  for (guint round = 0; round < 3000; round++)
+    {
+      g_autofree char *text = g_strdup (chrome_offer);
+      g_autoptr (GroupSession) session = group_session_new (opus, vp8);
+      g_autoptr (GroupRemoteDescription) offer = NULL;
+      g_autoptr (GError) error = NULL;
+      guint mutations = g_test_rand_int_range (1, 8);
+
+      for (guint m = 0; m < mutations; m++)
+        {
+          gsize at = g_test_rand_int_range (0, (gint32) length);
+
+          switch (g_test_rand_int_range (0, 4))
+            {
+            case 0: /* a printable byte */
+              text[at] = (char) g_test_rand_int_range (0x20, 0x7f);
+              break;
+            case 1: /* a line break somewhere */
+              text[at] = '\n';
+              break;
+            case 2: /* a digit, to bend numbers */
+              text[at] = (char) g_test_rand_int_range ('0', '9' + 1);
+              break;
+            default: /* cut short */
+              text[at] = '\0';
+              break;
+            }
+        }
+      offer = group_remote_description_parse (text, &error);
+      if (offer == NULL)
+        {
+          g_assert_error (error, CONVOKE_TOPOLOGY_ERROR, CONVOKE_ERROR_SDP_SERVER_REMOTE);
+          continue;
+        }
+      g_autoptr (GPtrArray) answer = group_session_apply_offer (session, offer, &error);
+      g_assert_true ((answer != NULL) == (error == NULL));
+    }
+}
+
+int
+main (int argc, char **argv)
+{
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  opus = group_codec_new (111, "opus", 48000, 2, "minptime=10;useinbandfec=1");
+  vp8 = group_codec_new (96, "VP8", 90000, 0, NULL);
+  h264 = group_codec_new (
+      102, "H264", 90000, 0,
+      "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f");
+  g_test_add_func ("/sfu/session/parse-refuses-bad-sdp", test_parse_refuses_bad_sdp);
+  g_test_add_func ("/sfu/session/parse-chrome-offer", test_parse_chrome_offer);
+  g_test_add_func ("/sfu/session/answer-chrome-offer", test_answer_chrome_offer);
+  g_test_add_func ("/sfu/session/answer-chrome-offer-h264",
+                   test_answer_chrome_offer_h264);
+  g_test_add_func ("/sfu/session/server-offers", test_server_offers);
+  g_test_add_func ("/sfu/session/client-offer-keeps-mlines",
+                   test_client_offer_must_keep_mlines);
+  g_test_add_func ("/sfu/session/codec-matches", test_codec_matches);
+  g_test_add_func ("/sfu/session/fuzz-offers", test_fuzz_offers);
+  status = g_test_run ();
+  group_codec_free (opus);
+  group_codec_free (vp8);
+  group_codec_free (h264);
+  return status;
+}
