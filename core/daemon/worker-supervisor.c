@@ -1,1 +1,809 @@
-/* Not written yet: see docs/architecture.md for the owner. */
+/* One convoke-room-worker per room whose module needs one: spawning,
+ * the control channel (docs/worker-protocol.md), logging the worker's
+ * output, stopping it, and failing the room when it dies.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#define G_LOG_DOMAIN "convoke-worker"
+
+#include "worker-supervisor.h"
+
+#include <errno.h>
+#include <glib-unix.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "../worker/control-channel.h"
+#include "i18n.h"
+#include "recording-store.h"
+#include "twilio-error.h"
+
+#define GRACE_PERIOD_MS 2000 /* shutdown → SIGTERM → SIGKILL */
+#define DUMP_TIMEOUT_MS 5000
+#define OUTPUT_MAX_LINE 65536 /* a worker's stdout/stderr lines */
+#define ORPHAN_GRACE_MS 1000  /* socket closed, process still there */
+/* A worker not PLAYING by then is stuck (a pipeline waiting for a preroll
+ * that never comes); commands would pile up unanswered. */
+#define READY_TIMEOUT_MS 30000
+/* The certificate workers share is renewed this often; each one is valid
+ * 30 days, so a long-running worker never outlives its certificate. */
+#define CERTIFICATE_MAX_AGE_US (24 * G_TIME_SPAN_HOUR)
+
+struct _ConvokeWorkerHandle
+{
+  grefcount ref; /* the room's, the process watch's, timers', dumps' */
+  ConvokeRoomRegistry *registry;
+  ConvokeRoom *room;
+  char *label; /* "worker RM… (pid N)" for logs */
+  GSubprocess *process;
+  GPid pid;
+  ConvokeControlChannel *channel;
+  ConvokeLineReader *stdout_reader;
+  ConvokeLineReader *stderr_reader;
+  gboolean running;
+  gboolean ready;
+  gboolean stop_requested;
+  char *failure_reason; /* from a `failed` message */
+  guint escalation_source;
+  int escalation_step;
+  guint orphan_source;
+  guint ready_source;
+  gint64 next_dump_id;
+  GHashTable *dumps; /* id (gint64*) → GTask* */
+};
+
+static guint workers_running;
+static guint channels_open; /* workers whose last reports may still come */
+static char *shared_certificate;
+static gint64 shared_certificate_time;
+
+static ConvokeWorkerHandle *
+worker_ref (ConvokeWorkerHandle *worker)
+{
+  g_ref_count_inc (&worker->ref);
+  return worker;
+}
+
+static void
+worker_unref (ConvokeWorkerHandle *worker)
+{
+  if (!g_ref_count_dec (&worker->ref))
+    return;
+  g_assert (!worker->running);
+  g_assert (g_hash_table_size (worker->dumps) == 0);
+  if (worker->channel != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (worker->channel, worker);
+      convoke_control_channel_close (worker->channel);
+      g_clear_object (&worker->channel);
+      convoke_recording_worker_gone (worker->room);
+    }
+  g_clear_object (&worker->process);
+  g_hash_table_unref (worker->dumps);
+  convoke_room_unref (worker->room);
+  g_free (worker->failure_reason);
+  g_free (worker->label);
+  g_free (worker);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConvokeWorkerHandle, worker_unref)
+
+/* ---- what every worker shares ------------------------------------------ */
+
+/* GST_REGISTRY for workers: one cache per plugin set, so that the first
+ * worker pays for the plugin scan and the others load the result. NULL
+ * when the environment already chose, or no directory is writable. */
+static const char *
+worker_registry_path (const char *worker_path)
+{
+  static const char *const plugin_variables[]
+      = { "GST_PLUGIN_PATH", "GST_PLUGIN_PATH_1_0", "GST_PLUGIN_SYSTEM_PATH",
+          "GST_PLUGIN_SYSTEM_PATH_1_0", "GST_PLUGIN_SCANNER" };
+  static char *path;
+  static gboolean decided;
+  g_autoptr (GChecksum) checksum = NULL;
+  g_autofree char *dir = NULL;
+
+  if (decided)
+    return path;
+  decided = TRUE;
+  if (g_getenv ("GST_REGISTRY") != NULL)
+    return NULL;
+
+  checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  for (guint i = 0; i < G_N_ELEMENTS (plugin_variables); i++)
+    {
+      const char *value = g_getenv (plugin_variables[i]);
+      g_autofree char *entry
+          = g_strdup_printf ("%s=%s\n", plugin_variables[i], value != NULL ? value : "");
+
+      g_checksum_update (checksum, (const guchar *) entry, -1);
+    }
+  g_checksum_update (checksum, (const guchar *) worker_path, -1);
+
+  dir = g_build_filename (g_get_user_runtime_dir (), "convoke", NULL);
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      g_message ("%s is not writable; workers use GStreamer's default registry", dir);
+      return NULL;
+    }
+  path = g_strdup_printf ("%s/gst-registry-%.16s.bin", dir,
+                          g_checksum_get_string (checksum));
+  return path;
+}
+
+/* CONVOKE_WORKER_READY_TIMEOUT_MS shortens the wait for tests only. */
+static guint
+worker_ready_timeout_ms (void)
+{
+  const char *text = g_getenv ("CONVOKE_WORKER_READY_TIMEOUT_MS");
+  guint64 value;
+
+  if (text != NULL && g_ascii_string_to_unsigned (text, 10, 1, G_MAXUINT, &value, NULL))
+    return (guint) value;
+  return READY_TIMEOUT_MS;
+}
+
+static const char *
+worker_current_certificate (void)
+{
+  if (shared_certificate != NULL
+      && g_get_monotonic_time () - shared_certificate_time > CERTIFICATE_MAX_AGE_US)
+    g_clear_pointer (&shared_certificate, g_free);
+  return shared_certificate;
+}
+
+/* The certificate travels through a pipe so that it never touches the
+ * disk. It is far below a pipe's capacity, so the write cannot block. */
+static gboolean
+worker_pass_certificate (GSubprocessLauncher *launcher, const char *pem, GError **error)
+{
+  int fds[2];
+  gsize length = strlen (pem);
+  gssize written;
+
+  if (!g_unix_open_pipe (fds, FD_CLOEXEC, error))
+    return FALSE;
+  written = write (fds[1], pem, length);
+  close (fds[1]);
+  if (written != (gssize) length)
+    {
+      close (fds[0]);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                   _ ("Could not hand the DTLS certificate to the worker"));
+      return FALSE;
+    }
+  g_subprocess_launcher_take_fd (launcher, fds[0], 4);
+  return TRUE;
+}
+
+/* ---- the worker's death ------------------------------------------------ */
+
+static void
+worker_fail_dumps (ConvokeWorkerHandle *worker)
+{
+  g_autoptr (GList) tasks = g_hash_table_get_values (worker->dumps);
+
+  /* The table frees only its keys; the tasks are ours now. */
+  g_hash_table_remove_all (worker->dumps);
+  for (GList *l = tasks; l != NULL; l = l->next)
+    {
+      g_autoptr (GTask) task = l->data;
+
+      g_task_return_new_error (task, CONVOKE_ERROR, CONVOKE_ERROR_ROOM_MEDIA_FAILED,
+                               _ ("The media worker of room %s exited"),
+                               worker->room->sid);
+    }
+}
+
+/* The reason the room fails with; participants read it in their 53119
+ * error, so it starts with what happened to them. */
+/* The reason the room fails with; participants read it in their 53119
+ * error, so it starts with what happened to them. A reason we or the
+ * worker recorded comes first: when we killed it, the signal says
+ * nothing. */
+static char *
+worker_describe_exit (ConvokeWorkerHandle *worker)
+{
+  if (worker->failure_reason != NULL)
+    return g_strdup_printf (_ ("Media server failed: %s"), worker->failure_reason);
+  if (g_subprocess_get_if_signaled (worker->process))
+    {
+      int signal_number = g_subprocess_get_term_sig (worker->process);
+
+      return g_strdup_printf (
+          _ ("Media server failed: its worker process (pid %d) was killed "
+             "by signal %d (%s)"),
+          (int) worker->pid, signal_number, g_strsignal (signal_number));
+    }
+  return g_strdup_printf (
+      _ ("Media server failed: its worker process (pid %d) exited with "
+         "status %d"),
+      (int) worker->pid, g_subprocess_get_exit_status (worker->process));
+}
+
+static void
+worker_on_exit (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (ConvokeWorkerHandle) worker = user_data; /* the process watch's ref */
+  g_autofree char *reason = NULL;
+  ConvokeRoom *room = worker->room;
+
+  g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL);
+  worker->running = FALSE;
+  workers_running--;
+  g_clear_handle_id (&worker->escalation_source, g_source_remove);
+  g_clear_handle_id (&worker->orphan_source, g_source_remove);
+  g_clear_handle_id (&worker->ready_source, g_source_remove);
+  /* The socket is read to its end: the last reports (recordings the worker
+   * finished as it stopped) were sent before it exited. */
+  worker_fail_dumps (worker);
+
+  if (worker->stop_requested || room->status != CONVOKE_ROOM_IN_PROGRESS)
+    {
+      if (g_subprocess_get_if_exited (worker->process))
+        g_debug ("%s: exited with status %d", worker->label,
+                 g_subprocess_get_exit_status (worker->process));
+      else
+        g_debug ("%s: ended by signal %d", worker->label,
+                 g_subprocess_get_term_sig (worker->process));
+      return;
+    }
+  reason = worker_describe_exit (worker);
+
+  /* Nobody asked it to go: the room cannot carry media any more. */
+  g_message ("%s: %s; room %s fails", worker->label, reason, room->sid);
+  if (room->module != NULL && room->module->vtable->worker_lost != NULL)
+    room->module->vtable->worker_lost (room, room->module_data, reason);
+  convoke_room_registry_end_room (worker->registry, room, CONVOKE_ROOM_FAILED, reason);
+}
+
+static gboolean
+worker_escalate (gpointer user_data)
+{
+  ConvokeWorkerHandle *worker = user_data;
+
+  if (worker->escalation_step++ == 0)
+    {
+      g_message ("%s: no exit %d ms after shutdown; sending SIGTERM", worker->label,
+                 GRACE_PERIOD_MS);
+      g_subprocess_send_signal (worker->process, SIGTERM);
+      return G_SOURCE_CONTINUE;
+    }
+  g_message ("%s: still running after SIGTERM; killing it", worker->label);
+  g_subprocess_force_exit (worker->process);
+  worker->escalation_source = 0;
+  return G_SOURCE_REMOVE;
+}
+
+/* ---- messages from the worker ------------------------------------------ */
+
+static void
+worker_on_pipeline (ConvokeWorkerHandle *worker, JsonObject *message)
+{
+  gint64 id = json_object_get_int_member_with_default (message, "id", -1);
+  const char *data = json_object_get_string_member_with_default (message, "data", NULL);
+  const char *error = json_object_get_string_member_with_default (message, "error", NULL);
+  g_autoptr (GTask) task = g_hash_table_lookup (worker->dumps, &id);
+
+  if (task == NULL)
+    return; /* timed out already */
+  g_object_ref (task);
+  g_hash_table_remove (worker->dumps, &id);
+  if (data != NULL)
+    g_task_return_pointer (task, g_strdup (data), g_free);
+  else
+    g_task_return_new_error (task, CONVOKE_ERROR, CONVOKE_ERROR_INVALID_PARAMETER, "%s",
+                             error != NULL ? error : _ ("The worker sent no pipeline"));
+}
+
+static void
+worker_on_message (ConvokeControlChannel *channel, JsonObject *message,
+                   gpointer user_data)
+{
+  g_autoptr (ConvokeWorkerHandle) worker = worker_ref (user_data);
+  const char *type = json_object_get_string_member (message, "type");
+  ConvokeRoom *room = worker->room;
+
+  if (g_str_equal (type, "module"))
+    {
+      JsonNode *body = json_object_get_member (message, "body");
+
+      if (body == NULL || !JSON_NODE_HOLDS_OBJECT (body))
+        g_message ("%s: a module event without an object body; dropped", worker->label);
+      else if (convoke_recording_take_worker_event (room, json_node_get_object (body)))
+        return; /* the daemon's own, taken even after the room ended */
+      else if (room->status == CONVOKE_ROOM_IN_PROGRESS && room->module != NULL
+               && room->module->vtable->worker_event != NULL)
+        room->module->vtable->worker_event (room, room->module_data,
+                                            json_node_get_object (body));
+    }
+  else if (g_str_equal (type, "ready"))
+    {
+      JsonNode *timings = json_object_get_member (message, "timings");
+      g_autofree char *text = timings != NULL ? json_to_string (timings, FALSE) : NULL;
+
+      worker->ready = TRUE;
+      g_clear_handle_id (&worker->ready_source, g_source_remove);
+      g_debug ("%s: ready, timings (ms) %s", worker->label, text != NULL ? text : "none");
+    }
+  else if (g_str_equal (type, "pipeline"))
+    worker_on_pipeline (worker, message);
+  else if (g_str_equal (type, "certificate"))
+    {
+      const char *pem = json_object_get_string_member_with_default (message, "pem", NULL);
+
+      if (pem != NULL && g_str_has_prefix (pem, "-----BEGIN ")
+          && worker_current_certificate () == NULL)
+        {
+          shared_certificate = g_strdup (pem);
+          shared_certificate_time = g_get_monotonic_time ();
+        }
+    }
+  else if (g_str_equal (type, "failed"))
+    {
+      const char *reason
+          = json_object_get_string_member_with_default (message, "reason", "");
+
+      if (worker->failure_reason == NULL)
+        worker->failure_reason = g_utf8_make_valid (reason, -1);
+    }
+  else
+    g_message ("%s: unknown message type “%s”; ignored", worker->label, type);
+}
+
+static gboolean
+worker_on_ready_timeout (gpointer user_data)
+{
+  ConvokeWorkerHandle *worker = user_data;
+
+  worker->ready_source = 0;
+  if (worker->running && !worker->ready && !worker->stop_requested)
+    {
+      g_message ("%s: not ready after %u ms; killing it", worker->label,
+                 worker_ready_timeout_ms ());
+      if (worker->failure_reason == NULL)
+        worker->failure_reason = g_strdup_printf (
+            _ ("its worker process (pid %d) did not start within %u ms"),
+            (int) worker->pid, worker_ready_timeout_ms ());
+      g_subprocess_force_exit (worker->process);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+worker_on_orphaned (gpointer user_data)
+{
+  ConvokeWorkerHandle *worker = user_data;
+
+  worker->orphan_source = 0;
+  if (worker->running && !worker->stop_requested)
+    {
+      g_message ("%s: closed its control socket but keeps running; killing it",
+                 worker->label);
+      if (worker->failure_reason == NULL)
+        worker->failure_reason = g_strdup_printf (
+            _ ("its worker process (pid %d) closed its control socket"),
+            (int) worker->pid);
+      g_subprocess_force_exit (worker->process);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+worker_on_channel_closed (ConvokeControlChannel *channel, GError *error,
+                          gpointer user_data)
+{
+  ConvokeWorkerHandle *worker = user_data;
+
+  convoke_recording_worker_gone (worker->room);
+  if (error != NULL)
+    g_message ("%s: control socket: %s", worker->label, error->message);
+  /* Normal when the process is on its way out, so its exit status gets a
+   * moment to arrive first. A worker that closes its socket and runs on
+   * cannot be steered any more. */
+  if (worker->running && !worker->stop_requested && worker->orphan_source == 0)
+    worker->orphan_source
+        = g_timeout_add_full (G_PRIORITY_DEFAULT, ORPHAN_GRACE_MS, worker_on_orphaned,
+                              worker_ref (worker), (GDestroyNotify) worker_unref);
+  channels_open--;
+  worker_unref (worker); /* the channel's */
+}
+
+/* Each output reader holds a reference until its pipe ends, so that the
+ * last lines of a crashing worker are logged even after its exit was
+ * handled. */
+static void
+worker_output_line (ConvokeWorkerHandle *worker, ConvokeLineReader **reader,
+                    const char *line, const GError *error)
+{
+  g_autofree char *valid = NULL;
+
+  if (line != NULL && *line == '\0')
+    return; /* GLib puts an empty line before each warning it prints */
+  if (line != NULL)
+    {
+      /* Re-logged at message level whatever the worker said: a worker's
+       * CRITICAL must not become fatal in the daemon
+       * (G_DEBUG=fatal-criticals). */
+      valid = g_utf8_make_valid (line, -1);
+      g_message ("%s: %s", worker->label, valid);
+      return;
+    }
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE))
+    {
+      g_message ("%s: %s", worker->label, error->message);
+      return;
+    }
+  g_clear_pointer (reader, convoke_line_reader_free);
+  worker_unref (worker);
+}
+
+static void
+worker_on_stdout_line (const char *line, const GError *error, gpointer user_data)
+{
+  ConvokeWorkerHandle *worker = user_data;
+
+  worker_output_line (worker, &worker->stdout_reader, line, error);
+}
+
+static void
+worker_on_stderr_line (const char *line, const GError *error, gpointer user_data)
+{
+  ConvokeWorkerHandle *worker = user_data;
+
+  worker_output_line (worker, &worker->stderr_reader, line, error);
+}
+
+/* ---- public API ---------------------------------------------------------- */
+
+static GPtrArray *
+worker_build_argv (ConvokeRoom *room, const char *worker_path, gboolean with_certificate)
+{
+  g_autoptr (ConvokeConfig) config = NULL;
+  GPtrArray *argv = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GHashTable) options
+      = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_ptr_array_add (argv, g_strdup (worker_path));
+  g_ptr_array_add (argv, g_strdup ("--room-sid"));
+  g_ptr_array_add (argv, g_strdup (room->sid));
+  g_ptr_array_add (argv, g_strdup ("--module"));
+  g_ptr_array_add (argv, g_strdup (room->module->name));
+  g_ptr_array_add (argv, g_strdup ("--module-dir"));
+  /* The directory the daemon loaded the module from: both processes run
+   * the same file. */
+  g_ptr_array_add (argv, g_path_get_dirname (room->module->path));
+  g_ptr_array_add (argv, g_strdup ("--control-fd"));
+  g_ptr_array_add (argv, g_strdup ("3"));
+  if (with_certificate)
+    {
+      g_ptr_array_add (argv, g_strdup ("--certificate-fd"));
+      g_ptr_array_add (argv, g_strdup ("4"));
+    }
+
+  if (room->type != NULL && room->type->options != NULL)
+    {
+      g_hash_table_iter_init (&iter, room->type->options);
+      while (g_hash_table_iter_next (&iter, &key, &value))
+        g_hash_table_insert (options, key, g_strdup (value));
+    }
+  g_hash_table_insert (options, "max-participants",
+                       g_strdup_printf ("%u", room->max_participants));
+  g_hash_table_insert (
+      options, "max-bitrate",
+      g_strdup_printf ("%u", room->type != NULL ? room->type->max_bitrate : 0));
+  g_hash_table_insert (options, "room-name", g_strdup (room->unique_name));
+
+  config = convoke_config_ref (convoke_room_registry_get_config (room->registry));
+  if (config->port_min != 0 || config->port_max != 0)
+    g_hash_table_insert (options, "port-range",
+                         g_strdup_printf ("%u-%u", config->port_min, config->port_max));
+  if (config->stun_server != NULL)
+    g_hash_table_insert (options, "stun-server", g_strdup (config->stun_server));
+  convoke_recording_add_worker_options (room, options);
+
+  g_hash_table_iter_init (&iter, options);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      g_ptr_array_add (argv, g_strdup ("--option"));
+      g_ptr_array_add (argv, g_strdup_printf ("%s=%s", (char *) key, (char *) value));
+    }
+  g_ptr_array_add (argv, NULL);
+  return argv;
+}
+
+ConvokeWorkerHandle *
+convoke_worker_spawn (ConvokeRoomRegistry *registry, ConvokeRoom *room, GError **error)
+{
+  g_autoptr (GSubprocessLauncher) launcher = NULL;
+  g_autoptr (GPtrArray) argv = NULL;
+  g_autoptr (GError) local_error = NULL;
+  ConvokeWorkerHandle *worker;
+  const char *worker_path = g_getenv ("CONVOKE_WORKER");
+  const char *registry_path;
+  const char *certificate;
+  int pair[2];
+
+  g_return_val_if_fail (room != NULL && room->module != NULL, NULL);
+
+  if (worker_path == NULL || *worker_path == '\0')
+    worker_path = CONVOKE_LIBEXECDIR "/convoke-room-worker";
+
+  if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, CONVOKE_ERROR, CONVOKE_ERROR_INTERNAL,
+                   _ ("Could not create the control socket of the media worker: %s"),
+                   g_strerror (saved_errno));
+      return NULL;
+    }
+
+  /* stdin stays /dev/null; stdout and stderr are pipes we read, so the
+   * worker has no file of its own open for writing. */
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE
+                                        | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_subprocess_launcher_set_cwd (launcher, "/");
+  g_subprocess_launcher_take_fd (launcher, pair[1], 3);
+  registry_path = worker_registry_path (worker_path);
+  if (registry_path != NULL)
+    g_subprocess_launcher_setenv (launcher, "GST_REGISTRY", registry_path, TRUE);
+
+  certificate = worker_current_certificate ();
+  if (certificate != NULL
+      && !worker_pass_certificate (launcher, certificate, &local_error))
+    {
+      g_message ("room %s: %s; the worker makes its own", room->sid,
+                 local_error->message);
+      certificate = NULL;
+    }
+
+  argv = worker_build_argv (room, worker_path, certificate != NULL);
+
+  worker = g_new0 (ConvokeWorkerHandle, 1);
+  g_ref_count_init (&worker->ref); /* the room's */
+  worker->registry = registry;
+  worker->room = convoke_room_ref (room);
+  worker->dumps = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  worker->process = g_subprocess_launcher_spawnv (
+      launcher, (const char *const *) argv->pdata, &local_error);
+  if (worker->process == NULL)
+    {
+      close (pair[0]);
+      /* GSubprocess's message already names the program and the cause. */
+      g_set_error_literal (error, CONVOKE_ERROR, CONVOKE_ERROR_INTERNAL,
+                           local_error->message);
+      worker_unref (worker);
+      return NULL;
+    }
+
+  worker->pid = atoi (g_subprocess_get_identifier (worker->process));
+  worker->label = g_strdup_printf ("worker %s (pid %d)", room->sid, (int) worker->pid);
+  worker->running = TRUE;
+  workers_running++;
+
+  worker->channel
+      = convoke_control_channel_new_from_fd (pair[0], worker->label, &local_error);
+  if (worker->channel == NULL)
+    {
+      /* Cannot happen for a fresh socketpair; without a channel the worker
+       * cannot be used, so it goes. */
+      g_message ("%s: %s", worker->label, local_error->message);
+      close (pair[0]);
+      worker->stop_requested = TRUE;
+      g_subprocess_force_exit (worker->process);
+    }
+  else
+    {
+      g_signal_connect (worker->channel, "message", G_CALLBACK (worker_on_message),
+                        worker);
+      g_signal_connect (worker->channel, "closed", G_CALLBACK (worker_on_channel_closed),
+                        worker);
+      /* The channel's, until it ends: reports sent just before an exit count. */
+      worker_ref (worker);
+      channels_open++;
+      convoke_control_channel_start (worker->channel);
+    }
+  worker->stdout_reader = convoke_line_reader_new (
+      g_subprocess_get_stdout_pipe (worker->process), OUTPUT_MAX_LINE,
+      worker_on_stdout_line, worker_ref (worker));
+  worker->stderr_reader = convoke_line_reader_new (
+      g_subprocess_get_stderr_pipe (worker->process), OUTPUT_MAX_LINE,
+      worker_on_stderr_line, worker_ref (worker));
+  g_subprocess_wait_async (worker->process, NULL, worker_on_exit, worker_ref (worker));
+  worker->ready_source = g_timeout_add_full (
+      G_PRIORITY_DEFAULT, worker_ready_timeout_ms (), worker_on_ready_timeout,
+      worker_ref (worker), (GDestroyNotify) worker_unref);
+
+  g_debug ("%s: started for module %s", worker->label, room->module->name);
+  return worker;
+}
+
+gboolean
+convoke_worker_send (ConvokeWorkerHandle *worker, JsonObject *message, GError **error)
+{
+  g_autoptr (JsonObject) envelope = NULL;
+
+  g_return_val_if_fail (message != NULL, FALSE);
+
+  if (worker == NULL || !worker->running || worker->stop_requested
+      || worker->channel == NULL)
+    {
+      g_set_error (error, CONVOKE_ERROR, CONVOKE_ERROR_ROOM_MEDIA_FAILED,
+                   _ ("The media worker of room %s is not running"),
+                   worker != NULL ? worker->room->sid : "?");
+      return FALSE;
+    }
+
+  envelope = json_object_new ();
+  json_object_set_string_member (envelope, "type", "module");
+  json_object_set_object_member (envelope, "body", json_object_ref (message));
+  if (!convoke_control_channel_send (worker->channel, envelope))
+    {
+      g_set_error (error, CONVOKE_ERROR, CONVOKE_ERROR_ROOM_MEDIA_FAILED,
+                   _ ("The control socket of the media worker of room %s is closed"),
+                   worker->room->sid);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+void
+convoke_worker_stop (ConvokeWorkerHandle *worker)
+{
+  if (worker == NULL)
+    return;
+
+  if (worker->running && !worker->stop_requested)
+    {
+      g_autoptr (JsonObject) shutdown = json_object_new ();
+
+      worker->stop_requested = TRUE;
+      json_object_set_string_member (shutdown, "type", "shutdown");
+      if (worker->channel == NULL
+          || !convoke_control_channel_send (worker->channel, shutdown))
+        g_subprocess_send_signal (worker->process, SIGTERM);
+      /* The timer's reference keeps the handle until it fires or the
+       * process exits (worker_on_exit removes it). */
+      worker->escalation_source
+          = g_timeout_add_full (G_PRIORITY_DEFAULT, GRACE_PERIOD_MS, worker_escalate,
+                                worker_ref (worker), (GDestroyNotify) worker_unref);
+    }
+  worker_unref (worker);
+}
+
+GPid
+convoke_worker_get_pid (ConvokeWorkerHandle *worker)
+{
+  g_return_val_if_fail (worker != NULL, 0);
+  return worker->pid;
+}
+
+guint
+convoke_worker_count_running (void)
+{
+  return workers_running;
+}
+
+typedef struct
+{
+  ConvokeWorkerHandle *worker;
+  gint64 id;
+  guint timeout_source;
+} DumpRequest;
+
+static void
+dump_request_free (DumpRequest *request)
+{
+  g_clear_handle_id (&request->timeout_source, g_source_remove);
+  worker_unref (request->worker);
+  g_free (request);
+}
+
+static gboolean
+dump_on_timeout (gpointer user_data)
+{
+  DumpRequest *request = user_data;
+  g_autoptr (GTask) task = g_hash_table_lookup (request->worker->dumps, &request->id);
+
+  request->timeout_source = 0;
+  if (task == NULL)
+    return G_SOURCE_REMOVE;
+  g_object_ref (task);
+  /* Drops the table's reference; ours keeps the task (and @request, its
+   * data) alive until we return. */
+  g_hash_table_remove (request->worker->dumps, &request->id);
+  g_task_return_new_error (task, CONVOKE_ERROR, CONVOKE_ERROR_INTERNAL,
+                           _ ("The media worker of room %s did not send its pipeline "
+                              "within %d s"),
+                           request->worker->room->sid, DUMP_TIMEOUT_MS / 1000);
+  return G_SOURCE_REMOVE;
+}
+
+void
+convoke_worker_dump_pipeline_async (ConvokeWorkerHandle *worker, const char *format,
+                                    GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr (GTask) task = g_task_new (NULL, NULL, callback, user_data);
+  g_autoptr (JsonObject) request = NULL;
+  DumpRequest *pending;
+  gint64 *key;
+
+  g_task_set_source_tag (task, convoke_worker_dump_pipeline_async);
+  if (format == NULL)
+    format = "dot";
+  if (!g_str_equal (format, "dot") && !g_str_equal (format, "text"))
+    {
+      g_task_return_new_error (task, CONVOKE_ERROR, CONVOKE_ERROR_INVALID_PARAMETER,
+                               _ ("Format “%s” is invalid: expected “dot” or “text”"),
+                               format);
+      return;
+    }
+  if (worker == NULL || !worker->running || worker->stop_requested
+      || worker->channel == NULL)
+    {
+      g_task_return_new_error (task, CONVOKE_ERROR, CONVOKE_ERROR_ROOM_MEDIA_FAILED,
+                               _ ("The media worker of room %s is not running"),
+                               worker != NULL ? worker->room->sid : "?");
+      return;
+    }
+
+  pending = g_new0 (DumpRequest, 1);
+  pending->worker = worker_ref (worker);
+  pending->id = ++worker->next_dump_id;
+  g_task_set_task_data (task, pending, (GDestroyNotify) dump_request_free);
+
+  request = json_object_new ();
+  json_object_set_string_member (request, "type", "dump-pipeline");
+  json_object_set_int_member (request, "id", pending->id);
+  json_object_set_string_member (request, "format", format);
+  if (!convoke_control_channel_send (worker->channel, request))
+    {
+      g_task_return_new_error (task, CONVOKE_ERROR, CONVOKE_ERROR_ROOM_MEDIA_FAILED,
+                               _ ("The control socket of the media worker of room %s is "
+                                  "closed"),
+                               worker->room->sid);
+      return;
+    }
+  pending->timeout_source = g_timeout_add (DUMP_TIMEOUT_MS, dump_on_timeout, pending);
+  key = g_new (gint64, 1);
+  *key = pending->id;
+  g_hash_table_insert (worker->dumps, key, g_object_ref (task));
+}
+
+char *
+convoke_worker_dump_pipeline_finish (ConvokeWorkerHandle *worker, GAsyncResult *result,
+                                     GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result))
+                            == convoke_worker_dump_pipeline_async,
+                        NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+wait_all_on_timeout (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+}
+
+void
+convoke_worker_wait_all (guint timeout_ms)
+{
+  gboolean expired = FALSE;
+  guint timer;
+
+  if (workers_running == 0 && channels_open == 0)
+    return;
+  timer = g_timeout_add_once (timeout_ms, wait_all_on_timeout, &expired);
+  while ((workers_running > 0 || channels_open > 0) && !expired)
+    g_main_context_iteration (NULL, TRUE);
+  if (!expired)
+    g_source_remove (timer);
+}

@@ -1,1 +1,479 @@
-/* Not written yet: see docs/architecture.md for the owner. */
+/* The group topology module, daemon side, and the module descriptor.
+ *
+ * Group rooms are SFU rooms: each participant has one peer connection, to
+ * the room's media worker (a convoke-room-worker process that runs the
+ * worker side, modules/group/group-worker.c). This side only relays:
+ * participants' offer/answer/candidate messages addressed to "server" go
+ * to the worker as module commands, and the worker's descriptions,
+ * candidates and errors go back to the participant they concern. It also
+ * keeps the per-worker limits. docs/group-rooms.md and the "Group module
+ * bodies" of docs/worker-protocol.md describe both directions.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#define G_LOG_DOMAIN "convoke-group"
+
+#include <convoke/topology.h>
+#include <gst/sdp/sdp.h>
+
+#include "group-worker.h"
+#include "i18n.h"
+
+/* Twilio codes this module answers with. */
+#define ERROR_INVALID_MESSAGE 53004
+#define ERROR_ROOM_FULL 53105
+#define ERROR_ROOM_PARAMETERS 53114
+#define ERROR_MEDIA_FAILED 53119
+#define ERROR_TRACK_INVALID 53300
+
+#define DEFAULT_WORKER_MAX_PARTICIPANTS 50
+#define DEFAULT_WORKER_MAX_TRACKS 100
+#define LIMIT_MAX 10000
+
+static const ConvokeCoreApi *core;
+
+typedef struct
+{
+  guint max_participants; /* worker-max-participants */
+  guint max_tracks;       /* worker-max-tracks */
+  /* participant sid → tracks the participant's latest description
+   * publishes (GUINT_TO_POINTER); a key per participant in the worker. */
+  GHashTable *published;
+  guint published_total;
+  char *lost_reason; /* set once the worker is gone */
+} GroupRoom;
+
+static void
+group_room_free (GroupRoom *room_data)
+{
+  g_hash_table_unref (room_data->published);
+  g_free (room_data->lost_reason);
+  g_free (room_data);
+}
+
+static gboolean
+group_module_init (const ConvokeCoreApi *core_api, GError **error)
+{
+  core = core_api;
+  return TRUE;
+}
+
+static gboolean
+read_limit (ConvokeRoom *room, const char *key, guint fallback, guint *value,
+            GError **error)
+{
+  const char *text = core->room_get_option (room, key);
+  guint64 parsed;
+
+  if (text == NULL)
+    {
+      *value = fallback;
+      return TRUE;
+    }
+  if (!g_ascii_string_to_unsigned (text, 10, 1, LIMIT_MAX, &parsed, NULL))
+    {
+      g_set_error (error, CONVOKE_TOPOLOGY_ERROR, ERROR_ROOM_PARAMETERS,
+                   _ ("[type:%s] %s: expected a whole number from 1 to %d, got “%s”"),
+                   core->room_get_type (room), key, LIMIT_MAX, text);
+      return FALSE;
+    }
+  *value = parsed;
+  return TRUE;
+}
+
+static gboolean
+group_room_create (ConvokeRoom *room, gpointer *room_data, GError **error)
+{
+  g_autofree GroupRoom *data = g_new0 (GroupRoom, 1);
+
+  if (!read_limit (room, "worker-max-participants", DEFAULT_WORKER_MAX_PARTICIPANTS,
+                   &data->max_participants, error)
+      || !read_limit (room, "worker-max-tracks", DEFAULT_WORKER_MAX_TRACKS,
+                      &data->max_tracks, error))
+    return FALSE;
+  data->published = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  *room_data = g_steal_pointer (&data);
+  return TRUE;
+}
+
+static void
+group_room_destroy (ConvokeRoom *room, gpointer room_data)
+{
+  group_room_free (room_data);
+}
+
+static gboolean
+group_participant_admit (ConvokeRoom *room, gpointer room_data,
+                         ConvokeParticipant *participant, GError **error)
+{
+  GroupRoom *data = room_data;
+
+  if (data->lost_reason != NULL)
+    {
+      g_set_error (error, CONVOKE_TOPOLOGY_ERROR, ERROR_MEDIA_FAILED,
+                   _ ("The media server of room “%s” failed: %s"),
+                   core->room_get_name (room), data->lost_reason);
+      return FALSE;
+    }
+  if (g_hash_table_size (data->published) >= data->max_participants)
+    {
+      g_set_error (
+          error, CONVOKE_TOPOLOGY_ERROR, ERROR_ROOM_FULL,
+          g_dngettext (GETTEXT_PACKAGE,
+                       "Room “%s” is full: its media server takes %u participant "
+                       "([type:%s] worker-max-participants)",
+                       "Room “%s” is full: its media server takes %u participants "
+                       "([type:%s] worker-max-participants)",
+                       data->max_participants),
+          core->room_get_name (room), data->max_participants, core->room_get_type (room));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Sends a command body to the room's worker. A failure means the worker is
+ * gone and the room is about to fail; callers that cannot report it just
+ * log it. */
+static gboolean
+send_command (ConvokeRoom *room, JsonObject *body, GError **error)
+{
+  return core->worker_send (room, body, error);
+}
+
+static void
+group_participant_joined (ConvokeRoom *room, gpointer room_data,
+                          ConvokeParticipant *participant)
+{
+  GroupRoom *data = room_data;
+  g_autoptr (JsonObject) body = json_object_new ();
+  g_autoptr (GError) error = NULL;
+  const char *sid = core->participant_get_sid (participant);
+
+  g_hash_table_replace (data->published, g_strdup (sid), GUINT_TO_POINTER (0));
+  json_object_set_string_member (body, "cmd", "add-participant");
+  json_object_set_string_member (body, "participant", sid);
+  json_object_set_string_member (body, "identity",
+                                 core->participant_get_identity (participant));
+  /* ConvokeCoreApi does not expose the client's join-time trickle flag
+   * (yet). Every description of the worker holds the candidates gathered
+   * by then, which on a host-only setup is all of them, so a non-trickle
+   * client still connects; with a STUN server, its server-reflexive
+   * candidates would only be trickled. */
+  json_object_set_boolean_member (body, "trickle", TRUE);
+  if (!send_command (room, body, &error))
+    g_message ("room %s: participant %s not added: %s", core->room_get_sid (room), sid,
+               error->message);
+}
+
+static void
+group_participant_left (ConvokeRoom *room, gpointer room_data,
+                        ConvokeParticipant *participant)
+{
+  GroupRoom *data = room_data;
+  g_autoptr (JsonObject) body = json_object_new ();
+  g_autoptr (GError) error = NULL;
+  const char *sid = core->participant_get_sid (participant);
+  g_autofree char *key = NULL;
+  gpointer published;
+
+  if (g_hash_table_steal_extended (data->published, sid, (gpointer *) &key, &published))
+    data->published_total -= GPOINTER_TO_UINT (published);
+
+  if (data->lost_reason != NULL)
+    return;
+  json_object_set_string_member (body, "cmd", "remove-participant");
+  json_object_set_string_member (body, "participant", sid);
+  if (!send_command (room, body, &error))
+    g_debug ("room %s: %s", core->room_get_sid (room), error->message);
+}
+
+/* How many tracks @sdp publishes: m-lines with a port whose direction
+ * sends. Unparsable text counts 0: the worker refuses it with 53403. */
+static guint
+count_published_tracks (const char *sdp)
+{
+  g_autoptr (GstSDPMessage) message = NULL;
+  const char *session_direction = "sendrecv";
+  guint count = 0;
+
+  if (gst_sdp_message_new_from_text (sdp, &message) != GST_SDP_OK)
+    return 0;
+  for (guint i = 0; i < gst_sdp_message_attributes_len (message); i++)
+    {
+      const GstSDPAttribute *attribute = gst_sdp_message_get_attribute (message, i);
+
+      if (g_str_equal (attribute->key, "sendrecv")
+          || g_str_equal (attribute->key, "sendonly")
+          || g_str_equal (attribute->key, "recvonly")
+          || g_str_equal (attribute->key, "inactive"))
+        session_direction = attribute->key;
+    }
+
+  for (guint i = 0; i < gst_sdp_message_medias_len (message); i++)
+    {
+      const GstSDPMedia *media = gst_sdp_message_get_media (message, i);
+      const char *direction = session_direction;
+
+      if (gst_sdp_media_get_port (media) == 0
+          || g_strcmp0 (gst_sdp_media_get_media (media), "application") == 0)
+        continue;
+      for (guint j = 0; j < gst_sdp_media_attributes_len (media); j++)
+        {
+          const GstSDPAttribute *attribute = gst_sdp_media_get_attribute (media, j);
+
+          if (g_str_equal (attribute->key, "sendrecv")
+              || g_str_equal (attribute->key, "sendonly")
+              || g_str_equal (attribute->key, "recvonly")
+              || g_str_equal (attribute->key, "inactive"))
+            direction = attribute->key;
+        }
+      if (g_str_equal (direction, "sendrecv") || g_str_equal (direction, "sendonly"))
+        count++;
+    }
+  return count;
+}
+
+static gboolean
+forward_description (ConvokeRoom *room, GroupRoom *data, const char *sid,
+                     const char *type, JsonObject *message, GError **error)
+{
+  g_autoptr (JsonObject) body = NULL;
+  const char *sdp = json_object_get_string_member_with_default (message, "sdp", NULL);
+  guint previous, publishing, others;
+
+  if (sdp == NULL)
+    {
+      g_set_error (error, CONVOKE_TOPOLOGY_ERROR, ERROR_INVALID_MESSAGE,
+                   _ ("An “%s” needs a string member “sdp”"), type);
+      return FALSE;
+    }
+
+  previous = GPOINTER_TO_UINT (g_hash_table_lookup (data->published, sid));
+  publishing = count_published_tracks (sdp);
+  others = data->published_total - previous;
+  if (others + publishing > data->max_tracks)
+    {
+      g_set_error (
+          error, CONVOKE_TOPOLOGY_ERROR, ERROR_TRACK_INVALID,
+          _ ("This %s would publish %u tracks, but room “%s” already carries %u of "
+             "the %u its media server takes ([type:%s] worker-max-tracks)"),
+          type, publishing, core->room_get_name (room), others, data->max_tracks,
+          core->room_get_type (room));
+      return FALSE;
+    }
+
+  body = json_object_new ();
+  json_object_set_string_member (body, "cmd", "remote-description");
+  json_object_set_string_member (body, "participant", sid);
+  json_object_set_string_member (body, "sdp_type", type);
+  json_object_set_string_member (body, "sdp", sdp);
+  if (!send_command (room, body, error))
+    return FALSE;
+  g_hash_table_replace (data->published, g_strdup (sid), GUINT_TO_POINTER (publishing));
+  data->published_total = others + publishing;
+  return TRUE;
+}
+
+static gboolean
+forward_candidate (ConvokeRoom *room, const char *sid, JsonObject *message,
+                   GError **error)
+{
+  g_autoptr (JsonObject) body = json_object_new ();
+  JsonNode *candidate = json_object_get_member (message, "candidate");
+  JsonNode *index = json_object_get_member (message, "sdpMLineIndex");
+  JsonNode *mid = json_object_get_member (message, "sdpMid");
+
+  if (candidate == NULL || json_node_get_value_type (candidate) != G_TYPE_STRING)
+    {
+      g_set_error (
+          error, CONVOKE_TOPOLOGY_ERROR, ERROR_INVALID_MESSAGE,
+          _ ("A “candidate” needs a string member “candidate” (empty for the end of "
+             "candidates)"));
+      return FALSE;
+    }
+  if (index != NULL && !JSON_NODE_HOLDS_NULL (index)
+      && (json_node_get_value_type (index) != G_TYPE_INT64
+          || json_node_get_int (index) < 0 || json_node_get_int (index) > G_MAXINT))
+    {
+      g_set_error (error, CONVOKE_TOPOLOGY_ERROR, ERROR_INVALID_MESSAGE,
+                   _ ("A “candidate”'s “sdpMLineIndex” must be a whole number from 0"));
+      return FALSE;
+    }
+  if (mid != NULL && !JSON_NODE_HOLDS_NULL (mid)
+      && json_node_get_value_type (mid) != G_TYPE_STRING)
+    {
+      g_set_error (error, CONVOKE_TOPOLOGY_ERROR, ERROR_INVALID_MESSAGE,
+                   _ ("A “candidate”'s “sdpMid” must be a string"));
+      return FALSE;
+    }
+
+  json_object_set_string_member (body, "cmd", "remote-candidate");
+  json_object_set_string_member (body, "participant", sid);
+  json_object_set_string_member (body, "candidate", json_node_get_string (candidate));
+  if (index != NULL && !JSON_NODE_HOLDS_NULL (index))
+    json_object_set_int_member (body, "sdpMLineIndex", json_node_get_int (index));
+  if (mid != NULL && !JSON_NODE_HOLDS_NULL (mid))
+    json_object_set_string_member (body, "sdpMid", json_node_get_string (mid));
+  return send_command (room, body, error);
+}
+
+static gboolean
+group_handle_message (ConvokeRoom *room, gpointer room_data, ConvokeParticipant *from,
+                      const char *type, JsonObject *message, GError **error)
+{
+  GroupRoom *data = room_data;
+  const char *sid = core->participant_get_sid (from);
+  const char *to;
+
+  if (!g_str_equal (type, "offer") && !g_str_equal (type, "answer")
+      && !g_str_equal (type, "candidate"))
+    {
+      g_set_error (error, CONVOKE_TOPOLOGY_ERROR, ERROR_INVALID_MESSAGE,
+                   _ ("Message type “%s” is not used in group rooms"), type);
+      return FALSE;
+    }
+
+  to = json_object_get_string_member_with_default (message, "to", NULL);
+  if (g_strcmp0 (to, "server") != 0)
+    {
+      g_set_error (error, CONVOKE_TOPOLOGY_ERROR, ERROR_INVALID_MESSAGE,
+                   _ ("In a group room an “%s” goes to the media server: “to” must be "
+                      "“server”, not “%s”"),
+                   type, to != NULL ? to : "");
+      return FALSE;
+    }
+
+  if (data->lost_reason != NULL)
+    {
+      g_set_error (error, CONVOKE_TOPOLOGY_ERROR, ERROR_MEDIA_FAILED,
+                   _ ("The media server of room “%s” failed: %s"),
+                   core->room_get_name (room), data->lost_reason);
+      return FALSE;
+    }
+
+  if (g_str_equal (type, "candidate"))
+    return forward_candidate (room, sid, message, error);
+  return forward_description (room, data, sid, type, message, error);
+}
+
+/* Copies @key from @event to @message when it is present, whatever its
+ * type; the worker is trusted to have written what the protocol says. */
+static void
+copy_member (JsonObject *event, JsonObject *message, const char *key)
+{
+  JsonNode *node = json_object_get_member (event, key);
+
+  if (node != NULL)
+    json_object_set_member (message, key, json_node_copy (node));
+}
+
+static void
+relay_to_participant (ConvokeRoom *room, ConvokeParticipant *participant,
+                      const char *name, JsonObject *event)
+{
+  g_autoptr (JsonObject) message = json_object_new ();
+
+  if (g_str_equal (name, "local-description"))
+    {
+      const char *sdp_type
+          = json_object_get_string_member_with_default (event, "sdp_type", "");
+      const char *sdp = json_object_get_string_member_with_default (event, "sdp", NULL);
+
+      if ((!g_str_equal (sdp_type, "offer") && !g_str_equal (sdp_type, "answer"))
+          || sdp == NULL)
+        {
+          g_message ("room %s: malformed local-description from the worker; dropped",
+                     core->room_get_sid (room));
+          return;
+        }
+      json_object_set_string_member (message, "type", sdp_type);
+      json_object_set_string_member (message, "from", "server");
+      json_object_set_string_member (message, "sdp", sdp);
+    }
+  else
+    {
+      json_object_set_string_member (message, "type", "candidate");
+      json_object_set_string_member (message, "from", "server");
+      copy_member (event, message, "candidate");
+      copy_member (event, message, "sdpMLineIndex");
+      copy_member (event, message, "sdpMid");
+    }
+  core->participant_send (participant, message);
+}
+
+static void
+group_worker_event (ConvokeRoom *room, gpointer room_data, JsonObject *event)
+{
+  const char *name = json_object_get_string_member_with_default (event, "event", "");
+  const char *sid
+      = json_object_get_string_member_with_default (event, "participant", NULL);
+  ConvokeParticipant *participant
+      = sid != NULL ? core->room_find_participant (room, sid) : NULL;
+
+  if (participant == NULL)
+    {
+      /* It left while the worker was answering; nothing to deliver. */
+      g_debug ("room %s: worker event “%s” for absent participant %s",
+               core->room_get_sid (room), name, sid != NULL ? sid : "(none)");
+      return;
+    }
+
+  if (g_str_equal (name, "local-description") || g_str_equal (name, "local-candidate"))
+    relay_to_participant (room, participant, name, event);
+  else if (g_str_equal (name, "error"))
+    {
+      gint64 code = json_object_get_int_member_with_default (event, "code", 0);
+      const char *text
+          = json_object_get_string_member_with_default (event, "message", "");
+
+      core->participant_send_error (
+          participant, code > 0 && code < G_MAXINT ? (int) code : 53403, text);
+    }
+  else if (g_str_equal (name, "track-started") || g_str_equal (name, "track-ended"))
+    g_debug ("room %s: %s %s %s (ssrc %" G_GINT64_FORMAT ")", core->room_get_sid (room),
+             sid, name, json_object_get_string_member_with_default (event, "kind", ""),
+             json_object_get_int_member_with_default (event, "ssrc", 0));
+  else if (g_str_equal (name, "connected"))
+    g_debug ("room %s: %s connected", core->room_get_sid (room), sid);
+  else
+    g_debug ("room %s: unknown worker event “%s”; ignored", core->room_get_sid (room),
+             name);
+}
+
+static void
+group_worker_lost (ConvokeRoom *room, gpointer room_data, const char *reason)
+{
+  GroupRoom *data = room_data;
+
+  /* The core ends the room right after this and tells every participant
+   * (53119); until then nothing more must go to the dead worker. */
+  g_free (data->lost_reason);
+  data->lost_reason = g_strdup (reason != NULL ? reason : "");
+}
+
+static const ConvokeTopologyModule group_module = {
+  CONVOKE_TOPOLOGY_MODULE_INIT,
+  .name = "group",
+  .description
+  = N_ ("Group rooms: every participant sends to and receives from the room's "
+        "media server (SFU)"),
+  .client_topology = "sfu",
+  .needs_media_worker = TRUE,
+  .module_init = group_module_init,
+  .room_create = group_room_create,
+  .room_destroy = group_room_destroy,
+  .participant_admit = group_participant_admit,
+  .participant_joined = group_participant_joined,
+  .participant_left = group_participant_left,
+  .handle_message = group_handle_message,
+  .worker_event = group_worker_event,
+  .worker_lost = group_worker_lost,
+  .worker_setup = convoke_group_worker_setup,
+  .worker_handle_message = convoke_group_worker_handle_message,
+  .worker_teardown = convoke_group_worker_teardown,
+};
+
+CONVOKE_TOPOLOGY_MODULE_EXPORT const ConvokeTopologyModule *
+convoke_topology_module_entry (void)
+{
+  return &group_module;
+}

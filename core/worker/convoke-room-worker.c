@@ -1,0 +1,138 @@
+/* convoke-room-worker: one process per group room, spawned by convoked's
+ * worker supervisor. The command line and the control protocol are in
+ * docs/worker-protocol.md.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#define G_LOG_DOMAIN "convoke-worker"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "i18n.h"
+#include "sid.h"
+#include "worker-host.h"
+
+/* Before anything else: a room's process must neither leave a core file
+ * with its keys and media behind, nor be readable by its neighbours, nor
+ * outlive the daemon that supervises it. Returns the step that failed, or
+ * NULL; errno says why. */
+static const char *
+harden_process (pid_t parent)
+{
+  const struct rlimit no_core = { 0, 0 };
+
+  if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+    return "prctl (PR_SET_DUMPABLE)";
+  if (setrlimit (RLIMIT_CORE, &no_core) != 0)
+    return "setrlimit (RLIMIT_CORE)";
+  if (prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0)
+    return "prctl (PR_SET_PDEATHSIG)";
+  /* The daemon may have died before the prctl above took effect: the
+   * death signal would then never come. */
+  if (getppid () != parent)
+    {
+      errno = ESRCH;
+      return "getppid";
+    }
+  return NULL;
+}
+
+int
+main (int argc, char **argv)
+{
+  gint64 started_us = g_get_monotonic_time ();
+  pid_t parent = getppid ();
+  const char *failed_step = harden_process (parent);
+  int saved_errno = errno;
+  g_autoptr (GOptionContext) context = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *room_sid = NULL;
+  g_autofree char *module_name = NULL;
+  g_autofree char *module_dir = NULL;
+  g_auto (GStrv) options = NULL;
+  int control_fd = -1;
+  int certificate_fd = -1;
+  ConvokeWorkerConfig config;
+  const GOptionEntry entries[] = {
+    { "room-sid", 0, 0, G_OPTION_ARG_STRING, &room_sid, N_ ("The room's sid"), "RM…" },
+    { "module", 0, 0, G_OPTION_ARG_STRING, &module_name,
+      N_ ("The topology module to host"), N_ ("NAME") },
+    { "module-dir", 0, 0, G_OPTION_ARG_FILENAME, &module_dir,
+      N_ ("The directory holding the module"), N_ ("DIR") },
+    { "control-fd", 0, 0, G_OPTION_ARG_INT, &control_fd,
+      N_ ("The inherited control socket"), "FD" },
+    { "certificate-fd", 0, 0, G_OPTION_ARG_INT, &certificate_fd,
+      N_ ("An inherited pipe holding the DTLS certificate and key (PEM)"), "FD" },
+    { "option", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options,
+      N_ ("An option for the module (repeatable)"), N_ ("KEY=VALUE") },
+    G_OPTION_ENTRY_NULL,
+  };
+
+  convoke_i18n_init ();
+
+  if (failed_step != NULL)
+    {
+      if (g_str_equal (failed_step, "getppid"))
+        g_printerr (
+            _ ("convoke-room-worker: the daemon (pid %d) exited before the worker "
+               "started; exiting\n"),
+            (int) parent);
+      else
+        g_printerr (_ ("convoke-room-worker: %s failed: %s\n"), failed_step,
+                    g_strerror (saved_errno));
+      return 1;
+    }
+
+  context = g_option_context_new (NULL);
+  g_option_context_set_summary (
+      context, _ ("Runs the media pipeline of one room for convoked. Not "
+                  "meant to be started by hand: see "
+                  "docs/worker-protocol.md."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_printerr ("convoke-room-worker: %s\n", error->message);
+      return 2;
+    }
+
+  if (!convoke_sid_is_valid (room_sid, "RM"))
+    {
+      g_printerr (
+          _ ("convoke-room-worker: --room-sid “%s” is not a room sid (RM and 32 hex "
+             "digits)\n"),
+          room_sid != NULL ? room_sid : "");
+      return 2;
+    }
+  if (module_name == NULL || *module_name == '\0' || strchr (module_name, '/') != NULL)
+    {
+      g_printerr (_ ("convoke-room-worker: --module “%s” is not a module name\n"),
+                  module_name != NULL ? module_name : "");
+      return 2;
+    }
+  if (module_dir == NULL || !g_file_test (module_dir, G_FILE_TEST_IS_DIR))
+    {
+      g_printerr (_ ("convoke-room-worker: --module-dir “%s” is not a directory\n"),
+                  module_dir != NULL ? module_dir : "");
+      return 2;
+    }
+  if (control_fd < 0)
+    {
+      g_printerr (_ ("convoke-room-worker: --control-fd is required\n"));
+      return 2;
+    }
+
+  config = (ConvokeWorkerConfig){
+    .room_sid = room_sid,
+    .module_name = module_name,
+    .module_dir = module_dir,
+    .control_fd = control_fd,
+    .certificate_fd = certificate_fd,
+    .options = options,
+    .started_us = started_us,
+  };
+  return convoke_worker_run (&config);
+}

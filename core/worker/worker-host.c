@@ -1,0 +1,542 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define G_LOG_DOMAIN "convoke-worker"
+
+#include "worker-host.h"
+
+#include <glib-unix.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "control-channel.h"
+#include "i18n.h"
+#include "module-loader.h"
+#include "worker-certificate.h"
+#include "worker-pipeline-dump.h"
+
+/* How long the exit path waits for the last messages (`failed`, a pipeline
+ * dump) to reach the daemon. */
+#define FLUSH_TIMEOUT_MS 2000
+
+struct _ConvokeWorker
+{
+  const ConvokeWorkerConfig *config;
+  GHashTable *options; /* char* → char* */
+  JsonObject *timings;
+
+  ConvokeLoadedModule *module;
+  GstElement *pipeline;
+  gpointer module_data;
+  gboolean module_set_up;
+
+  ConvokeControlChannel *channel;
+  GMainContext *context;
+  GMainLoop *loop;
+  gboolean ready;
+  gboolean stopping;
+  gboolean failed;
+  int exit_status;
+};
+
+static void
+worker_note_time (ConvokeWorker *worker, const char *what)
+{
+  gint64 elapsed = g_get_monotonic_time () - worker->config->started_us;
+
+  json_object_set_int_member (worker->timings, what, elapsed / 1000);
+}
+
+/* Ends the main loop; the exit path in convoke_worker_run does the rest.
+ * The first reason wins: a failure is not turned into a clean exit by a
+ * shutdown racing it. */
+static void
+worker_stop (ConvokeWorker *worker, int exit_status)
+{
+  if (worker->stopping)
+    return;
+  worker->stopping = TRUE;
+  worker->exit_status = exit_status;
+  if (worker->loop != NULL)
+    g_main_loop_quit (worker->loop);
+}
+
+static void
+worker_send_failed (ConvokeWorker *worker, const char *reason)
+{
+  g_autoptr (JsonObject) message = json_object_new ();
+
+  /* One `failed` per process: the first reason is the one the room gets. */
+  if (worker->failed)
+    return;
+  worker->failed = TRUE;
+  g_warning ("room %s: %s", worker->config->room_sid, reason);
+  json_object_set_string_member (message, "type", "failed");
+  json_object_set_string_member (message, "reason", reason);
+  convoke_control_channel_send (worker->channel, message);
+  worker_stop (worker, 1);
+}
+
+/* ConvokeWorkerApi. Modules are told to call it from the main thread, but
+ * GStreamer signals fire on streaming threads and a slip there must not
+ * corrupt the channel, so calls from other threads are marshalled. */
+
+static const char *
+api_get_room_sid (ConvokeWorker *worker)
+{
+  return worker->config->room_sid;
+}
+
+static const char *
+api_get_option (ConvokeWorker *worker, const char *key)
+{
+  return key != NULL ? g_hash_table_lookup (worker->options, key) : NULL;
+}
+
+typedef struct
+{
+  ConvokeWorker *worker;
+  JsonNode *event; /* a private deep copy */
+  char *reason;    /* for worker_fail */
+} MarshalledCall;
+
+static void
+marshalled_call_free (MarshalledCall *call)
+{
+  g_clear_pointer (&call->event, json_node_unref);
+  g_free (call->reason);
+  g_free (call);
+}
+
+static void
+worker_send_event_now (ConvokeWorker *worker, JsonObject *event)
+{
+  g_autoptr (JsonObject) message = json_object_new ();
+
+  json_object_set_string_member (message, "type", "module");
+  json_object_set_object_member (message, "body", json_object_ref (event));
+  convoke_control_channel_send (worker->channel, message);
+}
+
+static gboolean
+marshalled_call_run (gpointer data)
+{
+  MarshalledCall *call = data;
+
+  if (call->event != NULL)
+    worker_send_event_now (call->worker, json_node_get_object (call->event));
+  else
+    worker_send_failed (call->worker, call->reason);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+marshal (ConvokeWorker *worker, MarshalledCall *call)
+{
+  call->worker = worker;
+  g_main_context_invoke_full (worker->context, G_PRIORITY_DEFAULT, marshalled_call_run,
+                              call, (GDestroyNotify) marshalled_call_free);
+}
+
+static void
+api_send_event (ConvokeWorker *worker, JsonObject *event)
+{
+  g_return_if_fail (event != NULL);
+
+  if (!g_main_context_is_owner (worker->context))
+    {
+      MarshalledCall *call = g_new0 (MarshalledCall, 1);
+      g_autoptr (JsonNode) node = json_node_init_object (json_node_alloc (), event);
+
+      /* JsonObject's refcount is not atomic: copy while still on the
+       * caller's thread, which owns @event. */
+      call->event = json_node_copy (node);
+      json_node_seal (call->event);
+      marshal (worker, call);
+      return;
+    }
+  worker_send_event_now (worker, event);
+}
+
+static void
+api_fail (ConvokeWorker *worker, const char *reason)
+{
+  if (reason == NULL || *reason == '\0')
+    reason = _ ("the room's media module gave up without a reason");
+
+  if (!g_main_context_is_owner (worker->context))
+    {
+      MarshalledCall *call = g_new0 (MarshalledCall, 1);
+
+      call->reason = g_strdup (reason);
+      marshal (worker, call);
+      return;
+    }
+  worker_send_failed (worker, reason);
+}
+
+static const ConvokeWorkerApi worker_api = {
+  .abi_version = CONVOKE_TOPOLOGY_ABI_VERSION,
+  .struct_size = sizeof (ConvokeWorkerApi),
+  .worker_get_room_sid = api_get_room_sid,
+  .worker_get_option = api_get_option,
+  .worker_send_event = api_send_event,
+  .worker_fail = api_fail,
+};
+
+/* Control messages from the daemon */
+
+static void
+worker_answer_dump (ConvokeWorker *worker, JsonObject *request)
+{
+  g_autoptr (JsonObject) reply = json_object_new ();
+  const char *format
+      = json_object_get_string_member_with_default (request, "format", "dot");
+  JsonNode *id = json_object_get_member (request, "id");
+  g_autofree char *data = NULL;
+
+  json_object_set_string_member (reply, "type", "pipeline");
+  if (id != NULL)
+    json_object_set_member (reply, "id", json_node_copy (id));
+
+  if (g_strcmp0 (format, "dot") == 0)
+    data = convoke_pipeline_dump_dot (GST_BIN (worker->pipeline));
+  else if (g_strcmp0 (format, "text") == 0)
+    data = convoke_pipeline_dump_text (GST_BIN (worker->pipeline));
+
+  if (data == NULL)
+    {
+      g_autofree char *error = g_strdup_printf (
+          _ ("Unknown pipeline format “%s”: expected “dot” or “text”"), format);
+
+      json_object_set_string_member (reply, "error", error);
+    }
+  else
+    {
+      json_object_set_string_member (reply, "format", format);
+      json_object_set_string_member (reply, "data", data);
+    }
+  convoke_control_channel_send (worker->channel, reply);
+}
+
+static void
+worker_on_message (ConvokeControlChannel *channel, JsonObject *message,
+                   gpointer user_data)
+{
+  ConvokeWorker *worker = user_data;
+  const char *type = json_object_get_string_member (message, "type");
+
+  if (worker->stopping)
+    return;
+
+  if (g_str_equal (type, "module"))
+    {
+      JsonNode *body = json_object_get_member (message, "body");
+
+      if (body == NULL || !JSON_NODE_HOLDS_OBJECT (body))
+        {
+          g_warning (_ ("Room %s: a “module” control message without an object “body”; "
+                        "dropped"),
+                     worker->config->room_sid);
+          return;
+        }
+      if (worker->module->vtable->worker_handle_message != NULL)
+        worker->module->vtable->worker_handle_message (worker, worker->module_data,
+                                                       json_node_get_object (body));
+    }
+  else if (g_str_equal (type, "dump-pipeline"))
+    worker_answer_dump (worker, message);
+  else if (g_str_equal (type, "shutdown"))
+    worker_stop (worker, 0);
+  else
+    g_warning (_ ("Room %s: unknown control message type “%s”; ignored"),
+               worker->config->room_sid, type);
+}
+
+static void
+worker_on_channel_closed (ConvokeControlChannel *channel, GError *error,
+                          gpointer user_data)
+{
+  ConvokeWorker *worker = user_data;
+
+  /* The daemon is gone or gave up on us; nobody is left to serve. */
+  if (error != NULL)
+    g_message ("room %s: control channel failed: %s", worker->config->room_sid,
+               error->message);
+  worker_stop (worker, worker->stopping ? worker->exit_status : 0);
+}
+
+static gboolean
+worker_on_unix_signal (gpointer user_data)
+{
+  worker_stop (user_data, 0);
+  return G_SOURCE_CONTINUE;
+}
+
+/* The pipeline */
+
+static void
+worker_send_ready (ConvokeWorker *worker)
+{
+  g_autoptr (JsonObject) message = json_object_new ();
+
+  worker->ready = TRUE;
+  worker_note_time (worker, "playing");
+  json_object_set_string_member (message, "type", "ready");
+  json_object_set_int_member (message, "pid", getpid ());
+  json_object_set_string_member (message, "module", worker->config->module_name);
+  json_object_set_object_member (message, "timings", json_object_ref (worker->timings));
+  convoke_control_channel_send (worker->channel, message);
+
+  /* Commands the daemon sent meanwhile waited in the socket; now they may
+   * reach the module. */
+  convoke_control_channel_start (worker->channel);
+}
+
+static void
+worker_on_state_changed (GstBus *bus, GstMessage *message, gpointer user_data)
+{
+  ConvokeWorker *worker = user_data;
+  GstState old_state, new_state;
+
+  if (GST_MESSAGE_SRC (message) != GST_OBJECT (worker->pipeline))
+    return;
+  gst_message_parse_state_changed (message, &old_state, &new_state, NULL);
+  if (new_state != GST_STATE_PLAYING)
+    return;
+
+  /* Writes a file only when GST_DEBUG_DUMP_DOT_DIR is set. */
+  GST_DEBUG_BIN_TO_DOT_FILE_WITH_TS (GST_BIN (worker->pipeline), GST_DEBUG_GRAPH_SHOW_ALL,
+                                     worker->config->room_sid);
+  if (!worker->ready && !worker->stopping)
+    worker_send_ready (worker);
+}
+
+/* Errors are logged, not fatal: one participant's transport failing must
+ * not end the room. The module decides what is fatal (it connects to the
+ * same bus signals and calls worker_fail()). */
+static void
+worker_on_bus_problem (GstBus *bus, GstMessage *message, gpointer user_data)
+{
+  ConvokeWorker *worker = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *debug = NULL;
+  gboolean is_error = GST_MESSAGE_TYPE (message) == GST_MESSAGE_ERROR;
+
+  if (is_error)
+    gst_message_parse_error (message, &error, &debug);
+  else
+    gst_message_parse_warning (message, &error, &debug);
+  g_message ("room %s: %s from %s: %s (%s)", worker->config->room_sid,
+             is_error ? "error" : "warning", GST_MESSAGE_SRC_NAME (message),
+             error->message, debug != NULL ? debug : "");
+}
+
+static gboolean
+worker_parse_options (ConvokeWorker *worker, GError **error)
+{
+  for (char **option = worker->config->options; option != NULL && *option != NULL;
+       option++)
+    {
+      const char *equals = strchr (*option, '=');
+
+      if (equals == NULL || equals == *option)
+        {
+          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                       _ ("--option “%s”: expected KEY=VALUE"), *option);
+          return FALSE;
+        }
+      g_hash_table_insert (worker->options, g_strndup (*option, equals - *option),
+                           g_strdup (equals + 1));
+    }
+  return TRUE;
+}
+
+static gboolean
+worker_prepare_certificate (ConvokeWorker *worker, GError **error)
+{
+  g_autofree char *pem = NULL;
+
+  if (worker->config->certificate_fd >= 0)
+    pem = convoke_worker_certificate_read_fd (worker->config->certificate_fd, error);
+  else
+    {
+      g_autoptr (JsonObject) message = json_object_new ();
+
+      pem = convoke_worker_certificate_generate (error);
+      if (pem == NULL)
+        return FALSE;
+      /* The daemon keeps it and hands it to the next workers. */
+      json_object_set_string_member (message, "type", "certificate");
+      json_object_set_string_member (message, "pem", pem);
+      convoke_control_channel_send (worker->channel, message);
+    }
+  if (pem == NULL)
+    return FALSE;
+  g_hash_table_insert (worker->options, g_strdup ("certificate"), g_steal_pointer (&pem));
+  worker_note_time (worker, "certificate");
+  return TRUE;
+}
+
+static gboolean
+worker_load_module (ConvokeWorker *worker, GError **error)
+{
+  g_autofree char *file = convoke_module_file_name (worker->config->module_name);
+  g_autofree char *path = g_build_filename (worker->config->module_dir, file, NULL);
+  const ConvokeTopologyModule *vtable;
+
+  worker->module = convoke_module_open (path, error);
+  if (worker->module == NULL)
+    return FALSE;
+
+  vtable = worker->module->vtable;
+  if (g_strcmp0 (vtable->name, worker->config->module_name) != 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   _ ("%s: the module calls itself “%s”, not “%s”"), path,
+                   vtable->name != NULL ? vtable->name : "", worker->config->module_name);
+      return FALSE;
+    }
+  if (!vtable->needs_media_worker || vtable->worker_setup == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                   _ ("%s: module “%s” has no worker side (needs_media_worker or "
+                      "worker_setup is missing)"),
+                   path, worker->config->module_name);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+worker_build_pipeline (ConvokeWorker *worker, GError **error)
+{
+  g_autoptr (GstBus) bus = NULL;
+  g_autoptr (GError) setup_error = NULL;
+  GstStateChangeReturn change;
+
+  worker->pipeline = gst_pipeline_new (worker->config->room_sid);
+  bus = gst_pipeline_get_bus (GST_PIPELINE (worker->pipeline));
+  /* A signal watch rather than gst_bus_add_watch(): a bus has one watch
+   * only, and the module needs to listen too. */
+  gst_bus_add_signal_watch (bus);
+  g_signal_connect (bus, "message::state-changed", G_CALLBACK (worker_on_state_changed),
+                    worker);
+  g_signal_connect (bus, "message::error", G_CALLBACK (worker_on_bus_problem), worker);
+  g_signal_connect (bus, "message::warning", G_CALLBACK (worker_on_bus_problem), worker);
+
+  if (!worker->module->vtable->worker_setup (worker, &worker_api,
+                                             GST_PIPELINE (worker->pipeline),
+                                             &worker->module_data, &setup_error))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                   _ ("Module “%s” could not set up room %s: %s"),
+                   worker->config->module_name, worker->config->room_sid,
+                   setup_error != NULL ? setup_error->message : _ ("no reason given"));
+      return FALSE;
+    }
+  worker->module_set_up = TRUE;
+  worker_note_time (worker, "setup");
+
+  change = gst_element_set_state (worker->pipeline, GST_STATE_PLAYING);
+  if (change == GST_STATE_CHANGE_FAILURE)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                   _ ("The pipeline of room %s could not be set to PLAYING"),
+                   worker->config->room_sid);
+      return FALSE;
+    }
+  /* SUCCESS and NO_PREROLL post state-changed to PLAYING too; `ready` goes
+   * out from that message so there is one path. */
+  return TRUE;
+}
+
+static void
+worker_on_flush_timeout (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+}
+
+static void
+worker_finish (ConvokeWorker *worker)
+{
+  gboolean flush_expired = FALSE;
+  guint flush_timer;
+
+  if (worker->module_set_up && worker->module->vtable->worker_teardown != NULL)
+    worker->module->vtable->worker_teardown (worker, worker->module_data);
+  worker->module_set_up = FALSE;
+
+  if (worker->pipeline != NULL)
+    {
+      g_autoptr (GstBus) bus = gst_pipeline_get_bus (GST_PIPELINE (worker->pipeline));
+
+      gst_element_set_state (worker->pipeline, GST_STATE_NULL);
+      g_signal_handlers_disconnect_by_data (bus, worker);
+      gst_bus_remove_signal_watch (bus);
+      g_clear_object (&worker->pipeline);
+    }
+
+  /* The last messages (`failed`, a dump answer) must reach the daemon
+   * before the process goes, but a daemon that stopped reading must not
+   * keep us here. */
+  flush_timer
+      = g_timeout_add_once (FLUSH_TIMEOUT_MS, worker_on_flush_timeout, &flush_expired);
+  while (!convoke_control_channel_is_flushed (worker->channel) && !flush_expired)
+    g_main_context_iteration (worker->context, TRUE);
+  if (!flush_expired)
+    g_source_remove (flush_timer);
+  convoke_control_channel_close (worker->channel);
+}
+
+int
+convoke_worker_run (const ConvokeWorkerConfig *config)
+{
+  g_autoptr (GError) error = NULL;
+  ConvokeWorker worker = { 0 };
+  guint sigterm_source, sigint_source;
+
+  worker.config = config;
+  worker.options = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  worker.timings = json_object_new ();
+  worker.context = g_main_context_default ();
+  g_main_context_acquire (worker.context);
+
+  worker.channel
+      = convoke_control_channel_new_from_fd (config->control_fd, "daemon", &error);
+  if (worker.channel == NULL)
+    {
+      g_printerr (_ ("convoke-room-worker: --control-fd %d is not a socket: %s\n"),
+                  config->control_fd, error->message);
+      return 1;
+    }
+  g_signal_connect (worker.channel, "message", G_CALLBACK (worker_on_message), &worker);
+  g_signal_connect (worker.channel, "closed", G_CALLBACK (worker_on_channel_closed),
+                    &worker);
+
+  sigterm_source = g_unix_signal_add (SIGTERM, worker_on_unix_signal, &worker);
+  sigint_source = g_unix_signal_add (SIGINT, worker_on_unix_signal, &worker);
+
+  gst_init (NULL, NULL);
+  worker_note_time (&worker, "gst_init");
+
+  if (!worker_parse_options (&worker, &error)
+      || !worker_prepare_certificate (&worker, &error)
+      || !worker_load_module (&worker, &error)
+      || !worker_build_pipeline (&worker, &error))
+    worker_send_failed (&worker, error->message);
+
+  worker.loop = g_main_loop_new (worker.context, FALSE);
+  if (!worker.stopping)
+    g_main_loop_run (worker.loop);
+
+  worker_finish (&worker);
+
+  g_source_remove (sigterm_source);
+  g_source_remove (sigint_source);
+  g_clear_pointer (&worker.loop, g_main_loop_unref);
+  g_clear_object (&worker.channel);
+  /* The module stays loaded: GStreamer may still hold types it registered. */
+  g_clear_pointer (&worker.timings, json_object_unref);
+  g_clear_pointer (&worker.options, g_hash_table_unref);
+  g_main_context_release (worker.context);
+  return worker.exit_status;
+}

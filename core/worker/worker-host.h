@@ -1,0 +1,27 @@
+/* The generic side of convoke-room-worker: hosts one topology module's
+ * worker callbacks around one GstPipeline and speaks the control
+ * protocol of docs/worker-protocol.md with the daemon.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <convoke/topology.h>
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  const char *room_sid;
+  const char *module_name;
+  const char *module_dir;
+  int control_fd;
+  int certificate_fd; /* -1: generate one */
+  char **options;     /* KEY=VALUE, may be NULL */
+  gint64 started_us;  /* g_get_monotonic_time() at the start of main() */
+} ConvokeWorkerConfig;
+
+/* Runs the worker until it is told to stop, and returns the process exit
+ * status (0 clean, 1 failed). */
+int convoke_worker_run (const ConvokeWorkerConfig *config);
+
+G_END_DECLS

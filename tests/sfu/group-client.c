@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "group-client.h"
+
+#include <glib/gstdio.h>
+#include <signal.h>
+
+GroupClient *
+group_client_start (TestDaemon *d, const char *dir, const char *room,
+                    const char *identity)
+{
+  GroupClient *client = g_new0 (GroupClient, 1);
+  g_autofree char *name = g_strdup_printf ("stats-%s-%s.json", room, identity);
+  g_autoptr (GError) error = NULL;
+
+  client->identity = g_strdup (identity);
+  client->stats_path = g_build_filename (dir, name, NULL);
+  g_unlink (client->stats_path);
+  client->process = g_subprocess_new (
+      G_SUBPROCESS_FLAGS_NONE, &error, test_program ("CONVOKE_CLIENT"), "--url",
+      d->base_url, "--room", room, "--identity", identity, "--api-key", d->api_key,
+      "--api-secret", d->api_secret, "--account-sid", d->account_sid, "--stats-json",
+      client->stats_path, "--quiet", NULL);
+  g_assert_no_error (error);
+  return client;
+}
+
+gboolean
+group_client_refresh (GroupClient *client)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  JsonNode *root;
+
+  /* The client replaces the file atomically, so a read is never torn. */
+  if (!json_parser_load_from_file (parser, client->stats_path, NULL))
+    return FALSE;
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    return FALSE;
+  g_clear_pointer (&client->stats, json_object_unref);
+  client->stats = json_object_ref (json_node_get_object (root));
+  return TRUE;
+}
+
+/* The newest connected entry for @identity: a participant that rejoined
+ * appears twice, and only the new connection carries media. */
+static JsonObject *
+find_peer (GroupClient *client, const char *identity)
+{
+  JsonArray *participants;
+
+  if (client->stats == NULL || !json_object_has_member (client->stats, "participants"))
+    return NULL;
+  participants = json_object_get_array_member (client->stats, "participants");
+  for (guint i = json_array_get_length (participants); i > 0; i--)
+    {
+      JsonObject *peer = json_array_get_object_element (participants, i - 1);
+
+      if (g_strcmp0 (json_object_get_string_member_with_default (peer, "identity", NULL),
+                     identity)
+              == 0
+          && json_object_get_boolean_member_with_default (peer, "connected", FALSE))
+        return peer;
+    }
+  return NULL;
+}
+
+guint64
+group_client_decoded_from (GroupClient *client, const char *identity, const char *kind)
+{
+  JsonObject *peer = find_peer (client, identity);
+  JsonObject *tracks, *track;
+
+  if (peer == NULL)
+    return 0;
+  tracks = json_object_get_object_member (peer, "tracks");
+  track = tracks != NULL && json_object_has_member (tracks, kind)
+              ? json_object_get_object_member (tracks, kind)
+              : NULL;
+  return track != NULL
+             ? json_object_get_int_member_with_default (track, "frames_decoded", 0)
+             : 0;
+}
+
+const char *
+group_client_peer_sid (GroupClient *client, const char *identity)
+{
+  JsonObject *peer = find_peer (client, identity);
+
+  return peer != NULL ? json_object_get_string_member_with_default (peer, "sid", NULL)
+                      : NULL;
+}
+
+gint64
+group_client_error_code (GroupClient *client)
+{
+  JsonNode *error;
+
+  if (client->stats == NULL)
+    return 0;
+  error = json_object_get_member (client->stats, "error");
+  if (error == NULL || !JSON_NODE_HOLDS_OBJECT (error))
+    return 0;
+  return json_object_get_int_member_with_default (json_node_get_object (error), "code",
+                                                  0);
+}
+
+gboolean
+group_client_running (GroupClient *client)
+{
+  return client->process != NULL && g_subprocess_get_identifier (client->process) != NULL;
+}
+
+void
+group_client_stop (GroupClient *client)
+{
+  if (group_client_running (client))
+    {
+      g_subprocess_send_signal (client->process, SIGTERM);
+      g_subprocess_wait (client->process, NULL, NULL);
+    }
+  group_client_refresh (client);
+}
+
+void
+group_client_free (GroupClient *client)
+{
+  if (client == NULL)
+    return;
+  if (group_client_running (client))
+    {
+      g_subprocess_force_exit (client->process);
+      g_subprocess_wait (client->process, NULL, NULL);
+    }
+  g_clear_object (&client->process);
+  g_clear_pointer (&client->stats, json_object_unref);
+  g_unlink (client->stats_path);
+  g_free (client->stats_path);
+  g_free (client->identity);
+  g_free (client);
+}
+
+typedef struct
+{
+  GPtrArray *clients;
+  guint64 frames;
+} MediaWait;
+
+static gboolean
+media_complete (gpointer data)
+{
+  MediaWait *wait = data;
+
+  for (guint i = 0; i < wait->clients->len; i++)
+    group_client_refresh (g_ptr_array_index (wait->clients, i));
+  for (guint i = 0; i < wait->clients->len; i++)
+    for (guint j = 0; j < wait->clients->len; j++)
+      {
+        GroupClient *receiver = g_ptr_array_index (wait->clients, i);
+        GroupClient *sender = g_ptr_array_index (wait->clients, j);
+
+        if (i == j)
+          continue;
+        if (group_client_decoded_from (receiver, sender->identity, "video") < wait->frames
+            || group_client_decoded_from (receiver, sender->identity, "audio")
+                   < wait->frames)
+          return FALSE;
+      }
+  return TRUE;
+}
+
+gboolean
+group_clients_wait_media (GPtrArray *clients, guint64 frames, guint timeout_ms)
+{
+  MediaWait wait = { clients, frames };
+
+  if (test_wait_until (media_complete, &wait, timeout_ms))
+    return TRUE;
+
+  for (guint i = 0; i < clients->len; i++)
+    for (guint j = 0; j < clients->len; j++)
+      {
+        GroupClient *receiver = g_ptr_array_index (clients, i);
+        GroupClient *sender = g_ptr_array_index (clients, j);
+
+        if (i != j)
+          g_test_message ("%s from %s: %" G_GUINT64_FORMAT " video, %" G_GUINT64_FORMAT
+                          " audio%s",
+                          receiver->identity, sender->identity,
+                          group_client_decoded_from (receiver, sender->identity, "video"),
+                          group_client_decoded_from (receiver, sender->identity, "audio"),
+                          group_client_running (receiver) ? "" : " (client exited)");
+      }
+  return FALSE;
+}

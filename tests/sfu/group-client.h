@@ -1,0 +1,45 @@
+/* convoke-client processes for the group-room media tests: spawning them
+ * against a test daemon and reading their --stats-json files
+ * (docs/convoke-client.md).
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "test-daemon.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  char *identity;
+  char *stats_path;
+  GSubprocess *process;
+  JsonObject *stats; /* the last stats read, or NULL */
+} GroupClient;
+
+/* Starts convoke-client joining @room as @identity; stats go to a file in
+ * @dir. Clients publish the default 320x240 15 fps test video and tone. */
+GroupClient *group_client_start (TestDaemon *d, const char *dir, const char *room,
+                                 const char *identity);
+/* Re-reads the stats file; FALSE when it is not there (yet). */
+gboolean group_client_refresh (GroupClient *client);
+/* Decoded frames (video) or buffers (audio) of @kind from the connected
+ * participant called @identity, per the last refresh; 0 when unknown. */
+guint64 group_client_decoded_from (GroupClient *client, const char *identity,
+                                   const char *kind);
+/* The participant sid of @identity as @client sees it (connected only). */
+const char *group_client_peer_sid (GroupClient *client, const char *identity);
+/* The error code in the stats, or 0. */
+gint64 group_client_error_code (GroupClient *client);
+gboolean group_client_running (GroupClient *client);
+/* SIGTERM (a clean leave), then waits for the exit. */
+void group_client_stop (GroupClient *client);
+void group_client_free (GroupClient *client);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GroupClient, group_client_free)
+
+/* Waits until every client in @clients (GroupClient*) decoded at least
+ * @frames video frames and @frames audio buffers from every other one.
+ * Returns FALSE on timeout, after logging who lacks what. */
+gboolean group_clients_wait_media (GPtrArray *clients, guint64 frames, guint timeout_ms);
+
+G_END_DECLS

@@ -1,0 +1,535 @@
+/* The worker supervisor inside a real convoked: one worker per room, the
+ * worker's isolation, crash isolation between rooms, clean stops, the
+ * shared certificate and registry, and the pipeline dump over REST.
+ *
+ * The rooms run the "grouptest" module (group-test-module.c): a real
+ * worker with a tiny pipeline but no media, so these tests do not depend
+ * on WebRTC clients. The config maps the built-in group types to it.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "group-proc-checks.h"
+#include "group-ws-participant.h"
+#include "test-daemon.h"
+
+#define WORKER_COMM "convoke-room-wo" /* comm is cut at 15 characters */
+#define WAIT_MS 20000
+
+static const char config[] = "[type:group]\n"
+                             "module=grouptest\n"
+                             "[type:group-small]\n"
+                             "module=grouptest\n"
+                             /* A sink that waits for a preroll that never
+                              * comes: the pipeline never reaches PLAYING. */
+                             "[type:stuck]\n"
+                             "module=grouptest\n"
+                             "elements=appsrc ! fakesink\n";
+
+typedef struct
+{
+  TestDaemon *daemon;
+  char *module_dir;
+} Fixture;
+
+/* A module dir holding the mesh module (the built-in peer-to-peer and go
+ * types need it) and the test module. */
+static char *
+make_module_dir (void)
+{
+  char *dir = test_mkdtemp ();
+  const char *links[][2] = {
+    { g_getenv ("CONVOKE_MODULE_DIR"), "libconvoke-topology-mesh.so" },
+    { g_getenv ("GROUP_TEST_MODULE_DIR"), "libconvoke-topology-grouptest.so" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (links); i++)
+    {
+      g_autofree char *target = g_build_filename (links[i][0], links[i][1], NULL);
+      g_autofree char *link = g_build_filename (dir, links[i][1], NULL);
+
+      g_assert_true (g_file_test (target, G_FILE_TEST_EXISTS));
+      g_assert_cmpint (symlink (target, link), ==, 0);
+    }
+  return dir;
+}
+
+static void
+fixture_start (Fixture *f)
+{
+  const char *args[] = { "--module-dir", NULL, NULL };
+
+  f->module_dir = make_module_dir ();
+  args[1] = f->module_dir;
+  f->daemon = test_daemon_start (config, args);
+}
+
+static void
+fixture_stop (Fixture *f)
+{
+  test_daemon_stop (f->daemon);
+  test_rm_rf (f->module_dir);
+  g_free (f->module_dir);
+}
+
+static JsonObject *
+create_room (TestDaemon *d, const char *name)
+{
+  const char *form[] = { "UniqueName", name, "Type", "group", NULL };
+  g_autoptr (JsonNode) body = NULL;
+  guint status = test_http (d, "POST", "/v1/Rooms", TRUE, form, &body, NULL);
+
+  g_assert_cmpuint (status, ==, 201);
+  return json_object_ref (json_node_get_object (body));
+}
+
+static char *
+room_status (TestDaemon *d, const char *sid)
+{
+  g_autofree char *path = g_strdup_printf ("/v1/Rooms/%s", sid);
+  g_autoptr (JsonNode) body = NULL;
+
+  g_assert_cmpuint (test_http (d, "GET", path, TRUE, NULL, &body, NULL), ==, 200);
+  return g_strdup (json_object_get_string_member (json_node_get_object (body), "status"));
+}
+
+static guint
+metric_workers_running (TestDaemon *d)
+{
+  g_autoptr (GBytes) body = NULL;
+  const char *line;
+
+  g_assert_cmpuint (test_http (d, "GET", "/metrics", FALSE, NULL, NULL, &body), ==, 200);
+  line = strstr (g_bytes_get_data (body, NULL), "\nconvoke_workers_running ");
+  g_assert_nonnull (line);
+  return (guint) atoi (line + strlen ("\nconvoke_workers_running "));
+}
+
+typedef struct
+{
+  TestDaemon *daemon;
+  guint expected;
+} MetricWait;
+
+static gboolean
+metric_reached (gpointer data)
+{
+  MetricWait *wait = data;
+
+  return metric_workers_running (wait->daemon) == wait->expected;
+}
+
+/* The daemon counts a worker until it has reaped it, a moment after the
+ * process is gone from /proc. */
+static gboolean
+wait_metric_workers_running (TestDaemon *d, guint expected)
+{
+  MetricWait wait = { d, expected };
+
+  return test_wait_until (metric_reached, &wait, WAIT_MS);
+}
+
+typedef struct
+{
+  pid_t parent;
+  guint count;
+} ChildrenWait;
+
+static gboolean
+children_counted (gpointer data)
+{
+  ChildrenWait *wait = data;
+  g_autoptr (GArray) children = group_proc_children (wait->parent, WORKER_COMM);
+
+  return children->len == wait->count;
+}
+
+/* Waits until the daemon has exactly @count workers and returns their
+ * pids. */
+static GArray *
+wait_workers (TestDaemon *d, guint count)
+{
+  ChildrenWait wait = { d->pid, count };
+
+  if (!test_wait_until (children_counted, &wait, WAIT_MS))
+    g_error ("the daemon does not have %u workers", count);
+  return group_proc_children (d->pid, WORKER_COMM);
+}
+
+static gboolean
+pid_gone (gpointer data)
+{
+  return !group_proc_alive (GPOINTER_TO_INT (data));
+}
+
+static gboolean
+wait_pid_gone (pid_t pid)
+{
+  return test_wait_until (pid_gone, GINT_TO_POINTER (pid), WAIT_MS);
+}
+
+static char *
+read_proc_file (pid_t pid, const char *name, gsize *length)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/%s", (int) pid, name);
+  char *contents = NULL;
+
+  g_assert_true (g_file_get_contents (path, &contents, length, NULL));
+  return contents;
+}
+
+/* Whether NUL-separated @data (cmdline, environ) holds @item. */
+static gboolean
+nul_list_has (const char *data, gsize length, const char *item, gboolean prefix)
+{
+  for (const char *p = data; p < data + length; p += strlen (p) + 1)
+    if (prefix ? g_str_has_prefix (p, item) : g_str_equal (p, item))
+      return TRUE;
+  return FALSE;
+}
+
+/* A room gets one worker, the participant path daemon → worker → daemon
+ * works, completing the room stops the worker, and the metrics follow. */
+static void
+test_lifecycle (void)
+{
+  Fixture f;
+  g_autoptr (JsonObject) room = NULL;
+  g_autoptr (GroupWsParticipant) alice = NULL;
+  g_autoptr (GArray) workers = NULL;
+  g_autofree char *path = NULL;
+  const char *complete[] = { "Status", "completed", NULL };
+  JsonObject *echo;
+  pid_t worker;
+
+  fixture_start (&f);
+  g_assert_cmpuint (metric_workers_running (f.daemon), ==, 0);
+  room = create_room (f.daemon, "lifecycle");
+  workers = wait_workers (f.daemon, 1);
+  worker = g_array_index (workers, pid_t, 0);
+  g_assert_cmpuint (metric_workers_running (f.daemon), ==, 1);
+
+  /* participant_joined → worker → worker_event → the participant. */
+  alice = group_ws_join (f.daemon, "lifecycle", "alice");
+  echo = group_ws_wait (alice, "echo", NULL, WAIT_MS);
+  g_assert_nonnull (echo);
+  g_assert_cmpstr (json_object_get_string_member (echo, "participant"), ==, alice->sid);
+
+  path = g_strdup_printf ("/v1/Rooms/%s", json_object_get_string_member (room, "sid"));
+  /* Twilio answers an update with 202 Accepted. */
+  g_assert_cmpuint (test_http (f.daemon, "POST", path, TRUE, complete, NULL, NULL), ==,
+                    202);
+  g_assert_true (wait_pid_gone (worker));
+  g_assert_true (wait_metric_workers_running (f.daemon, 0));
+  g_assert_true (group_ws_wait_closed (alice, WAIT_MS));
+  {
+    g_autofree char *status
+        = room_status (f.daemon, json_object_get_string_member (room, "sid"));
+
+    g_assert_cmpstr (status, ==, "completed");
+  }
+  fixture_stop (&f);
+}
+
+/* What the daemon-spawned worker looks like from outside: the daemon's
+ * child, no core dumps, no file open for writing, the shared registry and
+ * certificate, and it dies with the daemon. (Its non-dumpable flag is
+ * checked by group-worker-test, which can run the worker unprivileged.) */
+static void
+test_isolation (void)
+{
+  Fixture f;
+  g_autoptr (JsonObject) first = NULL;
+  g_autoptr (JsonObject) second = NULL;
+  g_autoptr (GroupWsParticipant) alice = NULL;
+  g_autoptr (GArray) workers = NULL;
+  g_autoptr (GPtrArray) writable = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *core_limit = NULL;
+  g_autofree char *cmdline = NULL;
+  g_autofree char *environ_text = NULL;
+  g_autofree char *fd0 = NULL;
+  g_autofree char *fd1 = NULL;
+  g_autofree char *fd2 = NULL;
+  gsize length;
+  pid_t worker, second_worker;
+
+  fixture_start (&f);
+  first = create_room (f.daemon, "isolation-1");
+  workers = wait_workers (f.daemon, 1);
+  worker = g_array_index (workers, pid_t, 0);
+  g_assert_cmpint (group_proc_parent (worker), ==, f.daemon->pid);
+
+  core_limit = group_proc_core_limit (worker);
+  g_assert_cmpstr (core_limit, ==, "0");
+
+  writable = group_proc_writable_files (worker, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < writable->len; i++)
+    g_test_message ("open for writing: %s", (char *) g_ptr_array_index (writable, i));
+  g_assert_cmpuint (writable->len, ==, 0);
+
+  /* stdin is /dev/null, stdout and stderr pipes the daemon reads. */
+  {
+    g_autofree char *link0 = g_strdup_printf ("/proc/%d/fd/0", (int) worker);
+    g_autofree char *link1 = g_strdup_printf ("/proc/%d/fd/1", (int) worker);
+    g_autofree char *link2 = g_strdup_printf ("/proc/%d/fd/2", (int) worker);
+
+    fd0 = g_file_read_link (link0, NULL);
+    fd1 = g_file_read_link (link1, NULL);
+    fd2 = g_file_read_link (link2, NULL);
+  }
+  g_assert_cmpstr (fd0, ==, "/dev/null");
+  g_assert_true (g_str_has_prefix (fd1, "pipe:"));
+  g_assert_true (g_str_has_prefix (fd2, "pipe:"));
+
+  /* The first worker makes the certificate; the next one is handed it. */
+  cmdline = read_proc_file (worker, "cmdline", &length);
+  g_assert_false (nul_list_has (cmdline, length, "--certificate-fd", FALSE));
+  g_assert_true (nul_list_has (cmdline, length, "max-participants=50", FALSE)
+                 || nul_list_has (cmdline, length, "--option", FALSE));
+  environ_text = read_proc_file (worker, "environ", &length);
+  if (g_getenv ("GST_REGISTRY") == NULL)
+    g_assert_true (nul_list_has (environ_text, length, "GST_REGISTRY=", TRUE));
+
+  /* An answer through the worker means it sent `ready`, and so its
+   * certificate before that. */
+  alice = group_ws_join (f.daemon, "isolation-1", "alice");
+  g_assert_nonnull (group_ws_wait (alice, "echo", NULL, WAIT_MS));
+  second = create_room (f.daemon, "isolation-2");
+  g_clear_pointer (&workers, g_array_unref);
+  workers = wait_workers (f.daemon, 2);
+  second_worker = g_array_index (workers, pid_t, 0) == worker
+                      ? g_array_index (workers, pid_t, 1)
+                      : g_array_index (workers, pid_t, 0);
+  g_clear_pointer (&cmdline, g_free);
+  cmdline = read_proc_file (second_worker, "cmdline", &length);
+  g_assert_true (nul_list_has (cmdline, length, "--certificate-fd", FALSE));
+
+  /* The daemon killed outright: no socket EOF handling, no shutdown. */
+  g_subprocess_force_exit (f.daemon->process);
+  g_subprocess_wait (f.daemon->process, NULL, NULL);
+  g_assert_true (wait_pid_gone (worker));
+  g_assert_true (wait_pid_gone (second_worker));
+  fixture_stop (&f);
+}
+
+/* Two rooms; one worker is killed. Its room fails and its participant
+ * hears why; the other room carries on. */
+static void
+test_crash_isolation (void)
+{
+  Fixture f;
+  g_autoptr (JsonObject) room_a = NULL;
+  g_autoptr (JsonObject) room_b = NULL;
+  g_autoptr (GroupWsParticipant) alice = NULL;
+  g_autoptr (GroupWsParticipant) bob = NULL;
+  g_autoptr (GArray) workers = NULL;
+  g_autofree char *status_a = NULL;
+  g_autofree char *status_b = NULL;
+  g_autofree char *echo_request = NULL;
+  JsonObject *error;
+  guint from = 0;
+  pid_t worker_a = 0;
+
+  fixture_start (&f);
+  room_a = create_room (f.daemon, "crash-a");
+  workers = wait_workers (f.daemon, 1);
+  worker_a = g_array_index (workers, pid_t, 0);
+  room_b = create_room (f.daemon, "crash-b");
+  g_clear_pointer (&workers, g_array_unref);
+  workers = wait_workers (f.daemon, 2);
+
+  alice = group_ws_join (f.daemon, "crash-a", "alice");
+  bob = group_ws_join (f.daemon, "crash-b", "bob");
+  g_assert_nonnull (group_ws_wait (alice, "echo", NULL, WAIT_MS));
+  g_assert_nonnull (group_ws_wait (bob, "echo", &from, WAIT_MS));
+
+  g_assert_cmpint (kill (worker_a, SIGKILL), ==, 0);
+
+  error = group_ws_wait (alice, "error", NULL, WAIT_MS);
+  g_assert_nonnull (error);
+  g_assert_cmpint (json_object_get_int_member (error, "code"), ==, 53119);
+  g_test_message ("alice was told: %s", json_object_get_string_member (error, "message"));
+  g_assert_nonnull (
+      strstr (json_object_get_string_member (error, "message"), "signal 9"));
+  g_assert_true (group_ws_wait_closed (alice, WAIT_MS));
+  g_assert_cmpuint (alice->close_code, ==, 1011);
+
+  status_a = room_status (f.daemon, json_object_get_string_member (room_a, "sid"));
+  g_assert_cmpstr (status_a, ==, "failed");
+  status_b = room_status (f.daemon, json_object_get_string_member (room_b, "sid"));
+  g_assert_cmpstr (status_b, ==, "in-progress");
+  g_assert_true (wait_metric_workers_running (f.daemon, 1));
+
+  /* Bob's room still reaches its worker and back. */
+  echo_request = g_strdup_printf ("{\"type\":\"to-worker\",\"body\":{\"cmd\":\"echo\","
+                                  "\"participant\":\"%s\"}}",
+                                  bob->sid);
+  group_ws_send (bob, echo_request);
+  g_assert_nonnull (group_ws_wait (bob, "echo", &from, WAIT_MS));
+  g_assert_false (bob->closed);
+  fixture_stop (&f);
+}
+
+/* worker_fail() inside the worker: the room fails with the module's
+ * reason, which the participant gets. */
+static void
+test_worker_fail (void)
+{
+  Fixture f;
+  g_autoptr (JsonObject) room = NULL;
+  g_autoptr (GroupWsParticipant) alice = NULL;
+  g_autofree char *status = NULL;
+  JsonObject *error;
+
+  fixture_start (&f);
+  room = create_room (f.daemon, "fail");
+  alice = group_ws_join (f.daemon, "fail", "alice");
+  group_ws_send (alice, "{\"type\":\"to-worker\",\"body\":{\"cmd\":\"fail\","
+                        "\"reason\":\"the router lost its mind\"}}");
+  error = group_ws_wait (alice, "error", NULL, WAIT_MS);
+  g_assert_nonnull (error);
+  g_assert_cmpint (json_object_get_int_member (error, "code"), ==, 53119);
+  g_assert_nonnull (strstr (json_object_get_string_member (error, "message"),
+                            "the router lost its mind"));
+  g_assert_true (group_ws_wait_closed (alice, WAIT_MS));
+  g_assert_cmpuint (alice->close_code, ==, 1011);
+  status = room_status (f.daemon, json_object_get_string_member (room, "sid"));
+  g_assert_cmpstr (status, ==, "failed");
+  fixture_stop (&f);
+}
+
+/* A worker that cannot start makes room creation fail with a message
+ * naming it; the daemon keeps serving. */
+static void
+test_missing_worker (void)
+{
+  g_autofree char *saved = g_strdup (g_getenv ("CONVOKE_WORKER"));
+  const char *form[] = { "UniqueName", "nowhere", "Type", "group", NULL };
+  g_autoptr (JsonNode) body = NULL;
+  const char *message;
+  Fixture f;
+  guint status;
+
+  g_setenv ("CONVOKE_WORKER", "/nonexistent/convoke-room-worker", TRUE);
+  fixture_start (&f);
+  g_setenv ("CONVOKE_WORKER", saved, TRUE);
+
+  status = test_http (f.daemon, "POST", "/v1/Rooms", TRUE, form, &body, NULL);
+  g_assert_cmpuint (status, >=, 400);
+  message = json_object_get_string_member (json_node_get_object (body), "message");
+  g_test_message ("%u: %s", status, message);
+  g_assert_nonnull (strstr (message, "/nonexistent/convoke-room-worker"));
+  g_assert_cmpuint (test_http (f.daemon, "GET", "/v1/Rooms", TRUE, NULL, NULL, NULL), ==,
+                    200);
+  fixture_stop (&f);
+}
+
+typedef struct
+{
+  TestDaemon *daemon;
+  const char *sid;
+  const char *status;
+} StatusWait;
+
+static gboolean
+status_reached (gpointer data)
+{
+  StatusWait *wait = data;
+  g_autofree char *status = room_status (wait->daemon, wait->sid);
+
+  return g_strcmp0 (status, wait->status) == 0;
+}
+
+/* A worker that never gets its pipeline to PLAYING is killed after the
+ * ready timeout and its room fails, telling its participants why. */
+static void
+test_ready_timeout (void)
+{
+  const char *form[] = { "UniqueName", "stuck", "Type", "stuck", NULL };
+  g_autoptr (GroupWsParticipant) alice = NULL;
+  g_autoptr (JsonNode) body = NULL;
+  g_autoptr (GArray) workers = NULL;
+  StatusWait wait;
+  JsonObject *error;
+  Fixture f;
+
+  g_setenv ("CONVOKE_WORKER_READY_TIMEOUT_MS", "2000", TRUE);
+  fixture_start (&f);
+  g_unsetenv ("CONVOKE_WORKER_READY_TIMEOUT_MS");
+
+  g_assert_cmpuint (test_http (f.daemon, "POST", "/v1/Rooms", TRUE, form, &body, NULL),
+                    ==, 201);
+  workers = wait_workers (f.daemon, 1);
+  alice = group_ws_join (f.daemon, "stuck", "alice");
+
+  wait = (StatusWait){ f.daemon,
+                       json_object_get_string_member (json_node_get_object (body), "sid"),
+                       "failed" };
+  g_assert_true (test_wait_until (status_reached, &wait, WAIT_MS));
+  g_assert_true (wait_pid_gone (g_array_index (workers, pid_t, 0)));
+  error = group_ws_wait (alice, "error", NULL, WAIT_MS);
+  g_assert_nonnull (error);
+  g_assert_cmpint (json_object_get_int_member (error, "code"), ==, 53119);
+  g_assert_nonnull (strstr (json_object_get_string_member (error, "message"),
+                            "did not start within 2000 ms"));
+  fixture_stop (&f);
+}
+
+/* GET /v1/Rooms/{Sid}/Pipeline answers from the room's live worker. */
+static void
+test_pipeline_rest (void)
+{
+  Fixture f;
+  g_autoptr (JsonObject) room = NULL;
+  g_autoptr (GBytes) text = NULL;
+  g_autoptr (GBytes) dot = NULL;
+  g_autoptr (JsonNode) error = NULL;
+  g_autofree char *text_path = NULL;
+  g_autofree char *dot_path = NULL;
+  g_autofree char *bad_path = NULL;
+  g_autofree char *expected = NULL;
+  const char *sid;
+
+  fixture_start (&f);
+  room = create_room (f.daemon, "pipeline");
+  sid = json_object_get_string_member (room, "sid");
+  text_path = g_strdup_printf ("/v1/Rooms/%s/Pipeline?format=text", sid);
+  dot_path = g_strdup_printf ("/v1/Rooms/%s/Pipeline?format=dot", sid);
+  bad_path = g_strdup_printf ("/v1/Rooms/%s/Pipeline?format=svg", sid);
+
+  g_assert_cmpuint (test_http (f.daemon, "GET", text_path, TRUE, NULL, NULL, &text), ==,
+                    200);
+  expected = g_strdup_printf ("GstPipeline %s [", sid);
+  g_assert_true (g_str_has_prefix (g_bytes_get_data (text, NULL), expected));
+  g_assert_nonnull (strstr (g_bytes_get_data (text, NULL), "GstAudioTestSrc"));
+
+  g_assert_cmpuint (test_http (f.daemon, "GET", dot_path, TRUE, NULL, NULL, &dot), ==,
+                    200);
+  g_assert_true (g_str_has_prefix (g_bytes_get_data (dot, NULL), "digraph"));
+
+  g_assert_cmpuint (test_http (f.daemon, "GET", bad_path, TRUE, NULL, &error, NULL), ==,
+                    400);
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (error), "code"), ==,
+                   21200);
+  fixture_stop (&f);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/group/supervisor/lifecycle", test_lifecycle);
+  g_test_add_func ("/group/supervisor/isolation", test_isolation);
+  g_test_add_func ("/group/supervisor/crash-isolation", test_crash_isolation);
+  g_test_add_func ("/group/supervisor/worker-fail", test_worker_fail);
+  g_test_add_func ("/group/supervisor/missing-worker", test_missing_worker);
+  g_test_add_func ("/group/supervisor/ready-timeout", test_ready_timeout);
+  g_test_add_func ("/group/supervisor/pipeline-rest", test_pipeline_rest);
+  return g_test_run ();
+}
