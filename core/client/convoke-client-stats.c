@@ -1,0 +1,350 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "convoke-client-stats.h"
+
+struct _ConvokeTrackStats
+{
+  ConvokeClientStats *owner;
+  char *kind;
+  gint64 connection_created;
+  gboolean active;
+  guint64 decoded;
+  guint64 bytes;
+  gint64 first_decoded; /* monotonic µs, 0: none yet */
+};
+
+typedef struct
+{
+  char *sid;
+  char *identity;
+  gboolean connected;
+  GPtrArray *tracks; /* ConvokeTrackStats* */
+} ParticipantStats;
+
+struct _ConvokeClientStats
+{
+  GMutex lock;
+  gint64 start_time;
+  char *status;
+  int error_code;
+  char *error_message;
+  char *identity;
+  char *participant_sid;
+  char *room_sid;
+  char *room_name;
+  char *topology;
+  gint64 join_time;
+  GPtrArray *participants; /* ParticipantStats*, in the order first seen */
+};
+
+static void
+track_stats_free (ConvokeTrackStats *track)
+{
+  g_free (track->kind);
+  g_free (track);
+}
+
+static void
+participant_stats_free (ParticipantStats *participant)
+{
+  g_free (participant->sid);
+  g_free (participant->identity);
+  g_ptr_array_unref (participant->tracks);
+  g_free (participant);
+}
+
+ConvokeClientStats *
+convoke_client_stats_new (void)
+{
+  ConvokeClientStats *stats = g_new0 (ConvokeClientStats, 1);
+
+  g_mutex_init (&stats->lock);
+  stats->start_time = g_get_monotonic_time ();
+  stats->status = g_strdup ("connecting");
+  stats->participants
+      = g_ptr_array_new_with_free_func ((GDestroyNotify) participant_stats_free);
+  return stats;
+}
+
+void
+convoke_client_stats_free (ConvokeClientStats *stats)
+{
+  if (stats == NULL)
+    return;
+  g_ptr_array_unref (stats->participants);
+  g_free (stats->status);
+  g_free (stats->error_message);
+  g_free (stats->identity);
+  g_free (stats->participant_sid);
+  g_free (stats->room_sid);
+  g_free (stats->room_name);
+  g_free (stats->topology);
+  g_mutex_clear (&stats->lock);
+  g_free (stats);
+}
+
+void
+convoke_client_stats_set_status (ConvokeClientStats *stats, const char *status)
+{
+  g_mutex_lock (&stats->lock);
+  g_free (stats->status);
+  stats->status = g_strdup (status);
+  g_mutex_unlock (&stats->lock);
+}
+
+void
+convoke_client_stats_set_error (ConvokeClientStats *stats, int code, const char *message)
+{
+  g_mutex_lock (&stats->lock);
+  stats->error_code = code;
+  g_free (stats->error_message);
+  stats->error_message = g_strdup (message);
+  g_mutex_unlock (&stats->lock);
+}
+
+void
+convoke_client_stats_set_joined (ConvokeClientStats *stats, const char *identity,
+                                 const char *participant_sid, const char *room_sid,
+                                 const char *room_name, const char *topology,
+                                 gint64 join_time)
+{
+  g_mutex_lock (&stats->lock);
+  g_free (stats->status);
+  stats->status = g_strdup ("joined");
+  g_free (stats->identity);
+  stats->identity = g_strdup (identity);
+  g_free (stats->participant_sid);
+  stats->participant_sid = g_strdup (participant_sid);
+  g_free (stats->room_sid);
+  stats->room_sid = g_strdup (room_sid);
+  g_free (stats->room_name);
+  stats->room_name = g_strdup (room_name);
+  g_free (stats->topology);
+  stats->topology = g_strdup (topology);
+  stats->join_time = join_time;
+  g_mutex_unlock (&stats->lock);
+}
+
+/* Called with the lock held. */
+static ParticipantStats *
+find_participant (ConvokeClientStats *stats, const char *sid, const char *identity,
+                  gboolean create)
+{
+  ParticipantStats *participant;
+
+  for (guint i = 0; i < stats->participants->len; i++)
+    {
+      participant = g_ptr_array_index (stats->participants, i);
+      if (g_strcmp0 (participant->sid, sid) == 0)
+        {
+          if (participant->identity == NULL && identity != NULL)
+            participant->identity = g_strdup (identity);
+          return participant;
+        }
+    }
+  if (!create)
+    return NULL;
+  participant = g_new0 (ParticipantStats, 1);
+  participant->sid = g_strdup (sid);
+  participant->identity = g_strdup (identity);
+  participant->connected = TRUE;
+  participant->tracks
+      = g_ptr_array_new_with_free_func ((GDestroyNotify) track_stats_free);
+  g_ptr_array_add (stats->participants, participant);
+  return participant;
+}
+
+void
+convoke_client_stats_participant_connected (ConvokeClientStats *stats, const char *sid,
+                                            const char *identity)
+{
+  g_mutex_lock (&stats->lock);
+  find_participant (stats, sid, identity, TRUE)->connected = TRUE;
+  g_mutex_unlock (&stats->lock);
+}
+
+void
+convoke_client_stats_participant_disconnected (ConvokeClientStats *stats, const char *sid)
+{
+  ParticipantStats *participant;
+
+  g_mutex_lock (&stats->lock);
+  participant = find_participant (stats, sid, NULL, FALSE);
+  if (participant != NULL)
+    {
+      participant->connected = FALSE;
+      for (guint i = 0; i < participant->tracks->len; i++)
+        ((ConvokeTrackStats *) g_ptr_array_index (participant->tracks, i))->active
+            = FALSE;
+    }
+  g_mutex_unlock (&stats->lock);
+}
+
+ConvokeTrackStats *
+convoke_client_stats_track (ConvokeClientStats *stats, const char *participant_sid,
+                            const char *identity, const char *kind,
+                            gint64 connection_created)
+{
+  ParticipantStats *participant;
+  ConvokeTrackStats *track = NULL;
+
+  g_mutex_lock (&stats->lock);
+  participant = find_participant (stats, participant_sid, identity, TRUE);
+  for (guint i = 0; i < participant->tracks->len && track == NULL; i++)
+    {
+      ConvokeTrackStats *candidate = g_ptr_array_index (participant->tracks, i);
+
+      if (g_strcmp0 (candidate->kind, kind) == 0)
+        track = candidate;
+    }
+  if (track == NULL)
+    {
+      track = g_new0 (ConvokeTrackStats, 1);
+      track->owner = stats;
+      track->kind = g_strdup (kind);
+      track->connection_created = connection_created;
+      g_ptr_array_add (participant->tracks, track);
+    }
+  track->active = TRUE;
+  g_mutex_unlock (&stats->lock);
+  return track;
+}
+
+void
+convoke_client_stats_track_active (ConvokeClientStats *stats, ConvokeTrackStats *track,
+                                   gboolean active)
+{
+  g_mutex_lock (&stats->lock);
+  track->active = active;
+  g_mutex_unlock (&stats->lock);
+}
+
+void
+convoke_track_stats_add_bytes (ConvokeTrackStats *track, gsize bytes)
+{
+  g_mutex_lock (&track->owner->lock);
+  track->bytes += bytes;
+  g_mutex_unlock (&track->owner->lock);
+}
+
+void
+convoke_track_stats_add_decoded (ConvokeTrackStats *track)
+{
+  g_mutex_lock (&track->owner->lock);
+  if (track->decoded++ == 0)
+    track->first_decoded = g_get_monotonic_time ();
+  g_mutex_unlock (&track->owner->lock);
+}
+
+guint64
+convoke_track_stats_get_decoded (ConvokeTrackStats *track)
+{
+  guint64 decoded;
+
+  g_mutex_lock (&track->owner->lock);
+  decoded = track->decoded;
+  g_mutex_unlock (&track->owner->lock);
+  return decoded;
+}
+
+static void
+add_optional_string (JsonBuilder *builder, const char *member, const char *value)
+{
+  json_builder_set_member_name (builder, member);
+  if (value != NULL)
+    json_builder_add_string_value (builder, value);
+  else
+    json_builder_add_null_value (builder);
+}
+
+/* Milliseconds from @since to @when, or null when either is unknown. */
+static void
+add_latency (JsonBuilder *builder, const char *member, gint64 since, gint64 when)
+{
+  json_builder_set_member_name (builder, member);
+  if (since > 0 && when > 0)
+    json_builder_add_int_value (builder, (when - since) / 1000);
+  else
+    json_builder_add_null_value (builder);
+}
+
+static void
+add_participant (JsonBuilder *builder, ConvokeClientStats *stats,
+                 ParticipantStats *participant)
+{
+  json_builder_begin_object (builder);
+  add_optional_string (builder, "sid", participant->sid);
+  add_optional_string (builder, "identity", participant->identity);
+  json_builder_set_member_name (builder, "connected");
+  json_builder_add_boolean_value (builder, participant->connected);
+  json_builder_set_member_name (builder, "tracks");
+  json_builder_begin_object (builder);
+  for (guint i = 0; i < participant->tracks->len; i++)
+    {
+      ConvokeTrackStats *track = g_ptr_array_index (participant->tracks, i);
+
+      json_builder_set_member_name (builder, track->kind);
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "active");
+      json_builder_add_boolean_value (builder, track->active);
+      json_builder_set_member_name (builder, "frames_decoded");
+      json_builder_add_int_value (builder, (gint64) track->decoded);
+      json_builder_set_member_name (builder, "bytes_received");
+      json_builder_add_int_value (builder, (gint64) track->bytes);
+      add_latency (builder, "first_frame_ms_from_connection", track->connection_created,
+                   track->first_decoded);
+      add_latency (builder, "first_frame_ms_from_join", stats->join_time,
+                   track->first_decoded);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_object (builder);
+  json_builder_end_object (builder);
+}
+
+JsonNode *
+convoke_client_stats_to_json (ConvokeClientStats *stats)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+
+  g_mutex_lock (&stats->lock);
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "version");
+  json_builder_add_int_value (builder, 1);
+  json_builder_set_member_name (builder, "elapsed_ms");
+  json_builder_add_int_value (builder,
+                              (g_get_monotonic_time () - stats->start_time) / 1000);
+  add_optional_string (builder, "status", stats->status);
+  json_builder_set_member_name (builder, "error");
+  if (stats->error_code != 0)
+    {
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "code");
+      json_builder_add_int_value (builder, stats->error_code);
+      add_optional_string (builder, "message", stats->error_message);
+      json_builder_end_object (builder);
+    }
+  else
+    json_builder_add_null_value (builder);
+  add_optional_string (builder, "identity", stats->identity);
+  add_optional_string (builder, "participant_sid", stats->participant_sid);
+  add_optional_string (builder, "room_sid", stats->room_sid);
+  add_optional_string (builder, "room_name", stats->room_name);
+  add_optional_string (builder, "topology", stats->topology);
+  add_latency (builder, "join_ms", stats->start_time, stats->join_time);
+  json_builder_set_member_name (builder, "participants");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < stats->participants->len; i++)
+    add_participant (builder, stats, g_ptr_array_index (stats->participants, i));
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+  g_mutex_unlock (&stats->lock);
+  return json_builder_get_root (builder);
+}
+
+gboolean
+convoke_client_stats_write (ConvokeClientStats *stats, const char *path, GError **error)
+{
+  g_autoptr (JsonNode) root = convoke_client_stats_to_json (stats);
+  g_autofree char *text = json_to_string (root, TRUE);
+
+  return g_file_set_contents (path, text, -1, error);
+}

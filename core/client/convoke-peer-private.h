@@ -1,0 +1,100 @@
+/* Internal: ConvokePeer's state, shared by the peer object
+ * (convoke-peer.c: life cycle, tracks, events from webrtcbin) and its
+ * negotiation (convoke-peer-negotiation.c: offers, answers, non-trickle
+ * descriptions).
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <gst/sdp/sdp.h>
+
+#include "convoke-peer.h"
+
+G_BEGIN_DECLS
+
+GST_DEBUG_CATEGORY_EXTERN (convoke_peer_debug);
+
+typedef struct
+{
+  GstElement *tee;
+  GstPad *tee_pad;
+  GstElement *queue;
+  GstPad *sink_pad;
+  GstWebRTCRTPTransceiver *transceiver;
+} LocalBranch;
+
+typedef struct
+{
+  guint mline_index;
+  char *candidate;
+} GatheredCandidate;
+
+struct _ConvokePeer
+{
+  GObject parent_instance;
+
+  GMainContext *context;
+  GstBin *bin;
+  GstElement *webrtcbin;
+  char *remote_id;
+  ConvokePeerConfig *config;
+  gint64 created_time;
+  gboolean closed;
+
+  GPtrArray *branches;       /* LocalBranch* */
+  GPtrArray *fallback_sinks; /* fakesinks for remote pads nobody linked */
+
+  GstSDPMessage *remote_sdp;
+
+  /* Non-trickle: the description waiting for gathering to complete. */
+  char *pending_type;
+  gboolean pending_local_set;
+  GArray *gathered; /* GatheredCandidate */
+  guint gathering_timeout_id;
+
+  /* The offer or answer to create once every local track has caps. */
+  GstWebRTCSDPType pending_create;
+  guint caps_timeout_id;
+};
+
+/* Everything webrtcbin reports arrives on its own threads. A PeerCall
+ * carries it to the peer's main context, with a reference that keeps the
+ * peer alive until then. */
+typedef struct _PeerCall PeerCall;
+typedef void (*PeerCallFunc) (ConvokePeer *self, PeerCall *call);
+
+struct _PeerCall
+{
+  ConvokePeer *peer;
+  PeerCallFunc func;
+  GstWebRTCSDPType sdp_type;
+  GstStructure *reply; /* promise reply, may be NULL */
+  GstPromiseResult result;
+  GstPad *pad;
+  gulong probe_id;
+};
+
+/* convoke-peer.c */
+
+/* Runs @func(@call) on the peer's main context, always deferred. */
+void convoke_peer_invoke (ConvokePeer *self, PeerCallFunc func, PeerCall *call);
+/* A promise whose reply reaches @func on the main context. */
+GstPromise *convoke_peer_promise_new (ConvokePeer *self, PeerCallFunc func,
+                                      GstWebRTCSDPType sdp_type);
+/* NULL when the promise of @call succeeded; otherwise why it did not. */
+char *convoke_peer_call_error_message (PeerCall *call);
+void convoke_peer_emit_failed (ConvokePeer *self, int code, const char *message);
+void convoke_peer_emit_local_description (ConvokePeer *self, const char *type,
+                                          const char *sdp);
+
+/* convoke-peer-negotiation.c */
+
+const char *convoke_peer_sdp_type_name (GstWebRTCSDPType type);
+/* Probe on each local track's webrtcbin sink pad: caps arriving may
+ * release an offer or answer waiting for them. */
+GstPadProbeReturn convoke_peer_on_local_caps (GstPad *pad, GstPadProbeInfo *info,
+                                              gpointer user_data);
+/* Sends the non-trickle description once gathering is complete. */
+void convoke_peer_maybe_send_pending_description (ConvokePeer *self);
+
+G_END_DECLS

@@ -1,0 +1,112 @@
+/* ConvokePeer: one webrtcbin peer connection inside the caller's bin.
+ *
+ * A peer sends what its local tracks produce (one tee branch per track)
+ * and hands every remote stream it receives back as a pad. It knows
+ * nothing about signaling: it emits its local descriptions and candidates
+ * as signals, and takes the remote ones through methods.
+ *
+ * Every signal is emitted on the main context that was the thread default
+ * when the peer was created, never on a GStreamer streaming thread.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <gst/gst.h>
+#include <gst/webrtc/webrtc.h>
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  /* FALSE: hold each local description until ICE gathering completes so
+   * that it carries every candidate, and never emit "local-candidate". */
+  gboolean trickle;
+  gboolean relay_only;
+  /* "stun://host:port", or NULL */
+  char *stun_server;
+  /* "turn://user:password@host:port?transport=udp" URIs (user and
+   * password URI-escaped); NULL-terminated, may be NULL */
+  char **turn_servers;
+  /* Restricts ICE gathering to these local addresses (e.g. "127.0.0.1");
+   * NULL-terminated, NULL or empty: every interface. */
+  char **local_addresses;
+} ConvokePeerConfig;
+
+ConvokePeerConfig *convoke_peer_config_copy (const ConvokePeerConfig *config);
+void convoke_peer_config_free (ConvokePeerConfig *config);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConvokePeerConfig, convoke_peer_config_free)
+
+#define CONVOKE_TYPE_PEER (convoke_peer_get_type ())
+G_DECLARE_FINAL_TYPE (ConvokePeer, convoke_peer, CONVOKE, PEER, GObject)
+
+/* Signals:
+ *   "local-description" (const char *type, const char *sdp)
+ *       type is "offer" or "answer"; the description is already set
+ *       locally.
+ *   "local-candidate"   (guint mline_index, const char *candidate)
+ *       only when trickle is on; "" once gathering is complete.
+ *   "remote-pad"        (GstPad *pad, const char *kind, const char *mid,
+ *                        const char *msid)
+ *       a remote stream. The pad carries RTP. It is held blocked while
+ *       the signal runs, so handlers can link it before data flows; it is
+ *       linked to a fakesink afterwards when no handler linked it.
+ *       kind: "audio" or "video"; msid may be NULL.
+ *   "failed"            (GError *error)
+ *       negotiation or the media connection failed (CONVOKE_ERROR).
+ *   "connected"         ()
+ *       the peer connection reached the connected state.
+ */
+
+/* Timers of the library's objects, on the main context the object was
+ * created on: g_timeout_add() and g_source_remove() use the global
+ * default context, which may belong to another thread. */
+guint convoke_timeout_add (GMainContext *context, guint interval_ms, GSourceFunc func,
+                           gpointer data);
+/* Removes the timer *@id (if not 0) from @context and sets *@id to 0. */
+void convoke_timeout_clear (GMainContext *context, guint *id);
+
+/* Adds a new webrtcbin to @bin, syncing it with @bin's state. */
+ConvokePeer *convoke_peer_new (GstBin *bin, const char *remote_id,
+                               const ConvokePeerConfig *config, GError **error);
+
+const char *convoke_peer_get_remote_id (ConvokePeer *self);
+/* g_get_monotonic_time() when the peer was created. */
+gint64 convoke_peer_get_created_time (ConvokePeer *self);
+GstElement *convoke_peer_get_webrtcbin (ConvokePeer *self);
+GstWebRTCPeerConnectionState convoke_peer_get_connection_state (ConvokePeer *self);
+
+/* Sends what @tee carries (RTP with @caps) on a new transceiver of
+ * @direction. @msid becomes the stream id in the SDP's a=msid. Call
+ * before the first offer or answer. */
+gboolean convoke_peer_add_local_track (ConvokePeer *self, GstElement *tee, GstCaps *caps,
+                                       const char *msid,
+                                       GstWebRTCRTPTransceiverDirection direction,
+                                       GError **error);
+
+/* Adds a receive-only transceiver of @kind ("audio" or "video") offering
+ * the codecs Convoke clients send, so that an offer can receive a kind
+ * that no local track sends. Call before the first offer. */
+void convoke_peer_add_receiver (ConvokePeer *self, const char *kind);
+
+/* Creates an offer, sets it locally and emits "local-description". */
+void convoke_peer_create_offer (ConvokePeer *self);
+
+/* Applies a remote description. For an offer, answers it: transceivers
+ * without a local track receive only. Returns FALSE (53402) when @sdp is
+ * not valid SDP; failures inside webrtcbin are reported with "failed". */
+gboolean convoke_peer_set_remote_description (ConvokePeer *self, GstWebRTCSDPType type,
+                                              const char *sdp, GError **error);
+
+/* The media description of the current remote description that has
+ * @mid, or NULL. Valid until the next remote description. */
+const GstSDPMedia *convoke_peer_find_remote_media (ConvokePeer *self, const char *mid);
+
+void convoke_peer_add_remote_candidate (ConvokePeer *self, guint mline_index,
+                                        const char *candidate);
+
+/* Tears the webrtcbin down (NULL state, out of the bin) and releases the
+ * tee branches, without disturbing anything else in the bin. Idempotent;
+ * no signal is emitted afterwards. */
+void convoke_peer_close (ConvokePeer *self);
+
+G_END_DECLS
