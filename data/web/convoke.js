@@ -1,0 +1,707 @@
+// convoke.js: a dependency-free browser client for Convoke rooms.
+//
+// It speaks the signaling protocol of docs/signaling.md over a WebSocket
+// and builds the peer connections the room's topology asks for: one per
+// remote participant in mesh rooms (peer-to-peer, go), one to the media
+// server in sfu rooms (group). docs/javascript.md documents the API.
+//
+// SPDX-License-Identifier: LGPL-2.1-or-later
+
+export const VERSION = '0.1.0';
+
+const PROTOCOL = 'convoke-signaling-1';
+const SIGNALING_PATH = '/v1/Signaling';
+const DEFAULT_JOIN_TIMEOUT_MS = 15000;
+const SERVER = 'server';
+
+// Twilio codes this client reports for failures it detects itself.
+export const ErrorCode = Object.freeze({
+  SIGNALING_DISCONNECTED: 53001,
+  SIGNALING_TIMED_OUT: 53002,
+  MEDIA_CONNECTION_FAILED: 53405,
+});
+
+// An Error carrying the Twilio code the server (or the client) reported.
+export class ConvokeError extends Error {
+  constructor(code, message) {
+    super(message);
+    this.name = 'ConvokeError';
+    this.code = code;
+  }
+}
+
+// Every event a Room dispatches is one of these; the fields that apply
+// are set (participant, track, publication, error).
+export class ConvokeEvent extends Event {
+  constructor(type, fields) {
+    super(type);
+    Object.assign(this, fields);
+  }
+}
+
+// Arguments on() passes to handlers, by event type, so that handlers read
+// like Twilio's: room.on('trackSubscribed', (track, participant) => …).
+const HANDLER_ARGS = {
+  participantConnected: (e) => [e.participant],
+  participantDisconnected: (e) => [e.participant],
+  trackSubscribed: (e) => [e.track, e.participant],
+  trackUnsubscribed: (e) => [e.track, e.participant],
+  trackPublished: (e) => [e.publication, e.participant],
+  trackUnpublished: (e) => [e.publication, e.participant],
+  mediaConnectionFailed: (e) => [e.participant],
+  warning: (e) => [e.error],
+  disconnected: (e) => [e.room, e.error],
+};
+
+function signalingUrl(url) {
+  const base = url ?? globalThis.location?.href;
+  if (!base) throw new TypeError('Convoke.connect: no server URL given');
+  const u = new URL(base, globalThis.location?.href);
+  if (u.protocol === 'http:') u.protocol = 'ws:';
+  else if (u.protocol === 'https:') u.protocol = 'wss:';
+  else if (u.protocol !== 'ws:' && u.protocol !== 'wss:')
+    throw new TypeError(`Convoke.connect: unsupported URL scheme in "${base}"`);
+  if (!u.pathname.endsWith(SIGNALING_PATH)) u.pathname = SIGNALING_PATH;
+  u.search = '';
+  u.hash = '';
+  return u.href;
+}
+
+// The m-sections of @sdp as {mid, kind, direction}, in order. Only what is
+// needed to find the m-lines an sfu offer gives us to publish on.
+function mediaSections(sdp) {
+  const sections = [];
+  let session = 'sendrecv';
+  let current = null;
+  for (const line of sdp.split(/\r?\n/)) {
+    if (line.startsWith('m=')) {
+      current = { kind: line.slice(2).split(' ')[0], mid: null, direction: session };
+      sections.push(current);
+    } else if (line.startsWith('a=mid:')) {
+      if (current) current.mid = line.slice(6).trim();
+    } else if (/^a=(sendrecv|sendonly|recvonly|inactive)$/.test(line.trim())) {
+      const direction = line.trim().slice(2);
+      if (current) current.direction = direction;
+      else session = direction;
+    }
+  }
+  return sections;
+}
+
+function publicationFrom(track) {
+  return { sid: track.sid, name: track.name ?? track.sid, kind: track.kind };
+}
+
+// A remote participant as the application sees it.
+class RemoteParticipant {
+  constructor(info) {
+    this.sid = info.sid;
+    this.identity = info.identity;
+    this.trickle = info.trickle !== false;
+    // Subscribed MediaStreamTracks, by MediaStreamTrack.id.
+    this.tracks = new Map();
+    // What the participant announced with track-published, by track sid.
+    this.publications = new Map();
+    for (const t of info.tracks ?? []) this.publications.set(t.sid, publicationFrom(t));
+    // The MediaStream its tracks are grouped in, ready for a <video>.
+    this.stream = new MediaStream();
+  }
+}
+
+// One RTCPeerConnection and the signaling bookkeeping around it: queued
+// remote candidates, and the non-trickle rule (whole SDP, no candidate
+// messages) towards a peer or server that needs it.
+class PeerLink {
+  constructor(room, to, trickle) {
+    this.room = room;
+    this.to = to;
+    this.trickle = trickle;
+    this.pendingCandidates = [];
+    this.receivers = new Map(); // MediaStreamTrack.id -> RTCRtpReceiver
+    this.closed = false;
+    this.queue = Promise.resolve();
+    this.pc = new RTCPeerConnection({
+      iceServers: room._iceServers,
+      iceTransportPolicy: room._options.iceTransportPolicy ?? 'all',
+      bundlePolicy: 'max-bundle',
+    });
+    this.pc.onicecandidate = (e) => this._localCandidate(e.candidate);
+    this.pc.onconnectionstatechange = () => {
+      if (this.pc.connectionState === 'failed' && !this.closed) room._mediaFailed(this);
+    };
+  }
+
+  // Descriptions are applied one at a time, in arrival order, so an offer
+  // never overtakes the answer before it.
+  serialize(step) {
+    this.queue = this.queue.then(step).catch((err) => {
+      if (!this.closed) this.room._warn(err);
+    });
+    return this.queue;
+  }
+
+  _localCandidate(candidate) {
+    if (!this.trickle || this.closed) return;
+    this.room._send({
+      type: 'candidate',
+      to: this.to,
+      candidate: candidate ? candidate.candidate : '',
+      sdpMLineIndex: candidate ? candidate.sdpMLineIndex : 0,
+      sdpMid: candidate ? candidate.sdpMid : undefined,
+    });
+  }
+
+  async addRemoteCandidate(msg) {
+    if (this.pc.remoteDescription === null) {
+      this.pendingCandidates.push(msg);
+      return;
+    }
+    await this._applyCandidate(msg);
+  }
+
+  async _applyCandidate(msg) {
+    if (msg.candidate === '' || msg.candidate == null) {
+      await this.pc.addIceCandidate().catch(() => {}); // end of candidates is advisory
+      return;
+    }
+    await this.pc.addIceCandidate({
+      candidate: msg.candidate,
+      sdpMLineIndex: msg.sdpMLineIndex ?? null,
+      sdpMid: msg.sdpMid ?? null,
+    });
+  }
+
+  async setRemote(type, sdp) {
+    await this.pc.setRemoteDescription({ type, sdp });
+    const queued = this.pendingCandidates;
+    this.pendingCandidates = [];
+    // One unusable candidate must not keep the others out.
+    for (const c of queued) await this._applyCandidate(c).catch((e) => this.room._warn(e));
+  }
+
+  // Sets the local description and sends it; towards a non-trickle peer,
+  // only once gathering is over, with every candidate inside.
+  async sendLocal(description) {
+    await this.pc.setLocalDescription(description);
+    if (!this.trickle) await this._gatheringComplete();
+    if (this.closed) return;
+    this.room._send({ type: this.pc.localDescription.type, to: this.to,
+                      sdp: this.pc.localDescription.sdp });
+  }
+
+  _gatheringComplete() {
+    if (this.pc.iceGatheringState === 'complete') return Promise.resolve();
+    return new Promise((resolve) => {
+      const check = () => {
+        if (this.pc.iceGatheringState !== 'complete' && !this.closed) return;
+        this.pc.removeEventListener('icegatheringstatechange', check);
+        resolve();
+      };
+      this.pc.addEventListener('icegatheringstatechange', check);
+    });
+  }
+
+  close() {
+    this.closed = true;
+    this.pc.close();
+  }
+}
+
+export class Room extends EventTarget {
+  constructor(ws, options) {
+    super();
+    this._ws = ws;
+    this._options = options;
+    this._nextId = 1;
+    this._requests = new Map(); // id -> {resolve, reject}
+    this._links = new Map(); // participant sid (or 'server') -> PeerLink
+    this._handlers = new Map();
+    this._fatalError = null;
+    this._keepalive = null;
+    this._unansweredSince = null; // set when a ping goes out, cleared by any message
+    this._orphanTracks = new Map(); // sfu: participant sid -> [{track, receiver}]
+    this._watchedStreams = new WeakSet();
+    this.state = 'connecting';
+    this.sid = null;
+    this.name = null;
+    this.type = null;
+    this.topology = null;
+    this.localParticipant = null;
+    this.participants = new Map();
+    this.localTracks = (options.tracks ?? []).filter((t) => t && t.kind);
+    this.localStream = new MediaStream(this.localTracks);
+  }
+
+  // Twilio-style subscription: handler gets the event's own arguments.
+  on(type, handler) {
+    const args = HANDLER_ARGS[type] ?? ((e) => [e]);
+    const listener = (e) => handler(...args(e));
+    this._handlers.set(handler, listener);
+    this.addEventListener(type, listener);
+    return this;
+  }
+
+  off(type, handler) {
+    const listener = this._handlers.get(handler);
+    if (listener) this.removeEventListener(type, listener);
+    return this;
+  }
+
+  // Leaves the room: tells the server, closes every peer connection.
+  // The local tracks stay the caller's; stop them if they are done.
+  disconnect() {
+    if (this.state === 'disconnected') return;
+    if (this._ws.readyState === WebSocket.OPEN) this._send({ type: 'leave' });
+    this._teardown(null);
+    this._ws.close(1000);
+  }
+
+  // Receive statistics per remote track: one entry per subscribed track,
+  // with the participant it comes from, read from the track's own
+  // RTCRtpReceiver (its inbound-rtp report).
+  async getStats() {
+    const entries = [];
+    for (const participant of this.participants.values()) {
+      for (const track of participant.tracks.values()) {
+        const link = this._linkFor(participant.sid);
+        const receiver = link?.receivers.get(track.id);
+        if (!receiver) continue;
+        const entry = {
+          participantSid: participant.sid,
+          identity: participant.identity,
+          trackId: track.id,
+          kind: track.kind,
+          packetsReceived: 0,
+          bytesReceived: 0,
+          framesDecoded: 0,
+          totalSamplesReceived: 0,
+          localCandidateType: null,
+          remoteCandidateType: null,
+        };
+        const report = await receiver.getStats();
+        report.forEach((s) => {
+          if (s.type === 'inbound-rtp') {
+            entry.packetsReceived += s.packetsReceived ?? 0;
+            entry.bytesReceived += s.bytesReceived ?? 0;
+            entry.framesDecoded += s.framesDecoded ?? 0;
+            entry.totalSamplesReceived += s.totalSamplesReceived ?? 0;
+          } else if (s.type === 'transport' && s.selectedCandidatePairId) {
+            // Whether media goes direct or through TURN ('relay').
+            const pair = report.get(s.selectedCandidatePairId);
+            entry.localCandidateType = report.get(pair?.localCandidateId)?.candidateType ?? null;
+            entry.remoteCandidateType = report.get(pair?.remoteCandidateId)?.candidateType ?? null;
+          }
+        });
+        entries.push(entry);
+      }
+    }
+    return entries;
+  }
+
+  // ---- signaling ---------------------------------------------------------
+
+  _send(message) {
+    if (this._ws.readyState !== WebSocket.OPEN) return;
+    this._ws.send(JSON.stringify(message));
+  }
+
+  _request(message) {
+    const id = this._nextId++;
+    return new Promise((resolve, reject) => {
+      this._requests.set(id, { resolve, reject });
+      this._send({ ...message, id });
+    });
+  }
+
+  _dispatch(type, fields) {
+    this.dispatchEvent(new ConvokeEvent(type, fields));
+  }
+
+  _warn(err) {
+    const error = err instanceof ConvokeError ? err : new ConvokeError(0, String(err?.message ?? err));
+    this._dispatch('warning', { error });
+  }
+
+  _onMessage(text) {
+    let msg;
+    try {
+      msg = JSON.parse(text);
+    } catch {
+      this._warn(new ConvokeError(53004, 'The server sent a message that is not JSON'));
+      return;
+    }
+    if (msg === null || typeof msg !== 'object' || typeof msg.type !== 'string') return;
+    this._unansweredSince = null;
+
+    if (msg.id !== undefined && this._requests.has(msg.id)) {
+      const request = this._requests.get(msg.id);
+      this._requests.delete(msg.id);
+      if (msg.type !== 'error') {
+        request.resolve(msg);
+        return;
+      }
+      // The request's caller hears about it; only a fatal error (the
+      // close follows) concerns the room as a whole.
+      const error = new ConvokeError(msg.code, msg.message);
+      if (FATAL_CODES.has(msg.code)) this._fatalError ??= error;
+      request.reject(error);
+      return;
+    }
+
+    switch (msg.type) {
+      case 'pong':
+        break;
+      case 'error':
+        this._onError(msg);
+        break;
+      case 'participant-connected':
+        this._onParticipantConnected(msg.participant);
+        break;
+      case 'participant-disconnected':
+        this._onParticipantDisconnected(msg.participant?.sid);
+        break;
+      case 'track-published':
+        this._onTrackPublished(msg.participant, msg.track);
+        break;
+      case 'track-unpublished':
+        this._onTrackUnpublished(msg.participant, msg.track);
+        break;
+      case 'offer':
+      case 'answer':
+        this._onDescription(msg);
+        break;
+      case 'candidate':
+        this._linkFor(msg.from)?.addRemoteCandidate(msg).catch((e) => this._warn(e));
+        break;
+      default:
+        break; // later minor versions may add types
+    }
+  }
+
+  // The server closes right after a fatal error; remember it so that the
+  // close reports it. Others are only warnings.
+  _onError(msg) {
+    const error = new ConvokeError(msg.code, msg.message);
+    if (!FATAL_CODES.has(msg.code)) {
+      this._dispatch('warning', { error });
+      return;
+    }
+    this._fatalError ??= error;
+  }
+
+  _onClose(event) {
+    if (this.state === 'disconnected') return;
+    let error = this._fatalError;
+    if (error === null && event.code !== 1000)
+      error = new ConvokeError(ErrorCode.SIGNALING_DISCONNECTED,
+        `Lost the connection to the server (WebSocket closed with code ${event.code})`);
+    this._teardown(error);
+  }
+
+  _teardown(error) {
+    const wasConnected = this.state === 'connected';
+    this.state = 'disconnected';
+    clearInterval(this._keepalive);
+    for (const [, request] of this._requests)
+      request.reject(error ?? new ConvokeError(ErrorCode.SIGNALING_DISCONNECTED, 'Disconnected'));
+    this._requests.clear();
+    for (const sid of [...this.participants.keys()]) this._removeParticipant(sid, false);
+    for (const link of this._links.values()) link.close();
+    this._links.clear();
+    if (wasConnected) this._dispatch('disconnected', { room: this, error });
+  }
+
+  _startKeepalive(intervalSeconds) {
+    const interval = Math.max(1, intervalSeconds || 10) * 1000;
+    // Half the server's interval keeps it satisfied even if one ping is
+    // late. The server is declared gone only when a ping of ours stays
+    // unanswered for three intervals: timers of hidden tabs may fire once
+    // a minute, so the time since the last message proves nothing.
+    this._keepalive = setInterval(() => {
+      if (this._unansweredSince !== null && Date.now() - this._unansweredSince > 3 * interval) {
+        this._fatalError = new ConvokeError(ErrorCode.SIGNALING_TIMED_OUT,
+          'The server stopped answering (no reply to keepalive pings)');
+        this._ws.close(4000);
+        this._onClose({ code: 4000 });
+        return;
+      }
+      this._unansweredSince ??= Date.now();
+      this._send({ type: 'ping', id: this._nextId++ });
+    }, interval / 2);
+  }
+
+  // ---- room state ----------------------------------------------------------
+
+  _onJoined(msg) {
+    this.sid = msg.room?.sid ?? null;
+    this.name = msg.room?.name ?? null;
+    this.type = msg.room?.type ?? null;
+    this.topology = msg.topology;
+    this.localParticipant = {
+      sid: msg.participant?.sid,
+      identity: msg.participant?.identity,
+      tracks: new Map(this.localTracks.map((t) => [t.id, t])),
+    };
+    this._iceServers = [...(msg.ice_servers ?? []), ...(this._options.iceServers ?? [])];
+    for (const info of msg.participants ?? [])
+      this.participants.set(info.sid, new RemoteParticipant(info));
+    this.state = 'connected';
+    this._startKeepalive(msg.keepalive_interval);
+    this._publishTrackInfo();
+
+    if (this.topology === 'mesh') {
+      // The newcomer offers to everyone already there.
+      for (const participant of this.participants.values()) this._meshOffer(participant);
+    } else if (this.topology === 'sfu') {
+      this._links.set(SERVER, this._newLink(SERVER, this._options.trickle !== false));
+    }
+  }
+
+  _publishTrackInfo() {
+    const used = new Set();
+    for (const track of this.localTracks) {
+      let name = track.kind === 'video' ? 'camera' : 'microphone';
+      for (let n = 2; used.has(name); n++) name = `${track.kind === 'video' ? 'camera' : 'microphone'}-${n}`;
+      used.add(name);
+      this._request({ type: 'track-published', track: { name, kind: track.kind } })
+        .catch((e) => { if (this.state === 'connected') this._warn(e); });
+    }
+  }
+
+  _onParticipantConnected(info) {
+    if (!info?.sid || this.participants.has(info.sid)) return;
+    const participant = new RemoteParticipant(info);
+    this.participants.set(info.sid, participant);
+    this._dispatch('participantConnected', { participant });
+    for (const { track, receiver } of this._orphanTracks.get(info.sid) ?? [])
+      this._subscribe(participant, track, receiver);
+    this._orphanTracks.delete(info.sid);
+  }
+
+  _onParticipantDisconnected(sid) {
+    if (sid && this.participants.has(sid)) this._removeParticipant(sid, true);
+  }
+
+  _removeParticipant(sid, announce) {
+    const participant = this.participants.get(sid);
+    for (const track of [...participant.tracks.values()]) this._unsubscribe(participant, track);
+    this.participants.delete(sid);
+    if (this.topology === 'mesh') {
+      this._links.get(sid)?.close();
+      this._links.delete(sid);
+    }
+    this._orphanTracks.delete(sid);
+    if (announce) this._dispatch('participantDisconnected', { participant });
+  }
+
+  _onTrackPublished(sid, track) {
+    const participant = this.participants.get(sid);
+    if (!participant || !track?.sid) return; // our own track's echo, or stale
+    const publication = publicationFrom(track);
+    participant.publications.set(track.sid, publication);
+    this._dispatch('trackPublished', { participant, publication });
+  }
+
+  _onTrackUnpublished(sid, track) {
+    const participant = this.participants.get(sid);
+    const publication = participant?.publications.get(track?.sid);
+    if (!publication) return;
+    participant.publications.delete(track.sid);
+    this._dispatch('trackUnpublished', { participant, publication });
+  }
+
+  _subscribe(participant, track, receiver) {
+    if (participant.tracks.has(track.id)) return;
+    participant.tracks.set(track.id, track);
+    participant.stream.addTrack(track);
+    this._linkFor(participant.sid)?.receivers.set(track.id, receiver);
+    this._dispatch('trackSubscribed', { participant, track });
+  }
+
+  _unsubscribe(participant, track) {
+    if (!participant.tracks.delete(track.id)) return;
+    participant.stream.removeTrack(track);
+    this._linkFor(participant.sid)?.receivers.delete(track.id);
+    this._dispatch('trackUnsubscribed', { participant, track });
+  }
+
+  _mediaFailed(link) {
+    const participant = link.to === SERVER ? null : this.participants.get(link.to) ?? null;
+    this._dispatch('mediaConnectionFailed', { participant });
+  }
+
+  // ---- peer connections ----------------------------------------------------
+
+  _linkFor(sid) {
+    return this.topology === 'sfu' ? this._links.get(SERVER) : this._links.get(sid);
+  }
+
+  _newLink(to, trickle) {
+    const link = new PeerLink(this, to, trickle && this._options.trickle !== false);
+    link.pc.ontrack = (e) => this._onTrack(link, e);
+    return link;
+  }
+
+  _onTrack(link, event) {
+    const { track, receiver } = event;
+    let sid = link.to;
+    if (sid === SERVER) {
+      // The media server names each forwarded track's publisher in its
+      // a=msid stream id.
+      const stream = event.streams[0];
+      sid = stream?.id;
+      if (!sid) return;
+      if (!this._watchedStreams.has(stream)) {
+        // A forwarded track the server stops sending leaves its stream.
+        this._watchedStreams.add(stream);
+        stream.addEventListener('removetrack', (e) => {
+          const participant = this.participants.get(sid);
+          if (participant) this._unsubscribe(participant, e.track);
+        });
+      }
+    }
+    const participant = this.participants.get(sid);
+    if (!participant) {
+      // The forwarded track may be negotiated before participant-connected
+      // is read; hold it until then.
+      if (!this._orphanTracks.has(sid)) this._orphanTracks.set(sid, []);
+      this._orphanTracks.get(sid).push({ track, receiver });
+      return;
+    }
+    this._subscribe(participant, track, receiver);
+  }
+
+  _meshOffer(participant) {
+    const link = this._newLink(participant.sid, participant.trickle);
+    this._links.set(participant.sid, link);
+    link.serialize(async () => {
+      // One transceiver per kind even without a local track, so that the
+      // peer's media has an m-line to arrive on.
+      for (const kind of ['audio', 'video']) {
+        const track = this.localTracks.find((t) => t.kind === kind);
+        if (track)
+          link.pc.addTransceiver(track, { direction: 'sendrecv', streams: [this.localStream] });
+        else link.pc.addTransceiver(kind, { direction: 'recvonly' });
+      }
+      await link.sendLocal(await link.pc.createOffer());
+    });
+  }
+
+  _onDescription(msg) {
+    if (this.topology === 'sfu') {
+      if (msg.from !== SERVER) return;
+      const link = this._links.get(SERVER);
+      link.serialize(async () => {
+        if (msg.type !== 'offer') {
+          await link.setRemote('answer', msg.sdp);
+          return;
+        }
+        await link.setRemote('offer', msg.sdp);
+        await this._attachPublishedTracks(link, msg.sdp);
+        await link.sendLocal(await link.pc.createAnswer());
+      });
+      return;
+    }
+
+    const participant = this.participants.get(msg.from);
+    if (!participant) return;
+    if (msg.type === 'answer') {
+      this._links.get(msg.from)?.serialize(() => this._links.get(msg.from).setRemote('answer', msg.sdp));
+      return;
+    }
+    // An offer from a newcomer, or a later one renegotiating the same
+    // connection.
+    let link = this._links.get(msg.from);
+    if (!link) {
+      link = this._newLink(msg.from, participant.trickle);
+      this._links.set(msg.from, link);
+    }
+    link.serialize(async () => {
+      await link.setRemote('offer', msg.sdp);
+      // After the remote offer, addTrack reuses its m-lines of each kind.
+      const sending = new Set(link.pc.getSenders().map((s) => s.track));
+      for (const track of this.localTracks)
+        if (!sending.has(track)) link.pc.addTrack(track, this.localStream);
+      await link.sendLocal(await link.pc.createAnswer());
+    });
+  }
+
+  // The server's offers carry recvonly m-lines for us to publish on (one
+  // per kind, in the first offer); send the first local track of each
+  // kind there. Later offers find them already in use.
+  async _attachPublishedTracks(link, sdp) {
+    for (const section of mediaSections(sdp)) {
+      if (section.direction !== 'recvonly' || section.mid === null) continue;
+      const transceiver = link.pc.getTransceivers().find((t) => t.mid === section.mid);
+      if (!transceiver || transceiver.sender.track) continue;
+      const track = this.localTracks.find((t) => t.kind === section.kind &&
+        !link.pc.getSenders().some((s) => s.track === t));
+      if (!track) continue;
+      await transceiver.sender.replaceTrack(track);
+      transceiver.sender.setStreams?.(this.localStream);
+      transceiver.direction = 'sendonly';
+    }
+  }
+}
+
+// Errors after which the server closes the connection (docs/signaling.md).
+const FATAL_CODES = new Set([20101, 20102, 20103, 20104, 20105, 20106, 20107, 53002,
+  53009, 53100, 53105, 53106, 53118, 53119, 53200, 53205, 53216]);
+
+// Joins a room. @url: the server's base URL (http(s)://host:port) or its
+// signaling URL (ws(s)://…/v1/Signaling); null for the page's own origin.
+// Resolves with a connected Room, or rejects with a ConvokeError.
+export function connect(url, token, options = {}) {
+  let ws;
+  try {
+    ws = new WebSocket(signalingUrl(url), PROTOCOL);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  const room = new Room(ws, options);
+
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const fail = (error) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      room.state = 'disconnected';
+      room._teardown(error);
+      if (ws.readyState <= WebSocket.OPEN) ws.close(1000);
+      reject(error);
+    };
+    const timer = setTimeout(() => fail(new ConvokeError(ErrorCode.SIGNALING_TIMED_OUT,
+      'The server did not answer the join in time')), options.joinTimeout ?? DEFAULT_JOIN_TIMEOUT_MS);
+
+    ws.onopen = () => {
+      room._request({ type: 'join', token, room: options.room, trickle: options.trickle !== false,
+                      client: `convoke.js/${VERSION}` })
+        .then((joined) => {
+          if (settled) return;
+          try {
+            room._onJoined(joined);
+          } catch (e) {
+            fail(new ConvokeError(53004, `The server's joined message is unusable: ${e.message}`));
+            return;
+          }
+          settled = true;
+          clearTimeout(timer);
+          resolve(room);
+        }, fail);
+    };
+    ws.onmessage = (e) => {
+      if (typeof e.data === 'string') room._onMessage(e.data);
+    };
+    ws.onclose = (e) => {
+      if (room.state === 'connecting') {
+        fail(room._fatalError ?? new ConvokeError(ErrorCode.SIGNALING_DISCONNECTED,
+          `Could not connect to the server (WebSocket closed with code ${e.code})`));
+        return;
+      }
+      room._onClose(e);
+    };
+  });
+}
+
+export default { connect, ConvokeError, ConvokeEvent, Room, ErrorCode, VERSION };

@@ -1,0 +1,379 @@
+/* Headless Chromium participants on the demo page (data/web/), against a
+ * real convoked: mesh rooms, a full go room, a group room shared with a
+ * GStreamer convoke-client, and the errors people see.
+ *
+ * Each case starts one daemon and one Chromium with a window per
+ * participant, drives the page as a user would (fill the form, click Join)
+ * and judges it by what the page shows and by WebRTC receive statistics
+ * (framesDecoded, audio packets and samples) read from each page.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <signal.h>
+
+#include "client-runner.h"
+#include "demo-scene.h"
+#include "turn-runner.h"
+
+#define ROOMS_CONFIG                                                                     \
+  "[server]\n"                                                                           \
+  "dev-tokens=true\n"                                                                    \
+  "[room:duo]\n"                                                                         \
+  "type=go\n"                                                                            \
+  "[room:trio]\n"                                                                        \
+  "type=peer-to-peer\n"                                                                  \
+  "[room:team]\n"                                                                        \
+  "type=group\n"
+
+static gboolean
+skip_without_chromium (void)
+{
+  if (cdp_chromium_available ())
+    return FALSE;
+
+  g_autofree char *why = g_strdup_printf (
+      "no Chromium at %s (install the “chromium” package)", cdp_chromium_path ());
+
+  g_test_skip (why);
+  return TRUE;
+}
+
+/* ---- cases ------------------------------------------------------------------ */
+
+/* Two browsers in a go room see and hear each other; when the room is
+ * ended over REST, both pages say so in words. */
+static void
+test_go_two (void)
+{
+  const char *const everyone[] = { "alice", "bob", NULL };
+  const char *form[] = { "Status", "completed", NULL };
+  DemoScene *scene;
+
+  if (skip_without_chromium ())
+    return;
+  scene = demo_scene_start (ROOMS_CONFIG);
+  for (guint i = 0; everyone[i] != NULL; i++)
+    demo_page_join (demo_scene_open_page (scene, everyone[i], NULL), "duo", everyone[i]);
+  for (guint i = 0; i < scene->n_pages; i++)
+    demo_page_wait_state (scene->pages[i], "joined", DEMO_JOIN_TIMEOUT_MS);
+
+  demo_assert_pages_receive (scene, everyone);
+  for (guint i = 0; i < scene->n_pages; i++)
+    demo_assert_captions (scene->pages[i], everyone[i], everyone);
+
+  g_assert_cmpuint (
+      test_http (scene->daemon, "POST", "/v1/Rooms/duo", TRUE, form, NULL, NULL), ==,
+      202);
+  for (guint i = 0; i < scene->n_pages; i++)
+    {
+      demo_page_wait_state (scene->pages[i], "failed", DEMO_JOIN_TIMEOUT_MS);
+      g_assert_true (
+          demo_page_text_contains (scene->pages[i], "The room “duo” has ended"));
+    }
+  demo_scene_stop (scene);
+}
+
+/* A third browser cannot join a go room: its page says the room is full,
+ * and the two inside notice nothing. */
+static void
+test_go_full (void)
+{
+  DemoScene *scene;
+  CdpPage *carol;
+  g_autofree char *error_text = NULL;
+
+  if (skip_without_chromium ())
+    return;
+  scene = demo_scene_start (ROOMS_CONFIG);
+  demo_page_join (demo_scene_open_page (scene, "alice", NULL), "duo", "alice");
+  demo_page_join (demo_scene_open_page (scene, "bob", NULL), "duo", "bob");
+  demo_page_wait_state (scene->pages[0], "joined", DEMO_JOIN_TIMEOUT_MS);
+  demo_page_wait_state (scene->pages[1], "joined", DEMO_JOIN_TIMEOUT_MS);
+
+  carol = demo_scene_open_page (scene, "carol", NULL);
+  demo_page_join (carol, "duo", "carol");
+  demo_page_wait_state (carol, "failed", DEMO_JOIN_TIMEOUT_MS);
+  error_text = cdp_page_eval_string (carol, "document.getElementById('error').innerText");
+  g_test_message ("carol's page says: %s", error_text);
+  g_assert_nonnull (strstr (error_text, "The room “duo” is full"));
+  g_assert_true (demo_page_text_contains (carol, "is full"));
+  g_assert_true (
+      cdp_page_wait_true (carol, "!document.getElementById('error').hidden", 1000));
+
+  for (guint i = 0; i < 2; i++)
+    {
+      g_assert_true (cdp_page_wait_true (scene->pages[i],
+                                         "convokeDemo.state === 'joined' && "
+                                         "convokeDemo.room.participants.size === 1 && "
+                                         "convokeDemo.errors.length === 0",
+                                         1000));
+    }
+  demo_scene_stop (scene);
+}
+
+/* Three browsers in a peer-to-peer room each decode both others; the
+ * screenshot of the demo page is kept as an artifact. Then one leaves and
+ * the others' grids drop its tile. */
+static void
+test_peer_to_peer_three (void)
+{
+  const char *const everyone[] = { "alice", "bob", "carol", NULL };
+  g_autofree char *artifact
+      = g_build_filename (g_getenv ("CONVOKE_BUILD_ROOT"), "tests", "browser",
+                          "artifacts", "demo-3-participants.png", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) left = NULL;
+  DemoScene *scene;
+
+  if (skip_without_chromium ())
+    return;
+  scene = demo_scene_start (ROOMS_CONFIG);
+  for (guint i = 0; everyone[i] != NULL; i++)
+    {
+      CdpPage *page = demo_scene_open_page (scene, everyone[i], NULL);
+
+      demo_page_paint_identity (page, everyone[i]);
+      demo_page_join (page, "trio", everyone[i]);
+      /* One at a time, so each newcomer offers to everyone before it. */
+      demo_page_wait_state (page, "joined", DEMO_JOIN_TIMEOUT_MS);
+    }
+
+  demo_assert_pages_receive (scene, everyone);
+  for (guint i = 0; i < scene->n_pages; i++)
+    demo_assert_captions (scene->pages[i], everyone[i], everyone);
+  demo_assert_tiles_show_their_senders (scene);
+
+  /* Every tile plays: what the screenshot shows is live video. */
+  g_assert_true (cdp_page_wait_true (
+      scene->pages[0],
+      "(() => { const v = [...document.querySelectorAll('#grid video')];"
+      "  return v.length === 3 && v.every((e) => e.videoWidth > 0 && !e.paused); })()",
+      10000));
+  cdp_page_screenshot (scene->pages[0], artifact);
+  g_test_message ("screenshot of the demo page with 3 participants: %s", artifact);
+
+  left = cdp_page_eval (scene->pages[2], "document.getElementById('leave').click()",
+                        &error);
+  g_assert_no_error (error);
+  demo_page_wait_state (scene->pages[2], "left", DEMO_JOIN_TIMEOUT_MS);
+  for (guint i = 0; i < 2; i++)
+    g_assert_true (cdp_page_wait_true (scene->pages[i],
+                                       "!convokeDemo.captions().includes('carol') && "
+                                       "convokeDemo.room.participants.size === 1",
+                                       DEMO_JOIN_TIMEOUT_MS));
+  demo_scene_stop (scene);
+}
+
+/* Without dev-tokens the demo cannot get a token, and says why. */
+static void
+test_dev_tokens_off (void)
+{
+  DemoScene *scene;
+  CdpPage *page;
+  g_autofree char *error_text = NULL;
+
+  if (skip_without_chromium ())
+    return;
+  scene = demo_scene_start ("[room:duo]\ntype=go\n");
+  page = demo_scene_open_page (scene, "alice", NULL);
+  demo_page_join (page, "duo", "alice");
+  demo_page_wait_state (page, "failed", DEMO_JOIN_TIMEOUT_MS);
+  error_text = cdp_page_eval_string (page, "document.getElementById('error').innerText");
+  g_test_message ("the page says: %s", error_text);
+  g_assert_nonnull (strstr (error_text, "dev-tokens"));
+  g_assert_nonnull (strstr (error_text, "does not give out tokens"));
+  demo_scene_stop (scene);
+}
+
+/* A token the server refuses: the demo page (given it in its fragment,
+ * as an application would) says so in words, and convoke.js rejects
+ * connect() with the Twilio code. */
+static void
+test_refused_token (void)
+{
+  DemoScene *scene;
+  CdpPage *page;
+  g_autofree char *error_text = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) code = NULL;
+
+  if (skip_without_chromium ())
+    return;
+  scene = demo_scene_start (ROOMS_CONFIG);
+  page
+      = demo_scene_open_page (scene, "mallory", "?room=duo&name=mallory#token=not.a.jwt");
+  {
+    g_autoptr (JsonNode) clicked
+        = cdp_page_eval (page, "document.getElementById('join').click()", &error);
+    g_assert_no_error (error);
+  }
+  demo_page_wait_state (page, "failed", DEMO_JOIN_TIMEOUT_MS);
+  error_text = cdp_page_eval_string (page, "document.getElementById('error').innerText");
+  g_test_message ("the page says: %s", error_text);
+  g_assert_nonnull (strstr (error_text, "The server refused the access token"));
+
+  code = cdp_page_eval (scene->pages[0],
+                        "import('/convoke.js').then((C) => C.connect(null, 'not.a.jwt', "
+                        "{room: 'duo'})).then(() => 0, (e) => e.code)",
+                        &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (json_node_get_int (code), ==, 20101);
+  demo_scene_stop (scene);
+}
+
+/* A server that stops answering: the page notices through its keepalive
+ * pings and says the connection timed out. */
+static void
+test_lost_connection (void)
+{
+  DemoScene *scene;
+  CdpPage *page;
+  g_autofree char *error_text = NULL;
+
+  if (skip_without_chromium ())
+    return;
+  scene = demo_scene_start (ROOMS_CONFIG "[signaling]\nkeepalive-interval=1\n");
+  page = demo_scene_open_page (scene, "alice", NULL);
+  demo_page_join (page, "duo", "alice");
+  demo_page_wait_state (page, "joined", DEMO_JOIN_TIMEOUT_MS);
+
+  g_assert_cmpint (kill (scene->daemon->pid, SIGSTOP), ==, 0);
+  demo_page_wait_state (page, "failed", DEMO_JOIN_TIMEOUT_MS);
+  g_assert_cmpint (kill (scene->daemon->pid, SIGCONT), ==, 0);
+  error_text = cdp_page_eval_string (page, "document.getElementById('error').innerText");
+  g_test_message ("the page says: %s", error_text);
+  g_assert_nonnull (strstr (error_text, "The connection to the server timed out"));
+  g_assert_true (demo_page_text_contains (page, "timed out"));
+  demo_scene_stop (scene);
+}
+
+/* iceTransportPolicy 'relay' (the demo's ?relay=1): two browsers in a go
+ * room exchange media through coturn only, with the credentials from the
+ * server's joined message. */
+static void
+test_relay (void)
+{
+  const char *const everyone[] = { "alice", "bob", NULL };
+  g_autofree char *turn_config = NULL;
+  g_autofree char *config = NULL;
+  TestTurnServer *turn;
+  DemoScene *scene;
+
+  if (skip_without_chromium ())
+    return;
+  if (!test_turn_available ())
+    {
+      g_autofree char *why = g_strdup_printf (
+          "no coturn at %s (install the “coturn” package)", test_turn_path ());
+
+      g_test_skip (why);
+      return;
+    }
+  turn = test_turn_start ();
+  turn_config = test_turn_config (turn);
+  config = g_strconcat (ROOMS_CONFIG, turn_config, NULL);
+  scene = demo_scene_start (config);
+  for (guint i = 0; everyone[i] != NULL; i++)
+    {
+      CdpPage *page = demo_scene_open_page (scene, everyone[i], "?relay=1");
+
+      demo_page_join (page, "duo", everyone[i]);
+      demo_page_wait_state (page, "joined", DEMO_JOIN_TIMEOUT_MS);
+    }
+
+  demo_assert_pages_receive (scene, everyone);
+  for (guint i = 0; i < scene->n_pages; i++)
+    {
+      g_autofree char *other_js = cdp_js_string (everyone[1 - i]);
+      g_autofree char *script = g_strdup_printf (
+          "convokeDemo.receivedFrom().then((r) => JSON.stringify(r[%s].candidates))",
+          other_js);
+      g_autofree char *candidates = cdp_page_eval_string (scene->pages[i], script);
+
+      g_test_message ("[%s] candidate pairs (local/remote): %s", everyone[i], candidates);
+      g_assert_cmpstr (candidates, ==, "[\"relay/relay\"]");
+    }
+  demo_scene_stop (scene);
+  test_turn_stop (turn);
+}
+
+/* Three browsers and one GStreamer convoke-client in a group room: every
+ * participant decodes every other, through the media server. */
+static void
+test_group_mixed (void)
+{
+  const char *const everyone[] = { "alice", "bob", "carol", "gst", NULL };
+  const char *const browsers[] = { "alice", "bob", "carol", NULL };
+  g_autofree char *artifact
+      = g_build_filename (g_getenv ("CONVOKE_BUILD_ROOT"), "tests", "browser",
+                          "artifacts", "demo-group-4-participants.png", NULL);
+  TestClient *gst;
+  DemoScene *scene;
+  gint64 deadline;
+
+  if (skip_without_chromium ())
+    return;
+  scene = demo_scene_start (ROOMS_CONFIG);
+  for (guint i = 0; browsers[i] != NULL; i++)
+    {
+      CdpPage *page = demo_scene_open_page (scene, browsers[i], NULL);
+
+      demo_page_paint_identity (page, browsers[i]);
+      demo_page_join (page, "team", browsers[i]);
+      demo_page_wait_state (page, "joined", DEMO_JOIN_TIMEOUT_MS);
+    }
+  gst = test_client_start (scene->daemon, "gst", "team", NULL);
+
+  demo_assert_pages_receive (scene, everyone);
+  deadline = g_get_monotonic_time () + (gint64) DEMO_MEDIA_TIMEOUT_MS * 1000;
+  while (!test_client_receives_from (gst, browsers, DEMO_WANT_VIDEO_FRAMES, 10))
+    {
+      if (g_get_monotonic_time () > deadline)
+        {
+          g_autoptr (JsonObject) stats = test_client_stats (gst);
+          g_autoptr (JsonNode) node
+              = stats ? json_node_init_object (json_node_alloc (), stats) : NULL;
+          g_autofree char *text
+              = node ? json_to_string (node, TRUE) : g_strdup ("(none)");
+
+          g_test_message ("convoke-client stats: %s", text);
+          cdp_test_fail ("convoke-client did not decode every browser within %d ms",
+                         DEMO_MEDIA_TIMEOUT_MS);
+        }
+      demo_spin_for (500);
+    }
+  for (guint i = 0; i < scene->n_pages; i++)
+    demo_assert_captions (scene->pages[i], browsers[i], everyone);
+  /* Through the media server, each forwarded track is mapped to its
+   * publisher by the a=msid stream id alone. */
+  demo_assert_tiles_show_their_senders (scene);
+  cdp_page_screenshot (scene->pages[0], artifact);
+  g_test_message ("screenshot of the demo page in the group room: %s", artifact);
+
+  g_assert_cmpint (test_client_stop (gst), ==, 0);
+  demo_scene_stop (scene);
+}
+
+/* Every CDP message would otherwise log several libsoup and GIO debug
+ * lines, burying what the test itself reports. */
+static void
+drop_log_message (const char *domain, GLogLevelFlags level, const char *message,
+                  gpointer user_data)
+{
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_log_set_handler ("libsoup", G_LOG_LEVEL_DEBUG, drop_log_message, NULL);
+  g_log_set_handler ("GLib-GIO", G_LOG_LEVEL_DEBUG, drop_log_message, NULL);
+  g_test_add_func ("/browser/go/two", test_go_two);
+  g_test_add_func ("/browser/go/full", test_go_full);
+  g_test_add_func ("/browser/peer-to-peer/three", test_peer_to_peer_three);
+  g_test_add_func ("/browser/dev-tokens-off", test_dev_tokens_off);
+  g_test_add_func ("/browser/refused-token", test_refused_token);
+  g_test_add_func ("/browser/lost-connection", test_lost_connection);
+  g_test_add_func ("/browser/relay", test_relay);
+  g_test_add_func ("/browser/group/mixed", test_group_mixed);
+  return g_test_run ();
+}
