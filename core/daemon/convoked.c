@@ -12,8 +12,10 @@
 
 #include "daemon.h"
 #include "i18n.h"
+#include "worker-supervisor.h"
 
 static gboolean verbose;
+static gboolean dev_tokens;
 
 /* --verbose turns on debug output for every "convoke*" log domain (the
  * daemon's and the modules'), not for GLib, libsoup or GStreamer. */
@@ -95,6 +97,8 @@ main (int argc, char **argv)
       N_ ("Load topology modules from DIR"), N_ ("DIR") },
     { "url-file", 0, 0, G_OPTION_ARG_FILENAME, &url_file,
       N_ ("Once listening, write the base URL to FILE"), N_ ("FILE") },
+    { "dev-tokens", 0, 0, G_OPTION_ARG_NONE, &dev_tokens,
+      N_ ("Serve GET /dev/token for the demo page (unsafe in production)"), NULL },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_ ("Log debug messages"), NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, N_ ("Print the version and exit"),
       NULL },
@@ -139,6 +143,8 @@ main (int argc, char **argv)
 
   loop = g_main_loop_new (NULL, FALSE);
   daemon = convoke_daemon_new (config, config_path, module_dir);
+  if (dev_tokens)
+    convoke_daemon_force_dev_tokens (daemon);
   if (!convoke_daemon_start (daemon, &error))
     {
       g_printerr ("%s\n", error->message);
@@ -167,5 +173,7 @@ main (int argc, char **argv)
   g_print (_ ("Convoke listening on %s\n"), convoke_daemon_get_base_url (daemon));
   fflush (stdout);
   g_main_loop_run (loop);
+  /* Workers finish (and report) what they record before the daemon goes. */
+  convoke_worker_wait_all (5000);
   return EXIT_SUCCESS;
 }

@@ -39,6 +39,7 @@ struct _ConvokeDaemon
   char *config_checksum; /* SHA-256 of the file as last read */
   guint reload_timeout;
   gboolean running;
+  gboolean force_dev_tokens; /* --dev-tokens: survives reloads */
 };
 
 G_DEFINE_TYPE (ConvokeDaemon, convoke_daemon, G_TYPE_OBJECT)
@@ -357,6 +358,9 @@ convoke_daemon_reload (ConvokeDaemon *self, GError **error)
   next = convoke_config_load_file (self->config_path, error);
   if (next == NULL)
     return FALSE;
+  /* A config is immutable once shared; @next is still ours alone. */
+  if (self->force_dev_tokens)
+    next->dev_tokens = TRUE;
   if (self->running && !require_modules (self, next, error))
     return FALSE;
   if (self->running && !carry_over_credentials (self, next, error))
@@ -465,4 +469,13 @@ convoke_daemon_new (ConvokeConfig *config, const char *config_path,
   self->config_path = g_strdup (config_path);
   self->module_dir_override = g_strdup (module_dir);
   return self;
+}
+
+void
+convoke_daemon_force_dev_tokens (ConvokeDaemon *self)
+{
+  g_return_if_fail (CONVOKE_IS_DAEMON (self));
+  g_return_if_fail (!self->running);
+  self->force_dev_tokens = TRUE;
+  self->config->dev_tokens = TRUE;
 }

@@ -21,6 +21,11 @@ G_DECLARE_FINAL_TYPE (ConvokeDaemon, convoke_daemon, CONVOKE, DAEMON, GObject)
 ConvokeDaemon *convoke_daemon_new (ConvokeConfig *config, const char *config_path,
                                    const char *module_dir);
 
+/* Turns [server] dev-tokens on whatever the config says, now and after
+ * every reload (convoked --dev-tokens, for the local demo). Call before
+ * convoke_daemon_start(). */
+void convoke_daemon_force_dev_tokens (ConvokeDaemon *self);
+
 /* Loads the modules the config names, binds the listener and starts
  * serving. */
 gboolean convoke_daemon_start (ConvokeDaemon *self, GError **error);
