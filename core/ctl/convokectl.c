@@ -45,7 +45,7 @@ static const GOptionEntry global_entries[] = {
 };
 
 static const CtlCommand *const command_tables[]
-    = { ctl_room_commands, ctl_local_commands };
+    = { ctl_room_commands, ctl_local_commands, ctl_recording_commands };
 
 static void
 clear_globals (void)

@@ -46,6 +46,7 @@ typedef struct
 
 extern const CtlCommand ctl_room_commands[];  /* rooms …, participants … */
 extern const CtlCommand ctl_local_commands[]; /* token …, config … */
+extern const CtlCommand ctl_recording_commands[]; /* recordings … (ctl-recordings.c) */
 
 /* Whether the API key and secret are known; else an error saying where
  * to give them. */

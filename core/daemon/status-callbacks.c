@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "i18n.h"
+#include "recording-store.h"
 #include "sid.h"
 
 #define MAX_RETRIES 3
@@ -427,6 +428,28 @@ on_track_removed (ConvokeRoomRegistry *registry, ConvokeParticipant *participant
   on_track (participant, track, data, "track-removed");
 }
 
+/* recording-started, -completed, -failed (recording-store.c); they may
+ * trail room-ended, so the room is looked up by sid. */
+static void
+on_recording (ConvokeRecordingStore *store, ConvokeRecording *recording, const char *event,
+              gpointer data)
+{
+  ConvokeStatusCallbacks *self = data;
+  ConvokeRoom *room = convoke_room_registry_lookup (self->registry, recording->room_sid);
+  ConvokeParticipant *participant;
+  GHashTable *params;
+
+  if (room == NULL || room->status_callback == NULL)
+    return;
+  params = room_params (self, room, event);
+  participant = convoke_room_find_participant (room, recording->participant_sid, FALSE);
+  if (participant != NULL)
+    participant_params (params, participant);
+  convoke_recording_add_callback_params (recording, params,
+                                         convoke_daemon_get_base_url (self->daemon));
+  enqueue (self, room, params);
+}
+
 static guint
 retry_base_from_env (void)
 {
@@ -480,6 +503,8 @@ convoke_status_callbacks_new (ConvokeDaemon *daemon)
                                     signals[i].callback, self);
       g_array_append_val (self->handler_ids, id);
     }
+  g_signal_connect (convoke_recording_store_get (self->registry), "recording-changed",
+                    G_CALLBACK (on_recording), self);
   return self;
 }
 
@@ -495,6 +520,7 @@ convoke_status_callbacks_free (ConvokeStatusCallbacks *self)
     g_signal_handler_disconnect (self->registry,
                                  g_array_index (self->handler_ids, gulong, i));
   g_array_unref (self->handler_ids);
+  g_signal_handlers_disconnect_by_data (convoke_recording_store_get (self->registry), self);
 
   /* Requests in flight complete later with G_IO_ERROR_CANCELLED and only
    * drop their queue reference. */
