@@ -12,6 +12,17 @@ struct _ConvokeTrackStats
   gint64 first_decoded; /* monotonic µs, 0: none yet */
 };
 
+/* A file that a long run keeps rewriting stays small: only the latest
+ * warnings are kept, and how many there were in all. */
+#define MAX_WARNINGS 20
+
+typedef struct
+{
+  int code;
+  char *message;
+  gint64 time; /* monotonic µs */
+} WarningStats;
+
 typedef struct
 {
   char *sid;
@@ -34,6 +45,8 @@ struct _ConvokeClientStats
   char *topology;
   gint64 join_time;
   GPtrArray *participants; /* ParticipantStats*, in the order first seen */
+  GPtrArray *warnings;     /* WarningStats*, oldest first */
+  guint64 warnings_total;
 };
 
 static void
@@ -41,6 +54,13 @@ track_stats_free (ConvokeTrackStats *track)
 {
   g_free (track->kind);
   g_free (track);
+}
+
+static void
+warning_stats_free (WarningStats *warning)
+{
+  g_free (warning->message);
+  g_free (warning);
 }
 
 static void
@@ -62,6 +82,7 @@ convoke_client_stats_new (void)
   stats->status = g_strdup ("connecting");
   stats->participants
       = g_ptr_array_new_with_free_func ((GDestroyNotify) participant_stats_free);
+  stats->warnings = g_ptr_array_new_with_free_func ((GDestroyNotify) warning_stats_free);
   return stats;
 }
 
@@ -71,6 +92,7 @@ convoke_client_stats_free (ConvokeClientStats *stats)
   if (stats == NULL)
     return;
   g_ptr_array_unref (stats->participants);
+  g_ptr_array_unref (stats->warnings);
   g_free (stats->status);
   g_free (stats->error_message);
   g_free (stats->identity);
@@ -98,6 +120,23 @@ convoke_client_stats_set_error (ConvokeClientStats *stats, int code, const char 
   stats->error_code = code;
   g_free (stats->error_message);
   stats->error_message = g_strdup (message);
+  g_mutex_unlock (&stats->lock);
+}
+
+void
+convoke_client_stats_add_warning (ConvokeClientStats *stats, int code,
+                                  const char *message)
+{
+  WarningStats *warning = g_new0 (WarningStats, 1);
+
+  warning->code = code;
+  warning->message = g_strdup (message);
+  warning->time = g_get_monotonic_time ();
+  g_mutex_lock (&stats->lock);
+  if (stats->warnings->len == MAX_WARNINGS)
+    g_ptr_array_remove_index (stats->warnings, 0);
+  g_ptr_array_add (stats->warnings, warning);
+  stats->warnings_total++;
   g_mutex_unlock (&stats->lock);
 }
 
@@ -268,6 +307,27 @@ add_latency (JsonBuilder *builder, const char *member, gint64 since, gint64 when
 }
 
 static void
+add_warnings (JsonBuilder *builder, ConvokeClientStats *stats)
+{
+  json_builder_set_member_name (builder, "warnings_total");
+  json_builder_add_int_value (builder, (gint64) stats->warnings_total);
+  json_builder_set_member_name (builder, "warnings");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < stats->warnings->len; i++)
+    {
+      WarningStats *warning = g_ptr_array_index (stats->warnings, i);
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "code");
+      json_builder_add_int_value (builder, warning->code);
+      add_optional_string (builder, "message", warning->message);
+      add_latency (builder, "elapsed_ms", stats->start_time, warning->time);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+}
+
+static void
 add_participant (JsonBuilder *builder, ConvokeClientStats *stats,
                  ParticipantStats *participant)
 {
@@ -330,6 +390,7 @@ convoke_client_stats_to_json (ConvokeClientStats *stats)
   add_optional_string (builder, "room_name", stats->room_name);
   add_optional_string (builder, "topology", stats->topology);
   add_latency (builder, "join_ms", stats->start_time, stats->join_time);
+  add_warnings (builder, stats);
   json_builder_set_member_name (builder, "participants");
   json_builder_begin_array (builder);
   for (guint i = 0; i < stats->participants->len; i++)

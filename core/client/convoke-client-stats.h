@@ -1,6 +1,6 @@
 /* What convoke-client measured, for --stats-json: per remote participant
  * and track kind, decoded frames, received bytes and first-frame
- * latency, plus the client's own join status and error.
+ * latency, plus the client's own join status, error and warnings.
  *
  * Counters are updated from GStreamer streaming threads; everything else
  * from the main thread. docs/convoke-client.md describes the file.
@@ -26,6 +26,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConvokeClientStats, convoke_client_stats_free)
 void convoke_client_stats_set_status (ConvokeClientStats *stats, const char *status);
 void convoke_client_stats_set_error (ConvokeClientStats *stats, int code,
                                      const char *message);
+/* A non-fatal problem, as printed with "warning:" on standard error. */
+void convoke_client_stats_add_warning (ConvokeClientStats *stats, int code,
+                                       const char *message);
 void convoke_client_stats_set_joined (ConvokeClientStats *stats, const char *identity,
                                       const char *participant_sid, const char *room_sid,
                                       const char *room_name, const char *topology,

@@ -81,6 +81,17 @@ write_stats (Client *client)
     g_printerr ("convoke-client: %s\n", error->message);
 }
 
+/* A problem with one message, peer connection or track: the run goes on,
+ * but standard error and the stats file both say what went wrong. The
+ * periodic write carries it, so a burst of warnings (a server may send
+ * many non-fatal errors) costs no burst of file rewrites. */
+static void
+warn (Client *client, const GError *error)
+{
+  g_printerr (_ ("convoke-client: warning: %s (%d)\n"), error->message, error->code);
+  convoke_client_stats_add_warning (client->stats, error->code, error->message);
+}
+
 static gboolean
 on_stats_timer (gpointer user_data)
 {
@@ -170,7 +181,7 @@ on_track_added (ConvokeClientSession *session, ConvokeRemoteTrack *track, Client
 
   if (decoder == NULL)
     {
-      g_printerr (_ ("convoke-client: warning: %s (%d)\n"), error->message, error->code);
+      warn (client, error);
       return;
     }
   g_ptr_array_add (client->decoders, decoder);
@@ -208,7 +219,7 @@ on_track_removed (ConvokeClientSession *session, ConvokeRemoteTrack *track,
 static void
 on_warning (ConvokeClientSession *session, GError *error, Client *client)
 {
-  g_printerr (_ ("convoke-client: warning: %s (%d)\n"), error->message, error->code);
+  warn (client, error);
 }
 
 static void

@@ -55,6 +55,12 @@ struct _ConvokePeer
   /* The offer or answer to create once every local track has caps. */
   GstWebRTCSDPType pending_create;
   guint caps_timeout_id;
+
+  /* Relay-only: without a relayed candidate ICE has nothing to check, so
+   * webrtcbin never reports the connection as failed. The peer says so
+   * itself, once. */
+  guint relay_candidates;
+  gboolean relay_failure_reported;
 };
 
 /* Everything webrtcbin reports arrives on its own threads. A PeerCall

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "convoke-peer-private.h"
 
+#include <string.h>
+
 #include "i18n.h"
 #include "twilio-error.h"
 
@@ -212,6 +214,8 @@ on_local_candidate_main (ConvokePeer *self, PeerCall *call)
   if (self->closed || candidate == NULL)
     return;
   gst_structure_get_uint (call->reply, "mline", &mline_index);
+  if (strstr (candidate, " typ relay") != NULL)
+    self->relay_candidates++;
   if (self->config->trickle)
     {
       g_signal_emit (self, signals[SIGNAL_LOCAL_CANDIDATE], 0, mline_index, candidate);
@@ -235,6 +239,76 @@ on_ice_candidate (GstElement *webrtcbin, guint mline_index, const char *candidat
   convoke_peer_invoke (self, on_local_candidate_main, call);
 }
 
+/* The TURN servers as the daemon's [turn] urls name them, for messages:
+ * the URIs also carry the credentials, which are never printed. */
+static char *
+describe_turn_servers (const ConvokePeerConfig *config)
+{
+  g_autoptr (GString) text = g_string_new (NULL);
+
+  for (char **uri = config->turn_servers; uri != NULL && *uri != NULL; uri++)
+    {
+      g_autoptr (GUri) parsed = g_uri_parse (*uri, G_URI_FLAGS_NONE, NULL);
+      const char *host = parsed ? g_uri_get_host (parsed) : NULL;
+
+      if (text->len > 0)
+        g_string_append (text, ", ");
+      if (host == NULL)
+        {
+          g_string_append (text, "?");
+          continue;
+        }
+      g_string_append_printf (text, strchr (host, ':') ? "%s:[%s]:%d" : "%s:%s:%d",
+                              g_uri_get_scheme (parsed), host, g_uri_get_port (parsed));
+      if (g_uri_get_query (parsed) != NULL)
+        g_string_append_printf (text, "?%s", g_uri_get_query (parsed));
+    }
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+static gboolean
+has_turn_servers (const ConvokePeerConfig *config)
+{
+  return config->turn_servers != NULL && config->turn_servers[0] != NULL;
+}
+
+/* Relay-only: the connection can only fail because of TURN, so say that,
+ * once. @gathered: gathering ended without a relayed candidate (ICE then
+ * has no pair to check and webrtcbin never reports a failure itself);
+ * otherwise ICE or DTLS failed over the relay. */
+static void
+report_relay_failure (ConvokePeer *self, gboolean gathered)
+{
+  g_autofree char *servers = NULL;
+  g_autofree char *text = NULL;
+
+  if (self->relay_failure_reported)
+    return;
+  self->relay_failure_reported = TRUE;
+  if (!has_turn_servers (self->config))
+    {
+      text
+          = g_strdup_printf (_ ("no relayed ICE candidate for the media connection to %s "
+                                "(relay-only): the server handed out no TURN server "
+                                "(its [turn] urls)"),
+                             self->remote_id);
+      convoke_peer_emit_failed (self, CONVOKE_ERROR_MEDIA_CONNECTION_FAILED, text);
+      return;
+    }
+  servers = describe_turn_servers (self->config);
+  if (gathered)
+    text = g_strdup_printf (_ ("no relayed ICE candidate for the media connection to %s "
+                               "(relay-only): the TURN server refused the credentials "
+                               "or is unreachable (%s)"),
+                            self->remote_id, servers);
+  else
+    text = g_strdup_printf (_ ("the media connection to %s failed (ICE or DTLS, "
+                               "relay-only): the TURN server refused the credentials "
+                               "or is unreachable (%s)"),
+                            self->remote_id, servers);
+  convoke_peer_emit_failed (self, CONVOKE_ERROR_MEDIA_CONNECTION_FAILED, text);
+}
+
 static void
 on_gathering_state_main (ConvokePeer *self, PeerCall *call)
 {
@@ -249,6 +323,8 @@ on_gathering_state_main (ConvokePeer *self, PeerCall *call)
     g_signal_emit (self, signals[SIGNAL_LOCAL_CANDIDATE], 0, 0, "");
   else
     convoke_peer_maybe_send_pending_description (self);
+  if (!self->closed && self->config->relay_only && self->relay_candidates == 0)
+    report_relay_failure (self, TRUE);
 }
 
 static void
@@ -269,6 +345,10 @@ on_connection_state_main (ConvokePeer *self, PeerCall *call)
     {
       GST_INFO ("peer %s: connected", self->remote_id);
       g_signal_emit (self, signals[SIGNAL_CONNECTED], 0);
+    }
+  else if (state == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED && self->config->relay_only)
+    {
+      report_relay_failure (self, FALSE);
     }
   else if (state == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED)
     {

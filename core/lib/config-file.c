@@ -56,7 +56,8 @@ typedef struct
 static const char *const server_keys[]
     = { "listen", "public-url", "dev-tokens", "max-body-size", "web-root", NULL };
 static const char *const auth_keys[] = { "api-key", "api-secret", "account-sid", NULL };
-static const char *const media_keys[] = { "port-range", "stun-server", NULL };
+static const char *const media_keys[]
+    = { "port-range", "stun-server", "worker-turn", NULL };
 static const char *const turn_keys[] = { "urls", "secret", "ttl", NULL };
 static const char *const rooms_keys[] = { "default-type", "empty-room-timeout",
                                           "unused-room-timeout", "auto-create", NULL };
@@ -237,6 +238,7 @@ load_media_and_turn (const Loader *l, GError **error)
   ConvokeConfig *c = l->config;
 
   if (!config_read_port_range (l, error) || !config_read_stun_server (l, error)
+      || !config_read_bool (l, "media", "worker-turn", &c->worker_turn, error)
       || !config_read_turn_urls (l, error)
       || !config_read_string (l, "turn", "secret", &c->turn_secret, error)
       || !config_read_uint (l, "turn", "ttl", 60, 7 * 86400,
@@ -248,6 +250,13 @@ load_media_and_turn (const Loader *l, GError **error)
   if (c->turn_urls != NULL && c->turn_secret == NULL)
     return config_fail (l, error, CONVOKE_CONFIG_ERROR_MISSING_KEY, "turn", "secret",
                         _ ("required when urls is set (coturn's static-auth-secret)"));
+  /* Accepting it without a relay would leave workers behind NAT
+   * unreachable while the file claims otherwise. */
+  if (c->worker_turn && c->turn_urls == NULL)
+    return config_fail (l, error, CONVOKE_CONFIG_ERROR_MISSING_KEY, "media",
+                        "worker-turn",
+                        _ ("true needs TURN servers to relay through: set [turn] urls "
+                           "and secret"));
   return TRUE;
 }
 
@@ -534,8 +543,17 @@ convoke_config_load_data (const char *data, gssize length, const char *origin,
     }
 
   config = config_new_with_defaults (origin);
-  base_dir = g_str_equal (origin, EMBEDDED_ORIGIN) ? g_get_current_dir ()
-                                                   : g_path_get_dirname (origin);
+  if (g_str_equal (origin, EMBEDDED_ORIGIN))
+    base_dir = g_get_current_dir ();
+  else
+    {
+      /* `convoked -c convoke.conf` names a file in the current directory;
+       * paths in it are resolved against an absolute directory, which
+       * g_canonicalize_filename() requires. */
+      g_autofree char *dir = g_path_get_dirname (origin);
+
+      base_dir = g_canonicalize_filename (dir, NULL);
+    }
   l = (Loader){ keys, origin, base_dir, config };
 
   if (!check_structure (&l, error) || !load_server (&l, error) || !load_auth (&l, error)

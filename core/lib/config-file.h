@@ -65,6 +65,7 @@ typedef struct
   /* [media] */
   guint port_min, port_max;  /* 0,0 = any */
   char *stun_server;         /* stun:host:port, or NULL */
+  gboolean worker_turn;      /* media workers allocate TURN relays from [turn] */
 
   /* [turn] */
   char **turn_urls;          /* NULL-terminated, may be NULL */

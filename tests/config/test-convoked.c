@@ -1,6 +1,7 @@
 /* convoked's command line: --check-config, --version, start-up failures
  * (bad config, generated secret on a public address, missing module, port
- * in use), generated credentials, --url-file and clean signal exits.
+ * in use), generated credentials, --url-file, clean signal exits and
+ * relative config paths.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <signal.h>
@@ -361,6 +362,100 @@ test_sigint_and_port_in_use (void)
   running_stop (&r, SIGINT);
 }
 
+static char *
+get_body (const char *url, guint *status)
+{
+  g_autoptr (SoupSession) session = soup_session_new ();
+  g_autoptr (SoupMessage) msg = soup_message_new ("GET", url);
+  g_autoptr (GBytes) body = soup_session_send_and_read (session, msg, NULL, NULL);
+
+  *status = soup_message_get_status (msg);
+  return body ? g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body))
+              : g_strdup ("");
+}
+
+/* `-c` and `--check-config` with a relative file name: paths in the file
+ * resolve against the file's directory, made absolute from the current
+ * one (this used to be a GLib-CRITICAL, fatal under the tests'
+ * G_DEBUG=fatal-criticals). */
+static void
+test_relative_config_path (void)
+{
+  g_autofree char *dir = test_mkdtemp ();
+  g_autofree char *etc = g_build_filename (dir, "etc", NULL);
+  g_autofree char *web = g_build_filename (etc, "web", NULL);
+  g_autofree char *err_path = g_build_filename (dir, "stderr", NULL);
+  g_autofree char *url_path = g_build_filename (dir, "url", NULL);
+  g_autofree char *err = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *index_url = NULL;
+  g_autofree char *body = NULL;
+  g_autoptr (GError) error = NULL;
+  guint status = 0;
+
+  g_assert_cmpint (g_mkdir_with_parents (web, 0700), ==, 0);
+  g_free (write_temp (web, "index.html", "served from etc/web\n"));
+  g_free (write_temp (etc, "convoke.conf",
+                      "[server]\nlisten=127.0.0.1:0\nweb-root=web\n"
+                      "[auth]\napi-key=" TEST_API_KEY "\napi-secret=" TEST_API_SECRET
+                      "\n"));
+
+  {
+    g_autoptr (GSubprocessLauncher) launcher
+        = launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+    g_autoptr (GSubprocess) process = NULL;
+    g_autofree char *out = NULL;
+    g_autofree char *check_err = NULL;
+
+    g_subprocess_launcher_set_cwd (launcher, etc);
+    process = g_subprocess_launcher_spawn (launcher, &error, test_program ("CONVOKED"),
+                                           "--check-config", "convoke.conf", NULL);
+    g_assert_no_error (error);
+    g_subprocess_communicate_utf8 (process, NULL, NULL, &out, &check_err, &error);
+    g_assert_no_error (error);
+    g_test_message ("--check-config convoke.conf: stdout: %s\nstderr: %s", out,
+                    check_err);
+    g_assert_true (g_subprocess_get_if_exited (process));
+    g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
+    g_assert_null (strstr (check_err, "CRITICAL"));
+    g_assert_nonnull (strstr (out, "valid"));
+  }
+
+  {
+    g_autoptr (GSubprocessLauncher) launcher
+        = launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+    g_autoptr (GSubprocess) process = NULL;
+    g_autoptr (GDataInputStream) out = NULL;
+    Running r = { 0 };
+
+    g_subprocess_launcher_set_cwd (launcher, dir);
+    g_subprocess_launcher_set_stderr_file_path (launcher, err_path);
+    process
+        = g_subprocess_launcher_spawn (launcher, &error, test_program ("CONVOKED"), "-c",
+                                       "etc/convoke.conf", "--url-file", url_path, NULL);
+    g_assert_no_error (error);
+    r.out = out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));
+    g_free (running_read_banner (&r));
+
+    g_assert_true (g_file_get_contents (url_path, &url, NULL, NULL));
+    g_strstrip (url);
+    index_url = g_strconcat (url, "/index.html", NULL);
+    body = get_body (index_url, &status);
+    g_assert_cmpuint (status, ==, 200);
+    g_assert_cmpstr (body, ==, "served from etc/web\n");
+
+    g_subprocess_send_signal (process, SIGTERM);
+    g_subprocess_wait (process, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_true (g_file_get_contents (err_path, &err, NULL, NULL));
+    g_test_message ("-c etc/convoke.conf: stderr: %s", err);
+    g_assert_true (g_subprocess_get_if_exited (process));
+    g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
+    g_assert_null (strstr (err, "CRITICAL"));
+  }
+  test_rm_rf (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -375,5 +470,6 @@ main (int argc, char **argv)
   g_test_add_func ("/convoked/module-dir-option", test_module_dir_option);
   g_test_add_func ("/convoked/generated-credentials", test_generated_credentials);
   g_test_add_func ("/convoked/sigint-and-port-in-use", test_sigint_and_port_in_use);
+  g_test_add_func ("/convoked/relative-config-path", test_relative_config_path);
   return g_test_run ();
 }

@@ -198,6 +198,24 @@ client_reported_ice_failure (gpointer data)
   return strstr (err, "(53405)") != NULL;
 }
 
+/* docs/convoke-client.md: the stats file lists the warnings too. */
+static gboolean
+stats_carry_ice_failure (gpointer data)
+{
+  FailureWait *wait = data;
+  g_autoptr (JsonObject) stats = test_client_stats (wait->client);
+  JsonArray *warnings;
+
+  if (stats == NULL || !json_object_has_member (stats, "warnings"))
+    return FALSE;
+  warnings = json_object_get_array_member (stats, "warnings");
+  for (guint i = 0; i < json_array_get_length (warnings); i++)
+    if (json_object_get_int_member (json_array_get_object_element (warnings, i), "code")
+        == 53405)
+      return TRUE;
+  return FALSE;
+}
+
 static gboolean
 coturn_refused (gpointer data)
 {
@@ -216,7 +234,14 @@ expect_ice_failure_report (TestClient *client, FailureWait *wait)
   g_autofree char *err = NULL;
 
   if (test_wait_until (client_reported_ice_failure, wait, FAILURE_TIMEOUT_MS))
-    return;
+    {
+      /* The stats file is rewritten every 0.5 s. */
+      if (!test_wait_until (stats_carry_ice_failure, wait, 3000))
+        g_test_fail_printf ("convoke-client %s printed its failed media connection "
+                            "(53405) but its stats file has no such warning",
+                            client->identity);
+      return;
+    }
   err = test_client_stderr (client);
   g_test_message ("convoke-client %s stderr:\n%s", client->identity, err);
   g_test_fail_printf ("convoke-client %s --relay-only, whose TURN server refused its "
