@@ -32,6 +32,7 @@ struct _GroupTransport
   gboolean dtls_client;
   gboolean ice_connected;
   gboolean enc_started;
+  gulong dec_hold_probe; /* holds incoming DTLS until the encoder runs */
   gboolean connected;
   gboolean failed;
   gboolean shut_down;
@@ -159,6 +160,41 @@ on_gathering_done (NiceAgent *agent, guint stream_id, gpointer user_data)
   g_signal_emit (self, transport_signals[SIGNAL_GATHERING_DONE], 0);
 }
 
+/* A browser sends its ClientHello as soon as ICE connects, which can be
+ * before the worker has applied its answer and started dtlssrtpenc. If
+ * dtlssrtpdec sees the ClientHello then, OpenSSL fails the connection
+ * for good ("ssl_read_internal:uninitialized"). So the decoder's input is
+ * held (not dropped: DTLS would only resend it a second later) until the
+ * encoder is running. Only DTLS can arrive that early: libnice consumes
+ * STUN itself, and SRTP needs the handshake first. */
+static GstPadProbeReturn
+hold_until_encoder_runs (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  return GST_PAD_PROBE_OK; /* the BLOCK type does the holding */
+}
+
+static void
+hold_decoder (GroupTransport *self)
+{
+  g_autoptr (GstPad) sink = gst_element_get_static_pad (self->dec, "sink");
+
+  self->dec_hold_probe = gst_pad_add_probe (
+      sink, GST_PAD_PROBE_TYPE_BLOCK | GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
+      hold_until_encoder_runs, NULL, NULL);
+}
+
+static void
+release_decoder (GroupTransport *self)
+{
+  g_autoptr (GstPad) sink = NULL;
+
+  if (self->dec_hold_probe == 0)
+    return;
+  sink = gst_element_get_static_pad (self->dec, "sink");
+  gst_pad_remove_probe (sink, self->dec_hold_probe);
+  self->dec_hold_probe = 0;
+}
+
 /* dtlssrtpenc reads is-client when it leaves READY. As DTLS server it can
  * start at once; as client it must wait for ICE, or its ClientHello is
  * sent into the void. */
@@ -173,6 +209,7 @@ maybe_start_encoder (GroupTransport *self)
   GST_DEBUG_OBJECT (self, "starting DTLS as %s", self->dtls_client ? "client" : "server");
   gst_element_set_locked_state (self->enc, FALSE);
   gst_element_sync_state_with_parent (self->enc);
+  release_decoder (self);
 }
 
 static void
@@ -294,6 +331,7 @@ transport_build_elements (GroupTransport *self, const char *name, const char *pe
   gst_bin_add_many (GST_BIN (self), self->nicesrc, self->dec, self->enc, self->nicesink,
                     NULL);
   gst_element_set_locked_state (self->enc, TRUE);
+  hold_decoder (self);
   g_signal_connect (self->enc, "on-key-set", G_CALLBACK (on_key_set), self);
 
   if (!gst_element_link (self->nicesrc, self->dec)
