@@ -7,6 +7,10 @@
 #include <gst/gst.h>
 
 #include "gstconvokerouter.h"
+#include "gstconvokecryptsink.h"
+#include "gstconvokerecorder.h"
+#include "gstconvokesink.h"
+#include "gstconvokesrc.h"
 
 #define PACKAGE "convoke"
 #define GST_PACKAGE_NAME "Convoke"
@@ -18,6 +22,10 @@ plugin_init (GstPlugin *plugin)
   gboolean ok = FALSE;
 
   ok |= GST_ELEMENT_REGISTER (convokerouter, plugin);
+  ok |= GST_ELEMENT_REGISTER (convokecryptsink, plugin);
+  ok |= GST_ELEMENT_REGISTER (convokerecorder, plugin);
+  ok |= GST_ELEMENT_REGISTER (convokesink, plugin);
+  ok |= GST_ELEMENT_REGISTER (convokesrc, plugin);
   return ok;
 }
 

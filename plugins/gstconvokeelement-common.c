@@ -1,0 +1,907 @@
+/* GstConvokeBin: the base class of convokesrc and convokesink.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/**
+ * SECTION:gstconvokebin
+ * @title: GstConvokeBin
+ * @short_description: Base class of convokesrc and convokesink
+ *
+ * A #GstBin that joins a Convoke room as one participant. It holds what
+ * both elements share: the properties that say where and as whom to join,
+ * the bus messages and the errors.
+ *
+ * The signaling connection and the WebRTC peer connections
+ * (`webrtcbin`s, added inside the bin) run on a thread of the element's
+ * own with its own #GMainContext, so the elements work in applications
+ * that run no GLib main loop. The thread starts in the NULL→READY change
+ * and stops in READY→NULL. The element joins in READY→PAUSED (convokesink
+ * waits for the caps of every requested pad first) and leaves the room in
+ * PAUSED→READY.
+ *
+ * ## Bus messages
+ *
+ * Element messages, posted by the element:
+ *
+ * - `convoke-joined`: the server accepted the join. Fields: `room-sid`,
+ *   `room-name`, `sid` (the element's own participant sid), `identity`,
+ *   `topology` (`mesh` for peer-to-peer and go rooms, `sfu` for group
+ *   rooms), all strings.
+ * - `convoke-participant-connected`: another participant is in the room
+ *   (when joining) or joined it. Fields: `sid`, `identity` (strings).
+ * - `convoke-participant-disconnected`: that participant left. Fields:
+ *   `sid`, `identity` (strings).
+ * - `convoke-error`: the session ended with an error (it is followed by
+ *   an ERROR message). Fields: `code` (int, the Twilio error code, e.g.
+ *   20107 for a token with a bad signature, 53105 for a full room) and
+ *   `message` (string, the server's explanation).
+ *
+ * An ERROR message's details (gst_message_parse_error_details()) are the
+ * same `convoke-error` structure.
+ *
+ * What fails inside one peer connection (an ERROR posted from inside a
+ * `webrtcbin`: a remote peer's broken media, a pad whose downstream
+ * refuses its caps) is posted as a WARNING instead: that connection's
+ * media stops, the element and the other connections go on.
+ *
+ * Since: 0.1
+ */
+
+#include "gstconvokeelement-common.h"
+
+#include "gstconvokeelement-settings.h"
+
+#include <stdarg.h>
+
+#include "i18n.h"
+#include "twilio-error.h"
+
+GST_DEBUG_CATEGORY_STATIC (gst_convoke_bin_debug);
+#define GST_CAT_DEFAULT gst_convoke_bin_debug
+
+#define DEFAULT_URL "http://127.0.0.1:7880"
+#define DEFAULT_RELAY_ONLY FALSE
+/* The library gives the server 2 s to close the socket after `leave`. */
+#define LEAVE_WAIT_US (3 * G_USEC_PER_SEC)
+
+enum
+{
+  PROP_0,
+  PROP_URL,
+  PROP_ROOM,
+  PROP_IDENTITY,
+  PROP_TOKEN,
+  PROP_API_KEY,
+  PROP_API_SECRET,
+  PROP_ACCOUNT_SID,
+  PROP_ICE_SERVERS,
+  PROP_RELAY_ONLY,
+  N_PROPS
+};
+static GParamSpec *properties[N_PROPS];
+
+enum
+{
+  SIGNAL_PARTICIPANT_CONNECTED,
+  SIGNAL_PARTICIPANT_DISCONNECTED,
+  N_SIGNALS
+};
+static guint signals[N_SIGNALS];
+
+typedef struct
+{
+  /* The properties, under the object lock. */
+  GstConvokeSettings settings;
+  gboolean relay_only;
+
+  /* What this run joins with: set before the session exists, read on
+   * the session thread. */
+  GstConvokeRun *run;
+
+  /* The session thread. */
+  GMainContext *context;
+  GMainLoop *loop;
+  GThread *thread;
+
+  /* Under lock: the session and whether it has closed. */
+  GMutex lock;
+  GCond cond;
+  ConvokeClientSession *session;
+  gboolean session_closed;
+  gboolean session_failed;
+  gboolean stopping;
+  gboolean connect_requested;
+} GstConvokeBinPrivate;
+
+G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (GstConvokeBin, gst_convoke_bin, GST_TYPE_BIN)
+
+#define PRIV(self) ((GstConvokeBinPrivate *) gst_convoke_bin_get_instance_private (self))
+
+/* ---- the session thread ------------------------------------------------ */
+
+static gpointer
+session_thread_main (gpointer data)
+{
+  GstConvokeBinPrivate *priv = data;
+
+  g_main_context_push_thread_default (priv->context);
+  g_main_loop_run (priv->loop);
+  /* Whatever was invoked before the quit still runs, so that no caller
+   * waits forever and nothing is freed on another thread. */
+  while (g_main_context_iteration (priv->context, FALSE))
+    ;
+  g_main_context_pop_thread_default (priv->context);
+  return NULL;
+}
+
+static void
+start_thread (GstConvokeBin *self)
+{
+  GstConvokeBinPrivate *priv = PRIV (self);
+
+  priv->context = g_main_context_new ();
+  priv->loop = g_main_loop_new (priv->context, FALSE);
+  priv->thread = g_thread_new ("convoke-session", session_thread_main, priv);
+}
+
+static gboolean
+quit_loop (gpointer data)
+{
+  g_main_loop_quit (data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+stop_thread (GstConvokeBin *self)
+{
+  GstConvokeBinPrivate *priv = PRIV (self);
+
+  if (priv->thread == NULL)
+    return;
+  g_main_context_invoke (priv->context, quit_loop, priv->loop);
+  g_thread_join (g_steal_pointer (&priv->thread));
+  g_clear_pointer (&priv->loop, g_main_loop_unref);
+  g_clear_pointer (&priv->context, g_main_context_unref);
+}
+
+typedef struct
+{
+  GstConvokeBin *self;
+  void (*func) (GstConvokeBin *self);
+  gboolean done;
+} SyncCall;
+
+static gboolean
+sync_call_dispatch (gpointer data)
+{
+  SyncCall *call = data;
+  GstConvokeBinPrivate *priv = PRIV (call->self);
+
+  call->func (call->self);
+  g_mutex_lock (&priv->lock);
+  call->done = TRUE;
+  g_cond_broadcast (&priv->cond);
+  g_mutex_unlock (&priv->lock);
+  return G_SOURCE_REMOVE;
+}
+
+/* Runs @func on the session thread and waits for it. */
+static void
+call_on_session_thread (GstConvokeBin *self, void (*func) (GstConvokeBin *self))
+{
+  GstConvokeBinPrivate *priv = PRIV (self);
+  SyncCall call = { self, func, FALSE };
+
+  if (g_thread_self () == priv->thread)
+    {
+      func (self);
+      return;
+    }
+  g_main_context_invoke (priv->context, sync_call_dispatch, &call);
+  g_mutex_lock (&priv->lock);
+  while (!call.done)
+    g_cond_wait (&priv->cond, &priv->lock);
+  g_mutex_unlock (&priv->lock);
+}
+
+/* ---- messages and errors ----------------------------------------------- */
+
+void
+gst_convoke_bin_post (GstConvokeBin *self, const char *name, const char *first_field, ...)
+{
+  GstStructure *structure;
+  va_list args;
+
+  va_start (args, first_field);
+  structure = gst_structure_new_valist (name, first_field, args);
+  va_end (args);
+  gst_element_post_message (GST_ELEMENT (self),
+                            gst_message_new_element (GST_OBJECT (self), structure));
+}
+
+static GstResourceError
+resource_error_for (int code)
+{
+  if (code >= CONVOKE_ERROR_TOKEN_INVALID
+      && code <= CONVOKE_ERROR_TOKEN_SIGNATURE_INVALID)
+    return GST_RESOURCE_ERROR_NOT_AUTHORIZED;
+  switch (code)
+    {
+    case CONVOKE_ERROR_ROOM_MAX_PARTICIPANTS_EXCEEDED:
+      return GST_RESOURCE_ERROR_BUSY;
+    case CONVOKE_ERROR_ROOM_NOT_FOUND:
+      return GST_RESOURCE_ERROR_NOT_FOUND;
+    case CONVOKE_ERROR_SIGNALING_CONNECTION:
+    case CONVOKE_ERROR_SIGNALING_DISCONNECTED:
+    case CONVOKE_ERROR_SIGNALING_TIMED_OUT:
+      return GST_RESOURCE_ERROR_OPEN_READ_WRITE;
+    default:
+      return GST_RESOURCE_ERROR_FAILED;
+    }
+}
+
+/* An ERROR message whose details are a convoke-error structure. */
+static void
+post_error (GstConvokeBin *self, int code, const char *text, const char *debug)
+{
+  GstStructure *details = gst_structure_new ("convoke-error", "code", G_TYPE_INT, code,
+                                             "message", G_TYPE_STRING, text, NULL);
+
+  gst_element_message_full_with_details (GST_ELEMENT (self), GST_MESSAGE_ERROR,
+                                         GST_RESOURCE_ERROR, resource_error_for (code),
+                                         g_strdup (text), g_strdup (debug), __FILE__,
+                                         GST_FUNCTION, __LINE__, details);
+}
+
+/* ---- session events (session thread) ----------------------------------- */
+
+static void
+on_joined (ConvokeClientSession *session, GstConvokeBin *self)
+{
+  GST_INFO_OBJECT (self, "joined room %s as %s (%s), topology %s",
+                   convoke_client_session_get_room_name (session),
+                   convoke_client_session_get_identity (session),
+                   convoke_client_session_get_participant_sid (session),
+                   convoke_client_session_get_topology (session));
+  gst_convoke_bin_post (
+      self, "convoke-joined", "room-sid", G_TYPE_STRING,
+      convoke_client_session_get_room_sid (session), "room-name", G_TYPE_STRING,
+      convoke_client_session_get_room_name (session), "sid", G_TYPE_STRING,
+      convoke_client_session_get_participant_sid (session), "identity", G_TYPE_STRING,
+      convoke_client_session_get_identity (session), "topology", G_TYPE_STRING,
+      convoke_client_session_get_topology (session), NULL);
+}
+
+static void
+on_participant_connected (ConvokeClientSession *session, const char *sid,
+                          const char *identity, GstConvokeBin *self)
+{
+  gst_convoke_bin_post (self, "convoke-participant-connected", "sid", G_TYPE_STRING, sid,
+                        "identity", G_TYPE_STRING, identity, NULL);
+  g_signal_emit (self, signals[SIGNAL_PARTICIPANT_CONNECTED], 0, sid, identity);
+}
+
+static void
+on_participant_disconnected (ConvokeClientSession *session, const char *sid,
+                             const char *identity, GstConvokeBin *self)
+{
+  gst_convoke_bin_post (self, "convoke-participant-disconnected", "sid", G_TYPE_STRING,
+                        sid, "identity", G_TYPE_STRING, identity, NULL);
+  g_signal_emit (self, signals[SIGNAL_PARTICIPANT_DISCONNECTED], 0, sid, identity);
+}
+
+static void
+on_warning (ConvokeClientSession *session, GError *error, GstConvokeBin *self)
+{
+  g_autofree char *text = g_strdup_printf ("%s (%d)", error->message, error->code);
+
+  gst_element_message_full (GST_ELEMENT (self), GST_MESSAGE_WARNING, GST_RESOURCE_ERROR,
+                            GST_RESOURCE_ERROR_FAILED, g_steal_pointer (&text), NULL,
+                            __FILE__, GST_FUNCTION, __LINE__);
+}
+
+static void
+on_error (ConvokeClientSession *session, GError *error, GstConvokeBin *self)
+{
+  GstConvokeBinPrivate *priv = PRIV (self);
+  gboolean joined = convoke_client_session_get_join_time (session) != 0;
+  g_autofree char *text = NULL;
+  g_autofree char *debug = NULL;
+
+  g_mutex_lock (&priv->lock);
+  priv->session_failed = TRUE;
+  g_mutex_unlock (&priv->lock);
+  gst_convoke_bin_post (self, "convoke-error", "code", G_TYPE_INT, error->code, "message",
+                        G_TYPE_STRING, error->message, NULL);
+  if (priv->run->room == NULL)
+    text = g_strdup_printf (
+        joined ? _ ("Left the Convoke room named by the token at %s: %s (error %d)")
+               : _ ("Could not join the Convoke room named by the token at %s: %s (error "
+                    "%d)"),
+        priv->run->url, error->message, error->code);
+  else
+    text = g_strdup_printf (joined ? _ ("Left the Convoke room “%s” at %s: %s (error %d)")
+                                   : _ ("Could not join the Convoke room “%s” at %s: %s "
+                                        "(error %d)"),
+                            priv->run->room, priv->run->url, error->message, error->code);
+  debug = g_strdup_printf ("Twilio error code %d", error->code);
+  post_error (self, error->code, text, debug);
+}
+
+static void
+on_closed (ConvokeClientSession *session, GstConvokeBin *self)
+{
+  GstConvokeBinPrivate *priv = PRIV (self);
+  gboolean unexpected;
+
+  g_mutex_lock (&priv->lock);
+  priv->session_closed = TRUE;
+  unexpected = !priv->stopping && !priv->session_failed;
+  g_cond_broadcast (&priv->cond);
+  g_mutex_unlock (&priv->lock);
+  /* A normal close (1000) that nobody asked for: the pipeline may go on,
+   * but nothing more comes from or goes to the room. */
+  if (unexpected)
+    GST_ELEMENT_WARNING (
+        self, RESOURCE, READ,
+        (_ ("The server closed the session in the Convoke room at %s"), priv->run->url),
+        (NULL));
+}
+
+/* ---- settings ---------------------------------------------------------- */
+
+/* Copies and checks the settings for this run; posts an error and returns
+ * FALSE when they cannot work. */
+static gboolean
+prepare_run (GstConvokeBin *self)
+{
+  GstConvokeBinPrivate *priv = PRIV (self);
+  GstConvokeSettings settings = { NULL };
+  g_autoptr (GError) error = NULL;
+
+  GST_OBJECT_LOCK (self);
+  gst_convoke_settings_copy (&priv->settings, &settings);
+  GST_OBJECT_UNLOCK (self);
+  g_clear_pointer (&priv->run, gst_convoke_run_free);
+  priv->run = gst_convoke_run_new (&settings, &error);
+  gst_convoke_settings_clear (&settings);
+  if (priv->run != NULL)
+    return TRUE;
+  gst_element_message_full (GST_ELEMENT (self), GST_MESSAGE_ERROR, error->domain,
+                            error->code, g_strdup (error->message), NULL, __FILE__,
+                            GST_FUNCTION, __LINE__);
+  return FALSE;
+}
+
+/* ---- session life cycle (session thread) ------------------------------- */
+
+static void
+create_session (GstConvokeBin *self)
+{
+  GstConvokeBinPrivate *priv = PRIV (self);
+  GstConvokeBinClass *klass = GST_CONVOKE_BIN_GET_CLASS (self);
+  g_autoptr (ConvokeClientSession) session = NULL;
+  g_autofree char *client_name = g_strdup_printf (
+      "%s/%s", GST_OBJECT_NAME (gst_element_get_factory (GST_ELEMENT (self))),
+      PACKAGE_VERSION);
+  gboolean relay_only;
+
+  GST_OBJECT_LOCK (self);
+  relay_only = priv->relay_only;
+  GST_OBJECT_UNLOCK (self);
+
+  session = convoke_client_session_new (GST_BIN (self));
+  g_object_set (session, "relay-only", relay_only, "local-addresses",
+                priv->run->local_addresses, "client-name", client_name, NULL);
+  g_signal_connect (session, "joined", G_CALLBACK (on_joined), self);
+  g_signal_connect (session, "participant-connected",
+                    G_CALLBACK (on_participant_connected), self);
+  g_signal_connect (session, "participant-disconnected",
+                    G_CALLBACK (on_participant_disconnected), self);
+  g_signal_connect (session, "warning", G_CALLBACK (on_warning), self);
+  g_signal_connect (session, "error", G_CALLBACK (on_error), self);
+  g_signal_connect (session, "closed", G_CALLBACK (on_closed), self);
+  if (klass->session_created != NULL)
+    klass->session_created (self, session);
+
+  g_mutex_lock (&priv->lock);
+  priv->session = g_steal_pointer (&session);
+  priv->session_closed = FALSE;
+  priv->session_failed = FALSE;
+  priv->stopping = FALSE;
+  priv->connect_requested = FALSE;
+  g_mutex_unlock (&priv->lock);
+}
+
+static gboolean
+connect_now (gpointer data)
+{
+  GstConvokeBin *self = data;
+  GstConvokeBinPrivate *priv = PRIV (self);
+  g_autoptr (ConvokeClientSession) session = gst_convoke_bin_ref_session (self);
+  g_autoptr (GError) error = NULL;
+
+  if (session == NULL
+      || convoke_client_session_get_state (session) != CONVOKE_CLIENT_SESSION_STATE_IDLE)
+    return G_SOURCE_REMOVE;
+  GST_INFO_OBJECT (self, "joining %s at %s",
+                   priv->run->room ? priv->run->room : "(token)", priv->run->url);
+  if (!convoke_client_session_connect (session, priv->run->url, priv->run->token,
+                                       priv->run->room, &error))
+    {
+      g_autofree char *text
+          = g_strdup_printf (_ ("Could not join the Convoke room at %s: %s"),
+                             priv->run->url, error->message);
+
+      post_error (self, error->code, text, NULL);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+void
+gst_convoke_bin_connect (GstConvokeBin *self)
+{
+  GstConvokeBinPrivate *priv = PRIV (self);
+  gboolean go;
+
+  g_return_if_fail (GST_IS_CONVOKE_BIN (self));
+
+  g_mutex_lock (&priv->lock);
+  go = priv->session != NULL && !priv->stopping && !priv->connect_requested;
+  if (go)
+    priv->connect_requested = TRUE;
+  g_mutex_unlock (&priv->lock);
+  /* The session thread outlives every source attached to it (it drains
+   * them before it exits), so @self needs no reference here. */
+  if (go)
+    g_main_context_invoke (priv->context, connect_now, self);
+}
+
+ConvokeClientSession *
+gst_convoke_bin_ref_session (GstConvokeBin *self)
+{
+  GstConvokeBinPrivate *priv = PRIV (self);
+  ConvokeClientSession *session = NULL;
+
+  g_return_val_if_fail (GST_IS_CONVOKE_BIN (self), NULL);
+
+  g_mutex_lock (&priv->lock);
+  if (priv->session != NULL)
+    session = g_object_ref (priv->session);
+  g_mutex_unlock (&priv->lock);
+  return session;
+}
+
+static void
+begin_leave (GstConvokeBin *self)
+{
+  g_autoptr (ConvokeClientSession) session = gst_convoke_bin_ref_session (self);
+
+  if (session != NULL)
+    convoke_client_session_leave (session);
+}
+
+static void
+destroy_session (GstConvokeBin *self)
+{
+  GstConvokeBinPrivate *priv = PRIV (self);
+  GstConvokeBinClass *klass = GST_CONVOKE_BIN_GET_CLASS (self);
+  g_autoptr (ConvokeClientSession) session = NULL;
+
+  g_mutex_lock (&priv->lock);
+  session = g_steal_pointer (&priv->session);
+  g_mutex_unlock (&priv->lock);
+  if (session == NULL)
+    return;
+  g_signal_handlers_disconnect_by_data (session, self);
+  if (klass->session_finished != NULL)
+    klass->session_finished (self, session);
+  /* The last reference goes here, on the thread the session lives on. */
+}
+
+static void
+stop_session (GstConvokeBin *self)
+{
+  GstConvokeBinPrivate *priv = PRIV (self);
+  gint64 deadline = g_get_monotonic_time () + LEAVE_WAIT_US;
+
+  g_mutex_lock (&priv->lock);
+  priv->stopping = TRUE;
+  g_mutex_unlock (&priv->lock);
+
+  call_on_session_thread (self, begin_leave);
+  g_mutex_lock (&priv->lock);
+  while (priv->session != NULL && !priv->session_closed)
+    if (!g_cond_wait_until (&priv->cond, &priv->lock, deadline))
+      {
+        GST_WARNING_OBJECT (self, "the server did not close the session in time");
+        break;
+      }
+  g_mutex_unlock (&priv->lock);
+  call_on_session_thread (self, destroy_session);
+}
+
+/* ---- GstBin / GstElement ----------------------------------------------- */
+
+/* The session adds a webrtcbin per peer connection; the extra ICE
+ * servers of ice-servers go on each before it leaves NULL. */
+static void
+gst_convoke_bin_element_added (GstBin *bin, GstElement *child)
+{
+  GstConvokeBinPrivate *priv = PRIV (GST_CONVOKE_BIN (bin));
+  GstElementFactory *factory = gst_element_get_factory (child);
+  g_autofree char *stun = NULL;
+
+  if (priv->run == NULL || factory == NULL
+      || !g_str_equal (GST_OBJECT_NAME (factory), "webrtcbin"))
+    return;
+  g_object_get (child, "stun-server", &stun, NULL);
+  if (stun == NULL && priv->run->stun_server != NULL)
+    g_object_set (child, "stun-server", priv->run->stun_server, NULL);
+  for (char **uri = priv->run->turn_servers; uri != NULL && *uri != NULL; uri++)
+    {
+      gboolean added = FALSE;
+
+      g_signal_emit_by_name (child, "add-turn-server", *uri, &added);
+      if (!added)
+        GST_WARNING_OBJECT (bin, "webrtcbin refused a TURN server of ice-servers");
+    }
+}
+
+/* Whether @object is, or is inside, one of the session's webrtcbins. */
+static gboolean
+is_inside_peer_connection (GstBin *bin, GstObject *object)
+{
+  for (GstObject *o = object; o != NULL && o != GST_OBJECT (bin);
+       o = GST_OBJECT_PARENT (o))
+    {
+      GstElementFactory *factory
+          = GST_IS_ELEMENT (o) ? gst_element_get_factory (GST_ELEMENT (o)) : NULL;
+
+      if (factory != NULL && g_str_equal (GST_OBJECT_NAME (factory), "webrtcbin"))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+gst_convoke_bin_handle_message (GstBin *bin, GstMessage *message)
+{
+  /* What the children post about EOS is internal (a webrtcbin's sinks,
+   * the session's fallback sinks); the elements post their own. */
+  if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_EOS
+      && GST_MESSAGE_SRC (message) != GST_OBJECT (bin))
+    {
+      gst_message_unref (message);
+      return;
+    }
+  /* A failure inside one peer connection (a remote peer's bad media, a
+   * stream nobody can take) ends that connection's streams, not the
+   * element: it goes on as a warning. */
+  if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ERROR
+      && is_inside_peer_connection (bin, GST_MESSAGE_SRC (message)))
+    {
+      g_autoptr (GError) error = NULL;
+      g_autofree char *debug = NULL;
+      GstMessage *warning;
+
+      gst_message_parse_error (message, &error, &debug);
+      warning = gst_message_new_warning (GST_MESSAGE_SRC (message), error, debug);
+      gst_message_unref (message);
+      message = warning;
+    }
+  GST_BIN_CLASS (gst_convoke_bin_parent_class)->handle_message (bin, message);
+}
+
+static GstStateChangeReturn
+gst_convoke_bin_change_state (GstElement *element, GstStateChange transition)
+{
+  GstConvokeBin *self = GST_CONVOKE_BIN (element);
+  GstConvokeBinClass *klass = GST_CONVOKE_BIN_GET_CLASS (self);
+  GstStateChangeReturn ret;
+
+  switch (transition)
+    {
+    case GST_STATE_CHANGE_NULL_TO_READY:
+      start_thread (self);
+      break;
+    case GST_STATE_CHANGE_READY_TO_PAUSED:
+      if (!prepare_run (self))
+        return GST_STATE_CHANGE_FAILURE;
+      call_on_session_thread (self, create_session);
+      break;
+    default:
+      break;
+    }
+
+  ret = GST_ELEMENT_CLASS (gst_convoke_bin_parent_class)
+            ->change_state (element, transition);
+  if (ret == GST_STATE_CHANGE_FAILURE)
+    {
+      if (transition == GST_STATE_CHANGE_READY_TO_PAUSED)
+        stop_session (self);
+      else if (transition == GST_STATE_CHANGE_NULL_TO_READY)
+        stop_thread (self);
+      return ret;
+    }
+
+  switch (transition)
+    {
+    case GST_STATE_CHANGE_READY_TO_PAUSED:
+      if (klass->ready_to_connect == NULL || klass->ready_to_connect (self))
+        gst_convoke_bin_connect (self);
+      break;
+    case GST_STATE_CHANGE_PAUSED_TO_READY:
+      /* After the chain-up: the children are stopped, so no streaming
+       * thread meets what the session takes down. */
+      stop_session (self);
+      g_clear_pointer (&PRIV (self)->run, gst_convoke_run_free);
+      break;
+    case GST_STATE_CHANGE_READY_TO_NULL:
+      stop_thread (self);
+      break;
+    default:
+      break;
+    }
+  return ret;
+}
+
+/* ---- GObject ----------------------------------------------------------- */
+
+/* The field behind a string property, or NULL. */
+static char **
+string_setting (GstConvokeBinPrivate *priv, guint prop_id)
+{
+  switch (prop_id)
+    {
+    case PROP_URL:
+      return &priv->settings.url;
+    case PROP_ROOM:
+      return &priv->settings.room;
+    case PROP_IDENTITY:
+      return &priv->settings.identity;
+    case PROP_TOKEN:
+      return &priv->settings.token;
+    case PROP_API_KEY:
+      return &priv->settings.api_key;
+    case PROP_API_SECRET:
+      return &priv->settings.api_secret;
+    case PROP_ACCOUNT_SID:
+      return &priv->settings.account_sid;
+    case PROP_ICE_SERVERS:
+      return &priv->settings.ice_servers;
+    default:
+      return NULL;
+    }
+}
+
+static void
+gst_convoke_bin_set_property (GObject *object, guint prop_id, const GValue *value,
+                              GParamSpec *pspec)
+{
+  GstConvokeBinPrivate *priv = PRIV (GST_CONVOKE_BIN (object));
+  char **field = string_setting (priv, prop_id);
+
+  GST_OBJECT_LOCK (object);
+  if (field != NULL)
+    {
+      g_free (*field);
+      *field = g_value_dup_string (value);
+    }
+  else if (prop_id == PROP_RELAY_ONLY)
+    priv->relay_only = g_value_get_boolean (value);
+  else
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+  GST_OBJECT_UNLOCK (object);
+}
+
+static void
+gst_convoke_bin_get_property (GObject *object, guint prop_id, GValue *value,
+                              GParamSpec *pspec)
+{
+  GstConvokeBinPrivate *priv = PRIV (GST_CONVOKE_BIN (object));
+  char **field = string_setting (priv, prop_id);
+
+  GST_OBJECT_LOCK (object);
+  if (field != NULL)
+    g_value_set_string (value, *field);
+  else if (prop_id == PROP_RELAY_ONLY)
+    g_value_set_boolean (value, priv->relay_only);
+  else
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+  GST_OBJECT_UNLOCK (object);
+}
+
+static void
+gst_convoke_bin_finalize (GObject *object)
+{
+  GstConvokeBin *self = GST_CONVOKE_BIN (object);
+  GstConvokeBinPrivate *priv = PRIV (self);
+
+  stop_thread (self);
+  g_clear_pointer (&priv->run, gst_convoke_run_free);
+  gst_convoke_settings_clear (&priv->settings);
+  g_mutex_clear (&priv->lock);
+  g_cond_clear (&priv->cond);
+  G_OBJECT_CLASS (gst_convoke_bin_parent_class)->finalize (object);
+}
+
+static void
+gst_convoke_bin_init (GstConvokeBin *self)
+{
+  GstConvokeBinPrivate *priv = PRIV (self);
+
+  priv->settings.url = g_strdup (DEFAULT_URL);
+  priv->relay_only = DEFAULT_RELAY_ONLY;
+  /* The webrtcbins inside hold sources and sinks; whether the element is
+   * one is for the subclass to say. */
+  gst_bin_set_suppressed_flags (GST_BIN (self),
+                                GST_ELEMENT_FLAG_SOURCE | GST_ELEMENT_FLAG_SINK);
+  g_mutex_init (&priv->lock);
+  g_cond_init (&priv->cond);
+}
+
+static void
+gst_convoke_bin_class_init (GstConvokeBinClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstBinClass *bin_class = GST_BIN_CLASS (klass);
+  const GParamFlags string_flags
+      = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY;
+
+  object_class->set_property = gst_convoke_bin_set_property;
+  object_class->get_property = gst_convoke_bin_get_property;
+  object_class->finalize = gst_convoke_bin_finalize;
+  element_class->change_state = GST_DEBUG_FUNCPTR (gst_convoke_bin_change_state);
+  bin_class->element_added = gst_convoke_bin_element_added;
+  bin_class->handle_message = GST_DEBUG_FUNCPTR (gst_convoke_bin_handle_message);
+
+  /**
+   * GstConvokeBin:url:
+   *
+   * The Convoke server's base URL, `http://host:port` or `https://…`; the
+   * signaling WebSocket is `/v1/Signaling` below it (a path in the URL is
+   * kept, for reverse proxies). A `ws://` or `wss://` URL is used as it
+   * is. When the host is a loopback address or `localhost`, ICE gathers
+   * candidates on that address only.
+   */
+  properties[PROP_URL] = g_param_spec_string (
+      "url", "Server URL",
+      "Base URL of the Convoke server (http://host:port, https://…, or a ws:// or wss:// "
+      "signaling URL)",
+      DEFAULT_URL, string_flags);
+  /**
+   * GstConvokeBin:room:
+   *
+   * The room's unique name or sid. May stay unset when the token's grant
+   * names the room. Rooms that do not exist are created by the join only
+   * when the server's `[rooms] auto-create` is on.
+   */
+  properties[PROP_ROOM] = g_param_spec_string (
+      "room", "Room",
+      "Unique name or sid of the room to join (optional when the token "
+      "names it)",
+      NULL, string_flags);
+  /**
+   * GstConvokeBin:identity:
+   *
+   * The participant identity to mint a token for, with
+   * #GstConvokeBin:api-key and #GstConvokeBin:api-secret. Ignored when
+   * #GstConvokeBin:token is set.
+   */
+  properties[PROP_IDENTITY] = g_param_spec_string (
+      "identity", "Identity",
+      "Participant identity to mint a token for (needs api-key and api-secret)", NULL,
+      string_flags);
+  /**
+   * GstConvokeBin:token:
+   *
+   * An access token (a Twilio-compatible JWT) to join with; its identity
+   * becomes the participant's identity. Takes precedence over minting one.
+   */
+  properties[PROP_TOKEN] = g_param_spec_string (
+      "token", "Access token", "Access token (JWT) to join with", NULL, string_flags);
+  /**
+   * GstConvokeBin:api-key:
+   *
+   * The server's `[auth] api-key` (`SK…`), the issuer of a minted token.
+   */
+  properties[PROP_API_KEY] = g_param_spec_string (
+      "api-key", "API key", "API key to mint a token with (the server's [auth] api-key)",
+      NULL, string_flags);
+  /**
+   * GstConvokeBin:api-secret:
+   *
+   * The server's `[auth] api-secret`, which signs a minted token. Prefer
+   * #GstConvokeBin:token on shared machines: command lines are visible to
+   * other users.
+   */
+  properties[PROP_API_SECRET] = g_param_spec_string (
+      "api-secret", "API secret", "API secret to sign a minted token with", NULL,
+      string_flags);
+  /**
+   * GstConvokeBin:account-sid:
+   *
+   * The account sid (`AC…`) a minted token names. Default: derived from
+   * #GstConvokeBin:api-key as the server derives it when its `[auth]
+   * account-sid` is not set.
+   */
+  properties[PROP_ACCOUNT_SID] = g_param_spec_string (
+      "account-sid", "Account sid",
+      "Account sid of a minted token (default: derived from api-key as the server does)",
+      NULL, string_flags);
+  /**
+   * GstConvokeBin:ice-servers:
+   *
+   * ICE servers to use besides the ones the server hands out when
+   * joining: a comma-separated list of `stun://host:port` (or
+   * `stun:host:port`) and `turn://user:password@host:port` (or `turns://`)
+   * URIs, user and password URI-escaped. webrtcbin takes one STUN server:
+   * the room's wins, then the first one here.
+   */
+  properties[PROP_ICE_SERVERS]
+      = g_param_spec_string ("ice-servers", "ICE servers",
+                             "Extra ICE servers: comma-separated stun://host:port and "
+                             "turn://user:password@host:port URIs",
+                             NULL, string_flags);
+  /**
+   * GstConvokeBin:relay-only:
+   *
+   * Send and receive media through TURN relays only (ICE transport
+   * policy `relay`), with the TURN servers of the room and of
+   * #GstConvokeBin:ice-servers. Without any TURN server no media flows.
+   */
+  properties[PROP_RELAY_ONLY] = g_param_spec_boolean (
+      "relay-only", "Relay only", "Send and receive media through TURN relays only",
+      DEFAULT_RELAY_ONLY,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * GstConvokeBin::participant-connected:
+   * @self: the element
+   * @sid: the participant's sid (`PA…`)
+   * @identity: the participant's identity
+   *
+   * Another participant is in the room when the element joins, or joined
+   * it later. Emitted on the element's session thread.
+   */
+  signals[SIGNAL_PARTICIPANT_CONNECTED] = g_signal_new (
+      "participant-connected", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+      NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+  /**
+   * GstConvokeBin::participant-disconnected:
+   * @self: the element
+   * @sid: the participant's sid (`PA…`)
+   * @identity: the participant's identity
+   *
+   * That participant left the room. Emitted on the element's session
+   * thread, after the pads of its tracks are gone.
+   */
+  signals[SIGNAL_PARTICIPANT_DISCONNECTED] = g_signal_new (
+      "participant-disconnected", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+      NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+
+  gst_type_mark_as_plugin_api (GST_TYPE_CONVOKE_BIN, 0);
+  GST_DEBUG_CATEGORY_INIT (gst_convoke_bin_debug, "convokebin", 0,
+                           "Convoke room participant elements");
+  /* Element messages and errors are translated in the convoke domain,
+   * which an application never binds itself. */
+  bindtextdomain (GETTEXT_PACKAGE, g_getenv ("CONVOKE_LOCALEDIR")
+                                       ? g_getenv ("CONVOKE_LOCALEDIR")
+                                       : LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+}
+
+char *
+gst_convoke_bin_sanitize_name (const char *text)
+{
+  GString *name = g_string_new (NULL);
+
+  for (const char *p = text ? text : ""; *p != '\0'; p++)
+    g_string_append_c (name, g_ascii_isalnum (*p) ? *p : '_');
+  if (name->len == 0)
+    g_string_append_c (name, '_');
+  return g_string_free (name, FALSE);
+}
