@@ -173,6 +173,60 @@ core_error_quark (void)
   return CONVOKE_ERROR;
 }
 
+static gboolean
+core_participant_get_trickle (ConvokeParticipant *participant)
+{
+  const ConvokeParticipantTransport *vtable;
+
+  g_return_val_if_fail (participant != NULL, TRUE);
+  vtable = participant->transport_vtable;
+  /* The protocol's default, for transports that have no flag. */
+  if (participant->transport == NULL || vtable == NULL || vtable->get_trickle == NULL)
+    return TRUE;
+  return vtable->get_trickle (participant->transport);
+}
+
+/* The signaling protocol's limit on track names (docs/signaling.md). */
+#define TRACK_NAME_MAX_CHARS 128
+
+static const char *
+core_participant_publish_track (ConvokeParticipant *participant, const char *name,
+                                const char *kind)
+{
+  ConvokeTrack *track;
+
+  g_return_val_if_fail (participant != NULL, NULL);
+
+  if (name != NULL && *name == '\0')
+    name = NULL;
+  if (kind == NULL
+      || (name != NULL
+          && (!g_utf8_validate (name, -1, NULL)
+              || g_utf8_strlen (name, -1) > TRACK_NAME_MAX_CHARS)))
+    return NULL;
+  for (guint i = 0; i < participant->published_tracks->len; i++)
+    {
+      ConvokeTrack *existing = g_ptr_array_index (participant->published_tracks, i);
+
+      /* A module publishes what it sees; the client may have announced
+       * the same media already, and that announcement is the one kept. */
+      if (g_str_equal (existing->kind, kind)
+          || (name != NULL && g_str_equal (existing->name, name)))
+        return NULL;
+    }
+  /* Checks the kind and that the participant is connected, and tells
+   * REST, status callbacks and the other participants. */
+  track = convoke_participant_add_track (participant, name, kind);
+  return track != NULL ? track->sid : NULL;
+}
+
+static gboolean
+core_participant_unpublish_track (ConvokeParticipant *participant, const char *track_sid)
+{
+  g_return_val_if_fail (participant != NULL, FALSE);
+  return convoke_participant_remove_track (participant, track_sid);
+}
+
 G_STATIC_ASSERT (sizeof (ConvokeCoreApi) <= G_MAXUINT32);
 
 static const ConvokeCoreApi core_api = {
@@ -196,6 +250,10 @@ static const ConvokeCoreApi core_api = {
   .worker_send = core_worker_send,
 
   .error_quark = core_error_quark,
+
+  .participant_get_trickle = core_participant_get_trickle,
+  .participant_publish_track = core_participant_publish_track,
+  .participant_unpublish_track = core_participant_unpublish_track,
 };
 
 const ConvokeCoreApi *

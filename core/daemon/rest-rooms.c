@@ -6,8 +6,10 @@
 
 #include "i18n.h"
 #include "rest-private.h"
+#include "rest-recordings.h"
 #include "sid.h"
 #include "twilio-error.h"
+#include "worker-supervisor.h"
 
 /* Twilio: "Valid values range from 1 to 60 minutes". */
 #define ROOM_TIMEOUT_MIN 1
@@ -15,6 +17,7 @@
 
 static const char *const room_statuses[] = { "in-progress", "completed", "failed", NULL };
 static const char *const callback_methods[] = { "POST", "GET", NULL };
+static const char *const pipeline_formats[] = { "dot", "text", NULL };
 
 static const char *
 room_unique_name (ConvokeRoom *room)
@@ -306,6 +309,92 @@ update_room (ConvokeRestRequest *req, ConvokeRoom *room)
                            convoke_rest_room_to_json (req, room));
 }
 
+/* GET /v1/Rooms/{Sid}/Pipeline: the graph comes from the room's worker
+ * process, so the message waits, paused, while the daemon's main loop
+ * goes on serving everyone else. */
+typedef struct
+{
+  ConvokeRestApi *api; /* a reference (g_rc_box) */
+  SoupServerMessage *msg;
+  const char *content_type; /* static */
+  gulong finished_handler;
+  gboolean finished; /* the client went away meanwhile: nothing to answer */
+} PipelineRequest;
+
+static void
+pipeline_request_free (PipelineRequest *pending)
+{
+  if (pending->finished_handler != 0)
+    g_signal_handler_disconnect (pending->msg, pending->finished_handler);
+  g_object_unref (pending->msg);
+  g_rc_box_release (pending->api);
+  g_free (pending);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PipelineRequest, pipeline_request_free)
+
+static void
+pipeline_on_finished (SoupServerMessage *msg, gpointer user_data)
+{
+  ((PipelineRequest *) user_data)->finished = TRUE;
+}
+
+static void
+pipeline_dumped (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (PipelineRequest) pending = user_data;
+  g_autoptr (GError) error = NULL;
+  /* The handle is not needed to finish, and may be gone by now. */
+  g_autofree char *graph = convoke_worker_dump_pipeline_finish (NULL, result, &error);
+
+  if (pending->finished)
+    return;
+  if (graph == NULL)
+    convoke_rest_send_error (pending->api, pending->msg,
+                             error->domain == CONVOKE_ERROR ? error->code
+                                                            : CONVOKE_ERROR_INTERNAL,
+                             0, error->message);
+  else
+    {
+      gsize length = strlen (graph);
+
+      soup_server_message_set_status (pending->msg, SOUP_STATUS_OK, NULL);
+      soup_server_message_set_response (pending->msg, pending->content_type,
+                                        SOUP_MEMORY_TAKE, g_steal_pointer (&graph),
+                                        length);
+    }
+  soup_server_message_unpause (pending->msg);
+}
+
+static void
+get_pipeline (ConvokeRestRequest *req, ConvokeRoom *room)
+{
+  const char *format = "dot";
+  PipelineRequest *pending;
+
+  if (!convoke_rest_param_enum (req, req->query, "format", pipeline_formats,
+                                CONVOKE_ERROR_INVALID_PARAMETER, &format))
+    return;
+  if (room->worker == NULL)
+    {
+      convoke_rest_reply_error (
+          req, CONVOKE_ERROR_ROOM_MEDIA_FAILED,
+          _ ("Room %s has no media worker: it is not a group room, or it has ended"),
+          room->sid);
+      return;
+    }
+
+  pending = g_new0 (PipelineRequest, 1);
+  pending->api = g_rc_box_acquire (req->api);
+  pending->msg = g_object_ref (req->msg);
+  pending->content_type = g_str_equal (format, "dot") ? "text/vnd.graphviz; charset=utf-8"
+                                                      : "text/plain; charset=utf-8";
+  pending->finished_handler = g_signal_connect (
+      req->msg, "finished", G_CALLBACK (pipeline_on_finished), pending);
+  soup_server_message_pause (req->msg);
+  convoke_worker_dump_pipeline_async (room->worker, format, pipeline_dumped, pending);
+}
+
 void
 convoke_rest_handle_rooms (ConvokeRestRequest *req)
 {
@@ -349,6 +438,19 @@ convoke_rest_handle_rooms (ConvokeRestRequest *req)
   if (strcmp (req->segments[2], "Participants") == 0)
     {
       convoke_rest_handle_participants (req, room);
+      return;
+    }
+  if (strcmp (req->segments[2], "Recordings") == 0)
+    {
+      convoke_rest_handle_room_recordings (req, room);
+      return;
+    }
+  if (strcmp (req->segments[2], "Pipeline") == 0 && req->n_segments == 3)
+    {
+      if (is_get)
+        get_pipeline (req, room);
+      else
+        convoke_rest_reply_method_not_allowed (req, "GET");
       return;
     }
   convoke_rest_reply_not_found (req, _("No resource at %s"), req->path);

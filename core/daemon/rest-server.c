@@ -12,6 +12,8 @@
 #include "i18n.h"
 #include "metrics.h"
 #include "rest-private.h"
+#include "rest-recordings.h"
+#include "rest-tokens.h"
 #include "sid.h"
 #include "twilio-error.h"
 
@@ -647,7 +649,9 @@ v1_handler (SoupServer *server, SoupServerMessage *msg, const char *path,
       return;
     }
   segments = split_path (path, &req.n_segments);
-  if (segments == NULL || strcmp (segments[0], "Rooms") != 0)
+  if (segments == NULL
+      || (strcmp (segments[0], "Rooms") != 0 && strcmp (segments[0], "Tokens") != 0
+          && strcmp (segments[0], "Recordings") != 0))
     {
       convoke_rest_reply_not_found (&req, _("No resource at %s"), path);
       return;
@@ -657,7 +661,12 @@ v1_handler (SoupServer *server, SoupServerMessage *msg, const char *path,
     return;
   req.query = query;
   req.form = form;
-  convoke_rest_handle_rooms (&req);
+  if (strcmp (segments[0], "Tokens") == 0)
+    convoke_rest_handle_tokens (&req);
+  else if (strcmp (segments[0], "Recordings") == 0)
+    convoke_rest_handle_recordings (&req);
+  else
+    convoke_rest_handle_rooms (&req);
 }
 
 /* Unauthenticated endpoints */

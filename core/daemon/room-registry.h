@@ -41,6 +41,8 @@ typedef struct
   void (*send) (gpointer transport, JsonObject *message);
   /* Close the connection after sending an error with @code/@reason. */
   void (*close) (gpointer transport, int code, const char *reason);
+  /* The client's `trickle` flag from `join`; may be NULL (TRUE). */
+  gboolean (*get_trickle) (gpointer transport);
 } ConvokeParticipantTransport;
 
 struct _ConvokeTrack

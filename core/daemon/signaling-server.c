@@ -101,9 +101,16 @@ transport_close (gpointer transport, int code, const char *reason)
                                      close_code_for_error (code));
 }
 
+static gboolean
+transport_get_trickle (gpointer transport)
+{
+  return convoke_signaling_connection_get_trickle (transport);
+}
+
 static const ConvokeParticipantTransport transport_vtable = {
   .send = transport_send,
   .close = transport_close,
+  .get_trickle = transport_get_trickle,
 };
 
 static gboolean

@@ -290,7 +290,7 @@ worker_on_pipeline (ConvokeWorkerHandle *worker, JsonObject *message)
 
   if (task == NULL)
     return; /* timed out already */
-  g_object_ref (task);
+  /* The table frees only its keys: @task now holds the table's reference. */
   g_hash_table_remove (worker->dumps, &id);
   if (data != NULL)
     g_task_return_pointer (task, g_strdup (data), g_free);
@@ -714,9 +714,8 @@ dump_on_timeout (gpointer user_data)
   request->timeout_source = 0;
   if (task == NULL)
     return G_SOURCE_REMOVE;
-  g_object_ref (task);
-  /* Drops the table's reference; ours keeps the task (and @request, its
-   * data) alive until we return. */
+  /* The table frees only its keys: @task now holds the table's reference,
+   * which keeps the task (and @request, its data) alive until we return. */
   g_hash_table_remove (request->worker->dumps, &request->id);
   g_task_return_new_error (task, CONVOKE_ERROR, CONVOKE_ERROR_INTERNAL,
                            _ ("The media worker of room %s did not send its pipeline "

@@ -2,6 +2,7 @@
  * offer/answer exchanges and what the router sends it.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "group-recording.h"
 #include "group-room.h"
 
 #include "i18n.h"
@@ -115,11 +116,14 @@ participant_sync_router (GroupParticipant *participant)
                                  "encoding-name", G_TYPE_STRING, encoding, "clock-rate",
                                  G_TYPE_INT, (gint) mline->codec->clock_rate, NULL));
         }
-      else if (mline->role == GROUP_MLINE_SLOT && mline->source != NULL
-               && mline->remote_receives)
+      else if (mline->role == GROUP_MLINE_SLOT && mline->remote_receives)
         {
+          /* A slot that is not live stays in the router, idle, so that its
+           * sequence numbers and timestamps continue if its publisher
+           * publishes again. */
           g_signal_emit_by_name (room->router, "set-slot", participant->sid, mline->ssrc,
-                                 mline->kind, mline->codec->pt, mline->source, &ok);
+                                 mline->kind, mline->codec->pt,
+                                 mline->live ? mline->source : NULL, &ok);
           g_hash_table_add (active, GUINT_TO_POINTER (mline->ssrc));
         }
     }
@@ -208,9 +212,15 @@ participant_try_offer (GroupParticipant *participant)
 
   sources = room_sources_for (participant->room, participant);
   participant->offer_wanted = FALSE;
+  /* A publisher that stopped or left needs no offer: its slots keep their
+   * m-lines (group-session.h) and only stop being routed. */
   if (group_session_has_negotiated (participant->session)
       && group_session_carries (participant->session, sources))
-    return;
+    {
+      if (group_session_set_live (participant->session, sources))
+        participant_sync_router (participant);
+      return;
+    }
   media = group_session_create_offer (participant->session, sources);
   participant_send_local_description (participant, "offer", media, "actpass");
 }
@@ -386,6 +396,7 @@ group_participant_remove (GroupParticipant *participant, gboolean notify_others)
   gboolean ok;
 
   g_clear_handle_id (&participant->offer_source, g_source_remove);
+  group_recording_participant_left (room->recording, participant->sid);
   g_signal_handlers_disconnect_by_data (participant->transport, participant);
 
   /* The order matters: the router stops choosing the participant's pads,

@@ -41,6 +41,7 @@ struct _GroupRoom
   GroupCodec *video_codec;
 
   gboolean tearing_down;
+  struct _GroupRecording *recording; /* group-recording.c; NULL: not recording */
 };
 
 struct _GroupParticipant
@@ -72,7 +73,7 @@ GroupParticipant *group_participant_add (GroupRoom *room, const char *sid,
                                          const char *identity, gboolean trickle,
                                          GError **error);
 /* Tears the participant's media down and frees it; @notify_others asks
- * the others for a new offer (their slots of it go idle). */
+ * the others to update what they receive (their slots of it go idle). */
 void group_participant_remove (GroupParticipant *participant, gboolean notify_others);
 void group_participant_request_offer (GroupParticipant *participant);
 gboolean group_participant_apply_description (GroupParticipant *participant,

@@ -167,19 +167,43 @@ gboolean
 group_session_carries (GroupSession *session, GPtrArray *sources)
 {
   GPtrArray *mlines = latest_mlines (session);
-  guint carried = 0;
+
+  for (guint i = 0; i < sources->len; i++)
+    {
+      GroupSource *source = g_ptr_array_index (sources, i);
+
+      if (is_media_kind (source->kind)
+          && find_slot (mlines, source->publisher, source->kind) == NULL)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+mlines_set_live (GPtrArray *mlines, GPtrArray *sources)
+{
+  gboolean changed = FALSE;
 
   for (guint i = 0; i < mlines->len; i++)
     {
       GroupMLine *mline = g_ptr_array_index (mlines, i);
+      gboolean live;
 
-      if (mline->role != GROUP_MLINE_SLOT || mline->source == NULL)
+      if (mline->role != GROUP_MLINE_SLOT)
         continue;
-      if (!sources_contain (sources, mline->source, mline->kind))
-        return FALSE;
-      carried++;
+      live = sources_contain (sources, mline->source, mline->kind);
+      changed |= live != mline->live;
+      mline->live = live;
     }
-  return carried == sources->len;
+  return changed;
+}
+
+gboolean
+group_session_set_live (GroupSession *session, GPtrArray *sources)
+{
+  if (session->pending != NULL)
+    mlines_set_live (session->pending, sources);
+  return mlines_set_live (session->mlines, sources);
 }
 
 gboolean
@@ -313,7 +337,8 @@ local_media_for (const GroupMLine *mline, gboolean offer)
       break;
     case GROUP_MLINE_SLOT:
       media->codec = group_codec_copy (mline->codec);
-      if (mline->source != NULL && (offer || mline->remote_receives))
+      /* Live or not, always the same in our offers (see group-session.h). */
+      if (offer || mline->remote_receives)
         {
           media->direction = GROUP_DIRECTION_SENDONLY;
           media->ssrc = mline->ssrc;
@@ -355,43 +380,21 @@ group_session_create_offer (GroupSession *session, GPtrArray *sources)
                                           unique_mid (mlines), session->codecs[1]));
     }
 
-  /* Slots whose publisher is gone go idle first, so they can be reused. */
-  for (guint i = 0; i < mlines->len; i++)
-    {
-      GroupMLine *mline = g_ptr_array_index (mlines, i);
-
-      if (mline->role == GROUP_MLINE_SLOT && mline->source != NULL
-          && !sources_contain (sources, mline->source, mline->kind))
-        g_clear_pointer (&mline->source, g_free);
-    }
-
+  mlines_set_live (mlines, sources);
   for (guint s = 0; s < sources->len; s++)
     {
       GroupSource *source = g_ptr_array_index (sources, s);
-      GroupMLine *slot = NULL;
+      GroupMLine *slot;
 
       if (!is_media_kind (source->kind)
           || find_slot (mlines, source->publisher, source->kind))
         continue;
-      for (guint i = 0; i < mlines->len && slot == NULL; i++)
-        {
-          GroupMLine *mline = g_ptr_array_index (mlines, i);
-
-          if (mline->role == GROUP_MLINE_SLOT && mline->source == NULL
-              && g_strcmp0 (mline->kind, source->kind) == 0)
-            slot = mline;
-        }
-      if (slot == NULL)
-        {
-          slot = mline_new (GROUP_MLINE_SLOT, source->kind, unique_mid (mlines),
-                            session->codecs[kind_index (source->kind)]);
-          g_ptr_array_add (mlines, slot);
-        }
-      /* A new SSRC: the subscriber must not take the new publisher's
-       * packets for the old one's. */
+      slot = mline_new (GROUP_MLINE_SLOT, source->kind, unique_mid (mlines),
+                        session->codecs[kind_index (source->kind)]);
       slot->source = g_strdup (source->publisher);
       slot->ssrc = unique_ssrc (mlines);
-      slot->remote_receives = FALSE;
+      slot->live = TRUE;
+      g_ptr_array_add (mlines, slot);
     }
 
   return local_media_list (mlines, TRUE);

@@ -5,8 +5,14 @@
  *   recvonly audio and one recvonly video m-line; a client offer may bring
  *   its own (the first audio and video m-lines are taken).
  * - SLOT: a sendonly m-line of ours carrying one publisher's audio or video
- *   under an SSRC of ours. A slot whose publisher left goes inactive and is
- *   reused for the next publisher of its kind, so m-lines do not pile up.
+ *   under an SSRC of ours. A slot belongs to its publisher for good and is
+ *   offered sendonly, with the same a=msid and a=ssrc, in every later offer:
+ *   when the publisher stops or leaves, the slot only stops being routed
+ *   (it is no longer "live"), and a new publisher gets new m-lines. An
+ *   m-line whose direction changes in a re-offer breaks webrtcbin 1.22
+ *   ("transceiver direction changes are not implemented"), and a slot that
+ *   changed owner would make clients attribute media to the wrong
+ *   participant.
  * - REJECTED: an m-line we refused (port 0), kept so the indexes stay.
  *
  * Pure bookkeeping, no GStreamer: the worker feeds it parsed remote
@@ -36,7 +42,8 @@ typedef struct
   GroupCodec *codec;
   gboolean remote_sends;    /* PUBLISH: the participant sends on it */
   guint32 ssrc;             /* SLOT */
-  char *source;             /* SLOT: the publisher's sid, NULL when idle */
+  char *source;             /* SLOT: the publisher's sid, never changes */
+  gboolean live;            /* SLOT: its publisher still publishes: route it */
   gboolean remote_receives; /* SLOT: the participant accepted it */
 } GroupMLine;
 
@@ -64,8 +71,14 @@ gboolean group_session_has_negotiated (GroupSession *session);
 /* The negotiated m-lines (GroupMLine*). */
 GPtrArray *group_session_get_mlines (GroupSession *session);
 /* Whether the latest m-lines (our pending offer's, else the negotiated
- * ones) carry exactly @sources (GroupSource*), in any order. */
+ * ones) have a slot for each of @sources (GroupSource*), so that no offer
+ * is needed to carry them. Slots of publishers not in @sources do not
+ * count against it: they stay, idle. */
 gboolean group_session_carries (GroupSession *session, GPtrArray *sources);
+/* Marks exactly the slots of @sources live, in the negotiated m-lines and
+ * in our pending offer's. Returns whether a negotiated slot changed, that
+ * is whether what the router sends this participant must be updated. */
+gboolean group_session_set_live (GroupSession *session, GPtrArray *sources);
 /* Whether the participant sends @kind on a negotiated PUBLISH m-line. */
 gboolean group_session_publishes (GroupSession *session, const char *kind);
 /* The mid (and index, when @index is not NULL) our candidates are given
@@ -79,8 +92,9 @@ guint64 group_session_get_id (GroupSession *session);
 /* Increases with every description written. */
 guint64 group_session_next_version (GroupSession *session);
 
-/* Our next offer: slots updated to carry exactly @sources. Returns the
- * m-lines to write (GroupLocalMedia*, without transport attributes). */
+/* Our next offer: the negotiated m-lines, unchanged apart from liveness,
+ * plus a new slot for each of @sources that has none. Returns the m-lines
+ * to write (GroupLocalMedia*, without transport attributes). */
 GPtrArray *group_session_create_offer (GroupSession *session, GPtrArray *sources);
 /* Withdraws our outstanding offer (when the client's crossed it). */
 void group_session_rollback (GroupSession *session);

@@ -8,6 +8,7 @@
 #include <nice/interfaces.h>
 #include <string.h>
 
+#include "group-recording.h"
 #include "group-room.h"
 #include "i18n.h"
 #include "twilio-error.h"
@@ -92,6 +93,8 @@ stream_notice_deliver (gpointer data)
   json_object_set_string_member (event, "kind", notice->kind);
   json_object_set_int_member (event, "ssrc", notice->ssrc);
   group_room_send_event (notice->room, event);
+  group_recording_stream_changed (notice->room->recording, notice->participant,
+                                  notice->ssrc, notice->kind, notice->started);
   return G_SOURCE_REMOVE;
 }
 
@@ -370,6 +373,7 @@ convoke_group_worker_setup (ConvokeWorker *worker, const ConvokeWorkerApi *api,
   g_signal_connect (room->router, "stream-started", G_CALLBACK (on_stream_started), room);
   g_signal_connect (room->router, "stream-ended", G_CALLBACK (on_stream_ended), room);
   gst_bin_add (GST_BIN (pipeline), room->router);
+  room->recording = group_recording_new (room);
 
   *worker_data = room;
   return TRUE;
@@ -510,6 +514,7 @@ convoke_group_worker_teardown (ConvokeWorker *worker, gpointer worker_data)
   GroupRoom *room = worker_data;
 
   room->tearing_down = TRUE;
+  g_clear_pointer (&room->recording, group_recording_free);
   while (room->order->len > 0)
     group_participant_remove (g_ptr_array_index (room->order, 0), FALSE);
 

@@ -31,6 +31,8 @@
 
 static const ConvokeCoreApi *core;
 
+static const char *const media_kinds[] = { "audio", "video" };
+
 typedef struct
 {
   guint max_participants; /* worker-max-participants */
@@ -39,6 +41,9 @@ typedef struct
    * publishes (GUINT_TO_POINTER); a key per participant in the worker. */
   GHashTable *published;
   guint published_total;
+  /* "PA…/audio", "PA…/video" → the sid of the track this module published
+   * for it when the worker saw its media (see group_worker_event). */
+  GHashTable *media_tracks;
   char *lost_reason; /* set once the worker is gone */
 } GroupRoom;
 
@@ -46,6 +51,7 @@ static void
 group_room_free (GroupRoom *room_data)
 {
   g_hash_table_unref (room_data->published);
+  g_hash_table_unref (room_data->media_tracks);
   g_free (room_data->lost_reason);
   g_free (room_data);
 }
@@ -91,6 +97,7 @@ group_room_create (ConvokeRoom *room, gpointer *room_data, GError **error)
                       &data->max_tracks, error))
     return FALSE;
   data->published = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  data->media_tracks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   *room_data = g_steal_pointer (&data);
   return TRUE;
 }
@@ -153,12 +160,13 @@ group_participant_joined (ConvokeRoom *room, gpointer room_data,
   json_object_set_string_member (body, "participant", sid);
   json_object_set_string_member (body, "identity",
                                  core->participant_get_identity (participant));
-  /* ConvokeCoreApi does not expose the client's join-time trickle flag
-   * (yet). Every description of the worker holds the candidates gathered
-   * by then, which on a host-only setup is all of them, so a non-trickle
-   * client still connects; with a STUN server, its server-reflexive
-   * candidates would only be trickled. */
-  json_object_set_boolean_member (body, "trickle", TRUE);
+  /* An older core cannot tell: every description of the worker holds the
+   * candidates gathered by then, which on a host-only setup is all of
+   * them, so a non-trickle client still connects. */
+  json_object_set_boolean_member (body, "trickle",
+                                  CONVOKE_CORE_API_HAS (core, participant_get_trickle)
+                                      ? core->participant_get_trickle (participant)
+                                      : TRUE);
   if (!send_command (room, body, &error))
     g_message ("room %s: participant %s not added: %s", core->room_get_sid (room), sid,
                error->message);
@@ -177,6 +185,13 @@ group_participant_left (ConvokeRoom *room, gpointer room_data,
 
   if (g_hash_table_steal_extended (data->published, sid, (gpointer *) &key, &published))
     data->published_total -= GPOINTER_TO_UINT (published);
+  /* The core unpublishes a leaving participant's tracks itself. */
+  for (guint i = 0; i < G_N_ELEMENTS (media_kinds); i++)
+    {
+      g_autofree char *media_key = g_strdup_printf ("%s/%s", sid, media_kinds[i]);
+
+      g_hash_table_remove (data->media_tracks, media_key);
+    }
 
   if (data->lost_reason != NULL)
     return;
@@ -400,6 +415,44 @@ relay_to_participant (ConvokeRoom *room, ConvokeParticipant *participant,
   core->participant_send (participant, message);
 }
 
+/* The worker saw a participant's audio or video start or end. A client
+ * that announces its tracks (track-published) has them listed already; for
+ * one that does not, the module publishes the track while its media flows,
+ * so that REST, status callbacks and the other participants know of it. */
+static void
+media_track_changed (ConvokeRoom *room, GroupRoom *data, ConvokeParticipant *participant,
+                     const char *name, JsonObject *event)
+{
+  const char *kind = json_object_get_string_member_with_default (event, "kind", "");
+  const char *sid = core->participant_get_sid (participant);
+  g_autofree char *key = NULL;
+  const char *track;
+
+  g_debug ("room %s: %s %s %s (ssrc %" G_GINT64_FORMAT ")", core->room_get_sid (room),
+           sid, name, kind, json_object_get_int_member_with_default (event, "ssrc", 0));
+  if (!CONVOKE_CORE_API_HAS (core, participant_unpublish_track)
+      || (!g_str_equal (kind, "audio") && !g_str_equal (kind, "video")))
+    return;
+  key = g_strdup_printf ("%s/%s", sid, kind);
+  track = g_hash_table_lookup (data->media_tracks, key);
+
+  if (g_str_equal (name, "track-ended"))
+    {
+      if (track != NULL)
+        {
+          core->participant_unpublish_track (participant, track);
+          g_hash_table_remove (data->media_tracks, key);
+        }
+      return;
+    }
+  if (track != NULL)
+    return; /* a new SSRC for media already published */
+  /* NULL when the client announced a track of this kind itself. */
+  track = core->participant_publish_track (participant, NULL, kind);
+  if (track != NULL)
+    g_hash_table_insert (data->media_tracks, g_steal_pointer (&key), g_strdup (track));
+}
+
 static void
 group_worker_event (ConvokeRoom *room, gpointer room_data, JsonObject *event)
 {
@@ -429,9 +482,7 @@ group_worker_event (ConvokeRoom *room, gpointer room_data, JsonObject *event)
           participant, code > 0 && code < G_MAXINT ? (int) code : 53403, text);
     }
   else if (g_str_equal (name, "track-started") || g_str_equal (name, "track-ended"))
-    g_debug ("room %s: %s %s %s (ssrc %" G_GINT64_FORMAT ")", core->room_get_sid (room),
-             sid, name, json_object_get_string_member_with_default (event, "kind", ""),
-             json_object_get_int_member_with_default (event, "ssrc", 0));
+    media_track_changed (room, room_data, participant, name, event);
   else if (g_str_equal (name, "connected"))
     g_debug ("room %s: %s connected", core->room_get_sid (room), sid);
   else

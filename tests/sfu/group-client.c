@@ -3,6 +3,7 @@
 
 #include <glib/gstdio.h>
 #include <signal.h>
+#include <string.h>
 
 GroupClient *
 group_client_start (TestDaemon *d, const char *dir, const char *room,
@@ -10,18 +11,44 @@ group_client_start (TestDaemon *d, const char *dir, const char *room,
 {
   GroupClient *client = g_new0 (GroupClient, 1);
   g_autofree char *name = g_strdup_printf ("stats-%s-%s.json", room, identity);
+  g_autofree char *log_name = g_strdup_printf ("stderr-%s-%s.log", room, identity);
+  g_autoptr (GSubprocessLauncher) launcher
+      = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
   g_autoptr (GError) error = NULL;
 
   client->identity = g_strdup (identity);
   client->stats_path = g_build_filename (dir, name, NULL);
+  client->log_path = g_build_filename (dir, log_name, NULL);
   g_unlink (client->stats_path);
-  client->process = g_subprocess_new (
-      G_SUBPROCESS_FLAGS_NONE, &error, test_program ("CONVOKE_CLIENT"), "--url",
-      d->base_url, "--room", room, "--identity", identity, "--api-key", d->api_key,
-      "--api-secret", d->api_secret, "--account-sid", d->account_sid, "--stats-json",
-      client->stats_path, "--quiet", NULL);
+  /* A file, not a pipe: nobody has to drain it while the test waits. */
+  g_subprocess_launcher_set_stderr_file_path (launcher, client->log_path);
+  client->process = g_subprocess_launcher_spawn (
+      launcher, &error, test_program ("CONVOKE_CLIENT"), "--url", d->base_url, "--room",
+      room, "--identity", identity, "--api-key", d->api_key, "--api-secret",
+      d->api_secret, "--account-sid", d->account_sid, "--stats-json", client->stats_path,
+      "--quiet", NULL);
   g_assert_no_error (error);
   return client;
+}
+
+char *
+group_client_log_grep (GroupClient *client, const char *needle)
+{
+  g_autofree char *contents = NULL;
+  g_auto (GStrv) lines = NULL;
+  g_autoptr (GString) found = NULL;
+
+  if (!g_file_get_contents (client->log_path, &contents, NULL, NULL))
+    return NULL;
+  lines = g_strsplit (contents, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (strstr (lines[i], needle) != NULL)
+      {
+        if (found == NULL)
+          found = g_string_new (NULL);
+        g_string_append_printf (found, "%s\n", lines[i]);
+      }
+  return found ? g_string_free (g_steal_pointer (&found), FALSE) : NULL;
 }
 
 gboolean
@@ -124,6 +151,8 @@ group_client_stop (GroupClient *client)
 void
 group_client_free (GroupClient *client)
 {
+  g_autofree char *log = NULL;
+
   if (client == NULL)
     return;
   if (group_client_running (client))
@@ -134,6 +163,10 @@ group_client_free (GroupClient *client)
   g_clear_object (&client->process);
   g_clear_pointer (&client->stats, json_object_unref);
   g_unlink (client->stats_path);
+  if (g_file_get_contents (client->log_path, &log, NULL, NULL) && *log != '\0')
+    g_printerr ("[convoke-client %s]\n%s", client->identity, log);
+  g_unlink (client->log_path);
+  g_free (client->log_path);
   g_free (client->stats_path);
   g_free (client->identity);
   g_free (client);

@@ -13,12 +13,14 @@ typedef struct
 {
   char *identity;
   char *stats_path;
+  char *log_path; /* its stderr: warnings, errors */
   GSubprocess *process;
   JsonObject *stats; /* the last stats read, or NULL */
 } GroupClient;
 
-/* Starts convoke-client joining @room as @identity; stats go to a file in
- * @dir. Clients publish the default 320x240 15 fps test video and tone. */
+/* Starts convoke-client joining @room as @identity; stats and its stderr go
+ * to files in @dir (the stderr is copied to ours when the client is freed).
+ * Clients publish the default 320x240 15 fps test video and tone. */
 GroupClient *group_client_start (TestDaemon *d, const char *dir, const char *room,
                                  const char *identity);
 /* Re-reads the stats file; FALSE when it is not there (yet). */
@@ -29,6 +31,9 @@ guint64 group_client_decoded_from (GroupClient *client, const char *identity,
                                    const char *kind);
 /* The participant sid of @identity as @client sees it (connected only). */
 const char *group_client_peer_sid (GroupClient *client, const char *identity);
+/* The lines of the client's stderr so far that contain @needle, or NULL
+ * when none does. */
+char *group_client_log_grep (GroupClient *client, const char *needle);
 /* The error code in the stats, or 0. */
 gint64 group_client_error_code (GroupClient *client);
 gboolean group_client_running (GroupClient *client);

@@ -74,6 +74,32 @@ start_clients (TestDaemon *d, const char *dir, const char *room, guint count,
   return clients;
 }
 
+static gint
+compare_strings (gconstpointer a, gconstpointer b)
+{
+  return g_strcmp0 (*(const char *const *) a, *(const char *const *) b);
+}
+
+/* The tracks REST lists for @participant, as "audio,video" (kinds sorted). */
+static char *
+published_kinds (TestDaemon *d, const char *room, const char *participant)
+{
+  g_autofree char *path = g_strdup_printf ("/v1/Rooms/%s/Participants/%s/PublishedTracks",
+                                           room, participant);
+  g_autoptr (JsonNode) body = NULL;
+  g_autoptr (GPtrArray) kinds = g_ptr_array_new ();
+  JsonArray *tracks;
+
+  g_assert_cmpuint (test_http (d, "GET", path, TRUE, NULL, &body, NULL), ==, 200);
+  tracks = json_object_get_array_member (json_node_get_object (body), "published_tracks");
+  for (guint i = 0; i < json_array_get_length (tracks); i++)
+    g_ptr_array_add (kinds, (gpointer) json_object_get_string_member (
+                                json_array_get_object_element (tracks, i), "kind"));
+  g_ptr_array_sort (kinds, compare_strings);
+  g_ptr_array_add (kinds, NULL);
+  return g_strjoinv (",", (char **) kinds->pdata);
+}
+
 /* Four clients in one group room: each decodes video and audio from each
  * of the other three. */
 static void
@@ -100,9 +126,16 @@ test_four_clients (void)
     {
       GroupClient *client = g_ptr_array_index (clients, i);
 
+      g_autofree char *kinds = NULL;
+
       g_assert_cmpint (group_client_error_code (client), ==, 0);
       g_assert_cmpstr (json_object_get_string_member (client->stats, "topology"), ==,
                        "sfu");
+      /* The clients announce their tracks; the worker, which sees their
+       * media too, must not add a second audio or video track. */
+      kinds = published_kinds (
+          d, sid, json_object_get_string_member (client->stats, "participant_sid"));
+      g_assert_cmpstr (kinds, ==, "audio,video");
     }
   g_clear_pointer (&clients, g_ptr_array_unref);
   status = room_status (d, sid);

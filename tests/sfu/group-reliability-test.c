@@ -1,7 +1,8 @@
 /* The group-room reliability loop: each iteration a new room, four
  * convoke-clients joining 0-500 ms apart at random, media checked between
  * every pair, one client leaving and rejoining, media checked again, the
- * room completed. No worker may crash or be replaced on the way.
+ * room completed. No worker may crash or be replaced on the way, and no
+ * client may fail to apply a description.
  *
  * GROUP_RELIABILITY_ITERATIONS sets the count (tests/sfu/meson.build: 25
  * by default, 200 in the `long` suite); GROUP_RELIABILITY_SEED replays a
@@ -146,6 +147,34 @@ report_media (Progress *progress)
                           group_client_decoded_from (receiver, sender->identity, "audio"),
                           group_client_running (receiver) ? "" : " (exited)");
       }
+  /* g_error() follows: the clients are not freed, so show their stderr
+   * (why one exited, say) now. */
+  for (guint i = 0; i < CLIENTS; i++)
+    {
+      GroupClient *client = g_ptr_array_index (progress->clients, i);
+      g_autofree char *log = group_client_log_grep (client, "");
+
+      if (log != NULL)
+        g_test_message ("  %s stderr:\n%s", client->identity, log);
+    }
+}
+
+/* Every description the server sent must have applied: a client that
+ * could not apply one (webrtcbin refuses, for instance, an m-line whose
+ * direction changes) may still decode for a while and fail later. */
+static void
+check_negotiation (GroupClient *client, guint iteration)
+{
+  static const char *const failures[] = { "could not apply", "could not create" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (failures); i++)
+    {
+      g_autofree char *lines = group_client_log_grep (client, failures[i]);
+
+      if (lines != NULL)
+        g_error ("iteration %u: %s failed to negotiate:\n%s", iteration, client->identity,
+                 lines);
+    }
 }
 
 static void
@@ -198,6 +227,7 @@ run_iteration (TestDaemon *d, const char *dir, GRand *rand, guint iteration)
     gone_sid = g_strdup (json_object_get_string_member (old->stats, "participant_sid"));
     departure.gone_sid = gone_sid;
     group_client_stop (old);
+    check_negotiation (old, iteration);
     g_assert_true (test_wait_until (departure_seen, &departure, PHASE_TIMEOUT_MS));
     group_client_free (old);
     clients->pdata[leaver] = group_client_start (d, dir, name, identity);
@@ -209,6 +239,9 @@ run_iteration (TestDaemon *d, const char *dir, GRand *rand, guint iteration)
       g_error ("iteration %u: media did not recover after client %u rejoined", iteration,
                leaver);
     }
+
+  for (guint i = 0; i < CLIENTS; i++)
+    check_negotiation (g_ptr_array_index (clients, i), iteration);
 
   /* Same worker all along: it neither crashed nor was replaced. */
   g_assert_cmpint (find_worker (d, sid), ==, worker);

@@ -480,6 +480,44 @@ test_ready_timeout (void)
   fixture_stop (&f);
 }
 
+/* GET @path with the test credentials; returns the status and sets
+ * *@content_type (the response's Content-Type, without parameters). */
+static guint
+get_with_content_type (TestDaemon *d, const char *path, char **content_type)
+{
+  g_autofree char *url = g_strconcat (d->base_url, path, NULL);
+  g_autoptr (SoupMessage) msg = soup_message_new ("GET", url);
+  g_autofree char *credentials = g_strdup_printf ("%s:%s", d->api_key, d->api_secret);
+  g_autofree char *encoded
+      = g_base64_encode ((const guchar *) credentials, strlen (credentials));
+  g_autofree char *authorization = g_strconcat ("Basic ", encoded, NULL);
+  g_autoptr (GBytes) body = NULL;
+  g_autoptr (GError) error = NULL;
+
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization",
+                                authorization);
+  body = soup_session_send_and_read (d->session, msg, NULL, &error);
+  g_assert_no_error (error);
+  *content_type = g_strdup (soup_message_headers_get_content_type (
+      soup_message_get_response_headers (msg), NULL));
+  return soup_message_get_status (msg);
+}
+
+static void
+assert_rest_error (TestDaemon *d, const char *method, const char *path, guint status,
+                   gint64 code)
+{
+  g_autoptr (JsonNode) error = NULL;
+
+  g_assert_cmpuint (test_http (d, method, path, TRUE, NULL, &error, NULL), ==, status);
+  g_assert_nonnull (error);
+  g_test_message (
+      "%s %s: %s", method, path,
+      json_object_get_string_member (json_node_get_object (error), "message"));
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (error), "code"), ==,
+                   code);
+}
+
 /* GET /v1/Rooms/{Sid}/Pipeline answers from the room's live worker. */
 static void
 test_pipeline_rest (void)
@@ -516,7 +554,76 @@ test_pipeline_rest (void)
                     400);
   g_assert_cmpint (json_object_get_int_member (json_node_get_object (error), "code"), ==,
                    21200);
+  g_assert_nonnull (strstr (
+      json_object_get_string_member (json_node_get_object (error), "message"), "svg"));
+
+  /* Content types; dot is the default; by unique name as well as by sid. */
+  {
+    g_autofree char *type = NULL;
+    g_autofree char *default_path = g_strdup_printf ("/v1/Rooms/%s/Pipeline", sid);
+
+    g_assert_cmpuint (get_with_content_type (f.daemon, text_path, &type), ==, 200);
+    g_assert_cmpstr (type, ==, "text/plain");
+    g_clear_pointer (&type, g_free);
+    g_assert_cmpuint (get_with_content_type (f.daemon, default_path, &type), ==, 200);
+    g_assert_cmpstr (type, ==, "text/vnd.graphviz");
+    g_clear_pointer (&type, g_free);
+    g_assert_cmpuint (get_with_content_type (
+                          f.daemon, "/v1/Rooms/pipeline/Pipeline?format=text", &type),
+                      ==, 200);
+    g_assert_cmpstr (type, ==, "text/plain");
+
+    assert_rest_error (f.daemon, "POST", default_path, 405, 20004);
+  }
+
+  assert_rest_error (f.daemon, "GET", "/v1/Rooms/no-such-room/Pipeline", 404, 20404);
+
+  /* A peer-to-peer room has no worker. */
+  {
+    const char *form[] = { "UniqueName", "p2p", "Type", "peer-to-peer", NULL };
+
+    g_assert_cmpuint (test_http (f.daemon, "POST", "/v1/Rooms", TRUE, form, NULL, NULL),
+                      ==, 201);
+    assert_rest_error (f.daemon, "GET", "/v1/Rooms/p2p/Pipeline?format=text", 400, 53119);
+  }
+
+  /* Nor has an ended room. */
+  {
+    const char *complete[] = { "Status", "completed", NULL };
+    g_autofree char *room_path = g_strdup_printf ("/v1/Rooms/%s", sid);
+
+    g_assert_cmpuint (test_http (f.daemon, "POST", room_path, TRUE, complete, NULL, NULL),
+                      ==, 202);
+    assert_rest_error (f.daemon, "GET", text_path, 400, 53119);
+  }
   fixture_stop (&f);
+}
+
+/* SIGTERM to the daemon: every worker gets `shutdown` and finishes its
+ * teardown before the daemon exits (convoke_worker_wait_all). */
+static void
+test_clean_exit (void)
+{
+  g_autofree char *dir = test_mkdtemp ();
+  g_autofree char *marker = g_build_filename (dir, "marker", NULL);
+  g_autofree char *module_dir = make_module_dir ();
+  g_autofree char *slow_config
+      = g_strdup_printf ("[type:group]\nmodule=grouptest\nteardown-marker=%s\n"
+                         "[type:group-small]\nmodule=grouptest\n",
+                         marker);
+  const char *args[] = { "--module-dir", module_dir, NULL };
+  TestDaemon *d = test_daemon_start (slow_config, args);
+  g_autoptr (JsonObject) room = create_room (d, "clean-exit");
+  g_autoptr (GArray) workers = wait_workers (d, 1);
+  pid_t worker = g_array_index (workers, pid_t, 0);
+
+  g_assert_false (g_file_test (marker, G_FILE_TEST_EXISTS));
+  /* Asserts the daemon's own clean exit too. */
+  test_daemon_stop (d);
+  g_assert_true (g_file_test (marker, G_FILE_TEST_EXISTS));
+  g_assert_true (wait_pid_gone (worker));
+  test_rm_rf (module_dir);
+  test_rm_rf (dir);
 }
 
 int
@@ -531,5 +638,6 @@ main (int argc, char **argv)
   g_test_add_func ("/group/supervisor/missing-worker", test_missing_worker);
   g_test_add_func ("/group/supervisor/ready-timeout", test_ready_timeout);
   g_test_add_func ("/group/supervisor/pipeline-rest", test_pipeline_rest);
+  g_test_add_func ("/group/supervisor/clean-exit", test_clean_exit);
   return g_test_run ();
 }

@@ -10,6 +10,9 @@
  *   thread-event            → event {"event":"from-thread"} sent from a new thread
  *   thread-fail {"reason"}  → worker_fail (R) from a new thread
  *
+ * Option teardown-marker=PATH: worker_teardown() takes 300 ms, then writes
+ * PATH.
+ *
  * Daemon side: participant_joined → echo {"participant":sid}; worker event
  * echo → {"type":"echo","participant":sid} to that participant; signaling
  * message "to-worker" {"body":{…}} → that body to the worker.
@@ -187,10 +190,19 @@ static void
 test_worker_teardown (ConvokeWorker *worker, gpointer worker_data)
 {
   g_autoptr (JsonObject) event = json_object_new ();
+  const char *marker = worker_api->worker_get_option (worker, "teardown-marker");
 
   /* Lets the tests see that teardown ran before the process exited. */
   json_object_set_string_member (event, "event", "teardown");
   worker_api->worker_send_event (worker, event);
+  /* A slow teardown, as a worker finishing a recording has: it completes
+   * only if the daemon waits for its workers before exiting (their
+   * PR_SET_PDEATHSIG kills them with it). */
+  if (marker != NULL)
+    {
+      g_usleep (300 * G_TIME_SPAN_MILLISECOND);
+      g_file_set_contents (marker, "torn down\n", -1, NULL);
+    }
 }
 
 static const ConvokeTopologyModule test_module = {

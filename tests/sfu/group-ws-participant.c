@@ -51,8 +51,8 @@ connect_done (gpointer data)
   return ((ConnectWait *) data)->done;
 }
 
-GroupWsParticipant *
-group_ws_connect (TestDaemon *d, const char *room, const char *identity)
+static GroupWsParticipant *
+ws_connect (TestDaemon *d, const char *room, const char *identity, gboolean trickle)
 {
   GroupWsParticipant *p = g_new0 (GroupWsParticipant, 1);
   g_autofree char *url = test_daemon_signaling_url (d);
@@ -77,6 +77,8 @@ group_ws_connect (TestDaemon *d, const char *room, const char *identity)
   json_object_set_int_member (join, "id", 1);
   json_object_set_string_member (join, "token", token);
   json_object_set_string_member (join, "room", room);
+  if (!trickle)
+    json_object_set_boolean_member (join, "trickle", FALSE);
   node = json_node_init_object (json_node_alloc (), join);
   text = json_to_string (node, FALSE);
   soup_websocket_connection_send_text (p->connection, text);
@@ -84,9 +86,15 @@ group_ws_connect (TestDaemon *d, const char *room, const char *identity)
 }
 
 GroupWsParticipant *
-group_ws_join (TestDaemon *d, const char *room, const char *identity)
+group_ws_connect (TestDaemon *d, const char *room, const char *identity)
 {
-  GroupWsParticipant *p = group_ws_connect (d, room, identity);
+  return ws_connect (d, room, identity, TRUE);
+}
+
+static GroupWsParticipant *
+ws_join (TestDaemon *d, const char *room, const char *identity, gboolean trickle)
+{
+  GroupWsParticipant *p = ws_connect (d, room, identity, trickle);
   JsonObject *joined = group_ws_wait (p, "joined", NULL, 10000);
 
   if (joined == NULL)
@@ -100,6 +108,18 @@ group_ws_join (TestDaemon *d, const char *room, const char *identity)
   p->sid = g_strdup (json_object_get_string_member (
       json_object_get_object_member (joined, "participant"), "sid"));
   return p;
+}
+
+GroupWsParticipant *
+group_ws_join (TestDaemon *d, const char *room, const char *identity)
+{
+  return ws_join (d, room, identity, TRUE);
+}
+
+GroupWsParticipant *
+group_ws_join_non_trickle (TestDaemon *d, const char *room, const char *identity)
+{
+  return ws_join (d, room, identity, FALSE);
 }
 
 void

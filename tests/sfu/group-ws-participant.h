@@ -25,6 +25,9 @@ GroupWsParticipant *group_ws_connect (TestDaemon *d, const char *room,
 /* Connects, joins @room as @identity and waits for `joined`; fails the
  * test when the join is refused. */
 GroupWsParticipant *group_ws_join (TestDaemon *d, const char *room, const char *identity);
+/* The same, as a client that sends `"trickle": false`. */
+GroupWsParticipant *group_ws_join_non_trickle (TestDaemon *d, const char *room,
+                                               const char *identity);
 void group_ws_send (GroupWsParticipant *p, const char *json);
 /* The first message of @type received at or after index *@from (which is
  * advanced past it), waiting up to @timeout_ms; NULL on timeout. @from

@@ -372,14 +372,22 @@ test_server_offers (void)
   g_assert_error (error, CONVOKE_TOPOLOGY_ERROR, CONVOKE_ERROR_SDP_SERVER_REMOTE);
   g_clear_error (&error);
 
-  /* PA2 left, PA3 came: its slots reuse PA2's m-lines under new SSRCs. */
+  /* PA2 left, PA3 came: PA2's slots stay as they were, idle; PA3 gets
+   * m-lines of its own. */
   slot = g_ptr_array_index (group_session_get_mlines (session), 3);
   old_ssrc = slot->ssrc;
+  g_assert_true (slot->live);
   offer2 = group_session_create_offer (session, later_sources);
-  g_assert_cmpuint (offer2->len, ==, 4);
+  g_assert_cmpuint (offer2->len, ==, 6);
   g_assert_cmpstr (((GroupLocalMedia *) g_ptr_array_index (offer2, 3))->msid_stream, ==,
+                   "PA2");
+  g_assert_cmpint (((GroupLocalMedia *) g_ptr_array_index (offer2, 3))->direction, ==,
+                   GROUP_DIRECTION_SENDONLY);
+  g_assert_cmpuint (((GroupLocalMedia *) g_ptr_array_index (offer2, 3))->ssrc, ==,
+                    old_ssrc);
+  g_assert_cmpstr (((GroupLocalMedia *) g_ptr_array_index (offer2, 5))->msid_stream, ==,
                    "PA3");
-  g_assert_cmpuint (((GroupLocalMedia *) g_ptr_array_index (offer2, 3))->ssrc, !=,
+  g_assert_cmpuint (((GroupLocalMedia *) g_ptr_array_index (offer2, 5))->ssrc, !=,
                     old_ssrc);
 
   /* An answer with the wrong number of m-lines changes nothing. */
@@ -397,6 +405,121 @@ test_server_offers (void)
   group_session_rollback (session);
   g_assert_true (group_session_is_stable (session));
   g_assert_true (group_session_carries (session, first_sources));
+}
+
+/* Whether @mline of @sdp is sendonly with a=msid @msid and a=ssrc @ssrc. */
+static void
+assert_slot (GstSDPMessage *sdp, guint mline, const char *msid, const char *ssrc)
+{
+  g_assert_nonnull (attribute (sdp, mline, "sendonly"));
+  g_assert_cmpstr (attribute (sdp, mline, "msid"), ==, msid);
+  g_assert_cmpstr (attribute (sdp, mline, "ssrc"), ==, ssrc);
+}
+
+/* Joins, leaves, rejoins (a new sid each time) and pauses in random order:
+ * no re-offer may change an m-line's direction, a=msid or a=ssrc (webrtcbin
+ * 1.22 cannot apply a direction change, see group-session.h); only new
+ * m-lines are appended, for publishers that have none. Liveness follows
+ * the sources, and a pause and resume need no offer at all. */
+static void
+test_slots_keep_direction (void)
+{
+  g_autoptr (GroupSession) session = group_session_new (opus, vp8);
+  g_autoptr (GPtrArray) current
+      = g_ptr_array_new_with_free_func ((GDestroyNotify) group_source_free);
+  g_autoptr (GPtrArray) stopped
+      = g_ptr_array_new_with_free_func ((GDestroyNotify) group_source_free);
+  g_autoptr (GPtrArray) known = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) offered_msid = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) offered_ssrc = g_ptr_array_new_with_free_func (g_free);
+  guint next_sid = 1;
+  gboolean resumed_without_offer = FALSE;
+
+  for (guint round = 0; round < 200; round++)
+    {
+      guint action = g_test_rand_int_range (0, 3);
+      g_autoptr (GPtrArray) offer = NULL;
+      g_autoptr (GroupRemoteDescription) answer = NULL;
+      g_autoptr (GError) error = NULL;
+      GstSDPMessage *sdp;
+      GPtrArray *mlines;
+
+      if (action == 2 && stopped->len > 0)
+        /* A publisher sends that kind again: its slot is still there. */
+        g_ptr_array_add (current, g_ptr_array_steal_index (stopped, 0));
+      else if (action == 0 || current->len == 0)
+        {
+          g_autofree char *sid = g_strdup_printf ("PA%u", next_sid++);
+
+          g_ptr_array_add (current, group_source_new (sid, "audio"));
+          g_ptr_array_add (current, group_source_new (sid, "video"));
+        }
+      else
+        /* A leave, or a publisher that stops sending one kind. */
+        g_ptr_array_add (stopped,
+                         g_ptr_array_steal_index (
+                             current, g_test_rand_int_range (0, (gint32) current->len)));
+
+      if (group_session_has_negotiated (session)
+          && group_session_carries (session, current))
+        {
+          group_session_set_live (session, current);
+          g_assert_true (group_session_is_stable (session));
+          resumed_without_offer |= action == 2;
+        }
+      else
+        {
+          offer = group_session_create_offer (session, current);
+          sdp = sdp_of (offer, "actpass");
+          for (guint i = 0; i < offered_msid->len; i++)
+            {
+              if (g_ptr_array_index (offered_msid, i) == NULL)
+                continue;
+              assert_slot (sdp, i, g_ptr_array_index (offered_msid, i),
+                           g_ptr_array_index (offered_ssrc, i));
+            }
+          for (guint i = offered_msid->len; i < gst_sdp_message_medias_len (sdp); i++)
+            {
+              const char *msid = attribute (sdp, i, "msid");
+
+              g_ptr_array_add (offered_msid, g_strdup (msid));
+              g_ptr_array_add (offered_ssrc, g_strdup (attribute (sdp, i, "ssrc")));
+              if (msid != NULL)
+                {
+                  /* A new m-line only ever for a publisher without one. */
+                  g_autofree char *track = g_strdup (msid);
+
+                  g_assert_false (
+                      g_ptr_array_find_with_equal_func (known, track, g_str_equal, NULL));
+                  g_ptr_array_add (known, g_steal_pointer (&track));
+                }
+            }
+          answer = client_answer (sdp, TRUE);
+          gst_sdp_message_free (sdp);
+          g_assert_true (group_session_apply_answer (session, answer, &error));
+          g_assert_no_error (error);
+        }
+
+      g_assert_true (group_session_carries (session, current));
+      mlines = group_session_get_mlines (session);
+      for (guint i = 0; i < mlines->len; i++)
+        {
+          GroupMLine *mline = g_ptr_array_index (mlines, i);
+          gboolean wanted = FALSE;
+
+          if (mline->role != GROUP_MLINE_SLOT)
+            continue;
+          for (guint k = 0; k < current->len && !wanted; k++)
+            {
+              GroupSource *source = g_ptr_array_index (current, k);
+
+              wanted = g_str_equal (source->publisher, mline->source)
+                       && g_str_equal (source->kind, mline->kind);
+            }
+          g_assert_cmpint (mline->live, ==, wanted);
+        }
+    }
+  g_assert_true (resumed_without_offer);
 }
 
 static void
@@ -506,6 +629,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sfu/session/answer-chrome-offer-h264",
                    test_answer_chrome_offer_h264);
   g_test_add_func ("/sfu/session/server-offers", test_server_offers);
+  g_test_add_func ("/sfu/session/slots-keep-direction", test_slots_keep_direction);
   g_test_add_func ("/sfu/session/client-offer-keeps-mlines",
                    test_client_offer_must_keep_mlines);
   g_test_add_func ("/sfu/session/codec-matches", test_codec_matches);

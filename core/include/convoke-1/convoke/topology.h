@@ -112,11 +112,39 @@ typedef struct
   /* The error domain for refusals (CONVOKE_TOPOLOGY_ERROR). */
   GQuark (*error_quark) (void);
 
-  /* Later compatible additions go here, after every v1 member. */
+  /* Later compatible additions go here, after every v1 member. Check each
+   * with CONVOKE_CORE_API_HAS() before calling it. */
+
+  /* Since 1.1. The `trickle` flag the participant's client sent in `join`
+   * (docs/signaling.md): FALSE for a client that wants every candidate
+   * inside the SDP. TRUE for participants that did not join over
+   * signaling, and once the participant has left. */
+  gboolean (*participant_get_trickle) (ConvokeParticipant *participant);
+  /* Since 1.1. Publishes a track on the participant's behalf, for media
+   * the module learns of by itself (an SFU seeing the participant's RTP)
+   * when the client does not announce it with `track-published`. It is
+   * listed by REST (PublishedTracks), reported to status callbacks
+   * (track-added) and announced to the other participants
+   * (`track-published`), like an announced one. @kind is "audio", "video"
+   * or "data"; @name may be NULL (the track is then named by its sid).
+   * Returns the new track's sid, valid until the track is unpublished or
+   * the participant leaves; NULL when nothing was published: the
+   * participant is not connected, @kind or @name is not valid (@name must
+   * differ from the participant's other tracks'), or the participant
+   * already publishes a track of @kind, announced or not, so the same
+   * media is never listed twice. */
+  const char *(*participant_publish_track) (ConvokeParticipant *participant,
+                                            const char *name, const char *kind);
+  /* Since 1.1. Unpublishes one of the participant's tracks, by sid (the
+   * other participants get `track-unpublished`). FALSE when it has no
+   * such track. Tracks are unpublished by themselves when the participant
+   * leaves. */
+  gboolean (*participant_unpublish_track) (ConvokeParticipant *participant,
+                                           const char *track_sid);
 } ConvokeCoreApi;
 
 /* TRUE when @core is recent enough to have @member (a function added after
- * ABI 1.0). Every member above is always present. */
+ * ABI 1.0). Every member up to error_quark is always present. */
 #define CONVOKE_CORE_API_HAS(core, member)                                               \
   ((core)->struct_size >= G_STRUCT_OFFSET (ConvokeCoreApi, member) + sizeof ((core)->member))
 

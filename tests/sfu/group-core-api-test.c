@@ -1,0 +1,233 @@
+/* The ConvokeCoreApi functions added in 1.1 for the group module, on a
+ * real room registry (the example module's rooms): the participant's
+ * trickle flag, and track publication on a participant's behalf, which
+ * must reach REST's bookkeeping and the registry's signals like a
+ * `track-published` does, and never list one kind of media twice.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <string.h>
+
+#include "core-api.h"
+#include "room-registry.h"
+
+#include "test-daemon.h"
+
+typedef struct
+{
+  gboolean trickle;
+} FakeTransport;
+
+static void
+fake_send (gpointer transport, JsonObject *message)
+{
+}
+
+static void
+fake_close (gpointer transport, int code, const char *reason)
+{
+}
+
+static gboolean
+fake_get_trickle (gpointer transport)
+{
+  return ((FakeTransport *) transport)->trickle;
+}
+
+static const ConvokeParticipantTransport with_trickle_vtable = {
+  .send = fake_send,
+  .close = fake_close,
+  .get_trickle = fake_get_trickle,
+};
+
+/* A transport that predates the flag. */
+static const ConvokeParticipantTransport without_trickle_vtable = {
+  .send = fake_send,
+  .close = fake_close,
+};
+
+typedef struct
+{
+  ConvokeConfig *config;
+  ConvokeModuleSet *modules;
+  ConvokeRoomRegistry *registry;
+  ConvokeRoom *room;
+  const ConvokeCoreApi *api;
+  GPtrArray *events; /* char*: "added PA… audio MT…", "removed PA… MT…" */
+} Fixture;
+
+static void
+on_track_added (ConvokeRoomRegistry *registry, ConvokeParticipant *participant,
+                ConvokeTrack *track, Fixture *f)
+{
+  g_ptr_array_add (f->events, g_strdup_printf ("added %s %s %s", participant->sid,
+                                               track->kind, track->sid));
+}
+
+static void
+on_track_removed (ConvokeRoomRegistry *registry, ConvokeParticipant *participant,
+                  ConvokeTrack *track, Fixture *f)
+{
+  g_ptr_array_add (f->events,
+                   g_strdup_printf ("removed %s %s", participant->sid, track->sid));
+}
+
+static void
+fixture_set_up (Fixture *f, gconstpointer data)
+{
+  static const char config_text[] = "[auth]\n"
+                                    "api-key=" TEST_API_KEY "\n"
+                                    "api-secret=" TEST_API_SECRET "\n"
+                                    "[type:demo]\n"
+                                    "module=example\n";
+  ConvokeRoomCreateParams params = CONVOKE_ROOM_CREATE_PARAMS_INIT;
+  g_autoptr (GError) error = NULL;
+
+  f->api = convoke_core_api_get ();
+  f->events = g_ptr_array_new_with_free_func (g_free);
+  f->config = convoke_config_load_data (config_text, -1, "group-core-api", &error);
+  g_assert_no_error (error);
+  f->modules = convoke_module_set_new (f->api);
+  g_assert_nonnull (convoke_module_set_require (
+      f->modules, test_program ("CONVOKE_MODULE_DIR"), "example", &error));
+  g_assert_no_error (error);
+  f->registry = convoke_room_registry_new (f->config, f->modules);
+  g_signal_connect (f->registry, "track-added", G_CALLBACK (on_track_added), f);
+  g_signal_connect (f->registry, "track-removed", G_CALLBACK (on_track_removed), f);
+
+  params.unique_name = "standup";
+  params.type = "demo";
+  f->room = convoke_room_registry_create_room (f->registry, &params, &error);
+  g_assert_no_error (error);
+}
+
+static void
+fixture_tear_down (Fixture *f, gconstpointer data)
+{
+  convoke_room_registry_end_room (f->registry, f->room, CONVOKE_ROOM_COMPLETED, NULL);
+  g_clear_object (&f->registry);
+  g_clear_pointer (&f->modules, convoke_module_set_free);
+  g_clear_pointer (&f->config, convoke_config_unref);
+  g_ptr_array_unref (f->events);
+}
+
+static ConvokeParticipant *
+join (Fixture *f, const char *identity, const ConvokeParticipantTransport *vtable,
+      FakeTransport *transport)
+{
+  g_autoptr (GError) error = NULL;
+  ConvokeParticipant *p = convoke_room_registry_join (f->registry, "standup", identity,
+                                                      vtable, transport, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (p);
+  return p;
+}
+
+static void
+test_available (void)
+{
+  const ConvokeCoreApi *api = convoke_core_api_get ();
+
+  g_assert_cmpuint (api->abi_version, ==, 1);
+  g_assert_true (CONVOKE_CORE_API_HAS (api, participant_get_trickle));
+  g_assert_true (CONVOKE_CORE_API_HAS (api, participant_publish_track));
+  g_assert_true (CONVOKE_CORE_API_HAS (api, participant_unpublish_track));
+  g_assert_nonnull (api->participant_get_trickle);
+  g_assert_nonnull (api->participant_publish_track);
+  g_assert_nonnull (api->participant_unpublish_track);
+  /* A module built against ABI 1.0 sees a table that ends at error_quark;
+   * the new members are then reported missing. */
+  {
+    ConvokeCoreApi old = *api;
+
+    old.struct_size = G_STRUCT_OFFSET (ConvokeCoreApi, error_quark) + sizeof (gpointer);
+    g_assert_true (CONVOKE_CORE_API_HAS (&old, error_quark));
+    g_assert_false (CONVOKE_CORE_API_HAS (&old, participant_get_trickle));
+    g_assert_false (CONVOKE_CORE_API_HAS (&old, participant_unpublish_track));
+  }
+}
+
+static void
+test_trickle (Fixture *f, gconstpointer data)
+{
+  FakeTransport trickles = { TRUE }, does_not = { FALSE }, old = { FALSE };
+  ConvokeParticipant *alice = join (f, "alice", &with_trickle_vtable, &trickles);
+  ConvokeParticipant *bob = join (f, "bob", &with_trickle_vtable, &does_not);
+  ConvokeParticipant *carol = join (f, "carol", &without_trickle_vtable, &old);
+
+  g_assert_true (f->api->participant_get_trickle (alice));
+  g_assert_false (f->api->participant_get_trickle (bob));
+  /* No flag: the protocol's default. */
+  g_assert_true (f->api->participant_get_trickle (carol));
+  convoke_room_registry_leave (f->registry, bob);
+  g_assert_true (f->api->participant_get_trickle (bob));
+}
+
+static void
+test_publish (Fixture *f, gconstpointer data)
+{
+  const ConvokeCoreApi *api = f->api;
+  FakeTransport transport = { TRUE };
+  ConvokeParticipant *alice = join (f, "alice", &with_trickle_vtable, &transport);
+  ConvokeParticipant *bob = join (f, "bob", &with_trickle_vtable, &transport);
+  g_autofree char *video = NULL, *expected = NULL;
+  ConvokeTrack *announced;
+  const char *sid;
+
+  sid = api->participant_publish_track (alice, NULL, "video");
+  g_assert_nonnull (sid);
+  g_assert_true (g_str_has_prefix (sid, "MT"));
+  video = g_strdup (sid);
+  g_assert_cmpuint (alice->published_tracks->len, ==, 1);
+  /* Without a name, the track is named by its sid, as announced ones. */
+  g_assert_cmpstr (((ConvokeTrack *) alice->published_tracks->pdata[0])->name, ==, video);
+  expected = g_strdup_printf ("added %s video %s", alice->sid, video);
+  g_assert_cmpuint (f->events->len, ==, 1);
+  g_assert_cmpstr (f->events->pdata[0], ==, expected);
+
+  /* One track per kind: a second video, or a name already taken, is not
+   * published. */
+  g_assert_null (api->participant_publish_track (alice, "screen", "video"));
+  g_assert_null (api->participant_publish_track (alice, video, "audio"));
+  /* Kinds the protocol does not know. */
+  g_assert_null (api->participant_publish_track (alice, NULL, "smell"));
+  g_assert_null (api->participant_publish_track (alice, NULL, NULL));
+  g_assert_cmpuint (alice->published_tracks->len, ==, 1);
+  g_assert_cmpuint (f->events->len, ==, 1);
+
+  /* A client that announced its audio keeps that one. */
+  announced = convoke_participant_add_track (bob, "microphone", "audio");
+  g_assert_nonnull (announced);
+  g_assert_null (api->participant_publish_track (bob, NULL, "audio"));
+  g_assert_cmpuint (bob->published_tracks->len, ==, 1);
+  g_assert_nonnull (api->participant_publish_track (bob, "camera", "video"));
+  g_assert_cmpuint (bob->published_tracks->len, ==, 2);
+
+  /* Unpublishing: only a track of that participant, once. */
+  g_assert_false (api->participant_unpublish_track (bob, video));
+  g_assert_false (api->participant_unpublish_track (alice, NULL));
+  g_assert_true (api->participant_unpublish_track (alice, video));
+  g_assert_false (api->participant_unpublish_track (alice, video));
+  g_assert_cmpuint (alice->published_tracks->len, ==, 0);
+  g_clear_pointer (&expected, g_free);
+  expected = g_strdup_printf ("removed %s %s", alice->sid, video);
+  g_assert_cmpstr (f->events->pdata[f->events->len - 1], ==, expected);
+
+  /* After leaving, nothing is published. */
+  convoke_room_registry_leave (f->registry, alice);
+  g_assert_null (api->participant_publish_track (alice, NULL, "audio"));
+  g_assert_cmpuint (alice->published_tracks->len, ==, 0);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/group/core-api/available", test_available);
+  g_test_add ("/group/core-api/trickle", Fixture, NULL, fixture_set_up, test_trickle,
+              fixture_tear_down);
+  g_test_add ("/group/core-api/publish", Fixture, NULL, fixture_set_up, test_publish,
+              fixture_tear_down);
+  return g_test_run ();
+}

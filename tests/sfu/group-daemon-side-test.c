@@ -1,0 +1,295 @@
+/* The daemon side of the group module (modules/group/group.c) against a
+ * fake ConvokeCoreApi: the trickle flag it sends the worker, and the
+ * tracks it publishes and unpublishes for participants as the worker
+ * reports their media (track-started, track-ended), without duplicating
+ * what a client announced itself; and how it behaves on a core that
+ * predates those functions (ABI 1.0).
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <string.h>
+
+#include <convoke/topology.h>
+
+struct _ConvokeRoom
+{
+  const char *sid;
+};
+
+struct _ConvokeParticipant
+{
+  const char *sid;
+  gboolean trickle;
+  gboolean present;
+  gboolean has_kind[2]; /* audio, video: a track of that kind is listed */
+};
+
+static ConvokeRoom room = { "RM0001" };
+static ConvokeParticipant alice = { "PA0001", FALSE, TRUE, { FALSE, FALSE } };
+static ConvokeParticipant bob = { "PA0002", TRUE, TRUE, { FALSE, FALSE } };
+
+static GPtrArray *worker_bodies; /* JsonObject*: what went to the worker */
+static GPtrArray *calls; /* char*: "publish PA… video", "unpublish PA… MT…" */
+static guint next_track;
+
+static int
+kind_index (const char *kind)
+{
+  return g_strcmp0 (kind, "video") == 0 ? 1 : 0;
+}
+
+static const char *
+fake_room_get_sid (ConvokeRoom *r)
+{
+  return r->sid;
+}
+
+static const char *
+fake_room_get_name (ConvokeRoom *r)
+{
+  return "room";
+}
+
+static const char *
+fake_room_get_type (ConvokeRoom *r)
+{
+  return "group";
+}
+
+static const char *
+fake_room_get_option (ConvokeRoom *r, const char *key)
+{
+  return NULL;
+}
+
+static ConvokeParticipant *
+fake_room_find_participant (ConvokeRoom *r, const char *sid)
+{
+  ConvokeParticipant *all[] = { &alice, &bob };
+
+  for (guint i = 0; i < G_N_ELEMENTS (all); i++)
+    if (all[i]->present && g_strcmp0 (all[i]->sid, sid) == 0)
+      return all[i];
+  return NULL;
+}
+
+static const char *
+fake_participant_get_sid (ConvokeParticipant *p)
+{
+  return p->sid;
+}
+
+static const char *
+fake_participant_get_identity (ConvokeParticipant *p)
+{
+  return p == &alice ? "alice" : "bob";
+}
+
+static void
+fake_participant_send (ConvokeParticipant *p, JsonObject *message)
+{
+}
+
+static void
+fake_participant_send_error (ConvokeParticipant *p, int code, const char *message)
+{
+}
+
+static gboolean
+fake_worker_send (ConvokeRoom *r, JsonObject *message, GError **error)
+{
+  g_ptr_array_add (worker_bodies, json_object_ref (message));
+  return TRUE;
+}
+
+static GQuark
+fake_error_quark (void)
+{
+  return CONVOKE_TOPOLOGY_ERROR;
+}
+
+static gboolean
+fake_participant_get_trickle (ConvokeParticipant *p)
+{
+  return p->trickle;
+}
+
+/* What the real core does: nothing when a track of that kind is listed. */
+static const char *
+fake_participant_publish_track (ConvokeParticipant *p, const char *name, const char *kind)
+{
+  static char sid[16];
+
+  g_ptr_array_add (calls, g_strdup_printf ("publish %s %s", p->sid, kind));
+  if (p->has_kind[kind_index (kind)])
+    return NULL;
+  p->has_kind[kind_index (kind)] = TRUE;
+  g_snprintf (sid, sizeof (sid), "MT%u", ++next_track);
+  return sid;
+}
+
+static gboolean
+fake_participant_unpublish_track (ConvokeParticipant *p, const char *track_sid)
+{
+  g_ptr_array_add (calls, g_strdup_printf ("unpublish %s %s", p->sid, track_sid));
+  return TRUE;
+}
+
+static const ConvokeCoreApi fake_core = {
+  .abi_version = CONVOKE_TOPOLOGY_ABI_VERSION,
+  .struct_size = sizeof (ConvokeCoreApi),
+  .room_get_sid = fake_room_get_sid,
+  .room_get_name = fake_room_get_name,
+  .room_get_type = fake_room_get_type,
+  .room_get_option = fake_room_get_option,
+  .room_find_participant = fake_room_find_participant,
+  .participant_get_sid = fake_participant_get_sid,
+  .participant_get_identity = fake_participant_get_identity,
+  .participant_send = fake_participant_send,
+  .participant_send_error = fake_participant_send_error,
+  .worker_send = fake_worker_send,
+  .error_quark = fake_error_quark,
+  .participant_get_trickle = fake_participant_get_trickle,
+  .participant_publish_track = fake_participant_publish_track,
+  .participant_unpublish_track = fake_participant_unpublish_track,
+};
+
+static void
+reset (void)
+{
+  g_ptr_array_set_size (worker_bodies, 0);
+  g_ptr_array_set_size (calls, 0);
+  alice.present = bob.present = TRUE;
+  memset (alice.has_kind, 0, sizeof (alice.has_kind));
+  memset (bob.has_kind, 0, sizeof (bob.has_kind));
+}
+
+static void
+worker_event (const ConvokeTopologyModule *module, gpointer data, const char *name,
+              const char *participant, const char *kind)
+{
+  g_autoptr (JsonObject) event = json_object_new ();
+
+  json_object_set_string_member (event, "event", name);
+  json_object_set_string_member (event, "participant", participant);
+  json_object_set_string_member (event, "kind", kind);
+  json_object_set_int_member (event, "ssrc", 1234);
+  module->worker_event (&room, data, event);
+}
+
+static void
+assert_calls (const char *const *expected)
+{
+  for (guint i = 0; expected[i] != NULL; i++)
+    {
+      g_assert_cmpuint (i, <, calls->len);
+      g_assert_cmpstr (calls->pdata[i], ==, expected[i]);
+    }
+  g_assert_cmpuint (calls->len, ==, g_strv_length ((char **) expected));
+}
+
+static gboolean
+added_with_trickle (guint index)
+{
+  JsonObject *body = g_ptr_array_index (worker_bodies, index);
+
+  g_assert_cmpstr (json_object_get_string_member (body, "cmd"), ==, "add-participant");
+  return json_object_get_boolean_member (body, "trickle");
+}
+
+static void
+test_trickle_and_tracks (void)
+{
+  const ConvokeTopologyModule *module = convoke_topology_module_entry ();
+  g_autoptr (GError) error = NULL;
+  gpointer data = NULL;
+
+  reset ();
+  g_assert_true (module->module_init (&fake_core, &error));
+  g_assert_true (module->room_create (&room, &data, &error));
+  g_assert_no_error (error);
+
+  /* The worker gets each client's own flag. */
+  module->participant_joined (&room, data, &alice);
+  module->participant_joined (&room, data, &bob);
+  g_assert_false (added_with_trickle (0));
+  g_assert_true (added_with_trickle (1));
+
+  /* Alice announces nothing: her media gets tracks while it flows. A new
+   * SSRC for the same kind is the same track. */
+  worker_event (module, data, "track-started", alice.sid, "video");
+  worker_event (module, data, "track-started", alice.sid, "video");
+  worker_event (module, data, "track-started", alice.sid, "audio");
+  worker_event (module, data, "track-ended", alice.sid, "video");
+  {
+    const char *expected[] = { "publish PA0001 video", "publish PA0001 audio",
+                               "unpublish PA0001 MT1", NULL };
+    assert_calls (expected);
+  }
+  g_ptr_array_set_size (calls, 0);
+
+  /* Bob announced his audio: the core publishes nothing, and so the
+   * module must not unpublish his track when the media ends. */
+  bob.has_kind[0] = TRUE;
+  worker_event (module, data, "track-started", bob.sid, "audio");
+  worker_event (module, data, "track-ended", bob.sid, "audio");
+  /* Kinds the module does not publish. */
+  worker_event (module, data, "track-started", bob.sid, "data");
+  {
+    const char *expected[] = { "publish PA0002 audio", NULL };
+    assert_calls (expected);
+  }
+  g_ptr_array_set_size (calls, 0);
+
+  /* Alice leaves (the core drops her tracks); the worker's late
+   * track-ended for her audio changes nothing. */
+  module->participant_left (&room, data, &alice);
+  alice.present = FALSE;
+  worker_event (module, data, "track-ended", alice.sid, "audio");
+  g_assert_cmpuint (calls->len, ==, 0);
+
+  module->participant_left (&room, data, &bob);
+  module->room_destroy (&room, data);
+}
+
+/* A module built for 1.1 on a 1.0 core: every client is taken to trickle
+ * and no track is published, and nothing past the table's end is read. */
+static void
+test_old_core (void)
+{
+  const ConvokeTopologyModule *module = convoke_topology_module_entry ();
+  g_autofree ConvokeCoreApi *old = g_memdup2 (&fake_core, sizeof (fake_core));
+  g_autoptr (GError) error = NULL;
+  gpointer data = NULL;
+
+  reset ();
+  old->struct_size = G_STRUCT_OFFSET (ConvokeCoreApi, participant_get_trickle);
+  old->participant_get_trickle = NULL;
+  old->participant_publish_track = NULL;
+  old->participant_unpublish_track = NULL;
+  g_assert_true (module->module_init (old, &error));
+  g_assert_true (module->room_create (&room, &data, &error));
+  module->participant_joined (&room, data, &alice);
+  g_assert_true (added_with_trickle (0));
+  worker_event (module, data, "track-started", alice.sid, "video");
+  worker_event (module, data, "track-ended", alice.sid, "video");
+  g_assert_cmpuint (calls->len, ==, 0);
+  module->participant_left (&room, data, &alice);
+  module->room_destroy (&room, data);
+}
+
+int
+main (int argc, char **argv)
+{
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  worker_bodies = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  calls = g_ptr_array_new_with_free_func (g_free);
+
+  g_test_add_func ("/group/daemon-side/trickle-and-tracks", test_trickle_and_tracks);
+  g_test_add_func ("/group/daemon-side/old-core", test_old_core);
+  status = g_test_run ();
+  g_ptr_array_unref (worker_bodies);
+  g_ptr_array_unref (calls);
+  return status;
+}
