@@ -1,0 +1,22 @@
+/* What the kernel says about the server processes: CPU time (utime +
+ * stime from /proc/PID/stat, which includes threads that already ended)
+ * and memory (/proc/PID/status).
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <glib.h>
+#include <sys/types.h>
+
+G_BEGIN_DECLS
+
+/* utime + stime in seconds; FALSE when the process is gone. */
+gboolean load_proc_cpu_seconds (pid_t pid, double *seconds);
+/* The same, split into user and kernel time. */
+gboolean load_proc_cpu_times (pid_t pid, double *user, double *system);
+/* A "VmHWM"/"VmRSS"-style field of /proc/PID/status in KiB; 0 when absent. */
+guint64 load_proc_status_kib (pid_t pid, const char *field);
+/* Children of @parent whose command line holds @needle (NULL: any). */
+GArray *load_proc_children (pid_t parent, const char *needle);
+
+G_END_DECLS
