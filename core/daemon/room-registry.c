@@ -117,12 +117,12 @@ room_timeout_cb (gpointer data)
 void
 convoke_room_arm_timeout (ConvokeRoom *room, guint minutes)
 {
-  guint64 ms = (guint64)minutes * room->registry->minute_ms;
+  guint64 ms = (guint64) minutes * room->registry->minute_ms;
 
   g_clear_handle_id (&room->timeout_source, g_source_remove);
   room->timeout_source = g_timeout_add_full (
-      G_PRIORITY_DEFAULT, (guint)MIN (ms, G_MAXUINT), room_timeout_cb,
-      convoke_room_ref (room), (GDestroyNotify)convoke_room_unref);
+      G_PRIORITY_DEFAULT, (guint) MIN (ms, G_MAXUINT), room_timeout_cb,
+      convoke_room_ref (room), (GDestroyNotify) convoke_room_unref);
 }
 
 /* ---- ending rooms ------------------------------------------------------ */
@@ -196,7 +196,7 @@ check_unique_name (const char *name, GError **error)
     {
       g_set_error (error, CONVOKE_ERROR, CONVOKE_ERROR_ROOM_NAME_TOO_LONG,
                    _ ("Room name is %u bytes long; the limit is %d"),
-                   (guint)strlen (name), UNIQUE_NAME_MAX_LENGTH);
+                   (guint) strlen (name), UNIQUE_NAME_MAX_LENGTH);
       return FALSE;
     }
   return TRUE;
@@ -218,25 +218,8 @@ resolve_timeout (gint requested, guint configured, const char *field, guint *out
                    requested, ROOM_TIMEOUT_MAX_MINUTES);
       return FALSE;
     }
-  *out = (guint)requested;
+  *out = (guint) requested;
   return TRUE;
-}
-
-static int
-compare_strings (gconstpointer a, gconstpointer b, gpointer data)
-{
-  return g_strcmp0 (*(const char *const *)a, *(const char *const *)b);
-}
-
-static char *
-list_type_names (ConvokeConfig *config)
-{
-  guint n_names;
-  g_autofree const char **names
-      = (const char **)g_hash_table_get_keys_as_array (config->types, &n_names);
-
-  g_qsort_with_data (names, n_names, sizeof (char *), compare_strings, NULL);
-  return g_strjoinv (", ", (char **)names);
 }
 
 static ConvokeRoomType *
@@ -253,7 +236,7 @@ resolve_type (ConvokeRoomRegistry *self, const ConvokeRoomCreateParams *params,
   type = convoke_config_lookup_type (self->config, name);
   if (type == NULL)
     {
-      g_autofree char *known = list_type_names (self->config);
+      g_autofree char *known = convoke_config_list_type_names (self->config);
 
       g_set_error (error, CONVOKE_ERROR, CONVOKE_ERROR_ROOM_TYPE_INVALID,
                    _ ("Room type “%s” is not configured; the types are: %s"), name,
@@ -302,7 +285,7 @@ convoke_room_registry_create_room (ConvokeRoomRegistry *self,
   if (params->max_participants >= 0)
     {
       if (params->max_participants < 1
-          || (guint)params->max_participants > type->max_participants)
+          || (guint) params->max_participants > type->max_participants)
         {
           g_set_error (
               error, CONVOKE_ERROR, CONVOKE_ERROR_ROOM_MAX_PARTICIPANTS_OUT_OF_RANGE,
@@ -310,7 +293,7 @@ convoke_room_registry_create_room (ConvokeRoomRegistry *self,
               params->max_participants, type->name, type->max_participants);
           return NULL;
         }
-      max_participants = (guint)params->max_participants;
+      max_participants = (guint) params->max_participants;
     }
   if (!resolve_timeout (params->empty_room_timeout, self->config->empty_room_timeout,
                         "EmptyRoomTimeout", &empty_timeout, error)
@@ -344,7 +327,7 @@ convoke_room_registry_create_room (ConvokeRoomRegistry *self,
   room->date_created = g_date_time_new_now_utc ();
   room->date_updated = g_date_time_ref (room->date_created);
   room->participants
-      = g_ptr_array_new_with_free_func ((GDestroyNotify)convoke_participant_unref);
+      = g_ptr_array_new_with_free_func ((GDestroyNotify) convoke_participant_unref);
   room->registry = self;
 
   /* The worker comes first: room_create() may already talk to it. */
@@ -477,7 +460,7 @@ timeout_unit_from_environment (void)
           value, MINUTE_MS, MINUTE_MS);
       return MINUTE_MS;
     }
-  return (guint)ms;
+  return (guint) ms;
 }
 
 static void
@@ -537,7 +520,7 @@ convoke_room_registry_class_init (ConvokeRoomRegistryClass *klass)
 static void
 convoke_room_registry_init (ConvokeRoomRegistry *self)
 {
-  self->rooms = g_ptr_array_new_with_free_func ((GDestroyNotify)convoke_room_unref);
+  self->rooms = g_ptr_array_new_with_free_func ((GDestroyNotify) convoke_room_unref);
   self->by_sid = g_hash_table_new (g_str_hash, g_str_equal);
   self->active_by_name = g_hash_table_new (g_str_hash, g_str_equal);
   self->minute_ms = timeout_unit_from_environment ();

@@ -7,6 +7,7 @@
 #include "signaling-server.h"
 
 #include "i18n.h"
+#include "untrusted-text.h"
 #include "access-token.h"
 #include "ice-servers.h"
 #include "metrics.h"
@@ -36,28 +37,6 @@ struct _ConvokeSignalingServer
 };
 
 /* ---- helpers ------------------------------------------------------------ */
-
-/* @text made safe to embed in a message: cut, control characters gone. */
-static char *
-quote_untrusted (const char *text)
-{
-  g_autoptr (GString) out = g_string_new (NULL);
-  glong chars = g_utf8_strlen (text, -1);
-  g_autofree char *cut = g_utf8_substring (text, 0, MIN (chars, MAX_QUOTED_CHARS));
-
-  for (const char *p = cut; *p; p = g_utf8_next_char (p))
-    {
-      gunichar c = g_utf8_get_char (p);
-
-      if (g_unichar_iscntrl (c))
-        g_string_append_c (out, '?');
-      else
-        g_string_append_unichar (out, c);
-    }
-  if (chars > MAX_QUOTED_CHARS)
-    g_string_append (out, "…");
-  return g_string_free (g_steal_pointer (&out), FALSE);
-}
 
 /* The WebSocket close code that goes with a fatal Twilio error. */
 static gushort
@@ -349,8 +328,10 @@ handle_join (ConvokeSignalingServer *self, ConvokeSignalingConnection *conn,
   if (requested != NULL && token->room != NULL
       && !room_matches_grant (self, requested, token->room))
     {
-      g_autofree char *quoted_requested = quote_untrusted (requested);
-      g_autofree char *quoted_granted = quote_untrusted (token->room);
+      g_autofree char *quoted_requested
+          = convoke_quote_untrusted (requested, MAX_QUOTED_CHARS);
+      g_autofree char *quoted_granted
+          = convoke_quote_untrusted (token->room, MAX_QUOTED_CHARS);
       g_autofree char *text
           = g_strdup_printf (_ ("Access token grants room “%s”, not room “%s”"),
                              quoted_granted, quoted_requested);
@@ -406,7 +387,7 @@ track_refusal (ConvokeParticipant *participant, const char *name, const char *ki
   if (!g_str_equal (kind, "audio") && !g_str_equal (kind, "video")
       && !g_str_equal (kind, "data"))
     {
-      g_autofree char *quoted = quote_untrusted (kind);
+      g_autofree char *quoted = convoke_quote_untrusted (kind, MAX_QUOTED_CHARS);
 
       return g_strdup_printf (_ ("Track kind “%s” is not audio, video or data"), quoted);
     }
@@ -424,7 +405,7 @@ track_refusal (ConvokeParticipant *participant, const char *name, const char *ki
 
       if (g_str_equal (existing->name, name))
         {
-          g_autofree char *quoted = quote_untrusted (name);
+          g_autofree char *quoted = convoke_quote_untrusted (name, MAX_QUOTED_CHARS);
 
           return g_strdup_printf (_ ("A track named “%s” is already published as %s"),
                                   quoted, existing->sid);
@@ -502,7 +483,7 @@ handle_track_unpublished (ConvokeSignalingServer *self, ConvokeSignalingConnecti
   sid_copy = g_strdup (sid);
   if (!convoke_participant_remove_track (participant, sid_copy))
     {
-      g_autofree char *quoted = quote_untrusted (sid_copy);
+      g_autofree char *quoted = convoke_quote_untrusted (sid_copy, MAX_QUOTED_CHARS);
       g_autofree char *text = g_strdup_printf (
           _ ("Participant %s has no published track %s"), participant->sid, quoted);
 
@@ -553,7 +534,7 @@ on_message (ConvokeSignalingConnection *conn, JsonObject *message, const char *t
     }
   if (participant == NULL)
     {
-      g_autofree char *quoted = quote_untrusted (type);
+      g_autofree char *quoted = convoke_quote_untrusted (type, MAX_QUOTED_CHARS);
       g_autofree char *text
           = g_strdup_printf (_ ("Not joined: send “join” before “%s”"), quoted);
 
@@ -686,7 +667,7 @@ ConvokeSignalingServer *
 convoke_signaling_server_new (ConvokeDaemon *daemon, SoupServer *server)
 {
   ConvokeSignalingServer *self;
-  char *protocols[] = { (char *)CONVOKE_SIGNALING_PROTOCOL, NULL };
+  char *protocols[] = { (char *) CONVOKE_SIGNALING_PROTOCOL, NULL };
 
   g_return_val_if_fail (CONVOKE_IS_DAEMON (daemon), NULL);
   g_return_val_if_fail (SOUP_IS_SERVER (server), NULL);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "i18n.h"
+#include "untrusted-text.h"
 #include "twilio-error.h"
 
 /* Far above any real token (a few hundred bytes) yet small enough that a
@@ -95,37 +96,15 @@ base64url_decode (const char *text, gsize length)
   return g_bytes_new_take (data, decoded_length);
 }
 
-/* A short, printable version of a string taken from a token. */
-static char *
-quote_untrusted (const char *text)
-{
-  g_autoptr (GString) out = g_string_new (NULL);
-  glong chars = g_utf8_strlen (text, -1);
-  g_autofree char *cut = g_utf8_substring (text, 0, MIN (chars, MAX_QUOTED_CHARS));
-
-  for (const char *p = cut; *p; p = g_utf8_next_char (p))
-    {
-      gunichar c = g_utf8_get_char (p);
-
-      if (g_unichar_iscntrl (c))
-        g_string_append_c (out, '?');
-      else
-        g_string_append_unichar (out, c);
-    }
-  if (chars > MAX_QUOTED_CHARS)
-    g_string_append (out, "…");
-  return g_string_free (g_steal_pointer (&out), FALSE);
-}
-
 static void
 hs256 (const char *secret, const char *data, gsize length,
        guint8 digest[HS256_DIGEST_LENGTH])
 {
   g_autoptr (GHmac) hmac
-      = g_hmac_new (G_CHECKSUM_SHA256, (const guchar *)secret, strlen (secret));
+      = g_hmac_new (G_CHECKSUM_SHA256, (const guchar *) secret, strlen (secret));
   gsize digest_length = HS256_DIGEST_LENGTH;
 
-  g_hmac_update (hmac, (const guchar *)data, length);
+  g_hmac_update (hmac, (const guchar *) data, length);
   g_hmac_get_digest (hmac, digest, &digest_length);
   g_assert (digest_length == HS256_DIGEST_LENGTH);
 }
@@ -213,8 +192,8 @@ convoke_access_token_create (const char *api_key, const char *api_secret,
 
   header_json = to_json (header);
   payload_json = to_json (payload);
-  header_b64 = base64url_encode ((const guchar *)header_json, strlen (header_json));
-  payload_b64 = base64url_encode ((const guchar *)payload_json, strlen (payload_json));
+  header_b64 = base64url_encode ((const guchar *) header_json, strlen (header_json));
+  payload_b64 = base64url_encode ((const guchar *) payload_json, strlen (payload_json));
   signing_input = g_strconcat (header_b64, ".", payload_b64, NULL);
   hs256 (api_secret, signing_input, strlen (signing_input), digest);
   signature_b64 = base64url_encode (digest, sizeof digest);
@@ -284,9 +263,9 @@ get_time_claim (JsonObject *payload, const char *name, gint64 *value, gboolean *
   type = JSON_NODE_HOLDS_VALUE (node) ? json_node_get_value_type (node) : G_TYPE_INVALID;
   if (type == G_TYPE_INT64)
     *value = json_node_get_int (node);
-  else if (type == G_TYPE_DOUBLE && json_node_get_double (node) > (double)G_MININT64
-           && json_node_get_double (node) < (double)G_MAXINT64)
-    *value = (gint64)json_node_get_double (node);
+  else if (type == G_TYPE_DOUBLE && json_node_get_double (node) > (double) G_MININT64
+           && json_node_get_double (node) < (double) G_MAXINT64)
+    *value = (gint64) json_node_get_double (node);
   else
     {
       g_set_error (error, CONVOKE_ERROR, CONVOKE_ERROR_TOKEN_INVALID,
@@ -323,7 +302,7 @@ check_header (JsonObject *header, GError **error)
    * attacks work. */
   if (strcmp (alg, "HS256") != 0)
     {
-      g_autofree char *quoted = quote_untrusted (alg);
+      g_autofree char *quoted = convoke_quote_untrusted (alg, MAX_QUOTED_CHARS);
 
       g_set_error (
           error, CONVOKE_ERROR, CONVOKE_ERROR_TOKEN_HEADER_INVALID,
@@ -333,7 +312,7 @@ check_header (JsonObject *header, GError **error)
     }
   if (typ != NULL && strcmp (typ, "JWT") != 0)
     {
-      g_autofree char *quoted = quote_untrusted (typ);
+      g_autofree char *quoted = convoke_quote_untrusted (typ, MAX_QUOTED_CHARS);
 
       g_set_error (error, CONVOKE_ERROR, CONVOKE_ERROR_TOKEN_HEADER_INVALID,
                    _ ("Access token type “%s” is not allowed; expected JWT"), quoted);
@@ -390,25 +369,25 @@ check_times (JsonObject *payload, guint clock_skew, gint64 *expires, GError **er
                            _ ("Access token has no “exp” claim"));
       return FALSE;
     }
-  if (now > *expires && now - *expires > (gint64)clock_skew)
+  if (now > *expires && now - *expires > (gint64) clock_skew)
     {
       g_autofree char *when = format_unix_time (*expires);
 
       g_set_error (error, CONVOKE_ERROR, CONVOKE_ERROR_TOKEN_EXPIRED,
                    _ ("Access token expired at %s (%lld seconds ago)"), when,
-                   (long long)(now - *expires));
+                   (long long) (now - *expires));
       return FALSE;
     }
 
   if (!get_time_claim (payload, "nbf", &nbf, &present, error))
     return FALSE;
-  if (present && nbf > now && nbf - now > (gint64)clock_skew)
+  if (present && nbf > now && nbf - now > (gint64) clock_skew)
     {
       g_autofree char *when = format_unix_time (nbf);
 
       g_set_error (error, CONVOKE_ERROR, CONVOKE_ERROR_TOKEN_NOT_YET_VALID,
                    _ ("Access token is not valid before %s (%lld seconds from now)"),
-                   when, (long long)(nbf - now));
+                   when, (long long) (nbf - now));
       return FALSE;
     }
   return TRUE;
@@ -470,8 +449,9 @@ check_grants (JsonObject *payload, const char *room, ConvokeAccessToken *token,
 
   if (room != NULL && token->room != NULL && strcmp (room, token->room) != 0)
     {
-      g_autofree char *quoted_granted = quote_untrusted (token->room);
-      g_autofree char *quoted_room = quote_untrusted (room);
+      g_autofree char *quoted_granted
+          = convoke_quote_untrusted (token->room, MAX_QUOTED_CHARS);
+      g_autofree char *quoted_room = convoke_quote_untrusted (room, MAX_QUOTED_CHARS);
 
       g_set_error (error, CONVOKE_ERROR, CONVOKE_ERROR_TOKEN_GRANTS_INVALID,
                    _ ("Access token grants room “%s”, not room “%s”"), quoted_granted,
@@ -509,7 +489,7 @@ convoke_access_token_verify (const char *jwt, const char *api_key, const char *a
     {
       g_set_error (error, CONVOKE_ERROR, CONVOKE_ERROR_TOKEN_INVALID,
                    _ ("Access token is %zu bytes long; the limit is %u"), jwt_length,
-                   (guint)MAX_TOKEN_LENGTH);
+                   (guint) MAX_TOKEN_LENGTH);
       return NULL;
     }
   parts = g_strsplit (jwt, ".", 4);
@@ -546,7 +526,7 @@ convoke_access_token_verify (const char *jwt, const char *api_key, const char *a
     }
   if (strcmp (issuer, api_key) != 0)
     {
-      g_autofree char *quoted = quote_untrusted (issuer);
+      g_autofree char *quoted = convoke_quote_untrusted (issuer, MAX_QUOTED_CHARS);
 
       g_set_error (error, CONVOKE_ERROR, CONVOKE_ERROR_TOKEN_ISSUER_INVALID,
                    _ ("Access token issuer “%s” is not this server's API key"), quoted);

@@ -160,7 +160,7 @@ config_new_with_defaults (const char *origin)
   config->max_messages_per_second = 50;
   config->keepalive_interval = 10;
   config->types = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
-                                         (GDestroyNotify)convoke_room_type_unref);
+                                         (GDestroyNotify) convoke_room_type_unref);
   config->named_rooms = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 
   for (gsize i = 0; i < G_N_ELEMENTS (builtin_types); i++)
@@ -218,7 +218,7 @@ load_auth (const Loader *l, GError **error)
   if (c->api_secret != NULL && strlen (c->api_secret) < API_SECRET_MIN_LENGTH)
     return config_fail (l, error, CONVOKE_CONFIG_ERROR_INVALID_VALUE, "auth",
                         "api-secret", _ ("expected at least %d characters, got %d"),
-                        API_SECRET_MIN_LENGTH, (int)strlen (c->api_secret));
+                        API_SECRET_MIN_LENGTH, (int) strlen (c->api_secret));
   if (c->account_sid != NULL
       && !convoke_sid_is_valid (c->account_sid, CONVOKE_SID_ACCOUNT))
     return config_fail (
@@ -390,18 +390,18 @@ load_named_room (const Loader *l, const char *group, GError **error)
 static int
 compare_strings (gconstpointer a, gconstpointer b, gpointer data)
 {
-  return g_strcmp0 (*(const char *const *)a, *(const char *const *)b);
+  return g_strcmp0 (*(const char *const *) a, *(const char *const *) b);
 }
 
-static char *
-list_type_names (ConvokeConfig *config)
+char *
+convoke_config_list_type_names (ConvokeConfig *config)
 {
   guint n_names;
   g_autofree const char **names
-      = (const char **)g_hash_table_get_keys_as_array (config->types, &n_names);
+      = (const char **) g_hash_table_get_keys_as_array (config->types, &n_names);
 
   g_qsort_with_data (names, n_names, sizeof (char *), compare_strings, NULL);
-  return g_strjoinv (", ", (char **)names);
+  return g_strjoinv (", ", (char **) names);
 }
 
 static gboolean
@@ -413,7 +413,7 @@ check_keys (const Loader *l, const char *group, const char *const *allowed,
   for (guint i = 0; keys != NULL && keys[i] != NULL; i++)
     if (!g_strv_contains (allowed, keys[i]))
       {
-        g_autofree char *expected = g_strjoinv (", ", (char **)allowed);
+        g_autofree char *expected = g_strjoinv (", ", (char **) allowed);
         return config_fail (l, error, CONVOKE_CONFIG_ERROR_UNKNOWN_KEY, group, keys[i],
                             _ ("unknown key; this group has: %s"), expected);
       }
@@ -462,14 +462,14 @@ check_references (const Loader *l, GError **error)
 
   if (g_hash_table_lookup (c->types, c->default_type) == NULL)
     {
-      g_autofree char *known = list_type_names (c);
+      g_autofree char *known = convoke_config_list_type_names (c);
       return config_fail (l, error, CONVOKE_CONFIG_ERROR_REFERENCE, "rooms",
                           "default-type", _ ("no room type “%s”; the types are: %s"),
                           c->default_type, known);
     }
 
   /* Sorted, so that the first bad room reported is the same every time. */
-  rooms = (const char **)g_hash_table_get_keys_as_array (c->named_rooms, &n_rooms);
+  rooms = (const char **) g_hash_table_get_keys_as_array (c->named_rooms, &n_rooms);
   g_qsort_with_data (rooms, n_rooms, sizeof (char *), compare_strings, NULL);
   for (guint i = 0; i < n_rooms; i++)
     {
@@ -478,7 +478,7 @@ check_references (const Loader *l, GError **error)
       if (g_hash_table_lookup (c->types, type) == NULL)
         {
           g_autofree char *group = g_strconcat (ROOM_GROUP_PREFIX, rooms[i], NULL);
-          g_autofree char *known = list_type_names (c);
+          g_autofree char *known = convoke_config_list_type_names (c);
           return config_fail (l, error, CONVOKE_CONFIG_ERROR_REFERENCE, group, "type",
                               _ ("no room type “%s”; the types are: %s"), type, known);
         }
@@ -493,7 +493,7 @@ random_hex (gsize n_bytes)
   GString *hex = g_string_sized_new (n_bytes * 2);
 
   /* A secret needs the kernel's CSPRNG; GRand is not one. */
-  if (getrandom (bytes, n_bytes, 0) != (gssize)n_bytes)
+  if (getrandom (bytes, n_bytes, 0) != (gssize) n_bytes)
     g_error ("getrandom() failed: %s", g_strerror (errno));
   for (gsize i = 0; i < n_bytes; i++)
     g_string_append_printf (hex, "%02x", bytes[i]);

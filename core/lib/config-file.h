@@ -111,6 +111,10 @@ ConvokeRoomType *convoke_config_lookup_type (ConvokeConfig *config, const char *
 /* The configured type name of [room:NAME], or NULL when not a named room. */
 const char *convoke_config_named_room_type (ConvokeConfig *config, const char *unique_name);
 
+/* The configured room type names, sorted, joined with ", " (for errors
+ * that list what would have been valid). */
+char *convoke_config_list_type_names (ConvokeConfig *config);
+
 /* "http://127.0.0.1:7880" style base URL (public-url if set). */
 char *convoke_config_base_url (ConvokeConfig *config, guint actual_port);
 
