@@ -10,6 +10,7 @@
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <string.h>
 
 #include "group-proc-checks.h"
@@ -171,6 +172,14 @@ wait_pid_gone (pid_t pid)
   return test_wait_until (pid_gone, GINT_TO_POINTER (pid), WAIT_MS);
 }
 
+static gboolean
+core_limit_is_zero (gpointer data)
+{
+  g_autofree char *limit = group_proc_core_limit (GPOINTER_TO_INT (data));
+
+  return g_strcmp0 (limit, "0") == 0;
+}
+
 static char *
 read_proc_file (pid_t pid, const char *name, gsize *length)
 {
@@ -257,12 +266,24 @@ test_isolation (void)
   gsize length;
   pid_t worker, second_worker;
 
-  fixture_start (&f);
+  /* The daemon, and so its workers, inherit a core limit above 0 from us
+   * (when the hard limit allows it), so that a 0 is the worker's doing. */
+  {
+    struct rlimit saved, raised;
+
+    g_assert_cmpint (getrlimit (RLIMIT_CORE, &saved), ==, 0);
+    raised = (struct rlimit){ saved.rlim_max, saved.rlim_max };
+    g_assert_cmpint (setrlimit (RLIMIT_CORE, &raised), ==, 0);
+    fixture_start (&f);
+    g_assert_cmpint (setrlimit (RLIMIT_CORE, &saved), ==, 0);
+  }
   first = create_room (f.daemon, "isolation-1");
   workers = wait_workers (f.daemon, 1);
   worker = g_array_index (workers, pid_t, 0);
   g_assert_cmpint (group_proc_parent (worker), ==, f.daemon->pid);
 
+  /* The worker may not have reached its main() when it is first seen. */
+  g_assert_true (test_wait_until (core_limit_is_zero, GINT_TO_POINTER (worker), WAIT_MS));
   core_limit = group_proc_core_limit (worker);
   g_assert_cmpstr (core_limit, ==, "0");
 
