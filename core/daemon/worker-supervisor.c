@@ -19,6 +19,8 @@
 #include "i18n.h"
 #include "recording-store.h"
 #include "twilio-error.h"
+#include "worker-shared.h"
+#include "worker-turn.h"
 
 #define GRACE_PERIOD_MS 2000 /* shutdown → SIGTERM → SIGKILL */
 #define DUMP_TIMEOUT_MS 5000
@@ -27,9 +29,6 @@
 /* A worker not PLAYING by then is stuck (a pipeline waiting for a preroll
  * that never comes); commands would pile up unanswered. */
 #define READY_TIMEOUT_MS 30000
-/* The certificate workers share is renewed this often; each one is valid
- * 30 days, so a long-running worker never outlives its certificate. */
-#define CERTIFICATE_MAX_AGE_US (24 * G_TIME_SPAN_HOUR)
 
 struct _ConvokeWorkerHandle
 {
@@ -50,14 +49,14 @@ struct _ConvokeWorkerHandle
   int escalation_step;
   guint orphan_source;
   guint ready_source;
+  guint turn_source;  /* next fresh TURN credentials ([media] worker-turn) */
+  gboolean turn_sent; /* the worker holds TURN options */
   gint64 next_dump_id;
   GHashTable *dumps; /* id (gint64*) → GTask* */
 };
 
 static guint workers_running;
 static guint channels_open; /* workers whose last reports may still come */
-static char *shared_certificate;
-static gint64 shared_certificate_time;
 
 static ConvokeWorkerHandle *
 worker_ref (ConvokeWorkerHandle *worker)
@@ -90,50 +89,6 @@ worker_unref (ConvokeWorkerHandle *worker)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConvokeWorkerHandle, worker_unref)
 
-/* ---- what every worker shares ------------------------------------------ */
-
-/* GST_REGISTRY for workers: one cache per plugin set, so that the first
- * worker pays for the plugin scan and the others load the result. NULL
- * when the environment already chose, or no directory is writable. */
-static const char *
-worker_registry_path (const char *worker_path)
-{
-  static const char *const plugin_variables[]
-      = { "GST_PLUGIN_PATH", "GST_PLUGIN_PATH_1_0", "GST_PLUGIN_SYSTEM_PATH",
-          "GST_PLUGIN_SYSTEM_PATH_1_0", "GST_PLUGIN_SCANNER" };
-  static char *path;
-  static gboolean decided;
-  g_autoptr (GChecksum) checksum = NULL;
-  g_autofree char *dir = NULL;
-
-  if (decided)
-    return path;
-  decided = TRUE;
-  if (g_getenv ("GST_REGISTRY") != NULL)
-    return NULL;
-
-  checksum = g_checksum_new (G_CHECKSUM_SHA256);
-  for (guint i = 0; i < G_N_ELEMENTS (plugin_variables); i++)
-    {
-      const char *value = g_getenv (plugin_variables[i]);
-      g_autofree char *entry
-          = g_strdup_printf ("%s=%s\n", plugin_variables[i], value != NULL ? value : "");
-
-      g_checksum_update (checksum, (const guchar *) entry, -1);
-    }
-  g_checksum_update (checksum, (const guchar *) worker_path, -1);
-
-  dir = g_build_filename (g_get_user_runtime_dir (), "convoke", NULL);
-  if (g_mkdir_with_parents (dir, 0700) != 0)
-    {
-      g_message ("%s is not writable; workers use GStreamer's default registry", dir);
-      return NULL;
-    }
-  path = g_strdup_printf ("%s/gst-registry-%.16s.bin", dir,
-                          g_checksum_get_string (checksum));
-  return path;
-}
-
 /* CONVOKE_WORKER_READY_TIMEOUT_MS shortens the wait for tests only. */
 static guint
 worker_ready_timeout_ms (void)
@@ -144,39 +99,6 @@ worker_ready_timeout_ms (void)
   if (text != NULL && g_ascii_string_to_unsigned (text, 10, 1, G_MAXUINT, &value, NULL))
     return (guint) value;
   return READY_TIMEOUT_MS;
-}
-
-static const char *
-worker_current_certificate (void)
-{
-  if (shared_certificate != NULL
-      && g_get_monotonic_time () - shared_certificate_time > CERTIFICATE_MAX_AGE_US)
-    g_clear_pointer (&shared_certificate, g_free);
-  return shared_certificate;
-}
-
-/* The certificate travels through a pipe so that it never touches the
- * disk. It is far below a pipe's capacity, so the write cannot block. */
-static gboolean
-worker_pass_certificate (GSubprocessLauncher *launcher, const char *pem, GError **error)
-{
-  int fds[2];
-  gsize length = strlen (pem);
-  gssize written;
-
-  if (!g_unix_open_pipe (fds, FD_CLOEXEC, error))
-    return FALSE;
-  written = write (fds[1], pem, length);
-  close (fds[1]);
-  if (written != (gssize) length)
-    {
-      close (fds[0]);
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                   _ ("Could not hand the DTLS certificate to the worker"));
-      return FALSE;
-    }
-  g_subprocess_launcher_take_fd (launcher, fds[0], 4);
-  return TRUE;
 }
 
 /* ---- the worker's death ------------------------------------------------ */
@@ -237,6 +159,7 @@ worker_on_exit (GObject *source, GAsyncResult *result, gpointer user_data)
   g_clear_handle_id (&worker->escalation_source, g_source_remove);
   g_clear_handle_id (&worker->orphan_source, g_source_remove);
   g_clear_handle_id (&worker->ready_source, g_source_remove);
+  g_clear_handle_id (&worker->turn_source, g_source_remove);
   /* The socket is read to its end: the last reports (recordings the worker
    * finished as it stopped) were sent before it exited. */
   worker_fail_dumps (worker);
@@ -335,12 +258,8 @@ worker_on_message (ConvokeControlChannel *channel, JsonObject *message,
     {
       const char *pem = json_object_get_string_member_with_default (message, "pem", NULL);
 
-      if (pem != NULL && g_str_has_prefix (pem, "-----BEGIN ")
-          && worker_current_certificate () == NULL)
-        {
-          shared_certificate = g_strdup (pem);
-          shared_certificate_time = g_get_monotonic_time ();
-        }
+      if (pem != NULL && g_str_has_prefix (pem, "-----BEGIN "))
+        convoke_worker_keep_certificate (pem);
     }
   else if (g_str_equal (type, "failed"))
     {
@@ -457,6 +376,46 @@ worker_on_stderr_line (const char *line, const GError *error, gpointer user_data
   worker_output_line (worker, &worker->stderr_reader, line, error);
 }
 
+/* ---- TURN credentials for the worker ------------------------------------ */
+
+static gboolean worker_on_turn_refresh (gpointer user_data);
+
+/* Sends the worker TURN options from the current config and, while
+ * worker-turn is on, schedules fresh ones. A reload that switches it off
+ * takes them away at the next refresh; one that switches it on reaches
+ * the rooms started afterwards. */
+static void
+worker_send_turn (ConvokeWorkerHandle *worker)
+{
+  g_autoptr (ConvokeConfig) config
+      = convoke_config_ref (convoke_room_registry_get_config (worker->registry));
+  g_autoptr (JsonObject) message = NULL;
+
+  if (worker->channel == NULL || worker->stop_requested
+      || (!config->worker_turn && !worker->turn_sent))
+    return;
+  message = convoke_worker_turn_message (config, worker->room->sid,
+                                         g_get_real_time () / G_USEC_PER_SEC);
+  if (!convoke_control_channel_send (worker->channel, message))
+    return;
+  worker->turn_sent = config->worker_turn;
+  if (config->worker_turn)
+    worker->turn_source = g_timeout_add_full (
+        G_PRIORITY_DEFAULT, convoke_worker_turn_refresh_ms (config),
+        worker_on_turn_refresh, worker_ref (worker), (GDestroyNotify) worker_unref);
+}
+
+static gboolean
+worker_on_turn_refresh (gpointer user_data)
+{
+  ConvokeWorkerHandle *worker = user_data;
+
+  worker->turn_source = 0;
+  if (worker->running)
+    worker_send_turn (worker);
+  return G_SOURCE_REMOVE;
+}
+
 /* ---- public API ---------------------------------------------------------- */
 
 static GPtrArray *
@@ -550,13 +509,13 @@ convoke_worker_spawn (ConvokeRoomRegistry *registry, ConvokeRoom *room, GError *
                                         | G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_subprocess_launcher_set_cwd (launcher, "/");
   g_subprocess_launcher_take_fd (launcher, pair[1], 3);
-  registry_path = worker_registry_path (worker_path);
+  registry_path = convoke_worker_registry_path (worker_path);
   if (registry_path != NULL)
     g_subprocess_launcher_setenv (launcher, "GST_REGISTRY", registry_path, TRUE);
 
-  certificate = worker_current_certificate ();
+  certificate = convoke_worker_shared_certificate ();
   if (certificate != NULL
-      && !worker_pass_certificate (launcher, certificate, &local_error))
+      && !convoke_worker_pass_certificate (launcher, certificate, &local_error))
     {
       g_message ("room %s: %s; the worker makes its own", room->sid,
                  local_error->message);
@@ -608,6 +567,9 @@ convoke_worker_spawn (ConvokeRoomRegistry *registry, ConvokeRoom *room, GError *
       worker_ref (worker);
       channels_open++;
       convoke_control_channel_start (worker->channel);
+      /* Before any module message: the first participant's agent
+       * already allocates a relay. */
+      worker_send_turn (worker);
     }
   worker->stdout_reader = convoke_line_reader_new (
       g_subprocess_get_stdout_pipe (worker->process), OUTPUT_MAX_LINE,
@@ -664,6 +626,9 @@ convoke_worker_stop (ConvokeWorkerHandle *worker)
       g_autoptr (JsonObject) shutdown = json_object_new ();
 
       worker->stop_requested = TRUE;
+      /* Its reference would keep the handle (and the room) for up to half
+       * a TURN ttl. */
+      g_clear_handle_id (&worker->turn_source, g_source_remove);
       json_object_set_string_member (shutdown, "type", "shutdown");
       if (worker->channel == NULL
           || !convoke_control_channel_send (worker->channel, shutdown))

@@ -217,6 +217,46 @@ worker_answer_dump (ConvokeWorker *worker, JsonObject *request)
   convoke_control_channel_send (worker->channel, reply);
 }
 
+/* Options that change while the worker runs (fresh TURN credentials):
+ * a string sets the key, null removes it. Modules read options when they
+ * need them, so the next participant's agent uses the new values. */
+static void
+worker_set_options (ConvokeWorker *worker, JsonObject *message)
+{
+  JsonNode *node = json_object_get_member (message, "options");
+  JsonObject *options;
+  g_autoptr (GList) keys = NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    {
+      g_warning (_ ("Room %s: a “set-options” control message without an object "
+                    "“options”; dropped"),
+                 worker->config->room_sid);
+      return;
+    }
+  options = json_node_get_object (node);
+  keys = json_object_get_members (options);
+  for (GList *l = keys; l != NULL; l = l->next)
+    {
+      const char *key = l->data;
+      JsonNode *value = json_object_get_member (options, key);
+
+      if (g_str_equal (key, "certificate") || *key == '\0')
+        g_warning (_ ("Room %s: option “%s” cannot be set at run time; ignored"),
+                   worker->config->room_sid, key);
+      else if (JSON_NODE_HOLDS_NULL (value))
+        g_hash_table_remove (worker->options, key);
+      else if (JSON_NODE_HOLDS_VALUE (value)
+               && json_node_get_value_type (value) == G_TYPE_STRING)
+        g_hash_table_insert (worker->options, g_strdup (key),
+                             g_strdup (json_node_get_string (value)));
+      else
+        g_warning (_ ("Room %s: option “%s” in “set-options” is neither a string nor "
+                      "null; ignored"),
+                   worker->config->room_sid, key);
+    }
+}
+
 static void
 worker_on_message (ConvokeControlChannel *channel, JsonObject *message,
                    gpointer user_data)
@@ -242,6 +282,8 @@ worker_on_message (ConvokeControlChannel *channel, JsonObject *message,
         worker->module->vtable->worker_handle_message (worker, worker->module_data,
                                                        json_node_get_object (body));
     }
+  else if (g_str_equal (type, "set-options"))
+    worker_set_options (worker, message);
   else if (g_str_equal (type, "dump-pipeline"))
     worker_answer_dump (worker, message);
   else if (g_str_equal (type, "shutdown"))

@@ -347,7 +347,16 @@ group_participant_add (GroupRoom *room, const char *sid, const char *identity,
     .stun_port = room->stun_port,
     .pem = room->pem,
   };
-  g_autoptr (GroupTransport) transport = group_transport_new (sid, &config, error);
+  g_autoptr (GroupTransport) transport = NULL;
+
+  /* Read at each join: the daemon renews the credentials while the room
+   * lives ([media] worker-turn). */
+  config.turn_username = room->api->worker_get_option (room->worker, "turn-username");
+  config.turn_password = room->api->worker_get_option (room->worker, "turn-password");
+  config.turn_servers = group_turn_cache_get (
+      &room->turn_cache, room->api->worker_get_option (room->worker, "turn-servers"),
+      room->api->worker_get_room_sid (room->worker));
+  transport = group_transport_new (sid, &config, error);
 
   if (transport == NULL)
     return NULL;

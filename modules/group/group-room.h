@@ -13,6 +13,7 @@
 #include "group-sdp.h"
 #include "group-session.h"
 #include "group-transport.h"
+#include "group-turn.h"
 
 G_BEGIN_DECLS
 
@@ -37,6 +38,7 @@ struct _GroupRoom
   guint port_min, port_max;
   char *stun_host;
   guint stun_port;
+  GroupTurnCache turn_cache; /* the turn-servers option, parsed */
   GroupCodec *audio_codec;
   GroupCodec *video_codec;
 

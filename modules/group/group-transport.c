@@ -5,6 +5,7 @@
 #include <nice/agent.h>
 #include <string.h>
 
+#include "group-turn.h"
 #include "i18n.h"
 #include "twilio-error.h"
 
@@ -24,6 +25,8 @@ struct _GroupTransport
   GstElement *nicesrc, *dec, *enc, *nicesink;
   guint port_min, port_max;
   GPtrArray *local_candidates;
+  guint relays_requested;  /* TURN servers given to the agent */
+  guint relayed_candidates;
   gboolean gathering_done;
   char *remote_ufrag;
   char *remote_fingerprint_hash;
@@ -147,6 +150,8 @@ on_new_candidate (NiceAgent *agent, NiceCandidate *candidate, gpointer user_data
   if (line == NULL)
     return;
   value = g_str_has_prefix (line, "a=") ? line + 2 : line;
+  if (candidate->type == NICE_CANDIDATE_TYPE_RELAYED)
+    self->relayed_candidates++;
   g_ptr_array_add (self->local_candidates, g_strdup (value));
   g_signal_emit (self, transport_signals[SIGNAL_LOCAL_CANDIDATE], 0, value);
 }
@@ -157,6 +162,12 @@ on_gathering_done (NiceAgent *agent, guint stream_id, gpointer user_data)
   GroupTransport *self = user_data;
 
   self->gathering_done = TRUE;
+  /* libnice says nothing when an allocation fails; the admin who set
+   * [media] worker-turn needs to hear it. */
+  if (self->relays_requested > 0 && self->relayed_candidates == 0)
+    g_message (_ ("%s: none of the %u TURN servers gave a relayed candidate (credentials "
+                  "refused, or the server unreachable)"),
+               GST_OBJECT_NAME (self), self->relays_requested);
   g_signal_emit (self, transport_signals[SIGNAL_GATHERING_DONE], 0);
 }
 
@@ -348,6 +359,34 @@ transport_build_elements (GroupTransport *self, const char *name, const char *pe
   return TRUE;
 }
 
+/* The same mapping webrtcbin's ICE agent makes for clients. */
+static void
+transport_set_relays (GroupTransport *self, const GroupTransportConfig *config)
+{
+  static const NiceRelayType relay_types[] = {
+    [GROUP_TURN_UDP] = NICE_RELAY_TYPE_TURN_UDP,
+    [GROUP_TURN_TCP] = NICE_RELAY_TYPE_TURN_TCP,
+    [GROUP_TURN_TLS] = NICE_RELAY_TYPE_TURN_TLS,
+  };
+
+  if (config->turn_servers == NULL || config->turn_username == NULL
+      || config->turn_password == NULL)
+    return;
+  for (guint i = 0; i < config->turn_servers->len; i++)
+    {
+      const GroupTurnServer *server = g_ptr_array_index (config->turn_servers, i);
+
+      if (nice_agent_set_relay_info (self->agent, self->stream_id, COMPONENT_ID,
+                                     server->address, server->port,
+                                     config->turn_username, config->turn_password,
+                                     relay_types[server->transport]))
+        self->relays_requested++;
+      else
+        g_message (_ ("%s: libnice refused the TURN server %s (%s:%u)"),
+                   GST_OBJECT_NAME (self), server->url, server->address, server->port);
+    }
+}
+
 static gboolean
 transport_setup_agent (GroupTransport *self, const GroupTransportConfig *config,
                        GError **error)
@@ -385,6 +424,7 @@ transport_setup_agent (GroupTransport *self, const GroupTransportConfig *config,
   if (config->port_min != 0 || config->port_max != 0)
     nice_agent_set_port_range (self->agent, self->stream_id, COMPONENT_ID,
                                config->port_min, config->port_max);
+  transport_set_relays (self, config);
 
   g_signal_connect (self->agent, "new-candidate-full", G_CALLBACK (on_new_candidate),
                     self);

@@ -37,6 +37,11 @@ typedef struct
   guint port_min, port_max; /* 0, 0: any */
   const char *stun_host;    /* NULL: no server-reflexive candidates */
   guint stun_port;
+  /* GroupTurnServer* to allocate a relay on, with these credentials
+   * (group-turn.h); NULL or empty: no relayed candidates. */
+  const GPtrArray *turn_servers;
+  const char *turn_username;
+  const char *turn_password;
   /* Certificate and private key for dtlssrtpdec's "pem", or NULL for the
    * process-wide one the DTLS elements generate. */
   const char *pem;

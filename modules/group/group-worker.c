@@ -47,6 +47,7 @@ room_clear (gpointer data)
   g_free (room->fingerprint);
   g_strfreev (room->addresses);
   g_free (room->stun_host);
+  group_turn_cache_clear (&room->turn_cache);
   group_codec_free (room->audio_codec);
   group_codec_free (room->video_codec);
 }

@@ -72,6 +72,47 @@ test_ready_echo_shutdown (void)
   group_worker_free (w);
 }
 
+/* `set-options` (docs/worker-protocol.md): how the daemon hands a worker
+ * fresh TURN credentials while it runs. */
+static void
+test_set_options (void)
+{
+  const char *extra[] = { "--option", "turn-username=1:worker-old", NULL };
+  GroupWorker *w = group_worker_start (extra, NULL);
+  const char *pem;
+
+  group_worker_wait_message (w, "ready", NULL);
+  pem = json_object_get_string_member (group_worker_wait_message (w, "certificate", NULL),
+                                       "pem");
+  g_assert_cmpstr (group_worker_ask_option (w, "turn-username"), ==, "1:worker-old");
+
+  /* A string sets a key, null removes one, and the next read sees both. */
+  group_worker_send (w, "{\"type\":\"set-options\",\"options\":{"
+                        "\"turn-username\":\"2:worker-new\",\"turn-password\":\"pw\"}}");
+  g_assert_cmpstr (group_worker_ask_option (w, "turn-username"), ==, "2:worker-new");
+  g_assert_cmpstr (group_worker_ask_option (w, "turn-password"), ==, "pw");
+  group_worker_send (w, "{\"type\":\"set-options\",\"options\":{"
+                        "\"turn-password\":null}}");
+  g_assert_null (group_worker_ask_option (w, "turn-password"));
+  g_assert_cmpstr (group_worker_ask_option (w, "turn-username"), ==, "2:worker-new");
+
+  /* What is not a string or null is ignored, the certificate cannot be
+   * replaced, and a message without options changes nothing. */
+  group_worker_send (w, "{\"type\":\"set-options\",\"options\":{"
+                        "\"turn-username\":3,\"certificate\":\"forged\"}}");
+  group_worker_wait_output (w, "option “turn-username” in “set-options” is neither");
+  group_worker_wait_output (w, "option “certificate” cannot be set at run time");
+  group_worker_send (w, "{\"type\":\"set-options\",\"options\":[1]}");
+  group_worker_wait_output (w, "a “set-options” control message without an object");
+  g_assert_cmpstr (group_worker_ask_option (w, "turn-username"), ==, "2:worker-new");
+  g_assert_cmpstr (group_worker_ask_option (w, "certificate"), ==, pem);
+
+  group_worker_send (w, "{\"type\":\"shutdown\"}");
+  g_assert_cmpint (group_worker_wait_exit (w), ==, 0);
+  g_assert_cmpuint (group_worker_count_messages (w, "failed"), ==, 0);
+  group_worker_free (w);
+}
+
 static void
 test_certificate_fd (void)
 {
@@ -487,6 +528,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/group/worker/ready-echo-shutdown", test_ready_echo_shutdown);
+  g_test_add_func ("/group/worker/set-options", test_set_options);
   g_test_add_func ("/group/worker/certificate-fd", test_certificate_fd);
   g_test_add_func ("/group/worker/isolation", test_isolation);
   g_test_add_func ("/group/worker/parent-death", test_parent_death);

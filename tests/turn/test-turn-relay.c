@@ -181,6 +181,122 @@ test_group_receiver (void)
   test_turn_server_stop (turn);
 }
 
+static char *
+room_sid (TestDaemon *d, const char *unique_name)
+{
+  g_autofree char *path = g_strdup_printf ("/v1/Rooms/%s", unique_name);
+  g_autoptr (JsonNode) json = NULL;
+
+  g_assert_cmpuint (test_http (d, "GET", path, TRUE, NULL, &json, NULL), ==, 200);
+  return g_strdup (json_object_get_string_member (json_node_get_object (json), "sid"));
+}
+
+typedef struct
+{
+  TestTurnServer *turn;
+  const char *needle;
+} LogWait;
+
+static gboolean
+log_contains (gpointer data)
+{
+  LogWait *wait = data;
+  g_autofree char *log = test_turn_server_log (wait->turn);
+
+  return strstr (log, wait->needle) != NULL;
+}
+
+static gboolean
+worker_session_closed (gpointer data)
+{
+  UsageWait *wait = data;
+  TurnUserUsage usage;
+
+  test_turn_server_usage (wait->turn, wait->identity, &usage);
+  return usage.closed_local_port != 0;
+}
+
+/* [media] worker-turn: the room's worker allocates a relay of its own,
+ * as a server behind a NAT that clients cannot reach must. The worker's
+ * host candidates are on 127.0.0.2, which coturn refuses as a peer
+ * (denied-peer-ip), and the clients are relay-only: the only path left is
+ * client → the client's allocation → the worker's allocation → worker. */
+static void
+test_group_worker_relay (gconstpointer data)
+{
+  gboolean tls = GPOINTER_TO_INT (data);
+  TestTurnServer *turn = test_turn_server_start_with (tls, "denied-peer-ip=127.0.0.2\n");
+  g_autofree char *turn_config = test_turn_server_daemon_config (turn, NULL);
+  g_autofree char *config = NULL;
+  g_autofree char *sid = NULL;
+  g_autofree char *worker_identity = NULL;
+  g_auto (GStrv) usernames = NULL;
+  TestDaemon *d;
+  TestClient *alice, *bob, *carol;
+  TestClient *clients[4] = { NULL };
+  const char *const senders[] = { "alice", "bob", NULL };
+  /* coturn's words when a client's relay asks for a permission to the
+   * worker's host address. */
+  LogWait forbidden = { turn, "A peer IP 127.0.0.2 denied" };
+
+  config = g_strdup_printf ("%s"
+                            "[media]\n"
+                            "worker-turn=true\n"
+                            "[type:group]\n"
+                            "ice-addresses=127.0.0.2\n"
+                            "[rooms]\n"
+                            "default-type=group\n"
+                            "auto-create=true\n",
+                            turn_config);
+  /* Fresh credentials every 2 s instead of every ttl/2 (300 s), so that a
+   * later join shows the worker using renewed ones. */
+  g_setenv ("CONVOKE_WORKER_TURN_REFRESH_MS", "2000", TRUE);
+  d = test_client_daemon_start (config);
+  g_unsetenv ("CONVOKE_WORKER_TURN_REFRESH_MS");
+
+  clients_without_convoke_plugin ();
+  clients[0] = alice = test_client_start (d, "alice", "worker-relayed", relay_only);
+  clients[1] = bob = test_client_start (d, "bob", "worker-relayed", relay_only);
+  g_assert_true (test_clients_wait_all_receive (clients, WANT_VIDEO_FRAMES,
+                                                WANT_AUDIO_BUFFERS, MEDIA_TIMEOUT_MS));
+
+  /* The direct path really is closed: the clients' relays were refused
+   * a permission for the worker's host address. */
+  g_assert_true (test_wait_until (log_contains, &forbidden, 5000));
+  sid = room_sid (d, "worker-relayed");
+  worker_identity = g_strconcat ("worker-", sid, NULL);
+  assert_relayed (turn, worker_identity);
+
+  /* Joins after a refresh allocate with the renewed credentials. */
+  g_usleep (3 * G_USEC_PER_SEC);
+  clients[2] = carol = test_client_start (d, "carol", "worker-relayed", relay_only);
+  g_assert_true (test_clients_wait_all_receive (clients, WANT_VIDEO_FRAMES,
+                                                WANT_AUDIO_BUFFERS, MEDIA_TIMEOUT_MS));
+  g_assert_true (
+      test_client_receives_from (carol, senders, WANT_VIDEO_FRAMES, WANT_AUDIO_BUFFERS));
+  usernames = test_turn_server_allocated_usernames (turn, worker_identity);
+  for (guint i = 0; usernames[i] != NULL; i++)
+    g_test_message ("worker allocation %u: %s", i, usernames[i]);
+  g_assert_cmpuint (g_strv_length (usernames), >=, 2);
+
+  g_assert_cmpint (test_client_stop (carol), ==, 0);
+  g_assert_cmpint (test_client_stop (bob), ==, 0);
+  g_assert_cmpint (test_client_stop (alice), ==, 0);
+  test_daemon_stop (d);
+  if (tls)
+    {
+      UsageWait wait = { turn, worker_identity };
+      TurnUserUsage usage;
+
+      /* The worker's TCP sessions end, with a last line naming coturn's
+       * port, when the worker exits with its room. */
+      g_assert_true (test_wait_until (worker_session_closed, &wait, 5000));
+      test_turn_server_usage (turn, worker_identity, &usage);
+      g_assert_cmpuint (usage.closed_local_port, ==, turn->tls_port);
+    }
+  test_turn_server_stop (turn);
+}
+
 typedef struct
 {
   TestClient *client;
@@ -302,6 +418,11 @@ main (int argc, char **argv)
   g_test_add_func ("/turn/relay/peer-to-peer", test_peer_to_peer);
   g_test_add_func ("/turn/relay/peer-to-peer-tls", test_peer_to_peer_tls);
   g_test_add_func ("/turn/relay/group-receiver", test_group_receiver);
+  g_test_add_data_func ("/turn/relay/group-worker", GINT_TO_POINTER (FALSE),
+                        test_group_worker_relay);
+  /* turns: only, so the worker's agent must reach coturn over TLS. */
+  g_test_add_data_func ("/turn/relay/group-worker-tls", GINT_TO_POINTER (TRUE),
+                        test_group_worker_relay);
   g_test_add_func ("/turn/relay/refused-credentials", test_refused_credentials);
   return g_test_run ();
 }

@@ -154,9 +154,11 @@ write_config (TestTurnServer *turn)
                           /* usage reports are only printed in verbose mode */
                           "verbose\n"
                           "userdb=%s/turndb\n"
-                          "pidfile=%s/turnserver.pid\n",
+                          "pidfile=%s/turnserver.pid\n"
+                          "%s",
                           tls, turn->port, turn->relay_min, turn->relay_max, turn->secret,
-                          turn->dir, turn->dir);
+                          turn->dir, turn->dir,
+                          turn->extra_config != NULL ? turn->extra_config : "");
   g_file_set_contents (path, text, -1, &error);
   g_assert_no_error (error);
 }
@@ -230,10 +232,12 @@ try_start (TestTurnServer *turn, const char *program, gboolean tls)
 }
 
 static TestTurnServer *
-start (gboolean tls)
+start (gboolean tls, const char *extra_config)
 {
   TestTurnServer *turn = g_new0 (TestTurnServer, 1);
   g_autofree char *program = g_find_program_in_path ("turnserver");
+
+  turn->extra_config = g_strdup (extra_config);
 
   if (program == NULL)
     g_error ("coturn's turnserver is not on PATH: install the coturn package "
@@ -251,13 +255,19 @@ start (gboolean tls)
 TestTurnServer *
 test_turn_server_start (void)
 {
-  return start (FALSE);
+  return start (FALSE, NULL);
+}
+
+TestTurnServer *
+test_turn_server_start_with (gboolean tls, const char *extra_config)
+{
+  return start (tls, extra_config);
 }
 
 TestTurnServer *
 test_turn_server_start_tls (void)
 {
-  return start (TRUE);
+  return start (TRUE, NULL);
 }
 
 static gboolean
@@ -283,6 +293,7 @@ test_turn_server_stop (TestTurnServer *turn)
   g_free (turn->dir);
   g_free (turn->log_path);
   g_free (turn->secret);
+  g_free (turn->extra_config);
   g_free (turn);
 }
 
@@ -317,6 +328,31 @@ match_u64 (GMatchInfo *match, int group)
   g_autofree char *text = g_match_info_fetch (match, group);
 
   return g_ascii_strtoull (text, NULL, 10);
+}
+
+GStrv
+test_turn_server_allocated_usernames (TestTurnServer *turn, const char *identity)
+{
+  g_autofree char *log = test_turn_server_log (turn);
+  g_autofree char *user = g_regex_escape_string (identity, -1);
+  g_autofree char *pattern = g_strdup_printf (
+      "user <(\\d+:%s)>: incoming packet ALLOCATE processed, success", user);
+  g_autoptr (GRegex) allocated = g_regex_new (pattern, 0, 0, NULL);
+  g_autoptr (GMatchInfo) match = NULL;
+  g_autoptr (GStrvBuilder) names = g_strv_builder_new ();
+  g_autoptr (GHashTable) seen
+      = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  g_assert_nonnull (allocated);
+  g_regex_match (allocated, log, 0, &match);
+  for (; g_match_info_matches (match); g_match_info_next (match, NULL))
+    {
+      char *name = g_match_info_fetch (match, 1);
+
+      if (g_hash_table_add (seen, name))
+        g_strv_builder_add (names, name);
+    }
+  return g_strv_builder_end (names);
 }
 
 void

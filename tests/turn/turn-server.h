@@ -25,6 +25,7 @@ typedef struct
   guint16 port;     /* UDP and TCP listening port */
   guint16 tls_port; /* TLS listening port, 0 without TLS */
   guint16 relay_min, relay_max;
+  char *extra_config; /* appended to the generated configuration */
 } TestTurnServer;
 
 /* Starts coturn and waits until it answers a STUN Binding request; fails
@@ -33,6 +34,9 @@ TestTurnServer *test_turn_server_start (void);
 /* The same, also listening for TURN over TLS (turns:) on tls_port with a
  * freshly generated self-signed certificate. */
 TestTurnServer *test_turn_server_start_tls (void);
+/* Either of the above (@tls) with @extra_config (whole lines) appended to
+ * coturn's configuration, e.g. "denied-peer-ip=127.0.0.2\n". */
+TestTurnServer *test_turn_server_start_with (gboolean tls, const char *extra_config);
 /* SIGTERM, wait, remove the temp dir. */
 void test_turn_server_stop (TestTurnServer *turn);
 
@@ -71,6 +75,10 @@ typedef struct
   guint16 closed_local_port; /* the server port of the last session that
                               * ended, 0 while none did */
 } TurnUserUsage;
+
+/* The distinct TURN REST API user names "<expiry>:@identity" that coturn
+ * granted an allocation to, in the order of their first allocation. */
+GStrv test_turn_server_allocated_usernames (TestTurnServer *turn, const char *identity);
 
 /* What the log says about the users whose TURN REST API user name is
  * "<expiry>:@identity". */

@@ -155,6 +155,11 @@ typedef struct
   guint32 struct_size;
 
   const char *(*worker_get_room_sid) (ConvokeWorker *worker);
+  /* A worker option (docs/worker-protocol.md), NULL when unset. Some
+   * change while the worker runs (fresh TURN credentials arrive in a
+   * `set-options` control message), so read an option when you need it
+   * and copy what you keep: the string is valid only until the worker's
+   * main loop runs again. */
   const char *(*worker_get_option) (ConvokeWorker *worker, const char *key);
   /* Sends a message to the module's worker_event() in the daemon. */
   void (*worker_send_event) (ConvokeWorker *worker, JsonObject *event);
