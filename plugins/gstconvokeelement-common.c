@@ -49,36 +49,21 @@
 
 #include "gstconvokeelement-common.h"
 
-#include "gstconvokeelement-settings.h"
-
-#include <stdarg.h>
+#include "gstconvokebusmessages.h"
+#include "gstconvokeelement-properties.h"
 
 #include "i18n.h"
-#include "twilio-error.h"
 
-GST_DEBUG_CATEGORY_STATIC (gst_convoke_bin_debug);
+/* Not static: the bus messages (gstconvokebusmessages.c) log here too. */
+GST_DEBUG_CATEGORY (gst_convoke_bin_debug);
 #define GST_CAT_DEFAULT gst_convoke_bin_debug
 
-#define DEFAULT_URL "http://127.0.0.1:7880"
-#define DEFAULT_RELAY_ONLY FALSE
 /* The library gives the server 2 s to close the socket after `leave`. */
 #define LEAVE_WAIT_US (3 * G_USEC_PER_SEC)
 
-enum
-{
-  PROP_0,
-  PROP_URL,
-  PROP_ROOM,
-  PROP_IDENTITY,
-  PROP_TOKEN,
-  PROP_API_KEY,
-  PROP_API_SECRET,
-  PROP_ACCOUNT_SID,
-  PROP_ICE_SERVERS,
-  PROP_RELAY_ONLY,
-  N_PROPS
-};
-static GParamSpec *properties[N_PROPS];
+/* The id of the first of the properties in gstconvokeelement-properties.c,
+ * the only ones of the class. */
+#define PROP_FIRST_SETTING 1
 
 enum
 {
@@ -92,7 +77,6 @@ typedef struct
 {
   /* The properties, under the object lock. */
   GstConvokeSettings settings;
-  gboolean relay_only;
 
   /* What this run joins with: set before the session exists, read on
    * the session thread. */
@@ -204,80 +188,19 @@ call_on_session_thread (GstConvokeBin *self, void (*func) (GstConvokeBin *self))
   g_mutex_unlock (&priv->lock);
 }
 
-/* ---- messages and errors ----------------------------------------------- */
-
-void
-gst_convoke_bin_post (GstConvokeBin *self, const char *name, const char *first_field, ...)
-{
-  GstStructure *structure;
-  va_list args;
-
-  va_start (args, first_field);
-  structure = gst_structure_new_valist (name, first_field, args);
-  va_end (args);
-  gst_element_post_message (GST_ELEMENT (self),
-                            gst_message_new_element (GST_OBJECT (self), structure));
-}
-
-static GstResourceError
-resource_error_for (int code)
-{
-  if (code >= CONVOKE_ERROR_TOKEN_INVALID
-      && code <= CONVOKE_ERROR_TOKEN_SIGNATURE_INVALID)
-    return GST_RESOURCE_ERROR_NOT_AUTHORIZED;
-  switch (code)
-    {
-    case CONVOKE_ERROR_ROOM_MAX_PARTICIPANTS_EXCEEDED:
-      return GST_RESOURCE_ERROR_BUSY;
-    case CONVOKE_ERROR_ROOM_NOT_FOUND:
-      return GST_RESOURCE_ERROR_NOT_FOUND;
-    case CONVOKE_ERROR_SIGNALING_CONNECTION:
-    case CONVOKE_ERROR_SIGNALING_DISCONNECTED:
-    case CONVOKE_ERROR_SIGNALING_TIMED_OUT:
-      return GST_RESOURCE_ERROR_OPEN_READ_WRITE;
-    default:
-      return GST_RESOURCE_ERROR_FAILED;
-    }
-}
-
-/* An ERROR message whose details are a convoke-error structure. */
-static void
-post_error (GstConvokeBin *self, int code, const char *text, const char *debug)
-{
-  GstStructure *details = gst_structure_new ("convoke-error", "code", G_TYPE_INT, code,
-                                             "message", G_TYPE_STRING, text, NULL);
-
-  gst_element_message_full_with_details (GST_ELEMENT (self), GST_MESSAGE_ERROR,
-                                         GST_RESOURCE_ERROR, resource_error_for (code),
-                                         g_strdup (text), g_strdup (debug), __FILE__,
-                                         GST_FUNCTION, __LINE__, details);
-}
-
 /* ---- session events (session thread) ----------------------------------- */
 
 static void
 on_joined (ConvokeClientSession *session, GstConvokeBin *self)
 {
-  GST_INFO_OBJECT (self, "joined room %s as %s (%s), topology %s",
-                   convoke_client_session_get_room_name (session),
-                   convoke_client_session_get_identity (session),
-                   convoke_client_session_get_participant_sid (session),
-                   convoke_client_session_get_topology (session));
-  gst_convoke_bin_post (
-      self, "convoke-joined", "room-sid", G_TYPE_STRING,
-      convoke_client_session_get_room_sid (session), "room-name", G_TYPE_STRING,
-      convoke_client_session_get_room_name (session), "sid", G_TYPE_STRING,
-      convoke_client_session_get_participant_sid (session), "identity", G_TYPE_STRING,
-      convoke_client_session_get_identity (session), "topology", G_TYPE_STRING,
-      convoke_client_session_get_topology (session), NULL);
+  gst_convoke_post_joined (GST_ELEMENT (self), session);
 }
 
 static void
 on_participant_connected (ConvokeClientSession *session, const char *sid,
                           const char *identity, GstConvokeBin *self)
 {
-  gst_convoke_bin_post (self, "convoke-participant-connected", "sid", G_TYPE_STRING, sid,
-                        "identity", G_TYPE_STRING, identity, NULL);
+  gst_convoke_post_participant_connected (GST_ELEMENT (self), sid, identity);
   g_signal_emit (self, signals[SIGNAL_PARTICIPANT_CONNECTED], 0, sid, identity);
 }
 
@@ -285,47 +208,27 @@ static void
 on_participant_disconnected (ConvokeClientSession *session, const char *sid,
                              const char *identity, GstConvokeBin *self)
 {
-  gst_convoke_bin_post (self, "convoke-participant-disconnected", "sid", G_TYPE_STRING,
-                        sid, "identity", G_TYPE_STRING, identity, NULL);
+  gst_convoke_post_participant_disconnected (GST_ELEMENT (self), sid, identity);
   g_signal_emit (self, signals[SIGNAL_PARTICIPANT_DISCONNECTED], 0, sid, identity);
 }
 
 static void
 on_warning (ConvokeClientSession *session, GError *error, GstConvokeBin *self)
 {
-  g_autofree char *text = g_strdup_printf ("%s (%d)", error->message, error->code);
-
-  gst_element_message_full (GST_ELEMENT (self), GST_MESSAGE_WARNING, GST_RESOURCE_ERROR,
-                            GST_RESOURCE_ERROR_FAILED, g_steal_pointer (&text), NULL,
-                            __FILE__, GST_FUNCTION, __LINE__);
+  gst_convoke_post_session_warning (GST_ELEMENT (self), error);
 }
 
 static void
 on_error (ConvokeClientSession *session, GError *error, GstConvokeBin *self)
 {
   GstConvokeBinPrivate *priv = PRIV (self);
-  gboolean joined = convoke_client_session_get_join_time (session) != 0;
-  g_autofree char *text = NULL;
-  g_autofree char *debug = NULL;
 
   g_mutex_lock (&priv->lock);
   priv->session_failed = TRUE;
   g_mutex_unlock (&priv->lock);
-  gst_convoke_bin_post (self, "convoke-error", "code", G_TYPE_INT, error->code, "message",
-                        G_TYPE_STRING, error->message, NULL);
-  if (priv->run->room == NULL)
-    text = g_strdup_printf (
-        joined ? _ ("Left the Convoke room named by the token at %s: %s (error %d)")
-               : _ ("Could not join the Convoke room named by the token at %s: %s (error "
-                    "%d)"),
-        priv->run->url, error->message, error->code);
-  else
-    text = g_strdup_printf (joined ? _ ("Left the Convoke room “%s” at %s: %s (error %d)")
-                                   : _ ("Could not join the Convoke room “%s” at %s: %s "
-                                        "(error %d)"),
-                            priv->run->room, priv->run->url, error->message, error->code);
-  debug = g_strdup_printf ("Twilio error code %d", error->code);
-  post_error (self, error->code, text, debug);
+  gst_convoke_post_session_error (GST_ELEMENT (self), error, priv->run->url,
+                                  priv->run->room,
+                                  convoke_client_session_get_join_time (session) != 0);
 }
 
 static void
@@ -342,10 +245,7 @@ on_closed (ConvokeClientSession *session, GstConvokeBin *self)
   /* A normal close (1000) that nobody asked for: the pipeline may go on,
    * but nothing more comes from or goes to the room. */
   if (unexpected)
-    GST_ELEMENT_WARNING (
-        self, RESOURCE, READ,
-        (_ ("The server closed the session in the Convoke room at %s"), priv->run->url),
-        (NULL));
+    gst_convoke_post_unexpected_close (GST_ELEMENT (self), priv->run->url);
 }
 
 /* ---- settings ---------------------------------------------------------- */
@@ -367,9 +267,7 @@ prepare_run (GstConvokeBin *self)
   gst_convoke_settings_clear (&settings);
   if (priv->run != NULL)
     return TRUE;
-  gst_element_message_full (GST_ELEMENT (self), GST_MESSAGE_ERROR, error->domain,
-                            error->code, g_strdup (error->message), NULL, __FILE__,
-                            GST_FUNCTION, __LINE__);
+  gst_convoke_post_settings_error (GST_ELEMENT (self), error);
   return FALSE;
 }
 
@@ -387,7 +285,7 @@ create_session (GstConvokeBin *self)
   gboolean relay_only;
 
   GST_OBJECT_LOCK (self);
-  relay_only = priv->relay_only;
+  relay_only = priv->settings.relay_only;
   GST_OBJECT_UNLOCK (self);
 
   session = convoke_client_session_new (GST_BIN (self));
@@ -428,13 +326,7 @@ connect_now (gpointer data)
                    priv->run->room ? priv->run->room : "(token)", priv->run->url);
   if (!convoke_client_session_connect (session, priv->run->url, priv->run->token,
                                        priv->run->room, &error))
-    {
-      g_autofree char *text
-          = g_strdup_printf (_ ("Could not join the Convoke room at %s: %s"),
-                             priv->run->url, error->message);
-
-      post_error (self, error->code, text, NULL);
-    }
+    gst_convoke_post_connect_error (GST_ELEMENT (self), error, priv->run->url);
   return G_SOURCE_REMOVE;
 }
 
@@ -548,49 +440,12 @@ gst_convoke_bin_element_added (GstBin *bin, GstElement *child)
     }
 }
 
-/* Whether @object is, or is inside, one of the session's webrtcbins. */
-static gboolean
-is_inside_peer_connection (GstBin *bin, GstObject *object)
-{
-  for (GstObject *o = object; o != NULL && o != GST_OBJECT (bin);
-       o = GST_OBJECT_PARENT (o))
-    {
-      GstElementFactory *factory
-          = GST_IS_ELEMENT (o) ? gst_element_get_factory (GST_ELEMENT (o)) : NULL;
-
-      if (factory != NULL && g_str_equal (GST_OBJECT_NAME (factory), "webrtcbin"))
-        return TRUE;
-    }
-  return FALSE;
-}
-
 static void
 gst_convoke_bin_handle_message (GstBin *bin, GstMessage *message)
 {
-  /* What the children post about EOS is internal (a webrtcbin's sinks,
-   * the session's fallback sinks); the elements post their own. */
-  if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_EOS
-      && GST_MESSAGE_SRC (message) != GST_OBJECT (bin))
-    {
-      gst_message_unref (message);
-      return;
-    }
-  /* A failure inside one peer connection (a remote peer's bad media, a
-   * stream nobody can take) ends that connection's streams, not the
-   * element: it goes on as a warning. */
-  if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ERROR
-      && is_inside_peer_connection (bin, GST_MESSAGE_SRC (message)))
-    {
-      g_autoptr (GError) error = NULL;
-      g_autofree char *debug = NULL;
-      GstMessage *warning;
-
-      gst_message_parse_error (message, &error, &debug);
-      warning = gst_message_new_warning (GST_MESSAGE_SRC (message), error, debug);
-      gst_message_unref (message);
-      message = warning;
-    }
-  GST_BIN_CLASS (gst_convoke_bin_parent_class)->handle_message (bin, message);
+  message = gst_convoke_filter_child_message (bin, message);
+  if (message != NULL)
+    GST_BIN_CLASS (gst_convoke_bin_parent_class)->handle_message (bin, message);
 }
 
 static GstStateChangeReturn
@@ -648,49 +503,15 @@ gst_convoke_bin_change_state (GstElement *element, GstStateChange transition)
 
 /* ---- GObject ----------------------------------------------------------- */
 
-/* The field behind a string property, or NULL. */
-static char **
-string_setting (GstConvokeBinPrivate *priv, guint prop_id)
-{
-  switch (prop_id)
-    {
-    case PROP_URL:
-      return &priv->settings.url;
-    case PROP_ROOM:
-      return &priv->settings.room;
-    case PROP_IDENTITY:
-      return &priv->settings.identity;
-    case PROP_TOKEN:
-      return &priv->settings.token;
-    case PROP_API_KEY:
-      return &priv->settings.api_key;
-    case PROP_API_SECRET:
-      return &priv->settings.api_secret;
-    case PROP_ACCOUNT_SID:
-      return &priv->settings.account_sid;
-    case PROP_ICE_SERVERS:
-      return &priv->settings.ice_servers;
-    default:
-      return NULL;
-    }
-}
-
 static void
 gst_convoke_bin_set_property (GObject *object, guint prop_id, const GValue *value,
                               GParamSpec *pspec)
 {
   GstConvokeBinPrivate *priv = PRIV (GST_CONVOKE_BIN (object));
-  char **field = string_setting (priv, prop_id);
 
   GST_OBJECT_LOCK (object);
-  if (field != NULL)
-    {
-      g_free (*field);
-      *field = g_value_dup_string (value);
-    }
-  else if (prop_id == PROP_RELAY_ONLY)
-    priv->relay_only = g_value_get_boolean (value);
-  else
+  if (!gst_convoke_settings_set_property (&priv->settings, PROP_FIRST_SETTING, prop_id,
+                                          value))
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
   GST_OBJECT_UNLOCK (object);
 }
@@ -700,14 +521,10 @@ gst_convoke_bin_get_property (GObject *object, guint prop_id, GValue *value,
                               GParamSpec *pspec)
 {
   GstConvokeBinPrivate *priv = PRIV (GST_CONVOKE_BIN (object));
-  char **field = string_setting (priv, prop_id);
 
   GST_OBJECT_LOCK (object);
-  if (field != NULL)
-    g_value_set_string (value, *field);
-  else if (prop_id == PROP_RELAY_ONLY)
-    g_value_set_boolean (value, priv->relay_only);
-  else
+  if (!gst_convoke_settings_get_property (&priv->settings, PROP_FIRST_SETTING, prop_id,
+                                          value))
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
   GST_OBJECT_UNLOCK (object);
 }
@@ -731,8 +548,7 @@ gst_convoke_bin_init (GstConvokeBin *self)
 {
   GstConvokeBinPrivate *priv = PRIV (self);
 
-  priv->settings.url = g_strdup (DEFAULT_URL);
-  priv->relay_only = DEFAULT_RELAY_ONLY;
+  gst_convoke_settings_init_defaults (&priv->settings);
   /* The webrtcbins inside hold sources and sinks; whether the element is
    * one is for the subclass to say. */
   gst_bin_set_suppressed_flags (GST_BIN (self),
@@ -747,8 +563,6 @@ gst_convoke_bin_class_init (GstConvokeBinClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
   GstBinClass *bin_class = GST_BIN_CLASS (klass);
-  const GParamFlags string_flags
-      = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY;
 
   object_class->set_property = gst_convoke_bin_set_property;
   object_class->get_property = gst_convoke_bin_get_property;
@@ -757,106 +571,7 @@ gst_convoke_bin_class_init (GstConvokeBinClass *klass)
   bin_class->element_added = gst_convoke_bin_element_added;
   bin_class->handle_message = GST_DEBUG_FUNCPTR (gst_convoke_bin_handle_message);
 
-  /**
-   * GstConvokeBin:url:
-   *
-   * The Convoke server's base URL, `http://host:port` or `https://…`; the
-   * signaling WebSocket is `/v1/Signaling` below it (a path in the URL is
-   * kept, for reverse proxies). A `ws://` or `wss://` URL is used as it
-   * is. When the host is a loopback address or `localhost`, ICE gathers
-   * candidates on that address only.
-   */
-  properties[PROP_URL] = g_param_spec_string (
-      "url", "Server URL",
-      "Base URL of the Convoke server (http://host:port, https://…, or a ws:// or wss:// "
-      "signaling URL)",
-      DEFAULT_URL, string_flags);
-  /**
-   * GstConvokeBin:room:
-   *
-   * The room's unique name or sid. May stay unset when the token's grant
-   * names the room. Rooms that do not exist are created by the join only
-   * when the server's `[rooms] auto-create` is on.
-   */
-  properties[PROP_ROOM] = g_param_spec_string (
-      "room", "Room",
-      "Unique name or sid of the room to join (optional when the token "
-      "names it)",
-      NULL, string_flags);
-  /**
-   * GstConvokeBin:identity:
-   *
-   * The participant identity to mint a token for, with
-   * #GstConvokeBin:api-key and #GstConvokeBin:api-secret. Ignored when
-   * #GstConvokeBin:token is set.
-   */
-  properties[PROP_IDENTITY] = g_param_spec_string (
-      "identity", "Identity",
-      "Participant identity to mint a token for (needs api-key and api-secret)", NULL,
-      string_flags);
-  /**
-   * GstConvokeBin:token:
-   *
-   * An access token (a Twilio-compatible JWT) to join with; its identity
-   * becomes the participant's identity. Takes precedence over minting one.
-   */
-  properties[PROP_TOKEN] = g_param_spec_string (
-      "token", "Access token", "Access token (JWT) to join with", NULL, string_flags);
-  /**
-   * GstConvokeBin:api-key:
-   *
-   * The server's `[auth] api-key` (`SK…`), the issuer of a minted token.
-   */
-  properties[PROP_API_KEY] = g_param_spec_string (
-      "api-key", "API key", "API key to mint a token with (the server's [auth] api-key)",
-      NULL, string_flags);
-  /**
-   * GstConvokeBin:api-secret:
-   *
-   * The server's `[auth] api-secret`, which signs a minted token. Prefer
-   * #GstConvokeBin:token on shared machines: command lines are visible to
-   * other users.
-   */
-  properties[PROP_API_SECRET] = g_param_spec_string (
-      "api-secret", "API secret", "API secret to sign a minted token with", NULL,
-      string_flags);
-  /**
-   * GstConvokeBin:account-sid:
-   *
-   * The account sid (`AC…`) a minted token names. Default: derived from
-   * #GstConvokeBin:api-key as the server derives it when its `[auth]
-   * account-sid` is not set.
-   */
-  properties[PROP_ACCOUNT_SID] = g_param_spec_string (
-      "account-sid", "Account sid",
-      "Account sid of a minted token (default: derived from api-key as the server does)",
-      NULL, string_flags);
-  /**
-   * GstConvokeBin:ice-servers:
-   *
-   * ICE servers to use besides the ones the server hands out when
-   * joining: a comma-separated list of `stun://host:port` (or
-   * `stun:host:port`) and `turn://user:password@host:port` (or `turns://`)
-   * URIs, user and password URI-escaped. webrtcbin takes one STUN server:
-   * the room's wins, then the first one here.
-   */
-  properties[PROP_ICE_SERVERS]
-      = g_param_spec_string ("ice-servers", "ICE servers",
-                             "Extra ICE servers: comma-separated stun://host:port and "
-                             "turn://user:password@host:port URIs",
-                             NULL, string_flags);
-  /**
-   * GstConvokeBin:relay-only:
-   *
-   * Send and receive media through TURN relays only (ICE transport
-   * policy `relay`), with the TURN servers of the room and of
-   * #GstConvokeBin:ice-servers. Without any TURN server no media flows.
-   */
-  properties[PROP_RELAY_ONLY] = g_param_spec_boolean (
-      "relay-only", "Relay only", "Send and receive media through TURN relays only",
-      DEFAULT_RELAY_ONLY,
-      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
-  g_object_class_install_properties (object_class, N_PROPS, properties);
+  gst_convoke_settings_install_properties (object_class, PROP_FIRST_SETTING);
 
   /**
    * GstConvokeBin::participant-connected:
@@ -904,4 +619,13 @@ gst_convoke_bin_sanitize_name (const char *text)
   if (name->len == 0)
     g_string_append_c (name, '_');
   return g_string_free (name, FALSE);
+}
+
+void
+gst_convoke_bin_remove_element (GstConvokeBin *self, GstElement *element)
+{
+  gst_element_set_locked_state (element, TRUE);
+  gst_element_set_state (element, GST_STATE_NULL);
+  if (GST_OBJECT_PARENT (element) == GST_OBJECT (self))
+    gst_bin_remove (GST_BIN (self), element);
 }

@@ -1,7 +1,8 @@
 /* GstConvokeBin: what convokesrc and convokesink share. Both are bins that
  * join a Convoke room as one participant through libconvoke-client
- * (core/client/): the room properties, a private thread that runs the
- * client session, bus messages and errors.
+ * (core/client/): the room properties (gstconvokeelement-properties.c), a
+ * private thread that runs the client session, and the messages they post
+ * about it (gstconvokebusmessages.c).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
@@ -41,10 +42,9 @@ void gst_convoke_bin_connect (GstConvokeBin *self);
 /* The current session with a reference, or NULL outside PAUSED/PLAYING. */
 ConvokeClientSession *gst_convoke_bin_ref_session (GstConvokeBin *self);
 
-/* Posts an element message named @name with the fields that follow, as
- * gst_structure_new(). */
-void gst_convoke_bin_post (GstConvokeBin *self, const char *name, const char *first_field,
-                           ...) G_GNUC_NULL_TERMINATED;
+/* Stops @element, a child the element added, and takes it out of the
+ * bin if it is still in it; the caller keeps its own reference. */
+void gst_convoke_bin_remove_element (GstConvokeBin *self, GstElement *element);
 
 /* @text (an identity, say) as material for a pad name that a gst-launch
  * line can refer to: every byte but ASCII letters and digits becomes '_'.

@@ -21,6 +21,7 @@ gst_convoke_settings_clear (GstConvokeSettings *settings)
   g_clear_pointer (&settings->api_secret, g_free);
   g_clear_pointer (&settings->account_sid, g_free);
   g_clear_pointer (&settings->ice_servers, g_free);
+  settings->relay_only = FALSE;
 }
 
 void
@@ -34,6 +35,7 @@ gst_convoke_settings_copy (const GstConvokeSettings *from, GstConvokeSettings *t
   to->api_secret = g_strdup (from->api_secret);
   to->account_sid = g_strdup (from->account_sid);
   to->ice_servers = g_strdup (from->ice_servers);
+  to->relay_only = from->relay_only;
 }
 
 void

@@ -20,6 +20,7 @@ typedef struct
   char *api_secret;
   char *account_sid;
   char *ice_servers;
+  gboolean relay_only;
 } GstConvokeSettings;
 
 void gst_convoke_settings_clear (GstConvokeSettings *settings);

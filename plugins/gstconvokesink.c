@@ -139,15 +139,6 @@ find_input (GstConvokeSink *self, GstPad *ghost)
   return NULL;
 }
 
-static void
-remove_element (GstConvokeSink *self, GstElement *element)
-{
-  gst_element_set_locked_state (element, TRUE);
-  gst_element_set_state (element, GST_STATE_NULL);
-  if (GST_OBJECT_PARENT (element) == GST_OBJECT (self))
-    gst_bin_remove (GST_BIN (self), element);
-}
-
 static gboolean
 all_published (GstConvokeSink *self)
 {
@@ -395,8 +386,8 @@ gst_convoke_sink_release_pad (GstElement *element, GstPad *pad)
   gst_pad_set_active (input->ghost, FALSE);
   gst_element_remove_pad (element, input->ghost);
   if (input->payloader != NULL)
-    remove_element (self, input->payloader);
-  remove_element (self, input->clocksync);
+    gst_convoke_bin_remove_element (GST_CONVOKE_BIN (self), input->payloader);
+  gst_convoke_bin_remove_element (GST_CONVOKE_BIN (self), input->clocksync);
   sink_input_free (input);
 }
 
@@ -432,9 +423,9 @@ gst_convoke_sink_session_finished (GstConvokeBin *bin, ConvokeClientSession *ses
       if (peer != NULL)
         gst_pad_unlink (clocksync_src, peer);
       if (input->payloader != NULL)
-        remove_element (self, input->payloader);
+        gst_convoke_bin_remove_element (GST_CONVOKE_BIN (self), input->payloader);
       if (input->tee != NULL)
-        remove_element (self, input->tee);
+        gst_convoke_bin_remove_element (GST_CONVOKE_BIN (self), input->tee);
       gst_clear_object (&input->payloader);
       gst_clear_object (&input->tee);
       input->published = FALSE;

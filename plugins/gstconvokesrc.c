@@ -57,6 +57,8 @@
 
 #include "gstconvokesrc.h"
 
+#include "gstconvokebusmessages.h"
+
 GST_DEBUG_CATEGORY_STATIC (gst_convoke_src_debug);
 #define GST_CAT_DEFAULT gst_convoke_src_debug
 
@@ -250,15 +252,6 @@ drop_everything (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 }
 
 static void
-remove_element (GstConvokeSrc *self, GstElement *element)
-{
-  gst_element_set_locked_state (element, TRUE);
-  gst_element_set_state (element, GST_STATE_NULL);
-  if (GST_OBJECT_PARENT (element) == GST_OBJECT (self))
-    gst_bin_remove (GST_BIN (self), element);
-}
-
-static void
 on_track_added (ConvokeClientSession *session, ConvokeRemoteTrack *track,
                 GstConvokeSrc *self)
 {
@@ -300,7 +293,7 @@ on_track_added (ConvokeClientSession *session, ConvokeRemoteTrack *track,
                               "cannot link %" GST_PTR_FORMAT " to %" GST_PTR_FORMAT
                               "; exposing RTP",
                               track_pad, output->depayloader);
-          remove_element (self, output->depayloader);
+          gst_convoke_bin_remove_element (GST_CONVOKE_BIN (self), output->depayloader);
           gst_clear_object (&output->depayloader);
         }
       else
@@ -330,11 +323,7 @@ on_track_added (ConvokeClientSession *session, ConvokeRemoteTrack *track,
   /* Linked by pad-added handlers (gst-launch's delayed links) while the
    * track's pad is still held, so no buffer comes first. */
   gst_element_add_pad (GST_ELEMENT (self), output->ghost);
-  gst_convoke_bin_post (
-      GST_CONVOKE_BIN (self), "convoke-track-added", "sid", G_TYPE_STRING,
-      convoke_remote_track_get_participant_sid (track), "identity", G_TYPE_STRING,
-      convoke_remote_track_get_participant_identity (track), "kind", G_TYPE_STRING,
-      convoke_remote_track_get_kind (track), "pad", G_TYPE_STRING, name, NULL);
+  gst_convoke_post_track_added (GST_ELEMENT (self), track, name);
 }
 
 /* Sends EOS downstream, then removes the pad and its depayloader. */
@@ -367,14 +356,9 @@ retire_output (GstConvokeSrc *self, SrcOutput *output)
   gst_pad_set_active (output->ghost, FALSE);
   gst_element_remove_pad (GST_ELEMENT (self), output->ghost);
   if (output->depayloader != NULL)
-    remove_element (self, output->depayloader);
+    gst_convoke_bin_remove_element (GST_CONVOKE_BIN (self), output->depayloader);
   GST_INFO_OBJECT (self, "removed %s", name);
-  gst_convoke_bin_post (
-      GST_CONVOKE_BIN (self), "convoke-track-removed", "sid", G_TYPE_STRING,
-      convoke_remote_track_get_participant_sid (output->track), "identity", G_TYPE_STRING,
-      convoke_remote_track_get_participant_identity (output->track), "kind",
-      G_TYPE_STRING, convoke_remote_track_get_kind (output->track), "pad", G_TYPE_STRING,
-      name, NULL);
+  gst_convoke_post_track_removed (GST_ELEMENT (self), output->track, name);
 }
 
 static void
