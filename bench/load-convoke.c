@@ -5,6 +5,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "load-convoke.h"
 
+#include <inttypes.h>
 #include <string.h>
 
 #include "access-token.h"
@@ -282,7 +283,7 @@ on_message (SoupWebsocketConnection *ws, gint type, GBytes *data, gpointer user_
     load_peer_add_remote_candidate (
         p->peer, json_object_get_string_member_with_default (message, "candidate", ""));
   else if (g_str_equal (kind, "error"))
-    load_run_error (p->run, _ ("%s: error %" G_GINT64_FORMAT ": %s"), p->name,
+    load_run_error (p->run, _ ("%s: error %" PRId64 ": %s"), p->name,
                     json_object_get_int_member_with_default (message, "code", 0),
                     json_object_get_string_member_with_default (message, "message", ""));
 }

@@ -5,6 +5,7 @@
  * while they idle with that one participant (no media).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <inttypes.h>
 #include <string.h>
 
 #include "i18n.h"
@@ -69,7 +70,7 @@ on_message (SoupWebsocketConnection *ws, gint type, GBytes *data, gpointer user_
     {
       room->failed = TRUE;
       load_run_error (
-          room->run, _ ("%s: error %" G_GINT64_FORMAT ": %s"), room->name,
+          room->run, _ ("%s: error %" PRId64 ": %s"), room->name,
           json_object_get_int_member_with_default (message, "code", 0),
           json_object_get_string_member_with_default (message, "message", ""));
     }

@@ -212,7 +212,7 @@ batch_round (Batch *batch, gsize packet_bytes, guchar *key, gboolean verify,
                    != 0)
           {
             g_set_error (error, BENCH_SRTP_ERROR, 0,
-                         _ ("Packet %u of %" G_GSIZE_FORMAT
+                         _ ("Packet %u of %zu"
                             " bytes did not survive srtp_unprotect and srtp_protect "
                             "unchanged"),
                          i, packet_bytes);
@@ -249,7 +249,7 @@ bench_srtp_measure (gsize packet_bytes, guint64 packets, BenchSrtpResult *result
   if (packet_bytes < MIN_PACKET_BYTES || packet_bytes > MAX_PACKET_BYTES)
     {
       g_set_error (error, BENCH_SRTP_ERROR, 0,
-                   _ ("Packet size %" G_GSIZE_FORMAT " is out of range: it must be from "
+                   _ ("Packet size %zu is out of range: it must be from "
                       "%d to %d bytes"),
                    packet_bytes, MIN_PACKET_BYTES, MAX_PACKET_BYTES);
       return FALSE;

@@ -3,6 +3,7 @@
  * the same packet in the same run. See docs/benchmarks.md.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <inttypes.h>
 #include <gst/gst.h>
 #include <json-glib/json-glib.h>
 #include <stdio.h>
@@ -77,7 +78,7 @@ main (int argc, char **argv)
     }
   if (packets < 1)
     {
-      g_printerr (_ ("--packets must be at least 1, not %" G_GINT64_FORMAT "\n"),
+      g_printerr (_ ("--packets must be at least 1, not %" PRId64 "\n"),
                   packets);
       return 2;
     }

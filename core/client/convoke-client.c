@@ -328,7 +328,8 @@ parse_options (Client *client, int *argc, char ***argv, GError **error)
 {
   const GOptionEntry entries[] = {
     { "url", 0, 0, G_OPTION_ARG_STRING, &client->url,
-      N_ ("The server's base URL (default " DEFAULT_URL ")"), N_ ("URL") },
+      /* Spelled out: xgettext cannot see through DEFAULT_URL. */
+      N_ ("The server's base URL (default http://127.0.0.1:7880)"), N_ ("URL") },
     { "token", 0, 0, G_OPTION_ARG_STRING, &client->token,
       N_ ("An access token (JWT) to join with"), N_ ("TOKEN") },
     { "room", 0, 0, G_OPTION_ARG_STRING, &client->room,

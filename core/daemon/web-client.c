@@ -5,6 +5,7 @@
 
 #include "web-client.h"
 
+#include <inttypes.h>
 #include <string.h>
 
 #include "i18n.h"
@@ -214,7 +215,7 @@ serve_from_root (SoupServerMessage *msg, const char *root, const char *name,
   if (g_file_info_get_size (info) > WEB_ROOT_MAX_FILE_SIZE)
     {
       g_autofree char *text
-          = g_strdup_printf (_ ("“%s” is too large to serve: %" G_GOFFSET_FORMAT
+          = g_strdup_printf (_ ("“%s” is too large to serve: %" PRId64
                                 " bytes, the limit for [server] web-root files is %d.\n"),
                              path, g_file_info_get_size (info), WEB_ROOT_MAX_FILE_SIZE);
 

@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "recording-crypt.h"
 
+#include <inttypes.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -521,7 +522,7 @@ read_header (Reader *r, ConvokeRecordingKey *key, guint8 *file_key, guint *chunk
     {
       g_set_error (
           error, CONVOKE_RECORDING_CRYPT_ERROR, CONVOKE_RECORDING_CRYPT_ERROR_TRUNCATED,
-          _ ("%s ends inside its header (%" G_GSIZE_FORMAT " bytes): nothing was "
+          _ ("%s ends inside its header (%zu bytes): nothing was "
              "recorded"),
           r->name, got);
       return FALSE;
@@ -610,8 +611,8 @@ set_truncated (GError **error, Reader *r, guint64 whole_chunks, guint64 written)
   g_set_error (
       error, CONVOKE_RECORDING_CRYPT_ERROR, CONVOKE_RECORDING_CRYPT_ERROR_TRUNCATED,
       _ ("%s is truncated: it ends before its final chunk (the recording was cut "
-         "short, e.g. by a crash); the %" G_GUINT64_FORMAT
-         " bytes of the %" G_GUINT64_FORMAT
+         "short, e.g. by a crash); the %" PRIu64
+         " bytes of the %" PRIu64
          " whole chunks before the cut were decrypted"),
       r->name, written, whole_chunks);
 }
@@ -674,8 +675,8 @@ decrypt_records (Reader *r, const guint8 *file_key, guint chunk_size,
         {
           g_set_error (
               error, CONVOKE_RECORDING_CRYPT_ERROR, CONVOKE_RECORDING_CRYPT_ERROR_CORRUPT,
-              _ ("%s is damaged: chunk %" G_GUINT64_FORMAT " (at byte %" G_GUINT64_FORMAT
-                 ") claims %" G_GSIZE_FORMAT " bytes, more than the %u the header "
+              _ ("%s is damaged: chunk %" PRIu64 " (at byte %" PRIu64
+                 ") claims %zu bytes, more than the %u the header "
                  "allows"),
               r->name, index, record_offset, size, chunk_size);
           break;
@@ -692,8 +693,8 @@ decrypt_records (Reader *r, const guint8 *file_key, guint chunk_size,
           ERR_clear_error ();
           g_set_error (error, CONVOKE_RECORDING_CRYPT_ERROR,
                        CONVOKE_RECORDING_CRYPT_ERROR_CORRUPT,
-                       _ ("%s is damaged or was tampered with: chunk %" G_GUINT64_FORMAT
-                          " (at byte %" G_GUINT64_FORMAT ") fails authentication"),
+                       _ ("%s is damaged or was tampered with: chunk %" PRIu64
+                          " (at byte %" PRIu64 ") fails authentication"),
                        r->name, index, record_offset);
           break;
         }
@@ -710,7 +711,7 @@ decrypt_records (Reader *r, const guint8 *file_key, guint chunk_size,
               g_set_error (error, CONVOKE_RECORDING_CRYPT_ERROR,
                            CONVOKE_RECORDING_CRYPT_ERROR_CORRUPT,
                            _ ("%s is damaged: there are bytes after its final chunk (at "
-                              "byte %" G_GUINT64_FORMAT ")"),
+                              "byte %" PRIu64 ")"),
                            r->name, r->offset - 1);
               break;
             }

@@ -3,6 +3,7 @@
 
 #include "control-channel.h"
 
+#include <inttypes.h>
 #include <string.h>
 
 #include "i18n.h"
@@ -44,7 +45,7 @@ line_reader_report_overflow (ConvokeLineReader *reader)
 {
   g_autoptr (GError) error = g_error_new (
       G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE,
-      _ ("A line of more than %" G_GSIZE_FORMAT " bytes was dropped"), reader->max_line);
+      _ ("A line of more than %zu bytes was dropped"), reader->max_line);
 
   reader->func (NULL, error, reader->user_data);
   return !g_cancellable_is_cancelled (reader->cancellable);
@@ -404,7 +405,7 @@ convoke_control_channel_send (ConvokeControlChannel *self, JsonObject *message)
 
   if (length + 1 > CONVOKE_CONTROL_MAX_LINE)
     {
-      g_warning (_ ("A control message of %" G_GSIZE_FORMAT " bytes for %s is over the "
+      g_warning (_ ("A control message of %zu bytes for %s is over the "
                     "%d-byte line limit; not sent"),
                  length, self->peer, CONVOKE_CONTROL_MAX_LINE);
       return FALSE;
