@@ -94,12 +94,11 @@ send_pending_description (ConvokePeer *self)
 void
 convoke_peer_maybe_send_pending_description (ConvokePeer *self)
 {
-  GstWebRTCICEGatheringState state;
-
   if (self->closed || self->pending_type == NULL || !self->pending_local_set)
     return;
-  g_object_get (self->webrtcbin, "ice-gathering-state", &state, NULL);
-  if (state == GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE)
+  /* The state the main context was told of, not webrtcbin's current one:
+   * only then has every candidate of the description been collected. */
+  if (self->gathering_state == GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE)
     send_pending_description (self);
 }
 

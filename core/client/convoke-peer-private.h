@@ -46,6 +46,11 @@ struct _ConvokePeer
 
   GstSDPMessage *remote_sdp;
 
+  /* ICE gathering as far as the main context has been told: the state of
+   * the last notification delivered, never webrtcbin's current one, which
+   * can already be "complete" while candidates wait in the queue. */
+  GstWebRTCICEGatheringState gathering_state;
+
   /* Non-trickle: the description waiting for gathering to complete. */
   char *pending_type;
   gboolean pending_local_set;
@@ -78,6 +83,7 @@ struct _PeerCall
   GstPromiseResult result;
   GstPad *pad;
   gulong probe_id;
+  GstWebRTCICEGatheringState gathering_state;
 };
 
 /* convoke-peer.c */

@@ -211,7 +211,10 @@ on_local_candidate_main (ConvokePeer *self, PeerCall *call)
   const char *candidate = gst_structure_get_string (call->reply, "candidate");
   guint mline_index = 0;
 
-  if (self->closed || candidate == NULL)
+  /* Later webrtcbins announce the end of each transport's candidates with
+   * an empty one; the peer sends its own end marker once gathering is
+   * complete (on_gathering_state_main), so that there is exactly one. */
+  if (self->closed || candidate == NULL || candidate[0] == '\0')
     return;
   gst_structure_get_uint (call->reply, "mline", &mline_index);
   if (strstr (candidate, " typ relay") != NULL)
@@ -312,12 +315,12 @@ report_relay_failure (ConvokePeer *self, gboolean gathered)
 static void
 on_gathering_state_main (ConvokePeer *self, PeerCall *call)
 {
-  GstWebRTCICEGatheringState state;
+  gboolean completed
+      = call->gathering_state == GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE
+        && self->gathering_state != GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE;
 
-  if (self->closed)
-    return;
-  g_object_get (self->webrtcbin, "ice-gathering-state", &state, NULL);
-  if (state != GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE)
+  self->gathering_state = call->gathering_state;
+  if (self->closed || !completed)
     return;
   if (self->config->trickle)
     g_signal_emit (self, signals[SIGNAL_LOCAL_CANDIDATE], 0, 0, "");
@@ -327,10 +330,19 @@ on_gathering_state_main (ConvokePeer *self, PeerCall *call)
     report_relay_failure (self, TRUE);
 }
 
+/* webrtcbin emits candidates and this notification from its own thread,
+ * in order, and both reach the main context through the same queue of
+ * idle sources. The state must be read here, though: by the time the
+ * main context sees a "gathering" notification, webrtcbin may already be
+ * complete, and reading it there would send the end of candidates before
+ * the candidates still queued behind that notification. */
 static void
 on_gathering_state_notify (GObject *webrtcbin, GParamSpec *pspec, ConvokePeer *self)
 {
-  convoke_peer_invoke (self, on_gathering_state_main, g_new0 (PeerCall, 1));
+  PeerCall *call = g_new0 (PeerCall, 1);
+
+  g_object_get (webrtcbin, "ice-gathering-state", &call->gathering_state, NULL);
+  convoke_peer_invoke (self, on_gathering_state_main, call);
 }
 
 static void
@@ -607,6 +619,32 @@ convoke_peer_get_connection_state (ConvokePeer *self)
   return state;
 }
 
+/* libnice maps a port on the router by UPnP for every stream by default.
+ * A room server's clients never need it (the server is reachable, or TURN
+ * is), UPnP discovery holds gathering up for its timeout, and the
+ * gupnp/gssdp threads it starts have been seen to abort clients on a GLib
+ * critical. webrtcbin 1.22 has no setting for it: only the NiceAgent that
+ * GstWebRTCNice exposes as "agent" has, and it is read when gathering
+ * starts, so turning it off right after the webrtcbin is made is enough. */
+void
+convoke_webrtcbin_disable_upnp (GstElement *webrtcbin)
+{
+  g_autoptr (GstObject) ice = NULL;
+  g_autoptr (GObject) agent = NULL;
+
+  g_return_if_fail (GST_IS_ELEMENT (webrtcbin));
+
+  g_object_get (webrtcbin, "ice-agent", &ice, NULL);
+  /* Other ICE implementations have no NiceAgent, nor UPnP to switch off. */
+  if (ice == NULL
+      || g_object_class_find_property (G_OBJECT_GET_CLASS (ice), "agent") == NULL)
+    return;
+  g_object_get (ice, "agent", &agent, NULL);
+  if (agent != NULL
+      && g_object_class_find_property (G_OBJECT_GET_CLASS (agent), "upnp") != NULL)
+    g_object_set (agent, "upnp", FALSE, NULL);
+}
+
 static gboolean
 configure_ice (ConvokePeer *self, GError **error)
 {
@@ -614,6 +652,7 @@ configure_ice (ConvokePeer *self, GError **error)
 
   g_object_set (self->webrtcbin, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE,
                 NULL);
+  convoke_webrtcbin_disable_upnp (self->webrtcbin);
   if (self->config->relay_only)
     g_object_set (self->webrtcbin, "ice-transport-policy",
                   GST_WEBRTC_ICE_TRANSPORT_POLICY_RELAY, NULL);

@@ -65,6 +65,10 @@ guint convoke_timeout_add (GMainContext *context, guint interval_ms, GSourceFunc
 /* Removes the timer *@id (if not 0) from @context and sets *@id to 0. */
 void convoke_timeout_clear (GMainContext *context, guint *id);
 
+/* Switches off UPnP port mapping in @webrtcbin's ICE agent, as every
+ * peer does for its own webrtcbin. Call before gathering starts. */
+void convoke_webrtcbin_disable_upnp (GstElement *webrtcbin);
+
 /* Adds a new webrtcbin to @bin, syncing it with @bin's state. */
 ConvokePeer *convoke_peer_new (GstBin *bin, const char *remote_id,
                                const ConvokePeerConfig *config, GError **error);

@@ -2,6 +2,7 @@
  * room's media server the way docs/signaling.md describes it.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "convoke-peer.h"
 #include "session-client.h"
 #include "test-daemon.h"
 
@@ -19,6 +20,9 @@ typedef struct
   GAsyncQueue *candidates; /* JsonObject*, from webrtcbin's thread */
   guint pump_id;
   gint received[2]; /* buffers from the client: audio, video */
+  /* The client's candidate messages, in the order they arrived. */
+  guint client_candidates;
+  gboolean client_candidates_ended;
 } FakeSfu;
 
 static void
@@ -51,10 +55,20 @@ pump_candidates (gpointer user_data)
       const char *candidate = json_object_get_string_member (message, "candidate");
 
       g_assert_cmpstr (json_object_get_string_member (message, "to"), ==, "server");
+      /* Every real candidate precedes the one end marker. */
+      g_assert_false (sfu->client_candidates_ended);
       if (*candidate != '\0')
-        g_signal_emit_by_name (
-            sfu->webrtc, "add-ice-candidate",
-            (guint) json_object_get_int_member (message, "sdpMLineIndex"), candidate);
+        {
+          sfu->client_candidates++;
+          g_signal_emit_by_name (
+              sfu->webrtc, "add-ice-candidate",
+              (guint) json_object_get_int_member (message, "sdpMLineIndex"), candidate);
+        }
+      else
+        {
+          g_assert_cmpuint (sfu->client_candidates, >=, 1);
+          sfu->client_candidates_ended = TRUE;
+        }
       json_object_unref (message);
     }
   return G_SOURCE_CONTINUE;
@@ -127,6 +141,9 @@ fake_sfu_new (FakeSignaling *signaling)
   sfu->pipeline = gst_pipeline_new ("fake-sfu");
   sfu->webrtc = gst_element_factory_make ("webrtcbin", NULL);
   g_object_set (sfu->webrtc, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, NULL);
+  /* gupnp has aborted test runs on a GLib critical (G_DEBUG=fatal-criticals);
+   * the library switches UPnP off in its own webrtcbins the same way. */
+  convoke_webrtcbin_disable_upnp (sfu->webrtc);
   g_object_get (sfu->webrtc, "ice-agent", &ice, NULL);
   g_object_set (ice, "ice-tcp", FALSE, NULL);
   g_signal_emit_by_name (ice, "add-local-ip-address", "127.0.0.1", &added);
@@ -281,6 +298,12 @@ sfu_receives (gpointer data)
 }
 
 static gboolean
+sfu_heard_end_of_candidates (gpointer data)
+{
+  return ((FakeSfu *) data)->client_candidates_ended;
+}
+
+static gboolean
 client_removed_a_track (gpointer data)
 {
   return ((Client *) data)->removed->len > 0;
@@ -336,6 +359,7 @@ test_sfu (void)
                        find_track (client, REMOTE_A_SID, "video")),
                    ==, "remote-a");
   g_assert_true (test_wait_until (sfu_receives, sfu, TIMEOUT_MS));
+  g_assert_true (test_wait_until (sfu_heard_end_of_candidates, sfu, TIMEOUT_MS));
 
   /* A second publisher: the server renegotiates with one more m-line. */
   fake_signaling_send (server, b_connected);
