@@ -9,6 +9,7 @@
 #include "core-api.h"
 
 #include "i18n.h"
+#include "room-participants.h"
 #include "room-registry.h"
 #include "twilio-error.h"
 #include "worker-supervisor.h"
@@ -159,8 +160,8 @@ core_worker_send (ConvokeRoom *room, JsonObject *message, GError **error)
   if (room->worker == NULL)
     {
       g_set_error (error, CONVOKE_ERROR, CONVOKE_ERROR_ROOM_MEDIA_FAILED,
-                   _("Room %s has no media worker: its module does not use one, or "
-                     "the worker has exited"),
+                   _ ("Room %s has no media worker: its module does not use one, or "
+                      "the worker has exited"),
                    room->sid);
       return FALSE;
     }
@@ -227,6 +228,24 @@ core_participant_unpublish_track (ConvokeParticipant *participant, const char *t
   return convoke_participant_remove_track (participant, track_sid);
 }
 
+static gboolean
+core_participant_subscribe_track (ConvokeParticipant *subscriber,
+                                  ConvokeParticipant *publisher, const char *kind)
+{
+  g_return_val_if_fail (subscriber != NULL, FALSE);
+  g_return_val_if_fail (publisher != NULL, FALSE);
+  return convoke_participant_subscribe (subscriber, publisher, kind);
+}
+
+static gboolean
+core_participant_unsubscribe_track (ConvokeParticipant *subscriber,
+                                    ConvokeParticipant *publisher, const char *kind)
+{
+  g_return_val_if_fail (subscriber != NULL, FALSE);
+  g_return_val_if_fail (publisher != NULL, FALSE);
+  return convoke_participant_unsubscribe (subscriber, publisher, kind);
+}
+
 G_STATIC_ASSERT (sizeof (ConvokeCoreApi) <= G_MAXUINT32);
 
 static const ConvokeCoreApi core_api = {
@@ -254,6 +273,8 @@ static const ConvokeCoreApi core_api = {
   .participant_get_trickle = core_participant_get_trickle,
   .participant_publish_track = core_participant_publish_track,
   .participant_unpublish_track = core_participant_unpublish_track,
+  .participant_subscribe_track = core_participant_subscribe_track,
+  .participant_unsubscribe_track = core_participant_unsubscribe_track,
 };
 
 const ConvokeCoreApi *

@@ -7,8 +7,13 @@
 
 #include "i18n.h"
 #include "rest-private.h"
+#include "room-participants.h"
 #include "sid.h"
 #include "twilio-error.h"
+#include "untrusted-text.h"
+
+/* A sid is 34 characters; more is someone else's text. */
+#define QUOTED_SID_MAX_CHARS 40
 
 static const char *const participant_statuses[]
     = { "connected", "disconnected", "reconnecting", NULL };
@@ -169,8 +174,8 @@ update_participant (ConvokeRestRequest *req, ConvokeParticipant *participant)
     {
       convoke_rest_reply_error (
           req, CONVOKE_ERROR_INVALID_PARAMETER,
-          _("Status “%s” is not a valid update: the only update is "
-            "Status=disconnected"),
+          _ ("Status “%s” is not a valid update: the only update is "
+             "Status=disconnected"),
           status ? status : "");
       return;
     }
@@ -211,7 +216,7 @@ handle_published_tracks (ConvokeRestRequest *req, ConvokeParticipant *participan
     }
   if (req->n_segments == 6)
     {
-      convoke_rest_reply_not_found (req, _("No published track “%s” for participant %s"),
+      convoke_rest_reply_not_found (req, _ ("No published track “%s” for participant %s"),
                                     req->segments[5], participant->sid);
       return;
     }
@@ -221,30 +226,75 @@ handle_published_tracks (ConvokeRestRequest *req, ConvokeParticipant *participan
                            track_to_json);
 }
 
+static JsonNode *
+subscribed_track_to_json (ConvokeRestRequest *req, gpointer item)
+{
+  ConvokeSubscribedTrack *st = item;
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autofree char *base = participant_url (req, st->subscriber);
+  g_autofree char *url = g_strconcat (base, "/SubscribedTracks/", st->track->sid, NULL);
+
+  json_builder_begin_object (b);
+  /* Twilio's subscribed track is addressed by the track's own sid. */
+  convoke_rest_add_string (b, "sid", st->track->sid);
+  convoke_rest_add_string (b, "participant_sid", st->subscriber->sid);
+  convoke_rest_add_string (b, "publisher_sid", st->publisher->sid);
+  convoke_rest_add_string (b, "room_sid", st->subscriber->room->sid);
+  convoke_rest_add_string (b, "name", st->track->name);
+  convoke_rest_add_date (b, "date_created", st->since);
+  convoke_rest_add_date (b, "date_updated", st->since);
+  json_builder_set_member_name (b, "enabled");
+  json_builder_add_boolean_value (b, st->track->enabled);
+  convoke_rest_add_string (b, "kind", st->track->kind);
+  convoke_rest_add_string (b, "url", url);
+  json_builder_end_object (b);
+  return json_builder_get_root (b);
+}
+
+static const char *
+subscribed_track_sid_of (gpointer item)
+{
+  return ((ConvokeSubscribedTrack *) item)->track->sid;
+}
+
 static void
 handle_subscribed_tracks (ConvokeRestRequest *req, ConvokeParticipant *participant)
 {
-  g_autoptr (GPtrArray) none = g_ptr_array_new ();
+  g_autoptr (GPtrArray) tracks = NULL;
   g_autofree char *path = NULL;
+  g_autofree char *quoted = NULL;
 
   if (g_strcmp0 (req->method, SOUP_METHOD_GET) != 0)
     {
       convoke_rest_reply_method_not_allowed (req, "GET");
       return;
     }
-  /* Subscriptions are not tracked by the core yet: the list is empty and
-   * every subscribed track is unknown. */
+  tracks = convoke_participant_list_subscribed_tracks (participant);
   if (req->n_segments == 6)
     {
+      /* By sid only: names need not be unique among what one participant
+       * receives. */
+      for (guint i = 0; i < tracks->len; i++)
+        {
+          ConvokeSubscribedTrack *st = g_ptr_array_index (tracks, i);
+
+          if (g_strcmp0 (st->track->sid, req->segments[5]) == 0)
+            {
+              convoke_rest_reply_json (req, SOUP_STATUS_OK,
+                                       subscribed_track_to_json (req, st));
+              return;
+            }
+        }
+      quoted = convoke_quote_untrusted (req->segments[5], QUOTED_SID_MAX_CHARS);
       convoke_rest_reply_not_found (req,
-                                    _("No subscribed track “%s” for participant %s"),
-                                    req->segments[5], participant->sid);
+                                    _ ("No subscribed track “%s” for participant %s"),
+                                    quoted, participant->sid);
       return;
     }
   path = g_strdup_printf ("/v1/Rooms/%s/Participants/%s/SubscribedTracks",
                           participant->room->sid, participant->sid);
-  convoke_rest_reply_page (req, path, NULL, "subscribed_tracks", none, track_sid_of,
-                           track_to_json);
+  convoke_rest_reply_page (req, path, NULL, "subscribed_tracks", tracks,
+                           subscribed_track_sid_of, subscribed_track_to_json);
 }
 
 void
@@ -267,7 +317,7 @@ convoke_rest_handle_participants (ConvokeRestRequest *req, ConvokeRoom *room)
   found = find_participant (room, req->segments[3]);
   if (found == NULL)
     {
-      convoke_rest_reply_not_found (req, _("No participant “%s” in room %s"),
+      convoke_rest_reply_not_found (req, _ ("No participant “%s” in room %s"),
                                     req->segments[3], room->sid);
       return;
     }
@@ -291,5 +341,5 @@ convoke_rest_handle_participants (ConvokeRestRequest *req, ConvokeRoom *room)
   else if (req->n_segments <= 6 && strcmp (req->segments[4], "SubscribedTracks") == 0)
     handle_subscribed_tracks (req, participant);
   else
-    convoke_rest_reply_not_found (req, _("No resource at %s"), req->path);
+    convoke_rest_reply_not_found (req, _ ("No resource at %s"), req->path);
 }

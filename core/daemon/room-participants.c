@@ -1,5 +1,5 @@
-/* Participants and their tracks: joining, leaving, kicks, duplicate
- * identities, and messages handed to the room's module.
+/* Participants, their tracks and their subscriptions: joining, leaving,
+ * kicks, duplicate identities, and messages handed to the room's module.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #define G_LOG_DOMAIN "convoke-registry"
@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "i18n.h"
+#include "room-participants.h"
 #include "room-registry-private.h"
 #include "sid.h"
 #include "twilio-error.h"
@@ -21,6 +22,22 @@ track_free (ConvokeTrack *track)
   g_free (track->kind);
   g_clear_pointer (&track->date_created, g_date_time_unref);
   g_free (track);
+}
+
+static void
+subscription_free (ConvokeSubscription *subscription)
+{
+  g_free (subscription->kind);
+  g_clear_pointer (&subscription->date_created, g_date_time_unref);
+  g_free (subscription);
+}
+
+static gboolean
+is_track_kind (const char *kind)
+{
+  return kind != NULL
+         && (g_str_equal (kind, "audio") || g_str_equal (kind, "video")
+             || g_str_equal (kind, "data"));
 }
 
 ConvokeParticipant *
@@ -41,6 +58,7 @@ convoke_participant_unref (ConvokeParticipant *participant)
   g_clear_pointer (&participant->end_time, g_date_time_unref);
   g_clear_pointer (&participant->date_updated, g_date_time_unref);
   g_clear_pointer (&participant->published_tracks, g_ptr_array_unref);
+  g_clear_pointer (&participant->subscriptions, g_ptr_array_unref);
   g_free (participant);
 }
 
@@ -70,7 +88,7 @@ convoke_room_count_connected (ConvokeRoom *room)
   guint n = 0;
 
   for (guint i = 0; i < room->participants->len; i++)
-    if (((ConvokeParticipant *)g_ptr_array_index (room->participants, i))->status
+    if (((ConvokeParticipant *) g_ptr_array_index (room->participants, i))->status
         == CONVOKE_PARTICIPANT_CONNECTED)
       n++;
   return n;
@@ -104,9 +122,7 @@ convoke_participant_add_track (ConvokeParticipant *participant, const char *name
   ConvokeTrack *track;
 
   g_return_val_if_fail (participant != NULL, NULL);
-  if (participant->status != CONVOKE_PARTICIPANT_CONNECTED || kind == NULL
-      || !(g_str_equal (kind, "audio") || g_str_equal (kind, "video")
-           || g_str_equal (kind, "data")))
+  if (participant->status != CONVOKE_PARTICIPANT_CONNECTED || !is_track_kind (kind))
     return NULL;
 
   track = g_new0 (ConvokeTrack, 1);
@@ -145,6 +161,124 @@ convoke_participant_remove_track (ConvokeParticipant *participant, const char *t
   return FALSE;
 }
 
+/* ---- subscriptions ----------------------------------------------------- */
+
+static gint
+find_subscription (ConvokeParticipant *subscriber, ConvokeParticipant *publisher,
+                   const char *kind)
+{
+  for (guint i = 0; i < subscriber->subscriptions->len; i++)
+    {
+      ConvokeSubscription *subscription
+          = g_ptr_array_index (subscriber->subscriptions, i);
+
+      if (subscription->publisher == publisher && g_str_equal (subscription->kind, kind))
+        return (gint) i;
+    }
+  return -1;
+}
+
+gboolean
+convoke_participant_subscribe (ConvokeParticipant *subscriber,
+                               ConvokeParticipant *publisher, const char *kind)
+{
+  ConvokeSubscription *subscription;
+
+  g_return_val_if_fail (subscriber != NULL && publisher != NULL, FALSE);
+  if (subscriber == publisher || subscriber->room != publisher->room
+      || subscriber->status != CONVOKE_PARTICIPANT_CONNECTED
+      || publisher->status != CONVOKE_PARTICIPANT_CONNECTED || !is_track_kind (kind))
+    return FALSE;
+  if (find_subscription (subscriber, publisher, kind) >= 0)
+    return TRUE;
+
+  subscription = g_new0 (ConvokeSubscription, 1);
+  subscription->publisher = publisher;
+  subscription->kind = g_strdup (kind);
+  subscription->date_created = g_date_time_new_now_utc ();
+  g_ptr_array_add (subscriber->subscriptions, subscription);
+  return TRUE;
+}
+
+gboolean
+convoke_participant_unsubscribe (ConvokeParticipant *subscriber,
+                                 ConvokeParticipant *publisher, const char *kind)
+{
+  gint index;
+
+  g_return_val_if_fail (subscriber != NULL && publisher != NULL, FALSE);
+  if (kind == NULL)
+    return FALSE;
+  index = find_subscription (subscriber, publisher, kind);
+  if (index < 0)
+    return FALSE;
+  g_ptr_array_remove_index (subscriber->subscriptions, (guint) index);
+  return TRUE;
+}
+
+static ConvokeTrack *
+earliest_track_of_kind (ConvokeParticipant *publisher, const char *kind)
+{
+  /* Tracks are kept in publication order. */
+  for (guint i = 0; i < publisher->published_tracks->len; i++)
+    {
+      ConvokeTrack *track = g_ptr_array_index (publisher->published_tracks, i);
+
+      if (g_str_equal (track->kind, kind))
+        return track;
+    }
+  return NULL;
+}
+
+GPtrArray *
+convoke_participant_list_subscribed_tracks (ConvokeParticipant *subscriber)
+{
+  GPtrArray *list = g_ptr_array_new_with_free_func (g_free);
+
+  g_return_val_if_fail (subscriber != NULL, list);
+  for (guint i = 0; i < subscriber->subscriptions->len; i++)
+    {
+      ConvokeSubscription *subscription
+          = g_ptr_array_index (subscriber->subscriptions, i);
+      ConvokeTrack *track
+          = earliest_track_of_kind (subscription->publisher, subscription->kind);
+      ConvokeSubscribedTrack *item;
+
+      if (track == NULL)
+        continue;
+      item = g_new0 (ConvokeSubscribedTrack, 1);
+      item->subscriber = subscriber;
+      item->publisher = subscription->publisher;
+      item->track = track;
+      item->since
+          = g_date_time_compare (subscription->date_created, track->date_created) >= 0
+                ? subscription->date_created
+                : track->date_created;
+      g_ptr_array_add (list, item);
+    }
+  return list;
+}
+
+/* Whoever leaves receives nothing more, and nobody receives anything
+ * more from it. */
+static void
+drop_subscriptions (ConvokeParticipant *p)
+{
+  GPtrArray *everyone = p->room->participants;
+
+  g_ptr_array_set_size (p->subscriptions, 0);
+  for (guint i = 0; everyone != NULL && i < everyone->len; i++)
+    {
+      ConvokeParticipant *other = g_ptr_array_index (everyone, i);
+
+      for (guint j = other->subscriptions->len; j > 0; j--)
+        if (((ConvokeSubscription *) g_ptr_array_index (other->subscriptions, j - 1))
+                ->publisher
+            == p)
+          g_ptr_array_remove_index (other->subscriptions, j - 1);
+    }
+}
+
 /* ---- participants leaving ---------------------------------------------- */
 
 /* Marks @p gone and tells the module and the signal handlers. The
@@ -163,6 +297,7 @@ participant_disconnect (ConvokeRoomRegistry *self, ConvokeParticipant *p)
           = g_ptr_array_index (p->published_tracks, p->published_tracks->len - 1);
       convoke_participant_remove_track (p, last->sid);
     }
+  drop_subscriptions (p);
   p->status = CONVOKE_PARTICIPANT_DISCONNECTED;
   p->transport = NULL;
   p->end_time = g_date_time_new_now_utc ();
@@ -298,7 +433,9 @@ convoke_room_registry_join (ConvokeRoomRegistry *self, const char *room_name,
   participant->start_time = g_date_time_new_now_utc ();
   participant->date_updated = g_date_time_ref (participant->start_time);
   participant->published_tracks
-      = g_ptr_array_new_with_free_func ((GDestroyNotify)track_free);
+      = g_ptr_array_new_with_free_func ((GDestroyNotify) track_free);
+  participant->subscriptions
+      = g_ptr_array_new_with_free_func ((GDestroyNotify) subscription_free);
   participant->transport_vtable = vtable;
   participant->transport = transport;
 

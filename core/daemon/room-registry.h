@@ -65,6 +65,7 @@ struct _ConvokeParticipant
   GDateTime *end_time;  /* NULL while connected */
   GDateTime *date_updated;
   GPtrArray *published_tracks; /* ConvokeTrack* */
+  GPtrArray *subscriptions; /* ConvokeSubscription* (room-participants.h) */
 
   const ConvokeParticipantTransport *transport_vtable;
   gpointer transport;   /* NULL once disconnected */

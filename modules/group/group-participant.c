@@ -90,6 +90,38 @@ room_sources_for (GroupRoom *room, GroupParticipant *participant)
   return sources;
 }
 
+/* Tells the daemon what the participant receives now: each live slot
+ * its answer accepted, by publisher and kind (docs/worker-protocol.md,
+ * `subscribed-tracks`). The whole list every time, so the worker keeps no
+ * record of what it reported. @mlines NULL: it receives nothing. */
+static void
+participant_report_subscriptions (GroupParticipant *participant, GPtrArray *mlines)
+{
+  g_autoptr (JsonObject) event = json_object_new ();
+  JsonArray *tracks = json_array_new ();
+
+  /* Whatever its m-lines say, a participant whose media failed gets none. */
+  if (participant->failed)
+    mlines = NULL;
+  for (guint i = 0; mlines != NULL && i < mlines->len; i++)
+    {
+      GroupMLine *mline = g_ptr_array_index (mlines, i);
+      JsonObject *track;
+
+      if (mline->role != GROUP_MLINE_SLOT || !mline->remote_receives || !mline->live
+          || mline->source == NULL)
+        continue;
+      track = json_object_new ();
+      json_object_set_string_member (track, "publisher", mline->source);
+      json_object_set_string_member (track, "kind", mline->kind);
+      json_array_add_object_element (tracks, track);
+    }
+  json_object_set_string_member (event, "event", "subscribed-tracks");
+  json_object_set_string_member (event, "participant", participant->sid);
+  json_object_set_array_member (event, "tracks", tracks);
+  group_room_send_event (participant->room, event);
+}
+
 static void
 participant_sync_router (GroupParticipant *participant)
 {
@@ -138,6 +170,7 @@ participant_sync_router (GroupParticipant *participant)
   g_hash_table_iter_init (&iter, active);
   while (g_hash_table_iter_next (&iter, &ssrc, NULL))
     g_hash_table_add (participant->router_slots, ssrc);
+  participant_report_subscriptions (participant, mlines);
 }
 
 /* After every completed exchange: route what was agreed, and when the
@@ -288,6 +321,7 @@ on_failed (GroupTransport *transport, const char *message, gpointer user_data)
                          FALSE, &ok);
   group_room_send_error (participant->room, participant->sid,
                          CONVOKE_ERROR_MEDIA_CONNECTION_FAILED, message);
+  participant_report_subscriptions (participant, NULL);
   /* What it published will not come: the others' slots for it go idle. */
   if (participant->published[0] || participant->published[1])
     for (guint i = 0; i < participant->room->order->len; i++)

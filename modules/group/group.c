@@ -6,11 +6,16 @@
  * participants' offer/answer/candidate messages addressed to "server" go
  * to the worker as module commands, and the worker's descriptions,
  * candidates and errors go back to the participant they concern. It also
- * keeps the per-worker limits. docs/group-rooms.md and the "Group module
- * bodies" of docs/worker-protocol.md describe both directions.
+ * keeps the per-worker limits, and tells the core which tracks each
+ * participant publishes and receives as the worker sees them (REST's
+ * PublishedTracks and SubscribedTracks). docs/group-rooms.md and the
+ * "Group module bodies" of docs/worker-protocol.md describe both
+ * directions.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #define G_LOG_DOMAIN "convoke-group"
+
+#include <string.h>
 
 #include <convoke/topology.h>
 #include <gst/sdp/sdp.h>
@@ -44,6 +49,9 @@ typedef struct
   /* "PA…/audio", "PA…/video" → the sid of the track this module published
    * for it when the worker saw its media (see group_worker_event). */
   GHashTable *media_tracks;
+  /* subscriber sid → set of "PA…/kind" it was subscribed to in the core,
+   * from the worker's latest subscribed-tracks report for it. */
+  GHashTable *subscriptions;
   char *lost_reason; /* set once the worker is gone */
 } GroupRoom;
 
@@ -52,6 +60,7 @@ group_room_free (GroupRoom *room_data)
 {
   g_hash_table_unref (room_data->published);
   g_hash_table_unref (room_data->media_tracks);
+  g_hash_table_unref (room_data->subscriptions);
   g_free (room_data->lost_reason);
   g_free (room_data);
 }
@@ -98,6 +107,8 @@ group_room_create (ConvokeRoom *room, gpointer *room_data, GError **error)
     return FALSE;
   data->published = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   data->media_tracks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  data->subscriptions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                               (GDestroyNotify) g_hash_table_unref);
   *room_data = g_steal_pointer (&data);
   return TRUE;
 }
@@ -192,6 +203,8 @@ group_participant_left (ConvokeRoom *room, gpointer room_data,
 
       g_hash_table_remove (data->media_tracks, media_key);
     }
+  /* The core drops its subscriptions, as subscriber and as publisher. */
+  g_hash_table_remove (data->subscriptions, sid);
 
   if (data->lost_reason != NULL)
     return;
@@ -453,6 +466,96 @@ media_track_changed (ConvokeRoom *room, GroupRoom *data, ConvokeParticipant *par
     g_hash_table_insert (data->media_tracks, g_steal_pointer (&key), g_strdup (track));
 }
 
+/* "PA…/kind" → its publisher (connected, of this room) and kind, or
+ * NULL. */
+static ConvokeParticipant *
+subscription_publisher (ConvokeRoom *room, const char *key, const char **kind)
+{
+  const char *slash = strchr (key, '/');
+  g_autofree char *publisher = NULL;
+
+  if (slash == NULL)
+    return NULL;
+  publisher = g_strndup (key, slash - key);
+  *kind = slash + 1;
+  return core->room_find_participant (room, publisher);
+}
+
+/* The worker reported everything @subscriber receives now (its answer
+ * accepted the slot and the slot's publisher still publishes). The core
+ * is told the difference from the previous report. */
+static void
+subscribed_tracks_changed (ConvokeRoom *room, GroupRoom *data,
+                           ConvokeParticipant *subscriber, JsonObject *event)
+{
+  const char *sid = core->participant_get_sid (subscriber);
+  JsonNode *tracks_node = json_object_get_member (event, "tracks");
+  JsonArray *tracks;
+  GHashTable *previous = g_hash_table_lookup (data->subscriptions, sid);
+  g_autoptr (GHashTable) current
+      = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  GHashTableIter iter;
+  gpointer key;
+
+  if (!CONVOKE_CORE_API_HAS (core, participant_unsubscribe_track))
+    return;
+  if (tracks_node == NULL || !JSON_NODE_HOLDS_ARRAY (tracks_node))
+    {
+      g_message ("room %s: subscribed-tracks for %s without a “tracks” array; ignored",
+                 core->room_get_sid (room), sid);
+      return;
+    }
+  tracks = json_node_get_array (tracks_node);
+  for (guint i = 0; i < json_array_get_length (tracks); i++)
+    {
+      JsonNode *element = json_array_get_element (tracks, i);
+      JsonObject *track;
+      const char *publisher, *kind;
+
+      if (!JSON_NODE_HOLDS_OBJECT (element))
+        continue;
+      track = json_node_get_object (element);
+      publisher = json_object_get_string_member_with_default (track, "publisher", NULL);
+      kind = json_object_get_string_member_with_default (track, "kind", NULL);
+      if (publisher != NULL && kind != NULL && strchr (publisher, '/') == NULL)
+        g_hash_table_add (current, g_strdup_printf ("%s/%s", publisher, kind));
+    }
+
+  if (previous != NULL)
+    {
+      g_hash_table_iter_init (&iter, previous);
+      while (g_hash_table_iter_next (&iter, &key, NULL))
+        {
+          const char *kind = NULL;
+          ConvokeParticipant *publisher;
+
+          if (g_hash_table_contains (current, key))
+            continue;
+          /* NULL when the publisher left: the core dropped it then. */
+          publisher = subscription_publisher (room, key, &kind);
+          if (publisher != NULL)
+            core->participant_unsubscribe_track (subscriber, publisher, kind);
+        }
+    }
+  g_hash_table_iter_init (&iter, current);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    {
+      const char *kind = NULL;
+      ConvokeParticipant *publisher;
+
+      if (previous != NULL && g_hash_table_contains (previous, key))
+        continue;
+      publisher = subscription_publisher (room, key, &kind);
+      /* The worker may still route a publisher that has just left, or
+       * name a kind the core does not know; such an entry is not kept,
+       * so that a later report can try again. */
+      if (publisher == NULL
+          || !core->participant_subscribe_track (subscriber, publisher, kind))
+        g_hash_table_iter_remove (&iter);
+    }
+  g_hash_table_replace (data->subscriptions, g_strdup (sid), g_steal_pointer (&current));
+}
+
 static void
 group_worker_event (ConvokeRoom *room, gpointer room_data, JsonObject *event)
 {
@@ -483,6 +586,8 @@ group_worker_event (ConvokeRoom *room, gpointer room_data, JsonObject *event)
     }
   else if (g_str_equal (name, "track-started") || g_str_equal (name, "track-ended"))
     media_track_changed (room, room_data, participant, name, event);
+  else if (g_str_equal (name, "subscribed-tracks"))
+    subscribed_tracks_changed (room, room_data, participant, event);
   else if (g_str_equal (name, "connected"))
     g_debug ("room %s: %s connected", core->room_get_sid (room), sid);
   else

@@ -1,13 +1,15 @@
-/* The ConvokeCoreApi functions added in 1.1 for the group module, on a
- * real room registry (the example module's rooms): the participant's
- * trickle flag, and track publication on a participant's behalf, which
- * must reach REST's bookkeeping and the registry's signals like a
- * `track-published` does, and never list one kind of media twice.
+/* The ConvokeCoreApi functions added in 1.1 and 1.2 for the group module,
+ * on a real room registry (the example module's rooms): the participant's
+ * trickle flag; track publication on a participant's behalf, which must
+ * reach REST's bookkeeping and the registry's signals like a
+ * `track-published` does, and never list one kind of media twice; and
+ * subscriptions, which REST lists as the publisher's tracks.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <string.h>
 
 #include "core-api.h"
+#include "room-participants.h"
 #include "room-registry.h"
 
 #include "test-daemon.h"
@@ -135,6 +137,10 @@ test_available (void)
   g_assert_nonnull (api->participant_get_trickle);
   g_assert_nonnull (api->participant_publish_track);
   g_assert_nonnull (api->participant_unpublish_track);
+  g_assert_true (CONVOKE_CORE_API_HAS (api, participant_subscribe_track));
+  g_assert_true (CONVOKE_CORE_API_HAS (api, participant_unsubscribe_track));
+  g_assert_nonnull (api->participant_subscribe_track);
+  g_assert_nonnull (api->participant_unsubscribe_track);
   /* A module built against ABI 1.0 sees a table that ends at error_quark;
    * the new members are then reported missing. */
   {
@@ -144,6 +150,16 @@ test_available (void)
     g_assert_true (CONVOKE_CORE_API_HAS (&old, error_quark));
     g_assert_false (CONVOKE_CORE_API_HAS (&old, participant_get_trickle));
     g_assert_false (CONVOKE_CORE_API_HAS (&old, participant_unpublish_track));
+  }
+  /* One built against 1.1 ends at participant_unpublish_track. */
+  {
+    ConvokeCoreApi old = *api;
+
+    old.struct_size = G_STRUCT_OFFSET (ConvokeCoreApi, participant_unpublish_track)
+                      + sizeof (gpointer);
+    g_assert_true (CONVOKE_CORE_API_HAS (&old, participant_unpublish_track));
+    g_assert_false (CONVOKE_CORE_API_HAS (&old, participant_subscribe_track));
+    g_assert_false (CONVOKE_CORE_API_HAS (&old, participant_unsubscribe_track));
   }
 }
 
@@ -219,6 +235,119 @@ test_publish (Fixture *f, gconstpointer data)
   g_assert_cmpuint (alice->published_tracks->len, ==, 0);
 }
 
+/* What REST would list for @subscriber: "PUBLISHER-SID KIND TRACK-SID"
+ * items joined with ";". */
+static char *
+subscribed (ConvokeParticipant *subscriber)
+{
+  g_autoptr (GPtrArray) tracks = convoke_participant_list_subscribed_tracks (subscriber);
+  g_autoptr (GString) text = g_string_new (NULL);
+
+  for (guint i = 0; i < tracks->len; i++)
+    {
+      ConvokeSubscribedTrack *st = g_ptr_array_index (tracks, i);
+
+      g_assert_true (st->subscriber == subscriber);
+      g_assert_true (g_ptr_array_find (st->publisher->published_tracks, st->track, NULL));
+      /* Never before the subscription, never before the track. */
+      g_assert_cmpint (g_date_time_compare (st->since, st->track->date_created), >=, 0);
+      g_string_append_printf (text, "%s%s %s %s", i > 0 ? ";" : "", st->publisher->sid,
+                              st->track->kind, st->track->sid);
+    }
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+#define assert_subscribed(subscriber, ...)                                               \
+  G_STMT_START                                                                           \
+  {                                                                                      \
+    g_autofree char *actual_ = subscribed (subscriber);                                  \
+    g_autofree char *expected_ = g_strdup_printf (__VA_ARGS__);                          \
+    g_assert_cmpstr (actual_, ==, expected_);                                            \
+  }                                                                                      \
+  G_STMT_END
+
+static void
+test_subscribe (Fixture *f, gconstpointer data)
+{
+  const ConvokeCoreApi *api = f->api;
+  FakeTransport transport = { TRUE };
+  ConvokeParticipant *alice = join (f, "alice", &with_trickle_vtable, &transport);
+  ConvokeParticipant *bob = join (f, "bob", &with_trickle_vtable, &transport);
+  ConvokeParticipant *carol = join (f, "carol", &with_trickle_vtable, &transport);
+  ConvokeRoomCreateParams params = CONVOKE_ROOM_CREATE_PARAMS_INIT;
+  g_autoptr (GError) error = NULL;
+  ConvokeParticipant *stranger;
+  ConvokeTrack *microphone;
+  g_autofree char *video = NULL, *video_again = NULL;
+
+  /* Media whose track is not published yet is subscribed, but not
+   * listed until the track exists. */
+  g_assert_true (api->participant_subscribe_track (alice, bob, "video"));
+  assert_subscribed (alice, "%s", "");
+  video = g_strdup (api->participant_publish_track (bob, NULL, "video"));
+  g_assert_nonnull (video);
+  assert_subscribed (alice, "%s video %s", bob->sid, video);
+  /* Subscribing again changes nothing. */
+  g_assert_true (api->participant_subscribe_track (alice, bob, "video"));
+  assert_subscribed (alice, "%s video %s", bob->sid, video);
+
+  /* An announced track counts as much as one the module published; the
+   * list keeps the order of the subscriptions. */
+  microphone = convoke_participant_add_track (bob, "microphone", "audio");
+  g_assert_true (api->participant_subscribe_track (alice, bob, "audio"));
+  assert_subscribed (alice, "%s video %s;%s audio %s", bob->sid, video, bob->sid,
+                     microphone->sid);
+  g_assert_true (api->participant_subscribe_track (carol, bob, "video"));
+  g_assert_true (api->participant_subscribe_track (bob, carol, "audio"));
+  assert_subscribed (carol, "%s video %s", bob->sid, video);
+  assert_subscribed (bob, "%s", "");
+
+  /* Refused: oneself, unknown kinds, someone of another room. */
+  g_assert_false (api->participant_subscribe_track (alice, alice, "audio"));
+  g_assert_false (api->participant_subscribe_track (alice, carol, "smell"));
+  g_assert_false (api->participant_subscribe_track (alice, carol, NULL));
+  params.unique_name = "elsewhere";
+  params.type = "demo";
+  g_assert_nonnull (convoke_room_registry_create_room (f->registry, &params, &error));
+  g_assert_no_error (error);
+  stranger = convoke_room_registry_join (f->registry, "elsewhere", "dave",
+                                         &with_trickle_vtable, &transport, &error);
+  g_assert_no_error (error);
+  g_assert_false (api->participant_subscribe_track (alice, stranger, "audio"));
+  g_assert_false (api->participant_subscribe_track (stranger, alice, "audio"));
+  g_assert_cmpuint (alice->subscriptions->len, ==, 2);
+
+  /* Unsubscribing: once. */
+  g_assert_true (api->participant_unsubscribe_track (alice, bob, "audio"));
+  g_assert_false (api->participant_unsubscribe_track (alice, bob, "audio"));
+  g_assert_false (api->participant_unsubscribe_track (alice, carol, "video"));
+  g_assert_false (api->participant_unsubscribe_track (alice, bob, NULL));
+  assert_subscribed (alice, "%s video %s", bob->sid, video);
+
+  /* The track goes and comes back under a new sid (its media stopped and
+   * started again): the subscription follows it. */
+  g_assert_true (api->participant_unpublish_track (bob, video));
+  assert_subscribed (carol, "%s", "");
+  video_again = g_strdup (api->participant_publish_track (bob, NULL, "video"));
+  g_assert_cmpstr (video_again, !=, video);
+  assert_subscribed (carol, "%s video %s", bob->sid, video_again);
+
+  /* A publisher that leaves takes its subscriptions along; so does a
+   * subscriber. */
+  convoke_room_registry_leave (f->registry, bob);
+  assert_subscribed (alice, "%s", "");
+  assert_subscribed (carol, "%s", "");
+  g_assert_cmpuint (alice->subscriptions->len, ==, 0);
+  g_assert_cmpuint (bob->subscriptions->len, ==, 0);
+  g_assert_false (api->participant_subscribe_track (alice, bob, "video"));
+  g_assert_false (api->participant_subscribe_track (bob, alice, "video"));
+  g_assert_true (api->participant_subscribe_track (alice, carol, "audio"));
+  convoke_room_registry_leave (f->registry, alice);
+  g_assert_cmpuint (alice->subscriptions->len, ==, 0);
+  g_assert_false (api->participant_unsubscribe_track (alice, carol, "audio"));
+  convoke_room_registry_leave (f->registry, stranger);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -228,6 +357,8 @@ main (int argc, char **argv)
   g_test_add ("/group/core-api/trickle", Fixture, NULL, fixture_set_up, test_trickle,
               fixture_tear_down);
   g_test_add ("/group/core-api/publish", Fixture, NULL, fixture_set_up, test_publish,
+              fixture_tear_down);
+  g_test_add ("/group/core-api/subscribe", Fixture, NULL, fixture_set_up, test_subscribe,
               fixture_tear_down);
   return g_test_run ();
 }

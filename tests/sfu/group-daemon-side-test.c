@@ -1,9 +1,10 @@
 /* The daemon side of the group module (modules/group/group.c) against a
- * fake ConvokeCoreApi: the trickle flag it sends the worker, and the
- * tracks it publishes and unpublishes for participants as the worker
- * reports their media (track-started, track-ended), without duplicating
- * what a client announced itself; and how it behaves on a core that
- * predates those functions (ABI 1.0).
+ * fake ConvokeCoreApi: the trickle flag it sends the worker, the tracks
+ * it publishes and unpublishes for participants as the worker reports
+ * their media (track-started, track-ended), without duplicating what a
+ * client announced itself, the subscriptions it records as the worker
+ * reports what each participant receives (subscribed-tracks); and how it
+ * behaves on cores that predate those functions (ABI 1.0, 1.1).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <string.h>
@@ -26,6 +27,7 @@ struct _ConvokeParticipant
 static ConvokeRoom room = { "RM0001" };
 static ConvokeParticipant alice = { "PA0001", FALSE, TRUE, { FALSE, FALSE } };
 static ConvokeParticipant bob = { "PA0002", TRUE, TRUE, { FALSE, FALSE } };
+static ConvokeParticipant carol = { "PA0003", TRUE, TRUE, { FALSE, FALSE } };
 
 static GPtrArray *worker_bodies; /* JsonObject*: what went to the worker */
 static GPtrArray *calls; /* char*: "publish PA… video", "unpublish PA… MT…" */
@@ -64,7 +66,7 @@ fake_room_get_option (ConvokeRoom *r, const char *key)
 static ConvokeParticipant *
 fake_room_find_participant (ConvokeRoom *r, const char *sid)
 {
-  ConvokeParticipant *all[] = { &alice, &bob };
+  ConvokeParticipant *all[] = { &alice, &bob, &carol };
 
   for (guint i = 0; i < G_N_ELEMENTS (all); i++)
     if (all[i]->present && g_strcmp0 (all[i]->sid, sid) == 0)
@@ -81,7 +83,7 @@ fake_participant_get_sid (ConvokeParticipant *p)
 static const char *
 fake_participant_get_identity (ConvokeParticipant *p)
 {
-  return p == &alice ? "alice" : "bob";
+  return p == &alice ? "alice" : p == &bob ? "bob" : "carol";
 }
 
 static void
@@ -134,6 +136,27 @@ fake_participant_unpublish_track (ConvokeParticipant *p, const char *track_sid)
   return TRUE;
 }
 
+/* Refuses what the real core refuses for participants of one room. */
+static gboolean
+fake_participant_subscribe_track (ConvokeParticipant *subscriber,
+                                  ConvokeParticipant *publisher, const char *kind)
+{
+  g_ptr_array_add (calls, g_strdup_printf ("subscribe %s %s %s", subscriber->sid,
+                                           publisher->sid, kind));
+  return subscriber != publisher && subscriber->present && publisher->present
+         && (g_strcmp0 (kind, "audio") == 0 || g_strcmp0 (kind, "video") == 0
+             || g_strcmp0 (kind, "data") == 0);
+}
+
+static gboolean
+fake_participant_unsubscribe_track (ConvokeParticipant *subscriber,
+                                    ConvokeParticipant *publisher, const char *kind)
+{
+  g_ptr_array_add (calls, g_strdup_printf ("unsubscribe %s %s %s", subscriber->sid,
+                                           publisher->sid, kind));
+  return TRUE;
+}
+
 static const ConvokeCoreApi fake_core = {
   .abi_version = CONVOKE_TOPOLOGY_ABI_VERSION,
   .struct_size = sizeof (ConvokeCoreApi),
@@ -151,6 +174,8 @@ static const ConvokeCoreApi fake_core = {
   .participant_get_trickle = fake_participant_get_trickle,
   .participant_publish_track = fake_participant_publish_track,
   .participant_unpublish_track = fake_participant_unpublish_track,
+  .participant_subscribe_track = fake_participant_subscribe_track,
+  .participant_unsubscribe_track = fake_participant_unsubscribe_track,
 };
 
 static void
@@ -158,7 +183,7 @@ reset (void)
 {
   g_ptr_array_set_size (worker_bodies, 0);
   g_ptr_array_set_size (calls, 0);
-  alice.present = bob.present = TRUE;
+  alice.present = bob.present = carol.present = TRUE;
   memset (alice.has_kind, 0, sizeof (alice.has_kind));
   memset (bob.has_kind, 0, sizeof (bob.has_kind));
 }
@@ -174,6 +199,70 @@ worker_event (const ConvokeTopologyModule *module, gpointer data, const char *na
   json_object_set_string_member (event, "kind", kind);
   json_object_set_int_member (event, "ssrc", 1234);
   module->worker_event (&room, data, event);
+}
+
+/* A subscribed-tracks event: @tracks is "PUBLISHER/kind" items; the
+ * whole event is @raw instead when it is not NULL. */
+static void
+subscribed_event (const ConvokeTopologyModule *module, gpointer data,
+                  const char *participant, const char *const *tracks, const char *raw)
+{
+  g_autoptr (JsonObject) event = NULL;
+
+  if (raw != NULL)
+    {
+      g_autoptr (JsonNode) node = json_from_string (raw, NULL);
+
+      g_assert_nonnull (node);
+      event = json_object_ref (json_node_get_object (node));
+    }
+  else
+    {
+      JsonArray *array = json_array_new ();
+
+      for (guint i = 0; tracks[i] != NULL; i++)
+        {
+          g_auto (GStrv) parts = g_strsplit (tracks[i], "/", 2);
+          JsonObject *track = json_object_new ();
+
+          json_object_set_string_member (track, "publisher", parts[0]);
+          json_object_set_string_member (track, "kind", parts[1]);
+          json_array_add_object_element (array, track);
+        }
+      event = json_object_new ();
+      json_object_set_string_member (event, "event", "subscribed-tracks");
+      json_object_set_string_member (event, "participant", participant);
+      json_object_set_array_member (event, "tracks", array);
+    }
+  module->worker_event (&room, data, event);
+}
+
+static gint
+compare_calls (gconstpointer a, gconstpointer b)
+{
+  return g_strcmp0 (*(const char *const *) a, *(const char *const *) b);
+}
+
+/* Like assert_calls, in any order: the module walks hash tables. */
+static void
+assert_calls_unordered (const char *const *expected)
+{
+  g_autoptr (GPtrArray) sorted = g_ptr_array_new ();
+  g_autoptr (GPtrArray) wanted = g_ptr_array_new ();
+
+  for (guint i = 0; i < calls->len; i++)
+    g_ptr_array_add (sorted, calls->pdata[i]);
+  for (guint i = 0; expected[i] != NULL; i++)
+    g_ptr_array_add (wanted, (gpointer) expected[i]);
+  g_ptr_array_sort (sorted, compare_calls);
+  g_ptr_array_sort (wanted, compare_calls);
+  for (guint i = 0; i < wanted->len; i++)
+    {
+      g_assert_cmpuint (i, <, sorted->len);
+      g_assert_cmpstr (sorted->pdata[i], ==, wanted->pdata[i]);
+    }
+  g_assert_cmpuint (sorted->len, ==, wanted->len);
+  g_ptr_array_set_size (calls, 0);
 }
 
 static void
@@ -251,6 +340,135 @@ test_trickle_and_tracks (void)
   module->room_destroy (&room, data);
 }
 
+/* The worker reports the whole set each participant receives; the core
+ * is told only the changes, and what it refused is tried again. */
+static void
+test_subscriptions (void)
+{
+  const ConvokeTopologyModule *module = convoke_topology_module_entry ();
+  g_autoptr (GError) error = NULL;
+  gpointer data = NULL;
+
+  reset ();
+  g_assert_true (module->module_init (&fake_core, &error));
+  g_assert_true (module->room_create (&room, &data, &error));
+  module->participant_joined (&room, data, &alice);
+  module->participant_joined (&room, data, &bob);
+  module->participant_joined (&room, data, &carol);
+
+  {
+    const char *tracks[] = { "PA0002/audio", "PA0002/video", NULL };
+    const char *expected[]
+        = { "subscribe PA0001 PA0002 audio", "subscribe PA0001 PA0002 video", NULL };
+
+    subscribed_event (module, data, alice.sid, tracks, NULL);
+    assert_calls_unordered (expected);
+    /* The same report again (a re-negotiation that changed nothing). */
+    subscribed_event (module, data, alice.sid, tracks, NULL);
+    g_assert_cmpuint (calls->len, ==, 0);
+  }
+  {
+    /* Carol's media arrives; Bob's video slot is no longer carried. */
+    const char *tracks[] = { "PA0002/audio", "PA0003/audio", "PA0003/video", NULL };
+    const char *expected[]
+        = { "unsubscribe PA0001 PA0002 video", "subscribe PA0001 PA0003 audio",
+            "subscribe PA0001 PA0003 video", NULL };
+
+    subscribed_event (module, data, alice.sid, tracks, NULL);
+    assert_calls_unordered (expected);
+  }
+  {
+    /* A kind the core refuses is not remembered: the next report asks
+     * again. */
+    const char *tracks[]
+        = { "PA0002/audio", "PA0003/audio", "PA0003/video", "PA0002/smell", NULL };
+    const char *expected[] = { "subscribe PA0001 PA0002 smell", NULL };
+
+    subscribed_event (module, data, alice.sid, tracks, NULL);
+    assert_calls_unordered (expected);
+    subscribed_event (module, data, alice.sid, tracks, NULL);
+    assert_calls_unordered (expected);
+  }
+
+  /* Malformed reports change nothing and do not crash. */
+  subscribed_event (module, data, NULL, NULL,
+                    "{\"event\":\"subscribed-tracks\",\"participant\":\"PA0001\"}");
+  subscribed_event (module, data, NULL, NULL,
+                    "{\"event\":\"subscribed-tracks\",\"participant\":\"PA0001\","
+                    "\"tracks\":{\"publisher\":\"PA0002\"}}");
+  subscribed_event (module, data, NULL, NULL,
+                    "{\"event\":\"subscribed-tracks\",\"participant\":\"PA0001\","
+                    "\"tracks\":[1,null,\"PA0002/audio\",{\"publisher\":7,\"kind\":"
+                    "\"audio\"},{\"publisher\":\"PA0002/x\",\"kind\":\"audio\"},"
+                    "{\"publisher\":\"PA0002\",\"kind\":\"audio\"},"
+                    "{\"publisher\":\"PA0003\",\"kind\":\"audio\"},"
+                    "{\"publisher\":\"PA0003\",\"kind\":\"video\"}]}");
+  g_assert_cmpuint (calls->len, ==, 0);
+  subscribed_event (module, data, NULL, NULL,
+                    "{\"event\":\"subscribed-tracks\",\"participant\":\"PA0009\","
+                    "\"tracks\":[{\"publisher\":\"PA0002\",\"kind\":\"audio\"}]}");
+  g_assert_cmpuint (calls->len, ==, 0);
+
+  {
+    /* Bob leaves: the core drops what concerns him by itself. A late
+     * report that still names him subscribes nothing, and the report
+     * without him unsubscribes nothing. */
+    const char *late[] = { "PA0002/audio", "PA0003/audio", "PA0003/video", NULL };
+    const char *after[] = { "PA0003/audio", "PA0003/video", NULL };
+
+    module->participant_left (&room, data, &bob);
+    bob.present = FALSE;
+    g_ptr_array_set_size (worker_bodies, 0);
+    subscribed_event (module, data, alice.sid, late, NULL);
+    subscribed_event (module, data, alice.sid, after, NULL);
+    g_assert_cmpuint (calls->len, ==, 0);
+    subscribed_event (module, data, bob.sid, after, NULL);
+    g_assert_cmpuint (calls->len, ==, 0);
+  }
+  {
+    /* Alice leaves and her state goes with her: were she (impossibly)
+     * reported again, everything would be new. */
+    const char *tracks[] = { "PA0003/audio", NULL };
+    const char *expected[] = { "subscribe PA0001 PA0003 audio", NULL };
+
+    module->participant_left (&room, data, &alice);
+    subscribed_event (module, data, alice.sid, tracks, NULL);
+    assert_calls_unordered (expected);
+  }
+
+  module->participant_left (&room, data, &carol);
+  module->room_destroy (&room, data);
+}
+
+/* A module built for 1.2 on a 1.1 core: subscribed-tracks reports are
+ * ignored, and nothing past the table's end is read. */
+static void
+test_core_without_subscriptions (void)
+{
+  const ConvokeTopologyModule *module = convoke_topology_module_entry ();
+  g_autofree ConvokeCoreApi *old = g_memdup2 (&fake_core, sizeof (fake_core));
+  g_autoptr (GError) error = NULL;
+  const char *tracks[] = { "PA0002/audio", NULL };
+  gpointer data = NULL;
+
+  reset ();
+  old->struct_size = G_STRUCT_OFFSET (ConvokeCoreApi, participant_subscribe_track);
+  old->participant_subscribe_track = NULL;
+  old->participant_unsubscribe_track = NULL;
+  g_assert_true (module->module_init (old, &error));
+  g_assert_true (module->room_create (&room, &data, &error));
+  module->participant_joined (&room, data, &alice);
+  module->participant_joined (&room, data, &bob);
+  subscribed_event (module, data, alice.sid, tracks, NULL);
+  g_assert_cmpuint (calls->len, ==, 0);
+  /* The 1.1 functions still work. */
+  worker_event (module, data, "track-started", alice.sid, "video");
+  g_assert_cmpuint (calls->len, ==, 1);
+  module->participant_left (&room, data, &alice);
+  module->participant_left (&room, data, &bob);
+  module->room_destroy (&room, data);
+}
+
 /* A module built for 1.1 on a 1.0 core: every client is taken to trickle
  * and no track is published, and nothing past the table's end is read. */
 static void
@@ -266,12 +484,19 @@ test_old_core (void)
   old->participant_get_trickle = NULL;
   old->participant_publish_track = NULL;
   old->participant_unpublish_track = NULL;
+  old->participant_subscribe_track = NULL;
+  old->participant_unsubscribe_track = NULL;
   g_assert_true (module->module_init (old, &error));
   g_assert_true (module->room_create (&room, &data, &error));
   module->participant_joined (&room, data, &alice);
   g_assert_true (added_with_trickle (0));
   worker_event (module, data, "track-started", alice.sid, "video");
   worker_event (module, data, "track-ended", alice.sid, "video");
+  {
+    const char *tracks[] = { "PA0002/video", NULL };
+
+    subscribed_event (module, data, alice.sid, tracks, NULL);
+  }
   g_assert_cmpuint (calls->len, ==, 0);
   module->participant_left (&room, data, &alice);
   module->room_destroy (&room, data);
@@ -287,7 +512,10 @@ main (int argc, char **argv)
   calls = g_ptr_array_new_with_free_func (g_free);
 
   g_test_add_func ("/group/daemon-side/trickle-and-tracks", test_trickle_and_tracks);
+  g_test_add_func ("/group/daemon-side/subscriptions", test_subscriptions);
   g_test_add_func ("/group/daemon-side/old-core", test_old_core);
+  g_test_add_func ("/group/daemon-side/core-without-subscriptions",
+                   test_core_without_subscriptions);
   status = g_test_run ();
   g_ptr_array_unref (worker_bodies);
   g_ptr_array_unref (calls);

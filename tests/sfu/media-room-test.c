@@ -231,6 +231,74 @@ send_bad_input (MediaRoom *room, MediaClient **clients)
 
 /* What browsers check and webrtcbin does not: the certificate in the DTLS
  * handshake is the one the SDP announced. */
+typedef struct
+{
+  MediaRoom *room;
+  MediaClient **clients;
+  guint n_clients;
+} Subscriptions;
+
+static gint
+compare_sids (gconstpointer a, gconstpointer b)
+{
+  return g_strcmp0 (*(const char *const *) a, *(const char *const *) b);
+}
+
+/* "PUBLISHER/audio;PUBLISHER/video;…" for every client but @self, sorted
+ * as media_room_subscriptions() sorts. */
+static char *
+expected_subscriptions (Subscriptions *s, guint self)
+{
+  g_autoptr (GPtrArray) items = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; i < s->n_clients; i++)
+    if (i != self)
+      {
+        g_ptr_array_add (
+            items, g_strdup_printf ("%s/audio", media_client_get_sid (s->clients[i])));
+        g_ptr_array_add (
+            items, g_strdup_printf ("%s/video", media_client_get_sid (s->clients[i])));
+      }
+  g_ptr_array_sort (items, compare_sids);
+  g_ptr_array_add (items, NULL);
+  return g_strjoinv (";", (char **) items->pdata);
+}
+
+static gboolean
+subscriptions_reported (gpointer data)
+{
+  Subscriptions *s = data;
+
+  for (guint i = 0; i < s->n_clients; i++)
+    {
+      g_autofree char *expected = expected_subscriptions (s, i);
+
+      if (g_strcmp0 (
+              media_room_subscriptions (s->room, media_client_get_sid (s->clients[i])),
+              expected)
+          != 0)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* The worker's latest subscribed-tracks report for each client lists
+ * exactly the audio and video of every other one. */
+static void
+assert_subscriptions (MediaRoom *room, MediaClient **clients, guint n_clients)
+{
+  Subscriptions s = { room, clients, n_clients };
+
+  media_wait_until (subscriptions_reported, &s, DECODE_TIMEOUT_MS);
+  for (guint i = 0; i < n_clients; i++)
+    {
+      g_autofree char *expected = expected_subscriptions (&s, i);
+
+      g_assert_cmpstr (media_room_subscriptions (room, media_client_get_sid (clients[i])),
+                       ==, expected);
+    }
+}
+
 static void
 assert_fingerprint_matches (MediaRoom *room, MediaClient *client)
 {
@@ -289,6 +357,7 @@ test_four_participants (void)
   for (guint i = 0; i < 4; i++)
     g_assert_cmpuint (media_room_tracks_started (room, media_client_get_sid (clients[i])),
                       ==, 2);
+  assert_subscriptions (room, clients, 4);
 
   assert_fingerprint_matches (room, clients[0]);
   send_bad_input (room, clients);
@@ -311,6 +380,8 @@ test_four_participants (void)
     media_client_leave (clients[1]);
     clients[1] = clients[3];
     assert_everyone_decodes (clients, 3, 15, 15, TRUE, "after a leave");
+    /* Nobody is reported as receiving the one who left. */
+    assert_subscriptions (room, clients, 3);
     for (guint i = 0; i < G_N_ELEMENTS (stay); i++)
       {
         /* clients[3] is clients[1] now, and the sids stay. */

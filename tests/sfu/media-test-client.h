@@ -39,6 +39,9 @@ GPtrArray *media_room_get_errors (MediaRoom *room);
 const char *media_room_last_description (MediaRoom *room, const char *sid);
 /* How many track-started events named @sid as publisher. */
 guint media_room_tracks_started (MediaRoom *room, const char *sid);
+/* What the latest subscribed-tracks event said @sid receives, as sorted
+ * "PUBLISHER/kind" items joined with ";"; NULL before the first one. */
+const char *media_room_subscriptions (MediaRoom *room, const char *sid);
 GstElement *media_room_get_router (MediaRoom *room);
 
 MediaClient *media_client_new (MediaRoom *room, const char *sid, MediaClientFlags flags);

@@ -28,6 +28,7 @@ struct _MediaRoom
   GPtrArray *errors;
   GHashTable *last_description;
   GHashTable *tracks_started;
+  GHashTable *subscriptions; /* sid → its latest subscribed-tracks, see below */
 };
 
 struct _MediaClient

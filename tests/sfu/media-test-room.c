@@ -23,6 +23,32 @@ api_get_option (ConvokeWorker *worker, const char *key)
   return g_hash_table_lookup (worker->room->options, key);
 }
 
+static gint
+compare_strings (gconstpointer a, gconstpointer b)
+{
+  return g_strcmp0 (*(const char *const *) a, *(const char *const *) b);
+}
+
+static char *
+describe_subscriptions (JsonObject *event)
+{
+  JsonArray *tracks = json_object_get_array_member (event, "tracks");
+  g_autoptr (GPtrArray) items = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; i < json_array_get_length (tracks); i++)
+    {
+      JsonObject *track = json_array_get_object_element (tracks, i);
+
+      g_ptr_array_add (
+          items,
+          g_strdup_printf ("%s/%s", json_object_get_string_member (track, "publisher"),
+                           json_object_get_string_member (track, "kind")));
+    }
+  g_ptr_array_sort (items, compare_strings);
+  g_ptr_array_add (items, NULL);
+  return g_strjoinv (";", (char **) items->pdata);
+}
+
 static gboolean
 room_deliver (gpointer data)
 {
@@ -47,6 +73,9 @@ room_deliver (gpointer data)
       else if (g_str_equal (name, "local-description"))
         g_hash_table_insert (room->last_description, g_strdup (sid),
                              g_strdup (json_object_get_string_member (event, "sdp")));
+      else if (g_str_equal (name, "subscribed-tracks"))
+        g_hash_table_insert (room->subscriptions, g_strdup (sid),
+                             describe_subscriptions (event));
       if (client != NULL && !client->left)
         media_client_handle_event (client, event);
       json_object_unref (event);
@@ -102,6 +131,7 @@ media_room_new (const char *const *options)
   room->last_description
       = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   room->tracks_started = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  room->subscriptions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 
   room->pipeline = GST_PIPELINE (gst_pipeline_new (ROOM_SID));
   g_assert_true (convoke_group_worker_setup (&room->worker, &media_worker_api,
@@ -162,6 +192,7 @@ media_room_free (MediaRoom *room)
   g_ptr_array_unref (room->errors);
   g_hash_table_unref (room->last_description);
   g_hash_table_unref (room->tracks_started);
+  g_hash_table_unref (room->subscriptions);
   g_hash_table_unref (room->options);
   g_free (room);
 }
@@ -188,6 +219,12 @@ guint
 media_room_tracks_started (MediaRoom *room, const char *sid)
 {
   return GPOINTER_TO_UINT (g_hash_table_lookup (room->tracks_started, sid));
+}
+
+const char *
+media_room_subscriptions (MediaRoom *room, const char *sid)
+{
+  return g_hash_table_lookup (room->subscriptions, sid);
 }
 
 GstElement *

@@ -141,6 +141,29 @@ typedef struct
    * leaves. */
   gboolean (*participant_unpublish_track) (ConvokeParticipant *participant,
                                            const char *track_sid);
+
+  /* Since 1.2. Records that @subscriber now receives @publisher's media
+   * of @kind ("audio", "video" or "data"): a module that forwards media
+   * (an SFU) calls it once the subscriber's peer connection has accepted
+   * the m-line that carries it. REST lists the subscription
+   * (…/SubscribedTracks) as the publisher's track of @kind (the earliest
+   * published, when it has several) whenever it has one, so the module
+   * need not know track sids, and media whose track is published only
+   * later (see participant_publish_track) is listed from then on.
+   * Returns TRUE when the subscription exists (also when it already
+   * did); FALSE when nothing was recorded: either participant is not
+   * connected, they are the same participant or in different rooms, or
+   * @kind is not valid. The core drops a participant's subscriptions
+   * when it leaves, and everyone's subscriptions to it as a publisher. */
+  gboolean (*participant_subscribe_track) (ConvokeParticipant *subscriber,
+                                           ConvokeParticipant *publisher,
+                                           const char *kind);
+  /* Since 1.2. Ends what participant_subscribe_track() recorded: the
+   * subscriber no longer receives that media. FALSE when there was no
+   * such subscription. */
+  gboolean (*participant_unsubscribe_track) (ConvokeParticipant *subscriber,
+                                             ConvokeParticipant *publisher,
+                                             const char *kind);
 } ConvokeCoreApi;
 
 /* TRUE when @core is recent enough to have @member (a function added after
