@@ -44,7 +44,8 @@ test_rm_rf (const char *path)
 
   if (path == NULL)
     return;
-  if (!g_file_test (path, G_FILE_TEST_IS_DIR) || g_file_test (path, G_FILE_TEST_IS_SYMLINK))
+  if (!g_file_test (path, G_FILE_TEST_IS_DIR)
+      || g_file_test (path, G_FILE_TEST_IS_SYMLINK))
     {
       g_unlink (path);
       return;
@@ -251,8 +252,8 @@ test_http_full (TestDaemon *d, const char *method, const char *path, const char 
       g_autofree char *pair = g_strdup_printf ("%s:%s", user, password ? password : "");
       g_autofree char *b64 = g_base64_encode ((const guchar *) pair, strlen (pair));
       g_autofree char *header = g_strconcat ("Basic ", b64, NULL);
-      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization",
-                                    header);
+      soup_message_headers_replace (soup_message_get_request_headers (msg),
+                                    "Authorization", header);
     }
   if (raw_body != NULL)
     soup_message_set_request_body_from_bytes (
@@ -297,4 +298,15 @@ test_http (TestDaemon *d, const char *method, const char *path, gboolean auth,
     }
   return test_http_full (d, method, path, auth ? d->api_key : NULL,
                          auth ? d->api_secret : NULL, NULL, raw, json_out, body_out);
+}
+
+char *
+test_daemon_room_string (TestDaemon *d, const char *room, const char *member)
+{
+  g_autofree char *path = g_strdup_printf ("/v1/Rooms/%s", room);
+  g_autoptr (JsonNode) body = NULL;
+
+  g_assert_cmpuint (test_http (d, "GET", path, TRUE, NULL, &body, NULL), ==, 200);
+  return g_strdup (json_object_get_string_member_with_default (
+      json_node_get_object (body), member, NULL));
 }

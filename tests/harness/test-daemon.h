@@ -13,9 +13,9 @@ G_BEGIN_DECLS
 typedef struct
 {
   GSubprocess *process;
-  char *tmpdir;        /* removed on stop */
-  char *config_path;   /* tmpdir/convoke.conf */
-  char *base_url;      /* "http://127.0.0.1:PORT" */
+  char *tmpdir;      /* removed on stop */
+  char *config_path; /* tmpdir/convoke.conf */
+  char *base_url;    /* "http://127.0.0.1:PORT" */
   char *api_key;
   char *api_secret;
   char *account_sid;
@@ -56,6 +56,10 @@ guint test_http (TestDaemon *d, const char *method, const char *path, gboolean a
 guint test_http_full (TestDaemon *d, const char *method, const char *path,
                       const char *user, const char *password, const char *content_type,
                       GBytes *raw_body, JsonNode **json_out, GBytes **body_out);
+
+/* GET /v1/Rooms/@room (a sid or a UniqueName), asserting 200: the string
+ * member @member of the room (e.g. "sid", "status"), NULL when absent. */
+char *test_daemon_room_string (TestDaemon *d, const char *room, const char *member);
 
 /* Spins the default main context until @cond(@data) is TRUE or
  * @timeout_ms passes. Returns the last value of @cond. */

@@ -24,16 +24,6 @@ create_group_room (TestDaemon *d, const char *name)
   return g_strdup (json_object_get_string_member (json_node_get_object (body), "sid"));
 }
 
-static char *
-room_status (TestDaemon *d, const char *sid)
-{
-  g_autofree char *path = g_strdup_printf ("/v1/Rooms/%s", sid);
-  g_autoptr (JsonNode) body = NULL;
-
-  g_assert_cmpuint (test_http (d, "GET", path, TRUE, NULL, &body, NULL), ==, 200);
-  return g_strdup (json_object_get_string_member (json_node_get_object (body), "status"));
-}
-
 /* The worker of room @sid: the daemon's child with --room-sid @sid. */
 static pid_t
 find_worker (TestDaemon *d, const char *sid)
@@ -138,7 +128,7 @@ test_four_clients (void)
       g_assert_cmpstr (kinds, ==, "audio,video");
     }
   g_clear_pointer (&clients, g_ptr_array_unref);
-  status = room_status (d, sid);
+  status = test_daemon_room_string (d, sid, "status");
   g_assert_cmpstr (status, ==, "in-progress");
   g_assert_true (group_proc_alive (worker));
 
@@ -307,13 +297,13 @@ test_crash_isolation (void)
       group_client_refresh (client);
       g_assert_cmpint (group_client_error_code (client), ==, 53119);
     }
-  status_a = room_status (d, sid_a);
+  status_a = test_daemon_room_string (d, sid_a, "status");
   g_assert_cmpstr (status_a, ==, "failed");
 
   /* The steady room is untouched: same worker, media still flowing. */
   g_assert_true (test_wait_until (media_progressed, &progress, MEDIA_TIMEOUT_MS));
   g_assert_cmpint (find_worker (d, sid_b), ==, worker_b);
-  status_b = room_status (d, sid_b);
+  status_b = test_daemon_room_string (d, sid_b, "status");
   g_assert_cmpstr (status_b, ==, "in-progress");
   for (guint i = 0; i < clients_b->len; i++)
     g_assert_true (group_client_running (g_ptr_array_index (clients_b, i)));

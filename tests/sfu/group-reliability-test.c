@@ -41,16 +41,6 @@ find_worker (TestDaemon *d, const char *sid)
   return 0;
 }
 
-static char *
-room_status (TestDaemon *d, const char *sid)
-{
-  g_autofree char *path = g_strdup_printf ("/v1/Rooms/%s", sid);
-  g_autoptr (JsonNode) body = NULL;
-
-  g_assert_cmpuint (test_http (d, "GET", path, TRUE, NULL, &body, NULL), ==, 200);
-  return g_strdup (json_object_get_string_member (json_node_get_object (body), "status"));
-}
-
 typedef struct
 {
   GPtrArray *clients;
@@ -245,13 +235,13 @@ run_iteration (TestDaemon *d, const char *dir, GRand *rand, guint iteration)
 
   /* Same worker all along: it neither crashed nor was replaced. */
   g_assert_cmpint (find_worker (d, sid), ==, worker);
-  status = room_status (d, sid);
+  status = test_daemon_room_string (d, sid, "status");
   g_assert_cmpstr (status, ==, "in-progress");
 
   g_ptr_array_set_size (clients, 0);
   g_assert_cmpuint (test_http (d, "POST", path, TRUE, complete, NULL, NULL), ==, 202);
   g_clear_pointer (&status, g_free);
-  status = room_status (d, sid);
+  status = test_daemon_room_string (d, sid, "status");
   g_assert_cmpstr (status, ==, "completed");
   g_assert_true (test_daemon_alive (d));
   g_test_message ("iteration %u: %" G_GINT64_FORMAT " ms (client %u rejoined)", iteration,

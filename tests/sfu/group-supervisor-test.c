@@ -87,16 +87,6 @@ create_room (TestDaemon *d, const char *name)
   return json_object_ref (json_node_get_object (body));
 }
 
-static char *
-room_status (TestDaemon *d, const char *sid)
-{
-  g_autofree char *path = g_strdup_printf ("/v1/Rooms/%s", sid);
-  g_autoptr (JsonNode) body = NULL;
-
-  g_assert_cmpuint (test_http (d, "GET", path, TRUE, NULL, &body, NULL), ==, 200);
-  return g_strdup (json_object_get_string_member (json_node_get_object (body), "status"));
-}
-
 static guint
 metric_workers_running (TestDaemon *d)
 {
@@ -235,8 +225,8 @@ test_lifecycle (void)
   g_assert_true (wait_metric_workers_running (f.daemon, 0));
   g_assert_true (group_ws_wait_closed (alice, WAIT_MS));
   {
-    g_autofree char *status
-        = room_status (f.daemon, json_object_get_string_member (room, "sid"));
+    g_autofree char *status = test_daemon_room_string (
+        f.daemon, json_object_get_string_member (room, "sid"), "status");
 
     g_assert_cmpstr (status, ==, "completed");
   }
@@ -380,9 +370,11 @@ test_crash_isolation (void)
   g_assert_true (group_ws_wait_closed (alice, WAIT_MS));
   g_assert_cmpuint (alice->close_code, ==, 1011);
 
-  status_a = room_status (f.daemon, json_object_get_string_member (room_a, "sid"));
+  status_a = test_daemon_room_string (
+      f.daemon, json_object_get_string_member (room_a, "sid"), "status");
   g_assert_cmpstr (status_a, ==, "failed");
-  status_b = room_status (f.daemon, json_object_get_string_member (room_b, "sid"));
+  status_b = test_daemon_room_string (
+      f.daemon, json_object_get_string_member (room_b, "sid"), "status");
   g_assert_cmpstr (status_b, ==, "in-progress");
   g_assert_true (wait_metric_workers_running (f.daemon, 1));
 
@@ -419,7 +411,8 @@ test_worker_fail (void)
                             "the router lost its mind"));
   g_assert_true (group_ws_wait_closed (alice, WAIT_MS));
   g_assert_cmpuint (alice->close_code, ==, 1011);
-  status = room_status (f.daemon, json_object_get_string_member (room, "sid"));
+  status = test_daemon_room_string (f.daemon, json_object_get_string_member (room, "sid"),
+                                    "status");
   g_assert_cmpstr (status, ==, "failed");
   fixture_stop (&f);
 }
@@ -461,7 +454,7 @@ static gboolean
 status_reached (gpointer data)
 {
   StatusWait *wait = data;
-  g_autofree char *status = room_status (wait->daemon, wait->sid);
+  g_autofree char *status = test_daemon_room_string (wait->daemon, wait->sid, "status");
 
   return g_strcmp0 (status, wait->status) == 0;
 }

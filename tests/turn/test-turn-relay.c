@@ -181,16 +181,6 @@ test_group_receiver (void)
   test_turn_server_stop (turn);
 }
 
-static char *
-room_sid (TestDaemon *d, const char *unique_name)
-{
-  g_autofree char *path = g_strdup_printf ("/v1/Rooms/%s", unique_name);
-  g_autoptr (JsonNode) json = NULL;
-
-  g_assert_cmpuint (test_http (d, "GET", path, TRUE, NULL, &json, NULL), ==, 200);
-  return g_strdup (json_object_get_string_member (json_node_get_object (json), "sid"));
-}
-
 typedef struct
 {
   TestTurnServer *turn;
@@ -263,7 +253,7 @@ test_group_worker_relay (gconstpointer data)
   /* The direct path really is closed: the clients' relays were refused
    * a permission for the worker's host address. */
   g_assert_true (test_wait_until (log_contains, &forbidden, 5000));
-  sid = room_sid (d, "worker-relayed");
+  sid = test_daemon_room_string (d, "worker-relayed", "sid");
   worker_identity = g_strconcat ("worker-", sid, NULL);
   assert_relayed (turn, worker_identity);
 
