@@ -70,9 +70,7 @@
 
 #include "gstconvokerouter.h"
 
-#include <string.h>
-
-#include "router-table.h"
+#include "router-pads.h"
 
 GST_DEBUG_CATEGORY (gst_convoke_router_debug);
 #define GST_CAT_DEFAULT gst_convoke_router_debug
@@ -122,81 +120,9 @@ enum
 
 static guint router_signals[N_SIGNALS];
 
-/* Indexed by RouterPadKind; the name is the prefix plus the participant. */
-static const char *const pad_prefixes[ROUTER_N_PADS] = {
-  "recv_rtp_sink_",
-  "recv_rtcp_sink_",
-  "send_rtp_src_",
-  "send_rtcp_src_",
-};
-
-static GstStaticPadTemplate recv_rtp_sink_template
-    = GST_STATIC_PAD_TEMPLATE ("recv_rtp_sink_%s", GST_PAD_SINK, GST_PAD_REQUEST,
-                               GST_STATIC_CAPS ("application/x-rtp"));
-static GstStaticPadTemplate recv_rtcp_sink_template
-    = GST_STATIC_PAD_TEMPLATE ("recv_rtcp_sink_%s", GST_PAD_SINK, GST_PAD_REQUEST,
-                               GST_STATIC_CAPS ("application/x-rtcp"));
-static GstStaticPadTemplate send_rtp_src_template
-    = GST_STATIC_PAD_TEMPLATE ("send_rtp_src_%s", GST_PAD_SRC, GST_PAD_REQUEST,
-                               GST_STATIC_CAPS ("application/x-rtp"));
-static GstStaticPadTemplate send_rtcp_src_template
-    = GST_STATIC_PAD_TEMPLATE ("send_rtcp_src_%s", GST_PAD_SRC, GST_PAD_REQUEST,
-                               GST_STATIC_CAPS ("application/x-rtcp"));
-
 G_DEFINE_TYPE (GstConvokeRouter, gst_convoke_router, GST_TYPE_ELEMENT);
 GST_ELEMENT_REGISTER_DEFINE (convokerouter, "convokerouter", GST_RANK_NONE,
                              GST_TYPE_CONVOKE_ROUTER);
-
-/* Pad kind, stored in the pad's qdata so chain functions need no lookup. */
-static GQuark pad_kind_quark;
-
-static RouterPadKind
-pad_get_kind (GstPad *pad)
-{
-  return GPOINTER_TO_UINT (g_object_get_qdata (G_OBJECT (pad), pad_kind_quark)) - 1;
-}
-
-/* The events every stream starts with, pushed before the first buffer and
- * again after the pad was reactivated (which drops sticky events). */
-static void
-push_initial_events (GstConvokeRouter *self, GstPad *pad)
-{
-  /* Not gst_pad_create_stream_id(): that is for elements with at most one
-   * sink pad. Each output is a stream of its own. */
-  g_autofree char *stream_id = g_strdup_printf ("%s/%s/%08x", GST_OBJECT_NAME (self),
-                                                GST_OBJECT_NAME (pad), g_random_int ());
-  gboolean rtcp = pad_get_kind (pad) == ROUTER_PAD_RTCP_SRC;
-  GstSegment segment;
-
-  gst_pad_push_event (pad, gst_event_new_stream_start (stream_id));
-  gst_pad_push_event (pad, gst_event_new_caps (gst_caps_new_empty_simple (
-                               rtcp ? "application/x-rtcp" : "application/x-rtp")));
-  gst_segment_init (&segment, GST_FORMAT_TIME);
-  gst_pad_push_event (pad, gst_event_new_segment (&segment));
-}
-
-/* Several publishers' threads push into one subscriber's pad: the pad's
- * stream lock keeps each push, and the initial events, in one piece. A
- * subscriber's flow return never reaches the publisher. */
-static void
-router_flush_pushes (GstConvokeRouter *self, GArray *pushes)
-{
-  for (guint i = 0; i < pushes->len; i++)
-    {
-      RouterPush *push = &g_array_index (pushes, RouterPush, i);
-      GstBuffer *buffer = g_steal_pointer (&push->buffer);
-      GstFlowReturn ret;
-
-      GST_PAD_STREAM_LOCK (push->pad);
-      if (!gst_pad_has_current_caps (push->pad))
-        push_initial_events (self, push->pad);
-      ret = gst_pad_push (push->pad, buffer);
-      GST_PAD_STREAM_UNLOCK (push->pad);
-      if (ret != GST_FLOW_OK)
-        GST_LOG_OBJECT (push->pad, "push: %s", gst_flow_get_name (ret));
-    }
-  g_array_set_size (pushes, 0);
-}
 
 static void
 router_emit_stream_events (GstConvokeRouter *self, GArray *events)
@@ -217,14 +143,14 @@ static GstFlowReturn
 router_chain (GstPad *pad, GstObject *parent, GstBuffer *buffer)
 {
   GstConvokeRouter *self = GST_CONVOKE_ROUTER (parent);
-  RouterParticipant *from = gst_pad_get_element_private (pad);
+  RouterParticipant *from = router_pad_get_participant (pad);
   g_autoptr (GArray) pushes = router_pushes_new ();
   g_autoptr (GArray) events = router_stream_events_new ();
   gint64 now_us = g_get_monotonic_time ();
 
   if (from != NULL)
     {
-      if (pad_get_kind (pad) == ROUTER_PAD_RTP_SINK)
+      if (router_pad_get_kind (pad) == ROUTER_PAD_RTP_SINK)
         router_table_handle_rtp (self->table, from, buffer, now_us, pushes, events);
       else
         router_table_handle_rtcp (self->table, from, buffer, now_us, pushes, events);
@@ -232,55 +158,8 @@ router_chain (GstPad *pad, GstObject *parent, GstBuffer *buffer)
   gst_buffer_unref (buffer);
 
   router_emit_stream_events (self, events);
-  router_flush_pushes (self, pushes);
+  router_pads_push (GST_ELEMENT (self), pushes);
   return GST_FLOW_OK;
-}
-
-static gboolean
-router_sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
-{
-  /* Each input ends here: its caps, segments and EOS describe a
-   * participant's transport, not anything the outputs carry. */
-  gst_event_unref (event);
-  return TRUE;
-}
-
-static gboolean
-router_sink_query (GstPad *pad, GstObject *parent, GstQuery *query)
-{
-  switch (GST_QUERY_TYPE (query))
-    {
-    case GST_QUERY_CAPS:
-    case GST_QUERY_ACCEPT_CAPS:
-      return gst_pad_query_default (pad, parent, query);
-    default:
-      return FALSE;
-    }
-}
-
-static gboolean
-router_src_event (GstPad *pad, GstObject *parent, GstEvent *event)
-{
-  /* Key frame requests travel as RTCP; upstream events have nowhere to go. */
-  gst_event_unref (event);
-  return TRUE;
-}
-
-static gboolean
-router_src_query (GstPad *pad, GstObject *parent, GstQuery *query)
-{
-  switch (GST_QUERY_TYPE (query))
-    {
-    case GST_QUERY_LATENCY:
-      /* Forwarding adds no latency; the inputs are network sources. */
-      gst_query_set_latency (query, TRUE, 0, GST_CLOCK_TIME_NONE);
-      return TRUE;
-    case GST_QUERY_CAPS:
-    case GST_QUERY_ACCEPT_CAPS:
-      return gst_pad_query_default (pad, parent, query);
-    default:
-      return FALSE;
-    }
 }
 
 static GstPad *
@@ -288,67 +167,16 @@ router_request_new_pad (GstElement *element, GstPadTemplate *templ, const char *
                         const GstCaps *caps)
 {
   GstConvokeRouter *self = GST_CONVOKE_ROUTER (element);
-  RouterParticipant *participant;
-  RouterPadKind kind;
-  const char *id;
-  GstPad *pad, *existing;
 
-  for (kind = 0; kind < ROUTER_N_PADS; kind++)
-    if (g_str_has_prefix (GST_PAD_TEMPLATE_NAME_TEMPLATE (templ), pad_prefixes[kind]))
-      break;
-  if (kind == ROUTER_N_PADS || name == NULL
-      || !g_str_has_prefix (name, pad_prefixes[kind])
-      || name[strlen (pad_prefixes[kind])] == '\0')
-    {
-      GST_WARNING_OBJECT (self, "pad name %s does not name a participant",
-                          name ? name : "(none)");
-      return NULL;
-    }
-  id = name + strlen (pad_prefixes[kind]);
-  existing = gst_element_get_static_pad (element, name);
-  if (existing != NULL)
-    {
-      gst_object_unref (existing);
-      GST_WARNING_OBJECT (self, "pad %s exists already", name);
-      return NULL;
-    }
-
-  pad = gst_pad_new_from_template (templ, name);
-  g_object_set_qdata (G_OBJECT (pad), pad_kind_quark, GUINT_TO_POINTER (kind + 1));
-  participant = router_table_ensure_participant (self->table, id);
-  /* The pad owns this reference; router_release_pad drops it. */
-  gst_pad_set_element_private (pad, participant);
-  if (GST_PAD_IS_SINK (pad))
-    {
-      gst_pad_set_chain_function (pad, router_chain);
-      gst_pad_set_event_function (pad, router_sink_event);
-      gst_pad_set_query_function (pad, router_sink_query);
-    }
-  else
-    {
-      gst_pad_set_event_function (pad, router_src_event);
-      gst_pad_set_query_function (pad, router_src_query);
-    }
-  router_table_attach_pad (self->table, participant, kind, pad);
-  gst_element_add_pad (element, pad);
-  return pad;
+  return router_pads_request (element, self->table, templ, name, router_chain);
 }
 
 static void
 router_release_pad (GstElement *element, GstPad *pad)
 {
   GstConvokeRouter *self = GST_CONVOKE_ROUTER (element);
-  RouterParticipant *participant = gst_pad_get_element_private (pad);
 
-  /* Detached first, so no thread picks the pad for a new packet; the
-   * deactivation then waits for pushes already under way. */
-  if (participant != NULL)
-    router_table_detach_pad (self->table, participant, pad_get_kind (pad), pad);
-  gst_pad_set_active (pad, FALSE);
-  gst_pad_set_element_private (pad, NULL);
-  gst_element_remove_pad (element, pad);
-  if (participant != NULL)
-    router_participant_unref (participant);
+  router_pads_release (element, self->table, pad);
 }
 
 static gboolean
@@ -358,7 +186,7 @@ router_report_tick (GstClock *clock, GstClockTime time, GstClockID id, gpointer 
   g_autoptr (GArray) pushes = router_pushes_new ();
 
   router_table_tick (self->table, g_get_monotonic_time (), pushes);
-  router_flush_pushes (self, pushes);
+  router_pads_push (GST_ELEMENT (self), pushes);
   return TRUE;
 }
 
@@ -457,7 +285,7 @@ router_set_slot (GstConvokeRouter *self, const char *subscriber, guint ssrc,
 
   ok = router_table_set_slot (self->table, subscriber, ssrc, media, pt, publisher,
                               pushes);
-  router_flush_pushes (self, pushes);
+  router_pads_push (GST_ELEMENT (self), pushes);
   return ok;
 }
 
@@ -478,7 +306,7 @@ router_set_sending (GstConvokeRouter *self, const char *id, gboolean sending)
   if (id == NULL)
     return FALSE;
   ok = router_table_set_sending (self->table, id, sending, pushes);
-  router_flush_pushes (self, pushes);
+  router_pads_push (GST_ELEMENT (self), pushes);
   return ok;
 }
 
@@ -491,7 +319,7 @@ router_request_keyframe (GstConvokeRouter *self, const char *publisher)
   if (publisher == NULL)
     return FALSE;
   ok = router_table_request_keyframe (self->table, publisher, pushes);
-  router_flush_pushes (self, pushes);
+  router_pads_push (GST_ELEMENT (self), pushes);
   return ok;
 }
 
@@ -808,16 +636,12 @@ gst_convoke_router_class_init (GstConvokeRouterClass *klass)
   element_class->request_new_pad = router_request_new_pad;
   element_class->release_pad = router_release_pad;
   element_class->change_state = router_change_state;
-  gst_element_class_add_static_pad_template (element_class, &recv_rtp_sink_template);
-  gst_element_class_add_static_pad_template (element_class, &recv_rtcp_sink_template);
-  gst_element_class_add_static_pad_template (element_class, &send_rtp_src_template);
-  gst_element_class_add_static_pad_template (element_class, &send_rtcp_src_template);
+  router_pads_class_init (element_class);
   gst_element_class_set_static_metadata (
       element_class, "Convoke SFU router", "Filter/Network/RTP",
       "Forwards RTP and RTCP between the participants of a group room without decoding",
       "The Convoke authors");
 
-  pad_kind_quark = g_quark_from_static_string ("convoke-router-pad-kind");
   GST_DEBUG_CATEGORY_INIT (gst_convoke_router_debug, "convokerouter", 0,
                            "Convoke SFU router");
 }

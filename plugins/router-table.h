@@ -1,7 +1,8 @@
 /* The routing state of convokerouter: who publishes which stream, which
  * slot of which subscriber carries it, and how packets are rewritten on
  * the way. GStreamer-agnostic apart from buffers and pads, so the element
- * (gstconvokerouter.c) stays a thin shell of pads, properties and signals.
+ * stays a thin shell of pads (router-pads.c), properties and signals
+ * (gstconvokerouter.c).
  *
  * Every function takes the table's lock itself. Packets to send are not
  * pushed under the lock: they are appended to a RouterPushes array that
