@@ -1,7 +1,9 @@
 /* Internal: ConvokePeer's state, shared by the peer object
- * (convoke-peer.c: life cycle, tracks, events from webrtcbin) and its
- * negotiation (convoke-peer-negotiation.c: offers, answers, non-trickle
- * descriptions).
+ * (convoke-peer.c: life cycle, tracks, remote pads, the way from
+ * webrtcbin's threads to the main context), its negotiation
+ * (convoke-peer-negotiation.c: offers, answers, non-trickle descriptions)
+ * and its ICE side (convoke-peer-ice.c: STUN/TURN/relay-only settings,
+ * candidates, gathering and connection state).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
@@ -98,6 +100,10 @@ char *convoke_peer_call_error_message (PeerCall *call);
 void convoke_peer_emit_failed (ConvokePeer *self, int code, const char *message);
 void convoke_peer_emit_local_description (ConvokePeer *self, const char *type,
                                           const char *sdp);
+/* "" as @candidate: gathering is complete. */
+void convoke_peer_emit_local_candidate (ConvokePeer *self, guint mline_index,
+                                        const char *candidate);
+void convoke_peer_emit_connected (ConvokePeer *self);
 
 /* convoke-peer-negotiation.c */
 
@@ -108,5 +114,12 @@ GstPadProbeReturn convoke_peer_on_local_caps (GstPad *pad, GstPadProbeInfo *info
                                               gpointer user_data);
 /* Sends the non-trickle description once gathering is complete. */
 void convoke_peer_maybe_send_pending_description (ConvokePeer *self);
+
+/* convoke-peer-ice.c */
+
+/* Applies the config's ICE settings to the new webrtcbin and follows its
+ * candidates, gathering and connection state. FALSE when webrtcbin
+ * refuses a TURN server or local address. */
+gboolean convoke_peer_setup_ice (ConvokePeer *self, GError **error);
 
 G_END_DECLS
