@@ -18,6 +18,10 @@ struct _GroupTransport
 {
   GstBin parent;
 
+  /* Under the object lock: released on whichever thread libnice reports
+   * the connection. Holds outgoing packets until ICE can send them. */
+  gulong send_hold_probe;
+
   /* Everything below is touched on @context only. */
   GMainContext *context;
   NiceAgent *agent;
@@ -25,7 +29,7 @@ struct _GroupTransport
   GstElement *nicesrc, *dec, *enc, *nicesink;
   guint port_min, port_max;
   GPtrArray *local_candidates;
-  guint relays_requested;  /* TURN servers given to the agent */
+  guint relays_requested; /* TURN servers given to the agent */
   guint relayed_candidates;
   gboolean gathering_done;
   char *remote_ufrag;
@@ -171,39 +175,66 @@ on_gathering_done (NiceAgent *agent, guint stream_id, gpointer user_data)
   g_signal_emit (self, transport_signals[SIGNAL_GATHERING_DONE], 0);
 }
 
-/* A browser sends its ClientHello as soon as ICE connects, which can be
- * before the worker has applied its answer and started dtlssrtpenc. If
- * dtlssrtpdec sees the ClientHello then, OpenSSL fails the connection
- * for good ("ssl_read_internal:uninitialized"). So the decoder's input is
- * held (not dropped: DTLS would only resend it a second later) until the
- * encoder is running. Only DTLS can arrive that early: libnice consumes
- * STUN itself, and SRTP needs the handshake first. */
 static GstPadProbeReturn
-hold_until_encoder_runs (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+hold_packets (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 {
   return GST_PAD_PROBE_OK; /* the BLOCK type does the holding */
 }
 
-static void
-hold_decoder (GroupTransport *self)
+/* Holds, rather than drops, what reaches @element's sink pad until
+ * release_sink_pad(): a lost DTLS flight is only resent a second later. */
+static gulong
+hold_sink_pad (GstElement *element)
 {
-  g_autoptr (GstPad) sink = gst_element_get_static_pad (self->dec, "sink");
+  g_autoptr (GstPad) sink = gst_element_get_static_pad (element, "sink");
 
-  self->dec_hold_probe = gst_pad_add_probe (
-      sink, GST_PAD_PROBE_TYPE_BLOCK | GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
-      hold_until_encoder_runs, NULL, NULL);
+  return gst_pad_add_probe (sink,
+                            GST_PAD_PROBE_TYPE_BLOCK | GST_PAD_PROBE_TYPE_BUFFER
+                                | GST_PAD_PROBE_TYPE_BUFFER_LIST,
+                            hold_packets, NULL, NULL);
 }
 
 static void
+release_sink_pad (GstElement *element, gulong probe)
+{
+  g_autoptr (GstPad) sink = gst_element_get_static_pad (element, "sink");
+
+  gst_pad_remove_probe (sink, probe);
+}
+
+/* A browser sends its ClientHello as soon as ICE connects, which can be
+ * before the worker has applied its answer and started dtlssrtpenc. If
+ * dtlssrtpdec sees the ClientHello then, OpenSSL fails the connection
+ * for good ("ssl_read_internal:uninitialized"). So the decoder's input is
+ * held until the encoder is running. Only DTLS can arrive that early:
+ * libnice consumes STUN itself, and SRTP needs the handshake first. */
+static void
 release_decoder (GroupTransport *self)
 {
-  g_autoptr (GstPad) sink = NULL;
-
   if (self->dec_hold_probe == 0)
     return;
-  sink = gst_element_get_static_pad (self->dec, "sink");
-  gst_pad_remove_probe (sink, self->dec_hold_probe);
+  release_sink_pad (self->dec, self->dec_hold_probe);
   self->dec_hold_probe = 0;
+}
+
+/* Until the component has a selected pair, libnice drops whatever nicesink
+ * gives it. Chromium sends its ClientHello as soon as its own check
+ * succeeds, which is often before ours does: the server's first flight
+ * was then lost, and OpenSSL resent it a second later (doubling at each
+ * further loss). So outgoing packets are held until ICE connects. This
+ * blocks only the encoder's thread: STUN goes on in nicesrc's. From any
+ * thread. */
+static void
+release_sender (GroupTransport *self)
+{
+  gulong probe;
+
+  GST_OBJECT_LOCK (self);
+  probe = self->send_hold_probe;
+  self->send_hold_probe = 0;
+  GST_OBJECT_UNLOCK (self);
+  if (probe != 0)
+    release_sink_pad (self->nicesink, probe);
 }
 
 /* dtlssrtpenc reads is-client when it leaves READY. As DTLS server it can
@@ -223,21 +254,61 @@ maybe_start_encoder (GroupTransport *self)
   release_decoder (self);
 }
 
+typedef struct
+{
+  GroupTransport *transport;
+  guint state;
+} StateCall;
+
+static gboolean
+component_state_on_context (gpointer data)
+{
+  StateCall *call = data;
+  GroupTransport *self = call->transport;
+
+  if (self->shut_down)
+    return G_SOURCE_REMOVE;
+  if (call->state == NICE_COMPONENT_STATE_CONNECTED
+      || call->state == NICE_COMPONENT_STATE_READY)
+    {
+      self->ice_connected = TRUE;
+      maybe_start_encoder (self);
+    }
+  else if (call->state == NICE_COMPONENT_STATE_FAILED)
+    transport_fail (self, _ ("ICE failed: no candidate pair could connect"));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+state_call_free (gpointer data)
+{
+  StateCall *call = data;
+
+  g_object_unref (call->transport);
+  g_free (call);
+}
+
+/* libnice reports a state from the thread that handled the STUN packet,
+ * which is often nicesrc's streaming thread, not @context. */
 static void
 on_component_state_changed (NiceAgent *agent, guint stream_id, guint component_id,
                             guint state, gpointer user_data)
 {
   GroupTransport *self = user_data;
+  StateCall *call;
 
   GST_DEBUG_OBJECT (self, "ICE component %u: %s", component_id,
                     nice_component_state_to_string (state));
-  if (state == NICE_COMPONENT_STATE_CONNECTED || state == NICE_COMPONENT_STATE_READY)
-    {
-      self->ice_connected = TRUE;
-      maybe_start_encoder (self);
-    }
-  else if (state == NICE_COMPONENT_STATE_FAILED)
-    transport_fail (self, _ ("ICE failed: no candidate pair could connect"));
+  if (state != NICE_COMPONENT_STATE_CONNECTED && state != NICE_COMPONENT_STATE_READY
+      && state != NICE_COMPONENT_STATE_FAILED)
+    return;
+  /* Right away, not via @context: the first DTLS flight may be waiting. */
+  if (state != NICE_COMPONENT_STATE_FAILED)
+    release_sender (self);
+  call = g_new0 (StateCall, 1);
+  call->transport = g_object_ref (self);
+  call->state = state;
+  run_on_context (self->context, component_state_on_context, call, state_call_free);
 }
 
 static GChecksumType
@@ -342,7 +413,8 @@ transport_build_elements (GroupTransport *self, const char *name, const char *pe
   gst_bin_add_many (GST_BIN (self), self->nicesrc, self->dec, self->enc, self->nicesink,
                     NULL);
   gst_element_set_locked_state (self->enc, TRUE);
-  hold_decoder (self);
+  self->dec_hold_probe = hold_sink_pad (self->dec);
+  self->send_hold_probe = hold_sink_pad (self->nicesink);
   g_signal_connect (self->enc, "on-key-set", G_CALLBACK (on_key_set), self);
 
   if (!gst_element_link (self->nicesrc, self->dec)
@@ -377,8 +449,8 @@ transport_set_relays (GroupTransport *self, const GroupTransportConfig *config)
       const GroupTurnServer *server = g_ptr_array_index (config->turn_servers, i);
 
       if (nice_agent_set_relay_info (self->agent, self->stream_id, COMPONENT_ID,
-                                     server->address, server->port,
-                                     config->turn_username, config->turn_password,
+                                     server->address, server->port, config->turn_username,
+                                     config->turn_password,
                                      relay_types[server->transport]))
         self->relays_requested++;
       else
