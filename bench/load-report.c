@@ -134,16 +134,24 @@ compare_doubles (gconstpointer a, gconstpointer b)
   return (x > y) - (x < y);
 }
 
-static void
-add_percentiles (JsonBuilder *builder, const char *name, GArray *values)
+void
+load_report_add_distribution (JsonBuilder *builder, const char *name, GArray *values)
 {
+  double sum = 0.0;
+
+  for (guint i = 0; i < values->len; i++)
+    sum += g_array_index (values, double, i);
+  g_array_sort (values, compare_doubles);
   json_builder_set_member_name (builder, name);
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "count");
   json_builder_add_int_value (builder, values->len);
+  json_builder_set_member_name (builder, "sum");
+  json_builder_add_double_value (builder, sum);
   if (values->len > 0)
     {
-      g_array_sort (values, compare_doubles);
+      json_builder_set_member_name (builder, "mean");
+      json_builder_add_double_value (builder, sum / values->len);
       json_builder_set_member_name (builder, "p50");
       json_builder_add_double_value (
           builder, g_array_index (values, double, (values->len - 1) / 2));
@@ -405,8 +413,9 @@ load_report_build (LoadRun *run, GArray *pids, GPtrArray *roles,
   add_rtcp_object (builder, "rtcp_at_publishers", &totals.publisher_rtcp);
   add_rtcp_object (builder, "rtcp_at_receivers", &totals.receiver_rtcp);
   ADD_INT (builder, "keyframe_jumps", totals.keyframe_jumps);
-  add_percentiles (builder, "join_to_first_packet_ms", totals.join_latency_ms);
-  add_percentiles (builder, "join_to_all_streams_ms", totals.setup_ms);
+  load_report_add_distribution (builder, "join_to_first_packet_ms",
+                                totals.join_latency_ms);
+  load_report_add_distribution (builder, "join_to_all_streams_ms", totals.setup_ms);
 
   server_cpu = add_server (builder, pids, roles, start, end);
   forwarded_packets = (double) (totals.rx_packets[0] + totals.rx_packets[1]);

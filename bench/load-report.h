@@ -38,4 +38,9 @@ JsonNode *load_report_build (LoadRun *run, GArray *server_pids, GPtrArray *roles
 /* One line of text with the main figures of a report. */
 char *load_report_summary (JsonObject *report);
 
+/* Adds @name: {count, sum, and when @values is not empty mean, p50, p95,
+ * max} to the object @builder is in. Sorts @values. */
+void load_report_add_distribution (JsonBuilder *builder, const char *name,
+                                   GArray *values);
+
 G_END_DECLS

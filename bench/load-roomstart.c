@@ -147,45 +147,6 @@ all_started (gpointer data)
   return TRUE;
 }
 
-static int
-compare_doubles (gconstpointer a, gconstpointer b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return (x > y) - (x < y);
-}
-
-static void
-add_distribution (JsonBuilder *builder, const char *name, GArray *values)
-{
-  double sum = 0.0;
-
-  for (guint i = 0; i < values->len; i++)
-    sum += g_array_index (values, double, i);
-  g_array_sort (values, compare_doubles);
-  json_builder_set_member_name (builder, name);
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "count");
-  json_builder_add_int_value (builder, values->len);
-  json_builder_set_member_name (builder, "sum");
-  json_builder_add_double_value (builder, sum);
-  if (values->len > 0)
-    {
-      json_builder_set_member_name (builder, "mean");
-      json_builder_add_double_value (builder, sum / values->len);
-      json_builder_set_member_name (builder, "p50");
-      json_builder_add_double_value (
-          builder, g_array_index (values, double, (values->len - 1) / 2));
-      json_builder_set_member_name (builder, "p95");
-      json_builder_add_double_value (
-          builder, g_array_index (values, double, (values->len - 1) * 95 / 100));
-      json_builder_set_member_name (builder, "max");
-      json_builder_add_double_value (builder,
-                                     g_array_index (values, double, values->len - 1));
-    }
-  json_builder_end_object (builder);
-}
-
 static void
 append_ms (GArray *values, gint64 from_us, gint64 to_us)
 {
@@ -252,13 +213,13 @@ build_report (LoadRun *run, GPtrArray *rooms, guint64 daemon_rss_before_kib)
   json_builder_add_int_value (builder, started);
   json_builder_set_member_name (builder, "workers_found");
   json_builder_add_int_value (builder, pids->len);
-  add_distribution (builder, "post_to_created_ms", create_ms);
-  add_distribution (builder, "join_to_joined_ms", join_ms);
-  add_distribution (builder, "joined_to_offer_ms", offer_ms);
-  add_distribution (builder, "post_to_offer_ms", total_ms);
-  add_distribution (builder, "worker_rss_kib", rss_kib);
-  add_distribution (builder, "worker_hwm_kib", hwm_kib);
-  add_distribution (builder, "worker_cpu_s", cpu_s);
+  load_report_add_distribution (builder, "post_to_created_ms", create_ms);
+  load_report_add_distribution (builder, "join_to_joined_ms", join_ms);
+  load_report_add_distribution (builder, "joined_to_offer_ms", offer_ms);
+  load_report_add_distribution (builder, "post_to_offer_ms", total_ms);
+  load_report_add_distribution (builder, "worker_rss_kib", rss_kib);
+  load_report_add_distribution (builder, "worker_hwm_kib", hwm_kib);
+  load_report_add_distribution (builder, "worker_cpu_s", cpu_s);
   json_builder_set_member_name (builder, "daemon_rss_before_kib");
   json_builder_add_int_value (builder, (gint64) daemon_rss_before_kib);
   json_builder_set_member_name (builder, "daemon_rss_kib");
