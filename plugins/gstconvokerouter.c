@@ -482,7 +482,10 @@ install_properties (GObjectClass *object_class)
    * none) and the uint64 counters `rtp-received`, `rtp-sent`,
    * `rtcp-received`, `rtcp-sent`, `dropped`, `keyframe-requests-received`
    * (PLI and FIR from it as a subscriber), `plis-sent` (to it as a
-   * publisher), `nacks-received` (sequence numbers) and `retransmitted`.
+   * publisher), `nacks-received` (sequence numbers), `retransmitted` and
+   * `retransmissions-refused` (NACKed packets over the subscriber's
+   * retransmission budget: a quarter of the bytes forwarded to it, with a
+   * 64 KiB burst).
    */
   g_object_class_install_property (
       object_class, PROP_STATS,

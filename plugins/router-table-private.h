@@ -20,6 +20,13 @@ G_BEGIN_DECLS
 #define RETIRED_HOLD_US (2 * G_USEC_PER_SEC)
 /* Caps the work one NACK packet can cause. */
 #define MAX_RETRANSMISSIONS_PER_NACK 64
+/* Each subscriber has a budget of bytes it may be retransmitted: it grows by
+ * 1/RETRANSMIT_SHARE of every packet forwarded to it and holds at most
+ * RETRANSMIT_BURST_BYTES, which is also where a new subscriber starts. A
+ * receiver that NACKs everything, lossy or hostile, so costs the worker at
+ * most a quarter more than its streams; 5% loss needs a twentieth. */
+#define RETRANSMIT_SHARE 4
+#define RETRANSMIT_BURST_BYTES (64 * 1024)
 #define N_PAYLOAD_TYPES 128
 
 typedef enum
@@ -91,6 +98,7 @@ typedef struct
   guint64 plis_sent;
   guint64 nacks_received;
   guint64 retransmitted;
+  guint64 retransmissions_refused; /* over the subscriber's budget */
 } RouterCounters;
 
 typedef struct
@@ -112,6 +120,7 @@ struct _RouterParticipant
   GHashTable *slots; /* our ssrc → RouterSlot* (owned) */
   gboolean sending;
   guint32 local_ssrc; /* sender SSRC of the RTCP we send it */
+  gsize retransmit_budget; /* bytes, see RETRANSMIT_SHARE */
   RouterCounters counters;
 };
 

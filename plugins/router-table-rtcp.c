@@ -121,8 +121,16 @@ retransmit_one (guint16 out_seq, gpointer user_data)
       || (gint16) (out_seq - slot->last_seq) > 0)
     return;
   cached = router_retransmit_cache_lookup (&slot->stream->cache, in_seq);
-  if (cached == NULL || !gst_rtp_buffer_map (cached, GST_MAP_READ, &rtp))
+  if (cached == NULL)
     return;
+  if (gst_buffer_get_size (cached) > subscriber->retransmit_budget)
+    {
+      subscriber->counters.retransmissions_refused++;
+      return;
+    }
+  if (!gst_rtp_buffer_map (cached, GST_MAP_READ, &rtp))
+    return;
+  subscriber->retransmit_budget -= gst_buffer_get_size (cached);
   subscriber->counters.retransmitted++;
   router_pushes_add (context->pushes, subscriber, subscriber->pads[ROUTER_PAD_RTP_SRC],
                      router_slot_rewrite (slot, &rtp));
@@ -258,7 +266,8 @@ router_table_get_stats (RouterTable *table)
           G_TYPE_UINT64, c->rtcp_sent, "dropped", G_TYPE_UINT64, c->dropped,
           "keyframe-requests-received", G_TYPE_UINT64, c->keyframe_requests_received,
           "plis-sent", G_TYPE_UINT64, c->plis_sent, "nacks-received", G_TYPE_UINT64,
-          c->nacks_received, "retransmitted", G_TYPE_UINT64, c->retransmitted, NULL);
+          c->nacks_received, "retransmitted", G_TYPE_UINT64, c->retransmitted,
+          "retransmissions-refused", G_TYPE_UINT64, c->retransmissions_refused, NULL);
 
       gst_structure_set (stats, p->id, GST_TYPE_STRUCTURE, s, NULL);
       gst_structure_free (s);

@@ -138,6 +138,7 @@ participant_new (const char *id)
   participant->id = g_strdup (id);
   participant->slots = g_hash_table_new_full (NULL, NULL, NULL, slot_free);
   participant->local_ssrc = g_random_int ();
+  participant->retransmit_budget = RETRANSMIT_BURST_BYTES;
   return participant;
 }
 
@@ -476,6 +477,10 @@ slot_forward (RouterSlot *slot, RouterStream *stream, GstRTPBuffer *rtp,
     }
   slot->packet_count++;
   slot->octet_count += gst_rtp_buffer_get_payload_len (rtp);
+  slot->subscriber->retransmit_budget
+      = MIN (slot->subscriber->retransmit_budget
+                 + gst_buffer_get_size (rtp->buffer) / RETRANSMIT_SHARE,
+             RETRANSMIT_BURST_BYTES);
   return router_slot_rewrite (slot, rtp);
 }
 

@@ -374,6 +374,47 @@ add_ghost (GroupTransport *self, GstElement *element, const char *pad_name,
   return gst_element_add_pad (GST_ELEMENT (self), gst_ghost_pad_new (ghost_name, pad));
 }
 
+/* The largest #GstConvokeRouter:retransmission-cache-size: a NACK can name
+ * a packet that far back. */
+#define ROUTER_MAX_RETRANSMISSION_CACHE 8192
+
+/* The router answers a NACK by sending the cached packet again with the
+ * sequence number the subscriber saw, which is what RFC 4585 clients
+ * without RTX expect. libsrtp refuses a second protect of one index
+ * (srtp_err_status_replay_fail) and srtpenc turns that into an element
+ * error, so the first NACK ended the participant's media with 53405.
+ * allow-repeat-tx lets the repeat through; it is safe here because a
+ * repeat carries the same payload (the cached packet, rewritten the same
+ * way), so no keystream is reused on other plaintext. The sender-side
+ * replay window must also reach back as far as the router's cache, or an
+ * older repeat fails with srtp_err_status_replay_old instead. */
+static gboolean
+configure_srtp_encoder (GroupTransport *self)
+{
+  g_autoptr (GstIterator) children = gst_bin_iterate_elements (GST_BIN (self->enc));
+  GValue item = G_VALUE_INIT;
+  gboolean found = FALSE;
+
+  while (!found && gst_iterator_next (children, &item) == GST_ITERATOR_OK)
+    {
+      GstElement *child = g_value_get_object (&item);
+      GstElementFactory *factory = gst_element_get_factory (child);
+
+      if (factory != NULL
+          && g_strcmp0 (GST_OBJECT_NAME (factory), "srtpenc") == 0)
+        {
+          g_object_set (child, "allow-repeat-tx", TRUE, "replay-window-size",
+                        ROUTER_MAX_RETRANSMISSION_CACHE, NULL);
+          found = TRUE;
+        }
+      g_value_reset (&item);
+    }
+  g_value_unset (&item);
+  if (!found)
+    GST_ERROR_OBJECT (self, "dtlssrtpenc has no srtpenc inside: NACKs would be fatal");
+  return found;
+}
+
 static gboolean
 transport_build_elements (GroupTransport *self, const char *name, const char *pem,
                           GError **error)
@@ -407,6 +448,7 @@ transport_build_elements (GroupTransport *self, const char *name, const char *pe
    * key: any of them switches DTLS off. */
   g_object_set (self->dec, "connection-id", connection_id, NULL);
   g_object_set (self->enc, "connection-id", connection_id, NULL);
+  configure_srtp_encoder (self);
   if (pem != NULL)
     g_object_set (self->dec, "pem", pem, NULL);
 

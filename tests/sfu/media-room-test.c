@@ -459,6 +459,101 @@ test_h264 (void)
   media_room_free (room);
 }
 
+static guint64
+router_counter (MediaRoom *room, const char *sid, const char *name)
+{
+  g_autoptr (GstElement) router = media_room_get_router (room);
+  g_autoptr (GstStructure) stats = NULL;
+  const GstStructure *participant;
+  guint64 value = 0;
+
+  g_object_get (router, "stats", &stats, NULL);
+  participant = gst_value_get_structure (gst_structure_get_value (stats, sid));
+  g_assert_true (gst_structure_get_uint64 (participant, name, &value));
+  return value;
+}
+
+/* Each subscriber's SRTP encoder lets a repeat through as far back as the
+ * router's cache reaches (a NACK this test cannot reach in its few
+ * seconds of video). */
+static void
+assert_srtp_repeats_allowed (MediaRoom *room)
+{
+  g_autoptr (GstElement) router = media_room_get_router (room);
+  g_autoptr (GstObject) pipeline = gst_object_get_parent (GST_OBJECT (router));
+  g_autoptr (GstIterator) elements = gst_bin_iterate_recurse (GST_BIN (pipeline));
+  GValue item = G_VALUE_INIT;
+  guint cache_size, encoders = 0;
+
+  g_object_get (router, "retransmission-cache-size", &cache_size, NULL);
+  while (gst_iterator_next (elements, &item) == GST_ITERATOR_OK)
+    {
+      GstElement *element = g_value_get_object (&item);
+      GstElementFactory *factory = gst_element_get_factory (element);
+
+      if (factory != NULL && g_strcmp0 (GST_OBJECT_NAME (factory), "srtpenc") == 0)
+        {
+          gboolean repeat;
+          guint window;
+
+          g_object_get (element, "allow-repeat-tx", &repeat, "replay-window-size", &window,
+                        NULL);
+          g_assert_true (repeat);
+          g_assert_cmpuint (window, >=, cache_size);
+          encoders++;
+        }
+      g_value_reset (&item);
+    }
+  g_value_unset (&item);
+  g_assert_cmpuint (encoders, ==, 2);
+}
+
+/* Every browser NACKs after a lost packet. The router answers from its
+ * cache with the sequence number the subscriber already saw once; SRTP
+ * must let that repeat through (it used to refuse it as a replay, and the
+ * subscriber's transport died with 53405). Packets further back than the
+ * SRTP replay window (128) are asked for too. */
+static void
+test_nack (void)
+{
+  MediaRoom *room = media_room_new (NULL);
+  MediaClient *clients[2];
+  const char *publisher;
+  guint64 retransmitted;
+
+  clients[0] = media_client_new (room, "PA00000000000000000000000000000021",
+                                 MEDIA_CLIENT_ANSWERS);
+  clients[1] = media_client_new (room, "PA00000000000000000000000000000022",
+                                 MEDIA_CLIENT_OFFERS);
+  media_client_join (clients[0]);
+  pause_ms (300);
+  media_client_join (clients[1]);
+  assert_everyone_decodes (clients, 2, MIN_VIDEO_FRAMES, MIN_AUDIO_BUFFERS, FALSE,
+                           "two participants");
+
+  publisher = media_client_get_sid (clients[1]);
+  for (guint round = 0; round < 20; round++)
+    {
+      /* Recent packets, and ones beyond the replay window. */
+      g_assert_cmpuint (media_client_nack_received_video (clients[0], publisher, 1, 8), ==,
+                        8);
+      if (round % 5 == 0)
+        media_client_nack_received_video (clients[0], publisher, 150 + round, 4);
+      pause_ms (100);
+    }
+  retransmitted = router_counter (room, media_client_get_sid (clients[0]), "retransmitted");
+  g_test_message ("NACKed sequence numbers: %" G_GUINT64_FORMAT
+                  ", retransmitted: %" G_GUINT64_FORMAT,
+                  router_counter (room, media_client_get_sid (clients[0]), "nacks-received"),
+                  retransmitted);
+  g_assert_cmpuint (retransmitted, >, 0);
+
+  assert_everyone_decodes (clients, 2, 30, 30, TRUE, "after NACKs");
+  g_assert_cmpuint (media_room_get_errors (room)->len, ==, 0);
+  assert_srtp_repeats_allowed (room);
+  media_room_free (room);
+}
+
 /* Bad worker options stop the room at set-up, naming option and value. */
 static void
 test_bad_options (void)
@@ -503,5 +598,6 @@ main (int argc, char **argv)
   g_test_add_func ("/sfu/media/bad-options", test_bad_options);
   g_test_add_func ("/sfu/media/four-participants", test_four_participants);
   g_test_add_func ("/sfu/media/h264", test_h264);
+  g_test_add_func ("/sfu/media/nack", test_nack);
   return g_test_run ();
 }

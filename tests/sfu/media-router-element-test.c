@@ -132,6 +132,52 @@ test_nack_retransmits (Fixture *f, gconstpointer data)
   g_assert_cmpuint (collected_count (&f->peers[0].rtp), ==, 0);
 }
 
+/* A subscriber that NACKs the same packets over and over gets at most its
+ * budget: the burst, then a quarter of what it is forwarded. */
+static void
+test_nack_budget (Fixture *f, gconstpointer data)
+{
+  _Alignas(4) guint8 nack[4];
+  guint64 first_flood, after_more;
+  gsize packet_size;
+  guint16 seq = 0;
+
+  publish_a_to_b (f);
+  push (f->peers[0].rtp_in, vp8_packet (SSRC_A_VIDEO, 100, 0, TRUE, FALSE));
+  {
+    GstBuffer *first = collected_pop (&f->peers[1].rtp);
+
+    /* No header extension: the size the router sees coming in. */
+    packet_size = gst_buffer_get_size (first);
+    seq = parse_rtp (first).seq;
+  }
+  /* 64 KiB of the one packet, and far more asked for. */
+  GST_WRITE_UINT16_BE (nack, seq);
+  GST_WRITE_UINT16_BE (nack + 2, 0);
+  for (guint i = 0; i < 2 * 64 * 1024 / packet_size; i++)
+    push (f->peers[1].rtcp_in,
+          feedback_packet (GST_RTCP_TYPE_RTPFB, GST_RTCP_RTPFB_TYPE_NACK, SLOT_B_VIDEO,
+                           nack, 1));
+  first_flood = router_stat (f, "B", "retransmitted");
+  g_test_message ("%zu-byte packet: %" G_GUINT64_FORMAT " retransmitted, %" G_GUINT64_FORMAT
+                  " refused",
+                  packet_size, first_flood, router_stat (f, "B", "retransmissions-refused"));
+  g_assert_cmpuint (first_flood, ==, 64 * 1024 / packet_size);
+  g_assert_cmpuint (router_stat (f, "B", "retransmissions-refused"), >, 0);
+  collected_clear (&f->peers[1].rtp);
+
+  /* Forwarding 40 more packets earns it 10 more retransmissions. */
+  for (guint16 i = 1; i <= 40; i++)
+    push (f->peers[0].rtp_in, vp8_packet (SSRC_A_VIDEO, 100 + i, i * 3000, FALSE, FALSE));
+  for (guint i = 0; i < 100; i++)
+    push (f->peers[1].rtcp_in,
+          feedback_packet (GST_RTCP_TYPE_RTPFB, GST_RTCP_RTPFB_TYPE_NACK, SLOT_B_VIDEO,
+                           nack, 1));
+  after_more = router_stat (f, "B", "retransmitted") - first_flood;
+  g_assert_cmpuint (after_more, >=, 9);
+  g_assert_cmpuint (after_more, <=, 11);
+}
+
 static void
 test_sender_report_forwarded (Fixture *f, gconstpointer data)
 {
@@ -301,6 +347,7 @@ main (int argc, char **argv)
   ADD ("nothing-before-sending", test_nothing_before_sending);
   ADD ("keyframe-requests-merged", test_keyframe_requests_merged);
   ADD ("nack-retransmits", test_nack_retransmits);
+  ADD ("nack-budget", test_nack_budget);
   ADD ("sender-report-forwarded", test_sender_report_forwarded);
   ADD ("receiver-reports-and-remb", test_receiver_reports_and_remb);
   ADD ("slot-changes-source", test_slot_changes_source);

@@ -6,6 +6,7 @@
 #define GST_USE_UNSTABLE_API
 #include "media-test-private.h"
 
+#include <gst/rtp/rtp.h>
 #include <gst/sdp/sdp.h>
 #include <gst/webrtc/webrtc.h>
 
@@ -16,6 +17,7 @@ media_client_free (MediaClient *client)
   g_clear_pointer (&client->video_frames, g_hash_table_unref);
   g_clear_pointer (&client->audio_buffers, g_hash_table_unref);
   g_clear_pointer (&client->first_frame, g_hash_table_unref);
+  g_clear_pointer (&client->video_received, g_hash_table_unref);
   g_mutex_clear (&client->lock);
   g_free (client->sid);
   g_free (client);
@@ -352,6 +354,32 @@ count_decoded (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
   return GST_PAD_PROBE_OK;
 }
 
+static void
+video_received_free (gpointer data)
+{
+  MediaVideoReceived *received = data;
+
+  gst_clear_object (&received->pad);
+  g_free (received);
+}
+
+static GstPadProbeReturn
+note_video_rtp (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  MediaVideoReceived *received = user_data;
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+
+  (void) pad;
+  if (!gst_rtp_buffer_map (GST_PAD_PROBE_INFO_BUFFER (info), GST_MAP_READ, &rtp))
+    return GST_PAD_PROBE_OK;
+  /* The client's lock guards the fields; the probe only writes them. */
+  received->ssrc = gst_rtp_buffer_get_ssrc (&rtp);
+  received->last_seq = gst_rtp_buffer_get_seq (&rtp);
+  received->seen = TRUE;
+  gst_rtp_buffer_unmap (&rtp);
+  return GST_PAD_PROBE_OK;
+}
+
 /* On a streaming thread: decode what a slot brings, counting per
  * publisher. */
 static void
@@ -399,6 +427,17 @@ client_on_pad_added (GstElement *webrtc, GstPad *pad, gpointer user_data)
   sink_pad = gst_element_get_static_pad (sink, "sink");
   gst_pad_add_probe (sink_pad, GST_PAD_PROBE_TYPE_BUFFER, count_decoded, counter,
                      counter_free);
+  if (counter->video)
+    {
+      MediaVideoReceived *received = g_new0 (MediaVideoReceived, 1);
+
+      received->pad = gst_object_ref (pad);
+      g_mutex_lock (&client->lock);
+      g_hash_table_replace (client->video_received, g_strdup (counter->publisher),
+                            received);
+      g_mutex_unlock (&client->lock);
+      gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, note_video_rtp, received, NULL);
+    }
 
   gst_bin_add (GST_BIN (client->pipeline), bin);
   gst_element_sync_state_with_parent (bin);
@@ -469,6 +508,8 @@ media_client_new (MediaRoom *room, const char *sid, MediaClientFlags flags)
   client->video_frames = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   client->audio_buffers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   client->first_frame = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  client->video_received
+      = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, video_received_free);
   g_ptr_array_add (room->all_clients, client);
   g_hash_table_insert (room->clients, client->sid, client);
 
@@ -587,6 +628,43 @@ media_client_first_frame_time (MediaClient *client, const char *publisher)
     value = *time;
   g_mutex_unlock (&client->lock);
   return value;
+}
+
+guint
+media_client_nack_received_video (MediaClient *client, const char *publisher, guint back,
+                                  guint count)
+{
+  MediaVideoReceived *received;
+  g_autoptr (GstPad) pad = NULL;
+  guint32 ssrc = 0;
+  guint16 newest = 0;
+
+  g_mutex_lock (&client->lock);
+  received = g_hash_table_lookup (client->video_received, publisher);
+  if (received != NULL && received->seen)
+    {
+      pad = gst_object_ref (received->pad);
+      ssrc = received->ssrc;
+      newest = received->last_seq;
+    }
+  g_mutex_unlock (&client->lock);
+  if (pad == NULL)
+    return 0;
+
+  /* What rtpjitterbuffer sends when it misses a packet; the RTP session
+   * behind webrtcbin's source pad turns it into an RTCP generic NACK. */
+  for (guint i = 0; i < count; i++)
+    {
+      GstStructure *request = gst_structure_new (
+          "GstRTPRetransmissionRequest", "seqnum", G_TYPE_UINT,
+          (guint) (guint16) (newest - back - i), "ssrc", G_TYPE_UINT, ssrc, "delay",
+          G_TYPE_UINT, 0, "deadline", G_TYPE_UINT, 100, "avg-rtt", G_TYPE_UINT, 0,
+          "running-time", G_TYPE_UINT64, (guint64) 0, "retry", G_TYPE_UINT, 0,
+          "frequency", G_TYPE_UINT, 0, NULL);
+
+      gst_pad_send_event (pad, gst_event_new_custom (GST_EVENT_CUSTOM_UPSTREAM, request));
+    }
+  return count;
 }
 
 char *

@@ -57,6 +57,12 @@ guint media_client_audio_buffers (MediaClient *client, const char *publisher);
  * first decoded frame from @publisher (0: none yet). */
 gint64 media_client_connected_time (MediaClient *client);
 gint64 media_client_first_frame_time (MediaClient *client, const char *publisher);
+/* Asks the client's RTP session to NACK (RFC 4585 generic NACK) @count
+ * video packets of @publisher that it has already received: the sequence
+ * numbers from @back to @back + @count - 1 before the newest one. Returns
+ * how many requests were made (0 before the first video packet). */
+guint media_client_nack_received_video (MediaClient *client, const char *publisher,
+                                        guint back, guint count);
 
 /* The SHA-256 fingerprint ("AB:CD:…") of the certificate the server
  * presented in this client's DTLS handshake. */

@@ -47,8 +47,19 @@ struct _MediaClient
   GHashTable *video_frames;
   GHashTable *audio_buffers;
   GHashTable *first_frame;
+  GHashTable *video_received; /* publisher → MediaVideoReceived* */
   gint64 connected_us;
 };
+
+/* The last RTP packet a client received on one publisher's video slot,
+ * before depayloading: what a NACK names. */
+typedef struct
+{
+  GstPad *pad; /* webrtcbin's source pad of the slot (a reference) */
+  guint32 ssrc;
+  guint16 last_seq;
+  gboolean seen;
+} MediaVideoReceived;
 
 /* Events the worker sent about the client. */
 void media_client_handle_event (MediaClient *client, JsonObject *event);
