@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "group-client.h"
 
+#include "client-log.h"
+
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
@@ -22,6 +24,7 @@ group_client_start (TestDaemon *d, const char *dir, const char *room,
   g_unlink (client->stats_path);
   /* A file, not a pipe: nobody has to drain it while the test waits. */
   g_subprocess_launcher_set_stderr_file_path (launcher, client->log_path);
+  test_client_launcher_allow_criticals (launcher);
   client->process = g_subprocess_launcher_spawn (
       launcher, &error, test_program ("CONVOKE_CLIENT"), "--url", d->base_url, "--room",
       room, "--identity", identity, "--api-key", d->api_key, "--api-secret",
@@ -164,7 +167,10 @@ group_client_free (GroupClient *client)
   g_clear_pointer (&client->stats, json_object_unref);
   g_unlink (client->stats_path);
   if (g_file_get_contents (client->log_path, &log, NULL, NULL) && *log != '\0')
-    g_printerr ("[convoke-client %s]\n%s", client->identity, log);
+    {
+      g_printerr ("[convoke-client %s]\n%s", client->identity, log);
+      test_client_log_check_criticals (client->identity, log);
+    }
   g_unlink (client->log_path);
   g_free (client->log_path);
   g_free (client->stats_path);
