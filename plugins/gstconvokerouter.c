@@ -45,7 +45,10 @@
  * Generic NACKs from subscribers are answered from a per-stream
  * retransmission cache of the last
  * #GstConvokeRouter:retransmission-cache-size video packets, rewritten for
- * that subscriber; NACKs are not forwarded to publishers. Sender reports
+ * that subscriber, within a per-subscriber budget; NACKs are not forwarded
+ * to publishers. Instead the router NACKs a publisher itself for the
+ * video packets missing from what it receives (at once, then twice more
+ * 100 ms apart), and forwards those that arrive late. Sender reports
  * from publishers are forwarded to every subscriber of the stream, with
  * the slot's SSRC, timestamp offset and counts and the publisher's
  * identifier as CNAME, so that subscribers can synchronise its audio and
@@ -485,7 +488,9 @@ install_properties (GObjectClass *object_class)
    * publisher), `nacks-received` (sequence numbers), `retransmitted` and
    * `retransmissions-refused` (NACKed packets over the subscriber's
    * retransmission budget: a quarter of the bytes forwarded to it, with a
-   * 64 KiB burst).
+   * 64 KiB burst), and as a publisher `nacks-sent` (sequence numbers the
+   * router asked it for again) and `packets-recovered` (of those, how many
+   * arrived).
    */
   g_object_class_install_property (
       object_class, PROP_STATS,

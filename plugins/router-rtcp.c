@@ -103,6 +103,61 @@ router_rtcp_build_pli (guint32 sender_ssrc, const char *cname, guint32 media_ssr
 }
 
 GstBuffer *
+router_rtcp_build_nack (guint32 sender_ssrc, const char *cname, guint32 media_ssrc,
+                        const guint16 *seqs, guint n_seqs)
+{
+  GstBuffer *buffer = gst_rtcp_buffer_new (ROUTER_RTCP_MTU);
+  GstRTCPBuffer rtcp = GST_RTCP_BUFFER_INIT;
+  GstRTCPPacket packet;
+  guint16 pids[ROUTER_RTCP_MAX_NACK_ITEMS], blps[ROUTER_RTCP_MAX_NACK_ITEMS];
+  guint n_items = 0;
+
+  /* One FCI item is a PID and a bitmask of the 16 sequence numbers after
+   * it (RFC 4585 6.2.1); @seqs ascend, so each either fits the current
+   * item or starts the next one. */
+  for (guint i = 0; i < n_seqs; i++)
+    {
+      guint16 offset = n_items > 0 ? (guint16) (seqs[i] - pids[n_items - 1]) : 0;
+
+      if (n_items > 0 && offset >= 1 && offset <= 16)
+        blps[n_items - 1] |= 1 << (offset - 1);
+      else if (n_items < ROUTER_RTCP_MAX_NACK_ITEMS)
+        {
+          pids[n_items] = seqs[i];
+          blps[n_items] = 0;
+          n_items++;
+        }
+    }
+
+  gst_rtcp_buffer_map (buffer, GST_MAP_READWRITE, &rtcp);
+  if (gst_rtcp_buffer_add_packet (&rtcp, GST_RTCP_TYPE_RR, &packet))
+    gst_rtcp_packet_rr_set_ssrc (&packet, sender_ssrc);
+  add_cname (&rtcp, sender_ssrc, cname);
+  if (n_items > 0 && gst_rtcp_buffer_add_packet (&rtcp, GST_RTCP_TYPE_RTPFB, &packet))
+    {
+      gst_rtcp_packet_fb_set_type (&packet, GST_RTCP_RTPFB_TYPE_NACK);
+      gst_rtcp_packet_fb_set_sender_ssrc (&packet, sender_ssrc);
+      gst_rtcp_packet_fb_set_media_ssrc (&packet, media_ssrc);
+      if (gst_rtcp_packet_fb_set_fci_length (&packet, n_items))
+        {
+          guint8 *fci = gst_rtcp_packet_fb_get_fci (&packet);
+
+          for (guint i = 0; i < n_items; i++)
+            {
+              fci[4 * i] = (guint8) (pids[i] >> 8);
+              fci[4 * i + 1] = (guint8) pids[i];
+              fci[4 * i + 2] = (guint8) (blps[i] >> 8);
+              fci[4 * i + 3] = (guint8) blps[i];
+            }
+        }
+      else
+        gst_rtcp_packet_remove (&packet);
+    }
+  gst_rtcp_buffer_unmap (&rtcp);
+  return buffer;
+}
+
+GstBuffer *
 router_rtcp_build_sender_report (guint32 ssrc, const char *cname, guint64 ntp_time,
                                  guint32 rtp_time, guint32 packet_count,
                                  guint32 octet_count)

@@ -1,6 +1,6 @@
 /* RTCP packets convokerouter writes: compound reports (RR or SR, always
  * followed by an SDES CNAME, as RFC 3550 requires of every compound
- * packet), PLI and REMB feedback.
+ * packet), PLI, NACK and REMB feedback.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
@@ -26,6 +26,16 @@ GstBuffer *router_rtcp_build_receiver_report (guint32 sender_ssrc, const char *c
  * asking @media_ssrc for a key frame. */
 GstBuffer *router_rtcp_build_pli (guint32 sender_ssrc, const char *cname,
                                   guint32 media_ssrc);
+
+/* The most FCI items one NACK carries: 16 bits each cover 17 packets, and
+ * the loss tracker never asks for more than 64 at once. */
+#define ROUTER_RTCP_MAX_NACK_ITEMS 64
+
+/* A compound packet: an empty RR from @sender_ssrc, SDES, and a generic
+ * NACK (RTPFB, FMT 1) asking @media_ssrc for @seqs (ascending, modulo
+ * 2^16). */
+GstBuffer *router_rtcp_build_nack (guint32 sender_ssrc, const char *cname,
+                                   guint32 media_ssrc, const guint16 *seqs, guint n_seqs);
 
 /* A compound packet: an SR for @ssrc with the given sender info, and SDES. */
 GstBuffer *router_rtcp_build_sender_report (guint32 ssrc, const char *cname,

@@ -8,6 +8,7 @@
 
 #include <gst/rtp/rtp.h>
 
+#include "router-loss.h"
 #include "router-rtp.h"
 #include "router-table.h"
 
@@ -58,6 +59,7 @@ typedef struct
   guint clock_rate;
   RouterReceiveStats stats;
   RouterRetransmitCache cache;
+  RouterLossTracker loss; /* video only: what to NACK the publisher for */
   gint64 last_keyframe_request_us;
   gboolean keyframe_request_pending;
   GPtrArray *slots; /* RouterSlot* carrying this stream, borrowed */
@@ -99,6 +101,8 @@ typedef struct
   guint64 nacks_received;
   guint64 retransmitted;
   guint64 retransmissions_refused; /* over the subscriber's budget */
+  guint64 nacks_sent;              /* sequence numbers asked of it as a publisher */
+  guint64 packets_recovered;       /* of those, how many arrived */
 } RouterCounters;
 
 typedef struct

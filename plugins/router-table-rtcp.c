@@ -267,7 +267,9 @@ router_table_get_stats (RouterTable *table)
           "keyframe-requests-received", G_TYPE_UINT64, c->keyframe_requests_received,
           "plis-sent", G_TYPE_UINT64, c->plis_sent, "nacks-received", G_TYPE_UINT64,
           c->nacks_received, "retransmitted", G_TYPE_UINT64, c->retransmitted,
-          "retransmissions-refused", G_TYPE_UINT64, c->retransmissions_refused, NULL);
+          "retransmissions-refused", G_TYPE_UINT64, c->retransmissions_refused,
+          "nacks-sent", G_TYPE_UINT64, c->nacks_sent, "packets-recovered", G_TYPE_UINT64,
+          c->packets_recovered, NULL);
 
       gst_structure_set (stats, p->id, GST_TYPE_STRUCTURE, s, NULL);
       gst_structure_free (s);

@@ -115,6 +115,7 @@ stream_new (RouterTable *table, RouterParticipant *publisher, guint32 ssrc,
   /* Only video is offered with NACK feedback. */
   router_retransmit_cache_init (&stream->cache,
                                 payload->media == MEDIA_VIDEO ? table->cache_size : 0);
+  router_loss_tracker_init (&stream->loss);
   stream->slots = g_ptr_array_new ();
   return stream;
 }
@@ -484,6 +485,27 @@ slot_forward (RouterSlot *slot, RouterStream *stream, GstRTPBuffer *rtp,
   return router_slot_rewrite (slot, rtp);
 }
 
+/* Uplink loss: asks the publisher again for what did not arrive, so
+ * subscribers get it late rather than wait for a key frame. */
+static void
+stream_track_loss (RouterStream *stream, guint16 seq, gint64 now_us, GArray *pushes)
+{
+  RouterParticipant *publisher = stream->publisher;
+  guint16 due[ROUTER_LOSS_MAX_MISSING];
+  guint64 recovered = stream->loss.recovered;
+  guint n;
+
+  router_loss_tracker_packet (&stream->loss, seq, now_us);
+  publisher->counters.packets_recovered += stream->loss.recovered - recovered;
+  n = router_loss_tracker_due (&stream->loss, now_us, due, G_N_ELEMENTS (due));
+  if (n == 0 || publisher->pads[ROUTER_PAD_RTCP_SRC] == NULL)
+    return;
+  publisher->counters.nacks_sent += n;
+  router_pushes_add (pushes, publisher, publisher->pads[ROUTER_PAD_RTCP_SRC],
+                     router_rtcp_build_nack (publisher->local_ssrc, ROUTER_CNAME,
+                                             stream->ssrc, due, n));
+}
+
 void
 router_table_handle_rtp (RouterTable *table, RouterParticipant *from, GstBuffer *buffer,
                          gint64 now_us, GArray *pushes, GArray *events)
@@ -539,6 +561,7 @@ router_table_handle_rtp (RouterTable *table, RouterParticipant *from, GstBuffer 
           router_retransmit_cache_store (&stream->cache, seq, copy);
           gst_buffer_unref (copy);
         }
+      stream_track_loss (stream, seq, now_us, pushes);
       if (keyframe)
         stream->keyframe_request_pending = FALSE;
       else if (stream->keyframe_request_pending)

@@ -178,6 +178,89 @@ test_nack_budget (Fixture *f, gconstpointer data)
   g_assert_cmpuint (after_more, <=, 11);
 }
 
+/* The sequence numbers NACKed for @media_ssrc in what waits in @collected
+ * (all consumed), as "a,b,c". */
+static char *
+nacked_seqs (Collected *collected, guint32 media_ssrc)
+{
+  g_autoptr (GString) seqs = g_string_new (NULL);
+  GstBuffer *buffer;
+
+  while ((buffer = collected_pop (collected)) != NULL)
+    {
+      GstRTCPBuffer rtcp = GST_RTCP_BUFFER_INIT;
+      GstRTCPPacket packet;
+
+      if (find_rtcp (buffer, GST_RTCP_TYPE_RTPFB, GST_RTCP_RTPFB_TYPE_NACK, &packet, &rtcp))
+        {
+          const guint8 *fci = gst_rtcp_packet_fb_get_fci (&packet);
+
+          g_assert_cmphex (gst_rtcp_packet_fb_get_media_ssrc (&packet), ==, media_ssrc);
+          for (guint i = 0; i < gst_rtcp_packet_fb_get_fci_length (&packet); i++)
+            {
+              guint16 pid = (fci[4 * i] << 8) | fci[4 * i + 1];
+              guint16 blp = (fci[4 * i + 2] << 8) | fci[4 * i + 3];
+
+              g_string_append_printf (seqs, "%s%u", seqs->len ? "," : "", pid);
+              for (guint bit = 0; bit < 16; bit++)
+                if (blp & (1 << bit))
+                  g_string_append_printf (seqs, ",%u", (guint16) (pid + bit + 1));
+            }
+          gst_rtcp_buffer_unmap (&rtcp);
+        }
+      gst_buffer_unref (buffer);
+    }
+  return g_string_free (g_steal_pointer (&seqs), FALSE);
+}
+
+/* Uplink loss: a gap in what A sends makes the router NACK A at once,
+ * again after the retry interval, and at most three times; a packet that
+ * arrives late is forwarded to B and asked for no more. */
+static void
+test_uplink_nack (Fixture *f, gconstpointer data)
+{
+  char *nacked;
+
+  publish_a_to_b (f);
+  push (f->peers[0].rtp_in, vp8_packet (SSRC_A_VIDEO, 65530, 0, TRUE, FALSE));
+  push (f->peers[0].rtp_in, vp8_packet (SSRC_A_VIDEO, 65531, 3000, FALSE, FALSE));
+  collected_clear (&f->peers[0].rtcp); /* the PLI for B */
+  /* 65532 … 1 lost (across the wrap), and 4, 5. */
+  push (f->peers[0].rtp_in, vp8_packet (SSRC_A_VIDEO, 2, 6000, FALSE, FALSE));
+  push (f->peers[0].rtp_in, vp8_packet (SSRC_A_VIDEO, 3, 6000, FALSE, FALSE));
+  push (f->peers[0].rtp_in, vp8_packet (SSRC_A_VIDEO, 6, 9000, FALSE, FALSE));
+  nacked = nacked_seqs (&f->peers[0].rtcp, SSRC_A_VIDEO);
+  g_assert_cmpstr (nacked, ==, "65532,65533,65534,65535,0,1,4,5");
+  g_free (nacked);
+  g_assert_cmpuint (router_stat (f, "A", "nacks-sent"), ==, 8);
+
+  /* 0 arrives late: B gets it; nothing is asked again before the interval. */
+  collected_clear (&f->peers[1].rtp);
+  push (f->peers[0].rtp_in, vp8_packet (SSRC_A_VIDEO, 0, 6000, FALSE, FALSE));
+  g_assert_cmpuint (collected_count (&f->peers[1].rtp), ==, 1);
+  g_assert_cmpuint (router_stat (f, "A", "packets-recovered"), ==, 1);
+  nacked = nacked_seqs (&f->peers[0].rtcp, SSRC_A_VIDEO); /* receiver reports only */
+  g_assert_cmpstr (nacked, ==, "");
+  g_free (nacked);
+
+  /* Twice more for the others, then never again. */
+  for (guint round = 0; round < 3; round++)
+    {
+      g_usleep (110 * 1000);
+      push (f->peers[0].rtp_in, vp8_packet (SSRC_A_VIDEO, 7 + round, 12000, FALSE, FALSE));
+      nacked = nacked_seqs (&f->peers[0].rtcp, SSRC_A_VIDEO);
+      g_assert_cmpstr (nacked, ==, round < 2 ? "65532,65533,65534,65535,1,4,5" : "");
+      g_free (nacked);
+    }
+
+  /* A jump beyond 100 is a restart, not loss. */
+  push (f->peers[0].rtp_in, vp8_packet (SSRC_A_VIDEO, 400, 15000, FALSE, FALSE));
+  nacked = nacked_seqs (&f->peers[0].rtcp, SSRC_A_VIDEO);
+  g_assert_cmpstr (nacked, ==, "");
+  g_free (nacked);
+  g_assert_cmpuint (router_stat (f, "A", "nacks-sent"), ==, 8 + 2 * 7);
+}
+
 static void
 test_sender_report_forwarded (Fixture *f, gconstpointer data)
 {
@@ -348,6 +431,7 @@ main (int argc, char **argv)
   ADD ("keyframe-requests-merged", test_keyframe_requests_merged);
   ADD ("nack-retransmits", test_nack_retransmits);
   ADD ("nack-budget", test_nack_budget);
+  ADD ("uplink-nack", test_uplink_nack);
   ADD ("sender-report-forwarded", test_sender_report_forwarded);
   ADD ("receiver-reports-and-remb", test_receiver_reports_and_remb);
   ADD ("slot-changes-source", test_slot_changes_source);
