@@ -10,7 +10,16 @@ struct _ConvokeTrackStats
   guint64 decoded;
   guint64 bytes;
   gint64 first_decoded; /* monotonic µs, 0: none yet */
+  gint64 last_decoded;  /* monotonic µs */
+  gint64 longest_gap;   /* µs between two decoded frames */
+  guint64 stalls;       /* gaps of STALL_US or more */
+  gint64 stall_time;    /* µs spent in them */
+  gint64 last_stall_end; /* monotonic µs of the frame that ended the last one */
 };
+
+/* A gap this long between two decoded frames is a stall (a video freeze),
+ * the measure the real-network tests and benchmarks judge by. */
+#define STALL_US G_USEC_PER_SEC
 
 /* A file that a long run keeps rewriting stays small: only the latest
  * warnings are kept, and how many there were in all. */
@@ -268,9 +277,24 @@ convoke_track_stats_add_bytes (ConvokeTrackStats *track, gsize bytes)
 void
 convoke_track_stats_add_decoded (ConvokeTrackStats *track)
 {
+  gint64 now = g_get_monotonic_time ();
+
   g_mutex_lock (&track->owner->lock);
   if (track->decoded++ == 0)
-    track->first_decoded = g_get_monotonic_time ();
+    track->first_decoded = now;
+  else
+    {
+      gint64 gap = now - track->last_decoded;
+
+      track->longest_gap = MAX (track->longest_gap, gap);
+      if (gap >= STALL_US)
+        {
+          track->stalls++;
+          track->stall_time += gap;
+          track->last_stall_end = now;
+        }
+    }
+  track->last_decoded = now;
   g_mutex_unlock (&track->owner->lock);
 }
 
@@ -327,6 +351,28 @@ add_warnings (JsonBuilder *builder, ConvokeClientStats *stats)
   json_builder_end_array (builder);
 }
 
+/* Stalls, and the gap that is going on now (a stall in progress has no
+ * frame yet to end it). */
+static void
+add_gaps (JsonBuilder *builder, ConvokeClientStats *stats, ConvokeTrackStats *track)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  json_builder_set_member_name (builder, "longest_gap_ms");
+  json_builder_add_int_value (builder, track->longest_gap / 1000);
+  json_builder_set_member_name (builder, "current_gap_ms");
+  if (track->decoded > 0)
+    json_builder_add_int_value (builder, (now - track->last_decoded) / 1000);
+  else
+    json_builder_add_null_value (builder);
+  json_builder_set_member_name (builder, "stalls");
+  json_builder_add_int_value (builder, (gint64) track->stalls);
+  json_builder_set_member_name (builder, "stall_ms");
+  json_builder_add_int_value (builder, track->stall_time / 1000);
+  add_latency (builder, "last_stall_end_ms", stats->start_time,
+               track->stalls > 0 ? track->last_stall_end : 0);
+}
+
 static void
 add_participant (JsonBuilder *builder, ConvokeClientStats *stats,
                  ParticipantStats *participant)
@@ -354,6 +400,7 @@ add_participant (JsonBuilder *builder, ConvokeClientStats *stats,
                    track->first_decoded);
       add_latency (builder, "first_frame_ms_from_join", stats->join_time,
                    track->first_decoded);
+      add_gaps (builder, stats, track);
       json_builder_end_object (builder);
     }
   json_builder_end_object (builder);

@@ -8,14 +8,16 @@
 #include <string.h>
 
 GroupClient *
-group_client_start (TestDaemon *d, const char *dir, const char *room,
-                    const char *identity)
+group_client_start_full (TestDaemon *d, const char *dir, const char *room,
+                         const char *identity, const GroupClientOptions *options)
 {
   GroupClient *client = g_new0 (GroupClient, 1);
   g_autofree char *name = g_strdup_printf ("stats-%s-%s.json", room, identity);
   g_autofree char *log_name = g_strdup_printf ("stderr-%s-%s.log", room, identity);
   g_autoptr (GSubprocessLauncher) launcher
       = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_auto (GStrv) wrapped = NULL;
   g_autoptr (GError) error = NULL;
 
   client->identity = g_strdup (identity);
@@ -25,13 +27,39 @@ group_client_start (TestDaemon *d, const char *dir, const char *room,
   /* A file, not a pipe: nobody has to drain it while the test waits. */
   g_subprocess_launcher_set_stderr_file_path (launcher, client->log_path);
   test_client_launcher_allow_criticals (launcher);
-  client->process = g_subprocess_launcher_spawn (
-      launcher, &error, test_program ("CONVOKE_CLIENT"), "--url", d->base_url, "--room",
-      room, "--identity", identity, "--api-key", d->api_key, "--api-secret",
-      d->api_secret, "--account-sid", d->account_sid, "--stats-json", client->stats_path,
-      "--quiet", NULL);
+  g_ptr_array_add (argv, (char *) test_program ("CONVOKE_CLIENT"));
+  g_ptr_array_add (argv, "--url");
+  g_ptr_array_add (argv, (char *) (options && options->url ? options->url : d->base_url));
+  g_ptr_array_add (argv, "--room");
+  g_ptr_array_add (argv, (char *) room);
+  g_ptr_array_add (argv, "--identity");
+  g_ptr_array_add (argv, (char *) identity);
+  g_ptr_array_add (argv, "--api-key");
+  g_ptr_array_add (argv, d->api_key);
+  g_ptr_array_add (argv, "--api-secret");
+  g_ptr_array_add (argv, d->api_secret);
+  g_ptr_array_add (argv, "--account-sid");
+  g_ptr_array_add (argv, d->account_sid);
+  g_ptr_array_add (argv, "--stats-json");
+  g_ptr_array_add (argv, client->stats_path);
+  g_ptr_array_add (argv, "--quiet");
+  for (guint i = 0; options && options->extra_args && options->extra_args[i]; i++)
+    g_ptr_array_add (argv, (char *) options->extra_args[i]);
+  g_ptr_array_add (argv, NULL);
+  if (options != NULL && options->wrap != NULL)
+    wrapped = options->wrap ((const char *const *) argv->pdata, options->wrap_data);
+  client->process = g_subprocess_launcher_spawnv (
+      launcher, wrapped ? (const char *const *) wrapped : (const char *const *) argv->pdata,
+      &error);
   g_assert_no_error (error);
   return client;
+}
+
+GroupClient *
+group_client_start (TestDaemon *d, const char *dir, const char *room,
+                    const char *identity)
+{
+  return group_client_start_full (d, dir, room, identity, NULL);
 }
 
 char *
@@ -94,8 +122,9 @@ find_peer (GroupClient *client, const char *identity)
   return NULL;
 }
 
-guint64
-group_client_decoded_from (GroupClient *client, const char *identity, const char *kind)
+gint64
+group_client_track_stat (GroupClient *client, const char *identity, const char *kind,
+                         const char *member)
 {
   JsonObject *peer = find_peer (client, identity);
   JsonObject *tracks, *track;
@@ -106,9 +135,13 @@ group_client_decoded_from (GroupClient *client, const char *identity, const char
   track = tracks != NULL && json_object_has_member (tracks, kind)
               ? json_object_get_object_member (tracks, kind)
               : NULL;
-  return track != NULL
-             ? json_object_get_int_member_with_default (track, "frames_decoded", 0)
-             : 0;
+  return track != NULL ? json_object_get_int_member_with_default (track, member, 0) : 0;
+}
+
+guint64
+group_client_decoded_from (GroupClient *client, const char *identity, const char *kind)
+{
+  return (guint64) group_client_track_stat (client, identity, kind, "frames_decoded");
 }
 
 const char *

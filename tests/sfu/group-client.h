@@ -23,12 +23,31 @@ typedef struct
  * Clients publish the default 320x240 15 fps test video and tone. */
 GroupClient *group_client_start (TestDaemon *d, const char *dir, const char *room,
                                  const char *identity);
+
+typedef struct
+{
+  const char *url;                /* NULL: the daemon's base URL */
+  const char *const *extra_args;  /* more convoke-client options, or NULL */
+  /* When set, returns the command line to run instead of @argv (for
+   * example inside a network namespace, test_link_wrap_argv()). */
+  char **(*wrap) (const char *const *argv, gpointer wrap_data);
+  gpointer wrap_data;
+} GroupClientOptions;
+
+GroupClient *group_client_start_full (TestDaemon *d, const char *dir, const char *room,
+                                      const char *identity,
+                                      const GroupClientOptions *options);
 /* Re-reads the stats file; FALSE when it is not there (yet). */
 gboolean group_client_refresh (GroupClient *client);
 /* Decoded frames (video) or buffers (audio) of @kind from the connected
  * participant called @identity, per the last refresh; 0 when unknown. */
 guint64 group_client_decoded_from (GroupClient *client, const char *identity,
                                    const char *kind);
+/* An integer member of the stats of @identity's track of @kind, per the
+ * last refresh (docs/convoke-client.md: "stalls", "longest_gap_ms", …);
+ * 0 when unknown or null. */
+gint64 group_client_track_stat (GroupClient *client, const char *identity,
+                                const char *kind, const char *member);
 /* The participant sid of @identity as @client sees it (connected only). */
 const char *group_client_peer_sid (GroupClient *client, const char *identity);
 /* The lines of the client's stderr so far that contain @needle, or NULL
