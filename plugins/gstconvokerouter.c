@@ -115,6 +115,7 @@ enum
   SIGNAL_REMOVE_PARTICIPANT,
   SIGNAL_SET_PAYLOADS,
   SIGNAL_SET_SLOT,
+  SIGNAL_SET_SLOT_RTX,
   SIGNAL_REMOVE_SLOT,
   SIGNAL_SET_SENDING,
   SIGNAL_REQUEST_KEYFRAME,
@@ -277,6 +278,13 @@ router_set_payloads (GstConvokeRouter *self, const char *id, const GstCaps *payl
   if (id == NULL)
     return FALSE;
   return router_table_set_payloads (self->table, id, payloads);
+}
+
+static gboolean
+router_set_slot_rtx (GstConvokeRouter *self, const char *subscriber, guint ssrc,
+                     guint rtx_ssrc, gint rtx_pt)
+{
+  return router_table_set_slot_rtx (self->table, subscriber, ssrc, rtx_ssrc, rtx_pt);
 }
 
 static gboolean
@@ -489,8 +497,9 @@ install_properties (GObjectClass *object_class)
    * `retransmissions-refused` (NACKed packets over the subscriber's
    * retransmission budget: a quarter of the bytes forwarded to it, with a
    * 64 KiB burst), and as a publisher `nacks-sent` (sequence numbers the
-   * router asked it for again) and `packets-recovered` (of those, how many
-   * arrived).
+   * router asked it for again), `rtx-received` (RFC 4588 packets, padding
+   * included) and `packets-recovered` (missing packets that arrived late or
+   * retransmitted).
    */
   g_object_class_install_property (
       object_class, PROP_STATS,
@@ -564,9 +573,13 @@ install_signals (GObjectClass *object_class)
    *   `application/x-rtp, payload=(int)96, media=(string)video,
    *   encoding-name=(string)VP8, clock-rate=(int)90000`
    *
-   * Replaces the participant's payload types. Returns FALSE, changing
+   * Replaces the participant's payload types. A structure with
+   * `encoding-name=(string)RTX` and `apt=(int)PT` declares the RFC 4588
+   * retransmissions of payload type PT: the router restores the packets
+   * they carry and handles them as that stream's. Returns FALSE, changing
    * nothing, when a structure lacks `payload` (0–127), `media` ("audio" or
-   * "video") or `clock-rate`.
+   * "video") or `clock-rate`, or an RTX one names no other payload type of
+   * its media.
    */
   router_signals[SIGNAL_SET_PAYLOADS] = g_signal_new_class_handler (
       "set-payloads", type, G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
@@ -588,6 +601,23 @@ install_signals (GObjectClass *object_class)
       "set-slot", type, G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION, G_CALLBACK (router_set_slot),
       NULL, NULL, NULL, G_TYPE_BOOLEAN, 5, G_TYPE_STRING, G_TYPE_UINT, G_TYPE_STRING,
       G_TYPE_INT, G_TYPE_STRING);
+  /**
+   * GstConvokeRouter::set-slot-rtx:
+   * @router: the router
+   * @subscriber: the identifier of the participant receiving the slot
+   * @ssrc: the slot's SSRC
+   * @rtx_ssrc: the SSRC of the slot's retransmissions (not 0, not @ssrc)
+   * @rtx_pt: the subscriber's RFC 4588 `rtx` payload type for the slot's
+   *   codec, or -1 to answer NACKs by sending the packet again
+   *
+   * How the slot's NACKs are answered. A new slot resends packets as they
+   * were; call this once the subscriber accepted RTX. Returns FALSE when
+   * there is no such slot or an argument is invalid.
+   */
+  router_signals[SIGNAL_SET_SLOT_RTX] = g_signal_new_class_handler (
+      "set-slot-rtx", type, G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+      G_CALLBACK (router_set_slot_rtx), NULL, NULL, NULL, G_TYPE_BOOLEAN, 4, G_TYPE_STRING,
+      G_TYPE_UINT, G_TYPE_UINT, G_TYPE_INT);
   /**
    * GstConvokeRouter::remove-slot:
    * @router: the router

@@ -10,6 +10,7 @@
 
 #include "router-loss.h"
 #include "router-rtp.h"
+#include "router-rtx.h"
 #include "router-table.h"
 
 G_BEGIN_DECLS
@@ -45,6 +46,8 @@ typedef struct
   RouterMedia media;
   RouterCodec codec;
   guint clock_rate;
+  gboolean rtx; /* RFC 4588 retransmissions of payload type @apt */
+  guint8 apt;
 } RouterPayload;
 
 typedef struct _RouterSlot RouterSlot;
@@ -81,6 +84,11 @@ struct _RouterSlot
   guint32 in_ssrc;
   guint16 seq_delta;
   guint32 ts_delta;
+  /* RFC 4588: NACKs are answered on @rtx_ssrc with @rtx_pt, numbered from
+   * @rtx_seq; @rtx_pt -1 resends the packet itself. */
+  guint32 rtx_ssrc;
+  gint rtx_pt;
+  guint16 rtx_seq;
   guint16 first_in_seq;
   guint16 last_seq;
   guint32 last_ts;
@@ -102,6 +110,7 @@ typedef struct
   guint64 retransmitted;
   guint64 retransmissions_refused; /* over the subscriber's budget */
   guint64 nacks_sent;              /* sequence numbers asked of it as a publisher */
+  guint64 rtx_received;            /* RTX packets from it, padding included */
   guint64 packets_recovered;       /* of those, how many arrived */
 } RouterCounters;
 

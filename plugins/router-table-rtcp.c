@@ -109,7 +109,7 @@ retransmit_one (guint16 out_seq, gpointer user_data)
   RouterParticipant *subscriber = slot->subscriber;
   guint16 in_seq = out_seq - slot->seq_delta;
   GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
-  GstBuffer *cached;
+  GstBuffer *cached, *again;
 
   subscriber->counters.nacks_received++;
   if (context->budget == 0)
@@ -132,9 +132,22 @@ retransmit_one (guint16 out_seq, gpointer user_data)
     return;
   subscriber->retransmit_budget -= gst_buffer_get_size (cached);
   subscriber->counters.retransmitted++;
-  router_pushes_add (context->pushes, subscriber, subscriber->pads[ROUTER_PAD_RTP_SRC],
-                     router_slot_rewrite (slot, &rtp));
+  again = router_slot_rewrite (slot, &rtp);
   gst_rtp_buffer_unmap (&rtp);
+  if (slot->rtx_pt >= 0)
+    {
+      GstRTPBuffer original = GST_RTP_BUFFER_INIT;
+      GstBuffer *rtx;
+
+      gst_rtp_buffer_map (again, GST_MAP_READ, &original);
+      rtx = router_rtx_wrap (&original, slot->rtx_ssrc, (guint8) slot->rtx_pt,
+                             slot->rtx_seq++);
+      gst_rtp_buffer_unmap (&original);
+      gst_buffer_unref (again);
+      again = rtx;
+    }
+  router_pushes_add (context->pushes, subscriber, subscriber->pads[ROUTER_PAD_RTP_SRC],
+                     again);
 }
 
 static void
@@ -268,7 +281,8 @@ router_table_get_stats (RouterTable *table)
           "plis-sent", G_TYPE_UINT64, c->plis_sent, "nacks-received", G_TYPE_UINT64,
           c->nacks_received, "retransmitted", G_TYPE_UINT64, c->retransmitted,
           "retransmissions-refused", G_TYPE_UINT64, c->retransmissions_refused,
-          "nacks-sent", G_TYPE_UINT64, c->nacks_sent, "packets-recovered", G_TYPE_UINT64,
+          "nacks-sent", G_TYPE_UINT64, c->nacks_sent, "rtx-received", G_TYPE_UINT64,
+          c->rtx_received, "packets-recovered", G_TYPE_UINT64,
           c->packets_recovered, NULL);
 
       gst_structure_set (stats, p->id, GST_TYPE_STRUCTURE, s, NULL);

@@ -485,6 +485,20 @@ slot_forward (RouterSlot *slot, RouterStream *stream, GstRTPBuffer *rtp,
   return router_slot_rewrite (slot, rtp);
 }
 
+/* The packet an RTX packet of @from carries, as its stream of that media;
+ * NULL for padding, or when it has no such stream. */
+static GstBuffer *
+participant_unwrap_rtx (RouterParticipant *from, const RouterPayload *payload,
+                        GstRTPBuffer *rtp)
+{
+  RouterStream *stream = from->streams[payload->media];
+
+  from->counters.rtx_received++;
+  if (stream == NULL)
+    return NULL;
+  return router_rtx_unwrap (rtp, stream->ssrc, payload->apt);
+}
+
 /* Uplink loss: asks the publisher again for what did not arrive, so
  * subscribers get it late rather than wait for a key frame. */
 static void
@@ -513,6 +527,7 @@ router_table_handle_rtp (RouterTable *table, RouterParticipant *from, GstBuffer 
   GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
   RouterStream *stream;
   const RouterPayload *payload;
+  GstBuffer *unwrapped = NULL;
   gboolean keyframe = FALSE;
   guint16 seq;
 
@@ -527,6 +542,14 @@ router_table_handle_rtp (RouterTable *table, RouterParticipant *from, GstBuffer 
   g_mutex_lock (&table->lock);
   if (from->removed)
     goto out;
+
+  payload = &from->payloads[gst_rtp_buffer_get_payload_type (&rtp)];
+  if (payload->known && payload->rtx)
+    {
+      /* On an SSRC of its own; handled as the packet it carries. */
+      unwrapped = participant_unwrap_rtx (from, payload, &rtp);
+      goto out;
+    }
 
   stream = router_participant_find_stream (from, gst_rtp_buffer_get_ssrc (&rtp));
   if (stream == NULL)
@@ -581,6 +604,11 @@ router_table_handle_rtp (RouterTable *table, RouterParticipant *from, GstBuffer 
 out:
   g_mutex_unlock (&table->lock);
   gst_rtp_buffer_unmap (&rtp);
+  if (unwrapped != NULL)
+    {
+      router_table_handle_rtp (table, from, unwrapped, now_us, pushes, events);
+      gst_buffer_unref (unwrapped);
+    }
 }
 
 gboolean
@@ -625,7 +653,29 @@ router_table_set_payloads (RouterTable *table, const char *id, const GstCaps *ca
       payloads[pt].codec
           = router_codec_from_name (gst_structure_get_string (s, "encoding-name"));
       payloads[pt].clock_rate = clock_rate;
+      if (g_strcmp0 (gst_structure_get_string (s, "encoding-name"), "RTX") == 0)
+        {
+          gint apt;
+
+          if (!gst_structure_get_int (s, "apt", &apt) || apt < 0 || apt >= N_PAYLOAD_TYPES)
+            {
+              GST_WARNING ("%s: RTX payload type %d without a valid apt", id, pt);
+              return FALSE;
+            }
+          payloads[pt].rtx = TRUE;
+          payloads[pt].apt = (guint8) apt;
+        }
     }
+
+  for (guint pt = 0; pt < N_PAYLOAD_TYPES; pt++)
+    if (payloads[pt].rtx
+        && (!payloads[payloads[pt].apt].known || payloads[payloads[pt].apt].rtx
+            || payloads[payloads[pt].apt].media != payloads[pt].media))
+      {
+        GST_WARNING ("%s: RTX payload type %u names %u, not a payload type of its media",
+                     id, pt, payloads[pt].apt);
+        return FALSE;
+      }
 
   g_mutex_lock (&table->lock);
   participant = table_ensure_locked (table, id);
@@ -656,6 +706,8 @@ router_table_set_slot (RouterTable *table, const char *subscriber_id, guint32 ss
       slot = g_new0 (RouterSlot, 1);
       slot->ssrc = ssrc;
       slot->subscriber = subscriber;
+      slot->rtx_pt = -1;
+      slot->rtx_seq = (guint16) g_random_int ();
       g_hash_table_insert (subscriber->slots, GUINT_TO_POINTER (ssrc), slot);
       created = TRUE;
     }
@@ -672,6 +724,29 @@ router_table_set_slot (RouterTable *table, const char *subscriber_id, guint32 ss
     }
   g_mutex_unlock (&table->lock);
   return TRUE;
+}
+
+gboolean
+router_table_set_slot_rtx (RouterTable *table, const char *subscriber_id, guint32 ssrc,
+                           guint32 rtx_ssrc, gint rtx_pt)
+{
+  RouterParticipant *subscriber;
+  RouterSlot *slot = NULL;
+
+  if (subscriber_id == NULL || rtx_pt < -1 || rtx_pt >= N_PAYLOAD_TYPES
+      || (rtx_pt >= 0 && (rtx_ssrc == 0 || rtx_ssrc == ssrc)))
+    return FALSE;
+  g_mutex_lock (&table->lock);
+  subscriber = g_hash_table_lookup (table->participants, subscriber_id);
+  if (subscriber != NULL)
+    slot = g_hash_table_lookup (subscriber->slots, GUINT_TO_POINTER (ssrc));
+  if (slot != NULL)
+    {
+      slot->rtx_ssrc = rtx_pt >= 0 ? rtx_ssrc : 0;
+      slot->rtx_pt = rtx_pt;
+    }
+  g_mutex_unlock (&table->lock);
+  return slot != NULL;
 }
 
 gboolean

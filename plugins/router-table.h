@@ -76,6 +76,11 @@ gboolean router_table_set_payloads (RouterTable *table, const char *id,
 gboolean router_table_set_slot (RouterTable *table, const char *subscriber, guint32 ssrc,
                                 const char *media, gint pt, const char *publisher,
                                 GArray *pushes);
+/* Answers the slot's NACKs as RFC 4588 RTX on @rtx_ssrc with payload type
+ * @rtx_pt, or, with @rtx_pt -1, by sending the packet again. FALSE when
+ * there is no such slot or the arguments are invalid. */
+gboolean router_table_set_slot_rtx (RouterTable *table, const char *subscriber_id,
+                                    guint32 ssrc, guint32 rtx_ssrc, gint rtx_pt);
 gboolean router_table_remove_slot (RouterTable *table, const char *subscriber,
                                    guint32 ssrc);
 gboolean router_table_set_sending (RouterTable *table, const char *id, gboolean sending,

@@ -382,6 +382,21 @@ convoke_peer_add_receiver (ConvokePeer *self, const char *kind)
                          &transceiver);
 }
 
+/* webrtcbin 1.22 asks for lost packets (its jitter buffers'
+ * do-retransmission), answers the peer's NACKs (RTX, RFC 4588) and keeps
+ * `a=rtcp-fb:… nack` and the rtx payload types in its answers only on
+ * transceivers with do-nack, which is off by default, also on the ones a
+ * remote offer creates. Without it the first lost packet of a video
+ * stream costs a key frame. */
+static void
+on_new_transceiver (GstElement *webrtcbin, GstWebRTCRTPTransceiver *transceiver,
+                    gpointer unused)
+{
+  (void) webrtcbin;
+  (void) unused;
+  g_object_set (transceiver, "do-nack", TRUE, NULL);
+}
+
 /* ---- life cycle -------------------------------------------------------- */
 
 static void
@@ -490,6 +505,8 @@ convoke_peer_new (GstBin *bin, const char *remote_id, const ConvokePeerConfig *c
     }
 
   g_signal_connect (self->webrtcbin, "pad-added", G_CALLBACK (on_pad_added), self);
+  g_signal_connect (self->webrtcbin, "on-new-transceiver",
+                    G_CALLBACK (on_new_transceiver), NULL);
 
   gst_bin_add (bin, self->webrtcbin);
   gst_element_sync_state_with_parent (self->webrtcbin);

@@ -147,6 +147,15 @@ participant_sync_router (GroupParticipant *participant)
                                  mline->codec->pt, "media", G_TYPE_STRING, mline->kind,
                                  "encoding-name", G_TYPE_STRING, encoding, "clock-rate",
                                  G_TYPE_INT, (gint) mline->codec->clock_rate, NULL));
+          /* Its retransmissions: the router restores the original packets. */
+          if (mline->codec->rtx_pt >= 0)
+            gst_caps_append_structure (
+                payloads, gst_structure_new (
+                              "application/x-rtp", "payload", G_TYPE_INT,
+                              mline->codec->rtx_pt, "media", G_TYPE_STRING, mline->kind,
+                              "encoding-name", G_TYPE_STRING, "RTX", "clock-rate",
+                              G_TYPE_INT, (gint) mline->codec->clock_rate, "apt",
+                              G_TYPE_INT, mline->codec->pt, NULL));
         }
       else if (mline->role == GROUP_MLINE_SLOT && mline->remote_receives)
         {
@@ -156,6 +165,11 @@ participant_sync_router (GroupParticipant *participant)
           g_signal_emit_by_name (room->router, "set-slot", participant->sid, mline->ssrc,
                                  mline->kind, mline->codec->pt,
                                  mline->live ? mline->source : NULL, &ok);
+          /* Answers to its NACKs go as RTX when it accepted RTX, else as
+           * the packet again. */
+          g_signal_emit_by_name (room->router, "set-slot-rtx", participant->sid, mline->ssrc,
+                                 mline->codec->rtx_pt >= 0 ? mline->rtx_ssrc : 0,
+                                 mline->codec->rtx_pt, &ok);
           g_hash_table_add (active, GUINT_TO_POINTER (mline->ssrc));
         }
     }

@@ -22,14 +22,18 @@ group_codec_new (int pt, const char *encoding, guint clock_rate, guint channels,
   codec->clock_rate = clock_rate;
   codec->channels = channels;
   codec->fmtp = g_strdup (fmtp);
+  codec->rtx_pt = -1;
   return codec;
 }
 
 GroupCodec *
 group_codec_copy (const GroupCodec *codec)
 {
-  return group_codec_new (codec->pt, codec->encoding, codec->clock_rate, codec->channels,
-                          codec->fmtp);
+  GroupCodec *copy = group_codec_new (codec->pt, codec->encoding, codec->clock_rate,
+                                      codec->channels, codec->fmtp);
+
+  copy->rtx_pt = codec->rtx_pt;
+  return copy;
 }
 
 void
@@ -158,6 +162,34 @@ attribute_for_pt (const char *value, int pt)
   return value + strlen (prefix);
 }
 
+/* Each "rtx" entry names the codec it retransmits with apt=PT (RFC 4588
+ * section 8.6); that codec gets it as its rtx_pt. The rtx entries stay in
+ * the list: no room codec matches them. */
+static void
+link_rtx (GPtrArray *codecs)
+{
+  for (guint i = 0; i < codecs->len; i++)
+    {
+      const GroupCodec *rtx = g_ptr_array_index (codecs, i);
+      g_autofree char *apt = NULL;
+      guint64 apt_pt;
+
+      if (g_ascii_strcasecmp (rtx->encoding, "rtx") != 0)
+        continue;
+      apt = fmtp_get (rtx->fmtp, "apt");
+      if (apt == NULL || !g_ascii_string_to_unsigned (apt, 10, 0, 127, &apt_pt, NULL))
+        continue;
+      for (guint j = 0; j < codecs->len; j++)
+        {
+          GroupCodec *codec = g_ptr_array_index (codecs, j);
+
+          if (codec->pt == (int) apt_pt && codec->rtx_pt < 0
+              && g_ascii_strcasecmp (codec->encoding, "rtx") != 0)
+            codec->rtx_pt = rtx->pt;
+        }
+    }
+}
+
 static GPtrArray *
 parse_codecs (const GstSDPMedia *media)
 {
@@ -194,6 +226,7 @@ parse_codecs (const GstSDPMedia *media)
       g_ptr_array_add (codecs, group_codec_new ((int) pt, parts[0], (guint) clock_rate,
                                                 (guint) channels, fmtp));
     }
+  link_rtx (codecs);
   return codecs;
 }
 
@@ -467,6 +500,12 @@ add_codec (GstSDPMedia *sdp_media, const GroupCodec *codec, gboolean video)
   g_autofree char *rtpmap = NULL;
 
   gst_sdp_media_add_format (sdp_media, pt);
+  if (codec->rtx_pt >= 0)
+    {
+      g_autofree char *rtx_pt = g_strdup_printf ("%d", codec->rtx_pt);
+
+      gst_sdp_media_add_format (sdp_media, rtx_pt);
+    }
   if (codec->channels > 0)
     rtpmap = g_strdup_printf ("%d %s/%u/%u", codec->pt, codec->encoding,
                               codec->clock_rate, codec->channels);
@@ -492,6 +531,15 @@ add_codec (GstSDPMedia *sdp_media, const GroupCodec *codec, gboolean video)
 
           gst_sdp_media_add_attribute (sdp_media, "rtcp-fb", value);
         }
+    }
+  if (codec->rtx_pt >= 0)
+    {
+      g_autofree char *rtx_map
+          = g_strdup_printf ("%d rtx/%u", codec->rtx_pt, codec->clock_rate);
+      g_autofree char *rtx_fmtp = g_strdup_printf ("%d apt=%d", codec->rtx_pt, codec->pt);
+
+      gst_sdp_media_add_attribute (sdp_media, "rtpmap", rtx_map);
+      gst_sdp_media_add_attribute (sdp_media, "fmtp", rtx_fmtp);
     }
 }
 
@@ -524,8 +572,26 @@ add_media (GstSDPMedia *sdp_media, const GroupLocalDescription *description,
       g_autofree char *ssrc_msid = g_strdup_printf ("%u msid:%s", media->ssrc, msid);
 
       gst_sdp_media_add_attribute (sdp_media, "msid", msid);
+      if (media->codec->rtx_pt >= 0 && media->rtx_ssrc != 0)
+        {
+          g_autofree char *fid
+              = g_strdup_printf ("FID %u %u", media->ssrc, media->rtx_ssrc);
+
+          gst_sdp_media_add_attribute (sdp_media, "ssrc-group", fid);
+        }
       gst_sdp_media_add_attribute (sdp_media, "ssrc", cname);
       gst_sdp_media_add_attribute (sdp_media, "ssrc", ssrc_msid);
+      if (media->codec->rtx_pt >= 0 && media->rtx_ssrc != 0)
+        {
+          /* No cname line for the RTX SSRC: webrtcbin 1.22 takes every
+           * "a=ssrc:N cname:" for a stream of its own, and its jitter
+           * buffer for the RTX SSRC then warns (jitter_buffer_set_
+           * retransmission: code should not be reached) and gets no
+           * transceiver. The FID group is what ties the two SSRCs. */
+          g_autofree char *rtx_msid = g_strdup_printf ("%u msid:%s", media->rtx_ssrc, msid);
+
+          gst_sdp_media_add_attribute (sdp_media, "ssrc", rtx_msid);
+        }
     }
 
   if (carries_candidates)

@@ -32,6 +32,10 @@ typedef struct
   guint clock_rate;
   guint channels; /* 0: not given */
   char *fmtp;     /* parameters after "a=fmtp:PT ", or NULL */
+  /* The RFC 4588 retransmission payload type (rtx, apt=@pt) that goes with
+   * it, or -1: set from an "a=rtpmap:N rtx/…" + "a=fmtp:N apt=PT" pair in
+   * a remote description, and written as such in ours. */
+  int rtx_pt;
 } GroupCodec;
 
 GroupCodec *group_codec_new (int pt, const char *encoding, guint clock_rate,
@@ -82,8 +86,10 @@ typedef struct
   char *rejected_formats;
   GroupDirection direction;
   GroupCodec *codec; /* the one payload type offered or accepted */
-  /* For media we send (sendonly): announced with a=msid and a=ssrc. */
+  /* For media we send (sendonly): announced with a=msid and a=ssrc, and
+   * when the codec has an rtx_pt, with a=ssrc-group:FID @ssrc @rtx_ssrc. */
   guint32 ssrc;
+  guint32 rtx_ssrc;
   char *msid_stream;
   char *msid_track;
   char *cname;

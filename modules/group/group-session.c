@@ -296,7 +296,11 @@ unique_ssrc (GPtrArray *mlines)
       gboolean taken = ssrc == 0;
 
       for (guint i = 0; i < mlines->len && !taken; i++)
-        taken = ((GroupMLine *) g_ptr_array_index (mlines, i))->ssrc == ssrc;
+        {
+          const GroupMLine *mline = g_ptr_array_index (mlines, i);
+
+          taken = mline->ssrc == ssrc || mline->rtx_ssrc == ssrc;
+        }
       if (!taken)
         return ssrc;
     }
@@ -342,6 +346,7 @@ local_media_for (const GroupMLine *mline, gboolean offer)
         {
           media->direction = GROUP_DIRECTION_SENDONLY;
           media->ssrc = mline->ssrc;
+          media->rtx_ssrc = mline->rtx_ssrc;
           media->msid_stream = g_strdup (mline->source);
           media->msid_track = g_strdup_printf ("%s-%s", mline->source, mline->kind);
           media->cname = g_strdup (mline->source);
@@ -393,8 +398,11 @@ group_session_create_offer (GroupSession *session, GPtrArray *sources)
                         session->codecs[kind_index (source->kind)]);
       slot->source = g_strdup (source->publisher);
       slot->ssrc = unique_ssrc (mlines);
-      slot->live = TRUE;
       g_ptr_array_add (mlines, slot);
+      /* Drawn after the slot is in the list, so that it differs from
+       * @ssrc too; used once the codec has an rtx_pt. */
+      slot->rtx_ssrc = unique_ssrc (mlines);
+      slot->live = TRUE;
     }
 
   return local_media_list (mlines, TRUE);
@@ -499,8 +507,15 @@ group_session_apply_answer (GroupSession *session, const GroupRemoteDescription 
     {
       GroupMLine *mline = g_ptr_array_index (mlines, i);
       const GroupRemoteMedia *media = g_ptr_array_index (answer->media, i);
-      gboolean accepted = !media->rejected && mline->codec != NULL
-                          && find_codec_by_pt (media->codecs, mline->codec->pt) != NULL;
+      const GroupCodec *answered
+          = !media->rejected && mline->codec != NULL
+                ? find_codec_by_pt (media->codecs, mline->codec->pt)
+                : NULL;
+      gboolean accepted = answered != NULL;
+
+      /* RTX only when the answer kept it for this codec (RFC 4588). */
+      if (answered != NULL && answered->rtx_pt < 0)
+        mline->codec->rtx_pt = -1;
 
       if (mline->role == GROUP_MLINE_PUBLISH)
         mline->remote_sends = accepted && GROUP_DIRECTION_SENDS (media->direction);

@@ -42,6 +42,7 @@ typedef struct
   GroupCodec *codec;
   gboolean remote_sends;    /* PUBLISH: the participant sends on it */
   guint32 ssrc;             /* SLOT */
+  guint32 rtx_ssrc;         /* SLOT: for retransmissions, when codec->rtx_pt >= 0 */
   char *source;             /* SLOT: the publisher's sid, never changes */
   gboolean live;            /* SLOT: its publisher still publishes: route it */
   gboolean remote_receives; /* SLOT: the participant accepted it */

@@ -288,6 +288,9 @@ parse_codecs (GroupRoom *room, GError **error)
                    _ ("Worker option video-codec=%s is neither VP8 nor H264"), video);
       return FALSE;
     }
+  /* Retransmissions on their own SSRC and payload type (RFC 4588), the
+   * payload type after the codec's, as browsers number them. */
+  room->video_codec->rtx_pt = room->video_codec->pt + 1;
   return TRUE;
 }
 

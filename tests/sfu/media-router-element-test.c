@@ -261,6 +261,120 @@ test_uplink_nack (Fixture *f, gconstpointer data)
   g_assert_cmpuint (router_stat (f, "A", "nacks-sent"), ==, 8 + 2 * 7);
 }
 
+/* RFC 4588 both ways. B accepted RTX (payload type 97 on SSRC 0xb0000009):
+ * its NACK is answered on that SSRC, numbered in that stream, with the
+ * original sequence number first in the payload. A sends RTX (payload
+ * type 102 for its 100): a retransmission of a packet the router missed
+ * reaches B as that packet. */
+static void
+test_rtx (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GstCaps) payloads = gst_caps_from_string (
+      "application/x-rtp, payload=(int)100, media=(string)video, "
+      "encoding-name=(string)VP8, clock-rate=(int)90000; "
+      "application/x-rtp, payload=(int)102, media=(string)video, "
+      "encoding-name=(string)RTX, clock-rate=(int)90000, apt=(int)100");
+  g_autoptr (GstCaps) bad_apt = gst_caps_from_string (
+      "application/x-rtp, payload=(int)102, media=(string)video, "
+      "encoding-name=(string)RTX, clock-rate=(int)90000, apt=(int)55");
+  _Alignas(4) guint8 nack[4];
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  Parsed sent[3], restored;
+  GstBuffer *buffer, *rtx;
+  gboolean ok = FALSE;
+  guint16 first_rtx_seq;
+
+  publish_a_to_b (f);
+  g_signal_emit_by_name (f->router, "set-payloads", "A", bad_apt, &ok);
+  g_assert_false (ok);
+  g_signal_emit_by_name (f->router, "set-payloads", "A", payloads, &ok);
+  g_assert_true (ok);
+  g_signal_emit_by_name (f->router, "set-slot-rtx", "B", SLOT_B_VIDEO, SLOT_B_VIDEO, 97, &ok);
+  g_assert_false (ok); /* the RTX SSRC must be another one */
+  g_signal_emit_by_name (f->router, "set-slot-rtx", "B", 0x12345u, 0xb0000009u, 97, &ok);
+  g_assert_false (ok); /* no such slot */
+  g_signal_emit_by_name (f->router, "set-slot-rtx", "B", SLOT_B_VIDEO, 0xb0000009u, 97, &ok);
+  g_assert_true (ok);
+
+  /* Downlink: B NACKs the second and third packets. */
+  push (f->peers[0].rtp_in, vp8_packet (SSRC_A_VIDEO, 10, 0, TRUE, FALSE));
+  push (f->peers[0].rtp_in, vp8_packet (SSRC_A_VIDEO, 11, 3000, FALSE, FALSE));
+  push (f->peers[0].rtp_in, vp8_packet (SSRC_A_VIDEO, 12, 6000, FALSE, FALSE));
+  for (guint i = 0; i < 3; i++)
+    sent[i] = parse_rtp (collected_pop (&f->peers[1].rtp));
+  GST_WRITE_UINT16_BE (nack, sent[1].seq);
+  GST_WRITE_UINT16_BE (nack + 2, 1 << 0);
+  push (f->peers[1].rtcp_in,
+        feedback_packet (GST_RTCP_TYPE_RTPFB, GST_RTCP_RTPFB_TYPE_NACK, SLOT_B_VIDEO,
+                         nack, 1));
+  g_assert_cmpuint (collected_count (&f->peers[1].rtp), ==, 2);
+  for (guint i = 1; i <= 2; i++)
+    {
+      const guint8 *payload;
+
+      rtx = collected_pop (&f->peers[1].rtp);
+      g_assert_true (gst_rtp_buffer_map (rtx, GST_MAP_READ, &rtp));
+      g_assert_cmphex (gst_rtp_buffer_get_ssrc (&rtp), ==, 0xb0000009u);
+      g_assert_cmpuint (gst_rtp_buffer_get_payload_type (&rtp), ==, 97);
+      g_assert_cmpuint (gst_rtp_buffer_get_timestamp (&rtp), ==, sent[i].rtp_time);
+      if (i == 1)
+        first_rtx_seq = gst_rtp_buffer_get_seq (&rtp);
+      else
+        g_assert_cmpuint (gst_rtp_buffer_get_seq (&rtp), ==, (guint16) (first_rtx_seq + 1));
+      payload = gst_rtp_buffer_get_payload (&rtp);
+      g_assert_cmpuint ((payload[0] << 8) | payload[1], ==, sent[i].seq);
+      g_assert_cmpmem (payload + 2, gst_rtp_buffer_get_payload_len (&rtp) - 2,
+                       sent[i].payload, sent[i].payload_len);
+      gst_rtp_buffer_unmap (&rtp);
+      gst_buffer_unref (rtx);
+    }
+
+  /* Uplink: 13 is lost, then comes as RTX packet 500 of SSRC 0xa0000009. */
+  push (f->peers[0].rtp_in, vp8_packet (SSRC_A_VIDEO, 14, 12000, FALSE, FALSE));
+  collected_clear (&f->peers[1].rtp);
+  buffer = vp8_packet (SSRC_A_VIDEO, 13, 9000, FALSE, FALSE);
+  g_assert_true (gst_rtp_buffer_map (buffer, GST_MAP_READ, &rtp));
+  {
+    guint len = gst_rtp_buffer_get_payload_len (&rtp);
+    GstRTPBuffer out = GST_RTP_BUFFER_INIT;
+    guint8 *payload;
+
+    rtx = gst_rtp_buffer_new_allocate (len + 2, 0, 0);
+    gst_rtp_buffer_map (rtx, GST_MAP_WRITE, &out);
+    gst_rtp_buffer_set_ssrc (&out, 0xa0000009u);
+    gst_rtp_buffer_set_payload_type (&out, 102);
+    gst_rtp_buffer_set_seq (&out, 500);
+    gst_rtp_buffer_set_timestamp (&out, 9000);
+    payload = gst_rtp_buffer_get_payload (&out);
+    payload[0] = 0;
+    payload[1] = 13;
+    memcpy (payload + 2, gst_rtp_buffer_get_payload (&rtp), len);
+    gst_rtp_buffer_unmap (&out);
+  }
+  gst_rtp_buffer_unmap (&rtp);
+  gst_buffer_unref (buffer);
+  push (f->peers[0].rtp_in, rtx);
+  g_assert_cmpuint (collected_count (&f->peers[1].rtp), ==, 1);
+  restored = parse_rtp (collected_pop (&f->peers[1].rtp));
+  g_assert_cmphex (restored.ssrc, ==, SLOT_B_VIDEO);
+  g_assert_cmpuint (restored.pt, ==, PT_VP8_OUT);
+  g_assert_cmpuint (restored.seq, ==, (guint16) (sent[2].seq + 1));
+  g_assert_cmpuint (router_stat (f, "A", "rtx-received"), ==, 1);
+  g_assert_cmpuint (router_stat (f, "A", "packets-recovered"), ==, 1);
+
+  /* RTX padding (bandwidth probes) carries nothing to forward. */
+  rtx = gst_rtp_buffer_new_allocate (0, 4, 0);
+  gst_rtp_buffer_map (rtx, GST_MAP_WRITE, &rtp);
+  gst_rtp_buffer_set_ssrc (&rtp, 0xa0000009u);
+  gst_rtp_buffer_set_payload_type (&rtp, 102);
+  gst_rtp_buffer_set_seq (&rtp, 501);
+  gst_rtp_buffer_unmap (&rtp);
+  push (f->peers[0].rtp_in, rtx);
+  g_assert_cmpuint (collected_count (&f->peers[1].rtp), ==, 0);
+  g_assert_cmpuint (router_stat (f, "A", "rtx-received"), ==, 2);
+  g_assert_cmpuint (router_stat (f, "A", "dropped"), ==, 0);
+}
+
 static void
 test_sender_report_forwarded (Fixture *f, gconstpointer data)
 {
@@ -432,6 +546,7 @@ main (int argc, char **argv)
   ADD ("nack-retransmits", test_nack_retransmits);
   ADD ("nack-budget", test_nack_budget);
   ADD ("uplink-nack", test_uplink_nack);
+  ADD ("rtx", test_rtx);
   ADD ("sender-report-forwarded", test_sender_report_forwarded);
   ADD ("receiver-reports-and-remb", test_receiver_reports_and_remb);
   ADD ("slot-changes-source", test_slot_changes_source);

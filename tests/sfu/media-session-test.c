@@ -566,6 +566,134 @@ test_codec_matches (void)
   g_assert_false (group_codec_matches (vp8_low, opus));
 }
 
+/* Every value of the attributes @key of m-line @mline, joined with "|". */
+static char *
+attributes (GstSDPMessage *sdp, guint mline, const char *key)
+{
+  const GstSDPMedia *media = gst_sdp_message_get_media (sdp, mline);
+  g_autoptr (GString) values = g_string_new (NULL);
+  const char *value;
+
+  for (guint i = 0; (value = gst_sdp_media_get_attribute_val_n (media, key, i)) != NULL;
+       i++)
+    g_string_append_printf (values, "%s%s", values->len ? "|" : "", value);
+  return g_string_free (g_steal_pointer (&values), FALSE);
+}
+
+/* An answer to @offer_sdp that keeps RTX on video m-lines when @rtx. */
+static GroupRemoteDescription *
+client_answer_rtx (GstSDPMessage *offer_sdp, gboolean rtx)
+{
+  g_autoptr (GString) text
+      = g_string_new ("v=0\r\no=- 7 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n");
+
+  for (guint i = 0; i < gst_sdp_message_medias_len (offer_sdp); i++)
+    {
+      const GstSDPMedia *media = gst_sdp_message_get_media (offer_sdp, i);
+      gboolean video = g_str_equal (gst_sdp_media_get_media (media), "video");
+      const char *format = gst_sdp_media_get_format (media, 0);
+
+      g_string_append_printf (
+          text, "m=%s 9 UDP/TLS/RTP/SAVPF %s%s\r\nc=IN IP4 0.0.0.0\r\na=mid:%s\r\n"
+                "a=rtpmap:%s\r\na=rtcp-mux\r\na=setup:active\r\n%sa=%s\r\n",
+          gst_sdp_media_get_media (media), format, video && rtx ? " 97" : "",
+          gst_sdp_media_get_attribute_val (media, "mid"),
+          gst_sdp_media_get_attribute_val (media, "rtpmap"), TRANSPORT,
+          gst_sdp_media_get_attribute_val (media, "recvonly") ? "sendonly" : "recvonly");
+      if (video && rtx)
+        g_string_append (text, "a=rtpmap:97 rtx/90000\r\na=fmtp:97 apt=96\r\n");
+    }
+  return parse_ok (text->str);
+}
+
+/* RFC 4588: video m-lines offer rtx (apt = the codec) and slots tie their
+ * RTX SSRC to the media SSRC with a=ssrc-group:FID, without a cname line of
+ * its own (webrtcbin 1.22 would take it for a stream); the answer decides
+ * whether RTX is used; a browser's offered rtx is accepted for its codec. */
+static void
+test_rtx (void)
+{
+  g_autoptr (GroupCodec) vp8_rtx = group_codec_copy (vp8);
+  g_autoptr (GPtrArray) publishers = sources ("PA2", NULL);
+
+  vp8_rtx->rtx_pt = 97;
+  for (guint keep = 0; keep < 2; keep++)
+    {
+      g_autoptr (GroupSession) session = group_session_new (opus, vp8_rtx);
+      g_autoptr (GPtrArray) offer = group_session_create_offer (session, publishers);
+      g_autoptr (GPtrArray) reoffer = NULL;
+      g_autoptr (GroupRemoteDescription) answer = NULL;
+      g_autoptr (GError) error = NULL;
+      g_autofree char *rtpmaps = NULL, *fmtps = NULL, *ssrcs = NULL, *expected = NULL;
+      g_autofree char *audio_fmtps = NULL, *again = NULL;
+      GstSDPMessage *sdp = sdp_of (offer, "actpass");
+      GroupMLine *slot, *publish;
+
+      /* m-line 1: the video uplink; 3: PA2's video slot. */
+      g_assert_cmpuint (gst_sdp_media_formats_len (gst_sdp_message_get_media (sdp, 1)), ==,
+                        2);
+      rtpmaps = attributes (sdp, 1, "rtpmap");
+      fmtps = attributes (sdp, 1, "fmtp");
+      g_assert_cmpstr (rtpmaps, ==, "96 VP8/90000|97 rtx/90000");
+      g_assert_cmpstr (fmtps, ==, "97 apt=96");
+      audio_fmtps = attributes (sdp, 0, "fmtp");
+      g_assert_null (strstr (audio_fmtps, "apt="));
+      answer = client_answer_rtx (sdp, keep);
+      gst_sdp_message_free (sdp);
+      g_assert_true (group_session_apply_answer (session, answer, &error));
+      g_assert_no_error (error);
+
+      publish = g_ptr_array_index (group_session_get_mlines (session), 1);
+      slot = g_ptr_array_index (group_session_get_mlines (session), 3);
+      g_assert_cmpint (publish->codec->rtx_pt, ==, keep ? 97 : -1);
+      g_assert_cmpint (slot->codec->rtx_pt, ==, keep ? 97 : -1);
+      g_assert_cmpuint (slot->rtx_ssrc, !=, 0);
+      g_assert_cmpuint (slot->rtx_ssrc, !=, slot->ssrc);
+
+      /* The next offer writes what was negotiated. */
+      reoffer = group_session_create_offer (session, publishers);
+      sdp = sdp_of (reoffer, "actpass");
+      again = attributes (sdp, 3, "rtpmap");
+      g_assert_cmpstr (again, ==, keep ? "96 VP8/90000|97 rtx/90000" : "96 VP8/90000");
+      ssrcs = attributes (sdp, 3, "ssrc");
+      if (keep)
+        {
+          g_autofree char *fid
+              = g_strdup_printf ("FID %u %u", slot->ssrc, slot->rtx_ssrc);
+
+          g_assert_cmpstr (attribute (sdp, 3, "ssrc-group"), ==, fid);
+          expected = g_strdup_printf ("%u cname:PA2|%u msid:PA2 PA2-video|%u msid:PA2 PA2-video",
+                                      slot->ssrc, slot->ssrc, slot->rtx_ssrc);
+        }
+      else
+        {
+          g_assert_null (attribute (sdp, 3, "ssrc-group"));
+          expected = g_strdup_printf ("%u cname:PA2|%u msid:PA2 PA2-video", slot->ssrc,
+                                      slot->ssrc);
+        }
+      g_assert_cmpstr (ssrcs, ==, expected);
+      gst_sdp_message_free (sdp);
+    }
+
+  /* Chromium's offer: VP8 98 with rtx 99 (apt=98); the answer keeps both. */
+  {
+    g_autoptr (GroupSession) session = group_session_new (opus, vp8_rtx);
+    g_autoptr (GroupRemoteDescription) offer = parse_ok (chrome_offer);
+    g_autoptr (GError) error = NULL;
+    g_autoptr (GPtrArray) answer = group_session_apply_offer (session, offer, &error);
+    g_autofree char *rtpmaps = NULL, *fmtps = NULL;
+    GstSDPMessage *sdp;
+
+    g_assert_no_error (error);
+    sdp = sdp_of (answer, "passive");
+    rtpmaps = attributes (sdp, 1, "rtpmap");
+    fmtps = attributes (sdp, 1, "fmtp");
+    g_assert_cmpstr (rtpmaps, ==, "98 VP8/90000|99 rtx/90000");
+    g_assert_cmpstr (fmtps, ==, "99 apt=98");
+    gst_sdp_message_free (sdp);
+  }
+}
+
 /* Mutated browser offers: refused with an error or applied, never a
  * crash, a critical or a leak (the ASan build runs this too). */
 static void
@@ -633,6 +761,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sfu/session/client-offer-keeps-mlines",
                    test_client_offer_must_keep_mlines);
   g_test_add_func ("/sfu/session/codec-matches", test_codec_matches);
+  g_test_add_func ("/sfu/session/rtx", test_rtx);
   g_test_add_func ("/sfu/session/fuzz-offers", test_fuzz_offers);
   status = g_test_run ();
   group_codec_free (opus);
