@@ -6,6 +6,7 @@
 #include "i18n.h"
 #include "twilio-error.h"
 #include "untrusted-json.h"
+#include "ws-limit-stream.h"
 
 #define DEFAULT_MAX_MESSAGE_SIZE 65536
 /* docs/signaling.md: `join` within 10 s, shorter when the keepalive says
@@ -499,6 +500,24 @@ on_ws_message (SoupWebsocketConnection *ws, gint data_type, GBytes *bytes,
   handle_text (self, bytes);
 }
 
+/* The frames of one message add up to more than the limit: the rest of
+ * it is being dropped as it arrives (ws-limit-stream.h). */
+static void
+on_too_large (ConvokeWsLimitStream *stream, guint64 size, ConvokeSignalingConnection *self)
+{
+  g_autofree char *text = NULL;
+
+  /* A frame past libsoup's own per-frame limit is closed by libsoup. */
+  if (!self->open
+      || soup_websocket_connection_get_state (self->ws) != SOUP_WEBSOCKET_STATE_OPEN)
+    return;
+  text = g_strdup_printf (_ ("Message of at least %llu bytes is over the limit of %u "
+                             "bytes ([signaling] max-message-size)"),
+                          (unsigned long long)size, self->limits.max_message_size);
+  convoke_signaling_connection_fail (self, NULL, CONVOKE_ERROR_SIGNALING_MESSAGE_TOO_LARGE,
+                                     text, SOUP_WEBSOCKET_CLOSE_TOO_BIG);
+}
+
 static void
 on_ws_pong (SoupWebsocketConnection *ws, GBytes *message,
             ConvokeSignalingConnection *self)
@@ -571,11 +590,8 @@ convoke_signaling_connection_new (SoupWebsocketConnection *ws,
    * memory per frame stays bounded. */
   soup_websocket_connection_set_max_incoming_payload_size (
       ws, 2 * (guint64)self->limits.max_message_size);
-  /* libsoup 3.2 does not bound a message fragmented into many frames;
-   * later versions do, through this property. */
-  if (g_object_class_find_property (G_OBJECT_GET_CLASS (ws), "max-total-message-size"))
-    g_object_set (ws, "max-total-message-size",
-                  2 * (guint64)self->limits.max_message_size, NULL);
+  /* libsoup 3.2 does not bound a message fragmented into many frames:
+   * the signaling server puts a ConvokeWsLimitStream under @ws for that. */
 
   keepalive = self->limits.keepalive_interval;
   self->join_deadline_seconds
@@ -589,6 +605,9 @@ convoke_signaling_connection_new (SoupWebsocketConnection *ws,
   self->join_deadline_source
       = g_timeout_add_seconds (self->join_deadline_seconds, on_join_deadline, self);
 
+  if (CONVOKE_IS_WS_LIMIT_STREAM (soup_websocket_connection_get_io_stream (ws)))
+    g_signal_connect_object (soup_websocket_connection_get_io_stream (ws), "too-large",
+                             G_CALLBACK (on_too_large), self, 0);
   g_signal_connect (ws, "message", G_CALLBACK (on_ws_message), self);
   g_signal_connect (ws, "pong", G_CALLBACK (on_ws_pong), self);
   g_signal_connect (ws, "error", G_CALLBACK (on_ws_error), self);

@@ -13,6 +13,7 @@
 #include "metrics.h"
 #include "signaling-connection.h"
 #include "twilio-error.h"
+#include "ws-limit-stream.h"
 
 #define SIGNALING_PATH "/v1/Signaling"
 #define PROTOCOL_VERSION 1
@@ -643,10 +644,9 @@ describe_peer (SoupServerMessage *msg)
 }
 
 static void
-on_websocket (SoupServer *server, SoupServerMessage *msg, const char *path,
-              SoupWebsocketConnection *ws, gpointer user_data)
+start_connection (ConvokeSignalingServer *self, SoupServerMessage *msg,
+                  SoupWebsocketConnection *ws)
 {
-  ConvokeSignalingServer *self = user_data;
   ConvokeConfig *config = convoke_daemon_get_config (self->daemon);
   g_autofree char *peer = describe_peer (msg);
   ConvokeSignalingLimits limits = {
@@ -663,11 +663,51 @@ on_websocket (SoupServer *server, SoupServerMessage *msg, const char *path,
   g_hash_table_add (self->connections, conn);
 }
 
+/* The 101 answer is out: the socket is ours. libsoup's own WebSocket
+ * handler would do the same, but without the stream in between that
+ * bounds fragmented messages (ws-limit-stream.h). */
+static void
+on_upgraded (SoupServerMessage *msg, gpointer user_data)
+{
+  ConvokeSignalingServer *self = user_data;
+  ConvokeConfig *config = convoke_daemon_get_config (self->daemon);
+  g_autoptr (GIOStream) stream = NULL;
+  g_autoptr (ConvokeWsLimitStream) limited = NULL;
+  g_autoptr (SoupWebsocketConnection) ws = NULL;
+  SoupMessageHeaders *request = soup_server_message_get_request_headers (msg);
+  SoupMessageHeaders *response = soup_server_message_get_response_headers (msg);
+
+  if (soup_server_message_get_status (msg) != SOUP_STATUS_SWITCHING_PROTOCOLS)
+    return;
+  g_signal_handlers_disconnect_by_func (msg, on_upgraded, user_data);
+  g_object_ref (msg);
+  stream = soup_server_message_steal_connection (msg);
+  limited = convoke_ws_limit_stream_new (stream, config->max_message_size);
+  ws = soup_websocket_connection_new (
+      G_IO_STREAM (limited), soup_server_message_get_uri (msg),
+      SOUP_WEBSOCKET_CONNECTION_SERVER, soup_message_headers_get_one (request, "Origin"),
+      soup_message_headers_get_one (response, "Sec-WebSocket-Protocol"), NULL);
+  start_connection (self, msg, ws);
+  g_object_unref (msg);
+}
+
+static void
+on_signaling_request (SoupServer *server, SoupServerMessage *msg, const char *path,
+                      GHashTable *query, gpointer user_data)
+{
+  char *protocols[] = { (char *)CONVOKE_SIGNALING_PROTOCOL, NULL };
+
+  /* No extensions are offered: permessage-deflate would let a small frame
+   * inflate past max-message-size inside libsoup, before any limit of
+   * ours applies. On failure libsoup has set the error answer. */
+  if (soup_websocket_server_process_handshake (msg, NULL, protocols, NULL, NULL))
+    g_signal_connect (msg, "wrote-informational", G_CALLBACK (on_upgraded), user_data);
+}
+
 ConvokeSignalingServer *
 convoke_signaling_server_new (ConvokeDaemon *daemon, SoupServer *server)
 {
   ConvokeSignalingServer *self;
-  char *protocols[] = { (char *) CONVOKE_SIGNALING_PROTOCOL, NULL };
 
   g_return_val_if_fail (CONVOKE_IS_DAEMON (daemon), NULL);
   g_return_val_if_fail (SOUP_IS_SERVER (server), NULL);
@@ -689,13 +729,7 @@ convoke_signaling_server_new (ConvokeDaemon *daemon, SoupServer *server)
   self->registry_handlers[3] = g_signal_connect (self->registry, "track-removed",
                                                  G_CALLBACK (on_track_removed), self);
 
-  /* Signaling messages are small; permessage-deflate would only let a
-   * small frame inflate past max-message-size inside libsoup, before any
-   * limit of ours applies. The signaling socket is the only WebSocket the
-   * daemon serves. */
-  soup_server_remove_websocket_extension (server, SOUP_TYPE_WEBSOCKET_EXTENSION_DEFLATE);
-  soup_server_add_websocket_handler (server, SIGNALING_PATH, NULL, protocols,
-                                     on_websocket, self, NULL);
+  soup_server_add_handler (server, SIGNALING_PATH, on_signaling_request, self, NULL);
   return self;
 }
 
