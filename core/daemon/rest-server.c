@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "access-token.h"
+#include "http-listener.h"
 #include "i18n.h"
 #include "metrics.h"
 #include "rest-private.h"
@@ -511,7 +512,17 @@ v1_early_handler (SoupServer *server, SoupServerMessage *msg, const char *path,
   ConvokeRestApi *api = user_data;
 
   if (basic_auth_ok (convoke_daemon_get_config (api->daemon), msg))
-    return;
+    {
+      ConvokeHttpListener *listener = convoke_daemon_get_http_listener (api->daemon);
+      ConvokeHttpClient *client
+          = listener != NULL ? convoke_http_listener_lookup (listener, msg) : NULL;
+
+      /* Valid credentials: the connection stops counting against
+       * [server] max-unauthenticated-connections. */
+      if (client != NULL)
+        convoke_http_client_set_authenticated (client);
+      return;
+    }
   stop_buffering (msg);
   soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                 "WWW-Authenticate", "Basic realm=\"Convoke API\"");

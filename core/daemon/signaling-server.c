@@ -9,6 +9,7 @@
 #include "i18n.h"
 #include "untrusted-text.h"
 #include "access-token.h"
+#include "http-listener.h"
 #include "ice-servers.h"
 #include "metrics.h"
 #include "signaling-connection.h"
@@ -33,7 +34,8 @@ struct _ConvokeSignalingServer
   ConvokeDaemon *daemon; /* not owned: the daemon owns us */
   SoupServer *soup_server;
   ConvokeRoomRegistry *registry;
-  GHashTable *connections; /* ConvokeSignalingConnection* (owned) → same */
+  GHashTable *connections; /* ConvokeSignalingConnection* (owned) →
+                            * ConvokeHttpClient* (owned, may be NULL) */
   gulong registry_handlers[4];
 };
 
@@ -360,6 +362,9 @@ handle_join (ConvokeSignalingServer *self, ConvokeSignalingConnection *conn,
       return;
     }
   convoke_signaling_connection_set_participant (conn, participant);
+  /* A valid token: the socket no longer counts as unauthenticated. */
+  if (g_hash_table_lookup (self->connections, conn) != NULL)
+    convoke_http_client_set_authenticated (g_hash_table_lookup (self->connections, conn));
   g_message ("signaling: %s joined room %s as %s (%s)",
              convoke_signaling_connection_get_peer (conn), participant->room->sid,
              participant->sid, participant->identity);
@@ -647,6 +652,9 @@ static void
 start_connection (ConvokeSignalingServer *self, SoupServerMessage *msg,
                   SoupWebsocketConnection *ws)
 {
+  ConvokeHttpListener *listener = convoke_daemon_get_http_listener (self->daemon);
+  ConvokeHttpClient *client
+      = listener != NULL ? convoke_http_listener_lookup (listener, msg) : NULL;
   ConvokeConfig *config = convoke_daemon_get_config (self->daemon);
   g_autofree char *peer = describe_peer (msg);
   ConvokeSignalingLimits limits = {
@@ -660,7 +668,8 @@ start_connection (ConvokeSignalingServer *self, SoupServerMessage *msg,
   g_signal_connect (conn, "message", G_CALLBACK (on_message), self);
   g_signal_connect (conn, "error-sent", G_CALLBACK (on_error_sent), self);
   g_signal_connect (conn, "disconnected", G_CALLBACK (on_disconnected), self);
-  g_hash_table_add (self->connections, conn);
+  g_hash_table_insert (self->connections, conn,
+                       client != NULL ? convoke_http_client_ref (client) : NULL);
 }
 
 /* The 101 answer is out: the socket is ours. libsoup's own WebSocket
@@ -716,7 +725,8 @@ convoke_signaling_server_new (ConvokeDaemon *daemon, SoupServer *server)
   self->daemon = daemon;
   self->soup_server = g_object_ref (server);
   self->registry = g_object_ref (convoke_daemon_get_registry (daemon));
-  self->connections = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
+  self->connections = g_hash_table_new_full (NULL, NULL, g_object_unref,
+                                             (GDestroyNotify)convoke_http_client_unref);
 
   self->registry_handlers[0]
       = g_signal_connect (self->registry, "participant-connected",
