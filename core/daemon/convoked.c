@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "http-listener.h"
 #include "i18n.h"
 #include "worker-supervisor.h"
 
@@ -140,6 +141,9 @@ main (int argc, char **argv)
 
   /* A dead client must not kill the daemon through a write. */
   signal (SIGPIPE, SIG_IGN);
+  /* Every connection and worker pipe is a file descriptor; the usual soft
+   * limit of 1024 is soon reached. The hard limit is the admin's. */
+  convoke_http_raise_fd_limit ();
 
   loop = g_main_loop_new (NULL, FALSE);
   daemon = convoke_daemon_new (config, config_path, module_dir);

@@ -10,6 +10,7 @@
 
 #include "build-config.h"
 #include "core-api.h"
+#include "http-listener.h"
 #include "i18n.h"
 #include "metrics.h"
 #include "rest-server.h"
@@ -31,6 +32,7 @@ struct _ConvokeDaemon
   ConvokeModuleSet *modules;
   ConvokeRoomRegistry *registry;
   SoupServer *server;
+  ConvokeHttpListener *listener;
   char *base_url;
   ConvokeMetrics *metrics;
   ConvokeSignalingServer *signaling;
@@ -264,7 +266,8 @@ convoke_daemon_start (ConvokeDaemon *self, GError **error)
   self->registry = convoke_room_registry_new (config, self->modules);
   self->server = soup_server_new ("server-header", "convoked/" PACKAGE_VERSION " ", NULL);
   address = listen_address (config);
-  if (!soup_server_listen (self->server, address, 0, &local))
+  self->listener = convoke_http_listener_new (self, self->server, address, &local);
+  if (self->listener == NULL)
     {
       g_set_error (error, G_IO_ERROR, local->code,
                    _ ("Cannot listen on %s:%u ([server] listen in %s): %s"),
@@ -313,6 +316,7 @@ convoke_daemon_stop (ConvokeDaemon *self)
   }
   g_clear_pointer (&self->signaling, convoke_signaling_server_free);
   g_clear_pointer (&self->callbacks, convoke_status_callbacks_free);
+  g_clear_pointer (&self->listener, convoke_http_listener_free);
   if (self->server != NULL)
     soup_server_disconnect (self->server);
 }
@@ -392,6 +396,13 @@ convoke_daemon_get_registry (ConvokeDaemon *self)
 {
   g_return_val_if_fail (CONVOKE_IS_DAEMON (self), NULL);
   return self->registry;
+}
+
+ConvokeHttpListener *
+convoke_daemon_get_http_listener (ConvokeDaemon *self)
+{
+  g_return_val_if_fail (CONVOKE_IS_DAEMON (self), NULL);
+  return self->listener;
 }
 
 SoupServer *

@@ -39,6 +39,9 @@ gboolean convoke_daemon_reload (ConvokeDaemon *self, GError **error);
 ConvokeConfig *convoke_daemon_get_config (ConvokeDaemon *self);
 ConvokeRoomRegistry *convoke_daemon_get_registry (ConvokeDaemon *self);
 SoupServer *convoke_daemon_get_server (ConvokeDaemon *self);
+/* The listener in front of the server (http-listener.h); NULL before
+ * start and after stop. */
+struct _ConvokeHttpListener *convoke_daemon_get_http_listener (ConvokeDaemon *self);
 /* "http://127.0.0.1:PORT" (or [server] public-url). */
 const char *convoke_daemon_get_base_url (ConvokeDaemon *self);
 /* Counters for /metrics. */

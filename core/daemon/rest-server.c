@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "access-token.h"
+#include "http-listener.h"
 #include "i18n.h"
 #include "metrics.h"
 #include "rest-private.h"
@@ -49,10 +50,18 @@ count_error (ConvokeRestApi *api, int code)
     convoke_metrics_count_error (metrics, "rest", code);
 }
 
+#define PRESET_KEY "convoke-rest-preset-400"
+
 static void
 set_json_body (SoupServerMessage *msg, guint http_status, JsonNode *node)
 {
   char *text = json_to_string (node, FALSE);
+
+  /* The 401 of an early handler comes before on_got_headers() has
+   * dropped the preset body (preset_unparseable()); setting a response
+   * appends to the body. */
+  if (g_object_steal_data (G_OBJECT (msg), PRESET_KEY))
+    soup_server_message_set_response (msg, NULL, SOUP_MEMORY_STATIC, NULL, 0);
 
   soup_server_message_set_status (msg, http_status, NULL);
   soup_server_message_set_response (msg, "application/json; charset=utf-8",
@@ -128,6 +137,20 @@ convoke_rest_reply_not_found (ConvokeRestRequest *req, const char *format, ...)
 
 /* Parameters */
 
+/* An optional '-' and decimal digits, nothing else. */
+static gboolean
+is_plain_integer (const char *value)
+{
+  const char *p = value[0] == '-' ? value + 1 : value;
+
+  if (*p == '\0')
+    return FALSE;
+  for (; *p != '\0'; p++)
+    if (!g_ascii_isdigit (*p))
+      return FALSE;
+  return TRUE;
+}
+
 gboolean
 convoke_rest_param_int (ConvokeRestRequest *req, GHashTable *params, const char *name,
                         gint64 min, gint64 max, int error_code, gint64 *out)
@@ -138,6 +161,14 @@ convoke_rest_param_int (ConvokeRestRequest *req, GHashTable *params, const char 
 
   if (value == NULL)
     return TRUE;
+  /* g_ascii_string_to_signed() also takes "+5" and " 5"; Twilio wants
+   * plain decimal digits. */
+  if (!is_plain_integer (value))
+    {
+      convoke_rest_reply_error (req, error_code, _("%s “%s” is not an integer"), name,
+                                value);
+      return FALSE;
+    }
   if (!g_ascii_string_to_signed (value, 10, min, max, &number, &error))
     {
       if (g_error_matches (error, G_NUMBER_PARSER_ERROR,
@@ -294,6 +325,15 @@ page_url (ConvokeRestRequest *req, const char *path, const char *filters,
   return g_string_free (g_steal_pointer (&url), FALSE);
 }
 
+/* Whether @sid looks like a sid: two capital letters and 32 hexadecimal
+ * digits (rooms, participants, tracks and recordings are paged). */
+static gboolean
+token_names_sid (const char *sid)
+{
+  return strlen (sid) == 34 && g_ascii_isupper (sid[0]) && g_ascii_isupper (sid[1])
+         && convoke_sid_is_valid (sid, (char[]){ sid[0], sid[1], '\0' });
+}
+
 static gboolean
 find_item (GPtrArray *items, ConvokeRestSidOf sid_of, const char *sid, guint *index)
 {
@@ -336,7 +376,8 @@ convoke_rest_reply_page (ConvokeRestRequest *req, const char *path,
        * added in front; when the item has left the list (a room that
        * ended, for a Status=in-progress listing) the Page number decides. */
       if (strlen (token) <= 2
-          || (!g_str_has_prefix (token, "PA") && !g_str_has_prefix (token, "PB")))
+          || (!g_str_has_prefix (token, "PA") && !g_str_has_prefix (token, "PB"))
+          || !token_names_sid (token + 2))
         {
           convoke_rest_reply_error (
               req, CONVOKE_ERROR_INVALID_PARAMETER,
@@ -460,6 +501,65 @@ reject_too_large (ConvokeRestApi *api, SoupServerMessage *msg, goffset size, gui
                            SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, message);
 }
 
+/* libsoup answers a request it cannot parse (a bad %-escape in the path,
+ * a malformed request line or header) with a bare 400 before any handler
+ * or signal of ours runs; only what the message already holds goes out.
+ * So every message starts out holding Twilio's error body for that case,
+ * and drops it as soon as its headers parsed. */
+static void
+preset_unparseable (ConvokeRestApi *api, SoupServerMessage *msg)
+{
+  g_autoptr (JsonNode) body = convoke_error_to_json (
+      CONVOKE_ERROR_INVALID_PARAMETER,
+      _("The request is not valid HTTP: its request line, a header, or a "
+        "percent-escape in its path is malformed"),
+      SOUP_STATUS_BAD_REQUEST);
+  char *text = json_to_string (body, FALSE);
+
+  soup_server_message_set_response (msg, "application/json; charset=utf-8",
+                                    SOUP_MEMORY_TAKE, text, strlen (text));
+  g_object_set_data (G_OBJECT (msg), PRESET_KEY, GINT_TO_POINTER (TRUE));
+}
+
+/* The headers parsed. A 400 libsoup set since (a path that decodes to a
+ * NUL byte or climbs with "..") gets a body that says so; otherwise the
+ * preset goes. */
+static void
+settle_preset (ConvokeRestApi *api, SoupServerMessage *msg)
+{
+  if (!g_object_steal_data (G_OBJECT (msg), PRESET_KEY))
+    return;
+  /* Setting a response appends to the body: empty it first. */
+  soup_server_message_set_response (msg, NULL, SOUP_MEMORY_STATIC, NULL, 0);
+  if (soup_server_message_get_status (msg) == SOUP_STATUS_BAD_REQUEST)
+    {
+      convoke_rest_send_error (
+          api, msg, CONVOKE_ERROR_INVALID_PARAMETER, SOUP_STATUS_BAD_REQUEST,
+          _("The request path is not valid: it has a malformed percent-escape, an "
+            "encoded NUL byte or a “..” segment"));
+    }
+}
+
+/* A Content-Length must be a plain number of bytes; libsoup would read
+ * "-5" as a huge unsigned one. */
+static gboolean
+content_length_valid (SoupMessageHeaders *headers)
+{
+  const char *value = soup_message_headers_get_one (headers, "Content-Length");
+
+  if (value == NULL)
+    return TRUE;
+  while (*value == ' ' || *value == '\t')
+    value++;
+  if (!g_ascii_isdigit (*value))
+    return FALSE;
+  while (g_ascii_isdigit (*value))
+    value++;
+  while (*value == ' ' || *value == '\t')
+    value++;
+  return *value == '\0';
+}
+
 static void
 on_got_headers (SoupServerMessage *msg, gpointer user_data)
 {
@@ -467,14 +567,28 @@ on_got_headers (SoupServerMessage *msg, gpointer user_data)
   guint limit = convoke_daemon_get_config (api->daemon)->max_body_size;
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
 
+  settle_preset (api, msg);
   if (soup_server_message_get_status (msg) != 0)
     {
       /* Already refused (e.g. 401): whatever body follows is not needed. */
       stop_buffering (msg);
       return;
     }
-  if (limit > 0
-      && soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH
+  if (!content_length_valid (headers))
+    {
+      g_autofree char *value
+          = g_utf8_make_valid (soup_message_headers_get_one (headers, "Content-Length"), -1);
+      g_autofree char *message = g_strdup_printf (
+          _("The Content-Length header “%s” is not a number of bytes"), value);
+
+      stop_buffering (msg);
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                    "Connection", "close");
+      convoke_rest_send_error (api, msg, CONVOKE_ERROR_INVALID_PARAMETER,
+                               SOUP_STATUS_BAD_REQUEST, message);
+      return;
+    }
+  if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH
       && soup_message_headers_get_content_length (headers) > limit)
     reject_too_large (api, msg, soup_message_headers_get_content_length (headers), limit);
 }
@@ -489,7 +603,7 @@ on_got_chunk (SoupServerMessage *msg, GBytes *chunk, gpointer user_data)
   /* Chunked bodies carry no Content-Length: count as they arrive. */
   seen += g_bytes_get_size (chunk);
   g_object_set_data (G_OBJECT (msg), BODY_BYTES_KEY, GSIZE_TO_POINTER (seen));
-  if (limit > 0 && seen > limit)
+  if (seen > limit)
     reject_too_large (api, msg, seen, limit);
 }
 
@@ -498,6 +612,7 @@ on_request_started (SoupServer *server, SoupServerMessage *msg, gpointer user_da
 {
   ConvokeRestApi *api = user_data;
 
+  preset_unparseable (api, msg);
   g_signal_connect_data (msg, "got-headers", G_CALLBACK (on_got_headers),
                          rest_api_ref (api), rest_api_closure_unref, 0);
   g_signal_connect_data (msg, "got-chunk", G_CALLBACK (on_got_chunk), rest_api_ref (api),
@@ -511,7 +626,17 @@ v1_early_handler (SoupServer *server, SoupServerMessage *msg, const char *path,
   ConvokeRestApi *api = user_data;
 
   if (basic_auth_ok (convoke_daemon_get_config (api->daemon), msg))
-    return;
+    {
+      ConvokeHttpListener *listener = convoke_daemon_get_http_listener (api->daemon);
+      ConvokeHttpClient *client
+          = listener != NULL ? convoke_http_listener_lookup (listener, msg) : NULL;
+
+      /* Valid credentials: the connection stops counting against
+       * [server] max-unauthenticated-connections. */
+      if (client != NULL)
+        convoke_http_client_set_authenticated (client);
+      return;
+    }
   stop_buffering (msg);
   soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                 "WWW-Authenticate", "Basic realm=\"Convoke API\"");

@@ -5,6 +5,8 @@
 
 #include "i18n.h"
 #include "twilio-error.h"
+#include "untrusted-json.h"
+#include "ws-limit-stream.h"
 
 #define DEFAULT_MAX_MESSAGE_SIZE 65536
 /* docs/signaling.md: `join` within 10 s, shorter when the keepalive says
@@ -16,10 +18,6 @@
 #define FLOOD_CLOSE_USEC (5 * G_USEC_PER_SEC)
 /* Drops further apart than this start a new flood. */
 #define FLOOD_GAP_USEC G_USEC_PER_SEC
-/* Signaling messages nest two or three levels; json-glib 1.6 parses and
- * frees recursively, so a frame of nothing but '[' could exhaust the
- * stack. Deeper input is refused before it reaches the parser. */
-#define MAX_JSON_DEPTH 32
 /* Close frames carry at most 123 bytes of reason. */
 #define MAX_CLOSE_REASON 123
 
@@ -407,87 +405,6 @@ take_token (ConvokeSignalingConnection *self)
   return FALSE;
 }
 
-/* Why @data cannot go to json-glib, or NULL. Only brackets outside strings
- * and escapes inside them are looked at; everything else is json-glib's
- * job. json-glib 1.6 parses and frees recursively, so deep nesting could
- * exhaust the stack; and it turns \u0000 into a NUL that silently cuts
- * the string short. */
-static char *
-json_precheck (const char *data, gsize length)
-{
-  gboolean in_string = FALSE;
-  int depth = 0;
-
-  for (gsize i = 0; i < length; i++)
-    {
-      char c = data[i];
-
-      if (in_string)
-        {
-          if (c == '\\')
-            {
-              if (i + 5 < length && data[i + 1] == 'u'
-                  && strncmp (data + i + 2, "0000", 4) == 0)
-                return g_strdup (_ ("Message is not valid JSON: strings may not contain "
-                                    "\\u0000"));
-              i++;
-            }
-          else if (c == '"')
-            in_string = FALSE;
-        }
-      else if (c == '"')
-        in_string = TRUE;
-      else if (c == '[' || c == '{')
-        {
-          if (++depth > MAX_JSON_DEPTH)
-            return g_strdup_printf (
-                _ ("Message is not valid JSON: nested deeper than %d levels"),
-                MAX_JSON_DEPTH);
-        }
-      else if (c == ']' || c == '}')
-        depth--;
-    }
-  return NULL;
-}
-
-/* json-glib decodes an unpaired \uD800-\uDFFF escape into bytes that are
- * not UTF-8; such a string could be neither relayed nor quoted in a text
- * frame. The depth is bounded by json_precheck(). */
-static gboolean
-json_strings_valid (JsonNode *node)
-{
-  switch (JSON_NODE_TYPE (node))
-    {
-    case JSON_NODE_OBJECT:
-      {
-        JsonObjectIter iter;
-        const char *name;
-        JsonNode *value;
-
-        json_object_iter_init (&iter, json_node_get_object (node));
-        while (json_object_iter_next (&iter, &name, &value))
-          if (!g_utf8_validate (name, -1, NULL) || !json_strings_valid (value))
-            return FALSE;
-        return TRUE;
-      }
-    case JSON_NODE_ARRAY:
-      {
-        JsonArray *array = json_node_get_array (node);
-
-        for (guint i = 0; i < json_array_get_length (array); i++)
-          if (!json_strings_valid (json_array_get_element (array, i)))
-            return FALSE;
-        return TRUE;
-      }
-    case JSON_NODE_VALUE:
-      return json_node_get_value_type (node) != G_TYPE_STRING
-             || g_utf8_validate (json_node_get_string (node), -1, NULL);
-    case JSON_NODE_NULL:
-    default:
-      return TRUE;
-    }
-}
-
 /* The client's `id` when it is a string or an integer. */
 static JsonNode *
 message_id (JsonObject *object)
@@ -506,42 +423,24 @@ handle_text (ConvokeSignalingConnection *self, GBytes *bytes)
 {
   gsize length;
   const char *data = g_bytes_get_data (bytes, &length);
-  g_autoptr (JsonParser) parser = json_parser_new_immutable ();
   g_autoptr (GError) error = NULL;
-  JsonNode *root;
+  g_autoptr (JsonNode) root = NULL;
   JsonObject *object;
   JsonNode *id;
   const char *type;
 
-  g_autofree char *refusal = json_precheck (data, length);
-
-  if (refusal != NULL)
+  root = convoke_untrusted_json_parse (data, length, CONVOKE_UNTRUSTED_JSON_MAX_DEPTH,
+                                       &error);
+  if (root == NULL)
     {
-      convoke_signaling_connection_send_error (
-          self, NULL, CONVOKE_ERROR_SIGNALING_INVALID_MESSAGE, refusal);
-      return;
-    }
-  if (!json_parser_load_from_data (parser, data, length, &error))
-    {
-      /* json-glib quotes the offending bytes, which need not be UTF-8. */
-      g_autofree char *reason = g_utf8_make_valid (error->message, -1);
       g_autofree char *text
-          = g_strdup_printf (_ ("Message is not valid JSON: %s"), reason);
+          = g_strdup_printf (_ ("Message is not valid JSON: %s"), error->message);
 
       convoke_signaling_connection_send_error (
           self, NULL, CONVOKE_ERROR_SIGNALING_INVALID_MESSAGE, text);
       return;
     }
-
-  root = json_parser_get_root (parser);
-  if (root != NULL && !json_strings_valid (root))
-    {
-      convoke_signaling_connection_send_error (
-          self, NULL, CONVOKE_ERROR_SIGNALING_INVALID_MESSAGE,
-          _ ("Message is not valid JSON: a string holds an unpaired UTF-16 surrogate"));
-      return;
-    }
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+  if (!JSON_NODE_HOLDS_OBJECT (root))
     {
       convoke_signaling_connection_send_error (
           self, NULL, CONVOKE_ERROR_SIGNALING_INVALID_MESSAGE,
@@ -599,6 +498,24 @@ on_ws_message (SoupWebsocketConnection *ws, gint data_type, GBytes *bytes,
     }
 
   handle_text (self, bytes);
+}
+
+/* The frames of one message add up to more than the limit: the rest of
+ * it is being dropped as it arrives (ws-limit-stream.h). */
+static void
+on_too_large (ConvokeWsLimitStream *stream, guint64 size, ConvokeSignalingConnection *self)
+{
+  g_autofree char *text = NULL;
+
+  /* A frame past libsoup's own per-frame limit is closed by libsoup. */
+  if (!self->open
+      || soup_websocket_connection_get_state (self->ws) != SOUP_WEBSOCKET_STATE_OPEN)
+    return;
+  text = g_strdup_printf (_ ("Message of at least %llu bytes is over the limit of %u "
+                             "bytes ([signaling] max-message-size)"),
+                          (unsigned long long)size, self->limits.max_message_size);
+  convoke_signaling_connection_fail (self, NULL, CONVOKE_ERROR_SIGNALING_MESSAGE_TOO_LARGE,
+                                     text, SOUP_WEBSOCKET_CLOSE_TOO_BIG);
 }
 
 static void
@@ -673,11 +590,8 @@ convoke_signaling_connection_new (SoupWebsocketConnection *ws,
    * memory per frame stays bounded. */
   soup_websocket_connection_set_max_incoming_payload_size (
       ws, 2 * (guint64)self->limits.max_message_size);
-  /* libsoup 3.2 does not bound a message fragmented into many frames;
-   * later versions do, through this property. */
-  if (g_object_class_find_property (G_OBJECT_GET_CLASS (ws), "max-total-message-size"))
-    g_object_set (ws, "max-total-message-size",
-                  2 * (guint64)self->limits.max_message_size, NULL);
+  /* libsoup 3.2 does not bound a message fragmented into many frames:
+   * the signaling server puts a ConvokeWsLimitStream under @ws for that. */
 
   keepalive = self->limits.keepalive_interval;
   self->join_deadline_seconds
@@ -691,6 +605,9 @@ convoke_signaling_connection_new (SoupWebsocketConnection *ws,
   self->join_deadline_source
       = g_timeout_add_seconds (self->join_deadline_seconds, on_join_deadline, self);
 
+  if (CONVOKE_IS_WS_LIMIT_STREAM (soup_websocket_connection_get_io_stream (ws)))
+    g_signal_connect_object (soup_websocket_connection_get_io_stream (ws), "too-large",
+                             G_CALLBACK (on_too_large), self, 0);
   g_signal_connect (ws, "message", G_CALLBACK (on_ws_message), self);
   g_signal_connect (ws, "pong", G_CALLBACK (on_ws_pong), self);
   g_signal_connect (ws, "error", G_CALLBACK (on_ws_error), self);

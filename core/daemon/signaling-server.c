@@ -9,10 +9,12 @@
 #include "i18n.h"
 #include "untrusted-text.h"
 #include "access-token.h"
+#include "http-listener.h"
 #include "ice-servers.h"
 #include "metrics.h"
 #include "signaling-connection.h"
 #include "twilio-error.h"
+#include "ws-limit-stream.h"
 
 #define SIGNALING_PATH "/v1/Signaling"
 #define PROTOCOL_VERSION 1
@@ -32,7 +34,8 @@ struct _ConvokeSignalingServer
   ConvokeDaemon *daemon; /* not owned: the daemon owns us */
   SoupServer *soup_server;
   ConvokeRoomRegistry *registry;
-  GHashTable *connections; /* ConvokeSignalingConnection* (owned) → same */
+  GHashTable *connections; /* ConvokeSignalingConnection* (owned) →
+                            * ConvokeHttpClient* (owned, may be NULL) */
   gulong registry_handlers[4];
 };
 
@@ -359,6 +362,9 @@ handle_join (ConvokeSignalingServer *self, ConvokeSignalingConnection *conn,
       return;
     }
   convoke_signaling_connection_set_participant (conn, participant);
+  /* A valid token: the socket no longer counts as unauthenticated. */
+  if (g_hash_table_lookup (self->connections, conn) != NULL)
+    convoke_http_client_set_authenticated (g_hash_table_lookup (self->connections, conn));
   g_message ("signaling: %s joined room %s as %s (%s)",
              convoke_signaling_connection_get_peer (conn), participant->room->sid,
              participant->sid, participant->identity);
@@ -643,10 +649,12 @@ describe_peer (SoupServerMessage *msg)
 }
 
 static void
-on_websocket (SoupServer *server, SoupServerMessage *msg, const char *path,
-              SoupWebsocketConnection *ws, gpointer user_data)
+start_connection (ConvokeSignalingServer *self, SoupServerMessage *msg,
+                  SoupWebsocketConnection *ws)
 {
-  ConvokeSignalingServer *self = user_data;
+  ConvokeHttpListener *listener = convoke_daemon_get_http_listener (self->daemon);
+  ConvokeHttpClient *client
+      = listener != NULL ? convoke_http_listener_lookup (listener, msg) : NULL;
   ConvokeConfig *config = convoke_daemon_get_config (self->daemon);
   g_autofree char *peer = describe_peer (msg);
   ConvokeSignalingLimits limits = {
@@ -660,14 +668,55 @@ on_websocket (SoupServer *server, SoupServerMessage *msg, const char *path,
   g_signal_connect (conn, "message", G_CALLBACK (on_message), self);
   g_signal_connect (conn, "error-sent", G_CALLBACK (on_error_sent), self);
   g_signal_connect (conn, "disconnected", G_CALLBACK (on_disconnected), self);
-  g_hash_table_add (self->connections, conn);
+  g_hash_table_insert (self->connections, conn,
+                       client != NULL ? convoke_http_client_ref (client) : NULL);
+}
+
+/* The 101 answer is out: the socket is ours. libsoup's own WebSocket
+ * handler would do the same, but without the stream in between that
+ * bounds fragmented messages (ws-limit-stream.h). */
+static void
+on_upgraded (SoupServerMessage *msg, gpointer user_data)
+{
+  ConvokeSignalingServer *self = user_data;
+  ConvokeConfig *config = convoke_daemon_get_config (self->daemon);
+  g_autoptr (GIOStream) stream = NULL;
+  g_autoptr (ConvokeWsLimitStream) limited = NULL;
+  g_autoptr (SoupWebsocketConnection) ws = NULL;
+  SoupMessageHeaders *request = soup_server_message_get_request_headers (msg);
+  SoupMessageHeaders *response = soup_server_message_get_response_headers (msg);
+
+  if (soup_server_message_get_status (msg) != SOUP_STATUS_SWITCHING_PROTOCOLS)
+    return;
+  g_signal_handlers_disconnect_by_func (msg, on_upgraded, user_data);
+  g_object_ref (msg);
+  stream = soup_server_message_steal_connection (msg);
+  limited = convoke_ws_limit_stream_new (stream, config->max_message_size);
+  ws = soup_websocket_connection_new (
+      G_IO_STREAM (limited), soup_server_message_get_uri (msg),
+      SOUP_WEBSOCKET_CONNECTION_SERVER, soup_message_headers_get_one (request, "Origin"),
+      soup_message_headers_get_one (response, "Sec-WebSocket-Protocol"), NULL);
+  start_connection (self, msg, ws);
+  g_object_unref (msg);
+}
+
+static void
+on_signaling_request (SoupServer *server, SoupServerMessage *msg, const char *path,
+                      GHashTable *query, gpointer user_data)
+{
+  char *protocols[] = { (char *)CONVOKE_SIGNALING_PROTOCOL, NULL };
+
+  /* No extensions are offered: permessage-deflate would let a small frame
+   * inflate past max-message-size inside libsoup, before any limit of
+   * ours applies. On failure libsoup has set the error answer. */
+  if (soup_websocket_server_process_handshake (msg, NULL, protocols, NULL, NULL))
+    g_signal_connect (msg, "wrote-informational", G_CALLBACK (on_upgraded), user_data);
 }
 
 ConvokeSignalingServer *
 convoke_signaling_server_new (ConvokeDaemon *daemon, SoupServer *server)
 {
   ConvokeSignalingServer *self;
-  char *protocols[] = { (char *) CONVOKE_SIGNALING_PROTOCOL, NULL };
 
   g_return_val_if_fail (CONVOKE_IS_DAEMON (daemon), NULL);
   g_return_val_if_fail (SOUP_IS_SERVER (server), NULL);
@@ -676,7 +725,8 @@ convoke_signaling_server_new (ConvokeDaemon *daemon, SoupServer *server)
   self->daemon = daemon;
   self->soup_server = g_object_ref (server);
   self->registry = g_object_ref (convoke_daemon_get_registry (daemon));
-  self->connections = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
+  self->connections = g_hash_table_new_full (NULL, NULL, g_object_unref,
+                                             (GDestroyNotify)convoke_http_client_unref);
 
   self->registry_handlers[0]
       = g_signal_connect (self->registry, "participant-connected",
@@ -689,13 +739,7 @@ convoke_signaling_server_new (ConvokeDaemon *daemon, SoupServer *server)
   self->registry_handlers[3] = g_signal_connect (self->registry, "track-removed",
                                                  G_CALLBACK (on_track_removed), self);
 
-  /* Signaling messages are small; permessage-deflate would only let a
-   * small frame inflate past max-message-size inside libsoup, before any
-   * limit of ours applies. The signaling socket is the only WebSocket the
-   * daemon serves. */
-  soup_server_remove_websocket_extension (server, SOUP_TYPE_WEBSOCKET_EXTENSION_DEFLATE);
-  soup_server_add_websocket_handler (server, SIGNALING_PATH, NULL, protocols,
-                                     on_websocket, self, NULL);
+  soup_server_add_handler (server, SIGNALING_PATH, on_signaling_request, self, NULL);
   return self;
 }
 

@@ -54,7 +54,9 @@ typedef struct
 } GroupSchema;
 
 static const char *const server_keys[]
-    = { "listen", "public-url", "dev-tokens", "max-body-size", "web-root", NULL };
+    = { "listen",         "public-url",    "dev-tokens",
+        "max-body-size",  "web-root",      "header-timeout",
+        "body-timeout",   "max-unauthenticated-connections", NULL };
 static const char *const auth_keys[] = { "api-key", "api-secret", "account-sid", NULL };
 static const char *const media_keys[]
     = { "port-range", "stun-server", "worker-turn", NULL };
@@ -151,6 +153,9 @@ config_new_with_defaults (const char *origin)
   config->listen_host = g_strdup ("127.0.0.1");
   config->listen_port = 7880;
   config->max_body_size = 65536;
+  config->header_timeout = 10;
+  config->body_timeout = 30;
+  config->max_unauthenticated_connections = 256;
   config->turn_ttl = 3600;
   config->default_type = g_strdup ("group");
   config->empty_room_timeout = 5;
@@ -188,7 +193,16 @@ load_server (const Loader *l, GError **error)
          && config_read_uint (l, "server", "max-body-size", 1024, 1 << 30,
                               _ ("a size in bytes from 1024 to 1073741824"),
                               &c->max_body_size, error)
-         && config_read_path (l, "server", "web-root", &c->web_root, error);
+         && config_read_path (l, "server", "web-root", &c->web_root, error)
+         && config_read_uint (l, "server", "header-timeout", 1, 3600,
+                              _ ("a number of seconds from 1 to 3600"),
+                              &c->header_timeout, error)
+         && config_read_uint (l, "server", "body-timeout", 1, 3600,
+                              _ ("a number of seconds from 1 to 3600"), &c->body_timeout,
+                              error)
+         && config_read_uint (l, "server", "max-unauthenticated-connections", 1, 1000000,
+                              _ ("a whole number from 1 to 1000000"),
+                              &c->max_unauthenticated_connections, error);
 }
 
 static gboolean

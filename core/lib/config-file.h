@@ -55,6 +55,9 @@ typedef struct
   gboolean dev_tokens;   /* GET /dev/token exists (unsafe in production) */
   guint max_body_size;   /* bytes, REST request bodies */
   char *web_root;        /* directory served at / (the web client) */
+  guint header_timeout;  /* seconds to send a request's headers (and idle keep-alive) */
+  guint body_timeout;    /* seconds to send a request's body */
+  guint max_unauthenticated_connections;
 
   /* [auth] */
   char *api_key;
