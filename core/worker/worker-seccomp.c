@@ -96,16 +96,25 @@ static const struct
 };
 
 static size_t
-format_number (char *out, unsigned long value)
+format_number (char *out, unsigned long value, unsigned base)
 {
   char digits[24];
   size_t n = 0, length;
 
   do
-    digits[n++] = (char) ('0' + value % 10);
-  while ((value /= 10) != 0);
+    digits[n++] = (char) ('0' + value % base);
+  while ((value /= base) != 0);
   for (length = 0; length < n; length++)
     out[length] = digits[n - 1 - length];
+  return length;
+}
+
+static size_t
+append (char *out, const char *text)
+{
+  size_t length = strlen (text);
+
+  memcpy (out, text, length);
   return length;
 }
 
@@ -125,23 +134,25 @@ write_all (const char *text)
     }
 }
 
-/* The first two arguments of the trapped call, where we know the
+/* The first three arguments of the trapped call, where we know the
  * registers. */
 static gboolean
-trapped_arguments (void *context, unsigned long *arg0, unsigned long *arg1)
+trapped_arguments (void *context, unsigned long args[3])
 {
   ucontext_t *uc = context;
 
 #if defined(__x86_64__)
-  *arg0 = (unsigned long) uc->uc_mcontext.gregs[REG_RDI];
-  *arg1 = (unsigned long) uc->uc_mcontext.gregs[REG_RSI];
+  args[0] = (unsigned long) uc->uc_mcontext.gregs[REG_RDI];
+  args[1] = (unsigned long) uc->uc_mcontext.gregs[REG_RSI];
+  args[2] = (unsigned long) uc->uc_mcontext.gregs[REG_RDX];
   return TRUE;
 #elif defined(__aarch64__)
-  *arg0 = uc->uc_mcontext.regs[0];
-  *arg1 = uc->uc_mcontext.regs[1];
+  for (int i = 0; i < 3; i++)
+    args[i] = uc->uc_mcontext.regs[i];
   return TRUE;
 #else
   (void) uc;
+  (void) args;
   return FALSE;
 #endif
 }
@@ -161,20 +172,55 @@ set_trapped_result (void *context, long result)
 #endif
 }
 
+/* "system call 257 (openat, flags 01101)": what a reader of the log
+ * needs to tell which rule refused it. */
+static size_t
+describe_call (char *line, long number, gboolean have_arguments,
+               const unsigned long args[3])
+{
+  const char *name = NULL;
+  size_t n = append (line, "system call ");
+
+  n += format_number (line + n, (unsigned long) number, 10);
+  for (size_t i = 0; i < G_N_ELEMENTS (call_names); i++)
+    if (call_names[i].number == number)
+      name = call_names[i].name;
+  if (name == NULL)
+    return n;
+  n += append (line + n, " (");
+  n += append (line + n, name);
+  if (have_arguments && number == SYS_socket)
+    {
+      n += append (line + n, ", family ");
+      n += format_number (line + n, args[0], 10);
+      n += append (line + n, ", type ");
+      n += format_number (line + n, args[1], 10);
+    }
+  else if (have_arguments && (number == SYS_openat
+#ifdef SYS_open
+                              || number == SYS_open
+#endif
+                              ))
+    {
+      n += append (line + n, ", flags 0");
+      n += format_number (line + n, number == SYS_openat ? args[2] : args[1], 8);
+    }
+  n += append (line + n, ")");
+  return n;
+}
+
 static void
 on_sigsys (int signal_number, siginfo_t *info, void *context)
 {
   char line[160];
-  size_t n = 0;
-  unsigned long arg0 = 0, arg1 = 0;
-  gboolean have_arguments = trapped_arguments (context, &arg0, &arg1);
-  const char *name = NULL;
+  unsigned long args[3] = { 0 };
+  gboolean have_arguments = trapped_arguments (context, args);
   struct sigaction fatal = { .sa_handler = SIG_DFL };
 
   /* glibc's getaddrinfo (AI_ADDRCONFIG) and getifaddrs ask the kernel
    * for the interfaces over netlink, and cope when they cannot: refuse
    * the socket, say so once, and let the worker go on. */
-  if (info->si_syscall == SYS_socket && have_arguments && arg0 == AF_NETLINK)
+  if (info->si_syscall == SYS_socket && have_arguments && args[0] == AF_NETLINK)
     {
       set_trapped_result (context, -EAFNOSUPPORT);
       if (!netlink_logged)
@@ -187,29 +233,7 @@ on_sigsys (int signal_number, siginfo_t *info, void *context)
       return;
     }
 
-  for (size_t i = 0; i < G_N_ELEMENTS (call_names); i++)
-    if (call_names[i].number == info->si_syscall)
-      name = call_names[i].name;
-  memcpy (line + n, "system call ", 12);
-  n += 12;
-  n += format_number (line + n, (unsigned long) info->si_syscall);
-  if (name != NULL)
-    {
-      line[n++] = ' ';
-      line[n++] = '(';
-      memcpy (line + n, name, strlen (name));
-      n += strlen (name);
-      if (have_arguments)
-        {
-          line[n++] = ' ';
-          n += format_number (line + n, arg0);
-          line[n++] = ',';
-          line[n++] = ' ';
-          n += format_number (line + n, arg1);
-        }
-      line[n++] = ')';
-    }
-  line[n] = '\0';
+  line[describe_call (line, info->si_syscall, have_arguments, args)] = '\0';
   write_all (refused_prefix);
   write_all (line);
   write_all (refused_suffix);

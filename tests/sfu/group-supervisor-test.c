@@ -7,6 +7,7 @@
  * on WebRTC clients. The config maps the built-in group types to it.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <gio/gunixsocketaddress.h>
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -613,6 +614,25 @@ test_pipeline_rest (void)
   fixture_stop (&f);
 }
 
+/* A Unix datagram socket at @path that the worker's user may send to:
+ * the test module's teardown marker (a file write would be refused by the
+ * worker's sandbox). */
+static GSocket *
+bind_marker (const char *dir, const char *path)
+{
+  g_autoptr (GSocketAddress) address = g_unix_socket_address_new (path);
+  g_autoptr (GError) error = NULL;
+  GSocket *socket = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_DATAGRAM,
+                                  G_SOCKET_PROTOCOL_DEFAULT, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (g_socket_bind (socket, address, FALSE, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (g_chmod (dir, 0711), ==, 0);
+  g_assert_cmpint (g_chmod (path, 0666), ==, 0);
+  return socket;
+}
+
 /* SIGTERM to the daemon: every worker gets `shutdown` and finishes its
  * teardown before the daemon exits (convoke_worker_wait_all). */
 static void
@@ -620,6 +640,7 @@ test_clean_exit (void)
 {
   g_autofree char *dir = test_mkdtemp ();
   g_autofree char *marker = g_build_filename (dir, "marker", NULL);
+  g_autoptr (GSocket) marker_socket = bind_marker (dir, marker);
   g_autofree char *module_dir = make_module_dir ();
   g_autofree char *slow_config
       = g_strdup_printf ("[type:group]\nmodule=grouptest\nteardown-marker=%s\n"
@@ -630,11 +651,17 @@ test_clean_exit (void)
   g_autoptr (JsonObject) room = create_room (d, "clean-exit");
   g_autoptr (GArray) workers = wait_workers (d, 1);
   pid_t worker = g_array_index (workers, pid_t, 0);
+  char received[32] = "";
 
-  g_assert_false (g_file_test (marker, G_FILE_TEST_EXISTS));
+  g_socket_set_blocking (marker_socket, FALSE);
+  g_assert_cmpint (g_socket_receive (marker_socket, received, sizeof received, NULL, NULL),
+                   <, 0);
   /* Asserts the daemon's own clean exit too. */
   test_daemon_stop (d);
-  g_assert_true (g_file_test (marker, G_FILE_TEST_EXISTS));
+  g_assert_cmpint (g_socket_receive (marker_socket, received, sizeof received - 1, NULL,
+                                     NULL),
+                   ==, 9);
+  g_assert_cmpstr (received, ==, "torn down");
   g_assert_true (wait_pid_gone (worker));
   test_rm_rf (module_dir);
   test_rm_rf (dir);
