@@ -14,7 +14,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <gio/gio.h>
+#include <linux/netlink.h>
 #include <linux/sched.h>
+#include <linux/sockios.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <string.h>
@@ -76,8 +78,6 @@ static const struct
  * nothing in a signal handler may allocate or translate. */
 static char *refused_prefix;    /* "convoke-room-worker: room RM…: the sandbox refused " */
 static char *refused_suffix;    /* "; the room's worker stops\n" */
-static char *tolerated_suffix;  /* "; refused with EAFNOSUPPORT, the worker goes on\n" */
-static gboolean netlink_logged;
 
 static const struct
 {
@@ -102,7 +102,7 @@ format_number (char *out, unsigned long value, unsigned base)
   size_t n = 0, length;
 
   do
-    digits[n++] = (char) ('0' + value % base);
+    digits[n++] = "0123456789abcdef"[value % base];
   while ((value /= base) != 0);
   for (length = 0; length < n; length++)
     out[length] = digits[n - 1 - length];
@@ -157,21 +157,6 @@ trapped_arguments (void *context, unsigned long args[3])
 #endif
 }
 
-static void
-set_trapped_result (void *context, long result)
-{
-  ucontext_t *uc = context;
-
-#if defined(__x86_64__)
-  uc->uc_mcontext.gregs[REG_RAX] = result;
-#elif defined(__aarch64__)
-  uc->uc_mcontext.regs[0] = (unsigned long) result;
-#else
-  (void) uc;
-  (void) result;
-#endif
-}
-
 /* "system call 257 (openat, flags 01101)": what a reader of the log
  * needs to tell which rule refused it. */
 static size_t
@@ -196,6 +181,12 @@ describe_call (char *line, long number, gboolean have_arguments,
       n += append (line + n, ", type ");
       n += format_number (line + n, args[1], 10);
     }
+  else if (have_arguments && (number == SYS_ioctl || number == SYS_prctl))
+    {
+      n += append (line + n, number == SYS_ioctl ? ", request 0x" : ", option ");
+      n += format_number (line + n, number == SYS_ioctl ? args[1] : args[0],
+                          number == SYS_ioctl ? 16 : 10);
+    }
   else if (have_arguments && (number == SYS_openat
 #ifdef SYS_open
                               || number == SYS_open
@@ -216,22 +207,6 @@ on_sigsys (int signal_number, siginfo_t *info, void *context)
   unsigned long args[3] = { 0 };
   gboolean have_arguments = trapped_arguments (context, args);
   struct sigaction fatal = { .sa_handler = SIG_DFL };
-
-  /* glibc's getaddrinfo (AI_ADDRCONFIG) and getifaddrs ask the kernel
-   * for the interfaces over netlink, and cope when they cannot: refuse
-   * the socket, say so once, and let the worker go on. */
-  if (info->si_syscall == SYS_socket && have_arguments && args[0] == AF_NETLINK)
-    {
-      set_trapped_result (context, -EAFNOSUPPORT);
-      if (!netlink_logged)
-        {
-          netlink_logged = TRUE;
-          write_all (refused_prefix);
-          write_all ("socket (AF_NETLINK)");
-          write_all (tolerated_suffix);
-        }
-      return;
-    }
 
   line[describe_call (line, info->si_syscall, have_arguments, args)] = '\0';
   write_all (refused_prefix);
@@ -269,7 +244,11 @@ add_argument_rules (scmp_filter_ctx ctx, gboolean allow_file_writes, GError **er
 {
   const scmp_datum_t write_flags = O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND;
   const scmp_datum_t pid = (scmp_datum_t) getpid ();
-  static const scmp_datum_t ioctls[] = { FIONREAD, FIONBIO, FIOCLEX, FIONCLEX, TCGETS };
+  /* Reading a descriptor's state, and the interface queries libnice
+   * makes (index and name of an interface, its address list). */
+  static const scmp_datum_t ioctls[]
+      = { FIONREAD,     FIONBIO,     FIOCLEX,     FIONCLEX,     TCGETS,
+          SIOCGIFINDEX, SIOCGIFNAME, SIOCGIFCONF, SIOCGIFFLAGS, SIOCGIFADDR };
   static const scmp_datum_t prctls[] = { PR_SET_NAME, PR_GET_NAME, PR_GET_DUMPABLE,
                                          PR_CAPBSET_READ, PR_GET_NO_NEW_PRIVS };
 
@@ -286,8 +265,7 @@ add_argument_rules (scmp_filter_ctx ctx, gboolean allow_file_writes, GError **er
     }
 
   /* Sockets: UDP and TCP over IPv4 and IPv6 (ICE, TURN, DNS), Unix (the
-   * control socket, nscd). Netlink is trapped and refused softly (see
-   * on_sigsys); every other family, and raw sockets, kill. */
+   * control socket, nscd). Every other family, and raw sockets, kill. */
   ADD (SCMP_ACT_ALLOW, socket, 1, SCMP_A0 (SCMP_CMP_EQ, AF_UNIX));
   ADD (SCMP_ACT_ALLOW, socketpair, 1, SCMP_A0 (SCMP_CMP_EQ, AF_UNIX));
   for (guint family = 0; family < 2; family++)
@@ -296,6 +274,13 @@ add_argument_rules (scmp_filter_ctx ctx, gboolean allow_file_writes, GError **er
            SCMP_A0 (SCMP_CMP_EQ, family == 0 ? AF_INET : AF_INET6),
            /* SOCK_NONBLOCK and SOCK_CLOEXEC may be or'ed in */
            SCMP_A1 (SCMP_CMP_MASKED_EQ, 0xf, type == 0 ? SOCK_DGRAM : SOCK_STREAM));
+  /* The one exception: libnice lists the host's addresses with
+   * getifaddrs() for every candidate it makes, and media does not flow
+   * without it. A NETLINK_ROUTE socket of a process without
+   * CAP_NET_ADMIN can read the interface and route tables, and change
+   * nothing; any other netlink protocol kills. */
+  ADD (SCMP_ACT_ALLOW, socket, 3, SCMP_A0 (SCMP_CMP_EQ, AF_NETLINK),
+       SCMP_A1 (SCMP_CMP_MASKED_EQ, 0xf, SOCK_RAW), SCMP_A2 (SCMP_CMP_EQ, NETLINK_ROUTE));
 
   /* Threads, never processes. */
   ADD (SCMP_ACT_ALLOW, clone, 1, SCMP_A0 (SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD));
@@ -326,12 +311,9 @@ convoke_worker_seccomp_install (const char *room_sid, gboolean allow_file_writes
 
   g_free (refused_prefix);
   g_free (refused_suffix);
-  g_free (tolerated_suffix);
   refused_prefix = g_strdup_printf (_ ("convoke-room-worker: room %s: the sandbox refused "),
                                     room_sid);
   refused_suffix = g_strdup_printf ("%s\n", _ ("; the room's worker stops"));
-  tolerated_suffix = g_strdup_printf (
-      "%s\n", _ ("; it failed with EAFNOSUPPORT and the worker goes on"));
   sigemptyset (&on_trap.sa_mask);
   if (sigaction (SIGSYS, &on_trap, NULL) != 0)
     return fail_seccomp (error, "sigaction (SIGSYS)", -errno);

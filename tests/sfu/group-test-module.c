@@ -31,6 +31,7 @@
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <netinet/in.h>
 #include <unistd.h>
 
 static const ConvokeCoreApi *core;
@@ -172,20 +173,21 @@ try_call (const char *call, const char *path)
       static const struct
       {
         const char *name;
-        int family, type;
+        int family, type, protocol;
       } sockets[] = {
-        { "socket-packet", AF_PACKET, SOCK_RAW },
-        { "socket-raw", AF_INET, SOCK_RAW },
-        { "socket-netlink", AF_NETLINK, SOCK_RAW },
-        { "socket-udp", AF_INET, SOCK_DGRAM },
-        { "socket-tcp6", AF_INET6, SOCK_STREAM | SOCK_CLOEXEC },
-        { "socket-unix", AF_UNIX, SOCK_DGRAM },
+        { "socket-packet", AF_PACKET, SOCK_RAW, 0 },
+        { "socket-raw", AF_INET, SOCK_RAW, IPPROTO_ICMP },
+        { "socket-netlink-route", AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, 0 },
+        { "socket-netlink-uevent", AF_NETLINK, SOCK_DGRAM, 15 /* KOBJECT_UEVENT */ },
+        { "socket-udp", AF_INET, SOCK_DGRAM, 0 },
+        { "socket-tcp6", AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0 },
+        { "socket-unix", AF_UNIX, SOCK_DGRAM, 0 },
       };
 
       for (guint i = 0; i < G_N_ELEMENTS (sockets); i++)
         if (g_str_equal (call, sockets[i].name))
           {
-            result = socket (sockets[i].family, sockets[i].type, 0);
+            result = socket (sockets[i].family, sockets[i].type, sockets[i].protocol);
             if (result >= 0)
               close (result);
           }
