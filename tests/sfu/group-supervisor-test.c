@@ -711,9 +711,17 @@ test_worker_environment (void)
   g_assert_null (g_strstr_len (environ_text, length, "CONVOKE_TEST_DAEMON_SECRET"));
   g_assert_null (g_strstr_len (environ_text, length, "PATH="));
 
+  /* The sandbox is complete once the worker is ready. */
   g_free (path);
   path = g_strdup_printf ("/proc/%d/status", (int) g_array_index (workers, pid_t, 0));
-  g_assert_true (g_file_get_contents (path, &status, NULL, NULL));
+  for (gint64 deadline = g_get_monotonic_time () + WAIT_MS * G_TIME_SPAN_MILLISECOND;
+       status == NULL || strstr (status, "\nSeccomp:\t2\n") == NULL;)
+    {
+      g_clear_pointer (&status, g_free);
+      g_assert_true (g_file_get_contents (path, &status, NULL, NULL));
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (10 * G_TIME_SPAN_MILLISECOND);
+    }
   if (geteuid () == 0)
     g_assert_nonnull (strstr (status, "\nUid:\t65534\t65534\t65534\t65534\n"));
   g_assert_nonnull (strstr (status, "\nCapEff:\t0000000000000000\n"));
