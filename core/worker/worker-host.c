@@ -566,21 +566,20 @@ convoke_worker_run (const ConvokeWorkerConfig *config)
   g_signal_connect (worker.channel, "closed", G_CALLBACK (worker_on_channel_closed),
                     &worker);
 
-  gst_init (NULL, NULL);
-  worker_note_time (&worker, "gst_init");
-
   /* The options first: the sandbox opens the recording directory they
-   * name. Then the sandbox's first step, before the signal sources
-   * below start GLib's worker thread. */
+   * name, before gst_init() or the signal sources start any thread. */
   worker.sandbox = convoke_worker_sandbox_new (config->room_sid, config->switch_user,
                                                config->uid, config->gid);
   if (worker_parse_options (&worker, &error)
-      && convoke_worker_sandbox_confine_files (worker.sandbox, worker.options, &error))
+      && convoke_worker_sandbox_confine_early (worker.sandbox, worker.options, &error))
     {
+      gst_init (NULL, NULL);
+      worker_note_time (&worker, "gst_init");
       sigterm_source = g_unix_signal_add (SIGTERM, worker_on_unix_signal, &worker);
       sigint_source = g_unix_signal_add (SIGINT, worker_on_unix_signal, &worker);
-      if (!worker_prepare_certificate (&worker, &error) || !worker_load_module (&worker, &error)
-          || !worker_build_pipeline (&worker, &error))
+      if (!convoke_worker_sandbox_confine_files (worker.sandbox, &error)
+          || !worker_prepare_certificate (&worker, &error)
+          || !worker_load_module (&worker, &error) || !worker_build_pipeline (&worker, &error))
         worker_send_failed (&worker, error->message);
     }
   else

@@ -203,8 +203,39 @@ landlock_add_dir (int ruleset, int dir_fd, guint64 access, GError **error)
 /* Every way of writing to the file system is handled (so refused unless a
  * rule allows it); reading is left to the user's permissions, since
  * GStreamer loads plugins as it first needs them. */
+/* GStreamer's registry cache: gst_init() may rewrite it (a temporary file
+ * renamed over the old one). */
+static char *
+registry_dir (void)
+{
+  const char *registry = g_getenv ("GST_REGISTRY");
+  g_autofree char *dir = registry != NULL && *registry != '\0'
+                             ? g_path_get_dirname (registry)
+                             : g_build_filename (g_get_user_cache_dir (), "gstreamer-1.0",
+                                                 NULL);
+
+  /* Made now, since making it is not among the rights granted below. */
+  g_mkdir_with_parents (dir, 0700);
+  return g_steal_pointer (&dir);
+}
+
 static gboolean
-apply_landlock (ConvokeWorkerSandbox *sandbox, GError **error)
+landlock_add_path (int ruleset, const char *path, guint64 access, GError **error)
+{
+  int fd = open (path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  gboolean ok;
+
+  if (fd < 0)
+    return TRUE; /* nothing there to write to */
+  ok = landlock_add_dir (ruleset, fd, access, error);
+  close (fd);
+  return ok;
+}
+
+/* @with_registry: the first layer, before gst_init(); the second one,
+ * without it, is stacked after (a thread then has the intersection). */
+static gboolean
+apply_landlock (ConvokeWorkerSandbox *sandbox, gboolean with_registry, GError **error)
 {
   long abi = syscall (SYS_landlock_create_ruleset, NULL, 0,
                       LANDLOCK_CREATE_RULESET_VERSION);
@@ -217,7 +248,7 @@ apply_landlock (ConvokeWorkerSandbox *sandbox, GError **error)
 
   if (abi < 1)
     {
-      if (sandbox->recording_dir_fd >= 0)
+      if (sandbox->recording_dir_fd >= 0 && with_registry)
         g_warning (_ ("Room %s: this kernel has no Landlock; the recording worker may "
                       "write wherever its user may (docs/security.md)"),
                    sandbox->room_sid);
@@ -249,17 +280,16 @@ apply_landlock (ConvokeWorkerSandbox *sandbox, GError **error)
     return fail_errno (error, "landlock_create_ruleset");
   if (sandbox->recording_dir_fd >= 0)
     ok = landlock_add_dir (ruleset, sandbox->recording_dir_fd, write_files, error);
+  /* GStreamer writes a graph there when the pipeline reaches PLAYING
+   * (docs/group-rooms.md, "Debugging a room"). */
   if (ok && dot_dir != NULL && *dot_dir != '\0')
+    ok = landlock_add_path (ruleset, dot_dir, write_files, error);
+  if (ok && with_registry)
     {
-      int dot_fd = open (dot_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+      g_autofree char *dir = registry_dir ();
 
-      /* GStreamer writes a graph there when the pipeline reaches PLAYING
-       * (docs/group-rooms.md, "Debugging a room"). */
-      if (dot_fd >= 0)
-        {
-          ok = landlock_add_dir (ruleset, dot_fd, write_files, error);
-          close (dot_fd);
-        }
+      ok = landlock_add_path (ruleset, dir,
+                              write_files | LANDLOCK_ACCESS_FS_REMOVE_FILE, error);
     }
   if (ok && syscall (SYS_landlock_restrict_self, ruleset, 0) != 0)
     ok = fail_errno (error, "landlock_restrict_self");
@@ -269,13 +299,13 @@ apply_landlock (ConvokeWorkerSandbox *sandbox, GError **error)
 }
 
 gboolean
-convoke_worker_sandbox_confine_files (ConvokeWorkerSandbox *sandbox, GHashTable *options,
+convoke_worker_sandbox_confine_early (ConvokeWorkerSandbox *sandbox, GHashTable *options,
                                       GError **error)
 {
   int threads = count_threads ();
 
   /* Landlock and no_new_privs bind the calling thread and the threads it
-   * starts later, so this must run before GLib or GStreamer start one. */
+   * starts later: this must come before GLib or GStreamer start one. */
   if (threads != 1)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
@@ -285,12 +315,25 @@ convoke_worker_sandbox_confine_files (ConvokeWorkerSandbox *sandbox, GHashTable 
       return FALSE;
     }
   if (!open_recording_dir (sandbox, options, error)
-      || !open_public_key (sandbox, options, error)
-      || !drop_inheritable_capabilities (error))
+      || !open_public_key (sandbox, options, error))
     return FALSE;
   if (prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
     return fail_errno (error, "prctl (PR_SET_NO_NEW_PRIVS)");
-  return apply_landlock (sandbox, error);
+  return apply_landlock (sandbox, TRUE, error);
+}
+
+gboolean
+convoke_worker_sandbox_confine_files (ConvokeWorkerSandbox *sandbox, GError **error)
+{
+  /* gst_init() may have started threads (a plugin scan in process, with
+   * GST_REGISTRY_FORK=no): they keep the first layer, which lets them
+   * write to the registry's directory too. That one belongs to the
+   * daemon's user, so after the user switch they cannot. */
+  if (!drop_inheritable_capabilities (error))
+    return FALSE;
+  if (!sandbox->landlock)
+    return TRUE;
+  return apply_landlock (sandbox, FALSE, error);
 }
 
 static gboolean

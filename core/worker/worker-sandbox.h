@@ -23,18 +23,22 @@ ConvokeWorkerSandbox *convoke_worker_sandbox_new (const char *room_sid,
 void convoke_worker_sandbox_free (ConvokeWorkerSandbox *sandbox);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConvokeWorkerSandbox, convoke_worker_sandbox_free)
 
-/* Step 1, after gst_init() and while the process still has a single
- * thread (Landlock binds only the calling thread and those it starts
- * later). Opens the room's recording directory and public key (worker
- * options `recording-dir`, `recording-public-key`) while the daemon's
- * user can still reach them, and points the options at the open
- * descriptors (/proc/self/fd/N) so that the worker's user reaches them
- * later whatever the directories above them allow. Then clears the
- * ambient and bounding capability sets, sets PR_SET_NO_NEW_PRIVS, and
- * confines every file write to the recording directory (and to
- * GST_DEBUG_DUMP_DOT_DIR when set) with Landlock. */
-gboolean convoke_worker_sandbox_confine_files (ConvokeWorkerSandbox *sandbox,
+/* Step 1, before gst_init(), while the process has a single thread
+ * (Landlock binds only the calling thread and those it starts later).
+ * Opens the room's recording directory and public key (worker options
+ * `recording-dir`, `recording-public-key`) while the daemon's user can
+ * still reach them, and points the options at the open descriptors
+ * (/proc/self/fd/N) so that the worker's user reaches them later whatever
+ * the directories above them allow. Sets PR_SET_NO_NEW_PRIVS and confines
+ * every file write to the recording directory, GST_DEBUG_DUMP_DOT_DIR
+ * when set, and the GStreamer registry's directory. */
+gboolean convoke_worker_sandbox_confine_early (ConvokeWorkerSandbox *sandbox,
                                                GHashTable *options, GError **error);
+
+/* Step 1b, after gst_init(): clears the ambient and bounding capability
+ * sets and stacks a second Landlock layer without the registry. */
+gboolean convoke_worker_sandbox_confine_files (ConvokeWorkerSandbox *sandbox,
+                                               GError **error);
 
 /* Step 2, once the pipeline is built and before any participant's media:
  * switches user (verified), drops every capability (verified) and
