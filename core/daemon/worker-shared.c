@@ -4,10 +4,12 @@
 #include "worker-shared.h"
 
 #include <glib-unix.h>
+#include <pwd.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "i18n.h"
+#include "twilio-error.h"
 
 /* The certificate workers share is renewed this often; each one is valid
  * 30 days, so a long-running worker never outlives its certificate. */
@@ -99,4 +101,84 @@ convoke_worker_keep_certificate (const char *pem)
     return;
   shared_certificate = g_strdup (pem);
   shared_certificate_time = g_get_monotonic_time ();
+}
+
+gboolean
+convoke_worker_resolve_user (const char *name, uid_t *uid, gid_t *gid, GError **error)
+{
+  static GHashTable *warned; /* names already reported missing */
+  struct passwd *entry = getpwnam (name);
+
+  if (entry == NULL)
+    {
+      if (warned == NULL)
+        warned = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      entry = getpwnam ("nobody");
+      if (entry != NULL && g_hash_table_add (warned, g_strdup (name)))
+        g_warning (_ ("[media] worker-user: there is no user “%s”; media workers run "
+                      "as “nobody”, which other programs may share. Create it: "
+                      "useradd --system --no-create-home --shell /usr/sbin/nologin %s"),
+                   name, name);
+    }
+  if (entry == NULL)
+    {
+      g_set_error (error, CONVOKE_ERROR, CONVOKE_ERROR_INTERNAL,
+                   _ ("[media] worker-user: there is no user “%s”, nor “nobody”, for "
+                      "media workers to run as"),
+                   name);
+      return FALSE;
+    }
+  if (entry->pw_uid == 0 || entry->pw_gid == 0)
+    {
+      g_set_error (error, CONVOKE_ERROR, CONVOKE_ERROR_INTERNAL,
+                   _ ("[media] worker-user: user “%s” is root or in group root; media "
+                      "workers must run unprivileged"),
+                   entry->pw_name);
+      return FALSE;
+    }
+  *uid = entry->pw_uid;
+  *gid = entry->pw_gid;
+  return TRUE;
+}
+
+static gboolean
+worker_needs_variable (const char *name)
+{
+  static const char *const exact[]
+      = { "G_DEBUG", "G_MESSAGES_DEBUG", "NICE_DEBUG", "LANG", "LANGUAGE",
+          "CONVOKE_LOCALEDIR", "ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS" };
+
+  if (g_str_has_prefix (name, "GST_") || g_str_has_prefix (name, "LC_"))
+    return TRUE;
+  for (guint i = 0; i < G_N_ELEMENTS (exact); i++)
+    if (g_str_equal (name, exact[i]))
+      return TRUE;
+  return FALSE;
+}
+
+char **
+convoke_worker_environment (const char *registry_path)
+{
+  g_auto (GStrv) daemon_environment = g_get_environ ();
+  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+
+  /* Not the daemon's: its secrets (the API secret may come from the
+   * environment of a service manager), paths and test switches are none
+   * of a worker's business, and a variable such as LD_PRELOAD must not
+   * reach it. */
+  for (char **entry = daemon_environment; *entry != NULL; entry++)
+    {
+      g_autofree char *name = g_strndup (*entry, strcspn (*entry, "="));
+
+      if (worker_needs_variable (name)
+          && !(registry_path != NULL && g_str_equal (name, "GST_REGISTRY")))
+        g_strv_builder_add (builder, *entry);
+    }
+  if (registry_path != NULL)
+    {
+      g_autofree char *registry = g_strdup_printf ("GST_REGISTRY=%s", registry_path);
+
+      g_strv_builder_add (builder, registry);
+    }
+  return g_strv_builder_end (builder);
 }

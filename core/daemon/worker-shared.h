@@ -6,6 +6,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <sys/types.h>
 
 G_BEGIN_DECLS
 
@@ -23,5 +24,17 @@ void convoke_worker_keep_certificate (const char *pem);
  * never a file). */
 gboolean convoke_worker_pass_certificate (GSubprocessLauncher *launcher, const char *pem,
                                           GError **error);
+
+/* The user a worker of a root daemon becomes: [media] worker-user, or
+ * `nobody` (with a warning, once per name) when no such user exists.
+ * FALSE with @error when neither does, or the user is root. */
+gboolean convoke_worker_resolve_user (const char *name, uid_t *uid, gid_t *gid,
+                                      GError **error);
+
+/* The worker's whole environment: only what GStreamer, GLib, gettext and
+ * the sanitizers read (GST_*, G_DEBUG, G_MESSAGES_DEBUG, NICE_DEBUG,
+ * LANG, LANGUAGE, LC_*, CONVOKE_LOCALEDIR, *SAN_OPTIONS), taken from the
+ * daemon's, plus GST_REGISTRY=@registry_path when not NULL. */
+char **convoke_worker_environment (const char *registry_path);
 
 G_END_DECLS

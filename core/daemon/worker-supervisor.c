@@ -121,8 +121,6 @@ worker_fail_dumps (ConvokeWorkerHandle *worker)
 }
 
 /* The reason the room fails with; participants read it in their 53119
- * error, so it starts with what happened to them. */
-/* The reason the room fails with; participants read it in their 53119
  * error, so it starts with what happened to them. A reason we or the
  * worker recorded comes first: when we killed it, the signal says
  * nothing. */
@@ -135,6 +133,11 @@ worker_describe_exit (ConvokeWorkerHandle *worker)
     {
       int signal_number = g_subprocess_get_term_sig (worker->process);
 
+      if (signal_number == SIGSYS)
+        return g_strdup_printf (
+            _ ("Media server failed: its worker process (pid %d) made a system call "
+               "its sandbox forbids, and was killed by signal %d (%s)"),
+            (int) worker->pid, signal_number, g_strsignal (signal_number));
       return g_strdup_printf (
           _ ("Media server failed: its worker process (pid %d) was killed "
              "by signal %d (%s)"),
@@ -419,7 +422,8 @@ worker_on_turn_refresh (gpointer user_data)
 /* ---- public API ---------------------------------------------------------- */
 
 static GPtrArray *
-worker_build_argv (ConvokeRoom *room, const char *worker_path, gboolean with_certificate)
+worker_build_argv (ConvokeRoom *room, const char *worker_path, gboolean with_certificate,
+                   GError **error)
 {
   g_autoptr (ConvokeConfig) config = NULL;
   GPtrArray *argv = g_ptr_array_new_with_free_func (g_free);
@@ -445,6 +449,25 @@ worker_build_argv (ConvokeRoom *room, const char *worker_path, gboolean with_cer
       g_ptr_array_add (argv, g_strdup ("4"));
     }
 
+  config = convoke_config_ref (convoke_room_registry_get_config (room->registry));
+  /* A root daemon's worker becomes [media] worker-user once it has
+   * started (docs/security.md); any other daemon's keeps its user. */
+  if (geteuid () == 0)
+    {
+      uid_t uid;
+      gid_t gid;
+
+      if (!convoke_worker_resolve_user (config->worker_user, &uid, &gid, error))
+        {
+          g_ptr_array_unref (argv);
+          return NULL;
+        }
+      g_ptr_array_add (argv, g_strdup ("--uid"));
+      g_ptr_array_add (argv, g_strdup_printf ("%u", (guint) uid));
+      g_ptr_array_add (argv, g_strdup ("--gid"));
+      g_ptr_array_add (argv, g_strdup_printf ("%u", (guint) gid));
+    }
+
   if (room->type != NULL && room->type->options != NULL)
     {
       g_hash_table_iter_init (&iter, room->type->options);
@@ -458,7 +481,6 @@ worker_build_argv (ConvokeRoom *room, const char *worker_path, gboolean with_cer
       g_strdup_printf ("%u", room->type != NULL ? room->type->max_bitrate : 0));
   g_hash_table_insert (options, "room-name", g_strdup (room->unique_name));
 
-  config = convoke_config_ref (convoke_room_registry_get_config (room->registry));
   if (config->port_min != 0 || config->port_max != 0)
     g_hash_table_insert (options, "port-range",
                          g_strdup_printf ("%u-%u", config->port_min, config->port_max));
@@ -482,6 +504,7 @@ convoke_worker_spawn (ConvokeRoomRegistry *registry, ConvokeRoom *room, GError *
   g_autoptr (GSubprocessLauncher) launcher = NULL;
   g_autoptr (GPtrArray) argv = NULL;
   g_autoptr (GError) local_error = NULL;
+  g_auto (GStrv) environment = NULL;
   ConvokeWorkerHandle *worker;
   const char *worker_path = g_getenv ("CONVOKE_WORKER");
   const char *registry_path;
@@ -510,8 +533,8 @@ convoke_worker_spawn (ConvokeRoomRegistry *registry, ConvokeRoom *room, GError *
   g_subprocess_launcher_set_cwd (launcher, "/");
   g_subprocess_launcher_take_fd (launcher, pair[1], 3);
   registry_path = convoke_worker_registry_path (worker_path);
-  if (registry_path != NULL)
-    g_subprocess_launcher_setenv (launcher, "GST_REGISTRY", registry_path, TRUE);
+  environment = convoke_worker_environment (registry_path);
+  g_subprocess_launcher_set_environ (launcher, environment);
 
   certificate = convoke_worker_shared_certificate ();
   if (certificate != NULL
@@ -522,7 +545,12 @@ convoke_worker_spawn (ConvokeRoomRegistry *registry, ConvokeRoom *room, GError *
       certificate = NULL;
     }
 
-  argv = worker_build_argv (room, worker_path, certificate != NULL);
+  argv = worker_build_argv (room, worker_path, certificate != NULL, error);
+  if (argv == NULL)
+    {
+      close (pair[0]);
+      return NULL;
+    }
 
   worker = g_new0 (ConvokeWorkerHandle, 1);
   g_ref_count_init (&worker->ref); /* the room's */

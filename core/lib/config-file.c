@@ -59,7 +59,7 @@ static const char *const server_keys[]
         "body-timeout",   "max-unauthenticated-connections", NULL };
 static const char *const auth_keys[] = { "api-key", "api-secret", "account-sid", NULL };
 static const char *const media_keys[]
-    = { "port-range", "stun-server", "worker-turn", NULL };
+    = { "port-range", "stun-server", "worker-turn", "worker-user", NULL };
 static const char *const turn_keys[] = { "urls", "secret", "ttl", NULL };
 static const char *const rooms_keys[] = { "default-type", "empty-room-timeout",
                                           "unused-room-timeout", "auto-create", NULL };
@@ -132,6 +132,7 @@ convoke_config_unref (ConvokeConfig *config)
   g_free (config->api_secret);
   g_free (config->account_sid);
   g_free (config->stun_server);
+  g_free (config->worker_user);
   g_strfreev (config->turn_urls);
   g_free (config->turn_secret);
   g_free (config->default_type);
@@ -157,6 +158,7 @@ config_new_with_defaults (const char *origin)
   config->body_timeout = 30;
   config->max_unauthenticated_connections = 256;
   config->turn_ttl = 3600;
+  config->worker_user = g_strdup ("convoke-worker");
   config->default_type = g_strdup ("group");
   config->empty_room_timeout = 5;
   config->unused_room_timeout = 5;
@@ -253,12 +255,17 @@ load_media_and_turn (const Loader *l, GError **error)
 
   if (!config_read_port_range (l, error) || !config_read_stun_server (l, error)
       || !config_read_bool (l, "media", "worker-turn", &c->worker_turn, error)
+      || !config_read_string (l, "media", "worker-user", &c->worker_user, error)
       || !config_read_turn_urls (l, error)
       || !config_read_string (l, "turn", "secret", &c->turn_secret, error)
       || !config_read_uint (l, "turn", "ttl", 60, 7 * 86400,
                             _ ("a number of seconds from 60 to 604800"), &c->turn_ttl,
                             error))
     return FALSE;
+  if (*c->worker_user == '\0' || g_str_equal (c->worker_user, "root"))
+    return config_fail (l, error, CONVOKE_CONFIG_ERROR_INVALID_VALUE, "media",
+                        "worker-user",
+                        _ ("expected an unprivileged user name, got “%s”"), c->worker_user);
   if (c->turn_secret != NULL && *c->turn_secret == '\0')
     g_clear_pointer (&c->turn_secret, g_free);
   if (c->turn_urls != NULL && c->turn_secret == NULL)

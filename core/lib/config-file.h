@@ -69,6 +69,7 @@ typedef struct
   guint port_min, port_max;  /* 0,0 = any */
   char *stun_server;         /* stun:host:port, or NULL */
   gboolean worker_turn;      /* media workers allocate TURN relays from [turn] */
+  char *worker_user;         /* the user a root daemon's workers become */
 
   /* [turn] */
   char **turn_urls;          /* NULL-terminated, may be NULL */

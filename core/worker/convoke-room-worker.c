@@ -56,6 +56,7 @@ main (int argc, char **argv)
   g_auto (GStrv) options = NULL;
   int control_fd = -1;
   int certificate_fd = -1;
+  gint64 uid = -1, gid = -1;
   ConvokeWorkerConfig config;
   const GOptionEntry entries[] = {
     { "room-sid", 0, 0, G_OPTION_ARG_STRING, &room_sid, N_ ("The room's sid"), "RM…" },
@@ -67,6 +68,10 @@ main (int argc, char **argv)
       N_ ("The inherited control socket"), "FD" },
     { "certificate-fd", 0, 0, G_OPTION_ARG_INT, &certificate_fd,
       N_ ("An inherited pipe holding the DTLS certificate and key (PEM)"), "FD" },
+    { "uid", 0, 0, G_OPTION_ARG_INT64, &uid,
+      N_ ("The user to run as once set up (required when started as root)"), "UID" },
+    { "gid", 0, 0, G_OPTION_ARG_INT64, &gid, N_ ("The group to run as once set up"),
+      "GID" },
     { "option", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options,
       N_ ("An option for the module (repeatable)"), N_ ("KEY=VALUE") },
     G_OPTION_ENTRY_NULL,
@@ -125,6 +130,23 @@ main (int argc, char **argv)
       return 2;
     }
 
+  /* The worker switches user itself, after it has started: a program
+   * under a directory that user cannot enter (a build tree in /root)
+   * could not be run as that user. */
+  if ((uid >= 0) != (gid >= 0) || uid == 0 || gid == 0 || uid > G_MAXUINT32 - 1
+      || gid > G_MAXUINT32 - 1)
+    {
+      g_printerr (_ ("convoke-room-worker: --uid and --gid go together, and name a user "
+                     "and group other than root\n"));
+      return 2;
+    }
+  if (uid < 0 && (getuid () == 0 || geteuid () == 0))
+    {
+      g_printerr (_ ("convoke-room-worker: refusing to handle media as root: pass --uid "
+                     "and --gid (convoked passes [media] worker-user)\n"));
+      return 2;
+    }
+
   config = (ConvokeWorkerConfig){
     .room_sid = room_sid,
     .module_name = module_name,
@@ -133,6 +155,9 @@ main (int argc, char **argv)
     .certificate_fd = certificate_fd,
     .options = options,
     .started_us = started_us,
+    .switch_user = uid >= 0,
+    .uid = (uid_t) uid,
+    .gid = (gid_t) gid,
   };
   return convoke_worker_run (&config);
 }

@@ -12,6 +12,7 @@
 #include "module-loader.h"
 #include "worker-certificate.h"
 #include "worker-pipeline-dump.h"
+#include "worker-sandbox.h"
 
 /* How long the exit path waits for the last messages (`failed`, a pipeline
  * dump) to reach the daemon. */
@@ -28,6 +29,7 @@ struct _ConvokeWorker
   gpointer module_data;
   gboolean module_set_up;
 
+  ConvokeWorkerSandbox *sandbox;
   ConvokeControlChannel *channel;
   GMainContext *context;
   GMainLoop *loop;
@@ -337,6 +339,7 @@ static void
 worker_on_state_changed (GstBus *bus, GstMessage *message, gpointer user_data)
 {
   ConvokeWorker *worker = user_data;
+  g_autoptr (GError) error = NULL;
   GstState old_state, new_state;
 
   if (GST_MESSAGE_SRC (message) != GST_OBJECT (worker->pipeline))
@@ -348,8 +351,17 @@ worker_on_state_changed (GstBus *bus, GstMessage *message, gpointer user_data)
   /* Writes a file only when GST_DEBUG_DUMP_DOT_DIR is set. */
   GST_DEBUG_BIN_TO_DOT_FILE_WITH_TS (GST_BIN (worker->pipeline), GST_DEBUG_GRAPH_SHOW_ALL,
                                      worker->config->room_sid);
-  if (!worker->ready && !worker->stopping)
-    worker_send_ready (worker);
+  if (worker->ready || worker->stopping)
+    return;
+  /* The last moment before the daemon's commands, and with them the
+   * participants' media, reach the module. */
+  if (!convoke_worker_sandbox_lock (worker->sandbox, &error))
+    {
+      worker_send_failed (worker, error->message);
+      return;
+    }
+  worker_note_time (worker, "sandbox");
+  worker_send_ready (worker);
 }
 
 /* Errors are logged, not fatal: one participant's transport failing must
@@ -534,7 +546,7 @@ convoke_worker_run (const ConvokeWorkerConfig *config)
 {
   g_autoptr (GError) error = NULL;
   ConvokeWorker worker = { 0 };
-  guint sigterm_source, sigint_source;
+  guint sigterm_source = 0, sigint_source = 0;
 
   worker.config = config;
   worker.options = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
@@ -554,16 +566,23 @@ convoke_worker_run (const ConvokeWorkerConfig *config)
   g_signal_connect (worker.channel, "closed", G_CALLBACK (worker_on_channel_closed),
                     &worker);
 
-  sigterm_source = g_unix_signal_add (SIGTERM, worker_on_unix_signal, &worker);
-  sigint_source = g_unix_signal_add (SIGINT, worker_on_unix_signal, &worker);
-
-  gst_init (NULL, NULL);
-  worker_note_time (&worker, "gst_init");
-
-  if (!worker_parse_options (&worker, &error)
-      || !worker_prepare_certificate (&worker, &error)
-      || !worker_load_module (&worker, &error)
-      || !worker_build_pipeline (&worker, &error))
+  /* The options first: the sandbox opens the recording directory they
+   * name, before gst_init() or the signal sources start any thread. */
+  worker.sandbox = convoke_worker_sandbox_new (config->room_sid, config->switch_user,
+                                               config->uid, config->gid);
+  if (worker_parse_options (&worker, &error)
+      && convoke_worker_sandbox_confine_early (worker.sandbox, worker.options, &error))
+    {
+      gst_init (NULL, NULL);
+      worker_note_time (&worker, "gst_init");
+      sigterm_source = g_unix_signal_add (SIGTERM, worker_on_unix_signal, &worker);
+      sigint_source = g_unix_signal_add (SIGINT, worker_on_unix_signal, &worker);
+      if (!convoke_worker_sandbox_confine_files (worker.sandbox, &error)
+          || !worker_prepare_certificate (&worker, &error)
+          || !worker_load_module (&worker, &error) || !worker_build_pipeline (&worker, &error))
+        worker_send_failed (&worker, error->message);
+    }
+  else
     worker_send_failed (&worker, error->message);
 
   worker.loop = g_main_loop_new (worker.context, FALSE);
@@ -572,13 +591,14 @@ convoke_worker_run (const ConvokeWorkerConfig *config)
 
   worker_finish (&worker);
 
-  g_source_remove (sigterm_source);
-  g_source_remove (sigint_source);
+  g_clear_handle_id (&sigterm_source, g_source_remove);
+  g_clear_handle_id (&sigint_source, g_source_remove);
   g_clear_pointer (&worker.loop, g_main_loop_unref);
   g_clear_object (&worker.channel);
   /* The module stays loaded: GStreamer may still hold types it registered. */
   g_clear_pointer (&worker.timings, json_object_unref);
   g_clear_pointer (&worker.options, g_hash_table_unref);
+  g_clear_pointer (&worker.sandbox, convoke_worker_sandbox_free);
   g_main_context_release (worker.context);
   return worker.exit_status;
 }

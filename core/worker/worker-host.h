@@ -18,6 +18,9 @@ typedef struct
   int certificate_fd; /* -1: generate one */
   char **options;     /* KEY=VALUE, may be NULL */
   gint64 started_us;  /* g_get_monotonic_time() at the start of main() */
+  gboolean switch_user; /* become uid/gid (started as root) */
+  uid_t uid;
+  gid_t gid;
 } ConvokeWorkerConfig;
 
 /* Runs the worker until it is told to stop, and returns the process exit

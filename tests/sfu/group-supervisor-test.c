@@ -7,6 +7,7 @@
  * on WebRTC clients. The config maps the built-in group types to it.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <gio/gunixsocketaddress.h>
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -613,6 +614,141 @@ test_pipeline_rest (void)
   fixture_stop (&f);
 }
 
+/* A call the worker's sandbox forbids kills that worker (SIGSYS) and
+ * fails its room only; the participant is told why. */
+static void
+test_sandbox_isolation (void)
+{
+  Fixture f;
+  g_autoptr (JsonObject) room_a = NULL;
+  g_autoptr (JsonObject) room_b = NULL;
+  g_autoptr (GroupWsParticipant) alice = NULL;
+  g_autoptr (GroupWsParticipant) bob = NULL;
+  g_autoptr (GArray) workers = NULL;
+  g_autofree char *status_a = NULL;
+  g_autofree char *echo_request = NULL;
+  const char *message;
+  JsonObject *error;
+  guint from = 0;
+
+  fixture_start (&f);
+  room_a = create_room (f.daemon, "sandbox-a");
+  room_b = create_room (f.daemon, "sandbox-b");
+  workers = wait_workers (f.daemon, 2);
+  alice = group_ws_join (f.daemon, "sandbox-a", "alice");
+  bob = group_ws_join (f.daemon, "sandbox-b", "bob");
+  g_assert_nonnull (group_ws_wait (alice, "echo", NULL, WAIT_MS));
+  g_assert_nonnull (group_ws_wait (bob, "echo", &from, WAIT_MS));
+
+  /* Code inside room A's worker tries to run a program. */
+  group_ws_send (alice, "{\"type\":\"to-worker\",\"body\":{\"cmd\":\"try\","
+                        "\"call\":\"execve\"}}");
+  error = group_ws_wait (alice, "error", NULL, WAIT_MS);
+  g_assert_nonnull (error);
+  g_assert_cmpint (json_object_get_int_member (error, "code"), ==, 53119);
+  message = json_object_get_string_member (error, "message");
+  g_test_message ("alice was told: %s", message);
+  g_assert_nonnull (strstr (message, "sandbox forbids"));
+  g_assert_nonnull (strstr (message, "signal 31"));
+  status_a = test_daemon_room_string (
+      f.daemon, json_object_get_string_member (room_a, "sid"), "status");
+  g_assert_cmpstr (status_a, ==, "failed");
+  g_assert_true (wait_metric_workers_running (f.daemon, 1));
+
+  /* Room B's worker never noticed. */
+  echo_request = g_strdup_printf ("{\"type\":\"to-worker\",\"body\":{\"cmd\":\"echo\","
+                                  "\"participant\":\"%s\"}}",
+                                  bob->sid);
+  group_ws_send (bob, echo_request);
+  g_assert_nonnull (group_ws_wait (bob, "echo", &from, WAIT_MS));
+  g_assert_false (bob->closed);
+  fixture_stop (&f);
+}
+
+static gboolean
+worker_variable_allowed (const char *name)
+{
+  const char *exact[] = { "G_DEBUG",      "G_MESSAGES_DEBUG", "NICE_DEBUG",
+                          "LANG",         "LANGUAGE",         "CONVOKE_LOCALEDIR",
+                          "ASAN_OPTIONS", "UBSAN_OPTIONS",    "LSAN_OPTIONS" };
+
+  if (g_str_has_prefix (name, "GST_") || g_str_has_prefix (name, "LC_"))
+    return TRUE;
+  return g_strv_contains (exact, name);
+}
+
+/* A worker gets a clean environment, not the daemon's, and runs as the
+ * fallback user with the sandbox in place. */
+static void
+test_worker_environment (void)
+{
+  Fixture f;
+  g_autoptr (JsonObject) room = NULL;
+  g_autoptr (GArray) workers = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *environ_text = NULL;
+  g_autofree char *status = NULL;
+  gboolean has_registry = FALSE;
+  gsize length;
+
+  g_setenv ("CONVOKE_TEST_DAEMON_SECRET", "not for workers", TRUE);
+  fixture_start (&f);
+  g_unsetenv ("CONVOKE_TEST_DAEMON_SECRET");
+  room = create_room (f.daemon, "environment");
+  workers = wait_workers (f.daemon, 1);
+  path = g_strdup_printf ("/proc/%d/environ", (int) g_array_index (workers, pid_t, 0));
+  g_assert_true (g_file_get_contents (path, &environ_text, &length, NULL));
+  for (const char *entry = environ_text; entry < environ_text + length;
+       entry += strlen (entry) + 1)
+    {
+      g_autofree char *name = g_strndup (entry, strcspn (entry, "="));
+
+      g_test_message ("worker environment: %s", name);
+      g_assert_true (worker_variable_allowed (name));
+      has_registry |= g_str_equal (name, "GST_REGISTRY");
+    }
+  g_assert_true (has_registry);
+  g_assert_null (g_strstr_len (environ_text, length, "CONVOKE_TEST_DAEMON_SECRET"));
+  g_assert_null (g_strstr_len (environ_text, length, "PATH="));
+
+  /* The sandbox is complete once the worker is ready. */
+  g_free (path);
+  path = g_strdup_printf ("/proc/%d/status", (int) g_array_index (workers, pid_t, 0));
+  for (gint64 deadline = g_get_monotonic_time () + WAIT_MS * G_TIME_SPAN_MILLISECOND;
+       status == NULL || strstr (status, "\nSeccomp:\t2\n") == NULL;)
+    {
+      g_clear_pointer (&status, g_free);
+      g_assert_true (g_file_get_contents (path, &status, NULL, NULL));
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (10 * G_TIME_SPAN_MILLISECOND);
+    }
+  if (geteuid () == 0)
+    g_assert_nonnull (strstr (status, "\nUid:\t65534\t65534\t65534\t65534\n"));
+  g_assert_nonnull (strstr (status, "\nCapEff:\t0000000000000000\n"));
+  g_assert_nonnull (strstr (status, "\nNoNewPrivs:\t1\n"));
+  g_assert_nonnull (strstr (status, "\nSeccomp:\t2\n"));
+  fixture_stop (&f);
+}
+
+/* A Unix datagram socket at @path that the worker's user may send to:
+ * the test module's teardown marker (a file write would be refused by the
+ * worker's sandbox). */
+static GSocket *
+bind_marker (const char *dir, const char *path)
+{
+  g_autoptr (GSocketAddress) address = g_unix_socket_address_new (path);
+  g_autoptr (GError) error = NULL;
+  GSocket *socket = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_DATAGRAM,
+                                  G_SOCKET_PROTOCOL_DEFAULT, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (g_socket_bind (socket, address, FALSE, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (g_chmod (dir, 0711), ==, 0);
+  g_assert_cmpint (g_chmod (path, 0666), ==, 0);
+  return socket;
+}
+
 /* SIGTERM to the daemon: every worker gets `shutdown` and finishes its
  * teardown before the daemon exits (convoke_worker_wait_all). */
 static void
@@ -620,6 +756,7 @@ test_clean_exit (void)
 {
   g_autofree char *dir = test_mkdtemp ();
   g_autofree char *marker = g_build_filename (dir, "marker", NULL);
+  g_autoptr (GSocket) marker_socket = bind_marker (dir, marker);
   g_autofree char *module_dir = make_module_dir ();
   g_autofree char *slow_config
       = g_strdup_printf ("[type:group]\nmodule=grouptest\nteardown-marker=%s\n"
@@ -630,11 +767,17 @@ test_clean_exit (void)
   g_autoptr (JsonObject) room = create_room (d, "clean-exit");
   g_autoptr (GArray) workers = wait_workers (d, 1);
   pid_t worker = g_array_index (workers, pid_t, 0);
+  char received[32] = "";
 
-  g_assert_false (g_file_test (marker, G_FILE_TEST_EXISTS));
+  g_socket_set_blocking (marker_socket, FALSE);
+  g_assert_cmpint (g_socket_receive (marker_socket, received, sizeof received, NULL, NULL),
+                   <, 0);
   /* Asserts the daemon's own clean exit too. */
   test_daemon_stop (d);
-  g_assert_true (g_file_test (marker, G_FILE_TEST_EXISTS));
+  g_assert_cmpint (g_socket_receive (marker_socket, received, sizeof received - 1, NULL,
+                                     NULL),
+                   ==, 9);
+  g_assert_cmpstr (received, ==, "torn down");
   g_assert_true (wait_pid_gone (worker));
   test_rm_rf (module_dir);
   test_rm_rf (dir);
@@ -653,5 +796,7 @@ main (int argc, char **argv)
   g_test_add_func ("/group/supervisor/ready-timeout", test_ready_timeout);
   g_test_add_func ("/group/supervisor/pipeline-rest", test_pipeline_rest);
   g_test_add_func ("/group/supervisor/clean-exit", test_clean_exit);
+  g_test_add_func ("/group/supervisor/sandbox-isolation", test_sandbox_isolation);
+  g_test_add_func ("/group/supervisor/worker-environment", test_worker_environment);
   return g_test_run ();
 }

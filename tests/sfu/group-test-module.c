@@ -9,9 +9,14 @@
  *   fail {"reason":R}       → worker_fail (R)
  *   thread-event            → event {"event":"from-thread"} sent from a new thread
  *   thread-fail {"reason"}  → worker_fail (R) from a new thread
+ *   try {"call":C,"path":P} → makes system call C as a compromised worker
+ *                             would (group-sandbox-test.c); if the sandbox
+ *                             lets it return: event {"event":"tried",
+ *                             "call":C,"result":R,"errno":E}
  *
- * Option teardown-marker=PATH: worker_teardown() takes 300 ms, then writes
- * PATH.
+ * Option teardown-marker=PATH: worker_teardown() takes 300 ms, then sends
+ * "torn down" to the Unix datagram socket at PATH (a file write would be
+ * refused by the worker's sandbox).
  *
  * Daemon side: participant_joined → echo {"participant":sid}; worker event
  * echo → {"type":"echo","participant":sid} to that participant; signaling
@@ -19,6 +24,15 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <convoke/topology.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <netinet/in.h>
+#include <unistd.h>
 
 static const ConvokeCoreApi *core;
 static const ConvokeWorkerApi *worker_api;
@@ -119,6 +133,82 @@ thread_event_main (gpointer data)
   return NULL;
 }
 
+/* The calls group-sandbox-test.c makes the worker try. Returns the
+ * result; errno says why it failed. */
+static long
+try_call (const char *call, const char *path)
+{
+  static char *const argv[] = { "/bin/true", NULL };
+  long result = -1;
+
+  errno = 0;
+  if (g_str_equal (call, "execve"))
+    result = execve ("/bin/true", argv, argv + 1);
+  else if (g_str_equal (call, "ptrace"))
+    result = ptrace (PTRACE_ATTACH, getppid (), NULL, NULL);
+  else if (g_str_equal (call, "kill-parent"))
+    result = kill (getppid (), 0);
+  else if (g_str_equal (call, "fork"))
+    {
+      result = fork ();
+      if (result == 0)
+        _exit (0);
+    }
+  else if (g_str_equal (call, "open-write") || g_str_equal (call, "open-read"))
+    {
+      gboolean for_writing = g_str_equal (call, "open-write");
+
+      result = open (path, for_writing ? O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC
+                                 : O_RDONLY | O_CLOEXEC,
+                     0600);
+      if (result >= 0)
+        {
+          if (for_writing && (gsize) write (result, "convoke\n", 8) != 8)
+            result = -1;
+          close (result >= 0 ? result : -1);
+        }
+    }
+  else
+    {
+      static const struct
+      {
+        const char *name;
+        int family, type, protocol;
+      } sockets[] = {
+        { "socket-packet", AF_PACKET, SOCK_RAW, 0 },
+        { "socket-raw", AF_INET, SOCK_RAW, IPPROTO_ICMP },
+        { "socket-netlink-route", AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, 0 },
+        { "socket-netlink-uevent", AF_NETLINK, SOCK_DGRAM, 15 /* KOBJECT_UEVENT */ },
+        { "socket-udp", AF_INET, SOCK_DGRAM, 0 },
+        { "socket-tcp6", AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0 },
+        { "socket-unix", AF_UNIX, SOCK_DGRAM, 0 },
+      };
+
+      for (guint i = 0; i < G_N_ELEMENTS (sockets); i++)
+        if (g_str_equal (call, sockets[i].name))
+          {
+            result = socket (sockets[i].family, sockets[i].type, sockets[i].protocol);
+            if (result >= 0)
+              close (result);
+          }
+    }
+  return result;
+}
+
+static void
+send_teardown_marker (const char *path)
+{
+  struct sockaddr_un address = { .sun_family = AF_UNIX };
+  int fd = socket (AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+  g_strlcpy (address.sun_path, path, sizeof address.sun_path);
+  if (fd >= 0)
+    {
+      sendto (fd, "torn down", 9, 0, (struct sockaddr *) &address, sizeof address);
+      close (fd);
+    }
+}
+
 static gboolean
 test_worker_setup (ConvokeWorker *worker, const ConvokeWorkerApi *api,
                    GstPipeline *pipeline, gpointer *worker_data, GError **error)
@@ -184,6 +274,19 @@ test_worker_handle_message (ConvokeWorker *worker, gpointer worker_data,
             message, "reason", "from a thread"));
       g_thread_unref (g_thread_new ("grouptest", thread_event_main, call));
     }
+  else if (g_str_equal (cmd, "try"))
+    {
+      const char *call = json_object_get_string_member_with_default (message, "call", "");
+      long result = try_call (call, json_object_get_string_member_with_default (
+                                        message, "path", "/nonexistent"));
+      int saved_errno = errno;
+
+      json_object_set_string_member (event, "event", "tried");
+      json_object_set_string_member (event, "call", call);
+      json_object_set_int_member (event, "result", result);
+      json_object_set_int_member (event, "errno", result < 0 ? saved_errno : 0);
+      worker_api->worker_send_event (worker, event);
+    }
 }
 
 static void
@@ -201,7 +304,7 @@ test_worker_teardown (ConvokeWorker *worker, gpointer worker_data)
   if (marker != NULL)
     {
       g_usleep (300 * G_TIME_SPAN_MILLISECOND);
-      g_file_set_contents (marker, "torn down\n", -1, NULL);
+      send_teardown_marker (marker);
     }
 }
 

@@ -57,13 +57,10 @@ group_become_nobody (gpointer user_data)
     _exit (126);
 }
 
-/* Starts the worker with @argv_extra after the required options. @pem, when
- * not NULL, goes through --certificate-fd 4. @registry_dir, when not NULL,
- * makes the worker run as nobody (when we are root), with its GStreamer
- * registry there. */
 GroupWorker *
-group_worker_start_full (const char *const *argv_extra, const char *pem,
-                         const char *registry_dir)
+group_worker_start_program (const char *program, const char *module_dir,
+                            const char *const *argv_extra, const char *pem,
+                            const char *registry_dir)
 {
   g_autoptr (GSubprocessLauncher) launcher = NULL;
   g_autoptr (GPtrArray) argv = g_ptr_array_new ();
@@ -80,23 +77,21 @@ group_worker_start_full (const char *const *argv_extra, const char *pem,
       g_autofree char *registry = g_build_filename (registry_dir, "registry.bin", NULL);
 
       g_subprocess_launcher_setenv (launcher, "GST_REGISTRY", registry, TRUE);
-      if (geteuid () == 0)
-        {
-          g_assert_cmpint (chown (registry_dir, NOBODY, NOBODY), ==, 0);
-          g_subprocess_launcher_set_child_setup (launcher, group_become_nobody, NULL,
-                                                 NULL);
-        }
     }
 
-  g_ptr_array_add (argv, (char *) g_getenv ("CONVOKE_WORKER"));
+  g_ptr_array_add (argv, (char *) (program != NULL ? program : g_getenv ("CONVOKE_WORKER")));
   g_ptr_array_add (argv, "--room-sid");
   g_ptr_array_add (argv, GROUP_TEST_ROOM_SID);
   g_ptr_array_add (argv, "--module");
   g_ptr_array_add (argv, "grouptest");
   g_ptr_array_add (argv, "--module-dir");
-  g_ptr_array_add (argv, (char *) group_test_module_dir ());
+  g_ptr_array_add (argv, (char *) (module_dir != NULL ? module_dir : group_test_module_dir ()));
   g_ptr_array_add (argv, "--control-fd");
   g_ptr_array_add (argv, "3");
+  /* As convoked does: a root worker switches user once it has started. */
+  if (geteuid () == 0)
+    for (const char *const *arg = GROUP_WORKER_USER_ARGS; *arg != NULL; arg++)
+      g_ptr_array_add (argv, (char *) *arg);
   if (pem != NULL)
     {
       int pipe_fds[2];
@@ -130,6 +125,13 @@ group_worker_start_full (const char *const *argv_extra, const char *pem,
   g_signal_connect (w->channel, "closed", G_CALLBACK (on_closed), w);
   convoke_control_channel_start (w->channel);
   return w;
+}
+
+GroupWorker *
+group_worker_start_full (const char *const *argv_extra, const char *pem,
+                         const char *registry_dir)
+{
+  return group_worker_start_program (NULL, NULL, argv_extra, pem, registry_dir);
 }
 
 GroupWorker *

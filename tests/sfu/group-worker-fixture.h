@@ -14,6 +14,9 @@ G_BEGIN_DECLS
 #define GROUP_TEST_ROOM_SID "RM0123456789abcdef0123456789abcdef"
 #define GROUP_TEST_TIMEOUT_MS 20000
 #define NOBODY 65534
+/* What convoked passes a worker when it runs as root (tests run as
+ * nobody, which every Debian system has). */
+#define GROUP_WORKER_USER_ARGS ((const char *const[]){ "--uid", "65534", "--gid", "65534", NULL })
 
 typedef struct
 {
@@ -45,12 +48,17 @@ const char *group_test_module_dir (void);
 /* A GSubprocessLauncher child setup: become nobody (we are root). */
 void group_become_nobody (gpointer user_data);
 
-/* Starts the worker with @argv_extra after the required options. @pem, when
- * not NULL, goes through --certificate-fd 4. @registry_dir, when not NULL,
- * makes the worker run as nobody (when we are root), with its GStreamer
- * registry there. */
+/* Starts the worker with @argv_extra after the required options (and,
+ * when we are root, GROUP_WORKER_USER_ARGS). @pem, when not NULL, goes
+ * through --certificate-fd 4. @registry_dir, when not NULL, holds its
+ * GStreamer registry. */
 GroupWorker *group_worker_start_full (const char *const *argv_extra, const char *pem,
                                       const char *registry_dir);
+/* The same with another worker program and module directory (NULL: the
+ * build tree's). */
+GroupWorker *group_worker_start_program (const char *program, const char *module_dir,
+                                         const char *const *argv_extra, const char *pem,
+                                         const char *registry_dir);
 GroupWorker *group_worker_start (const char *const *argv_extra, const char *pem);
 /* Kills the worker if it still runs. */
 void group_worker_free (GroupWorker *w);

@@ -207,7 +207,8 @@ test_parent_death (void)
   shell = g_subprocess_launcher_spawn (
       launcher, &error, "/bin/sh", "-c", "\"$@\" 2>/dev/null & echo $!; exec sleep 60",
       "sh", g_getenv ("CONVOKE_WORKER"), "--room-sid", ROOM_SID, "--module", "grouptest",
-      "--module-dir", group_test_module_dir (), "--control-fd", "3", NULL);
+      "--module-dir", group_test_module_dir (), "--control-fd", "3", "--uid", "65534",
+      "--gid", "65534", NULL);
   g_assert_no_error (error);
   out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (shell));
   line = g_data_input_stream_read_line (out, NULL, NULL, &error);
@@ -284,6 +285,10 @@ test_fail_paths (void)
                            group_test_module_dir (),
                            "--control-fd",
                            "3",
+                           "--uid",
+                           "65534",
+                           "--gid",
+                           "65534",
                            NULL };
     g_autoptr (GSubprocessLauncher) launcher
         = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_SILENCE);
@@ -311,7 +316,7 @@ test_fail_paths (void)
 static void
 test_bad_command_lines (void)
 {
-  const char *const cases[][12] = {
+  const char *const cases[][14] = {
     { "--room-sid", "RMnothex", "--module", "grouptest", "--module-dir", "/",
       "--control-fd", "3", NULL },
     { "--room-sid", ROOM_SID, "--module", "../x", "--module-dir", "/", "--control-fd",
@@ -320,6 +325,11 @@ test_bad_command_lines (void)
       "--control-fd", "3", NULL },
     { "--room-sid", ROOM_SID, "--module", "grouptest", "--module-dir", "/", NULL },
     { "--frobnicate", NULL },
+    /* half a user, and root */
+    { "--room-sid", ROOM_SID, "--module", "grouptest", "--module-dir", "/",
+      "--control-fd", "3", "--uid", "65534", NULL },
+    { "--room-sid", ROOM_SID, "--module", "grouptest", "--module-dir", "/",
+      "--control-fd", "3", "--uid", "0", "--gid", "0", NULL },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
