@@ -130,6 +130,14 @@ check_pushes (GArray *pushes, Member *members, guint n_members)
   g_array_set_size (pushes, 0);
 }
 
+/* gst_buffer_new_memdup() refuses 0 bytes; an empty packet is still a
+ * packet to drop. */
+static GstBuffer *
+packet_buffer (const uint8_t *packet, size_t length)
+{
+  return length > 0 ? gst_buffer_new_memdup (packet, length) : gst_buffer_new ();
+}
+
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
@@ -168,13 +176,13 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         {
         case 0:
         case 1:
-          buffer = gst_buffer_new_memdup (packet, length);
+          buffer = packet_buffer (packet, length);
           router_table_handle_rtp (table, members[op].participant, buffer, now_us, pushes,
                                    events);
           break;
         case 2:
         case 3:
-          buffer = gst_buffer_new_memdup (packet, length);
+          buffer = packet_buffer (packet, length);
           router_table_handle_rtcp (table, members[op - 2].participant, buffer, now_us,
                                     pushes, events);
           break;
