@@ -17,6 +17,7 @@
  * room (or none); a refusal is a CONVOKE_ERROR with a 2010x code.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -107,6 +108,12 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     }
   else if (error == NULL || error->domain != CONVOKE_ERROR || error->code < 20101
            || error->code > 20107 || !g_utf8_validate (error->message, -1, NULL))
-    abort ();
+    {
+      g_autofree char *shown = error ? g_strescape (error->message, NULL) : NULL;
+
+      fprintf (stderr, "bad refusal: %d \"%s\"\n", error ? error->code : 0,
+               shown ? shown : "(no error)");
+      abort ();
+    }
   return 0;
 }

@@ -8,6 +8,7 @@
  * for a reload, shown by convokectl).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "config-file.h"
@@ -38,7 +39,12 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     {
       if (error == NULL || error->domain != CONVOKE_CONFIG_ERROR
           || !g_utf8_validate (error->message, -1, NULL))
-        abort ();
+        {
+          g_autofree char *shown = error ? g_strescape (error->message, NULL) : NULL;
+
+          fprintf (stderr, "bad refusal: \"%s\"\n", shown ? shown : "(no error)");
+          abort ();
+        }
       return 0;
     }
   if (error != NULL)

@@ -138,9 +138,12 @@ fuzz_client_log (FuzzClient *client)
 {
   if (g_getenv ("FUZZ_VERBOSE") == NULL)
     return;
-  fprintf (stderr, ">>> sent:\n%.*s\n<<< received:\n%.*s\n",
-           (int) client->outgoing->len, (const char *) client->outgoing->data,
-           (int) client->received->len, (const char *) client->received->data);
+  /* Binary-safe: WebSocket frames hold NUL bytes. */
+  fputs (">>> sent:\n", stderr);
+  fwrite (client->outgoing->data, 1, client->outgoing->len, stderr);
+  fputs ("\n<<< received:\n", stderr);
+  fwrite (client->received->data, 1, client->received->len, stderr);
+  fputs ("\n", stderr);
 }
 
 GByteArray *

@@ -13,7 +13,8 @@
  * (fuzz-daemon.c): the WebSocket handshake, the frames, a close frame,
  * and then the target waits for the daemon to close. Every frame the
  * daemon sends back must be a text frame holding a JSON object with a
- * string `type`, or a control frame. Rooms are ended after each input.
+ * string `type` (in valid UTF-8), or a control frame (a close reason in
+ * valid UTF-8). Rooms are ended after each input.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <json-glib/json-glib.h>
@@ -115,7 +116,9 @@ check_server_frames (const guint8 *data, gsize length)
           g_autoptr (JsonParser) parser = json_parser_new ();
           JsonNode *root;
 
-          if (!json_parser_load_from_data (parser, (const char *) data + offset + header,
+          if (!g_utf8_validate ((const char *) data + offset + header,
+                                (gssize) payload_length, NULL)
+              || !json_parser_load_from_data (parser, (const char *) data + offset + header,
                                            (gssize) payload_length, NULL)
               || (root = json_parser_get_root (parser)) == NULL
               || !JSON_NODE_HOLDS_OBJECT (root)
@@ -129,7 +132,19 @@ check_server_frames (const guint8 *data, gsize length)
               abort ();
             }
         }
-      else if (opcode != 0x8 && opcode != 0x9 && opcode != 0xa)
+      else if (opcode == 0x8)
+        {
+          /* RFC 6455 §5.5.1: a close reason is UTF-8; clients fail the
+           * connection otherwise. */
+          if (payload_length > 2
+              && !g_utf8_validate ((const char *) data + offset + header + 2,
+                                   (gssize) payload_length - 2, NULL))
+            {
+              fprintf (stderr, "the daemon sent a close reason that is not UTF-8\n");
+              abort ();
+            }
+        }
+      else if (opcode != 0x9 && opcode != 0xa)
         abort ();
       offset += header + payload_length;
     }

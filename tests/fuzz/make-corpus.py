@@ -40,6 +40,8 @@ def write(target, name, data):
 def write_crash(target, name, data):
     directory = os.path.join(CORPUS, "crashes-to-fix", target)
     os.makedirs(directory, exist_ok=True)
+    if isinstance(data, str):
+        data = data.encode()
     with open(os.path.join(directory, name), "wb") as f:
         f.write(data)
 
@@ -371,6 +373,11 @@ def signaling_seeds():
     }
     for name, lines in seeds.items():
         write("signaling", name, "\n".join(lines) + "\n")
+    # Not fixed yet: a token whose header quotes an unpaired surrogate gets
+    # a close reason that is not UTF-8, and no error message.
+    header = b64url(b'{"alg":"HS2\\ud80056"}')
+    write_crash("signaling", "invalid-utf8-close-reason",
+                '{"type":"join","id":1,"token":"%s.e30.AAAA","room":"r"}\n' % header)
 
 
 if __name__ == "__main__":
