@@ -5,8 +5,11 @@ char *
 convoke_quote_untrusted (const char *text, glong max_chars)
 {
   g_autoptr (GString) out = g_string_new (NULL);
-  glong chars = g_utf8_strlen (text, -1);
-  g_autofree char *cut = g_utf8_substring (text, 0, MIN (chars, max_chars));
+  /* Parsers' error messages quote raw input, and json-glib decodes a lone
+   * "\ud800" escape into bytes that are not UTF-8: U+FFFD for those. */
+  g_autofree char *valid = g_utf8_make_valid (text != NULL ? text : "", -1);
+  glong chars = g_utf8_strlen (valid, -1);
+  g_autofree char *cut = g_utf8_substring (valid, 0, MIN (chars, max_chars));
 
   for (const char *p = cut; *p; p = g_utf8_next_char (p))
     {

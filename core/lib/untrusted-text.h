@@ -7,9 +7,10 @@
 
 G_BEGIN_DECLS
 
-/* @text (valid UTF-8) cut to @max_chars characters, with "…" when cut,
- * and every control character replaced by "?", so a hostile value can
- * neither flood nor forge a log line or a terminal. */
+/* @text (any bytes; what is not UTF-8 becomes U+FFFD) cut to @max_chars
+ * characters, with "…" when cut, and every control character replaced by
+ * "?", so a hostile value can neither flood, forge nor corrupt a log line,
+ * a terminal or a WebSocket close reason (which must be UTF-8). */
 char *convoke_quote_untrusted (const char *text, glong max_chars);
 
 G_END_DECLS

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "i18n.h"
+#include "untrusted-text.h"
 
 #define READ_CHUNK 65536
 /* Output queued towards a peer that does not read: past this the peer is
@@ -242,8 +243,9 @@ control_channel_on_line (const char *line, const GError *error, gpointer user_da
   parser = json_parser_new_immutable ();
   if (!json_parser_load_from_data (parser, line, -1, &parse_error))
     {
-      /* The parser quotes the offending text, which may be huge. */
-      g_autofree char *reason = g_utf8_make_valid (parse_error->message, 200);
+      /* The parser quotes the offending text, which may be huge and not
+       * UTF-8 (g_utf8_make_valid's length is the input's, not a cap). */
+      g_autofree char *reason = convoke_quote_untrusted (parse_error->message, 200);
 
       g_warning (_ ("%s sent a control line that is not JSON (%s); dropped"), self->peer,
                  reason);
