@@ -29,6 +29,7 @@
 #define ERROR_ROOM_PARAMETERS 53114
 #define ERROR_MEDIA_FAILED 53119
 #define ERROR_TRACK_INVALID 53300
+#define ERROR_SDP_INVALID 53403
 
 #define DEFAULT_WORKER_MAX_PARTICIPANTS 50
 #define DEFAULT_WORKER_MAX_TRACKS 100
@@ -272,6 +273,15 @@ forward_description (ConvokeRoom *room, GroupRoom *data, const char *sid,
     {
       g_set_error (error, CONVOKE_TOPOLOGY_ERROR, ERROR_INVALID_MESSAGE,
                    _ ("An “%s” needs a string member “sdp”"), type);
+      return FALSE;
+    }
+  /* gst_sdp_message_new_from_text() asserts on an empty string (a
+   * GStreamer-SDP-CRITICAL in the daemon's log); the worker would refuse
+   * it with the same code anyway. */
+  if (*sdp == '\0')
+    {
+      g_set_error (error, CONVOKE_TOPOLOGY_ERROR, ERROR_SDP_INVALID,
+                   _ ("The session description of this “%s” is empty"), type);
       return FALSE;
     }
 

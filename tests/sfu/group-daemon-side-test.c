@@ -502,6 +502,55 @@ test_old_core (void)
   module->room_destroy (&room, data);
 }
 
+/* An `offer` or `answer` from @from with @sdp (no "sdp" member when
+ * NULL), through the module's handle_message(). */
+static gboolean
+send_description (const ConvokeTopologyModule *module, gpointer data,
+                  ConvokeParticipant *from, const char *type, const char *sdp,
+                  GError **error)
+{
+  g_autoptr (JsonObject) message = json_object_new ();
+
+  json_object_set_string_member (message, "type", type);
+  json_object_set_string_member (message, "to", "server");
+  if (sdp != NULL)
+    json_object_set_string_member (message, "sdp", sdp);
+  return module->handle_message (&room, data, from, type, message, error);
+}
+
+/* An empty SDP is refused by the daemon side itself (53403) and never
+ * reaches the worker. It used to go to gst_sdp_message_new_from_text(),
+ * whose assertion logged a GStreamer-SDP-CRITICAL in the daemon (fatal
+ * here, as in every test). */
+static void
+test_empty_sdp (void)
+{
+  const ConvokeTopologyModule *module = convoke_topology_module_entry ();
+  g_autoptr (GError) error = NULL;
+  gpointer data = NULL;
+  guint sent;
+
+  reset ();
+  g_assert_true (module->module_init (&fake_core, &error));
+  g_assert_true (module->room_create (&room, &data, &error));
+  module->participant_joined (&room, data, &alice);
+  sent = worker_bodies->len;
+
+  for (guint i = 0; i < 2; i++)
+    {
+      g_assert_false (send_description (module, data, &alice, i ? "answer" : "offer", "",
+                                        &error));
+      g_assert_error (error, CONVOKE_TOPOLOGY_ERROR, 53403);
+      g_test_message ("%s", error->message);
+      g_assert_nonnull (strstr (error->message, "empty"));
+      g_clear_error (&error);
+    }
+  g_assert_cmpuint (worker_bodies->len, ==, sent);
+
+  module->participant_left (&room, data, &alice);
+  module->room_destroy (&room, data);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -516,6 +565,7 @@ main (int argc, char **argv)
   g_test_add_func ("/group/daemon-side/old-core", test_old_core);
   g_test_add_func ("/group/daemon-side/core-without-subscriptions",
                    test_core_without_subscriptions);
+  g_test_add_func ("/group/daemon-side/empty-sdp", test_empty_sdp);
   status = g_test_run ();
   g_ptr_array_unref (worker_bodies);
   g_ptr_array_unref (calls);

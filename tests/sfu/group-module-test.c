@@ -97,6 +97,12 @@ test_relay_and_validation (void)
                  "{\"type\":\"answer\",\"to\":\"server\",\"sdp\":\"" TWO_TRACK_SDP "\"}");
   expect_error (alice, &from, 53300, "worker-max-tracks");
 
+  /* An empty SDP is refused by the daemon (it used to log a
+   * GStreamer-SDP-CRITICAL there, fatal under G_DEBUG=fatal-criticals). */
+  group_ws_send (alice, "{\"type\":\"offer\",\"to\":\"server\",\"sdp\":\"\"}");
+  expect_error (alice, &from, 53403, "empty");
+  g_assert_false (alice->closed);
+
   /* Garbage SDP reaches the worker, which refuses it; the refusal comes
    * back to alice only, and she stays connected. */
   group_ws_send (alice, "{\"type\":\"answer\",\"to\":\"server\",\"sdp\":\"not an sdp\"}");
