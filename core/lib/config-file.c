@@ -420,6 +420,36 @@ check_keys (const Loader *l, const char *group, const char *const *allowed,
   return TRUE;
 }
 
+/* GKeyFile checks that values are UTF-8, but not group and key names: a
+ * room named in Latin-1 would pass here and be refused by the registry
+ * (and the REST API) as invalid, and every message quoting it would carry
+ * the bad bytes. The name is shown with U+FFFD in their place. */
+static gboolean
+check_utf8_names (const Loader *l, const char *group, GError **error)
+{
+  g_auto (GStrv) keys = NULL;
+
+  if (!g_utf8_validate (group, -1, NULL))
+    {
+      g_autofree char *shown = g_utf8_make_valid (group, -1);
+
+      return config_fail (l, error, CONVOKE_CONFIG_ERROR_SYNTAX, shown, NULL,
+                          _ ("the group name is not valid UTF-8 (U+FFFD marks the bad "
+                             "bytes); the file must be UTF-8"));
+    }
+  keys = g_key_file_get_keys (l->keys, group, NULL, NULL);
+  for (guint i = 0; keys != NULL && keys[i] != NULL; i++)
+    if (!g_utf8_validate (keys[i], -1, NULL))
+      {
+        g_autofree char *shown = g_utf8_make_valid (keys[i], -1);
+
+        return config_fail (l, error, CONVOKE_CONFIG_ERROR_SYNTAX, group, shown,
+                            _ ("the key name is not valid UTF-8 (U+FFFD marks the bad "
+                               "bytes); the file must be UTF-8"));
+      }
+  return TRUE;
+}
+
 static gboolean
 check_structure (const Loader *l, GError **error)
 {
@@ -429,6 +459,9 @@ check_structure (const Loader *l, GError **error)
     {
       const char *group = groups[i];
       gboolean known = FALSE;
+
+      if (!check_utf8_names (l, group, error))
+        return FALSE;
 
       for (gsize j = 0; j < G_N_ELEMENTS (fixed_groups) && !known; j++)
         if (g_str_equal (group, fixed_groups[j].group))

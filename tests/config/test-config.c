@@ -417,6 +417,33 @@ static const InvalidCase invalid_cases[] = {
     "[server]\nweb-root=\\q\n",
     CONVOKE_CONFIG_ERROR_INVALID_VALUE,
     { "[server] web-root" } },
+  /* GKeyFile checks values for UTF-8, not group and key names: a room
+   * named in invalid UTF-8 passed, and messages quoted the bad bytes. The
+   * name is shown with U+FFFD in their place. */
+  { "room-name-not-utf8",
+    "[room:caf\xe9]\ntype=go\n",
+    CONVOKE_CONFIG_ERROR_SYNTAX,
+    { "[room:caf\357\277\275]", "group name", "UTF-8" } },
+  { "type-name-not-utf8",
+    "[type:\xffx]\nmodule=mesh\n",
+    CONVOKE_CONFIG_ERROR_SYNTAX,
+    { "[type:\357\277\275x]", "UTF-8" } },
+  { "group-name-not-utf8",
+    "[serv\303er]\nlisten=127.0.0.1:1\n",
+    CONVOKE_CONFIG_ERROR_SYNTAX,
+    { "[serv\357\277\275", "UTF-8" } },
+  { "type-key-not-utf8",
+    "[type:x]\nmodule=mesh\nopt\377=1\n",
+    CONVOKE_CONFIG_ERROR_SYNTAX,
+    { "[type:x] opt\357\277\275", "key name", "UTF-8" } },
+  { "server-key-not-utf8",
+    "[server]\nlis\377en=127.0.0.1:1\n",
+    CONVOKE_CONFIG_ERROR_SYNTAX,
+    { "[server] lis\357\277\275en", "UTF-8" } },
+  { "room-type-value-not-utf8",
+    "[room:a]\ntype=g\xffo\n",
+    CONVOKE_CONFIG_ERROR_INVALID_VALUE,
+    { "[room:a] type", "UTF-8" } },
 };
 
 static void
@@ -431,6 +458,7 @@ test_invalid (gconstpointer data)
   g_assert_null (config);
   g_assert_error (error, CONVOKE_CONFIG_ERROR, (int)c->code);
   g_test_message ("%s", error->message);
+  g_assert_true (g_utf8_validate (error->message, -1, NULL));
   g_assert_true (g_str_has_prefix (error->message, path));
   for (guint i = 0; i < G_N_ELEMENTS (c->expect) && c->expect[i] != NULL; i++)
     if (strstr (error->message, c->expect[i]) == NULL)
