@@ -172,7 +172,8 @@ config_file_checksum (const char *path)
   g_autofree char *contents = NULL;
   gsize length;
 
-  if (!g_file_get_contents (path, &contents, &length, NULL))
+  /* Not g_file_get_contents(): the path may now name /dev/zero or a FIFO. */
+  if (!convoke_config_read_file (path, &contents, &length, NULL))
     return NULL;
   return g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *)contents,
                                       length);

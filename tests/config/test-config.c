@@ -6,6 +6,8 @@
 #include <glib/gstdio.h>
 #include <locale.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "config-file.h"
 #include "sid.h"
@@ -492,6 +494,68 @@ test_missing_file (void)
   g_assert_nonnull (strstr (error->message, path));
 }
 
+/* Only a regular file of at most 1 MiB is read. /dev/zero used to be read
+ * until memory ran out and a FIFO without a writer blocked forever (so
+ * `convoked --check-config /dev/zero` never returned); /dev/null passed
+ * as an empty, valid config. */
+static void
+test_not_regular_or_huge (void)
+{
+  g_autofree char *fifo = g_build_filename (tmpdir, "fifo.conf", NULL);
+  g_autofree char *link = g_build_filename (tmpdir, "null-link.conf", NULL);
+  g_autofree char *huge_path = g_build_filename (tmpdir, "huge.conf", NULL);
+  g_autofree char *limit_path = g_build_filename (tmpdir, "limit.conf", NULL);
+  /* /dev/zero itself is tried by tests/config/test-convoked.c, in a child
+   * whose memory is limited: a regression must not eat this machine's. */
+  const char *not_regular[] = { "/dev/null", fifo, link, tmpdir };
+  const gsize limit = 1024 * 1024;
+  g_autoptr (GString) text = g_string_new ("[rooms]\nauto-create=true\n");
+  g_autoptr (GError) error = NULL;
+
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+  g_assert_cmpint (symlink ("/dev/null", link), ==, 0);
+  for (guint i = 0; i < G_N_ELEMENTS (not_regular); i++)
+    {
+      g_autoptr (ConvokeConfig) config
+          = convoke_config_load_file (not_regular[i], &error);
+
+      g_assert_null (config);
+      g_assert_error (error, CONVOKE_CONFIG_ERROR, CONVOKE_CONFIG_ERROR_SYNTAX);
+      g_test_message ("%s", error->message);
+      g_assert_nonnull (strstr (error->message, not_regular[i]));
+      g_assert_nonnull (strstr (error->message, "not a regular file"));
+      g_clear_error (&error);
+    }
+
+  /* Exactly the limit is read; one byte more is refused. */
+  while (text->len < limit)
+    g_string_append (text, "# A comment line that pads the file to its size limit.\n");
+  g_string_truncate (text, limit - 1);
+  g_string_append_c (text, '\n');
+  g_assert_true (g_file_set_contents (limit_path, text->str, text->len, &error));
+  {
+    g_autoptr (ConvokeConfig) config = convoke_config_load_file (limit_path, &error);
+
+    g_assert_no_error (error);
+    g_assert_nonnull (config);
+  }
+  g_string_append_c (text, '\n');
+  g_assert_true (g_file_set_contents (huge_path, text->str, text->len, &error));
+  {
+    g_autoptr (ConvokeConfig) config = convoke_config_load_file (huge_path, &error);
+
+    g_assert_null (config);
+    g_assert_error (error, CONVOKE_CONFIG_ERROR, CONVOKE_CONFIG_ERROR_SYNTAX);
+    g_test_message ("%s", error->message);
+    g_assert_nonnull (strstr (error->message, huge_path));
+    g_assert_nonnull (strstr (error->message, "larger than 1048576 bytes"));
+  }
+  g_unlink (fifo);
+  g_unlink (link);
+  g_unlink (huge_path);
+  g_unlink (limit_path);
+}
+
 /* Garbage never crashes the loader. */
 static void
 test_garbage (void)
@@ -543,6 +607,7 @@ main (int argc, char **argv)
   g_test_add_func ("/config/base-url-forms", test_base_url_forms);
   g_test_add_func ("/config/secret-never-echoed", test_secret_never_echoed);
   g_test_add_func ("/config/missing-file", test_missing_file);
+  g_test_add_func ("/config/not-regular-or-huge", test_not_regular_or_huge);
   g_test_add_func ("/config/garbage", test_garbage);
   for (gsize i = 0; i < G_N_ELEMENTS (invalid_cases); i++)
     {
