@@ -107,6 +107,14 @@ test_check_config_invalid (void)
     { "[type:webinar]\nmax-participants=3\n", "[type:webinar] module", "module" },
     { "[turn]\nurls=http://x\nsecret=s\n", "[turn] urls", "“http://x”" },
     { "[server\n", "[server", "" },
+    /* What only a start or a reload used to find, like `nginx -t`: a
+     * module that does not load, recording on a module without media, a
+     * generated secret on a public address. */
+    { "[type:ghostly]\nmodule=ghost\n", "[type:ghostly] module",
+      "libconvoke-topology-ghost" },
+    { "[type:taped]\nmodule=mesh\nrecording=true\n", "[type:taped] recording",
+      "never sees media" },
+    { "[server]\nlisten=0.0.0.0:0\n", "[auth] api-secret", "0.0.0.0" },
   };
   g_autofree char *dir = test_mkdtemp ();
 

@@ -62,9 +62,10 @@ die_with_parent (gpointer data)
   prctl (PR_SET_PDEATHSIG, SIGTERM);
 }
 
-/* convoked --config @config --module-dir @dir, run to completion. */
+/* convoked @option (--config or --check-config) @config --module-dir
+ * @dir, run to completion. */
 static int
-run_convoked (const char *config, const char *dir, char **err)
+run_convoked (const char *option, const char *config, const char *dir, char **err)
 {
   g_autofree char *config_dir = test_mkdtemp ();
   g_autofree char *config_path = g_build_filename (config_dir, "convoke.conf", NULL);
@@ -78,9 +79,8 @@ run_convoked (const char *config, const char *dir, char **err)
   g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
   g_subprocess_launcher_setenv (launcher, "LC_ALL", "C.UTF-8", TRUE);
   g_subprocess_launcher_unsetenv (launcher, "LANGUAGE");
-  process
-      = g_subprocess_launcher_spawn (launcher, &error, test_program ("CONVOKED"),
-                                     "--config", config_path, "--module-dir", dir, NULL);
+  process = g_subprocess_launcher_spawn (launcher, &error, test_program ("CONVOKED"),
+                                         option, config_path, "--module-dir", dir, NULL);
   g_assert_no_error (error);
   g_subprocess_communicate_utf8 (process, NULL, NULL, NULL, err, &error);
   g_assert_no_error (error);
@@ -178,9 +178,27 @@ test_start_needs_truncated (void)
   g_autofree char *path = put_module (dir, "example", TRUNCATED_LENGTH);
   g_autofree char *err = NULL;
   int status
-      = run_convoked ("[auth]\napi-key=" TEST_API_KEY "\napi-secret=" TEST_API_SECRET
+      = run_convoked ("--config",
+                      "[auth]\napi-key=" TEST_API_KEY "\napi-secret=" TEST_API_SECRET
                       "\n[server]\nlisten=127.0.0.1:0\n[type:ex]\nmodule=example\n",
                       dir, &err);
+
+  g_assert_cmpint (status, ==, 1);
+  g_assert_nonnull (strstr (err, "[type:ex] module"));
+  g_assert_nonnull (strstr (err, path));
+  g_assert_nonnull (strstr (err, "truncated"));
+  test_rm_rf (dir);
+}
+
+/* --check-config loads the modules as a start would, so it refuses the
+ * same config, naming the file. */
+static void
+test_check_config_needs_truncated (void)
+{
+  g_autofree char *dir = module_dir_new ();
+  g_autofree char *path = put_module (dir, "example", TRUNCATED_LENGTH);
+  g_autofree char *err = NULL;
+  int status = run_convoked ("--check-config", "[type:ex]\nmodule=example\n", dir, &err);
 
   g_assert_cmpint (status, ==, 1);
   g_assert_nonnull (strstr (err, "[type:ex] module"));
@@ -258,5 +276,7 @@ main (int argc, char **argv)
   g_test_add_func ("/modules/truncated/start-needs-it", test_start_needs_truncated);
   g_test_add_func ("/modules/truncated/start-finds-it", test_start_finds_truncated);
   g_test_add_func ("/modules/truncated/reload-names-it", test_reload_names_truncated);
+  g_test_add_func ("/modules/truncated/check-config-needs-it",
+                   test_check_config_needs_truncated);
   return g_test_run ();
 }
