@@ -66,13 +66,15 @@ on_hangup (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+/* Like `nginx -t`: everything a start would check, modules included, so
+ * that what passes here also passes a start or a reload. */
 static int
-check_config (const char *path)
+check_config (const char *path, const char *module_dir)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (ConvokeConfig) config = convoke_config_load_file (path, &error);
 
-  if (config == NULL)
+  if (config == NULL || !convoke_daemon_check_config (config, module_dir, &error))
     {
       g_printerr ("%s\n", error->message);
       return EXIT_FAILURE;
@@ -93,7 +95,8 @@ main (int argc, char **argv)
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path,
       N_ ("Configuration file (default: the embedded default)"), N_ ("FILE") },
     { "check-config", 0, 0, G_OPTION_ARG_FILENAME, &check_path,
-      N_ ("Validate a configuration file and exit"), N_ ("FILE") },
+      N_ ("Validate a configuration file and the modules it needs, and exit"),
+      N_ ("FILE") },
     { "module-dir", 0, 0, G_OPTION_ARG_FILENAME, &module_dir,
       N_ ("Load topology modules from DIR"), N_ ("DIR") },
     { "url-file", 0, 0, G_OPTION_ARG_FILENAME, &url_file,
@@ -129,7 +132,7 @@ main (int argc, char **argv)
       return EXIT_SUCCESS;
     }
   if (check_path != NULL)
-    return check_config (check_path);
+    return check_config (check_path, module_dir);
 
   config = config_path ? convoke_config_load_file (config_path, &error)
                        : convoke_config_load_default (&error);

@@ -46,20 +46,26 @@ struct _ConvokeDaemon
 
 G_DEFINE_TYPE (ConvokeDaemon, convoke_daemon, G_TYPE_OBJECT)
 
-/* --module-dir, then $CONVOKE_MODULE_DIR, then [modules] dir, then the
- * directory chosen at build time. */
+/* --module-dir (@override), then $CONVOKE_MODULE_DIR, then [modules] dir,
+ * then the directory chosen at build time. */
 static const char *
-module_dir (ConvokeDaemon *self, ConvokeConfig *config)
+resolve_module_dir (const char *override, ConvokeConfig *config)
 {
   const char *env = g_getenv ("CONVOKE_MODULE_DIR");
 
-  if (self->module_dir_override != NULL)
-    return self->module_dir_override;
+  if (override != NULL)
+    return override;
   if (env != NULL && *env != '\0')
     return env;
   if (config->module_dir != NULL)
     return config->module_dir;
   return CONVOKE_MODULE_DIR;
+}
+
+static const char *
+module_dir (ConvokeDaemon *self, ConvokeConfig *config)
+{
+  return resolve_module_dir (self->module_dir_override, config);
 }
 
 static int
@@ -73,9 +79,9 @@ compare_type_names (gconstpointer a, gconstpointer b)
  * records by default on a module that never sees media, which the config
  * file alone cannot know. */
 static gboolean
-require_modules (ConvokeDaemon *self, ConvokeConfig *config, GError **error)
+require_modules (ConvokeModuleSet *modules, const char *dir, ConvokeConfig *config,
+                 GError **error)
 {
-  const char *dir = module_dir (self, config);
   /* By name, so that the error reported is the same at every start. */
   g_autoptr (GList) types
       = g_list_sort (g_hash_table_get_values (config->types), compare_type_names);
@@ -86,9 +92,9 @@ require_modules (ConvokeDaemon *self, ConvokeConfig *config, GError **error)
       const ConvokeLoadedModule *module;
       g_autoptr (GError) local = NULL;
 
-      module = convoke_module_set_lookup (self->modules, type->module);
+      module = convoke_module_set_lookup (modules, type->module);
       if (module == NULL)
-        module = convoke_module_set_require (self->modules, dir, type->module, &local);
+        module = convoke_module_set_require (modules, dir, type->module, &local);
       if (module == NULL)
         {
           g_set_error (error, CONVOKE_CONFIG_ERROR, CONVOKE_CONFIG_ERROR_REFERENCE,
@@ -174,7 +180,8 @@ config_file_checksum (const char *path)
   g_autofree char *contents = NULL;
   gsize length;
 
-  if (!g_file_get_contents (path, &contents, &length, NULL))
+  /* Not g_file_get_contents(): the path may now name /dev/zero or a FIFO. */
+  if (!convoke_config_read_file (path, &contents, &length, NULL))
     return NULL;
   return g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *)contents,
                                       length);
@@ -260,7 +267,7 @@ convoke_daemon_start (ConvokeDaemon *self, GError **error)
   /* Loading the whole dir logs every refused file, which is how an admin
    * learns that a module is broken before any type asks for it. */
   convoke_module_set_load_dir (self->modules, module_dir (self, config), NULL);
-  if (!require_modules (self, config, error))
+  if (!require_modules (self->modules, module_dir (self, config), config, error))
     return FALSE;
 
   self->registry = convoke_room_registry_new (config, self->modules);
@@ -365,7 +372,8 @@ convoke_daemon_reload (ConvokeDaemon *self, GError **error)
   /* A config is immutable once shared; @next is still ours alone. */
   if (self->force_dev_tokens)
     next->dev_tokens = TRUE;
-  if (self->running && !require_modules (self, next, error))
+  if (self->running
+      && !require_modules (self->modules, module_dir (self, next), next, error))
     return FALSE;
   if (self->running && !carry_over_credentials (self, next, error))
     return FALSE;
@@ -382,6 +390,26 @@ convoke_daemon_reload (ConvokeDaemon *self, GError **error)
     convoke_room_registry_set_config (self->registry, next);
   g_message ("configuration reloaded from %s", self->config_path);
   return TRUE;
+}
+
+gboolean
+convoke_daemon_check_config (ConvokeConfig *config, const char *module_dir_override,
+                             GError **error)
+{
+  g_autoptr (ConvokeModuleSet) modules = NULL;
+  const char *dir;
+
+  g_return_val_if_fail (config != NULL, FALSE);
+
+  if (!check_generated_secret (config, config->listen_host, error))
+    return FALSE;
+  /* The modules are loaded and initialised for real, as a start does,
+   * and shut down again when @modules goes. Files in the dir that no type
+   * needs are tried too: a start logs their refusals as warnings. */
+  dir = resolve_module_dir (module_dir_override, config);
+  modules = convoke_module_set_new (convoke_core_api_get ());
+  convoke_module_set_load_dir (modules, dir, NULL);
+  return require_modules (modules, dir, config, error);
 }
 
 ConvokeConfig *

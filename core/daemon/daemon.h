@@ -36,6 +36,15 @@ void convoke_daemon_stop (ConvokeDaemon *self);
  * the old config stays in force. */
 gboolean convoke_daemon_reload (ConvokeDaemon *self, GError **error);
 
+/* What a start or a reload would check beyond the file itself, without
+ * starting (convoked --check-config): every type's module loads from the
+ * module dir (@module_dir_override as in convoke_daemon_new()) and
+ * initialises, recording is only on types whose module sees media, and a
+ * generated secret only on a loopback listener. The modules are shut down
+ * again before it returns. */
+gboolean convoke_daemon_check_config (ConvokeConfig *config,
+                                      const char *module_dir_override, GError **error);
+
 ConvokeConfig *convoke_daemon_get_config (ConvokeDaemon *self);
 ConvokeRoomRegistry *convoke_daemon_get_registry (ConvokeDaemon *self);
 SoupServer *convoke_daemon_get_server (ConvokeDaemon *self);

@@ -23,6 +23,13 @@
 
 #define HS256_DIGEST_LENGTH 32
 
+/* NumericDate claims must lie between the epoch and the last second of
+ * year 9999, the range GDateTime can show. Anything else is not a date a
+ * token issuer meant: G_MININT64 would overflow the expiry arithmetic,
+ * and json-glib turns integers beyond 64 bits into negative or huge ones,
+ * which this range refuses too. */
+#define MAX_NUMERIC_DATE G_GINT64_CONSTANT (253402300799)
+
 void
 convoke_access_token_free (ConvokeAccessToken *token)
 {
@@ -201,6 +208,68 @@ convoke_access_token_create (const char *api_key, const char *api_secret,
   return g_strconcat (signing_input, ".", signature_b64, NULL);
 }
 
+typedef enum
+{
+  ESCAPES_OK,
+  ESCAPES_NUL,
+  ESCAPES_UNPAIRED_SURROGATE,
+} EscapesVerdict;
+
+/* The value of the four hex digits at @text, or -1. */
+static int
+hex4 (const char *text)
+{
+  int value = 0;
+
+  for (int i = 0; i < 4; i++)
+    {
+      int digit = g_ascii_xdigit_value (text[i]);
+
+      if (digit < 0)
+        return -1;
+      value = value * 16 + digit;
+    }
+  return value;
+}
+
+/* Checks the \uXXXX escapes of the JSON @text. json-glib decodes \u0000,
+ * and the C string it hands out then ends there: an identity
+ * "alice\u0000x" would be read as "alice", taking over the real alice's
+ * session. An unpaired surrogate (\ud800 alone) decodes to bytes that are
+ * not UTF-8, and json-glib quotes them in its own errors. Outside strings
+ * a backslash is not JSON at all, and the parser refuses it. */
+static EscapesVerdict
+check_json_escapes (const char *text, gsize length)
+{
+  for (gsize i = 0; i + 1 < length; i++)
+    {
+      int unit;
+
+      if (text[i] != '\\')
+        continue;
+      /* Whatever it is, the escaped character is not the start of another
+       * escape: in \\u0000 the backslash is escaped and "u0000" is text. */
+      i++;
+      if (text[i] != 'u' || length - i < 5 || (unit = hex4 (text + i + 1)) < 0)
+        continue;
+      i += 4;
+      if (unit == 0)
+        return ESCAPES_NUL;
+      if (unit >= 0xdc00 && unit <= 0xdfff)
+        return ESCAPES_UNPAIRED_SURROGATE;
+      if (unit >= 0xd800 && unit <= 0xdbff)
+        {
+          int low;
+
+          if (length - i < 7 || text[i + 1] != '\\' || text[i + 2] != 'u'
+              || (low = hex4 (text + i + 3)) < 0xdc00 || low > 0xdfff)
+            return ESCAPES_UNPAIRED_SURROGATE;
+          i += 6;
+        }
+    }
+  return ESCAPES_OK;
+}
+
 /* Decodes one base64url part and parses it as a JSON object. @which_error
  * is the already-translated message prefix naming the part. */
 static JsonObject *
@@ -220,10 +289,33 @@ decode_json_part (const char *part, const char *which_error, GError **error)
       return NULL;
     }
   data = g_bytes_get_data (bytes, &size);
+  /* No claim has a use for either, and both would make two different
+   * tokens read as the same identity, room or issuer. */
+  switch (check_json_escapes ((const char *) data, size))
+    {
+    case ESCAPES_NUL:
+      g_set_error (error, CONVOKE_ERROR, CONVOKE_ERROR_TOKEN_INVALID, "%s: %s",
+                   which_error,
+                   _ ("a string in it contains a NUL character (\\u0000), which no "
+                      "claim may hold"));
+      return NULL;
+    case ESCAPES_UNPAIRED_SURROGATE:
+      g_set_error (error, CONVOKE_ERROR, CONVOKE_ERROR_TOKEN_INVALID, "%s: %s",
+                   which_error,
+                   _ ("a string in it is not valid UTF-8: it escapes half of a UTF-16 "
+                      "surrogate pair (such as \\ud800) alone"));
+      return NULL;
+    case ESCAPES_OK:
+      break;
+    }
   if (!json_parser_load_from_data (parser, data, size, &json_error))
     {
+      /* json-glib quotes the text it choked on, which came from a client. */
+      g_autofree char *valid = g_utf8_make_valid (json_error->message, -1);
+      g_autofree char *quoted = convoke_quote_untrusted (valid, 2 * MAX_QUOTED_CHARS);
+
       g_set_error (error, CONVOKE_ERROR, CONVOKE_ERROR_TOKEN_INVALID, "%s: %s",
-                   which_error, json_error->message);
+                   which_error, quoted);
       return NULL;
     }
   root = json_parser_get_root (parser);
@@ -248,28 +340,50 @@ get_string (JsonObject *object, const char *name)
   return json_node_get_string (node);
 }
 
-/* A NumericDate claim (RFC 7519 §2). Returns FALSE with @error when the
- * claim is there but is not a number; *present tells whether it is there. */
+/* A NumericDate claim (RFC 7519 §2), in whole seconds from the epoch to
+ * MAX_NUMERIC_DATE. Returns FALSE with @error when the claim is there but
+ * is not such a number; *present tells whether it is there. */
 static gboolean
 get_time_claim (JsonObject *payload, const char *name, gint64 *value, gboolean *present,
                 GError **error)
 {
   JsonNode *node = json_object_get_member (payload, name);
   GType type;
+  gboolean in_range;
 
   *present = FALSE;
   if (node == NULL)
     return TRUE;
   type = JSON_NODE_HOLDS_VALUE (node) ? json_node_get_value_type (node) : G_TYPE_INVALID;
   if (type == G_TYPE_INT64)
-    *value = json_node_get_int (node);
-  else if (type == G_TYPE_DOUBLE && json_node_get_double (node) > (double) G_MININT64
-           && json_node_get_double (node) < (double) G_MAXINT64)
-    *value = (gint64) json_node_get_double (node);
+    {
+      gint64 seconds = json_node_get_int (node);
+
+      in_range = seconds >= 0 && seconds <= MAX_NUMERIC_DATE;
+      if (in_range)
+        *value = seconds;
+    }
+  else if (type == G_TYPE_DOUBLE)
+    {
+      /* RFC 7519 allows fractions; the checks below count whole seconds. */
+      double seconds = json_node_get_double (node);
+
+      in_range = seconds >= 0 && seconds <= (double) MAX_NUMERIC_DATE;
+      if (in_range)
+        *value = (gint64) seconds;
+    }
   else
     {
       g_set_error (error, CONVOKE_ERROR, CONVOKE_ERROR_TOKEN_INVALID,
                    _ ("Access token claim “%s” is not a number of seconds"), name);
+      return FALSE;
+    }
+  if (!in_range)
+    {
+      g_set_error (error, CONVOKE_ERROR, CONVOKE_ERROR_TOKEN_INVALID,
+                   _ ("Access token claim “%s” is not a date: it must be a number of "
+                      "seconds from 0 (1970) to %lld (the end of year 9999)"),
+                   name, (long long) MAX_NUMERIC_DATE);
       return FALSE;
     }
   *present = TRUE;
@@ -358,7 +472,8 @@ check_times (JsonObject *payload, guint clock_skew, gint64 *expires, GError **er
 {
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
   gint64 nbf = 0;
-  gboolean present;
+  gint64 iat = 0;
+  gboolean present, iat_present;
 
   if (!get_time_claim (payload, "exp", expires, &present, error))
     return FALSE;
@@ -380,6 +495,10 @@ check_times (JsonObject *payload, guint clock_skew, gint64 *expires, GError **er
     }
 
   if (!get_time_claim (payload, "nbf", &nbf, &present, error))
+    return FALSE;
+  /* iat only informs (RFC 7519 §4.1.6), but a malformed one is a sign of
+   * a broken issuer, refused like a malformed exp. */
+  if (!get_time_claim (payload, "iat", &iat, &iat_present, error))
     return FALSE;
   if (present && nbf > now && nbf - now > (gint64) clock_skew)
     {

@@ -12,9 +12,13 @@
 #include "config-private.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <gio/gio.h>
+#include <glib/gstdio.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "convoke-resources.h"
 #include "i18n.h"
@@ -30,6 +34,8 @@
 #define ROOM_TIMEOUT_MAX_MINUTES 60
 #define UNIQUE_NAME_MAX_LENGTH 128
 #define MAX_PARTICIPANTS_LIMIT 1000
+/* The shipped, fully commented file is about 10 KB. */
+#define MAX_CONFIG_FILE_SIZE (1024 * 1024)
 /* An HMAC key shorter than this is guessable; Twilio's are 32 characters. */
 #define API_SECRET_MIN_LENGTH 16
 
@@ -441,6 +447,36 @@ check_keys (const Loader *l, const char *group, const char *const *allowed,
   return TRUE;
 }
 
+/* GKeyFile checks that values are UTF-8, but not group and key names: a
+ * room named in Latin-1 would pass here and be refused by the registry
+ * (and the REST API) as invalid, and every message quoting it would carry
+ * the bad bytes. The name is shown with U+FFFD in their place. */
+static gboolean
+check_utf8_names (const Loader *l, const char *group, GError **error)
+{
+  g_auto (GStrv) keys = NULL;
+
+  if (!g_utf8_validate (group, -1, NULL))
+    {
+      g_autofree char *shown = g_utf8_make_valid (group, -1);
+
+      return config_fail (l, error, CONVOKE_CONFIG_ERROR_SYNTAX, shown, NULL,
+                          _ ("the group name is not valid UTF-8 (U+FFFD marks the bad "
+                             "bytes); the file must be UTF-8"));
+    }
+  keys = g_key_file_get_keys (l->keys, group, NULL, NULL);
+  for (guint i = 0; keys != NULL && keys[i] != NULL; i++)
+    if (!g_utf8_validate (keys[i], -1, NULL))
+      {
+        g_autofree char *shown = g_utf8_make_valid (keys[i], -1);
+
+        return config_fail (l, error, CONVOKE_CONFIG_ERROR_SYNTAX, group, shown,
+                            _ ("the key name is not valid UTF-8 (U+FFFD marks the bad "
+                               "bytes); the file must be UTF-8"));
+      }
+  return TRUE;
+}
+
 static gboolean
 check_structure (const Loader *l, GError **error)
 {
@@ -450,6 +486,9 @@ check_structure (const Loader *l, GError **error)
     {
       const char *group = groups[i];
       gboolean known = FALSE;
+
+      if (!check_utf8_names (l, group, error))
+        return FALSE;
 
       for (gsize j = 0; j < G_N_ELEMENTS (fixed_groups) && !known; j++)
         if (g_str_equal (group, fixed_groups[j].group))
@@ -597,19 +636,83 @@ convoke_config_load_data (const char *data, gssize length, const char *origin,
   return g_steal_pointer (&config);
 }
 
+gboolean
+convoke_config_read_file (const char *path, char **contents, gsize *length,
+                          GError **error)
+{
+  g_autofree char *data = NULL;
+  struct stat st;
+  gsize size = 0;
+  int fd;
+
+  /* O_NONBLOCK: opening a FIFO with no writer would wait forever. */
+  fd = g_open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0);
+  if (fd < 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, CONVOKE_CONFIG_ERROR, CONVOKE_CONFIG_ERROR_SYNTAX,
+                   _ ("Cannot read configuration file %s: %s"), path,
+                   g_strerror (saved_errno));
+      return FALSE;
+    }
+  /* /dev/zero never ends and a FIFO may never end either; a config file
+   * is a regular file of a few kilobytes. */
+  if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
+    {
+      g_set_error (error, CONVOKE_CONFIG_ERROR, CONVOKE_CONFIG_ERROR_SYNTAX,
+                   _ ("Cannot read configuration file %s: it is not a regular file"),
+                   path);
+      close (fd);
+      return FALSE;
+    }
+  /* The size may grow while it is read (an editor saving in place), so
+   * the limit is enforced on what is read, not only on what fstat says. */
+  data = g_malloc (MAX_CONFIG_FILE_SIZE + 2);
+  while (size <= MAX_CONFIG_FILE_SIZE)
+    {
+      ssize_t n = read (fd, data + size, MAX_CONFIG_FILE_SIZE + 1 - size);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          int saved_errno = errno;
+
+          g_set_error (error, CONVOKE_CONFIG_ERROR, CONVOKE_CONFIG_ERROR_SYNTAX,
+                       _ ("Cannot read configuration file %s: %s"), path,
+                       g_strerror (saved_errno));
+          close (fd);
+          return FALSE;
+        }
+      if (n == 0)
+        break;
+      size += (gsize) n;
+    }
+  close (fd);
+  if (size > MAX_CONFIG_FILE_SIZE)
+    {
+      g_set_error (error, CONVOKE_CONFIG_ERROR, CONVOKE_CONFIG_ERROR_SYNTAX,
+                   _ ("Cannot read configuration file %s: it is larger than %u bytes, "
+                      "which no configuration needs"),
+                   path, (guint) MAX_CONFIG_FILE_SIZE);
+      return FALSE;
+    }
+  data[size] = '\0';
+  *contents = g_steal_pointer (&data);
+  if (length != NULL)
+    *length = size;
+  return TRUE;
+}
+
 ConvokeConfig *
 convoke_config_load_file (const char *path, GError **error)
 {
   g_autofree char *contents = NULL;
   gsize length;
-  g_autoptr (GError) local = NULL;
 
-  if (!g_file_get_contents (path, &contents, &length, &local))
-    {
-      g_set_error (error, CONVOKE_CONFIG_ERROR, CONVOKE_CONFIG_ERROR_SYNTAX,
-                   _ ("Cannot read configuration file: %s"), local->message);
-      return NULL;
-    }
+  if (!convoke_config_read_file (path, &contents, &length, error))
+    return NULL;
   return convoke_config_load_data (contents, length, path, error);
 }
 

@@ -104,6 +104,11 @@ const char *convoke_config_default_data (void);
 ConvokeConfig *convoke_config_load_data (const char *data, gssize length,
                                          const char *origin, GError **error);
 ConvokeConfig *convoke_config_load_file (const char *path, GError **error);
+/* Reads a config file as convoke_config_load_file() does: only a regular
+ * file (not /dev/zero, a FIFO or a directory) of at most 1 MiB, never
+ * waiting for a writer. *@contents is NUL-terminated; free it with g_free. */
+gboolean convoke_config_read_file (const char *path, char **contents, gsize *length,
+                                   GError **error);
 ConvokeConfig *convoke_config_load_default (GError **error);
 
 ConvokeConfig *convoke_config_ref (ConvokeConfig *config);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "i18n.h"
+#include "module-file.h"
 
 #define MODULE_FILE_PREFIX "libconvoke-topology-"
 #define MODULE_FILE_SUFFIX "." G_MODULE_SUFFIX
@@ -194,6 +195,11 @@ convoke_module_open (const char *path, GError **error)
                    _("%s: no such module file"), abs_path);
       return NULL;
     }
+
+  /* dlopen() of a truncated file dies of SIGBUS rather than failing, so
+   * the file must prove whole first (module-file.c). */
+  if (!convoke_module_file_check (abs_path, error))
+    return NULL;
 
   module = g_new0 (ConvokeLoadedModule, 1);
   module->path = g_steal_pointer (&abs_path);

@@ -18,8 +18,8 @@
 #include <string.h>
 
 #include <convoke/topology.h>
-#include <gst/sdp/sdp.h>
 
+#include "group-sdp.h"
 #include "group-worker.h"
 #include "i18n.h"
 
@@ -214,59 +214,51 @@ group_participant_left (ConvokeRoom *room, gpointer room_data,
     g_debug ("room %s: %s", core->room_get_sid (room), error->message);
 }
 
-/* How many tracks @sdp publishes: m-lines with a port whose direction
- * sends. Unparsable text counts 0: the worker refuses it with 53403. */
+/* How many tracks @remote publishes: the m-lines that carry media (a
+ * port, or port 0 with a=bundle-only) and whose direction sends. */
 static guint
-count_published_tracks (const char *sdp)
+count_published_tracks (const GroupRemoteDescription *remote)
 {
-  g_autoptr (GstSDPMessage) message = NULL;
-  const char *session_direction = "sendrecv";
   guint count = 0;
 
-  if (gst_sdp_message_new_from_text (sdp, &message) != GST_SDP_OK)
-    return 0;
-  for (guint i = 0; i < gst_sdp_message_attributes_len (message); i++)
+  for (guint i = 0; i < remote->media->len; i++)
     {
-      const GstSDPAttribute *attribute = gst_sdp_message_get_attribute (message, i);
+      const GroupRemoteMedia *media = g_ptr_array_index (remote->media, i);
 
-      if (g_str_equal (attribute->key, "sendrecv")
-          || g_str_equal (attribute->key, "sendonly")
-          || g_str_equal (attribute->key, "recvonly")
-          || g_str_equal (attribute->key, "inactive"))
-        session_direction = attribute->key;
-    }
-
-  for (guint i = 0; i < gst_sdp_message_medias_len (message); i++)
-    {
-      const GstSDPMedia *media = gst_sdp_message_get_media (message, i);
-      const char *direction = session_direction;
-
-      if (gst_sdp_media_get_port (media) == 0
-          || g_strcmp0 (gst_sdp_media_get_media (media), "application") == 0)
-        continue;
-      for (guint j = 0; j < gst_sdp_media_attributes_len (media); j++)
-        {
-          const GstSDPAttribute *attribute = gst_sdp_media_get_attribute (media, j);
-
-          if (g_str_equal (attribute->key, "sendrecv")
-              || g_str_equal (attribute->key, "sendonly")
-              || g_str_equal (attribute->key, "recvonly")
-              || g_str_equal (attribute->key, "inactive"))
-            direction = attribute->key;
-        }
-      if (g_str_equal (direction, "sendrecv") || g_str_equal (direction, "sendonly"))
+      if (!media->rejected && g_strcmp0 (media->kind, "application") != 0
+          && GROUP_DIRECTION_SENDS (media->direction))
         count++;
     }
   return count;
 }
 
+/* The room's published tracks are counted per participant, for
+ * worker-max-tracks. The count must never be lower than what the worker
+ * holds, or the limit can be bypassed:
+ *
+ * - A description the worker's parser refuses (garbage, no fingerprint)
+ *   is refused here with the worker's own message and code (53403), so it
+ *   never reaches the worker and never changes the count. Counting it as
+ *   0 let a participant publish, send garbage, and free its share while
+ *   the worker kept its tracks.
+ * - A description that parses can still be refused by the worker for its
+ *   negotiation state (an answer with no offer outstanding, an offer
+ *   while the previous answer is held), and then the worker keeps the
+ *   previous one. The worker acknowledges nothing: its `error` events
+ *   also come for candidates and ICE failures, its `subscribed-tracks`
+ *   also when other participants change. So the daemon cannot know when a
+ *   lower count is in force, and a participant's count only goes up: it
+ *   is the most tracks any of its descriptions published since it joined,
+ *   and goes when it leaves. Counting too many refuses a publisher early;
+ *   counting too few would let the room exceed the limit. */
 static gboolean
 forward_description (ConvokeRoom *room, GroupRoom *data, const char *sid,
                      const char *type, JsonObject *message, GError **error)
 {
   g_autoptr (JsonObject) body = NULL;
+  g_autoptr (GroupRemoteDescription) remote = NULL;
   const char *sdp = json_object_get_string_member_with_default (message, "sdp", NULL);
-  guint previous, publishing, others;
+  guint previous, publishing, others, counted;
 
   if (sdp == NULL)
     {
@@ -274,16 +266,27 @@ forward_description (ConvokeRoom *room, GroupRoom *data, const char *sid,
                    _ ("An “%s” needs a string member “sdp”"), type);
       return FALSE;
     }
+  /* Also refuses an empty SDP before gst_sdp_message_new_from_text(),
+   * which asserts on one (a GStreamer-SDP-CRITICAL in the daemon). */
+  remote = group_remote_description_parse (sdp, error);
+  if (remote == NULL)
+    return FALSE;
 
   previous = GPOINTER_TO_UINT (g_hash_table_lookup (data->published, sid));
-  publishing = count_published_tracks (sdp);
+  publishing = count_published_tracks (remote);
   others = data->published_total - previous;
   if (others + publishing > data->max_tracks)
     {
       g_set_error (
           error, CONVOKE_TOPOLOGY_ERROR, ERROR_TRACK_INVALID,
-          _ ("This %s would publish %u tracks, but room “%s” already carries %u of "
-             "the %u its media server takes ([type:%s] worker-max-tracks)"),
+          g_dngettext (GETTEXT_PACKAGE,
+                       "This %s would publish %u track, but room “%s” already carries "
+                       "%u of the %u its media server takes ([type:%s] "
+                       "worker-max-tracks)",
+                       "This %s would publish %u tracks, but room “%s” already carries "
+                       "%u of the %u its media server takes ([type:%s] "
+                       "worker-max-tracks)",
+                       publishing),
           type, publishing, core->room_get_name (room), others, data->max_tracks,
           core->room_get_type (room));
       return FALSE;
@@ -296,8 +299,9 @@ forward_description (ConvokeRoom *room, GroupRoom *data, const char *sid,
   json_object_set_string_member (body, "sdp", sdp);
   if (!send_command (room, body, error))
     return FALSE;
-  g_hash_table_replace (data->published, g_strdup (sid), GUINT_TO_POINTER (publishing));
-  data->published_total = others + publishing;
+  counted = MAX (previous, publishing);
+  g_hash_table_replace (data->published, g_strdup (sid), GUINT_TO_POINTER (counted));
+  data->published_total = others + counted;
   return TRUE;
 }
 

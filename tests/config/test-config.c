@@ -6,6 +6,8 @@
 #include <glib/gstdio.h>
 #include <locale.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "config-file.h"
 #include "sid.h"
@@ -417,6 +419,33 @@ static const InvalidCase invalid_cases[] = {
     "[server]\nweb-root=\\q\n",
     CONVOKE_CONFIG_ERROR_INVALID_VALUE,
     { "[server] web-root" } },
+  /* GKeyFile checks values for UTF-8, not group and key names: a room
+   * named in invalid UTF-8 passed, and messages quoted the bad bytes. The
+   * name is shown with U+FFFD in their place. */
+  { "room-name-not-utf8",
+    "[room:caf\xe9]\ntype=go\n",
+    CONVOKE_CONFIG_ERROR_SYNTAX,
+    { "[room:caf\357\277\275]", "group name", "UTF-8" } },
+  { "type-name-not-utf8",
+    "[type:\xffx]\nmodule=mesh\n",
+    CONVOKE_CONFIG_ERROR_SYNTAX,
+    { "[type:\357\277\275x]", "UTF-8" } },
+  { "group-name-not-utf8",
+    "[serv\303er]\nlisten=127.0.0.1:1\n",
+    CONVOKE_CONFIG_ERROR_SYNTAX,
+    { "[serv\357\277\275", "UTF-8" } },
+  { "type-key-not-utf8",
+    "[type:x]\nmodule=mesh\nopt\377=1\n",
+    CONVOKE_CONFIG_ERROR_SYNTAX,
+    { "[type:x] opt\357\277\275", "key name", "UTF-8" } },
+  { "server-key-not-utf8",
+    "[server]\nlis\377en=127.0.0.1:1\n",
+    CONVOKE_CONFIG_ERROR_SYNTAX,
+    { "[server] lis\357\277\275en", "UTF-8" } },
+  { "room-type-value-not-utf8",
+    "[room:a]\ntype=g\xffo\n",
+    CONVOKE_CONFIG_ERROR_INVALID_VALUE,
+    { "[room:a] type", "UTF-8" } },
 };
 
 static void
@@ -431,6 +460,7 @@ test_invalid (gconstpointer data)
   g_assert_null (config);
   g_assert_error (error, CONVOKE_CONFIG_ERROR, (int)c->code);
   g_test_message ("%s", error->message);
+  g_assert_true (g_utf8_validate (error->message, -1, NULL));
   g_assert_true (g_str_has_prefix (error->message, path));
   for (guint i = 0; i < G_N_ELEMENTS (c->expect) && c->expect[i] != NULL; i++)
     if (strstr (error->message, c->expect[i]) == NULL)
@@ -462,6 +492,68 @@ test_missing_file (void)
   g_assert_null (config);
   g_assert_error (error, CONVOKE_CONFIG_ERROR, CONVOKE_CONFIG_ERROR_SYNTAX);
   g_assert_nonnull (strstr (error->message, path));
+}
+
+/* Only a regular file of at most 1 MiB is read. /dev/zero used to be read
+ * until memory ran out and a FIFO without a writer blocked forever (so
+ * `convoked --check-config /dev/zero` never returned); /dev/null passed
+ * as an empty, valid config. */
+static void
+test_not_regular_or_huge (void)
+{
+  g_autofree char *fifo = g_build_filename (tmpdir, "fifo.conf", NULL);
+  g_autofree char *link = g_build_filename (tmpdir, "null-link.conf", NULL);
+  g_autofree char *huge_path = g_build_filename (tmpdir, "huge.conf", NULL);
+  g_autofree char *limit_path = g_build_filename (tmpdir, "limit.conf", NULL);
+  /* /dev/zero itself is tried by tests/config/test-convoked.c, in a child
+   * whose memory is limited: a regression must not eat this machine's. */
+  const char *not_regular[] = { "/dev/null", fifo, link, tmpdir };
+  const gsize limit = 1024 * 1024;
+  g_autoptr (GString) text = g_string_new ("[rooms]\nauto-create=true\n");
+  g_autoptr (GError) error = NULL;
+
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+  g_assert_cmpint (symlink ("/dev/null", link), ==, 0);
+  for (guint i = 0; i < G_N_ELEMENTS (not_regular); i++)
+    {
+      g_autoptr (ConvokeConfig) config
+          = convoke_config_load_file (not_regular[i], &error);
+
+      g_assert_null (config);
+      g_assert_error (error, CONVOKE_CONFIG_ERROR, CONVOKE_CONFIG_ERROR_SYNTAX);
+      g_test_message ("%s", error->message);
+      g_assert_nonnull (strstr (error->message, not_regular[i]));
+      g_assert_nonnull (strstr (error->message, "not a regular file"));
+      g_clear_error (&error);
+    }
+
+  /* Exactly the limit is read; one byte more is refused. */
+  while (text->len < limit)
+    g_string_append (text, "# A comment line that pads the file to its size limit.\n");
+  g_string_truncate (text, limit - 1);
+  g_string_append_c (text, '\n');
+  g_assert_true (g_file_set_contents (limit_path, text->str, text->len, &error));
+  {
+    g_autoptr (ConvokeConfig) config = convoke_config_load_file (limit_path, &error);
+
+    g_assert_no_error (error);
+    g_assert_nonnull (config);
+  }
+  g_string_append_c (text, '\n');
+  g_assert_true (g_file_set_contents (huge_path, text->str, text->len, &error));
+  {
+    g_autoptr (ConvokeConfig) config = convoke_config_load_file (huge_path, &error);
+
+    g_assert_null (config);
+    g_assert_error (error, CONVOKE_CONFIG_ERROR, CONVOKE_CONFIG_ERROR_SYNTAX);
+    g_test_message ("%s", error->message);
+    g_assert_nonnull (strstr (error->message, huge_path));
+    g_assert_nonnull (strstr (error->message, "larger than 1048576 bytes"));
+  }
+  g_unlink (fifo);
+  g_unlink (link);
+  g_unlink (huge_path);
+  g_unlink (limit_path);
 }
 
 /* Garbage never crashes the loader. */
@@ -515,6 +607,7 @@ main (int argc, char **argv)
   g_test_add_func ("/config/base-url-forms", test_base_url_forms);
   g_test_add_func ("/config/secret-never-echoed", test_secret_never_echoed);
   g_test_add_func ("/config/missing-file", test_missing_file);
+  g_test_add_func ("/config/not-regular-or-huge", test_not_regular_or_huge);
   g_test_add_func ("/config/garbage", test_garbage);
   for (gsize i = 0; i < G_N_ELEMENTS (invalid_cases); i++)
     {

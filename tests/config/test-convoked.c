@@ -5,8 +5,10 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <signal.h>
-#include <sys/prctl.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 
 #include "test-daemon.h"
 
@@ -105,6 +107,14 @@ test_check_config_invalid (void)
     { "[type:webinar]\nmax-participants=3\n", "[type:webinar] module", "module" },
     { "[turn]\nurls=http://x\nsecret=s\n", "[turn] urls", "“http://x”" },
     { "[server\n", "[server", "" },
+    /* What only a start or a reload used to find, like `nginx -t`: a
+     * module that does not load, recording on a module without media, a
+     * generated secret on a public address. */
+    { "[type:ghostly]\nmodule=ghost\n", "[type:ghostly] module",
+      "libconvoke-topology-ghost" },
+    { "[type:taped]\nmodule=mesh\nrecording=true\n", "[type:taped] recording",
+      "never sees media" },
+    { "[server]\nlisten=0.0.0.0:0\n", "[auth] api-secret", "0.0.0.0" },
   };
   g_autofree char *dir = test_mkdtemp ();
 
@@ -131,6 +141,91 @@ test_check_config_invalid (void)
     g_assert_cmpint (r.status, ==, 1);
     g_assert_nonnull (strstr (r.err, missing));
   }
+  test_rm_rf (dir);
+}
+
+/* The child's memory is limited where the build allows it (a sanitizer
+ * reserves terabytes of address space), so that a convoked reading
+ * /dev/zero fails instead of eating the machine's memory. */
+static void
+limit_memory (gpointer data)
+{
+  die_with_parent (NULL);
+#if !defined(__SANITIZE_ADDRESS__)
+  {
+    struct rlimit limit = { 1024UL * 1024 * 1024, 1024UL * 1024 * 1024 };
+
+    setrlimit (RLIMIT_AS, &limit);
+  }
+#endif
+}
+
+typedef struct
+{
+  gboolean done;
+  char *err;
+} Bounded;
+
+static void
+bounded_done (GObject *source, GAsyncResult *result, gpointer data)
+{
+  Bounded *bounded = data;
+
+  g_subprocess_communicate_utf8_finish (G_SUBPROCESS (source), result, NULL,
+                                        &bounded->err, NULL);
+  bounded->done = TRUE;
+}
+
+static gboolean
+bounded_is_done (gpointer data)
+{
+  return ((Bounded *) data)->done;
+}
+
+/* `convoked --check-config @path`, which must exit 1 within @timeout_ms
+ * with an error naming @path and containing @what. */
+static void
+assert_check_config_refuses_quickly (const char *path, const char *what, guint timeout_ms)
+{
+  g_autoptr (GSubprocessLauncher) launcher
+      = launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr (GSubprocess) process = NULL;
+  g_autoptr (GError) error = NULL;
+  Bounded bounded = { FALSE, NULL };
+
+  g_subprocess_launcher_set_child_setup (launcher, limit_memory, NULL, NULL);
+  process = g_subprocess_launcher_spawn (launcher, &error, test_program ("CONVOKED"),
+                                         "--check-config", path, NULL);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8_async (process, NULL, NULL, bounded_done, &bounded);
+  if (!test_wait_until (bounded_is_done, &bounded, timeout_ms))
+    {
+      g_subprocess_force_exit (process);
+      test_wait_until (bounded_is_done, &bounded, timeout_ms);
+      g_error ("convoked --check-config %s did not return within %u ms", path,
+               timeout_ms);
+    }
+  g_test_message ("%s: %s", path, bounded.err);
+  g_assert_true (g_subprocess_get_if_exited (process));
+  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 1);
+  g_assert_nonnull (strstr (bounded.err, path));
+  g_assert_nonnull (strstr (bounded.err, what));
+  g_free (bounded.err);
+}
+
+/* --check-config /dev/zero used to read until memory ran out, and a FIFO
+ * without a writer blocked it forever; /dev/null passed as valid. Only a
+ * regular file is a configuration file. */
+static void
+test_check_config_not_regular (void)
+{
+  g_autofree char *dir = test_mkdtemp ();
+  g_autofree char *fifo = g_build_filename (dir, "convoke.conf", NULL);
+
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+  assert_check_config_refuses_quickly (fifo, "not a regular file", 10000);
+  assert_check_config_refuses_quickly ("/dev/null", "not a regular file", 10000);
+  assert_check_config_refuses_quickly ("/dev/zero", "not a regular file", 10000);
   test_rm_rf (dir);
 }
 
@@ -462,6 +557,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/convoked/check-config-valid", test_check_config_valid);
   g_test_add_func ("/convoked/check-config-invalid", test_check_config_invalid);
+  g_test_add_func ("/convoked/check-config-not-regular", test_check_config_not_regular);
   g_test_add_func ("/convoked/version-and-bad-option", test_version_and_bad_option);
   g_test_add_func ("/convoked/start-invalid-config", test_start_invalid_config);
   g_test_add_func ("/convoked/generated-secret-refuses-public-address",

@@ -398,6 +398,146 @@ test_grants_refused (void)
   assert_refused (video_string, NULL, CONVOKE_ERROR_TOKEN_GRANTS_INVALID, "video");
 }
 
+/* A validly signed token whose strings hold a NUL: json-glib cuts the C
+ * string there, so "al\u0000ice" used to join as "al", the identity of
+ * another user, who was then disconnected (53205). Unpaired surrogate
+ * escapes decode to bytes that are not UTF-8. Both are refused in any
+ * string of the header or the payload, member names included. */
+static void
+test_nul_and_invalid_utf8 (void)
+{
+  gint64 exp = now_seconds () + 600;
+  struct
+  {
+    const char *identity; /* JSON text, escapes as written */
+    const char *room;
+    const char *needle;
+  } payload_cases[] = {
+    { "al\\u0000ice", NULL, "NUL" },   { "alice\\u0000", NULL, "NUL" },
+    { "\\u0000alice", NULL, "NUL" },   { "alice", "standup\\u0000evil", "NUL" },
+    { "al\\ud800ice", NULL, "UTF-8" }, { "al\\udc00ice", NULL, "UTF-8" },
+    { "alice\\ud83d", NULL, "UTF-8" }, { "alice", "stand\\udfffup", "UTF-8" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (payload_cases); i++)
+    {
+      g_autofree char *jwt
+          = craft (payload_cases[i].identity, payload_cases[i].room, 0, exp);
+
+      assert_refused (jwt, NULL, CONVOKE_ERROR_TOKEN_INVALID, payload_cases[i].needle);
+      assert_refused (jwt, NULL, CONVOKE_ERROR_TOKEN_INVALID, "payload");
+    }
+
+  /* The issuer compared with the API key, an unused claim, a member name,
+   * and the header's algorithm. */
+  {
+    g_autofree char *nul_issuer
+        = craft_full (good_header,
+                      "{\"iss\":\"" KEY
+                      "\\u0000x\",\"exp\":9999999999,\"grants\":{\"identity\":\"a\"}}",
+                      SECRET, FALSE);
+    g_autofree char *nul_jti
+        = craft_full (good_header,
+                      "{\"jti\":\"\\u0000\",\"iss\":\"" KEY
+                      "\",\"exp\":9999999999,\"grants\":{\"identity\":\"a\"}}",
+                      SECRET, FALSE);
+    g_autofree char *surrogate_name
+        = craft_full (good_header,
+                      "{\"\\ud800\":1,\"iss\":\"" KEY
+                      "\",\"exp\":9999999999,\"grants\":{\"identity\":\"a\"}}",
+                      SECRET, FALSE);
+    g_autofree char *payload = payload_json (KEY, "alice", NULL, 0, exp);
+    g_autofree char *nul_alg = craft_full ("{\"typ\":\"JWT\",\"alg\":\"HS256\\u0000\"}",
+                                           payload, SECRET, FALSE);
+    g_autofree char *surrogate_alg
+        = craft_full ("{\"typ\":\"JWT\",\"alg\":\"\\udbff\"}", payload, SECRET, FALSE);
+
+    assert_refused (nul_issuer, NULL, CONVOKE_ERROR_TOKEN_INVALID, "NUL");
+    assert_refused (nul_jti, NULL, CONVOKE_ERROR_TOKEN_INVALID, "NUL");
+    assert_refused (surrogate_name, NULL, CONVOKE_ERROR_TOKEN_INVALID, "UTF-8");
+    assert_refused (nul_alg, NULL, CONVOKE_ERROR_TOKEN_INVALID, "header");
+    assert_refused (surrogate_alg, NULL, CONVOKE_ERROR_TOKEN_INVALID, "header");
+  }
+
+  /* What is not a NUL stays accepted: an escaped backslash before
+   * "u0000", and a surrogate pair (U+1F600). */
+  {
+    g_autofree char *backslash = craft ("al\\\\u0000ice", NULL, 0, exp);
+    g_autofree char *pair = craft ("alice\\ud83d\\ude00", NULL, 0, exp);
+    g_autoptr (ConvokeAccessToken) a = assert_accepted (backslash, NULL);
+    g_autoptr (ConvokeAccessToken) b = assert_accepted (pair, NULL);
+
+    g_assert_cmpstr (a->identity, ==, "al\\u0000ice");
+    g_assert_cmpstr (b->identity, ==, "alice\xf0\x9f\x98\x80");
+  }
+}
+
+/* A payload with @claims (JSON members, comma-separated) and a valid
+ * identity, signed. */
+static char *
+craft_claims (const char *claims)
+{
+  g_autofree char *payload = g_strdup_printf (
+      "{\"iss\":\"" KEY "\",%s,\"grants\":{\"identity\":\"alice\"}}", claims);
+
+  return craft_full (good_header, payload, SECRET, FALSE);
+}
+
+/* exp, nbf and iat must be dates: from 0 to the end of year 9999. An exp
+ * of G_MININT64 overflowed the expiry arithmetic (a UBSan abort; the
+ * plain build took the token as never expiring). json-glib wraps
+ * integers beyond 64 bits, which lands them out of range too. */
+static void
+test_time_claims_range (void)
+{
+  g_autofree char *later = g_strdup_printf ("%" G_GINT64_FORMAT, now_seconds () + 600);
+  g_autofree char *earlier = g_strdup_printf ("%" G_GINT64_FORMAT, now_seconds () - 10);
+  const char *bad_dates[] = {
+    "-9223372036854775808",
+    "9223372036854775807",
+    "-1",
+    "253402300800",
+    "9223372036854775808",
+    "18446744073709551616",
+    "-1e300",
+    "1e300",
+    "-0.5",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad_dates); i++)
+    {
+      g_autofree char *exp_claim = g_strdup_printf ("\"exp\":%s", bad_dates[i]);
+      g_autofree char *nbf_claim
+          = g_strdup_printf ("\"exp\":%s,\"nbf\":%s", later, bad_dates[i]);
+      g_autofree char *iat_claim
+          = g_strdup_printf ("\"exp\":%s,\"iat\":%s", later, bad_dates[i]);
+      g_autofree char *bad_exp = craft_claims (exp_claim);
+      g_autofree char *bad_nbf = craft_claims (nbf_claim);
+      g_autofree char *bad_iat = craft_claims (iat_claim);
+
+      g_test_message ("date %s", bad_dates[i]);
+      assert_refused (bad_exp, NULL, CONVOKE_ERROR_TOKEN_INVALID, "“exp” is not a date");
+      assert_refused (bad_nbf, NULL, CONVOKE_ERROR_TOKEN_INVALID, "“nbf” is not a date");
+      assert_refused (bad_iat, NULL, CONVOKE_ERROR_TOKEN_INVALID, "“iat” is not a date");
+    }
+
+  {
+    g_autofree char *string_iat_claim
+        = g_strdup_printf ("\"exp\":%s,\"iat\":\"now\"", later);
+    g_autofree char *string_iat = craft_claims (string_iat_claim);
+    g_autofree char *good_claims = g_strdup_printf (
+        "\"exp\":%s.75,\"nbf\":%s.5,\"iat\":%s", later, earlier, earlier);
+    g_autofree char *good = craft_claims (good_claims);
+    g_autofree char *last_second = craft_claims ("\"exp\":253402300799,\"iat\":0");
+    g_autoptr (ConvokeAccessToken) token = assert_accepted (good, NULL);
+    g_autoptr (ConvokeAccessToken) far = assert_accepted (last_second, NULL);
+
+    assert_refused (string_iat, NULL, CONVOKE_ERROR_TOKEN_INVALID, "iat");
+    g_assert_cmpint (token->expires, ==, now_seconds () + 600);
+    g_assert_cmpint (far->expires, ==, G_GINT64_CONSTANT (253402300799));
+  }
+}
+
 /* Tokens made the way Twilio's Python helper library makes them. */
 static void
 test_twilio_helper_vectors (void)
@@ -491,6 +631,9 @@ main (int argc, char *argv[])
   g_test_add_func ("/access-token/refused/garbage", test_garbage);
   g_test_add_func ("/access-token/refused/grants", test_grants_refused);
   g_test_add_func ("/access-token/refused/mutations", test_mutations);
+  g_test_add_func ("/access-token/refused/nul-and-invalid-utf8",
+                   test_nul_and_invalid_utf8);
+  g_test_add_func ("/access-token/refused/time-claims-range", test_time_claims_range);
 
   return g_test_run ();
 }

@@ -111,7 +111,7 @@ test_refuse_not_elf (void)
   g_autofree char *path = g_build_filename (dir, "libconvoke-topology-notes.so", NULL);
   g_autoptr (GError) error = NULL;
 
-  /* Longer than an ELF header, so that dlopen() reads and rejects it. */
+  /* Longer than an ELF header. */
   g_file_set_contents (path,
                        "These are notes about modules, not a module: a text file that\n"
                        "happens to carry a module's file name must be refused cleanly.\n",
@@ -121,9 +121,76 @@ test_refuse_not_elf (void)
   g_assert_null (convoke_module_open (path, &error));
   assert_refusal (error, CONVOKE_MODULE_ERROR_OPEN, path,
                   "cannot be loaded as a shared object");
-  /* dlopen's own reason follows, without the path a second time. */
-  g_assert_nonnull (strstr (error->message, "ELF"));
+  /* The loader's own check, before dlopen(). */
+  g_assert_nonnull (strstr (error->message, "not an ELF file"));
+  g_clear_error (&error);
+
+  /* A whole ELF file for another machine passes that check; dlopen's own
+   * reason follows, without the path a second time. */
+  {
+    g_autofree char *original = example_module_path ();
+    g_autofree char *contents = NULL;
+    const guint16 em_s390 = 22;
+    gsize size;
+
+    g_assert_true (g_file_get_contents (original, &contents, &size, &error));
+    /* e_machine, at offset 18 in this machine's byte order. */
+    memcpy (contents + 18, &em_s390, sizeof em_s390);
+    g_assert_true (g_file_set_contents (path, contents, size, &error));
+  }
+  g_assert_null (convoke_module_open (path, &error));
+  assert_refusal (error, CONVOKE_MODULE_ERROR_OPEN, path,
+                  "cannot be loaded as a shared object");
+  g_assert_null (strstr (error->message, "not an ELF file"));
   g_assert_null (strstr (strstr (error->message, path) + strlen (path), path));
+  test_rm_rf (dir);
+}
+
+/* A copy of a real module cut short (a copy that did not finish) is
+ * refused with an error naming the file, at every length: before the
+ * loader checked the ELF headers against the file size, dlopen() mapped
+ * the missing pages and the process died of SIGBUS. */
+static void
+test_refuse_truncated (void)
+{
+  g_autofree char *original = example_module_path ();
+  g_autofree char *dir = test_mkdtemp ();
+  g_autofree char *path = g_build_filename (dir, "libconvoke-topology-example.so", NULL);
+  g_autofree char *contents = NULL;
+  gsize size;
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (g_file_get_contents (original, &contents, &size, &error));
+  g_assert_cmpuint (size, >, 8192);
+  {
+    /* Inside the ELF header, inside the program headers, inside each
+     * page of the loaded segments, and one byte short of the end. */
+    const gsize lengths[]
+        = { 0,    1,        16,       63,       64,          100,       600,     4096,
+            4196, 8192 + 7, size / 3, size / 2, size - 4096, size - 64, size - 1 };
+
+    for (guint i = 0; i < G_N_ELEMENTS (lengths); i++)
+      {
+        ConvokeLoadedModule *module;
+
+        g_test_message ("truncated to %zu of %zu bytes", lengths[i], size);
+        g_assert_true (g_file_set_contents (path, contents, lengths[i], &error));
+        module = convoke_module_open (path, &error);
+        g_assert_null (module);
+        assert_refusal (error, CONVOKE_MODULE_ERROR_OPEN, path, "truncated");
+        g_clear_error (&error);
+      }
+  }
+
+  /* The whole copy loads: the check refuses only what is cut short. */
+  g_assert_true (g_file_set_contents (path, contents, size, &error));
+  {
+    ConvokeLoadedModule *module = convoke_module_open (path, &error);
+
+    g_assert_no_error (error);
+    g_assert_nonnull (module);
+    convoke_loaded_module_free (module);
+  }
   test_rm_rf (dir);
 }
 
@@ -379,6 +446,7 @@ main (int argc, char **argv)
                    test_refuse_small_descriptor);
   g_test_add_func ("/modules/loader/refuse-no-entry", test_refuse_no_entry);
   g_test_add_func ("/modules/loader/refuse-not-elf", test_refuse_not_elf);
+  g_test_add_func ("/modules/loader/refuse-truncated", test_refuse_truncated);
   g_test_add_func ("/modules/loader/refuse-missing-file", test_refuse_missing_file);
   g_test_add_func ("/modules/loader/refuse-renamed", test_refuse_renamed);
   g_test_add_func ("/modules/loader/refuse-incomplete", test_refuse_incomplete);

@@ -57,10 +57,12 @@ fake_room_get_type (ConvokeRoom *r)
   return "group";
 }
 
+static const char *fake_max_tracks; /* worker-max-tracks, or NULL */
+
 static const char *
 fake_room_get_option (ConvokeRoom *r, const char *key)
 {
-  return NULL;
+  return g_strcmp0 (key, "worker-max-tracks") == 0 ? fake_max_tracks : NULL;
 }
 
 static ConvokeParticipant *
@@ -502,6 +504,165 @@ test_old_core (void)
   module->room_destroy (&room, data);
 }
 
+/* An `offer` or `answer` from @from with @sdp (no "sdp" member when
+ * NULL), through the module's handle_message(). */
+static gboolean
+send_description (const ConvokeTopologyModule *module, gpointer data,
+                  ConvokeParticipant *from, const char *type, const char *sdp,
+                  GError **error)
+{
+  g_autoptr (JsonObject) message = json_object_new ();
+
+  json_object_set_string_member (message, "type", type);
+  json_object_set_string_member (message, "to", "server");
+  if (sdp != NULL)
+    json_object_set_string_member (message, "sdp", sdp);
+  return module->handle_message (&room, data, from, type, message, error);
+}
+
+/* An empty SDP is refused by the daemon side itself (53403) and never
+ * reaches the worker. It used to go to gst_sdp_message_new_from_text(),
+ * whose assertion logged a GStreamer-SDP-CRITICAL in the daemon (fatal
+ * here, as in every test). */
+static void
+test_empty_sdp (void)
+{
+  const ConvokeTopologyModule *module = convoke_topology_module_entry ();
+  g_autoptr (GError) error = NULL;
+  gpointer data = NULL;
+  guint sent;
+
+  reset ();
+  g_assert_true (module->module_init (&fake_core, &error));
+  g_assert_true (module->room_create (&room, &data, &error));
+  module->participant_joined (&room, data, &alice);
+  sent = worker_bodies->len;
+
+  for (guint i = 0; i < 2; i++)
+    {
+      g_assert_false (
+          send_description (module, data, &alice, i ? "answer" : "offer", "", &error));
+      g_assert_error (error, CONVOKE_TOPOLOGY_ERROR, 53403);
+      g_test_message ("%s", error->message);
+      g_assert_nonnull (strstr (error->message, "empty"));
+      g_clear_error (&error);
+    }
+  g_assert_cmpuint (worker_bodies->len, ==, sent);
+
+  module->participant_left (&room, data, &alice);
+  module->room_destroy (&room, data);
+}
+
+/* A client SDP the worker's parser accepts: @n_sending m-lines that
+ * send (audio and video in turn), then @n_receiving recvonly ones. With
+ * @bundle_only every m-line after the first has port 0 and
+ * a=bundle-only, as webrtcbin offers them: it still carries media. */
+static char *
+client_sdp (guint n_sending, guint n_receiving, gboolean bundle_only)
+{
+  GString *sdp = g_string_new ("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+                               "a=ice-ufrag:abcd\r\na=ice-pwd:0123456789abcdefghijkl\r\n"
+                               "a=fingerprint:sha-256 "
+                               "AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:"
+                               "AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89\r\n"
+                               "a=setup:actpass\r\n");
+
+  for (guint i = 0; i < n_sending + n_receiving; i++)
+    {
+      gboolean video = i % 2 == 1;
+      gboolean port_zero = bundle_only && i > 0;
+
+      g_string_append_printf (sdp, "m=%s %d UDP/TLS/RTP/SAVPF %d\r\nc=IN IP4 0.0.0.0\r\n",
+                              video ? "video" : "audio", port_zero ? 0 : 9,
+                              video ? 96 : 111);
+      g_string_append_printf (sdp, "a=mid:%u\r\na=rtcp-mux\r\na=%s\r\n", i,
+                              i < n_sending ? "sendonly" : "recvonly");
+      if (port_zero)
+        g_string_append (sdp, "a=bundle-only\r\n");
+      g_string_append (sdp, video ? "a=rtpmap:96 VP8/90000\r\n"
+                                  : "a=rtpmap:111 opus/48000/2\r\n");
+    }
+  return g_string_free (sdp, FALSE);
+}
+
+/* Sends @sdp as @type from @from and asserts the outcome: forwarded to
+ * the worker (@code 0) or refused with @code, not forwarded. */
+static void
+assert_description (const ConvokeTopologyModule *module, gpointer data,
+                    ConvokeParticipant *from, const char *type, const char *sdp, int code)
+{
+  g_autoptr (GError) error = NULL;
+  guint sent = worker_bodies->len;
+  gboolean ok = send_description (module, data, from, type, sdp, &error);
+
+  if (error != NULL)
+    g_test_message ("%s: %s", from->sid, error->message);
+  if (code == 0)
+    {
+      g_assert_no_error (error);
+      g_assert_true (ok);
+      g_assert_cmpuint (worker_bodies->len, ==, sent + 1);
+      return;
+    }
+  g_assert_false (ok);
+  g_assert_error (error, CONVOKE_TOPOLOGY_ERROR, code);
+  g_assert_cmpuint (worker_bodies->len, ==, sent);
+}
+
+/* worker-max-tracks counts what the worker may hold. Garbage SDP after a
+ * valid offer used to count 0 tracks, so the room took more than its
+ * limit; so did a valid description the worker then refused for its
+ * state (an answer with no offer outstanding), and m-lines bundled with
+ * port 0. */
+static void
+test_track_limit (void)
+{
+  const ConvokeTopologyModule *module = convoke_topology_module_entry ();
+  g_autoptr (GError) error = NULL;
+  g_autofree char *two = client_sdp (2, 0, FALSE);
+  g_autofree char *one = client_sdp (1, 0, FALSE);
+  g_autofree char *none = client_sdp (0, 2, FALSE);
+  g_autofree char *three_bundled = client_sdp (3, 0, TRUE);
+  g_autofree char *two_bundled = client_sdp (2, 0, TRUE);
+  g_autofree char *no_fingerprint = NULL;
+  gpointer data = NULL;
+
+  reset ();
+  fake_max_tracks = "2";
+  g_assert_true (module->module_init (&fake_core, &error));
+  g_assert_true (module->room_create (&room, &data, &error));
+  module->participant_joined (&room, data, &alice);
+  module->participant_joined (&room, data, &bob);
+
+  /* Alice takes the room's two tracks. */
+  assert_description (module, data, &alice, "offer", two, 0);
+  assert_description (module, data, &bob, "offer", one, 53300);
+
+  /* What the worker's parser refuses is refused here, and counts
+   * nothing: not garbage, not an SDP without a fingerprint. */
+  assert_description (module, data, &alice, "offer", "not an sdp", 53403);
+  no_fingerprint = g_strdup (none);
+  *strstr (no_fingerprint, "a=fingerprint") = 'b';
+  assert_description (module, data, &alice, "answer", no_fingerprint, 53403);
+  assert_description (module, data, &bob, "offer", one, 53300);
+
+  /* A valid description that publishes nothing goes to the worker, which
+   * may refuse it (here: an answer, with no offer outstanding) and keep
+   * Alice's two tracks; the daemon cannot tell, so her count stays. */
+  assert_description (module, data, &alice, "answer", none, 0);
+  assert_description (module, data, &bob, "offer", one, 53300);
+  assert_description (module, data, &alice, "offer", two_bundled, 0);
+
+  /* Her tracks go with her. Bundled m-lines with port 0 count. */
+  module->participant_left (&room, data, &alice);
+  assert_description (module, data, &bob, "offer", three_bundled, 53300);
+  assert_description (module, data, &bob, "offer", two_bundled, 0);
+
+  module->participant_left (&room, data, &bob);
+  module->room_destroy (&room, data);
+  fake_max_tracks = NULL;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -516,6 +677,8 @@ main (int argc, char **argv)
   g_test_add_func ("/group/daemon-side/old-core", test_old_core);
   g_test_add_func ("/group/daemon-side/core-without-subscriptions",
                    test_core_without_subscriptions);
+  g_test_add_func ("/group/daemon-side/empty-sdp", test_empty_sdp);
+  g_test_add_func ("/group/daemon-side/track-limit", test_track_limit);
   status = g_test_run ();
   g_ptr_array_unref (worker_bodies);
   g_ptr_array_unref (calls);
