@@ -23,6 +23,7 @@
 #include "convoke-resources.h"
 #include "i18n.h"
 #include "sid.h"
+#include "untrusted-text.h"
 
 #define DEFAULT_RESOURCE_PATH "/org/convoke/convoke.conf"
 #define EMBEDDED_ORIGIN "<embedded default>"
@@ -568,7 +569,11 @@ fill_credentials (ConvokeConfig *c)
       c->secret_generated = TRUE;
       c->api_secret = random_hex (16);
       if (c->api_key == NULL)
-        c->api_key = g_strconcat (CONVOKE_SID_API_KEY, random_hex (16), NULL);
+        {
+          g_autofree char *hex = random_hex (16);
+
+          c->api_key = g_strconcat (CONVOKE_SID_API_KEY, hex, NULL);
+        }
     }
   if (c->account_sid == NULL)
     {
@@ -597,8 +602,12 @@ convoke_config_load_data (const char *data, gssize length, const char *origin,
     origin = EMBEDDED_ORIGIN;
   if (!g_key_file_load_from_data (keys, data, length, G_KEY_FILE_NONE, &local))
     {
+      /* GKeyFile quotes the offending line as it is, bytes that are not
+       * UTF-8 included. */
+      g_autofree char *reason = convoke_quote_untrusted (local->message, 200);
+
       g_set_error (error, CONVOKE_CONFIG_ERROR, CONVOKE_CONFIG_ERROR_SYNTAX, "%s: %s",
-                   origin, local->message);
+                   origin, reason);
       return NULL;
     }
 

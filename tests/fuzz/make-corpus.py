@@ -38,11 +38,12 @@ def write(target, name, data):
 
 
 def write_crash(target, name, data):
-    directory = os.path.join(CORPUS, "crashes-to-fix", target)
+    """The reproducer of a fixed crash, replayed by the suite from then on."""
+    directory = os.path.join(CORPUS, target)
     os.makedirs(directory, exist_ok=True)
     if isinstance(data, str):
         data = data.encode()
-    with open(os.path.join(directory, name), "wb") as f:
+    with open(os.path.join(directory, "regression-" + name), "wb") as f:
         f.write(data)
 
 
