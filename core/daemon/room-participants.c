@@ -287,7 +287,7 @@ static void
 participant_disconnect (ConvokeRoomRegistry *self, ConvokeParticipant *p)
 {
   ConvokeRoom *room = p->room;
-  g_autoptr (ConvokeParticipant) hold = convoke_participant_ref (p);
+  G_GNUC_UNUSED g_autoptr (ConvokeParticipant) hold = convoke_participant_ref (p);
 
   if (p->status != CONVOKE_PARTICIPANT_CONNECTED)
     return;

@@ -466,7 +466,7 @@ static void
 on_ws_message (SoupWebsocketConnection *ws, gint data_type, GBytes *bytes,
                ConvokeSignalingConnection *self)
 {
-  g_autoptr (ConvokeSignalingConnection) hold = g_object_ref (self);
+  G_GNUC_UNUSED g_autoptr (ConvokeSignalingConnection) hold = g_object_ref (self);
   gsize max_size = self->limits.max_message_size;
 
   if (!self->open)

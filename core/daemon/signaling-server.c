@@ -558,7 +558,7 @@ on_message (ConvokeSignalingConnection *conn, JsonObject *message, const char *t
 
   if (g_str_equal (type, "leave"))
     {
-      g_autoptr (ConvokeParticipant) hold = convoke_participant_ref (participant);
+      G_GNUC_UNUSED g_autoptr (ConvokeParticipant) hold = convoke_participant_ref (participant);
 
       convoke_room_registry_leave (self->registry, participant);
       convoke_signaling_connection_close (conn, SOUP_WEBSOCKET_CLOSE_NORMAL);

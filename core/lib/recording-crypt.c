@@ -497,7 +497,6 @@ read_header (Reader *r, ConvokeRecordingKey *key, guint8 *file_key, guint *chunk
 {
   g_autoptr (GByteArray) header = g_byte_array_sized_new (FIXED_HEADER_LEN);
   g_autoptr (EVP_PKEY_CTX) ctx = NULL;
-  g_autofree char *file_fingerprint = NULL;
   guint8 unwrapped[512];
   size_t unwrapped_len = sizeof unwrapped;
   guint16 wrapped_len;

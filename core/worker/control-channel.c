@@ -209,7 +209,7 @@ control_channel_shut (ConvokeControlChannel *self)
 static void
 control_channel_fail (ConvokeControlChannel *self, const GError *error)
 {
-  g_autoptr (ConvokeControlChannel) hold = g_object_ref (self);
+  G_GNUC_UNUSED g_autoptr (ConvokeControlChannel) hold = g_object_ref (self);
 
   if (self->closed)
     return;
@@ -264,7 +264,7 @@ control_channel_on_line (const char *line, const GError *error, gpointer user_da
 
   message = json_node_get_object (root);
   {
-    g_autoptr (ConvokeControlChannel) hold = g_object_ref (self);
+    G_GNUC_UNUSED g_autoptr (ConvokeControlChannel) hold = g_object_ref (self);
 
     g_signal_emit (self, signals[SIGNAL_MESSAGE], 0, message);
   }
