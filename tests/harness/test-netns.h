@@ -16,7 +16,7 @@
  * by a test that crashed are removed by the next test_netns_isolate().
  *
  * Needs root and iproute2 (`ip`). Which tool makes which impairment:
- * docs/testing.md, "Impaired networks".
+ * docs/group-media.md, "Impaired networks".
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
