@@ -15,7 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "../worker/control-channel.h"
+#include "control-channel.h"
 #include "i18n.h"
 #include "recording-store.h"
 #include "twilio-error.h"
