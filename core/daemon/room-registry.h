@@ -33,6 +33,8 @@ typedef enum
 typedef struct _ConvokeRoom ConvokeRoom;
 typedef struct _ConvokeParticipant ConvokeParticipant;
 typedef struct _ConvokeTrack ConvokeTrack;
+/* A room's media worker process (worker-supervisor.h). */
+typedef struct _ConvokeWorkerHandle ConvokeWorkerHandle;
 
 /* How the core reaches a participant's signaling connection. The
  * signaling server implements it; tests can implement it too. */
@@ -95,7 +97,7 @@ struct _ConvokeRoom
   guint timeout_source;         /* empty/unused room timer */
   guint64 callback_sequence;    /* SequenceNumber of status callbacks */
   GPtrArray *participants;      /* every participant ever, in join order */
-  gpointer worker;              /* ConvokeWorkerHandle*, NULL when none */
+  ConvokeWorkerHandle *worker;  /* NULL when none */
   struct _ConvokeRoomRegistry *registry;
 };
 

@@ -3,11 +3,11 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-#include "daemon.h"
+#include "room-registry.h"
 
 G_BEGIN_DECLS
 
-typedef struct _ConvokeWorkerHandle ConvokeWorkerHandle;
+/* ConvokeWorkerHandle is declared in room-registry.h, whose rooms hold one. */
 
 /* Starts the worker of @room (room->worker is set). Events from the worker
  * go to the room module's worker_event(); its death to worker_lost() and
