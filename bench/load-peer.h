@@ -1,5 +1,5 @@
 /* One peer connection of the load generator, built from the same parts as
- * a group room's worker (modules/group/group-transport.c: libnice,
+ * a group room's worker (modules/group/worker/group-transport.c: libnice,
  * dtlssrtpdec/dtlssrtpenc) rather than webrtcbin, so that a load client
  * costs little: nothing is decoded or encoded.
  *

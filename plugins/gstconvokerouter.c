@@ -61,7 +61,7 @@
  *
  * ## Example
  *
- * The worker of a group room (modules/group/group-worker.c) builds, per
+ * The worker of a group room (modules/group/worker/group-worker.c) builds, per
  * participant:
  * |[
  *   nicesrc ! dtlssrtpdec name=dec

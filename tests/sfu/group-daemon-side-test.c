@@ -1,4 +1,4 @@
-/* The daemon side of the group module (modules/group/group.c) against a
+/* The daemon side of the group module (modules/group/daemon/group.c) against a
  * fake ConvokeCoreApi: the trickle flag it sends the worker, the tracks
  * it publishes and unpublishes for participants as the worker reports
  * their media (track-started, track-ended), without duplicating what a

@@ -1,4 +1,4 @@
-/* The daemon side of the group module (modules/group/group.c) against a
+/* The daemon side of the group module (modules/group/daemon/group.c) against a
  * real convoked and real group workers, with bare WebSocket participants:
  * relaying, validation of what participants send, per-worker limits.
  * No media flows here; tests/sfu/group-media-test.c does that.

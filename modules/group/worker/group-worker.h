@@ -1,5 +1,5 @@
 /* The worker side of the group topology module: the media path of one
- * group room, inside convoke-room-worker. modules/group/group.c puts
+ * group room, inside convoke-room-worker. modules/group/daemon/group.c puts
  * these three functions in the module descriptor.
  *
  * The room's pipeline holds one convokerouter and, per participant, a

@@ -2,7 +2,7 @@
  *
  * Group rooms are SFU rooms: each participant has one peer connection, to
  * the room's media worker (a convoke-room-worker process that runs the
- * worker side, modules/group/group-worker.c). This side only relays:
+ * worker side, modules/group/worker/). This side only relays:
  * participants' offer/answer/candidate messages addressed to "server" go
  * to the worker as module commands, and the worker's descriptions,
  * candidates and errors go back to the participant they concern. It also
