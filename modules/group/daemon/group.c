@@ -53,10 +53,10 @@ typedef struct
    * from the worker's latest subscribed-tracks report for it. */
   GHashTable *subscriptions;
   char *lost_reason; /* set once the worker is gone */
-} GroupRoom;
+} GroupDaemonRoom;
 
 static void
-group_room_free (GroupRoom *room_data)
+group_daemon_room_free (GroupDaemonRoom *room_data)
 {
   g_hash_table_unref (room_data->published);
   g_hash_table_unref (room_data->media_tracks);
@@ -98,7 +98,7 @@ read_limit (ConvokeRoom *room, const char *key, guint fallback, guint *value,
 static gboolean
 group_room_create (ConvokeRoom *room, gpointer *room_data, GError **error)
 {
-  g_autofree GroupRoom *data = g_new0 (GroupRoom, 1);
+  g_autofree GroupDaemonRoom *data = g_new0 (GroupDaemonRoom, 1);
 
   if (!read_limit (room, "worker-max-participants", DEFAULT_WORKER_MAX_PARTICIPANTS,
                    &data->max_participants, error)
@@ -116,14 +116,14 @@ group_room_create (ConvokeRoom *room, gpointer *room_data, GError **error)
 static void
 group_room_destroy (ConvokeRoom *room, gpointer room_data)
 {
-  group_room_free (room_data);
+  group_daemon_room_free (room_data);
 }
 
 static gboolean
 group_participant_admit (ConvokeRoom *room, gpointer room_data,
                          ConvokeParticipant *participant, GError **error)
 {
-  GroupRoom *data = room_data;
+  GroupDaemonRoom *data = room_data;
 
   if (data->lost_reason != NULL)
     {
@@ -161,7 +161,7 @@ static void
 group_participant_joined (ConvokeRoom *room, gpointer room_data,
                           ConvokeParticipant *participant)
 {
-  GroupRoom *data = room_data;
+  GroupDaemonRoom *data = room_data;
   g_autoptr (JsonObject) body = json_object_new ();
   g_autoptr (GError) error = NULL;
   const char *sid = core->participant_get_sid (participant);
@@ -187,7 +187,7 @@ static void
 group_participant_left (ConvokeRoom *room, gpointer room_data,
                         ConvokeParticipant *participant)
 {
-  GroupRoom *data = room_data;
+  GroupDaemonRoom *data = room_data;
   g_autoptr (JsonObject) body = json_object_new ();
   g_autoptr (GError) error = NULL;
   const char *sid = core->participant_get_sid (participant);
@@ -252,7 +252,7 @@ count_published_tracks (const GroupRemoteDescription *remote)
  *   and goes when it leaves. Counting too many refuses a publisher early;
  *   counting too few would let the room exceed the limit. */
 static gboolean
-forward_description (ConvokeRoom *room, GroupRoom *data, const char *sid,
+forward_description (ConvokeRoom *room, GroupDaemonRoom *data, const char *sid,
                      const char *type, JsonObject *message, GError **error)
 {
   g_autoptr (JsonObject) body = NULL;
@@ -352,7 +352,7 @@ static gboolean
 group_handle_message (ConvokeRoom *room, gpointer room_data, ConvokeParticipant *from,
                       const char *type, JsonObject *message, GError **error)
 {
-  GroupRoom *data = room_data;
+  GroupDaemonRoom *data = room_data;
   const char *sid = core->participant_get_sid (from);
   const char *to;
 
@@ -437,8 +437,8 @@ relay_to_participant (ConvokeRoom *room, ConvokeParticipant *participant,
  * one that does not, the module publishes the track while its media flows,
  * so that REST, status callbacks and the other participants know of it. */
 static void
-media_track_changed (ConvokeRoom *room, GroupRoom *data, ConvokeParticipant *participant,
-                     const char *name, JsonObject *event)
+media_track_changed (ConvokeRoom *room, GroupDaemonRoom *data,
+                     ConvokeParticipant *participant, const char *name, JsonObject *event)
 {
   const char *kind = json_object_get_string_member_with_default (event, "kind", "");
   const char *sid = core->participant_get_sid (participant);
@@ -489,7 +489,7 @@ subscription_publisher (ConvokeRoom *room, const char *key, const char **kind)
  * accepted the slot and the slot's publisher still publishes). The core
  * is told the difference from the previous report. */
 static void
-subscribed_tracks_changed (ConvokeRoom *room, GroupRoom *data,
+subscribed_tracks_changed (ConvokeRoom *room, GroupDaemonRoom *data,
                            ConvokeParticipant *subscriber, JsonObject *event)
 {
   const char *sid = core->participant_get_sid (subscriber);
@@ -602,7 +602,7 @@ group_worker_event (ConvokeRoom *room, gpointer room_data, JsonObject *event)
 static void
 group_worker_lost (ConvokeRoom *room, gpointer room_data, const char *reason)
 {
-  GroupRoom *data = room_data;
+  GroupDaemonRoom *data = room_data;
 
   /* The core ends the room right after this and tells every participant
    * (53119); until then nothing more must go to the dead worker. */

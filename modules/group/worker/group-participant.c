@@ -3,7 +3,7 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "group-recording.h"
-#include "group-room.h"
+#include "group-media-room.h"
 
 #include "i18n.h"
 #include "twilio-error.h"
@@ -50,7 +50,7 @@ participant_send_local_description (GroupParticipant *participant, const char *s
   json_object_set_string_member (event, "participant", participant->sid);
   json_object_set_string_member (event, "sdp_type", sdp_type);
   json_object_set_string_member (event, "sdp", sdp);
-  group_room_send_event (participant->room, event);
+  group_media_room_send_event (participant->room, event);
 }
 
 static void
@@ -66,13 +66,13 @@ participant_send_candidate (GroupParticipant *participant, const char *candidate
   json_object_set_int_member (event, "sdpMLineIndex", index);
   if (mid != NULL)
     json_object_set_string_member (event, "sdpMid", mid);
-  group_room_send_event (participant->room, event);
+  group_media_room_send_event (participant->room, event);
 }
 
 /* The tracks @participant should receive: every other participant's
  * published audio and video, in join order. */
 static GPtrArray *
-room_sources_for (GroupRoom *room, GroupParticipant *participant)
+room_sources_for (GroupMediaRoom *room, GroupParticipant *participant)
 {
   GPtrArray *sources
       = g_ptr_array_new_with_free_func ((GDestroyNotify) group_source_free);
@@ -119,13 +119,13 @@ participant_report_subscriptions (GroupParticipant *participant, GPtrArray *mlin
   json_object_set_string_member (event, "event", "subscribed-tracks");
   json_object_set_string_member (event, "participant", participant->sid);
   json_object_set_array_member (event, "tracks", tracks);
-  group_room_send_event (participant->room, event);
+  group_media_room_send_event (participant->room, event);
 }
 
 static void
 participant_sync_router (GroupParticipant *participant)
 {
-  GroupRoom *room = participant->room;
+  GroupMediaRoom *room = participant->room;
   GPtrArray *mlines = group_session_get_mlines (participant->session);
   g_autoptr (GstCaps) payloads = gst_caps_new_empty ();
   g_autoptr (GHashTable) active = g_hash_table_new (NULL, NULL);
@@ -193,7 +193,7 @@ participant_sync_router (GroupParticipant *participant)
 static void
 participant_negotiated (GroupParticipant *participant)
 {
-  GroupRoom *room = participant->room;
+  GroupMediaRoom *room = participant->room;
   gboolean changed = FALSE;
 
   participant_sync_router (participant);
@@ -319,7 +319,7 @@ on_connected (GroupTransport *transport, gpointer user_data)
                          &ok);
   json_object_set_string_member (event, "event", "connected");
   json_object_set_string_member (event, "participant", participant->sid);
-  group_room_send_event (participant->room, event);
+  group_media_room_send_event (participant->room, event);
 }
 
 static void
@@ -333,8 +333,8 @@ on_failed (GroupTransport *transport, const char *message, gpointer user_data)
   participant->failed = TRUE;
   g_signal_emit_by_name (participant->room->router, "set-sending", participant->sid,
                          FALSE, &ok);
-  group_room_send_error (participant->room, participant->sid,
-                         CONVOKE_ERROR_MEDIA_CONNECTION_FAILED, message);
+  group_media_room_send_error (participant->room, participant->sid,
+                               CONVOKE_ERROR_MEDIA_CONNECTION_FAILED, message);
   participant_report_subscriptions (participant, NULL);
   /* What it published will not come: the others' slots for it go idle. */
   if (participant->published[0] || participant->published[1])
@@ -350,7 +350,7 @@ on_failed (GroupTransport *transport, const char *message, gpointer user_data)
 static gboolean
 participant_link_router (GroupParticipant *participant, GError **error)
 {
-  GroupRoom *room = participant->room;
+  GroupMediaRoom *room = participant->room;
   static const char *const transport_pads[4]
       = { "rtp_src", "rtcp_src", "rtp_sink", "rtcp_sink" };
 
@@ -382,7 +382,7 @@ participant_link_router (GroupParticipant *participant, GError **error)
 }
 
 GroupParticipant *
-group_participant_add (GroupRoom *room, const char *sid, const char *identity,
+group_participant_add (GroupMediaRoom *room, const char *sid, const char *identity,
                        gboolean trickle, GError **error)
 {
   GroupParticipant *participant;
@@ -449,7 +449,7 @@ group_participant_add (GroupRoom *room, const char *sid, const char *identity,
 void
 group_participant_remove (GroupParticipant *participant, gboolean notify_others)
 {
-  GroupRoom *room = participant->room;
+  GroupMediaRoom *room = participant->room;
   gboolean ok;
 
   g_clear_handle_id (&participant->offer_source, g_source_remove);

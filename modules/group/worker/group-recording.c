@@ -24,7 +24,7 @@
 
 struct _GroupRecording
 {
-  GroupRoom *room; /* borrowed: the room outlives us */
+  GroupMediaRoom *room; /* borrowed: the room outlives us */
   char *dir;
   char *public_key;   /* NULL: plaintext files */
   GHashTable *tracks; /* recording sid → Track* (one ref) */
@@ -80,7 +80,7 @@ track_unref (gpointer data)
 static void
 send_event (GroupRecording *self, JsonObject *event)
 {
-  /* Not group_room_send_event(): the last reports go out while the room
+  /* Not group_media_room_send_event(): the last reports go out while the room
    * is being torn down. */
   self->room->api->worker_send_event (self->room->worker, event);
 }
@@ -306,7 +306,7 @@ static void
 track_start (GroupRecording *self, GroupParticipant *participant, guint ssrc,
              const char *kind)
 {
-  GroupRoom *room = self->room;
+  GroupMediaRoom *room = self->room;
   gboolean video = g_str_equal (kind, "video");
   const GroupCodec *codec = video ? room->video_codec : room->audio_codec;
   Track *track = g_new0 (Track, 1);
@@ -371,7 +371,7 @@ track_start (GroupRecording *self, GroupParticipant *participant, guint ssrc,
 }
 
 GroupRecording *
-group_recording_new (GroupRoom *room)
+group_recording_new (GroupMediaRoom *room)
 {
   const char *dir = room->api->worker_get_option (room->worker, "recording-dir");
   const char *public_key

@@ -16,14 +16,14 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-#include "group-room.h"
+#include "group-media-room.h"
 
 G_BEGIN_DECLS
 
 typedef struct _GroupRecording GroupRecording;
 
 /* NULL when the room does not record. */
-GroupRecording *group_recording_new (GroupRoom *room);
+GroupRecording *group_recording_new (GroupMediaRoom *room);
 /* The router's stream-started / stream-ended notices: a stream starts or
  * stops being recorded. */
 void group_recording_stream_changed (GroupRecording *self, const char *participant,

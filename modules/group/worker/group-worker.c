@@ -9,22 +9,22 @@
 #include <string.h>
 
 #include "group-recording.h"
-#include "group-room.h"
+#include "group-media-room.h"
 #include "i18n.h"
 #include "twilio-error.h"
 
 #define DEFAULT_STUN_PORT 3478
 
 void
-group_room_send_event (GroupRoom *room, JsonObject *event)
+group_media_room_send_event (GroupMediaRoom *room, JsonObject *event)
 {
   if (!room->tearing_down)
     room->api->worker_send_event (room->worker, event);
 }
 
 void
-group_room_send_error (GroupRoom *room, const char *participant, int code,
-                       const char *message)
+group_media_room_send_error (GroupMediaRoom *room, const char *participant, int code,
+                             const char *message)
 {
   g_autoptr (JsonObject) event = json_object_new ();
 
@@ -32,13 +32,13 @@ group_room_send_error (GroupRoom *room, const char *participant, int code,
   json_object_set_string_member (event, "participant", participant);
   json_object_set_int_member (event, "code", code);
   json_object_set_string_member (event, "message", message);
-  group_room_send_event (room, event);
+  group_media_room_send_event (room, event);
 }
 
 static void
 room_clear (gpointer data)
 {
-  GroupRoom *room = data;
+  GroupMediaRoom *room = data;
 
   g_clear_pointer (&room->participants, g_hash_table_unref);
   g_clear_pointer (&room->order, g_ptr_array_unref);
@@ -53,14 +53,14 @@ room_clear (gpointer data)
 }
 
 static void
-room_release (GroupRoom *room)
+room_release (GroupMediaRoom *room)
 {
   g_atomic_rc_box_release_full (room, room_clear);
 }
 
 typedef struct
 {
-  GroupRoom *room;
+  GroupMediaRoom *room;
   gboolean started;
   char *participant;
   guint ssrc;
@@ -93,7 +93,7 @@ stream_notice_deliver (gpointer data)
   json_object_set_string_member (event, "participant", notice->participant);
   json_object_set_string_member (event, "kind", notice->kind);
   json_object_set_int_member (event, "ssrc", notice->ssrc);
-  group_room_send_event (notice->room, event);
+  group_media_room_send_event (notice->room, event);
   group_recording_stream_changed (notice->room->recording, notice->participant,
                                   notice->ssrc, notice->kind, notice->started);
   return G_SOURCE_REMOVE;
@@ -102,7 +102,7 @@ stream_notice_deliver (gpointer data)
 /* Emitted on streaming threads. */
 static void
 on_router_stream (GstElement *router, const char *participant, guint ssrc,
-                  const char *kind, GroupRoom *room, gboolean started)
+                  const char *kind, GroupMediaRoom *room, gboolean started)
 {
   StreamNotice *notice = g_new0 (StreamNotice, 1);
   GSource *source;
@@ -136,7 +136,7 @@ on_stream_ended (GstElement *router, const char *participant, guint ssrc,
 }
 
 static gboolean
-parse_uint_option (GroupRoom *room, const char *key, guint max, guint *value,
+parse_uint_option (GroupMediaRoom *room, const char *key, guint max, guint *value,
                    GError **error)
 {
   const char *text = room->api->worker_get_option (room->worker, key);
@@ -156,7 +156,7 @@ parse_uint_option (GroupRoom *room, const char *key, guint max, guint *value,
 }
 
 static gboolean
-parse_port_range (GroupRoom *room, GError **error)
+parse_port_range (GroupMediaRoom *room, GError **error)
 {
   const char *text = room->api->worker_get_option (room->worker, "port-range");
   g_auto (GStrv) parts = NULL;
@@ -183,7 +183,7 @@ parse_port_range (GroupRoom *room, GError **error)
 /* "stun:HOST:PORT" or "HOST[:PORT]". libnice wants an address, so a name
  * is resolved once, here. */
 static gboolean
-parse_stun_server (GroupRoom *room, GError **error)
+parse_stun_server (GroupMediaRoom *room, GError **error)
 {
   const char *text = room->api->worker_get_option (room->worker, "stun-server");
   g_autoptr (GSocketConnectable) connectable = NULL;
@@ -227,7 +227,7 @@ parse_stun_server (GroupRoom *room, GError **error)
 /* Loopback only unless told otherwise: "auto" adds every address of the
  * machine, anything else is a comma-separated list of addresses. */
 static gboolean
-parse_addresses (GroupRoom *room, GError **error)
+parse_addresses (GroupMediaRoom *room, GError **error)
 {
   const char *text = room->api->worker_get_option (room->worker, "ice-addresses");
   g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
@@ -270,7 +270,7 @@ parse_addresses (GroupRoom *room, GError **error)
 }
 
 static gboolean
-parse_codecs (GroupRoom *room, GError **error)
+parse_codecs (GroupMediaRoom *room, GError **error)
 {
   const char *video = room->api->worker_get_option (room->worker, "video-codec");
 
@@ -296,7 +296,7 @@ parse_codecs (GroupRoom *room, GError **error)
 
 /* The SHA-256 fingerprint every participant's description carries. */
 static gboolean
-room_load_certificate (GroupRoom *room, GError **error)
+room_load_certificate (GroupMediaRoom *room, GError **error)
 {
   g_autofree char *shared_pem = NULL;
   g_autoptr (GError) local_error = NULL;
@@ -344,7 +344,7 @@ gboolean
 convoke_group_worker_setup (ConvokeWorker *worker, const ConvokeWorkerApi *api,
                             GstPipeline *pipeline, gpointer *worker_data, GError **error)
 {
-  GroupRoom *room = g_atomic_rc_box_new0 (GroupRoom);
+  GroupMediaRoom *room = g_atomic_rc_box_new0 (GroupMediaRoom);
   guint max_bitrate = 0;
 
   room->worker = worker;
@@ -420,7 +420,7 @@ get_boolean (JsonObject *object, const char *name, gboolean fallback)
 }
 
 static void
-handle_add_participant (GroupRoom *room, const char *sid, JsonObject *message)
+handle_add_participant (GroupMediaRoom *room, const char *sid, JsonObject *message)
 {
   g_autoptr (GError) error = NULL;
 
@@ -433,11 +433,11 @@ handle_add_participant (GroupRoom *room, const char *sid, JsonObject *message)
   if (group_participant_add (room, sid, get_string (message, "identity"),
                              get_boolean (message, "trickle", TRUE), &error)
       == NULL)
-    group_room_send_error (room, sid, error->code, error->message);
+    group_media_room_send_error (room, sid, error->code, error->message);
 }
 
 static void
-handle_remote_candidate (GroupRoom *room, GroupParticipant *participant,
+handle_remote_candidate (GroupMediaRoom *room, GroupParticipant *participant,
                          JsonObject *message, GError **error)
 {
   const char *candidate = get_string (message, "candidate");
@@ -459,7 +459,7 @@ void
 convoke_group_worker_handle_message (ConvokeWorker *worker, gpointer worker_data,
                                      JsonObject *message)
 {
-  GroupRoom *room = worker_data;
+  GroupMediaRoom *room = worker_data;
   const char *cmd = get_string (message, "cmd");
   const char *sid = get_string (message, "participant");
   GroupParticipant *participant;
@@ -509,13 +509,13 @@ convoke_group_worker_handle_message (ConvokeWorker *worker, gpointer worker_data
                room->api->worker_get_room_sid (room->worker), cmd);
 
   if (error != NULL)
-    group_room_send_error (room, sid, error->code, error->message);
+    group_media_room_send_error (room, sid, error->code, error->message);
 }
 
 void
 convoke_group_worker_teardown (ConvokeWorker *worker, gpointer worker_data)
 {
-  GroupRoom *room = worker_data;
+  GroupMediaRoom *room = worker_data;
 
   room->tearing_down = TRUE;
   g_clear_pointer (&room->recording, group_recording_free);

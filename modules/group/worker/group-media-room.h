@@ -17,10 +17,10 @@
 
 G_BEGIN_DECLS
 
-typedef struct _GroupRoom GroupRoom;
+typedef struct _GroupMediaRoom GroupMediaRoom;
 typedef struct _GroupParticipant GroupParticipant;
 
-struct _GroupRoom
+struct _GroupMediaRoom
 {
   /* An atomic rc box: router callbacks from streaming threads hold it. */
   ConvokeWorker *worker;
@@ -48,7 +48,7 @@ struct _GroupRoom
 
 struct _GroupParticipant
 {
-  GroupRoom *room;
+  GroupMediaRoom *room;
   char *sid;
   gboolean trickle;
   GroupTransport *transport;
@@ -66,12 +66,12 @@ struct _GroupParticipant
 };
 
 /* Events to the daemon (docs/worker-protocol.md). */
-void group_room_send_event (GroupRoom *room, JsonObject *event);
-void group_room_send_error (GroupRoom *room, const char *participant, int code,
-                            const char *message);
+void group_media_room_send_event (GroupMediaRoom *room, JsonObject *event);
+void group_media_room_send_error (GroupMediaRoom *room, const char *participant, int code,
+                                  const char *message);
 
 /* group-participant.c */
-GroupParticipant *group_participant_add (GroupRoom *room, const char *sid,
+GroupParticipant *group_participant_add (GroupMediaRoom *room, const char *sid,
                                          const char *identity, gboolean trickle,
                                          GError **error);
 /* Tears the participant's media down and frees it; @notify_others asks
