@@ -127,6 +127,8 @@ media_or_session_attribute (const GstSDPMessage *message, const GstSDPMedia *med
   return value != NULL ? value : gst_sdp_message_get_attribute_val (message, key);
 }
 
+const char *const group_media_kinds[GROUP_N_MEDIA_KINDS] = { "audio", "video" };
+
 static GroupDirection
 parse_direction (const GstSDPMessage *message, const GstSDPMedia *media)
 {

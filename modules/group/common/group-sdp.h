@@ -12,6 +12,11 @@
 
 G_BEGIN_DECLS
 
+/* The kinds of media a group room carries, in the order of the worker's
+ * per-kind arrays: audio is 0, video 1. */
+#define GROUP_N_MEDIA_KINDS 2
+extern const char *const group_media_kinds[GROUP_N_MEDIA_KINDS];
+
 /* Bit 0: sends, bit 1: receives, from the point of view of the side that
  * wrote the description. */
 typedef enum

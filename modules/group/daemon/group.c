@@ -36,8 +36,6 @@
 
 static const ConvokeCoreApi *core;
 
-static const char *const media_kinds[] = { "audio", "video" };
-
 typedef struct
 {
   guint max_participants; /* worker-max-participants */
@@ -197,9 +195,9 @@ group_participant_left (ConvokeRoom *room, gpointer room_data,
   if (g_hash_table_steal_extended (data->published, sid, (gpointer *) &key, &published))
     data->published_total -= GPOINTER_TO_UINT (published);
   /* The core unpublishes a leaving participant's tracks itself. */
-  for (guint i = 0; i < G_N_ELEMENTS (media_kinds); i++)
+  for (guint i = 0; i < G_N_ELEMENTS (group_media_kinds); i++)
     {
-      g_autofree char *media_key = g_strdup_printf ("%s/%s", sid, media_kinds[i]);
+      g_autofree char *media_key = g_strdup_printf ("%s/%s", sid, group_media_kinds[i]);
 
       g_hash_table_remove (data->media_tracks, media_key);
     }

@@ -55,7 +55,7 @@ struct _GroupParticipant
   GroupSession *session;
   GstPad *router_pads[4];   /* recv rtp, recv rtcp, send rtp, send rtcp */
   GHashTable *router_slots; /* SSRCs set on the router */
-  gboolean published[2];    /* audio, video: announced to the others */
+  gboolean published[GROUP_N_MEDIA_KINDS]; /* announced to the others */
   gboolean description_sent;
   gboolean end_of_candidates_sent;
   gboolean offer_wanted;

@@ -15,8 +15,6 @@ static const char *const router_pad_prefixes[4] = {
   "send_rtcp_src_",
 };
 
-static const char *const media_kinds[2] = { "audio", "video" };
-
 static void participant_try_offer (GroupParticipant *participant);
 
 static void
@@ -83,9 +81,9 @@ room_sources_for (GroupMediaRoom *room, GroupParticipant *participant)
 
       if (other == participant || other->failed)
         continue;
-      for (guint k = 0; k < G_N_ELEMENTS (media_kinds); k++)
+      for (guint k = 0; k < G_N_ELEMENTS (group_media_kinds); k++)
         if (other->published[k])
-          g_ptr_array_add (sources, group_source_new (other->sid, media_kinds[k]));
+          g_ptr_array_add (sources, group_source_new (other->sid, group_media_kinds[k]));
     }
   return sources;
 }
@@ -197,9 +195,10 @@ participant_negotiated (GroupParticipant *participant)
   gboolean changed = FALSE;
 
   participant_sync_router (participant);
-  for (guint k = 0; k < G_N_ELEMENTS (media_kinds); k++)
+  for (guint k = 0; k < G_N_ELEMENTS (group_media_kinds); k++)
     {
-      gboolean publishes = group_session_publishes (participant->session, media_kinds[k]);
+      gboolean publishes
+          = group_session_publishes (participant->session, group_media_kinds[k]);
 
       changed |= publishes != participant->published[k];
       participant->published[k] = publishes;
