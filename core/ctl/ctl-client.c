@@ -28,12 +28,6 @@ ctl_client_free (CtlClient *client)
   g_free (client);
 }
 
-const char *
-ctl_client_get_url (CtlClient *client)
-{
-  return client->base_url;
-}
-
 /* Preloads libsoup's auth manager with Basic credentials so that every
  * request carries them without a 401 round trip first. */
 static void

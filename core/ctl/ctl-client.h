@@ -43,6 +43,4 @@ JsonArray *ctl_client_list_all (CtlClient *client, const char *path,
                                 const char *const *form, const char *list_key,
                                 GError **error);
 
-const char *ctl_client_get_url (CtlClient *client);
-
 G_END_DECLS

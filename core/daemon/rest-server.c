@@ -1,7 +1,8 @@
 /* The REST API's front door: HTTP Basic auth, body size limits, form and
  * query decoding, routing below /v1, and the unauthenticated /healthz,
  * /metrics and /dev/token endpoints. Resource handlers live in
- * rest-rooms.c and rest-participants.c; docs/rest-api.md is the contract.
+ * rest-rooms.c, rest-participants.c, rest-recordings.c and rest-tokens.c;
+ * docs/rest-api.md is the contract.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "rest-server.h"

@@ -435,13 +435,6 @@ convoke_room_registry_get_config (ConvokeRoomRegistry *self)
   return self->config;
 }
 
-ConvokeModuleSet *
-convoke_room_registry_get_modules (ConvokeRoomRegistry *self)
-{
-  g_return_val_if_fail (CONVOKE_IS_ROOM_REGISTRY (self), NULL);
-  return self->modules;
-}
-
 /* ---- GObject ----------------------------------------------------------- */
 
 static guint

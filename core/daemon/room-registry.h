@@ -121,7 +121,6 @@ ConvokeRoomRegistry *convoke_room_registry_new (ConvokeConfig *config,
  * room whose configured type changed gets pending_type set. */
 void convoke_room_registry_set_config (ConvokeRoomRegistry *self, ConvokeConfig *config);
 ConvokeConfig *convoke_room_registry_get_config (ConvokeRoomRegistry *self);
-ConvokeModuleSet *convoke_room_registry_get_modules (ConvokeRoomRegistry *self);
 
 typedef struct
 {

@@ -634,13 +634,6 @@ convoke_signaling_connection_get_keepalive_interval (ConvokeSignalingConnection 
   return self->limits.keepalive_interval;
 }
 
-gboolean
-convoke_signaling_connection_is_open (ConvokeSignalingConnection *self)
-{
-  g_return_val_if_fail (CONVOKE_IS_SIGNALING_CONNECTION (self), FALSE);
-  return self->open;
-}
-
 void
 convoke_signaling_connection_set_participant (ConvokeSignalingConnection *self,
                                               ConvokeParticipant *participant)

@@ -55,8 +55,6 @@ const char *convoke_signaling_connection_get_peer (ConvokeSignalingConnection *s
 /* The keepalive interval the connection runs with, in seconds. */
 guint
 convoke_signaling_connection_get_keepalive_interval (ConvokeSignalingConnection *self);
-/* TRUE until "disconnected" was emitted. */
-gboolean convoke_signaling_connection_is_open (ConvokeSignalingConnection *self);
 
 /* The participant this connection joined as (a reference is kept), or
  * NULL before `join`. Setting it ends the join deadline. */

@@ -670,13 +670,6 @@ convoke_worker_stop (ConvokeWorkerHandle *worker)
   worker_unref (worker);
 }
 
-GPid
-convoke_worker_get_pid (ConvokeWorkerHandle *worker)
-{
-  g_return_val_if_fail (worker != NULL, 0);
-  return worker->pid;
-}
-
 guint
 convoke_worker_count_running (void)
 {

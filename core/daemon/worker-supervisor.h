@@ -18,7 +18,6 @@ gboolean convoke_worker_send (ConvokeWorkerHandle *worker, JsonObject *message,
                               GError **error);
 /* Asks the worker to finish (SIGTERM after a grace period) and forgets it. */
 void convoke_worker_stop (ConvokeWorkerHandle *worker);
-GPid convoke_worker_get_pid (ConvokeWorkerHandle *worker);
 guint convoke_worker_count_running (void);
 
 /* The live pipeline graph of the room, for GET /v1/Rooms/{Sid}/Pipeline:

@@ -16,8 +16,10 @@
 
 #include <convoke/topology.h>
 
-/* Twilio's "invalid signaling message" code (twilio-error.h is the core's,
- * which a module does not include). */
+/* Twilio's "invalid signaling message" code. mesh is built against
+ * <convoke/topology.h> alone, as an out-of-tree module is, so it names the
+ * code itself; the in-tree-only group module takes it from the core's
+ * twilio-error.h. */
 #define MESH_ERROR_INVALID_MESSAGE 53004
 #define MAX_QUOTED_CHARS 64
 

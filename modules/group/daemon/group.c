@@ -22,13 +22,7 @@
 #include "group-sdp.h"
 #include "group-worker.h"
 #include "i18n.h"
-
-/* Twilio codes this module answers with. */
-#define ERROR_INVALID_MESSAGE 53004
-#define ERROR_ROOM_FULL 53105
-#define ERROR_ROOM_PARAMETERS 53114
-#define ERROR_MEDIA_FAILED 53119
-#define ERROR_TRACK_INVALID 53300
+#include "twilio-error.h"
 
 #define DEFAULT_WORKER_MAX_PARTICIPANTS 50
 #define DEFAULT_WORKER_MAX_TRACKS 100
@@ -84,7 +78,7 @@ read_limit (ConvokeRoom *room, const char *key, guint fallback, guint *value,
     }
   if (!g_ascii_string_to_unsigned (text, 10, 1, LIMIT_MAX, &parsed, NULL))
     {
-      g_set_error (error, CONVOKE_TOPOLOGY_ERROR, ERROR_ROOM_PARAMETERS,
+      g_set_error (error, CONVOKE_TOPOLOGY_ERROR, CONVOKE_ERROR_ROOM_INVALID_PARAMETERS,
                    _ ("[type:%s] %s: expected a whole number from 1 to %d, got “%s”"),
                    core->room_get_type (room), key, LIMIT_MAX, text);
       return FALSE;
@@ -125,7 +119,7 @@ group_participant_admit (ConvokeRoom *room, gpointer room_data,
 
   if (data->lost_reason != NULL)
     {
-      g_set_error (error, CONVOKE_TOPOLOGY_ERROR, ERROR_MEDIA_FAILED,
+      g_set_error (error, CONVOKE_TOPOLOGY_ERROR, CONVOKE_ERROR_ROOM_MEDIA_FAILED,
                    _ ("The media server of room “%s” failed: %s"),
                    core->room_get_name (room), data->lost_reason);
       return FALSE;
@@ -133,7 +127,7 @@ group_participant_admit (ConvokeRoom *room, gpointer room_data,
   if (g_hash_table_size (data->published) >= data->max_participants)
     {
       g_set_error (
-          error, CONVOKE_TOPOLOGY_ERROR, ERROR_ROOM_FULL,
+          error, CONVOKE_TOPOLOGY_ERROR, CONVOKE_ERROR_ROOM_MAX_PARTICIPANTS_EXCEEDED,
           g_dngettext (GETTEXT_PACKAGE,
                        "Room “%s” is full: its media server takes %u participant "
                        "([type:%s] worker-max-participants)",
@@ -260,7 +254,7 @@ forward_description (ConvokeRoom *room, GroupDaemonRoom *data, const char *sid,
 
   if (sdp == NULL)
     {
-      g_set_error (error, CONVOKE_TOPOLOGY_ERROR, ERROR_INVALID_MESSAGE,
+      g_set_error (error, CONVOKE_TOPOLOGY_ERROR, CONVOKE_ERROR_SIGNALING_INVALID_MESSAGE,
                    _ ("An “%s” needs a string member “sdp”"), type);
       return FALSE;
     }
@@ -276,7 +270,7 @@ forward_description (ConvokeRoom *room, GroupDaemonRoom *data, const char *sid,
   if (others + publishing > data->max_tracks)
     {
       g_set_error (
-          error, CONVOKE_TOPOLOGY_ERROR, ERROR_TRACK_INVALID,
+          error, CONVOKE_TOPOLOGY_ERROR, CONVOKE_ERROR_TRACK_INVALID,
           g_dngettext (GETTEXT_PACKAGE,
                        "This %s would publish %u track, but room “%s” already carries "
                        "%u of the %u its media server takes ([type:%s] "
@@ -315,7 +309,7 @@ forward_candidate (ConvokeRoom *room, const char *sid, JsonObject *message,
   if (candidate == NULL || json_node_get_value_type (candidate) != G_TYPE_STRING)
     {
       g_set_error (
-          error, CONVOKE_TOPOLOGY_ERROR, ERROR_INVALID_MESSAGE,
+          error, CONVOKE_TOPOLOGY_ERROR, CONVOKE_ERROR_SIGNALING_INVALID_MESSAGE,
           _ ("A “candidate” needs a string member “candidate” (empty for the end of "
              "candidates)"));
       return FALSE;
@@ -324,14 +318,14 @@ forward_candidate (ConvokeRoom *room, const char *sid, JsonObject *message,
       && (json_node_get_value_type (index) != G_TYPE_INT64
           || json_node_get_int (index) < 0 || json_node_get_int (index) > G_MAXINT))
     {
-      g_set_error (error, CONVOKE_TOPOLOGY_ERROR, ERROR_INVALID_MESSAGE,
+      g_set_error (error, CONVOKE_TOPOLOGY_ERROR, CONVOKE_ERROR_SIGNALING_INVALID_MESSAGE,
                    _ ("A “candidate”'s “sdpMLineIndex” must be a whole number from 0"));
       return FALSE;
     }
   if (mid != NULL && !JSON_NODE_HOLDS_NULL (mid)
       && json_node_get_value_type (mid) != G_TYPE_STRING)
     {
-      g_set_error (error, CONVOKE_TOPOLOGY_ERROR, ERROR_INVALID_MESSAGE,
+      g_set_error (error, CONVOKE_TOPOLOGY_ERROR, CONVOKE_ERROR_SIGNALING_INVALID_MESSAGE,
                    _ ("A “candidate”'s “sdpMid” must be a string"));
       return FALSE;
     }
@@ -357,7 +351,7 @@ group_handle_message (ConvokeRoom *room, gpointer room_data, ConvokeParticipant 
   if (!g_str_equal (type, "offer") && !g_str_equal (type, "answer")
       && !g_str_equal (type, "candidate"))
     {
-      g_set_error (error, CONVOKE_TOPOLOGY_ERROR, ERROR_INVALID_MESSAGE,
+      g_set_error (error, CONVOKE_TOPOLOGY_ERROR, CONVOKE_ERROR_SIGNALING_INVALID_MESSAGE,
                    _ ("Message type “%s” is not used in group rooms"), type);
       return FALSE;
     }
@@ -365,7 +359,7 @@ group_handle_message (ConvokeRoom *room, gpointer room_data, ConvokeParticipant 
   to = json_object_get_string_member_with_default (message, "to", NULL);
   if (g_strcmp0 (to, "server") != 0)
     {
-      g_set_error (error, CONVOKE_TOPOLOGY_ERROR, ERROR_INVALID_MESSAGE,
+      g_set_error (error, CONVOKE_TOPOLOGY_ERROR, CONVOKE_ERROR_SIGNALING_INVALID_MESSAGE,
                    _ ("In a group room an “%s” goes to the media server: “to” must be "
                       "“server”, not “%s”"),
                    type, to != NULL ? to : "");
@@ -374,7 +368,7 @@ group_handle_message (ConvokeRoom *room, gpointer room_data, ConvokeParticipant 
 
   if (data->lost_reason != NULL)
     {
-      g_set_error (error, CONVOKE_TOPOLOGY_ERROR, ERROR_MEDIA_FAILED,
+      g_set_error (error, CONVOKE_TOPOLOGY_ERROR, CONVOKE_ERROR_ROOM_MEDIA_FAILED,
                    _ ("The media server of room “%s” failed: %s"),
                    core->room_get_name (room), data->lost_reason);
       return FALSE;
@@ -584,7 +578,9 @@ group_worker_event (ConvokeRoom *room, gpointer room_data, JsonObject *event)
           = json_object_get_string_member_with_default (event, "message", "");
 
       core->participant_send_error (
-          participant, code > 0 && code < G_MAXINT ? (int) code : 53403, text);
+          participant,
+          code > 0 && code < G_MAXINT ? (int) code : CONVOKE_ERROR_SDP_SERVER_REMOTE,
+          text);
     }
   else if (g_str_equal (name, "track-started") || g_str_equal (name, "track-ended"))
     media_track_changed (room, room_data, participant, name, event);
