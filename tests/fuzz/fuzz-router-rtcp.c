@@ -1,5 +1,5 @@
 /* Fuzz target: the RTCP (and RTP) a participant sends convokerouter
- * (plugins/router-table.c, router-table-rtcp.c, router-rtp.c,
+ * (plugins/sfu/router-table.c, router-table-rtcp.c, router-rtp.c,
  * router-rtcp.c), driven through the routing table the element wraps.
  *
  * Each input starts a fresh table in the state of a two-person room: A and

@@ -27,14 +27,23 @@ inspect (const char *what)
   return out;
 }
 
+/* The media worker's plugin holds no WebRTC client: the client bins are
+ * a plugin of their own. */
 static void
 test_plugin_lists_elements (void)
 {
-  g_autofree char *out = inspect ("convoke");
+  g_autofree char *sfu = inspect ("convoke");
+  g_autofree char *client = inspect ("convokeclient");
 
-  g_assert_nonnull (strstr (out, "convokerouter: "));
-  g_assert_nonnull (strstr (out, "convokesink: Convoke room sink"));
-  g_assert_nonnull (strstr (out, "convokesrc: Convoke room source"));
+  g_assert_nonnull (strstr (sfu, "convokerouter: "));
+  g_assert_nonnull (strstr (sfu, "convokerecorder: "));
+  g_assert_nonnull (strstr (sfu, "convokecryptsink: "));
+  g_assert_null (strstr (sfu, "convokesink"));
+  g_assert_null (strstr (sfu, "convokesrc"));
+  g_assert_nonnull (strstr (client, "libgstconvokeclient.so"));
+  g_assert_nonnull (strstr (client, "convokesink: Convoke room sink"));
+  g_assert_nonnull (strstr (client, "convokesrc: Convoke room source"));
+  g_assert_null (strstr (client, "convokerouter"));
 }
 
 static const char *const shared_properties[]

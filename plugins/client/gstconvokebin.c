@@ -47,7 +47,7 @@
  * Since: 0.1
  */
 
-#include "gstconvokeelement-common.h"
+#include "gstconvokebin.h"
 
 #include "gstconvokebusmessages.h"
 #include "gstconvokeelement-properties.h"

@@ -1,5 +1,8 @@
-/* The `convoke` GStreamer plugin: the media elements of Convoke's group
- * rooms. One line per element below.
+/* The `convoke` GStreamer plugin: the elements a group room's media
+ * worker runs (convokerouter, and convokerecorder and convokecryptsink
+ * when it records). It holds no WebRTC client: convokesrc and convokesink
+ * are the `convokeclient` plugin (plugins/client/). One line per element
+ * below.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "build-config.h"
@@ -9,8 +12,6 @@
 #include "gstconvokerouter.h"
 #include "gstconvokecryptsink.h"
 #include "gstconvokerecorder.h"
-#include "gstconvokesink.h"
-#include "gstconvokesrc.h"
 
 #define PACKAGE "convoke"
 #define GST_PACKAGE_NAME "Convoke"
@@ -24,8 +25,6 @@ plugin_init (GstPlugin *plugin)
   ok |= GST_ELEMENT_REGISTER (convokerouter, plugin);
   ok |= GST_ELEMENT_REGISTER (convokecryptsink, plugin);
   ok |= GST_ELEMENT_REGISTER (convokerecorder, plugin);
-  ok |= GST_ELEMENT_REGISTER (convokesink, plugin);
-  ok |= GST_ELEMENT_REGISTER (convokesrc, plugin);
   return ok;
 }
 

@@ -42,7 +42,7 @@
 
 #include <gst/video/video.h>
 
-#include "../core/lib/i18n.h"
+#include "i18n.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_convoke_recorder_debug);
 #define GST_CAT_DEFAULT gst_convoke_recorder_debug

@@ -5,7 +5,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-#include "gstconvokeelement-common.h"
+#include "gstconvokebin.h"
 
 G_BEGIN_DECLS
 

@@ -36,8 +36,8 @@
 
 #include <gio/gio.h>
 
-#include "../core/lib/i18n.h"
-#include "../core/lib/recording-crypt.h"
+#include "i18n.h"
+#include "recording-crypt.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_convoke_crypt_sink_debug);
 #define GST_CAT_DEFAULT gst_convoke_crypt_sink_debug

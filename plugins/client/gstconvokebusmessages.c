@@ -9,7 +9,7 @@
 #include "twilio-error.h"
 
 /* Logged under the elements' category, defined in
- * gstconvokeelement-common.c: these are the elements' messages. */
+ * gstconvokebin.c: these are the elements' messages. */
 GST_DEBUG_CATEGORY_EXTERN (gst_convoke_bin_debug);
 #define GST_CAT_DEFAULT gst_convoke_bin_debug
 
