@@ -154,7 +154,7 @@ router_chain (GstPad *pad, GstObject *parent, GstBuffer *buffer)
 
   if (from != NULL)
     {
-      if (router_pad_get_kind (pad) == ROUTER_PAD_RTP_SINK)
+      if (router_pad_get_kind (pad) == CONVOKE_ROUTER_PAD_RECV_RTP)
         router_table_handle_rtp (self->table, from, buffer, now_us, pushes, events);
       else
         router_table_handle_rtcp (self->table, from, buffer, now_us, pushes, events);

@@ -8,26 +8,18 @@
 GST_DEBUG_CATEGORY_EXTERN (gst_convoke_router_debug);
 #define GST_CAT_DEFAULT gst_convoke_router_debug
 
-/* Indexed by RouterPadKind; the name is the prefix plus the participant. */
-static const char *const pad_prefixes[ROUTER_N_PADS] = {
-  "recv_rtp_sink_",
-  "recv_rtcp_sink_",
-  "send_rtp_src_",
-  "send_rtcp_src_",
-};
-
 static GstStaticPadTemplate recv_rtp_sink_template
-    = GST_STATIC_PAD_TEMPLATE ("recv_rtp_sink_%s", GST_PAD_SINK, GST_PAD_REQUEST,
-                               GST_STATIC_CAPS ("application/x-rtp"));
+    = GST_STATIC_PAD_TEMPLATE (CONVOKE_ROUTER_RECV_RTP_PREFIX "%s", GST_PAD_SINK,
+                               GST_PAD_REQUEST, GST_STATIC_CAPS ("application/x-rtp"));
 static GstStaticPadTemplate recv_rtcp_sink_template
-    = GST_STATIC_PAD_TEMPLATE ("recv_rtcp_sink_%s", GST_PAD_SINK, GST_PAD_REQUEST,
-                               GST_STATIC_CAPS ("application/x-rtcp"));
+    = GST_STATIC_PAD_TEMPLATE (CONVOKE_ROUTER_RECV_RTCP_PREFIX "%s", GST_PAD_SINK,
+                               GST_PAD_REQUEST, GST_STATIC_CAPS ("application/x-rtcp"));
 static GstStaticPadTemplate send_rtp_src_template
-    = GST_STATIC_PAD_TEMPLATE ("send_rtp_src_%s", GST_PAD_SRC, GST_PAD_REQUEST,
-                               GST_STATIC_CAPS ("application/x-rtp"));
+    = GST_STATIC_PAD_TEMPLATE (CONVOKE_ROUTER_SEND_RTP_PREFIX "%s", GST_PAD_SRC,
+                               GST_PAD_REQUEST, GST_STATIC_CAPS ("application/x-rtp"));
 static GstStaticPadTemplate send_rtcp_src_template
-    = GST_STATIC_PAD_TEMPLATE ("send_rtcp_src_%s", GST_PAD_SRC, GST_PAD_REQUEST,
-                               GST_STATIC_CAPS ("application/x-rtcp"));
+    = GST_STATIC_PAD_TEMPLATE (CONVOKE_ROUTER_SEND_RTCP_PREFIX "%s", GST_PAD_SRC,
+                               GST_PAD_REQUEST, GST_STATIC_CAPS ("application/x-rtcp"));
 
 /* Pad kind, stored in the pad's qdata so chain functions need no lookup. */
 static GQuark pad_kind_quark;
@@ -42,7 +34,7 @@ router_pads_class_init (GstElementClass *klass)
   pad_kind_quark = g_quark_from_static_string ("convoke-router-pad-kind");
 }
 
-RouterPadKind
+ConvokeRouterPad
 router_pad_get_kind (GstPad *pad)
 {
   return GPOINTER_TO_UINT (g_object_get_qdata (G_OBJECT (pad), pad_kind_quark)) - 1;
@@ -63,7 +55,7 @@ push_initial_events (GstElement *element, GstPad *pad)
    * sink pad. Each output is a stream of its own. */
   g_autofree char *stream_id = g_strdup_printf ("%s/%s/%08x", GST_OBJECT_NAME (element),
                                                 GST_OBJECT_NAME (pad), g_random_int ());
-  gboolean rtcp = router_pad_get_kind (pad) == ROUTER_PAD_RTCP_SRC;
+  gboolean rtcp = router_pad_get_kind (pad) == CONVOKE_ROUTER_PAD_SEND_RTCP;
   GstSegment segment;
 
   gst_pad_push_event (pad, gst_event_new_stream_start (stream_id));
@@ -136,22 +128,23 @@ router_pads_request (GstElement *element, RouterTable *table, GstPadTemplate *te
                      const char *name, GstPadChainFunction chain)
 {
   RouterParticipant *participant;
-  RouterPadKind kind;
+  ConvokeRouterPad kind;
   const char *id;
   GstPad *pad, *existing;
 
-  for (kind = 0; kind < ROUTER_N_PADS; kind++)
-    if (g_str_has_prefix (GST_PAD_TEMPLATE_NAME_TEMPLATE (templ), pad_prefixes[kind]))
+  for (kind = 0; kind < CONVOKE_ROUTER_N_PADS; kind++)
+    if (g_str_has_prefix (GST_PAD_TEMPLATE_NAME_TEMPLATE (templ),
+                          convoke_router_pad_prefix (kind)))
       break;
-  if (kind == ROUTER_N_PADS || name == NULL
-      || !g_str_has_prefix (name, pad_prefixes[kind])
-      || name[strlen (pad_prefixes[kind])] == '\0')
+  if (kind == CONVOKE_ROUTER_N_PADS || name == NULL
+      || !g_str_has_prefix (name, convoke_router_pad_prefix (kind))
+      || name[strlen (convoke_router_pad_prefix (kind))] == '\0')
     {
       GST_WARNING_OBJECT (element, "pad name %s does not name a participant",
                           name ? name : "(none)");
       return NULL;
     }
-  id = name + strlen (pad_prefixes[kind]);
+  id = name + strlen (convoke_router_pad_prefix (kind));
   existing = gst_element_get_static_pad (element, name);
   if (existing != NULL)
     {

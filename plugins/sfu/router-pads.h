@@ -30,7 +30,7 @@ GstPad *router_pads_request (GstElement *element, RouterTable *table,
  * for pushes onto it that are under way and removes it. */
 void router_pads_release (GstElement *element, RouterTable *table, GstPad *pad);
 
-RouterPadKind router_pad_get_kind (GstPad *pad);
+ConvokeRouterPad router_pad_get_kind (GstPad *pad);
 
 /* The participant @pad belongs to, borrowed; NULL once it is released. */
 RouterParticipant *router_pad_get_participant (GstPad *pad);

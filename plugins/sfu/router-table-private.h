@@ -125,7 +125,7 @@ struct _RouterParticipant
   gatomicrefcount ref;
   char *id;
   gboolean removed;
-  GstPad *pads[ROUTER_N_PADS]; /* borrowed, see router_table_attach_pad */
+  GstPad *pads[CONVOKE_ROUTER_N_PADS]; /* borrowed, see router_table_attach_pad */
   RouterPayload payloads[N_PAYLOAD_TYPES];
   RouterStream *streams[N_MEDIA];
   RouterRetiredSsrc retired[RETIRED_SSRCS];

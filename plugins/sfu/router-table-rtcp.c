@@ -32,12 +32,13 @@ handle_sender_report (RouterParticipant *from, GstRTCPPacket *packet, gint64 now
       RouterParticipant *subscriber = slot->subscriber;
 
       if (!slot->started || slot->in_ssrc != stream->ssrc || !subscriber->sending
-          || subscriber->pads[ROUTER_PAD_RTCP_SRC] == NULL)
+          || subscriber->pads[CONVOKE_ROUTER_PAD_SEND_RTCP] == NULL)
         continue;
-      router_pushes_add (pushes, subscriber, subscriber->pads[ROUTER_PAD_RTCP_SRC],
-                         router_rtcp_build_sender_report (
-                             slot->ssrc, from->id, ntp_time, rtp_time + slot->ts_delta,
-                             slot->packet_count, slot->octet_count));
+      router_pushes_add (
+          pushes, subscriber, subscriber->pads[CONVOKE_ROUTER_PAD_SEND_RTCP],
+          router_rtcp_build_sender_report (slot->ssrc, from->id, ntp_time,
+                                           rtp_time + slot->ts_delta, slot->packet_count,
+                                           slot->octet_count));
     }
 }
 
@@ -146,7 +147,7 @@ retransmit_one (guint16 out_seq, gpointer user_data)
       gst_buffer_unref (again);
       again = rtx;
     }
-  router_pushes_add (context->pushes, subscriber, subscriber->pads[ROUTER_PAD_RTP_SRC],
+  router_pushes_add (context->pushes, subscriber, subscriber->pads[CONVOKE_ROUTER_PAD_SEND_RTP],
                      again);
 }
 
@@ -162,7 +163,7 @@ handle_transport_feedback (RouterParticipant *from, GstRTCPPacket *packet, GArra
       from->slots, GUINT_TO_POINTER (gst_rtcp_packet_fb_get_media_ssrc (packet)));
   if (slot == NULL || slot->stream == NULL || !slot->started
       || slot->in_ssrc != slot->stream->ssrc || !from->sending
-      || from->pads[ROUTER_PAD_RTP_SRC] == NULL)
+      || from->pads[CONVOKE_ROUTER_PAD_SEND_RTP] == NULL)
     return;
   context.slot = slot;
   router_rtcp_foreach_nack (packet, retransmit_one, &context);
@@ -246,10 +247,10 @@ router_table_tick (RouterTable *table, gint64 now_us, GArray *pushes)
             ssrcs[n_blocks++] = stream->ssrc;
         }
       if (n_blocks == 0 || !participant->sending
-          || participant->pads[ROUTER_PAD_RTCP_SRC] == NULL)
+          || participant->pads[CONVOKE_ROUTER_PAD_SEND_RTCP] == NULL)
         continue;
       router_pushes_add (
-          pushes, participant, participant->pads[ROUTER_PAD_RTCP_SRC],
+          pushes, participant, participant->pads[CONVOKE_ROUTER_PAD_SEND_RTCP],
           router_rtcp_build_receiver_report (participant->local_ssrc, ROUTER_CNAME, ssrcs,
                                              blocks, n_blocks, table->max_bitrate));
     }

@@ -51,7 +51,7 @@ router_pushes_add (GArray *pushes, RouterParticipant *to, GstPad *pad, GstBuffer
   RouterPush push = { gst_object_ref (pad), buffer };
 
   g_array_append_val (pushes, push);
-  if (to->pads[ROUTER_PAD_RTCP_SRC] == pad)
+  if (to->pads[CONVOKE_ROUTER_PAD_SEND_RTCP] == pad)
     to->counters.rtcp_sent++;
   else
     to->counters.rtp_sent++;
@@ -276,7 +276,7 @@ router_table_ensure_participant (RouterTable *table, const char *id)
 
 void
 router_table_attach_pad (RouterTable *table, RouterParticipant *participant,
-                         RouterPadKind kind, GstPad *pad)
+                         ConvokeRouterPad kind, GstPad *pad)
 {
   g_mutex_lock (&table->lock);
   participant->pads[kind] = pad;
@@ -285,7 +285,7 @@ router_table_attach_pad (RouterTable *table, RouterParticipant *participant,
 
 void
 router_table_detach_pad (RouterTable *table, RouterParticipant *participant,
-                         RouterPadKind kind, GstPad *pad)
+                         ConvokeRouterPad kind, GstPad *pad)
 {
   g_mutex_lock (&table->lock);
   if (participant->pads[kind] == pad)
@@ -305,7 +305,7 @@ router_stream_request_keyframe (RouterTable *table, RouterStream *stream, gint64
   if (stream->media != MEDIA_VIDEO)
     return;
   if (now_us - stream->last_keyframe_request_us < interval_us || !publisher->sending
-      || publisher->pads[ROUTER_PAD_RTCP_SRC] == NULL)
+      || publisher->pads[CONVOKE_ROUTER_PAD_SEND_RTCP] == NULL)
     {
       stream->keyframe_request_pending = TRUE;
       return;
@@ -315,7 +315,7 @@ router_stream_request_keyframe (RouterTable *table, RouterStream *stream, gint64
   publisher->counters.plis_sent++;
   GST_DEBUG ("PLI to %s for SSRC %u", publisher->id, stream->ssrc);
   router_pushes_add (
-      pushes, publisher, publisher->pads[ROUTER_PAD_RTCP_SRC],
+      pushes, publisher, publisher->pads[CONVOKE_ROUTER_PAD_SEND_RTCP],
       router_rtcp_build_pli (publisher->local_ssrc, ROUTER_CNAME, stream->ssrc));
 }
 
@@ -457,7 +457,8 @@ slot_forward (RouterSlot *slot, RouterStream *stream, GstRTPBuffer *rtp,
   guint32 rtp_time = gst_rtp_buffer_get_timestamp (rtp);
   guint16 out_seq;
 
-  if (!slot->subscriber->sending || slot->subscriber->pads[ROUTER_PAD_RTP_SRC] == NULL)
+  if (!slot->subscriber->sending
+      || slot->subscriber->pads[CONVOKE_ROUTER_PAD_SEND_RTP] == NULL)
     return NULL;
   /* A decoder cannot start from a delta frame. */
   if (slot->need_keyframe)
@@ -512,12 +513,12 @@ stream_track_loss (RouterStream *stream, guint16 seq, gint64 now_us, GArray *pus
   router_loss_tracker_packet (&stream->loss, seq, now_us);
   publisher->counters.packets_recovered += stream->loss.recovered - recovered;
   n = router_loss_tracker_due (&stream->loss, now_us, due, G_N_ELEMENTS (due));
-  if (n == 0 || publisher->pads[ROUTER_PAD_RTCP_SRC] == NULL)
+  if (n == 0 || publisher->pads[CONVOKE_ROUTER_PAD_SEND_RTCP] == NULL)
     return;
   publisher->counters.nacks_sent += n;
-  router_pushes_add (pushes, publisher, publisher->pads[ROUTER_PAD_RTCP_SRC],
-                     router_rtcp_build_nack (publisher->local_ssrc, ROUTER_CNAME,
-                                             stream->ssrc, due, n));
+  router_pushes_add (
+      pushes, publisher, publisher->pads[CONVOKE_ROUTER_PAD_SEND_RTCP],
+      router_rtcp_build_nack (publisher->local_ssrc, ROUTER_CNAME, stream->ssrc, due, n));
 }
 
 void
@@ -598,7 +599,7 @@ router_table_handle_rtp (RouterTable *table, RouterParticipant *from, GstBuffer 
 
       if (out != NULL)
         router_pushes_add (pushes, slot->subscriber,
-                           slot->subscriber->pads[ROUTER_PAD_RTP_SRC], out);
+                           slot->subscriber->pads[CONVOKE_ROUTER_PAD_SEND_RTP], out);
     }
 
 out:

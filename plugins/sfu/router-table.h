@@ -16,19 +16,12 @@
 
 #include <gst/gst.h>
 
+#include "convokerouter-pads.h"
+
 G_BEGIN_DECLS
 
 typedef struct _RouterTable RouterTable;
 typedef struct _RouterParticipant RouterParticipant;
-
-typedef enum
-{
-  ROUTER_PAD_RTP_SINK,
-  ROUTER_PAD_RTCP_SINK,
-  ROUTER_PAD_RTP_SRC,
-  ROUTER_PAD_RTCP_SRC,
-  ROUTER_N_PADS,
-} RouterPadKind;
 
 /* One packet for one pad; both references are owned. */
 typedef struct
@@ -65,9 +58,9 @@ void router_participant_unref (RouterParticipant *participant);
 /* Pads are borrowed: attach a pad when it is added to the element and
  * detach it before it is removed. */
 void router_table_attach_pad (RouterTable *table, RouterParticipant *participant,
-                              RouterPadKind kind, GstPad *pad);
+                              ConvokeRouterPad kind, GstPad *pad);
 void router_table_detach_pad (RouterTable *table, RouterParticipant *participant,
-                              RouterPadKind kind, GstPad *pad);
+                              ConvokeRouterPad kind, GstPad *pad);
 
 gboolean router_table_remove_participant (RouterTable *table, const char *id,
                                           GArray *events);

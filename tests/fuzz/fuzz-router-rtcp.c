@@ -64,20 +64,20 @@ typedef struct
 {
   const char *id;
   RouterParticipant *participant;
-  GstPad *pads[ROUTER_N_PADS];
+  GstPad *pads[CONVOKE_ROUTER_N_PADS];
 } Member;
 
 static void
 member_join (RouterTable *table, Member *member, const char *id)
 {
-  static const GstPadDirection directions[ROUTER_N_PADS]
+  static const GstPadDirection directions[CONVOKE_ROUTER_N_PADS]
       = { GST_PAD_SINK, GST_PAD_SINK, GST_PAD_SRC, GST_PAD_SRC };
 
   member->id = id;
   member->participant = router_table_ensure_participant (table, id);
   if (!router_table_set_payloads (table, id, payloads))
     abort ();
-  for (guint kind = 0; kind < ROUTER_N_PADS; kind++)
+  for (guint kind = 0; kind < CONVOKE_ROUTER_N_PADS; kind++)
     {
       member->pads[kind] = gst_object_ref_sink (gst_pad_new (NULL, directions[kind]));
       router_table_attach_pad (table, member->participant, kind, member->pads[kind]);
@@ -87,7 +87,7 @@ member_join (RouterTable *table, Member *member, const char *id)
 static void
 member_leave (RouterTable *table, Member *member, GArray *events)
 {
-  for (guint kind = 0; kind < ROUTER_N_PADS; kind++)
+  for (guint kind = 0; kind < CONVOKE_ROUTER_N_PADS; kind++)
     {
       router_table_detach_pad (table, member->participant, kind, member->pads[kind]);
       gst_clear_object (&member->pads[kind]);
@@ -108,13 +108,13 @@ check_pushes (GArray *pushes, Member *members, guint n_members)
 
       for (guint m = 0; m < n_members && !found; m++)
         {
-          if (push->pad == members[m].pads[ROUTER_PAD_RTCP_SRC])
+          if (push->pad == members[m].pads[CONVOKE_ROUTER_PAD_SEND_RTCP])
             {
               found = TRUE;
               if (!gst_rtcp_buffer_validate (push->buffer))
                 abort ();
             }
-          else if (push->pad == members[m].pads[ROUTER_PAD_RTP_SRC])
+          else if (push->pad == members[m].pads[CONVOKE_ROUTER_PAD_SEND_RTP])
             {
               GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
 

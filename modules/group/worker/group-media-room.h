@@ -10,6 +10,8 @@
 
 #include <convoke/topology.h>
 
+#include "convokerouter-pads.h"
+
 #include "group-sdp.h"
 #include "group-session.h"
 #include "group-transport.h"
@@ -53,7 +55,7 @@ struct _GroupParticipant
   gboolean trickle;
   GroupTransport *transport;
   GroupSession *session;
-  GstPad *router_pads[4];   /* recv rtp, recv rtcp, send rtp, send rtcp */
+  GstPad *router_pads[CONVOKE_ROUTER_N_PADS]; /* indexed by ConvokeRouterPad */
   GHashTable *router_slots; /* SSRCs set on the router */
   gboolean published[GROUP_N_MEDIA_KINDS]; /* announced to the others */
   gboolean description_sent;

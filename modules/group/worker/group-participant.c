@@ -5,15 +5,9 @@
 #include "group-recording.h"
 #include "group-media-room.h"
 
+#include "convokerouter-pads.h"
 #include "i18n.h"
 #include "twilio-error.h"
-
-static const char *const router_pad_prefixes[4] = {
-  "recv_rtp_sink_",
-  "recv_rtcp_sink_",
-  "send_rtp_src_",
-  "send_rtcp_src_",
-};
 
 static void participant_try_offer (GroupParticipant *participant);
 
@@ -350,25 +344,32 @@ static gboolean
 participant_link_router (GroupParticipant *participant, GError **error)
 {
   GroupMediaRoom *room = participant->room;
-  static const char *const transport_pads[4]
-      = { "rtp_src", "rtcp_src", "rtp_sink", "rtcp_sink" };
+  /* The GroupTransport ghost pad each router pad links to. */
+  static const char *const transport_pads[CONVOKE_ROUTER_N_PADS] = {
+    [CONVOKE_ROUTER_PAD_RECV_RTP] = "rtp_src",
+    [CONVOKE_ROUTER_PAD_RECV_RTCP] = "rtcp_src",
+    [CONVOKE_ROUTER_PAD_SEND_RTP] = "rtp_sink",
+    [CONVOKE_ROUTER_PAD_SEND_RTCP] = "rtcp_sink",
+  };
 
-  for (guint i = 0; i < 4; i++)
+  for (ConvokeRouterPad kind = 0; kind < CONVOKE_ROUTER_N_PADS; kind++)
     {
       g_autofree char *name
-          = g_strconcat (router_pad_prefixes[i], participant->sid, NULL);
+          = g_strconcat (convoke_router_pad_prefix (kind), participant->sid, NULL);
       g_autoptr (GstPad) transport_pad = NULL;
+      GstPad *router_pad;
       GstPadLinkReturn link;
 
-      participant->router_pads[i] = gst_element_request_pad_simple (room->router, name);
+      router_pad = gst_element_request_pad_simple (room->router, name);
+      participant->router_pads[kind] = router_pad;
       transport_pad = gst_element_get_static_pad (GST_ELEMENT (participant->transport),
-                                                  transport_pads[i]);
-      if (participant->router_pads[i] == NULL || transport_pad == NULL)
+                                                  transport_pads[kind]);
+      if (router_pad == NULL || transport_pad == NULL)
         link = GST_PAD_LINK_REFUSED;
-      else if (i < 2)
-        link = gst_pad_link (transport_pad, participant->router_pads[i]);
+      else if (CONVOKE_ROUTER_PAD_IS_SINK (kind))
+        link = gst_pad_link (transport_pad, router_pad);
       else
-        link = gst_pad_link (participant->router_pads[i], transport_pad);
+        link = gst_pad_link (router_pad, transport_pad);
       if (link != GST_PAD_LINK_OK)
         {
           g_set_error (error, CONVOKE_TOPOLOGY_ERROR, CONVOKE_ERROR_INTERNAL,

@@ -327,7 +327,7 @@ track_start (GroupRecording *self, GroupParticipant *participant, guint ssrc,
   track->clock_rate = codec->clock_rate;
   track->context = g_main_context_ref (room->context);
   track->payload = -1;
-  track->tap = gst_object_ref (participant->router_pads[0]);
+  track->tap = gst_object_ref (participant->router_pads[CONVOKE_ROUTER_PAD_RECV_RTP]);
   g_hash_table_insert (self->tracks, track->sid, track);
 
   name = g_strdup_printf ("%s.%s%s", track->sid, video ? "mkv" : "mka",
@@ -430,7 +430,8 @@ group_recording_stream_changed (GroupRecording *self, const char *participant_si
       return;
     }
   participant = g_hash_table_lookup (self->room->participants, participant_sid);
-  if (track != NULL || participant == NULL || participant->router_pads[0] == NULL
+  if (track != NULL || participant == NULL
+      || participant->router_pads[CONVOKE_ROUTER_PAD_RECV_RTP] == NULL
       || (g_strcmp0 (kind, "audio") != 0 && g_strcmp0 (kind, "video") != 0))
     return;
   track_start (self, participant, ssrc, kind);
