@@ -3,6 +3,7 @@
 
 #include "i18n.h"
 #include "twilio-error.h"
+#include "untrusted-json.h"
 
 #define GST_CAT_DEFAULT convoke_client_debug
 
@@ -15,17 +16,6 @@
 #define MAX_INCOMING_MESSAGE_SIZE (1024 * 1024)
 
 /* ---- JSON helpers (the server's messages are untrusted input) ---------- */
-
-static const char *
-json_get_string (JsonObject *object, const char *member)
-{
-  JsonNode *node = object ? json_object_get_member (object, member) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node)
-      || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
 
 static JsonObject *
 json_get_object (JsonObject *object, const char *member)
@@ -88,7 +78,8 @@ static ConvokeRemoteParticipant *
 add_participant (ConvokeClientSession *self, JsonObject *object)
 {
   return convoke_client_session_add_participant (
-      self, json_get_string (object, "sid"), json_get_string (object, "identity"),
+      self, convoke_json_get_string (object, "sid"),
+      convoke_json_get_string (object, "identity"),
       json_get_boolean (object, "trickle", TRUE));
 }
 
@@ -102,7 +93,8 @@ handle_participant_connected (ConvokeClientSession *self, JsonObject *message)
 static void
 handle_participant_disconnected (ConvokeClientSession *self, JsonObject *message)
 {
-  const char *sid = json_get_string (json_get_object (message, "participant"), "sid");
+  const char *sid
+      = convoke_json_get_string (json_get_object (message, "participant"), "sid");
 
   convoke_client_session_remove_participant (self, sid);
 }
@@ -157,7 +149,7 @@ read_ice_servers (ConvokeClientSession *self, JsonArray *servers)
       JsonObject *server
           = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
       JsonArray *urls = json_get_array (server, "urls");
-      const char *single = json_get_string (server, "urls");
+      const char *single = convoke_json_get_string (server, "urls");
       guint n_urls = urls ? json_array_get_length (urls) : (single ? 1 : 0);
 
       for (guint j = 0; j < n_urls; j++)
@@ -171,8 +163,8 @@ read_ice_servers (ConvokeClientSession *self, JsonArray *servers)
                           && json_node_get_value_type (url_node) == G_TYPE_STRING
                       ? json_node_get_string (url_node)
                       : NULL;
-          uri = ice_server_uri (url, json_get_string (server, "username"),
-                                json_get_string (server, "credential"));
+          uri = ice_server_uri (url, convoke_json_get_string (server, "username"),
+                                convoke_json_get_string (server, "credential"));
           if (uri == NULL)
             {
               g_autofree char *text = g_strdup_printf (
@@ -228,14 +220,14 @@ handle_joined (ConvokeClientSession *self, JsonObject *message)
 {
   JsonObject *participant = json_get_object (message, "participant");
   JsonObject *room = json_get_object (message, "room");
-  const char *topology = json_get_string (message, "topology");
+  const char *topology = convoke_json_get_string (message, "topology");
   JsonArray *present = json_get_array (message, "participants");
   g_autoptr (GPtrArray) present_participants = g_ptr_array_new ();
   gint64 keepalive = 10;
 
   if (self->state != CONVOKE_CLIENT_SESSION_STATE_CONNECTING)
     return;
-  if (json_get_string (participant, "sid") == NULL)
+  if (convoke_json_get_string (participant, "sid") == NULL)
     {
       convoke_client_session_fail (
           self, CONVOKE_ERROR_SIGNALING_CONNECTION,
@@ -257,13 +249,13 @@ handle_joined (ConvokeClientSession *self, JsonObject *message)
 
   convoke_timeout_clear (self->context, &self->join_timeout_id);
   g_free (self->participant_sid);
-  self->participant_sid = g_strdup (json_get_string (participant, "sid"));
+  self->participant_sid = g_strdup (convoke_json_get_string (participant, "sid"));
   g_free (self->identity);
-  self->identity = g_strdup (json_get_string (participant, "identity"));
+  self->identity = g_strdup (convoke_json_get_string (participant, "identity"));
   g_free (self->room_sid);
-  self->room_sid = g_strdup (json_get_string (room, "sid"));
+  self->room_sid = g_strdup (convoke_json_get_string (room, "sid"));
   g_free (self->room_name);
-  self->room_name = g_strdup (json_get_string (room, "name"));
+  self->room_name = g_strdup (convoke_json_get_string (room, "name"));
   read_ice_servers (self, json_get_array (message, "ice_servers"));
   if (!json_get_int (message, "keepalive_interval", &keepalive) || keepalive <= 0)
     keepalive = 10;
@@ -329,7 +321,7 @@ error_code_is_fatal (gint64 code)
 static void
 handle_error (ConvokeClientSession *self, JsonObject *message)
 {
-  const char *text = json_get_string (message, "message");
+  const char *text = convoke_json_get_string (message, "message");
   gboolean joining = self->state == CONVOKE_CLIENT_SESSION_STATE_CONNECTING;
   gint64 code = 0;
   g_autoptr (GError) error = NULL;
@@ -367,8 +359,8 @@ static void
 handle_description (ConvokeClientSession *self, GstWebRTCSDPType type,
                     JsonObject *message)
 {
-  const char *from = json_get_string (message, "from");
-  const char *sdp = json_get_string (message, "sdp");
+  const char *from = convoke_json_get_string (message, "from");
+  const char *sdp = convoke_json_get_string (message, "sdp");
 
   if (from == NULL || sdp == NULL)
     {
@@ -385,9 +377,9 @@ handle_description (ConvokeClientSession *self, GstWebRTCSDPType type,
 static void
 handle_candidate (ConvokeClientSession *self, JsonObject *message)
 {
-  ConvokePeer *peer
-      = convoke_client_session_lookup_peer (self, json_get_string (message, "from"));
-  const char *candidate = json_get_string (message, "candidate");
+  ConvokePeer *peer = convoke_client_session_lookup_peer (
+      self, convoke_json_get_string (message, "from"));
+  const char *candidate = convoke_json_get_string (message, "candidate");
   gint64 mline_index = 0;
 
   if (peer == NULL || candidate == NULL)
@@ -459,7 +451,7 @@ on_ws_message (SoupWebsocketConnection *connection, SoupWebsocketDataType data_t
     }
   root = json_parser_get_root (parser);
   type = root && JSON_NODE_HOLDS_OBJECT (root)
-             ? json_get_string (json_node_get_object (root), "type")
+             ? convoke_json_get_string (json_node_get_object (root), "type")
              : NULL;
   if (type == NULL)
     {

@@ -12,6 +12,7 @@
 #include "i18n.h"
 #include "sid.h"
 #include "twilio-error.h"
+#include "untrusted-json.h"
 
 #define STORE_KEY "convoke-recording-store"
 #define FAILURE_MAX 500 /* bytes of a worker's failure message kept */
@@ -173,18 +174,6 @@ recording_save (ConvokeRecording *recording)
     g_warning (_ ("Cannot save the state of recording %s: %s"), recording->sid,
                error->message);
 }
-
-static const char *
-object_string (JsonObject *object, const char *name)
-{
-  JsonNode *node = json_object_get_member (object, name);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node)
-      || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
 static gint64
 object_int (JsonObject *object, const char *name, gint64 fallback)
 {
@@ -231,11 +220,11 @@ load_sidecar (ConvokeRecordingStore *self, const char *room_dir, const char *roo
       return;
     }
   object = json_node_get_object (json_parser_get_root (parser));
-  type = object_string (object, "type");
-  container = object_string (object, "container");
-  status = object_string (object, "status");
-  if (g_strcmp0 (object_string (object, "sid"), sid) != 0
-      || g_strcmp0 (object_string (object, "room_sid"), room_sid) != 0
+  type = convoke_json_get_string (object, "type");
+  container = convoke_json_get_string (object, "container");
+  status = convoke_json_get_string (object, "status");
+  if (g_strcmp0 (convoke_json_get_string (object, "sid"), sid) != 0
+      || g_strcmp0 (convoke_json_get_string (object, "room_sid"), room_sid) != 0
       || (g_strcmp0 (type, "audio") != 0 && g_strcmp0 (type, "video") != 0)
       || (g_strcmp0 (container, "mka") != 0 && g_strcmp0 (container, "mkv") != 0)
       || status == NULL || !g_strv_contains ((const char *const *) status_names, status))
@@ -249,11 +238,12 @@ load_sidecar (ConvokeRecordingStore *self, const char *room_dir, const char *roo
   recording = g_new0 (ConvokeRecording, 1);
   recording->sid = g_steal_pointer (&sid);
   recording->room_sid = g_strdup (room_sid);
-  recording->participant_sid = g_strdup (object_string (object, "participant_sid"));
-  recording->source_sid = g_strdup (object_string (object, "source_sid"));
-  recording->track_name = g_strdup (object_string (object, "track_name"));
+  recording->participant_sid
+      = g_strdup (convoke_json_get_string (object, "participant_sid"));
+  recording->source_sid = g_strdup (convoke_json_get_string (object, "source_sid"));
+  recording->track_name = g_strdup (convoke_json_get_string (object, "track_name"));
   recording->type = g_strdup (type);
-  recording->codec = g_strdup (object_string (object, "codec"));
+  recording->codec = g_strdup (convoke_json_get_string (object, "codec"));
   recording->container = g_strdup (container);
   recording->encrypted
       = json_object_get_boolean_member_with_default (object, "encrypted", FALSE);
@@ -262,9 +252,9 @@ load_sidecar (ConvokeRecordingStore *self, const char *room_dir, const char *roo
   for (guint i = 0; status_names[i] != NULL; i++)
     if (g_str_equal (status_names[i], status))
       recording->status = (ConvokeRecordingStatus) i;
-  recording->failure = g_strdup (object_string (object, "failure"));
-  recording->date_created = parse_date (object_string (object, "date_created"));
-  recording->date_updated = parse_date (object_string (object, "date_updated"));
+  recording->failure = g_strdup (convoke_json_get_string (object, "failure"));
+  recording->date_created = parse_date (convoke_json_get_string (object, "date_created"));
+  recording->date_updated = parse_date (convoke_json_get_string (object, "date_updated"));
   if (recording->date_created == NULL)
     recording->date_created = g_date_time_new_now_utc ();
   if (recording->date_updated == NULL)
@@ -463,10 +453,10 @@ static void
 on_started (ConvokeRecordingStore *self, ConvokeRoom *room, RoomSetup *setup,
             JsonObject *body)
 {
-  const char *sid = object_string (body, "recording");
-  const char *participant_sid = object_string (body, "participant");
-  const char *kind = object_string (body, "kind");
-  const char *codec = twilio_codec (object_string (body, "codec"));
+  const char *sid = convoke_json_get_string (body, "recording");
+  const char *participant_sid = convoke_json_get_string (body, "participant");
+  const char *kind = convoke_json_get_string (body, "kind");
+  const char *codec = twilio_codec (convoke_json_get_string (body, "codec"));
   gboolean audio = g_strcmp0 (kind, "audio") == 0;
   ConvokeRecording *recording;
 
@@ -535,7 +525,7 @@ recording_end (ConvokeRecordingStore *self, ConvokeRecording *recording,
 gboolean
 convoke_recording_take_worker_event (ConvokeRoom *room, JsonObject *body)
 {
-  const char *event = object_string (body, "event");
+  const char *event = convoke_json_get_string (body, "event");
   ConvokeRecordingStore *self;
   RoomSetup *setup;
   ConvokeRecording *recording;
@@ -557,7 +547,8 @@ convoke_recording_take_worker_event (ConvokeRoom *room, JsonObject *body)
       return TRUE;
     }
 
-  recording = convoke_recording_store_lookup (self, object_string (body, "recording"));
+  recording = convoke_recording_store_lookup (
+      self, convoke_json_get_string (body, "recording"));
   if (recording == NULL || g_strcmp0 (recording->room_sid, room->sid) != 0
       || recording->status != CONVOKE_RECORDING_PROCESSING)
     g_message ("room %s: %s for an unknown or finished recording; ignored", room->sid,
@@ -567,8 +558,8 @@ convoke_recording_take_worker_event (ConvokeRoom *room, JsonObject *body)
                    MAX (0, object_int (body, "duration", 0)));
   else if (g_str_equal (event, "recording-failed"))
     recording_end (self, recording, room, CONVOKE_RECORDING_FAILED,
-                   object_string (body, "message") != NULL
-                       ? object_string (body, "message")
+                   convoke_json_get_string (body, "message") != NULL
+                       ? convoke_json_get_string (body, "message")
                        : _ ("the media worker gave no reason"),
                    -1);
   else

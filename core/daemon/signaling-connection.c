@@ -238,7 +238,7 @@ convoke_signaling_connection_send (ConvokeSignalingConnection *self, JsonObject 
   json_node_set_object (root, message);
   send_text (self, json_to_string (root, FALSE));
 
-  if (g_strcmp0 (convoke_signaling_string_member (message, "type"), "error") == 0)
+  if (g_strcmp0 (convoke_json_get_string (message, "type"), "error") == 0)
     {
       JsonNode *code = json_object_get_member (message, "code");
 
@@ -339,19 +339,6 @@ convoke_signaling_connection_release (ConvokeSignalingConnection *self)
 
 /* ---- receiving ---------------------------------------------------------- */
 
-/* json-glib's own getters g_return_if_fail() on a member of the wrong
- * type, which a client controls; this one just says "not a string". */
-const char *
-convoke_signaling_string_member (JsonObject *object, const char *name)
-{
-  JsonNode *node = json_object_get_member (object, name);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node)
-      || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
 /* Whether a message may pass the token bucket; answers or closes the
  * connection when it may not. */
 static gboolean
@@ -450,7 +437,7 @@ handle_text (ConvokeSignalingConnection *self, GBytes *bytes)
   object = json_node_get_object (root);
   id = message_id (object);
 
-  type = convoke_signaling_string_member (object, "type");
+  type = convoke_json_get_string (object, "type");
   if (type == NULL || *type == '\0')
     {
       convoke_signaling_connection_send_error (

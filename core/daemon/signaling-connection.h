@@ -93,8 +93,4 @@ void convoke_signaling_connection_close (ConvokeSignalingConnection *self,
 void convoke_signaling_connection_hold (ConvokeSignalingConnection *self);
 void convoke_signaling_connection_release (ConvokeSignalingConnection *self);
 
-/* The string member @name of @object, or NULL when it is missing or not a
- * string. Safe on any client input. */
-const char *convoke_signaling_string_member (JsonObject *object, const char *name);
-
 G_END_DECLS

@@ -7,6 +7,7 @@
 #include "signaling-server.h"
 
 #include "i18n.h"
+#include "untrusted-json.h"
 #include "untrusted-text.h"
 #include "access-token.h"
 #include "http-listener.h"
@@ -288,8 +289,8 @@ handle_join (ConvokeSignalingServer *self, ConvokeSignalingConnection *conn,
   g_autoptr (JsonObject) joined = NULL;
   JsonNode *trickle = json_object_get_member (message, "trickle");
   JsonNode *room_node = json_object_get_member (message, "room");
-  const char *jwt = convoke_signaling_string_member (message, "token");
-  const char *requested = convoke_signaling_string_member (message, "room");
+  const char *jwt = convoke_json_get_string (message, "token");
+  const char *requested = convoke_json_get_string (message, "room");
   const char *room_name;
   ConvokeParticipant *participant;
 
@@ -428,10 +429,8 @@ handle_track_published (ConvokeSignalingServer *self, ConvokeSignalingConnection
   JsonObject *track_object = track_member (message);
   JsonNode *name_node
       = track_object ? json_object_get_member (track_object, "name") : NULL;
-  const char *name
-      = track_object ? convoke_signaling_string_member (track_object, "name") : NULL;
-  const char *kind
-      = track_object ? convoke_signaling_string_member (track_object, "kind") : NULL;
+  const char *name = track_object ? convoke_json_get_string (track_object, "name") : NULL;
+  const char *kind = track_object ? convoke_json_get_string (track_object, "kind") : NULL;
   g_autoptr (JsonObject) answer = NULL;
   g_autofree char *refusal = NULL;
   ConvokeTrack *track;
@@ -473,8 +472,7 @@ handle_track_unpublished (ConvokeSignalingServer *self, ConvokeSignalingConnecti
                           JsonNode *id)
 {
   JsonObject *track_object = track_member (message);
-  const char *sid
-      = track_object ? convoke_signaling_string_member (track_object, "sid") : NULL;
+  const char *sid = track_object ? convoke_json_get_string (track_object, "sid") : NULL;
   g_autoptr (JsonObject) answer = NULL;
   g_autofree char *sid_copy = NULL;
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "i18n.h"
+#include "untrusted-json.h"
 #include "untrusted-text.h"
 #include "twilio-error.h"
 
@@ -328,18 +329,6 @@ decode_json_part (const char *part, const char *which_error, GError **error)
   return json_object_ref (json_node_get_object (root));
 }
 
-/* The string member @name, or NULL when absent or not a string. */
-static const char *
-get_string (JsonObject *object, const char *name)
-{
-  JsonNode *node = json_object_get_member (object, name);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node)
-      || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
 /* A NumericDate claim (RFC 7519 §2), in whole seconds from the epoch to
  * MAX_NUMERIC_DATE. Returns FALSE with @error when the claim is there but
  * is not such a number; *present tells whether it is there. */
@@ -403,8 +392,8 @@ format_unix_time (gint64 seconds)
 static gboolean
 check_header (JsonObject *header, GError **error)
 {
-  const char *alg = get_string (header, "alg");
-  const char *typ = get_string (header, "typ");
+  const char *alg = convoke_json_get_string (header, "alg");
+  const char *typ = convoke_json_get_string (header, "typ");
 
   if (alg == NULL)
     {
@@ -529,7 +518,7 @@ check_grants (JsonObject *payload, const char *room, ConvokeAccessToken *token,
       return FALSE;
     }
   grants = json_node_get_object (grants_node);
-  identity = get_string (grants, "identity");
+  identity = convoke_json_get_string (grants, "identity");
   if (identity == NULL || *identity == '\0')
     {
       g_set_error_literal (error, CONVOKE_ERROR, CONVOKE_ERROR_TOKEN_GRANTS_INVALID,
@@ -553,7 +542,7 @@ check_grants (JsonObject *payload, const char *room, ConvokeAccessToken *token,
       room_node = json_object_get_member (video, "room");
       if (room_node != NULL && !JSON_NODE_HOLDS_NULL (room_node))
         {
-          const char *granted = get_string (video, "room");
+          const char *granted = convoke_json_get_string (video, "room");
 
           if (granted == NULL)
             {
@@ -636,7 +625,7 @@ convoke_access_token_verify (const char *jwt, const char *api_key, const char *a
 
   /* The issuer names the key whose secret signed the token, so a token
    * for another key is reported as such rather than as a bad signature. */
-  issuer = get_string (payload, "iss");
+  issuer = convoke_json_get_string (payload, "iss");
   if (issuer == NULL)
     {
       g_set_error_literal (error, CONVOKE_ERROR, CONVOKE_ERROR_TOKEN_ISSUER_INVALID,
@@ -663,7 +652,7 @@ convoke_access_token_verify (const char *jwt, const char *api_key, const char *a
   if (!check_grants (payload, room, token, error))
     return NULL;
 
-  subject = get_string (payload, "sub");
+  subject = convoke_json_get_string (payload, "sub");
   token->issuer = g_strdup (issuer);
   token->subject = g_strdup (subject);
   return g_steal_pointer (&token);

@@ -1,12 +1,20 @@
-/* JSON that came from a client or a token, parsed without trusting it.
+/* JSON that came from a client, a token, a worker or a file, read without
+ * trusting it.
  *
- * json-glib 1.6 parses and frees recursively, so nesting without bound
- * exhausts the stack; and it is lenient (single-quoted strings, comments),
- * so a depth check that does not tokenize exactly as it does can be
- * fooled. convoke_untrusted_json_parse() therefore first checks that the
- * input is strict JSON (RFC 8259), with a loop and a bounded stack, and
- * only then hands it to json-glib: every input json-glib sees is one
- * whose structure the check has already walked.
+ * Parsing: json-glib 1.6 parses and frees recursively, so nesting without
+ * bound exhausts the stack; and it is lenient (single-quoted strings,
+ * comments), so a depth check that does not tokenize exactly as it does
+ * can be fooled. convoke_untrusted_json_parse() therefore first checks
+ * that the input is strict JSON (RFC 8259), with a loop and a bounded
+ * stack, and only then hands it to json-glib: every input json-glib sees
+ * is one whose structure the check has already walked.
+ *
+ * Reading: json-glib's own getters (json_object_get_string_member() and
+ * friends) g_return_val_if_fail() on a member of the wrong type, a
+ * critical that the sender controls and that tests make fatal.
+ * convoke_json_get_string() just says "not there". It is inline, so that
+ * code which includes the core's headers without linking libconvoke-core
+ * (the in-tree group module) uses the same one.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
@@ -29,5 +37,19 @@ G_BEGIN_DECLS
  * Since: 0.1. Thread-safe: keeps no state. */
 JsonNode *convoke_untrusted_json_parse (const char *data, gssize length, guint max_depth,
                                         GError **error);
+
+/* The member @name of @object when it is a string, else NULL: absent,
+ * null, a number, an array or an object. @object may be NULL. The string
+ * belongs to @object. Since: 0.1 */
+static inline const char *
+convoke_json_get_string (JsonObject *object, const char *name)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node)
+      || json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
 
 G_END_DECLS

@@ -12,6 +12,7 @@
 #include "group-media-room.h"
 #include "i18n.h"
 #include "twilio-error.h"
+#include "untrusted-json.h"
 
 #define DEFAULT_STUN_PORT 3478
 
@@ -383,19 +384,6 @@ convoke_group_worker_setup (ConvokeWorker *worker, const ConvokeWorkerApi *api,
   return TRUE;
 }
 
-/* The member @name when it is a string, else NULL (no critical for a
- * number or an object where a string belongs). */
-static const char *
-get_string (JsonObject *object, const char *name)
-{
-  JsonNode *node = json_object_get_member (object, name);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node)
-      || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
 static gboolean
 get_int (JsonObject *object, const char *name, gint64 *value)
 {
@@ -430,7 +418,7 @@ handle_add_participant (GroupMediaRoom *room, const char *sid, JsonObject *messa
                  room->api->worker_get_room_sid (room->worker), sid);
       return;
     }
-  if (group_participant_add (room, sid, get_string (message, "identity"),
+  if (group_participant_add (room, sid, convoke_json_get_string (message, "identity"),
                              get_boolean (message, "trickle", TRUE), &error)
       == NULL)
     group_media_room_send_error (room, sid, error->code, error->message);
@@ -440,7 +428,7 @@ static void
 handle_remote_candidate (GroupMediaRoom *room, GroupParticipant *participant,
                          JsonObject *message, GError **error)
 {
-  const char *candidate = get_string (message, "candidate");
+  const char *candidate = convoke_json_get_string (message, "candidate");
   gint64 index = -1;
 
   if (candidate == NULL)
@@ -452,7 +440,7 @@ handle_remote_candidate (GroupMediaRoom *room, GroupParticipant *participant,
   if (get_int (message, "sdpMLineIndex", &index) && (index < 0 || index > G_MAXINT))
     index = G_MAXINT;
   group_participant_add_candidate (participant, candidate, (gint) index,
-                                   get_string (message, "sdpMid"), error);
+                                   convoke_json_get_string (message, "sdpMid"), error);
 }
 
 void
@@ -460,8 +448,8 @@ convoke_group_worker_handle_message (ConvokeWorker *worker, gpointer worker_data
                                      JsonObject *message)
 {
   GroupMediaRoom *room = worker_data;
-  const char *cmd = get_string (message, "cmd");
-  const char *sid = get_string (message, "participant");
+  const char *cmd = convoke_json_get_string (message, "cmd");
+  const char *sid = convoke_json_get_string (message, "participant");
   GroupParticipant *participant;
   g_autoptr (GError) error = NULL;
 
@@ -490,17 +478,18 @@ convoke_group_worker_handle_message (ConvokeWorker *worker, gpointer worker_data
     group_participant_remove (participant, TRUE);
   else if (g_str_equal (cmd, "remote-description"))
     {
-      const char *sdp = get_string (message, "sdp");
+      const char *sdp = convoke_json_get_string (message, "sdp");
 
       if (sdp == NULL)
         g_set_error (&error, CONVOKE_TOPOLOGY_ERROR,
                      CONVOKE_ERROR_SIGNALING_INVALID_MESSAGE,
                      _ ("The %s message has no string member “sdp”"),
-                     get_string (message, "sdp_type") ? get_string (message, "sdp_type")
-                                                      : "description");
+                     convoke_json_get_string (message, "sdp_type")
+                         ? convoke_json_get_string (message, "sdp_type")
+                         : "description");
       else
         group_participant_apply_description (
-            participant, get_string (message, "sdp_type"), sdp, &error);
+            participant, convoke_json_get_string (message, "sdp_type"), sdp, &error);
     }
   else if (g_str_equal (cmd, "remote-candidate"))
     handle_remote_candidate (room, participant, message, &error);
