@@ -79,9 +79,9 @@ GST_DEBUG_CATEGORY (gst_convoke_router_debug);
 #define GST_CAT_DEFAULT gst_convoke_router_debug
 
 #define DEFAULT_MAX_BITRATE 0
-#define DEFAULT_KEYFRAME_REQUEST_INTERVAL 500
+#define DEFAULT_KEYFRAME_REQUEST_INTERVAL ROUTER_TABLE_DEFAULT_KEYFRAME_REQUEST_INTERVAL
 #define DEFAULT_REPORT_INTERVAL 1000
-#define DEFAULT_RETRANSMISSION_CACHE_SIZE 512
+#define DEFAULT_RETRANSMISSION_CACHE_SIZE ROUTER_TABLE_DEFAULT_CACHE_SIZE
 
 struct _GstConvokeRouter
 {
@@ -419,11 +419,8 @@ gst_convoke_router_init (GstConvokeRouter *self)
   self->max_bitrate = DEFAULT_MAX_BITRATE;
   self->keyframe_request_interval = DEFAULT_KEYFRAME_REQUEST_INTERVAL;
   self->report_interval = DEFAULT_REPORT_INTERVAL;
+  /* The table starts with the same defaults. */
   self->retransmission_cache_size = DEFAULT_RETRANSMISSION_CACHE_SIZE;
-  router_table_set_keyframe_request_interval (self->table,
-                                              DEFAULT_KEYFRAME_REQUEST_INTERVAL);
-  router_table_set_retransmission_cache_size (self->table,
-                                              DEFAULT_RETRANSMISSION_CACHE_SIZE);
 }
 
 static void

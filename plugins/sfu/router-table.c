@@ -207,8 +207,8 @@ router_table_new (void)
   g_mutex_init (&table->lock);
   table->participants = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                                (GDestroyNotify) router_participant_unref);
-  table->keyframe_request_interval_ms = 500;
-  table->cache_size = 512;
+  table->keyframe_request_interval_ms = ROUTER_TABLE_DEFAULT_KEYFRAME_REQUEST_INTERVAL;
+  table->cache_size = ROUTER_TABLE_DEFAULT_CACHE_SIZE;
   return table;
 }
 

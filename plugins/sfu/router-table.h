@@ -42,6 +42,10 @@ typedef struct
 GArray *router_pushes_new (void);
 GArray *router_stream_events_new (void);
 
+/* What a new table starts with; convokerouter's property defaults. */
+#define ROUTER_TABLE_DEFAULT_KEYFRAME_REQUEST_INTERVAL 500 /* ms */
+#define ROUTER_TABLE_DEFAULT_CACHE_SIZE 512                /* packets per stream */
+
 RouterTable *router_table_new (void);
 void router_table_free (RouterTable *table);
 
