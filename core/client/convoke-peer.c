@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "convoke-peer-private.h"
 
+#include "context-dispatch.h"
 #include "i18n.h"
 #include "twilio-error.h"
 
@@ -106,22 +107,16 @@ peer_call_dispatch (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-/* Always deferred through an idle source, even from the main thread:
- * webrtcbin may answer a promise synchronously, and handlers must not run
- * inside our own calls into it. Idle sources of one priority dispatch in
- * the order they were attached, so events keep their order. */
+/* Always deferred, even from the main thread: webrtcbin may answer a
+ * promise synchronously, and handlers must not run inside our own calls
+ * into it. Events keep their order (context-dispatch.h). */
 void
 convoke_peer_invoke (ConvokePeer *self, PeerCallFunc func, PeerCall *call)
 {
-  g_autoptr (GSource) source = g_idle_source_new ();
-
   call->peer = g_object_ref (self);
   call->func = func;
-  g_source_set_priority (source, G_PRIORITY_DEFAULT);
-  g_source_set_callback (source, peer_call_dispatch, call,
-                         (GDestroyNotify) peer_call_free);
-  g_source_set_static_name (source, "convoke-peer-call");
-  g_source_attach (source, self->context);
+  convoke_context_dispatch (self->context, peer_call_dispatch, call,
+                            (GDestroyNotify) peer_call_free);
 }
 
 /* What a promise needs to know to hand its reply over; owned by the

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "context-dispatch.h"
 #include "control-channel.h"
 #include "i18n.h"
 #include "module-loader.h"
@@ -134,8 +135,8 @@ static void
 marshal (ConvokeWorker *worker, MarshalledCall *call)
 {
   call->worker = worker;
-  g_main_context_invoke_full (worker->context, G_PRIORITY_DEFAULT, marshalled_call_run,
-                              call, (GDestroyNotify) marshalled_call_free);
+  convoke_context_dispatch (worker->context, marshalled_call_run, call,
+                            (GDestroyNotify) marshalled_call_free);
 }
 
 static void

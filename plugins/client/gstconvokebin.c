@@ -49,6 +49,7 @@
 
 #include "gstconvokebin.h"
 
+#include "context-dispatch.h"
 #include "gstconvokebusmessages.h"
 #include "gstconvokeelement-properties.h"
 
@@ -142,7 +143,7 @@ stop_thread (GstConvokeBin *self)
 
   if (priv->thread == NULL)
     return;
-  g_main_context_invoke (priv->context, quit_loop, priv->loop);
+  convoke_context_dispatch (priv->context, quit_loop, priv->loop, NULL);
   g_thread_join (g_steal_pointer (&priv->thread));
   g_clear_pointer (&priv->loop, g_main_loop_unref);
   g_clear_pointer (&priv->context, g_main_context_unref);
@@ -181,7 +182,7 @@ call_on_session_thread (GstConvokeBin *self, void (*func) (GstConvokeBin *self))
       func (self);
       return;
     }
-  g_main_context_invoke (priv->context, sync_call_dispatch, &call);
+  convoke_context_dispatch (priv->context, sync_call_dispatch, &call, NULL);
   g_mutex_lock (&priv->lock);
   while (!call.done)
     g_cond_wait (&priv->cond, &priv->lock);
@@ -346,7 +347,7 @@ gst_convoke_bin_connect (GstConvokeBin *self)
   /* The session thread outlives every source attached to it (it drains
    * them before it exits), so @self needs no reference here. */
   if (go)
-    g_main_context_invoke (priv->context, connect_now, self);
+    convoke_context_dispatch (priv->context, connect_now, self, NULL);
 }
 
 ConvokeClientSession *

@@ -14,6 +14,7 @@
 #include <gst/rtp/gstrtpbuffer.h>
 #include <string.h>
 
+#include "context-dispatch.h"
 #include "i18n.h"
 
 /* How long the worker's exit waits for all its files to be finished. */
@@ -162,8 +163,8 @@ on_upstream_event (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
   Track *track = user_data;
 
   if (gst_event_has_name (GST_PAD_PROBE_INFO_EVENT (info), "GstForceKeyUnit"))
-    g_main_context_invoke_full (track->context, G_PRIORITY_DEFAULT, request_keyframe,
-                                track_ref (track), track_unref);
+    convoke_context_dispatch (track->context, request_keyframe, track_ref (track),
+                              track_unref);
   return GST_PAD_PROBE_OK;
 }
 

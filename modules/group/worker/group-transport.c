@@ -5,6 +5,7 @@
 #include <nice/agent.h>
 #include <string.h>
 
+#include "context-dispatch.h"
 #include "group-turn.h"
 #include "i18n.h"
 #include "twilio-error.h"
@@ -58,20 +59,6 @@ static guint transport_signals[N_SIGNALS];
 
 G_DEFINE_TYPE (GroupTransport, group_transport, GST_TYPE_BIN);
 
-/* g_main_context_invoke() would run @func right here whenever the main
- * loop happens to be idle; an idle source always runs it on @context. */
-static void
-run_on_context (GMainContext *context, GSourceFunc func, gpointer data,
-                GDestroyNotify destroy)
-{
-  GSource *source = g_idle_source_new ();
-
-  g_source_set_priority (source, G_PRIORITY_DEFAULT);
-  g_source_set_callback (source, func, data, destroy);
-  g_source_attach (source, context);
-  g_source_unref (source);
-}
-
 static void
 transport_fail (GroupTransport *self, const char *message)
 {
@@ -115,7 +102,7 @@ transport_fail_async (GroupTransport *self, const char *message)
 
   call->transport = g_object_ref (self);
   call->message = g_strdup (message);
-  run_on_context (self->context, fail_on_context, call, fail_call_free);
+  convoke_context_dispatch (self->context, fail_on_context, call, fail_call_free);
 }
 
 static void
@@ -308,7 +295,8 @@ on_component_state_changed (NiceAgent *agent, guint stream_id, guint component_i
   call = g_new0 (StateCall, 1);
   call->transport = g_object_ref (self);
   call->state = state;
-  run_on_context (self->context, component_state_on_context, call, state_call_free);
+  convoke_context_dispatch (self->context, component_state_on_context, call,
+                            state_call_free);
 }
 
 static GChecksumType
@@ -358,8 +346,8 @@ on_key_set (GstElement *enc, gpointer user_data)
 {
   GroupTransport *self = user_data;
 
-  run_on_context (self->context, keys_set_on_context, g_object_ref (self),
-                  g_object_unref);
+  convoke_context_dispatch (self->context, keys_set_on_context, g_object_ref (self),
+                            g_object_unref);
 }
 
 static gboolean

@@ -8,6 +8,7 @@
 #include <nice/interfaces.h>
 #include <string.h>
 
+#include "context-dispatch.h"
 #include "group-recording.h"
 #include "group-media-room.h"
 #include "i18n.h"
@@ -106,20 +107,14 @@ on_router_stream (GstElement *router, const char *participant, guint ssrc,
                   const char *kind, GroupMediaRoom *room, gboolean started)
 {
   StreamNotice *notice = g_new0 (StreamNotice, 1);
-  GSource *source;
 
   notice->room = g_atomic_rc_box_acquire (room);
   notice->started = started;
   notice->participant = g_strdup (participant);
   notice->ssrc = ssrc;
   notice->kind = g_strdup (kind);
-  /* Not g_main_context_invoke(): it would run the callback on this thread
-   * whenever the main loop happens to be idle. */
-  source = g_idle_source_new ();
-  g_source_set_priority (source, G_PRIORITY_DEFAULT);
-  g_source_set_callback (source, stream_notice_deliver, notice, stream_notice_free);
-  g_source_attach (source, room->context);
-  g_source_unref (source);
+  convoke_context_dispatch (room->context, stream_notice_deliver, notice,
+                            stream_notice_free);
 }
 
 static void
