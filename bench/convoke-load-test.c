@@ -9,7 +9,8 @@
 #include <json-glib/json-glib.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
+
+#include "test-process.h"
 
 #define API_KEY "SK00000000000000000000000000000b07"
 #define API_SECRET "bench-test-secret-0123456789"
@@ -32,14 +33,6 @@ program (const char *variable)
   if (path == NULL)
     g_error ("%s is not set: run this test through meson test", variable);
   return path;
-}
-
-/* A failed assertion aborts the test without its tear-down: the daemon
- * must not outlive it. */
-static void
-die_with_parent (gpointer data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGTERM);
 }
 
 static void
@@ -67,7 +60,8 @@ fixture_set_up (Fixture *f, gconstpointer data)
   log_file = g_build_filename (f->dir, "convoked.log", NULL);
   g_subprocess_launcher_set_stdout_file_path (launcher, log_file);
   g_subprocess_launcher_set_stderr_file_path (launcher, log_file);
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  g_subprocess_launcher_set_child_setup (launcher, test_die_with_parent,
+                                         GINT_TO_POINTER (SIGTERM), NULL);
   f->daemon = g_subprocess_launcher_spawn (launcher, &error, program ("CONVOKED"), "-c",
                                            config, "--url-file", url_file, NULL);
   g_assert_no_error (error);

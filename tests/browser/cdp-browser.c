@@ -3,10 +3,10 @@
 
 #include <glib/gstdio.h>
 #include <signal.h>
-#include <sys/prctl.h>
 
 #include "client-runner.h"
 #include "test-daemon.h"
+#include "test-process.h"
 
 #define DEFAULT_CHROMIUM "/usr/bin/chromium"
 #define DEVTOOLS_BANNER "DevTools listening on "
@@ -257,12 +257,6 @@ cdp_call (CdpBrowser *browser, const char *session_id, const char *method,
 
 /* ---- launching ------------------------------------------------------------ */
 
-static void
-die_with_test (gpointer user_data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-}
-
 typedef struct
 {
   CdpBrowser *browser;
@@ -359,7 +353,7 @@ cdp_browser_launch (void)
     g_subprocess_launcher_setenv (launcher, "XDG_CACHE_HOME", cache, TRUE);
     g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", data, TRUE);
   }
-  g_subprocess_launcher_set_child_setup (launcher, die_with_test, NULL, NULL);
+  g_subprocess_launcher_set_child_setup (launcher, test_die_with_parent, NULL, NULL);
   /* A file, not a pipe: Chromium logs a lot, and a pipe nobody drains
    * would stall it. */
   g_subprocess_launcher_set_stdout_file_path (launcher, browser->log_path);

@@ -2,48 +2,16 @@
 #include "client-runner.h"
 
 #include "client-log.h"
+#include "test-process.h"
 
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 
 /* Tiny and cheap, so that several clients fit on a small test machine. */
 #define TEST_VIDEO_SOURCE                                                                \
   "videotestsrc is-live=true pattern=ball ! "                                            \
   "video/x-raw,width=320,height=240,framerate=15/1"
-
-#define MAX_KILLED_WITH_TEST 64
-
-static volatile sig_atomic_t n_killed_with_test;
-static GPid killed_with_test[MAX_KILLED_WITH_TEST];
-
-static void
-kill_children (int signum)
-{
-  for (sig_atomic_t i = 0; i < n_killed_with_test; i++)
-    if (killed_with_test[i] > 0)
-      kill (killed_with_test[i], SIGKILL);
-  signal (signum, SIG_DFL);
-  raise (signum);
-}
-
-void
-test_kill_with_test (GPid pid)
-{
-  static gboolean installed;
-
-  if (!installed)
-    {
-      signal (SIGABRT, kill_children);
-      signal (SIGTERM, kill_children);
-      installed = TRUE;
-    }
-  /* Slots are never reused: a pid that exited may only be killed in vain
-   * (tests are short enough that it is not recycled). */
-  if (n_killed_with_test < MAX_KILLED_WITH_TEST)
-    killed_with_test[n_killed_with_test++] = pid;
-}
 
 TestDaemon *
 test_client_daemon_start (const char *extra_config)
@@ -52,12 +20,6 @@ test_client_daemon_start (const char *extra_config)
 
   test_kill_with_test (d->pid);
   return d;
-}
-
-static void
-die_with_parent (gpointer user_data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
 }
 
 TestClient *
@@ -100,7 +62,7 @@ test_client_start (TestDaemon *d, const char *identity, const char *room,
     g_ptr_array_add (argv, (char *) extra_args[i]);
   g_ptr_array_add (argv, NULL);
 
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  g_subprocess_launcher_set_child_setup (launcher, test_die_with_parent, NULL, NULL);
   test_client_launcher_allow_criticals (launcher);
   g_subprocess_launcher_set_stdout_file_path (launcher, client->stdout_path);
   g_subprocess_launcher_set_stderr_file_path (launcher, client->stderr_path);

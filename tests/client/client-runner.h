@@ -5,6 +5,7 @@
 #pragma once
 
 #include "test-daemon.h"
+#include "test-process.h"
 
 G_BEGIN_DECLS
 
@@ -18,10 +19,6 @@ typedef struct
   char *stderr_path;
 } TestClient;
 
-/* Makes sure @pid dies with the test, even when an assertion aborts it
- * or meson kills it on a timeout: otherwise a leftover daemon keeps the
- * test's output open and meson waits for it. */
-void test_kill_with_test (GPid pid);
 /* test_daemon_start() with test_kill_with_test() on the daemon. */
 TestDaemon *test_client_daemon_start (const char *extra_config);
 

@@ -6,11 +6,11 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 
 #include "test-daemon.h"
+#include "test-process.h"
 
 typedef struct
 {
@@ -28,19 +28,13 @@ run_result_clear (RunResult *r)
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (RunResult, run_result_clear)
 
-/* A daemon must not outlive a test that failed half-way. */
-static void
-die_with_parent (gpointer data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGTERM);
-}
-
 static GSubprocessLauncher *
 launcher_new (GSubprocessFlags flags)
 {
   GSubprocessLauncher *launcher = g_subprocess_launcher_new (flags);
 
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  g_subprocess_launcher_set_child_setup (launcher, test_die_with_parent,
+                                         GINT_TO_POINTER (SIGTERM), NULL);
   /* The assertions match the untranslated messages. */
   g_subprocess_launcher_setenv (launcher, "LC_ALL", "C.UTF-8", TRUE);
   g_subprocess_launcher_unsetenv (launcher, "LANGUAGE");
@@ -150,7 +144,7 @@ test_check_config_invalid (void)
 static void
 limit_memory (gpointer data)
 {
-  die_with_parent (NULL);
+  test_die_with_parent (GINT_TO_POINTER (SIGTERM));
 #if !defined(__SANITIZE_ADDRESS__)
   {
     struct rlimit limit = { 1024UL * 1024 * 1024, 1024UL * 1024 * 1024 };

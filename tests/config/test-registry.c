@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core-api.h"
+#include "fake-transport.h"
 #include "metrics.h"
 #include "room-registry.h"
 #include "twilio-error.h"
@@ -25,42 +26,11 @@
 
 typedef struct
 {
-  GPtrArray *sent; /* serialized messages */
-  int close_code;
-  char *close_reason;
-  guint closes;
-} FakeTransport;
-
-static void
-fake_send (gpointer transport, JsonObject *message)
-{
-  FakeTransport *t = transport;
-  g_autoptr (JsonNode) node = json_node_new (JSON_NODE_OBJECT);
-
-  json_node_set_object (node, message);
-  g_ptr_array_add (t->sent, json_to_string (node, FALSE));
-}
-
-static void
-fake_close (gpointer transport, int code, const char *reason)
-{
-  FakeTransport *t = transport;
-
-  t->closes++;
-  t->close_code = code;
-  g_free (t->close_reason);
-  t->close_reason = g_strdup (reason);
-}
-
-static const ConvokeParticipantTransport fake_vtable = { fake_send, fake_close };
-
-typedef struct
-{
   ConvokeModuleSet *modules;
   ConvokeRoomRegistry *registry;
   GString *events; /* the registry's signals, one line each */
   GString **module_log;
-  FakeTransport transports[6];
+  TestFakeTransport transports[6];
 } Fixture;
 
 static void
@@ -123,7 +93,7 @@ fixture_set_up_with (Fixture *f, const char *extra)
   g_signal_connect (f->registry, "track-added", G_CALLBACK (on_track), f);
   g_signal_connect (f->registry, "track-removed", G_CALLBACK (on_track), f);
   for (gsize i = 0; i < G_N_ELEMENTS (f->transports); i++)
-    f->transports[i].sent = g_ptr_array_new_with_free_func (g_free);
+    test_fake_transport_init (&f->transports[i]);
 }
 
 static void
@@ -139,16 +109,14 @@ fixture_tear_down (Fixture *f, gconstpointer data)
   g_clear_pointer (&f->modules, convoke_module_set_free);
   g_string_free (f->events, TRUE);
   for (gsize i = 0; i < G_N_ELEMENTS (f->transports); i++)
-    {
-      g_ptr_array_unref (f->transports[i].sent);
-      g_free (f->transports[i].close_reason);
-    }
+    test_fake_transport_clear (&f->transports[i]);
 }
 
 static ConvokeParticipant *
 join (Fixture *f, const char *room, const char *identity, guint transport, GError **error)
 {
-  return convoke_room_registry_join (f->registry, room, identity, &fake_vtable,
+  return convoke_room_registry_join (f->registry, room, identity,
+                                     &test_fake_transport_vtable,
                                      &f->transports[transport], error);
 }
 

@@ -9,10 +9,10 @@
 
 #include <glib/gstdio.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 
 #include "access-token.h"
+#include "test-process.h"
 
 #define START_TIMEOUT_MS 20000
 
@@ -124,14 +124,6 @@ url_file_ready (gpointer data)
   return TRUE;
 }
 
-/* A test that aborts must not leave its daemon behind holding the test's
- * stdout, or meson waits for the whole timeout. */
-static void
-die_with_test (gpointer user_data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGTERM);
-}
-
 TestDaemon *
 test_daemon_start (const char *extra_config, const char *const *extra_args)
 {
@@ -163,7 +155,8 @@ test_daemon_start (const char *extra_config, const char *const *extra_args)
   /* The daemon's output goes to the test's own stderr, so meson's test log
    * shows both side by side. */
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
-  g_subprocess_launcher_set_child_setup (launcher, die_with_test, NULL, NULL);
+  g_subprocess_launcher_set_child_setup (launcher, test_die_with_parent,
+                                         GINT_TO_POINTER (SIGTERM), NULL);
   d->process = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata,
                                              &error);
   g_assert_no_error (error);

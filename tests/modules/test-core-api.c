@@ -7,62 +7,13 @@
 #include <string.h>
 
 #include "core-api.h"
+#include "fake-transport.h"
 #include "room-registry.h"
 #include "twilio-error.h"
 
-#include "../harness/test-daemon.h"
+#include "test-daemon.h"
 
 /* Stands in for a signaling connection. */
-typedef struct
-{
-  GPtrArray *sent; /* char*: each message as serialised when sent */
-  int close_code;
-  char *close_reason;
-} FakeTransport;
-
-static void
-fake_send (gpointer transport, JsonObject *message)
-{
-  FakeTransport *t = transport;
-  g_autoptr (JsonNode) node = json_node_init_object (json_node_alloc (), message);
-
-  g_ptr_array_add (t->sent, json_to_string (node, FALSE));
-}
-
-static void
-fake_close (gpointer transport, int code, const char *reason)
-{
-  FakeTransport *t = transport;
-
-  t->close_code = code;
-  g_free (t->close_reason);
-  t->close_reason = g_strdup (reason);
-}
-
-static const ConvokeParticipantTransport fake_transport_vtable = {
-  .send = fake_send,
-  .close = fake_close,
-};
-
-static FakeTransport *
-fake_transport_new (void)
-{
-  FakeTransport *t = g_new0 (FakeTransport, 1);
-
-  t->sent = g_ptr_array_new_with_free_func (g_free);
-  return t;
-}
-
-static void
-fake_transport_free (FakeTransport *t)
-{
-  g_ptr_array_unref (t->sent);
-  g_free (t->close_reason);
-  g_free (t);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (FakeTransport, fake_transport_free)
-
 typedef struct
 {
   ConvokeConfig *config;
@@ -111,11 +62,11 @@ fixture_tear_down (Fixture *f, gconstpointer data)
 }
 
 static ConvokeParticipant *
-join (Fixture *f, const char *identity, FakeTransport *transport)
+join (Fixture *f, const char *identity, TestFakeTransport *transport)
 {
   g_autoptr (GError) error = NULL;
   ConvokeParticipant *p = convoke_room_registry_join (
-      f->registry, "standup", identity, &fake_transport_vtable, transport, &error);
+      f->registry, "standup", identity, &test_fake_transport_vtable, transport, &error);
 
   g_assert_no_error (error);
   g_assert_nonnull (p);
@@ -152,8 +103,8 @@ static void
 test_participants (Fixture *f, gconstpointer data)
 {
   const ConvokeCoreApi *api = f->api;
-  g_autoptr (FakeTransport) alice_t = fake_transport_new ();
-  g_autoptr (FakeTransport) bob_t = fake_transport_new ();
+  g_autoptr (TestFakeTransport) alice_t = test_fake_transport_new ();
+  g_autoptr (TestFakeTransport) bob_t = test_fake_transport_new ();
   ConvokeParticipant *alice, *bob;
   GList *list;
 
@@ -192,7 +143,7 @@ static void
 test_disconnect (Fixture *f, gconstpointer data)
 {
   const ConvokeCoreApi *api = f->api;
-  g_autoptr (FakeTransport) alice_t = fake_transport_new ();
+  g_autoptr (TestFakeTransport) alice_t = test_fake_transport_new ();
   ConvokeParticipant *alice = join (f, "alice", alice_t);
   guint sent_before;
   GList *list;
@@ -234,12 +185,12 @@ test_worker_send_without_worker (Fixture *f, gconstpointer data)
 static void
 test_admit_refusal_reaches_joiner (Fixture *f, gconstpointer data)
 {
-  g_autoptr (FakeTransport) guest_t = fake_transport_new ();
+  g_autoptr (TestFakeTransport) guest_t = test_fake_transport_new ();
   g_autoptr (GError) error = NULL;
   GList *list;
 
-  g_assert_null (convoke_room_registry_join (f->registry, "standup", "guest-eve",
-                                             &fake_transport_vtable, guest_t, &error));
+  g_assert_null (convoke_room_registry_join (
+      f->registry, "standup", "guest-eve", &test_fake_transport_vtable, guest_t, &error));
   g_assert_error (error, CONVOKE_ERROR, 53200);
   g_assert_nonnull (strstr (error->message, "guest-eve"));
   list = f->api->room_list_participants (f->room);

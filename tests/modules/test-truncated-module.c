@@ -8,10 +8,10 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "test-daemon.h"
+#include "test-process.h"
 
 #define WAIT_MS 20000
 
@@ -56,12 +56,6 @@ module_dir_new (void)
   return dir;
 }
 
-static void
-die_with_parent (gpointer data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGTERM);
-}
-
 /* convoked @option (--config or --check-config) @config --module-dir
  * @dir, run to completion. */
 static int
@@ -76,7 +70,8 @@ run_convoked (const char *option, const char *config, const char *dir, char **er
   int status;
 
   g_assert_true (g_file_set_contents (config_path, config, -1, &error));
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  g_subprocess_launcher_set_child_setup (launcher, test_die_with_parent,
+                                         GINT_TO_POINTER (SIGTERM), NULL);
   g_subprocess_launcher_setenv (launcher, "LC_ALL", "C.UTF-8", TRUE);
   g_subprocess_launcher_unsetenv (launcher, "LANGUAGE");
   process = g_subprocess_launcher_spawn (launcher, &error, test_program ("CONVOKED"),

@@ -1,17 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "gst-launch-runner.h"
+#include "test-process.h"
 
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 
 #define STOP_TIMEOUT_MS 20000
-
-static void
-die_with_test (gpointer user_data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-}
 
 void
 gst_launch_init (void)
@@ -34,7 +28,7 @@ setup_environment (GSubprocessLauncher *launcher)
 #ifdef TEST_CHILD_PRELOAD
   g_subprocess_launcher_setenv (launcher, "LD_PRELOAD", TEST_CHILD_PRELOAD, TRUE);
 #endif
-  g_subprocess_launcher_set_child_setup (launcher, die_with_test, NULL, NULL);
+  g_subprocess_launcher_set_child_setup (launcher, test_die_with_parent, NULL, NULL);
 }
 
 GstLaunch *

@@ -7,8 +7,6 @@
 #include "group-proc-checks.h"
 #include "recording-test-util.h"
 
-#define WORKER_COMM "convoke-room-wo"
-
 static void
 receiver_handler (SoupServer *server, SoupServerMessage *msg, const char *path,
                   GHashTable *query, gpointer user_data)
@@ -266,22 +264,7 @@ recording_fixture_participant_sid (RecordingFixture *fixture, const char *room_s
 pid_t
 recording_fixture_worker (RecordingFixture *fixture, const char *sid)
 {
-  g_autoptr (GArray) workers = group_proc_children (fixture->daemon->pid, WORKER_COMM);
-
-  for (guint i = 0; i < workers->len; i++)
-    {
-      pid_t pid = g_array_index (workers, pid_t, i);
-      g_autofree char *path = g_strdup_printf ("/proc/%d/cmdline", (int) pid);
-      g_autofree char *cmdline = NULL;
-      gsize length;
-
-      if (!g_file_get_contents (path, &cmdline, &length, NULL))
-        continue;
-      for (const char *arg = cmdline; arg < cmdline + length; arg += strlen (arg) + 1)
-        if (g_str_equal (arg, sid))
-          return pid;
-    }
-  return 0;
+  return group_proc_find_worker (fixture->daemon->pid, sid);
 }
 
 static gboolean

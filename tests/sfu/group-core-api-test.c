@@ -9,43 +9,11 @@
 #include <string.h>
 
 #include "core-api.h"
+#include "fake-transport.h"
 #include "room-participants.h"
 #include "room-registry.h"
 
 #include "test-daemon.h"
-
-typedef struct
-{
-  gboolean trickle;
-} FakeTransport;
-
-static void
-fake_send (gpointer transport, JsonObject *message)
-{
-}
-
-static void
-fake_close (gpointer transport, int code, const char *reason)
-{
-}
-
-static gboolean
-fake_get_trickle (gpointer transport)
-{
-  return ((FakeTransport *) transport)->trickle;
-}
-
-static const ConvokeParticipantTransport with_trickle_vtable = {
-  .send = fake_send,
-  .close = fake_close,
-  .get_trickle = fake_get_trickle,
-};
-
-/* A transport that predates the flag. */
-static const ConvokeParticipantTransport without_trickle_vtable = {
-  .send = fake_send,
-  .close = fake_close,
-};
 
 typedef struct
 {
@@ -55,6 +23,9 @@ typedef struct
   ConvokeRoom *room;
   const ConvokeCoreApi *api;
   GPtrArray *events; /* char*: "added PA… audio MT…", "removed PA… MT…" */
+  /* Participants' connections: the room closes them when it ends, after
+   * the test function returned. */
+  TestFakeTransport transports[3];
 } Fixture;
 
 static void
@@ -86,6 +57,8 @@ fixture_set_up (Fixture *f, gconstpointer data)
 
   f->api = convoke_core_api_get ();
   f->events = g_ptr_array_new_with_free_func (g_free);
+  /* The first one trickles (test_trickle's alice, everyone elsewhere). */
+  f->transports[0].trickle = TRUE;
   f->config = convoke_config_load_data (config_text, -1, "group-core-api", &error);
   g_assert_no_error (error);
   f->modules = convoke_module_set_new (f->api);
@@ -110,11 +83,13 @@ fixture_tear_down (Fixture *f, gconstpointer data)
   g_clear_pointer (&f->modules, convoke_module_set_free);
   g_clear_pointer (&f->config, convoke_config_unref);
   g_ptr_array_unref (f->events);
+  for (guint i = 0; i < G_N_ELEMENTS (f->transports); i++)
+    test_fake_transport_clear (&f->transports[i]);
 }
 
 static ConvokeParticipant *
 join (Fixture *f, const char *identity, const ConvokeParticipantTransport *vtable,
-      FakeTransport *transport)
+      TestFakeTransport *transport)
 {
   g_autoptr (GError) error = NULL;
   ConvokeParticipant *p = convoke_room_registry_join (f->registry, "standup", identity,
@@ -166,10 +141,12 @@ test_available (void)
 static void
 test_trickle (Fixture *f, gconstpointer data)
 {
-  FakeTransport trickles = { TRUE }, does_not = { FALSE }, old = { FALSE };
-  ConvokeParticipant *alice = join (f, "alice", &with_trickle_vtable, &trickles);
-  ConvokeParticipant *bob = join (f, "bob", &with_trickle_vtable, &does_not);
-  ConvokeParticipant *carol = join (f, "carol", &without_trickle_vtable, &old);
+  TestFakeTransport *trickles = &f->transports[0], *does_not = &f->transports[1];
+  ConvokeParticipant *alice, *bob, *carol;
+
+  alice = join (f, "alice", &test_fake_transport_trickle_vtable, trickles);
+  bob = join (f, "bob", &test_fake_transport_trickle_vtable, does_not);
+  carol = join (f, "carol", &test_fake_transport_vtable, &f->transports[2]);
 
   g_assert_true (f->api->participant_get_trickle (alice));
   g_assert_false (f->api->participant_get_trickle (bob));
@@ -183,9 +160,11 @@ static void
 test_publish (Fixture *f, gconstpointer data)
 {
   const ConvokeCoreApi *api = f->api;
-  FakeTransport transport = { TRUE };
-  ConvokeParticipant *alice = join (f, "alice", &with_trickle_vtable, &transport);
-  ConvokeParticipant *bob = join (f, "bob", &with_trickle_vtable, &transport);
+  TestFakeTransport *transport = &f->transports[0];
+  ConvokeParticipant *alice
+      = join (f, "alice", &test_fake_transport_trickle_vtable, transport);
+  ConvokeParticipant *bob
+      = join (f, "bob", &test_fake_transport_trickle_vtable, transport);
   g_autofree char *video = NULL, *expected = NULL;
   ConvokeTrack *announced;
   const char *sid;
@@ -270,10 +249,13 @@ static void
 test_subscribe (Fixture *f, gconstpointer data)
 {
   const ConvokeCoreApi *api = f->api;
-  FakeTransport transport = { TRUE };
-  ConvokeParticipant *alice = join (f, "alice", &with_trickle_vtable, &transport);
-  ConvokeParticipant *bob = join (f, "bob", &with_trickle_vtable, &transport);
-  ConvokeParticipant *carol = join (f, "carol", &with_trickle_vtable, &transport);
+  TestFakeTransport *transport = &f->transports[0];
+  ConvokeParticipant *alice
+      = join (f, "alice", &test_fake_transport_trickle_vtable, transport);
+  ConvokeParticipant *bob
+      = join (f, "bob", &test_fake_transport_trickle_vtable, transport);
+  ConvokeParticipant *carol
+      = join (f, "carol", &test_fake_transport_trickle_vtable, transport);
   ConvokeRoomCreateParams params = CONVOKE_ROOM_CREATE_PARAMS_INIT;
   g_autoptr (GError) error = NULL;
   ConvokeParticipant *stranger;
@@ -311,7 +293,8 @@ test_subscribe (Fixture *f, gconstpointer data)
   g_assert_nonnull (convoke_room_registry_create_room (f->registry, &params, &error));
   g_assert_no_error (error);
   stranger = convoke_room_registry_join (f->registry, "elsewhere", "dave",
-                                         &with_trickle_vtable, &transport, &error);
+                                         &test_fake_transport_trickle_vtable, transport,
+                                         &error);
   g_assert_no_error (error);
   g_assert_false (api->participant_subscribe_track (alice, stranger, "audio"));
   g_assert_false (api->participant_subscribe_track (stranger, alice, "audio"));

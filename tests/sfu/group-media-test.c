@@ -11,7 +11,6 @@
 #include "group-proc-checks.h"
 #include "test-daemon.h"
 
-#define WORKER_COMM "convoke-room-wo"
 #define MEDIA_TIMEOUT_MS 20000
 
 static char *
@@ -22,28 +21,6 @@ create_group_room (TestDaemon *d, const char *name)
 
   g_assert_cmpuint (test_http (d, "POST", "/v1/Rooms", TRUE, form, &body, NULL), ==, 201);
   return g_strdup (json_object_get_string_member (json_node_get_object (body), "sid"));
-}
-
-/* The worker of room @sid: the daemon's child with --room-sid @sid. */
-static pid_t
-find_worker (TestDaemon *d, const char *sid)
-{
-  g_autoptr (GArray) workers = group_proc_children (d->pid, WORKER_COMM);
-
-  for (guint i = 0; i < workers->len; i++)
-    {
-      pid_t pid = g_array_index (workers, pid_t, i);
-      g_autofree char *path = g_strdup_printf ("/proc/%d/cmdline", (int) pid);
-      g_autofree char *cmdline = NULL;
-      gsize length;
-
-      if (!g_file_get_contents (path, &cmdline, &length, NULL))
-        continue;
-      for (const char *arg = cmdline; arg < cmdline + length; arg += strlen (arg) + 1)
-        if (g_str_equal (arg, sid))
-          return pid;
-    }
-  return 0;
 }
 
 static GPtrArray *
@@ -110,7 +87,7 @@ test_four_clients (void)
       "every client decoded 30 frames from every other after %" G_GINT64_FORMAT " ms",
       (g_get_monotonic_time () - started) / 1000);
 
-  worker = find_worker (d, sid);
+  worker = group_proc_find_worker (d->pid, sid);
   g_assert_cmpint (worker, >, 0);
   for (guint i = 0; i < clients->len; i++)
     {
@@ -274,8 +251,8 @@ test_crash_isolation (void)
 
   g_assert_true (group_clients_wait_media (clients_a, 10, MEDIA_TIMEOUT_MS));
   g_assert_true (group_clients_wait_media (clients_b, 10, MEDIA_TIMEOUT_MS));
-  worker_a = find_worker (d, sid_a);
-  worker_b = find_worker (d, sid_b);
+  worker_a = group_proc_find_worker (d->pid, sid_a);
+  worker_b = group_proc_find_worker (d->pid, sid_b);
   g_assert_cmpint (worker_a, >, 0);
   g_assert_cmpint (worker_b, >, 0);
 
@@ -302,7 +279,7 @@ test_crash_isolation (void)
 
   /* The steady room is untouched: same worker, media still flowing. */
   g_assert_true (test_wait_until (media_progressed, &progress, MEDIA_TIMEOUT_MS));
-  g_assert_cmpint (find_worker (d, sid_b), ==, worker_b);
+  g_assert_cmpint (group_proc_find_worker (d->pid, sid_b), ==, worker_b);
   status_b = test_daemon_room_string (d, sid_b, "status");
   g_assert_cmpstr (status_b, ==, "in-progress");
   for (guint i = 0; i < clients_b->len; i++)

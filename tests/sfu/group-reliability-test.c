@@ -15,31 +15,9 @@
 #include "group-proc-checks.h"
 #include "test-daemon.h"
 
-#define WORKER_COMM "convoke-room-wo"
 #define CLIENTS 4
 #define FRAMES 10
 #define PHASE_TIMEOUT_MS 20000
-
-static pid_t
-find_worker (TestDaemon *d, const char *sid)
-{
-  g_autoptr (GArray) workers = group_proc_children (d->pid, WORKER_COMM);
-
-  for (guint i = 0; i < workers->len; i++)
-    {
-      pid_t pid = g_array_index (workers, pid_t, i);
-      g_autofree char *path = g_strdup_printf ("/proc/%d/cmdline", (int) pid);
-      g_autofree char *cmdline = NULL;
-      gsize length;
-
-      if (!g_file_get_contents (path, &cmdline, &length, NULL))
-        continue;
-      for (const char *arg = cmdline; arg < cmdline + length; arg += strlen (arg) + 1)
-        if (g_str_equal (arg, sid))
-          return pid;
-    }
-  return 0;
-}
 
 typedef struct
 {
@@ -198,7 +176,7 @@ run_iteration (TestDaemon *d, const char *dir, GRand *rand, guint iteration)
       g_ptr_array_add (clients, group_client_start (d, dir, name, identity));
     }
 
-  worker = find_worker (d, sid);
+  worker = group_proc_find_worker (d->pid, sid);
   g_assert_cmpint (worker, >, 0);
   if (!test_wait_until (progress_made, &progress, PHASE_TIMEOUT_MS))
     {
@@ -234,7 +212,7 @@ run_iteration (TestDaemon *d, const char *dir, GRand *rand, guint iteration)
     check_negotiation (g_ptr_array_index (clients, i), iteration);
 
   /* Same worker all along: it neither crashed nor was replaced. */
-  g_assert_cmpint (find_worker (d, sid), ==, worker);
+  g_assert_cmpint (group_proc_find_worker (d->pid, sid), ==, worker);
   status = test_daemon_room_string (d, sid, "status");
   g_assert_cmpstr (status, ==, "in-progress");
 

@@ -18,7 +18,6 @@
 #include "group-ws-participant.h"
 #include "test-daemon.h"
 
-#define WORKER_COMM "convoke-room-wo" /* comm is cut at 15 characters */
 #define WAIT_MS 20000
 
 static const char config[] = "[type:group]\n"
@@ -134,7 +133,7 @@ static gboolean
 children_counted (gpointer data)
 {
   ChildrenWait *wait = data;
-  g_autoptr (GArray) children = group_proc_children (wait->parent, WORKER_COMM);
+  g_autoptr (GArray) children = group_proc_children (wait->parent, GROUP_WORKER_COMM);
 
   return children->len == wait->count;
 }
@@ -148,7 +147,7 @@ wait_workers (TestDaemon *d, guint count)
 
   if (!test_wait_until (children_counted, &wait, WAIT_MS))
     g_error ("the daemon does not have %u workers", count);
-  return group_proc_children (d->pid, WORKER_COMM);
+  return group_proc_children (d->pid, GROUP_WORKER_COMM);
 }
 
 static gboolean

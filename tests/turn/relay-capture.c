@@ -3,9 +3,9 @@
 
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 
 #include "test-daemon.h"
+#include "test-process.h"
 
 #define CAPTURE_READY_TIMEOUT_MS 10000
 #define CAPTURE_STOP_TIMEOUT_MS 10000
@@ -16,12 +16,6 @@ struct _RelayCapture
   char *pcap_path;
   char *stderr_path;
 };
-
-static void
-die_with_test (gpointer user_data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-}
 
 static char *
 find_program (const char *name)
@@ -69,7 +63,7 @@ relay_capture_start (TestTurnServer *turn, const char *dir)
   filter = g_strdup_printf ("udp and (port %u or portrange %u-%u)", turn->port,
                             turn->relay_min, turn->relay_max);
   g_subprocess_launcher_set_stderr_file_path (launcher, capture->stderr_path);
-  g_subprocess_launcher_set_child_setup (launcher, die_with_test, NULL, NULL);
+  g_subprocess_launcher_set_child_setup (launcher, test_die_with_parent, NULL, NULL);
   /* -P: classic pcap; the loopback device carries each datagram once. */
   capture->dumpcap
       = g_subprocess_launcher_spawn (launcher, &error, dumpcap, "-q", "-P", "-i", "lo",

@@ -3,10 +3,10 @@
 
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 
 #include "test-daemon.h"
 #include "worker-certificate.h"
+#include "test-process.h"
 
 #define START_ATTEMPTS 5
 #define READY_TIMEOUT_MS 10000
@@ -101,12 +101,6 @@ test_turn_server_transact (TestTurnServer *turn, GSocket *socket, GBytes *reques
         }
     }
   return NULL;
-}
-
-static void
-die_with_test (gpointer user_data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
 }
 
 /* The certificate and its key in one PEM file, which coturn takes for
@@ -209,7 +203,7 @@ try_start (TestTurnServer *turn, const char *program, gboolean tls)
   write_config (turn);
 
   g_subprocess_launcher_set_stdout_file_path (launcher, turn->log_path);
-  g_subprocess_launcher_set_child_setup (launcher, die_with_test, NULL, NULL);
+  g_subprocess_launcher_set_child_setup (launcher, test_die_with_parent, NULL, NULL);
   turn->process
       = g_subprocess_launcher_spawn (launcher, &error, program, "-c", config, NULL);
   g_assert_no_error (error);

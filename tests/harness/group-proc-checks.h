@@ -34,6 +34,14 @@ pid_t group_proc_parent (pid_t pid);
 /* Every pid whose parent is @parent and whose comm starts with @comm_prefix. */
 GArray *group_proc_children (pid_t parent, const char *comm_prefix);
 
+/* The comm of a convoke-room-worker process: the kernel cuts it at 15
+ * characters. */
+#define GROUP_WORKER_COMM "convoke-room-wo"
+
+/* The pid of the convoke-room-worker child of @daemon that serves the room
+ * @room_sid (it is on the worker's command line), or 0. */
+pid_t group_proc_find_worker (pid_t daemon, const char *room_sid);
+
 /* Whether /proc/@pid exists and is not a zombie. */
 gboolean group_proc_alive (pid_t pid);
 

@@ -176,3 +176,24 @@ group_proc_children (pid_t parent, const char *comm_prefix)
     }
   return children;
 }
+
+pid_t
+group_proc_find_worker (pid_t daemon, const char *room_sid)
+{
+  g_autoptr (GArray) workers = group_proc_children (daemon, GROUP_WORKER_COMM);
+
+  for (guint i = 0; i < workers->len; i++)
+    {
+      pid_t pid = g_array_index (workers, pid_t, i);
+      g_autofree char *path = g_strdup_printf ("/proc/%d/cmdline", (int) pid);
+      g_autofree char *cmdline = NULL;
+      gsize length;
+
+      if (!g_file_get_contents (path, &cmdline, &length, NULL))
+        continue;
+      for (const char *arg = cmdline; arg < cmdline + length; arg += strlen (arg) + 1)
+        if (g_str_equal (arg, room_sid))
+          return pid;
+    }
+  return 0;
+}

@@ -26,8 +26,8 @@ GroupClient *group_client_start (TestDaemon *d, const char *dir, const char *roo
 
 typedef struct
 {
-  const char *url;                /* NULL: the daemon's base URL */
-  const char *const *extra_args;  /* more convoke-client options, or NULL */
+  const char *url;               /* NULL: the daemon's base URL */
+  const char *const *extra_args; /* more convoke-client options, or NULL */
   /* When set, returns the command line to run instead of @argv (for
    * example inside a network namespace, test_link_wrap_argv()). */
   char **(*wrap) (const char *const *argv, gpointer wrap_data);

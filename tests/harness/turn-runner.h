@@ -28,6 +28,10 @@ TestTurnServer *test_turn_start (void);
  * directory. */
 void test_turn_stop (TestTurnServer *turn);
 
+/* What coturn has written so far (verbose: which users authenticated,
+ * what it refused); "" when nothing. */
+char *test_turn_log (TestTurnServer *turn);
+
 /* The convoke.conf [turn] group that hands this server to clients. */
 char *test_turn_config (TestTurnServer *turn);
 

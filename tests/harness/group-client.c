@@ -49,7 +49,8 @@ group_client_start_full (TestDaemon *d, const char *dir, const char *room,
   if (options != NULL && options->wrap != NULL)
     wrapped = options->wrap ((const char *const *) argv->pdata, options->wrap_data);
   client->process = g_subprocess_launcher_spawnv (
-      launcher, wrapped ? (const char *const *) wrapped : (const char *const *) argv->pdata,
+      launcher,
+      wrapped ? (const char *const *) wrapped : (const char *const *) argv->pdata,
       &error);
   g_assert_no_error (error);
   return client;

@@ -2,12 +2,13 @@
 #include "turn-runner.h"
 
 #include <signal.h>
-#include <sys/prctl.h>
+#include <string.h>
 
-#include "client-runner.h"
+#include "test-daemon.h"
+#include "test-process.h"
 
 #define DEFAULT_TURNSERVER "/usr/bin/turnserver"
-#define TURN_SECRET "browser-test-turn-secret"
+#define TURN_SECRET "convoke-test-turn-secret"
 #define START_TIMEOUT_MS 15000
 #define STOP_TIMEOUT_MS 5000
 /* coturn prints this once its relay threads run. */
@@ -25,31 +26,6 @@ gboolean
 test_turn_available (void)
 {
   return g_file_test (test_turn_path (), G_FILE_TEST_IS_EXECUTABLE);
-}
-
-/* coturn takes a fixed port; ask the kernel for one that is free now. */
-static guint
-free_udp_port (void)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
-                                             G_SOCKET_PROTOCOL_UDP, &error);
-  g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr (GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
-  g_autoptr (GSocketAddress) bound = NULL;
-
-  g_assert_no_error (error);
-  g_socket_bind (socket, any, FALSE, &error);
-  g_assert_no_error (error);
-  bound = g_socket_get_local_address (socket, &error);
-  g_assert_no_error (error);
-  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-}
-
-static void
-die_with_test (gpointer user_data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
 }
 
 static gboolean
@@ -77,7 +53,8 @@ test_turn_start (void)
 
   turn->dir = test_mkdtemp ();
   turn->log_path = g_build_filename (turn->dir, "turnserver.log", NULL);
-  turn->port = free_udp_port ();
+  /* coturn takes a fixed port; ask the kernel for one that is free now. */
+  turn->port = test_free_udp_port ();
   turn->secret = g_strdup (TURN_SECRET);
   config_path = g_build_filename (turn->dir, "turnserver.conf", NULL);
   /* allow-loopback-peers: both ends of every relayed flow are on
@@ -95,13 +72,14 @@ test_turn_start (void)
                             "allow-loopback-peers\n"
                             "log-file=stdout\n"
                             "simple-log\n"
+                            "verbose\n"
                             "userdb=%s/turndb\n"
                             "pidfile=%s/turnserver.pid\n",
                             turn->port, turn->secret, turn->dir, turn->dir);
   g_file_set_contents (config_path, config, -1, &error);
   g_assert_no_error (error);
 
-  g_subprocess_launcher_set_child_setup (launcher, die_with_test, NULL, NULL);
+  g_subprocess_launcher_set_child_setup (launcher, test_die_with_parent, NULL, NULL);
   g_subprocess_launcher_set_stdout_file_path (launcher, turn->log_path);
   turn->process = g_subprocess_launcher_spawn (launcher, &error, test_turn_path (), "-c",
                                                config_path, NULL);
@@ -149,6 +127,15 @@ test_turn_stop (TestTurnServer *turn)
   g_free (turn->log_path);
   g_free (turn->secret);
   g_free (turn);
+}
+
+char *
+test_turn_log (TestTurnServer *turn)
+{
+  char *log = NULL;
+
+  g_file_get_contents (turn->log_path, &log, NULL, NULL);
+  return log != NULL ? log : g_strdup ("");
 }
 
 char *

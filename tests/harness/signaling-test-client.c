@@ -44,14 +44,14 @@ on_connected (GObject *source, GAsyncResult *result, gpointer user_data)
 static gboolean
 connect_done (gpointer data)
 {
-  return ((SigClient *)data)->connect_done;
+  return ((SigClient *) data)->connect_done;
 }
 
 gboolean
 sig_client_spin_until (SigClient *c, gboolean (*cond) (gpointer), gpointer data,
                        guint timeout_ms)
 {
-  gint64 deadline = g_get_monotonic_time () + (gint64)timeout_ms * 1000;
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
 
   gboolean result;
 
@@ -73,7 +73,7 @@ sig_client_connect_on (TestDaemon *d, GMainContext *context)
   SigClient *c = g_new0 (SigClient, 1);
   g_autofree char *url = test_daemon_signaling_url (d);
   g_autoptr (SoupMessage) msg = soup_message_new ("GET", url);
-  char *protocols[] = { (char *)"convoke-signaling-1", NULL };
+  char *protocols[] = { (char *) "convoke-signaling-1", NULL };
 
   g_queue_init (&c->received);
   c->context = context != NULL ? g_main_context_ref (context) : NULL;
@@ -117,7 +117,7 @@ sig_client_free (SigClient *c)
     }
   g_clear_object (&c->ws);
   g_clear_object (&c->session);
-  g_queue_clear_full (&c->received, (GDestroyNotify)json_object_unref);
+  g_queue_clear_full (&c->received, (GDestroyNotify) json_object_unref);
   g_clear_pointer (&c->context, g_main_context_unref);
   g_clear_error (&c->connect_error);
   g_free (c->sid);
@@ -215,7 +215,7 @@ sig_client_wait_for (SigClient *c, const char *type, guint timeout_ms)
 static gboolean
 is_closed (gpointer data)
 {
-  return ((SigClient *)data)->closed;
+  return ((SigClient *) data)->closed;
 }
 
 gboolean
@@ -359,7 +359,7 @@ sig_make_jwt (const char *secret, const char *payload_json)
   for (guint i = 0; i < G_N_ELEMENTS (parts); i++)
     {
       g_autofree char *b64
-          = g_base64_encode ((const guchar *)parts[i], strlen (parts[i]));
+          = g_base64_encode ((const guchar *) parts[i], strlen (parts[i]));
 
       if (i > 0)
         g_string_append_c (jwt, '.');
@@ -371,8 +371,8 @@ sig_make_jwt (const char *secret, const char *payload_json)
   while (jwt->len > 0 && strchr (jwt->str, '=') != NULL)
     g_string_erase (jwt, strchr (jwt->str, '=') - jwt->str, 1);
 
-  hmac = g_hmac_new (G_CHECKSUM_SHA256, (const guchar *)secret, strlen (secret));
-  g_hmac_update (hmac, (const guchar *)jwt->str, jwt->len);
+  hmac = g_hmac_new (G_CHECKSUM_SHA256, (const guchar *) secret, strlen (secret));
+  g_hmac_update (hmac, (const guchar *) jwt->str, jwt->len);
   g_hmac_get_digest (hmac, digest, &digest_len);
   signature = g_base64_encode (digest, digest_len);
   g_strdelimit (signature, "+", '-');
