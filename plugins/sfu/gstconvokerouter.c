@@ -415,7 +415,7 @@ router_finalize (GObject *object)
 static void
 gst_convoke_router_init (GstConvokeRouter *self)
 {
-  self->table = router_table_new ();
+  self->table = router_table_new (GST_ELEMENT (self));
   self->max_bitrate = DEFAULT_MAX_BITRATE;
   self->keyframe_request_interval = DEFAULT_KEYFRAME_REQUEST_INTERVAL;
   self->report_interval = DEFAULT_REPORT_INTERVAL;

@@ -139,6 +139,7 @@ struct _RouterParticipant
 
 struct _RouterTable
 {
+  GstElement *element; /* the router, for log lines; not referenced */
   GMutex lock;
   GHashTable *participants; /* id → RouterParticipant* (a reference) */
   guint max_bitrate;

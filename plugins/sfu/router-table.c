@@ -200,10 +200,11 @@ router_participant_find_stream (RouterParticipant *participant, guint32 ssrc)
 }
 
 RouterTable *
-router_table_new (void)
+router_table_new (GstElement *element)
 {
   RouterTable *table = g_new0 (RouterTable, 1);
 
+  table->element = element;
   g_mutex_init (&table->lock);
   table->participants = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                                (GDestroyNotify) router_participant_unref);
@@ -313,7 +314,7 @@ router_stream_request_keyframe (RouterTable *table, RouterStream *stream, gint64
   stream->last_keyframe_request_us = now_us;
   stream->keyframe_request_pending = FALSE;
   publisher->counters.plis_sent++;
-  GST_DEBUG ("PLI to %s for SSRC %u", publisher->id, stream->ssrc);
+  GST_DEBUG_OBJECT (table->element, "PLI to %s for SSRC %u", publisher->id, stream->ssrc);
   router_pushes_add (
       pushes, publisher, publisher->pads[CONVOKE_ROUTER_PAD_SEND_RTCP],
       router_rtcp_build_pli (publisher->local_ssrc, ROUTER_CNAME, stream->ssrc));
@@ -366,8 +367,8 @@ participant_start_stream (RouterTable *table, RouterParticipant *publisher, guin
 
   if (!payload->known)
     {
-      GST_LOG ("%s: dropping SSRC %u with unknown payload type %u", publisher->id, ssrc,
-               pt);
+      GST_LOG_OBJECT (table->element, "%s: dropping SSRC %u with unknown payload type %u",
+                      publisher->id, ssrc, pt);
       return NULL;
     }
   for (guint i = 0; i < RETIRED_SSRCS; i++)
@@ -377,8 +378,8 @@ participant_start_stream (RouterTable *table, RouterParticipant *publisher, guin
   router_participant_end_stream (publisher, payload->media, now_us, events);
   stream = stream_new (table, publisher, ssrc, payload);
   publisher->streams[payload->media] = stream;
-  GST_INFO ("%s: new %s stream, SSRC %u", publisher->id,
-            router_media_names[payload->media], ssrc);
+  GST_INFO_OBJECT (table->element, "%s: new %s stream, SSRC %u", publisher->id,
+                   router_media_names[payload->media], ssrc);
   router_events_add (events, TRUE, stream);
   table_rebind_source (table, publisher, payload->media, now_us, pushes);
   return stream;
@@ -646,7 +647,8 @@ router_table_set_payloads (RouterTable *table, const char *id, const GstCaps *ca
           || !media_from_name (gst_structure_get_string (s, "media"), &media)
           || !gst_structure_get_int (s, "clock-rate", &clock_rate) || clock_rate <= 0)
         {
-          GST_WARNING ("%s: invalid payload description %" GST_PTR_FORMAT, id, s);
+          GST_WARNING_OBJECT (table->element,
+                              "%s: invalid payload description %" GST_PTR_FORMAT, id, s);
           return FALSE;
         }
       payloads[pt].known = TRUE;

@@ -46,7 +46,8 @@ GArray *router_stream_events_new (void);
 #define ROUTER_TABLE_DEFAULT_KEYFRAME_REQUEST_INTERVAL 500 /* ms */
 #define ROUTER_TABLE_DEFAULT_CACHE_SIZE 512                /* packets per stream */
 
-RouterTable *router_table_new (void);
+/* @element: the router that owns the table; log lines name it. */
+RouterTable *router_table_new (GstElement *element);
 void router_table_free (RouterTable *table);
 
 void router_table_set_max_bitrate (RouterTable *table, guint bits_per_second);

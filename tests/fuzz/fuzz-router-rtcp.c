@@ -141,7 +141,7 @@ packet_buffer (const uint8_t *packet, size_t length)
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
-  RouterTable *table = router_table_new ();
+  RouterTable *table = router_table_new (NULL);
   g_autoptr (GArray) pushes = router_pushes_new ();
   g_autoptr (GArray) events = router_stream_events_new ();
   Member members[2] = { { 0 } };

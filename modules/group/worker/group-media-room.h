@@ -19,6 +19,11 @@
 
 G_BEGIN_DECLS
 
+/* The worker half's GStreamer debug category, "convokegroup" (the worker
+ * logs its debug lines through GStreamer; group-transport.c has
+ * "convokegrouptransport"). */
+GST_DEBUG_CATEGORY_EXTERN (group_media_debug);
+
 typedef struct _GroupMediaRoom GroupMediaRoom;
 typedef struct _GroupParticipant GroupParticipant;
 

@@ -9,6 +9,8 @@
 #include "i18n.h"
 #include "twilio-error.h"
 
+#define GST_CAT_DEFAULT group_media_debug
+
 static void participant_try_offer (GroupParticipant *participant);
 
 static void
@@ -440,8 +442,10 @@ group_participant_add (GroupMediaRoom *room, const char *sid, const char *identi
       return NULL;
     }
 
-  g_debug ("room %s: %s (%s) added, %s", room->api->worker_get_room_sid (room->worker),
-           sid, identity ? identity : "no identity", trickle ? "trickle" : "no trickle");
+  GST_DEBUG_OBJECT (room->pipeline, "room %s: %s (%s) added, %s",
+                    room->api->worker_get_room_sid (room->worker), sid,
+                    identity ? identity : "no identity",
+                    trickle ? "trickle" : "no trickle");
   group_participant_request_offer (participant);
   return participant;
 }
@@ -512,7 +516,8 @@ participant_apply_candidates (GroupParticipant *participant,
       /* One bad candidate among good ones must not spoil the description. */
       if (!group_transport_add_remote_candidate (
               participant->transport, g_ptr_array_index (remote->candidates, i), &error))
-        g_debug ("%s: %s", participant->sid, error->message);
+        GST_DEBUG_OBJECT (participant->transport, "%s: %s", participant->sid,
+                          error->message);
     }
   if (remote->end_of_candidates)
     group_transport_remote_gathering_done (participant->transport);

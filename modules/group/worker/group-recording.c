@@ -17,6 +17,8 @@
 #include "context-dispatch.h"
 #include "i18n.h"
 
+#define GST_CAT_DEFAULT group_media_debug
+
 /* How long the worker's exit waits for all its files to be finished. */
 #define FINISH_TIMEOUT_MS 1500
 /* Packets queued per recording before new ones are dropped: seconds of
@@ -366,9 +368,9 @@ track_start (GroupRecording *self, GroupParticipant *participant, guint ssrc,
   /* The stream is under way: its next key frame is where the file starts. */
   if (video)
     g_signal_emit_by_name (room->router, "request-keyframe", participant->sid, &ok);
-  g_debug ("room %s: recording %s's %s (ssrc %u) to %s",
-           room->api->worker_get_room_sid (room->worker), participant->sid, kind, ssrc,
-           location);
+  GST_DEBUG_OBJECT (room->pipeline, "room %s: recording %s's %s (ssrc %u) to %s",
+                    room->api->worker_get_room_sid (room->worker), participant->sid, kind,
+                    ssrc, location);
 }
 
 GroupRecording *

@@ -17,6 +17,9 @@
 
 #define DEFAULT_STUN_PORT 3478
 
+GST_DEBUG_CATEGORY (group_media_debug);
+#define GST_CAT_DEFAULT group_media_debug
+
 void
 group_media_room_send_event (GroupMediaRoom *room, JsonObject *event)
 {
@@ -343,6 +346,9 @@ convoke_group_worker_setup (ConvokeWorker *worker, const ConvokeWorkerApi *api,
   GroupMediaRoom *room = g_atomic_rc_box_new0 (GroupMediaRoom);
   guint max_bitrate = 0;
 
+  if (group_media_debug == NULL)
+    GST_DEBUG_CATEGORY_INIT (group_media_debug, "convokegroup", 0,
+                             "Convoke group rooms, worker side");
   room->worker = worker;
   room->api = api;
   room->pipeline = pipeline;
@@ -464,8 +470,8 @@ convoke_group_worker_handle_message (ConvokeWorker *worker, gpointer worker_data
   if (participant == NULL)
     {
       /* It left, or its transport never started (it was told why). */
-      g_debug ("room %s: %s for unknown participant %s",
-               room->api->worker_get_room_sid (room->worker), cmd, sid);
+      GST_DEBUG_OBJECT (room->pipeline, "room %s: %s for unknown participant %s",
+                        room->api->worker_get_room_sid (room->worker), cmd, sid);
       return;
     }
 
