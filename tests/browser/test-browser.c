@@ -12,7 +12,7 @@
 
 #include "client-runner.h"
 #include "demo-scene.h"
-#include "turn-runner.h"
+#include "turn-server.h"
 
 #define ROOMS_CONFIG                                                                     \
   "[server]\n"                                                                           \
@@ -260,16 +260,13 @@ test_relay (void)
 
   if (skip_without_chromium ())
     return;
-  if (!test_turn_available ())
+  if (!test_turn_server_available ())
     {
-      g_autofree char *why = g_strdup_printf (
-          "no coturn at %s (install the “coturn” package)", test_turn_path ());
-
-      g_test_skip (why);
+      g_test_skip ("no coturn (turnserver) on PATH (install the “coturn” package)");
       return;
     }
-  turn = test_turn_start ();
-  turn_config = test_turn_config (turn);
+  turn = test_turn_server_start ();
+  turn_config = test_turn_server_daemon_config (turn, NULL);
   config = g_strconcat (ROOMS_CONFIG, turn_config, NULL);
   scene = demo_scene_start (config);
   for (guint i = 0; everyone[i] != NULL; i++)
@@ -293,7 +290,7 @@ test_relay (void)
       g_assert_cmpstr (candidates, ==, "[\"relay/relay\"]");
     }
   demo_scene_stop (scene);
-  test_turn_stop (turn);
+  test_turn_server_stop (turn);
 }
 
 /* Three browsers and one GStreamer convoke-client in a group room: every

@@ -7,7 +7,7 @@
 #include <signal.h>
 
 #include "client-runner.h"
-#include "turn-runner.h"
+#include "turn-server.h"
 
 /* No media may flow for this long when relaying is impossible. */
 #define NO_MEDIA_WAIT_MS 6000
@@ -17,26 +17,26 @@
 static void
 coturn_stop (TestTurnServer *turn)
 {
-  g_autofree char *log = test_turn_log (turn);
+  g_autofree char *log = test_turn_server_log (turn);
 
   g_test_message ("turnserver log:\n%s", log);
-  test_turn_stop (turn);
+  test_turn_server_stop (turn);
 }
 
+/* Rooms of every type are mesh rooms; @secret: NULL for coturn's own. */
 static char *
-daemon_config (guint16 turn_port, const char *secret)
+daemon_config (TestTurnServer *turn, const char *secret)
 {
-  return g_strdup_printf ("[rooms]\n"
-                          "default-type=peer-to-peer\n"
-                          "auto-create=true\n"
-                          "[type:group]\n"
-                          "module=mesh\n"
-                          "[type:group-small]\n"
-                          "module=mesh\n"
-                          "[turn]\n"
-                          "urls=turn:127.0.0.1:%u?transport=udp\n"
-                          "secret=%s\n",
-                          turn_port, secret);
+  g_autofree char *turn_config = test_turn_server_daemon_config (turn, secret);
+
+  return g_strconcat ("[rooms]\n"
+                      "default-type=peer-to-peer\n"
+                      "auto-create=true\n"
+                      "[type:group]\n"
+                      "module=mesh\n"
+                      "[type:group-small]\n"
+                      "module=mesh\n",
+                      turn_config, NULL);
 }
 
 /* Two relay-only clients exchange media, and coturn saw both identities
@@ -51,19 +51,19 @@ test_relay_only (void)
   TestClient *clients[3] = { NULL };
   g_autofree char *log = NULL;
 
-  if (!test_turn_available ())
+  if (!test_turn_server_available ())
     {
       g_test_skip ("coturn (turnserver) is not installed");
       return;
     }
-  turn = test_turn_start ();
-  config = daemon_config (turn->port, turn->secret);
+  turn = test_turn_server_start ();
+  config = daemon_config (turn, NULL);
   d = test_client_daemon_start (config);
   clients[0] = test_client_start (d, "alice", "relayed", relay_only);
   clients[1] = test_client_start (d, "bob", "relayed", relay_only);
   g_assert_true (test_clients_wait_all_receive (clients, 30, 10, 30000));
 
-  log = test_turn_log (turn);
+  log = test_turn_server_log (turn);
   g_assert_nonnull (strstr (log, ":alice>"));
   g_assert_nonnull (strstr (log, ":bob>"));
   g_assert_cmpint (test_client_stop (clients[0]), ==, 0);
@@ -92,13 +92,13 @@ test_relay_only_refused (void)
   const char *relay_only[] = { "--relay-only", NULL };
   TestClient *clients[3] = { NULL };
 
-  if (!test_turn_available ())
+  if (!test_turn_server_available ())
     {
       g_test_skip ("coturn (turnserver) is not installed");
       return;
     }
-  turn = test_turn_start ();
-  config = daemon_config (turn->port, "not-the-turn-secret");
+  turn = test_turn_server_start ();
+  config = daemon_config (turn, "not-the-turn-secret");
   d = test_client_daemon_start (config);
   clients[0] = test_client_start (d, "alice", "unrelayed", relay_only);
   clients[1] = test_client_start (d, "bob", "unrelayed", relay_only);

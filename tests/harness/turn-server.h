@@ -28,6 +28,10 @@ typedef struct
   char *extra_config; /* appended to the generated configuration */
 } TestTurnServer;
 
+/* Whether coturn's turnserver is on PATH (Debian package coturn); tests
+ * that can run without TURN skip when it is not. */
+gboolean test_turn_server_available (void);
+
 /* Starts coturn and waits until it answers a STUN Binding request; fails
  * the test when it cannot. */
 TestTurnServer *test_turn_server_start (void);

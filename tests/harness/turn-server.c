@@ -225,6 +225,14 @@ try_start (TestTurnServer *turn, const char *program, gboolean tls)
   return FALSE;
 }
 
+gboolean
+test_turn_server_available (void)
+{
+  g_autofree char *program = g_find_program_in_path ("turnserver");
+
+  return program != NULL;
+}
+
 static TestTurnServer *
 start (gboolean tls, const char *extra_config)
 {
