@@ -1,5 +1,4 @@
-/* Test helper: processes a test starts never outlive it, and a UDP port
- * for a server that needs a fixed one.
+/* Test helper: processes a test starts never outlive it.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
@@ -18,9 +17,5 @@ void test_die_with_parent (gpointer death_signal);
  * or meson kills it on a timeout: otherwise a leftover daemon keeps the
  * test's output open and meson waits for it. */
 void test_kill_with_test (GPid pid);
-
-/* A UDP port on 127.0.0.1 that is free now, for a server that takes a
- * fixed port (coturn). */
-guint16 test_free_udp_port (void);
 
 G_END_DECLS
