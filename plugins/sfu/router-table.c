@@ -662,7 +662,8 @@ router_table_set_payloads (RouterTable *table, const char *id, const GstCaps *ca
 
           if (!gst_structure_get_int (s, "apt", &apt) || apt < 0 || apt >= N_PAYLOAD_TYPES)
             {
-              GST_WARNING ("%s: RTX payload type %d without a valid apt", id, pt);
+              GST_WARNING_OBJECT (table->element,
+                                  "%s: RTX payload type %d without a valid apt", id, pt);
               return FALSE;
             }
           payloads[pt].rtx = TRUE;
@@ -675,8 +676,10 @@ router_table_set_payloads (RouterTable *table, const char *id, const GstCaps *ca
         && (!payloads[payloads[pt].apt].known || payloads[payloads[pt].apt].rtx
             || payloads[payloads[pt].apt].media != payloads[pt].media))
       {
-        GST_WARNING ("%s: RTX payload type %u names %u, not a payload type of its media",
-                     id, pt, payloads[pt].apt);
+        GST_WARNING_OBJECT (table->element,
+                            "%s: RTX payload type %u names %u, not a payload type of its "
+                            "media",
+                            id, pt, payloads[pt].apt);
         return FALSE;
       }
 
