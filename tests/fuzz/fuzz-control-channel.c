@@ -1,5 +1,5 @@
 /* Fuzz target: the daemon ↔ worker control channel framing
- * (core/worker/control-channel.c, docs/worker-protocol.md "Framing").
+ * (core/protocol/control-channel.c, docs/worker-protocol.md "Framing").
  *
  * The input is what the peer writes on the socket before closing it. The
  * target runs it through:

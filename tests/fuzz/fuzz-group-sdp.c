@@ -1,5 +1,5 @@
 /* Fuzz target: what the group module does with a client's session
- * descriptions (modules/group/group-sdp.c, group-session.c): parse and
+ * descriptions (modules/group/common/group-sdp.c, modules/group/worker/group-session.c): parse and
  * check the SDP, then negotiate it against the participant's m-lines, and
  * write our own description from the result.
  *
@@ -40,7 +40,7 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
 {
   fuzz_init_logging ();
   gst_init (NULL, NULL);
-  /* The room codecs of modules/group/group-worker.c. */
+  /* The room codecs of modules/group/worker/group-worker.c. */
   opus = group_codec_new (111, "opus", 48000, 2, "minptime=10;useinbandfec=1");
   vp8 = group_codec_new (96, "VP8", 90000, 0, NULL);
   h264 = group_codec_new (
