@@ -29,5 +29,6 @@ plugin_init (GstPlugin *plugin)
 /* The description is the `convoke` plugin's: gst-inspect-1.0 shows the
  * elements as they were before the plugin was split in two. */
 GST_PLUGIN_DEFINE (GST_VERSION_MAJOR, GST_VERSION_MINOR, convokeclient,
-                   "Media elements of Convoke group rooms", plugin_init, PACKAGE_VERSION,
-                   "LGPL", GST_PACKAGE_NAME, GST_PACKAGE_ORIGIN)
+                   "Join Convoke rooms as a participant (convokesrc, convokesink)",
+                   plugin_init, PACKAGE_VERSION, "LGPL", GST_PACKAGE_NAME,
+                   GST_PACKAGE_ORIGIN)

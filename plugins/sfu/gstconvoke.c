@@ -29,5 +29,5 @@ plugin_init (GstPlugin *plugin)
 }
 
 GST_PLUGIN_DEFINE (GST_VERSION_MAJOR, GST_VERSION_MINOR, convoke,
-                   "Media elements of Convoke group rooms", plugin_init, PACKAGE_VERSION,
-                   "LGPL", GST_PACKAGE_NAME, GST_PACKAGE_ORIGIN)
+                   "The media worker's elements of Convoke group rooms", plugin_init,
+                   PACKAGE_VERSION, "LGPL", GST_PACKAGE_NAME, GST_PACKAGE_ORIGIN)
