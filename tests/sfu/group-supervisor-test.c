@@ -328,6 +328,30 @@ test_isolation (void)
   fixture_stop (&f);
 }
 
+/* Room A failed and its worker is gone; room B is in progress, and its
+ * participant @bob still reaches its worker and back. */
+static void
+assert_only_room_failed (Fixture *f, JsonObject *room_a, JsonObject *room_b,
+                         GroupWsParticipant *bob)
+{
+  g_autofree char *status_a = test_daemon_room_string (
+      f->daemon, json_object_get_string_member (room_a, "sid"), "status");
+  g_autofree char *status_b = test_daemon_room_string (
+      f->daemon, json_object_get_string_member (room_b, "sid"), "status");
+  g_autofree char *echo_request = NULL;
+  guint from = 0;
+
+  g_assert_cmpstr (status_a, ==, "failed");
+  g_assert_cmpstr (status_b, ==, "in-progress");
+  g_assert_true (wait_metric_workers_running (f->daemon, 1));
+  echo_request = g_strdup_printf ("{\"type\":\"to-worker\",\"body\":{\"cmd\":\"echo\","
+                                  "\"participant\":\"%s\"}}",
+                                  bob->sid);
+  group_ws_send (bob, echo_request);
+  g_assert_nonnull (group_ws_wait (bob, "echo", &from, WAIT_MS));
+  g_assert_false (bob->closed);
+}
+
 /* Two rooms; one worker is killed. Its room fails and its participant
  * hears why; the other room carries on. */
 static void
@@ -339,9 +363,6 @@ test_crash_isolation (void)
   g_autoptr (GroupWsParticipant) alice = NULL;
   g_autoptr (GroupWsParticipant) bob = NULL;
   g_autoptr (GArray) workers = NULL;
-  g_autofree char *status_a = NULL;
-  g_autofree char *status_b = NULL;
-  g_autofree char *echo_request = NULL;
   JsonObject *error;
   guint from = 0;
   pid_t worker_a = 0;
@@ -370,21 +391,7 @@ test_crash_isolation (void)
   g_assert_true (group_ws_wait_closed (alice, WAIT_MS));
   g_assert_cmpuint (alice->close_code, ==, 1011);
 
-  status_a = test_daemon_room_string (
-      f.daemon, json_object_get_string_member (room_a, "sid"), "status");
-  g_assert_cmpstr (status_a, ==, "failed");
-  status_b = test_daemon_room_string (
-      f.daemon, json_object_get_string_member (room_b, "sid"), "status");
-  g_assert_cmpstr (status_b, ==, "in-progress");
-  g_assert_true (wait_metric_workers_running (f.daemon, 1));
-
-  /* Bob's room still reaches its worker and back. */
-  echo_request = g_strdup_printf ("{\"type\":\"to-worker\",\"body\":{\"cmd\":\"echo\","
-                                  "\"participant\":\"%s\"}}",
-                                  bob->sid);
-  group_ws_send (bob, echo_request);
-  g_assert_nonnull (group_ws_wait (bob, "echo", &from, WAIT_MS));
-  g_assert_false (bob->closed);
+  assert_only_room_failed (&f, room_a, room_b, bob);
   fixture_stop (&f);
 }
 
@@ -624,8 +631,6 @@ test_sandbox_isolation (void)
   g_autoptr (GroupWsParticipant) alice = NULL;
   g_autoptr (GroupWsParticipant) bob = NULL;
   g_autoptr (GArray) workers = NULL;
-  g_autofree char *status_a = NULL;
-  g_autofree char *echo_request = NULL;
   const char *message;
   JsonObject *error;
   guint from = 0;
@@ -649,18 +654,7 @@ test_sandbox_isolation (void)
   g_test_message ("alice was told: %s", message);
   g_assert_nonnull (strstr (message, "sandbox forbids"));
   g_assert_nonnull (strstr (message, "signal 31"));
-  status_a = test_daemon_room_string (
-      f.daemon, json_object_get_string_member (room_a, "sid"), "status");
-  g_assert_cmpstr (status_a, ==, "failed");
-  g_assert_true (wait_metric_workers_running (f.daemon, 1));
-
-  /* Room B's worker never noticed. */
-  echo_request = g_strdup_printf ("{\"type\":\"to-worker\",\"body\":{\"cmd\":\"echo\","
-                                  "\"participant\":\"%s\"}}",
-                                  bob->sid);
-  group_ws_send (bob, echo_request);
-  g_assert_nonnull (group_ws_wait (bob, "echo", &from, WAIT_MS));
-  g_assert_false (bob->closed);
+  assert_only_room_failed (&f, room_a, room_b, bob);
   fixture_stop (&f);
 }
 
