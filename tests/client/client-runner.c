@@ -48,12 +48,7 @@ test_client_start (TestDaemon *d, const char *identity, const char *room,
       g_ptr_array_add (argv, "--room");
       g_ptr_array_add (argv, (char *) room);
     }
-  g_ptr_array_add (argv, "--api-key");
-  g_ptr_array_add (argv, d->api_key);
-  g_ptr_array_add (argv, "--api-secret");
-  g_ptr_array_add (argv, d->api_secret);
-  g_ptr_array_add (argv, "--account-sid");
-  g_ptr_array_add (argv, d->account_sid);
+  test_daemon_add_client_credentials (d, argv);
   g_ptr_array_add (argv, "--video-source");
   g_ptr_array_add (argv, TEST_VIDEO_SOURCE);
   g_ptr_array_add (argv, "--stats-json");

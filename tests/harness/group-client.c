@@ -34,12 +34,7 @@ group_client_start_full (TestDaemon *d, const char *dir, const char *room,
   g_ptr_array_add (argv, (char *) room);
   g_ptr_array_add (argv, "--identity");
   g_ptr_array_add (argv, (char *) identity);
-  g_ptr_array_add (argv, "--api-key");
-  g_ptr_array_add (argv, d->api_key);
-  g_ptr_array_add (argv, "--api-secret");
-  g_ptr_array_add (argv, d->api_secret);
-  g_ptr_array_add (argv, "--account-sid");
-  g_ptr_array_add (argv, d->account_sid);
+  test_daemon_add_client_credentials (d, argv);
   g_ptr_array_add (argv, "--stats-json");
   g_ptr_array_add (argv, client->stats_path);
   g_ptr_array_add (argv, "--quiet");

@@ -303,3 +303,14 @@ test_daemon_room_string (TestDaemon *d, const char *room, const char *member)
   return g_strdup (json_object_get_string_member_with_default (
       json_node_get_object (body), member, NULL));
 }
+
+void
+test_daemon_add_client_credentials (TestDaemon *d, GPtrArray *argv)
+{
+  g_ptr_array_add (argv, "--api-key");
+  g_ptr_array_add (argv, d->api_key);
+  g_ptr_array_add (argv, "--api-secret");
+  g_ptr_array_add (argv, d->api_secret);
+  g_ptr_array_add (argv, "--account-sid");
+  g_ptr_array_add (argv, d->account_sid);
+}

@@ -43,6 +43,10 @@ void test_daemon_reload (TestDaemon *d);
 gboolean test_daemon_alive (TestDaemon *d);
 /* The ws:// URL of the signaling endpoint. */
 char *test_daemon_signaling_url (TestDaemon *d);
+/* Appends the options that let convoke-client mint its own token against
+ * @d (--api-key, --api-secret, --account-sid) to @argv (char*, borrowed
+ * from @d). */
+void test_daemon_add_client_credentials (TestDaemon *d, GPtrArray *argv);
 /* A token for @identity and @room (may be NULL), valid 1 h. */
 char *test_daemon_token (TestDaemon *d, const char *identity, const char *room);
 
