@@ -161,6 +161,20 @@ convoke_participant_remove_track (ConvokeParticipant *participant, const char *t
   return FALSE;
 }
 
+void
+convoke_participant_set_track_enabled (ConvokeParticipant *participant,
+                                       ConvokeTrack *track, gboolean enabled)
+{
+  g_return_if_fail (participant != NULL && track != NULL);
+  if (participant->status != CONVOKE_PARTICIPANT_CONNECTED || track->enabled == !!enabled)
+    return;
+  track->enabled = !!enabled;
+  convoke_registry_touch (&participant->date_updated);
+  g_signal_emit (participant->room->registry,
+                 convoke_room_registry_signals[SIGNAL_TRACK_UPDATED], 0, participant,
+                 track);
+}
+
 /* ---- subscriptions ----------------------------------------------------- */
 
 static gint
@@ -197,6 +211,9 @@ convoke_participant_subscribe (ConvokeParticipant *subscriber,
   subscription->kind = g_strdup (kind);
   subscription->date_created = g_date_time_new_now_utc ();
   g_ptr_array_add (subscriber->subscriptions, subscription);
+  g_signal_emit (subscriber->room->registry,
+                 convoke_room_registry_signals[SIGNAL_SUBSCRIPTIONS_CHANGED], 0,
+                 subscriber);
   return TRUE;
 }
 
@@ -213,6 +230,9 @@ convoke_participant_unsubscribe (ConvokeParticipant *subscriber,
   if (index < 0)
     return FALSE;
   g_ptr_array_remove_index (subscriber->subscriptions, (guint) index);
+  g_signal_emit (subscriber->room->registry,
+                 convoke_room_registry_signals[SIGNAL_SUBSCRIPTIONS_CHANGED], 0,
+                 subscriber);
   return TRUE;
 }
 

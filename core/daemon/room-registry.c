@@ -508,6 +508,12 @@ convoke_room_registry_class_init (ConvokeRoomRegistryClass *klass)
   convoke_room_registry_signals[SIGNAL_TRACK_REMOVED]
       = g_signal_new ("track-removed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                       NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_POINTER, G_TYPE_POINTER);
+  convoke_room_registry_signals[SIGNAL_TRACK_UPDATED]
+      = g_signal_new ("track-updated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                      NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_POINTER, G_TYPE_POINTER);
+  convoke_room_registry_signals[SIGNAL_SUBSCRIPTIONS_CHANGED] = g_signal_new (
+      "subscriptions-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+      NULL, G_TYPE_NONE, 1, G_TYPE_POINTER);
 }
 
 static void

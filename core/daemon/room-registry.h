@@ -112,6 +112,10 @@ G_DECLARE_FINAL_TYPE (ConvokeRoomRegistry, convoke_room_registry, CONVOKE, ROOM_
  *   "participant-disconnected" (ConvokeParticipant *participant)
  *   "track-added"              (ConvokeParticipant *participant, ConvokeTrack *track)
  *   "track-removed"            (ConvokeParticipant *participant, ConvokeTrack *track)
+ *   "track-updated"            (ConvokeParticipant *participant, ConvokeTrack *track)
+ *                              the track was enabled or disabled (muted)
+ *   "subscriptions-changed"    (ConvokeParticipant *subscriber)
+ *                              what the subscriber receives changed
  */
 
 ConvokeRoomRegistry *convoke_room_registry_new (ConvokeConfig *config,
@@ -187,6 +191,10 @@ ConvokeTrack *convoke_participant_add_track (ConvokeParticipant *participant,
                                              const char *name, const char *kind);
 gboolean convoke_participant_remove_track (ConvokeParticipant *participant,
                                            const char *track_sid);
+/* Enables or disables (mutes) one of the participant's tracks; emits
+ * "track-updated" when that changed something. */
+void convoke_participant_set_track_enabled (ConvokeParticipant *participant,
+                                            ConvokeTrack *track, gboolean enabled);
 
 const char *convoke_room_status_to_string (ConvokeRoomStatus status);
 const char *convoke_participant_status_to_string (ConvokeParticipantStatus status);

@@ -49,6 +49,13 @@ struct _ConvokeSignalingConnection
 
   guint hold_count;
   GQueue held; /* char*: serialised messages */
+
+  /* How errors are worded on the wire: NULL for the native `error`. */
+  ConvokeSignalingErrorBuilder error_builder;
+  /* The message the join deadline waits for, for its error text. */
+  const char *first_message;
+  /* A malformed frame closes the connection (1008) after its error. */
+  gboolean invalid_is_fatal;
 };
 
 enum
@@ -278,10 +285,20 @@ void
 convoke_signaling_connection_send_error (ConvokeSignalingConnection *self, JsonNode *id,
                                          int code, const char *message)
 {
-  g_autoptr (JsonObject) error = json_object_new ();
+  g_autoptr (JsonObject) error = NULL;
 
   g_return_if_fail (CONVOKE_IS_SIGNALING_CONNECTION (self));
 
+  if (!self->open)
+    return;
+  if (self->error_builder != NULL)
+    {
+      error = self->error_builder (code, message != NULL ? message : "");
+      convoke_signaling_connection_send (self, error, NULL);
+      g_signal_emit (self, signals[SIGNAL_ERROR_SENT], 0, code);
+      return;
+    }
+  error = json_object_new ();
   json_object_set_string_member (error, "type", "error");
   json_object_set_int_member (error, "code", code);
   json_object_set_string_member (error, "message", message != NULL ? message : "");
@@ -338,6 +355,18 @@ convoke_signaling_connection_release (ConvokeSignalingConnection *self)
 }
 
 /* ---- receiving ---------------------------------------------------------- */
+
+/* Answers a frame that is not a well-formed message. */
+static void
+reject_invalid (ConvokeSignalingConnection *self, JsonNode *id, const char *text)
+{
+  if (self->invalid_is_fatal)
+    convoke_signaling_connection_fail (self, id, CONVOKE_ERROR_SIGNALING_INVALID_MESSAGE,
+                                       text, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION);
+  else
+    convoke_signaling_connection_send_error (self, id,
+                                             CONVOKE_ERROR_SIGNALING_INVALID_MESSAGE, text);
+}
 
 /* Whether a message may pass the token bucket; answers or closes the
  * connection when it may not. */
@@ -423,14 +452,13 @@ handle_text (ConvokeSignalingConnection *self, GBytes *bytes)
       g_autofree char *text
           = g_strdup_printf (_ ("Message is not valid JSON: %s"), error->message);
 
-      convoke_signaling_connection_send_error (
-          self, NULL, CONVOKE_ERROR_SIGNALING_INVALID_MESSAGE, text);
+      reject_invalid (self, NULL, text);
       return;
     }
   if (!JSON_NODE_HOLDS_OBJECT (root))
     {
-      convoke_signaling_connection_send_error (
-          self, NULL, CONVOKE_ERROR_SIGNALING_INVALID_MESSAGE,
+      reject_invalid (
+          self, NULL,
           _ ("Message is not a JSON object; every message is an object with a “type”"));
       return;
     }
@@ -440,9 +468,8 @@ handle_text (ConvokeSignalingConnection *self, GBytes *bytes)
   type = convoke_json_get_string (object, "type");
   if (type == NULL || *type == '\0')
     {
-      convoke_signaling_connection_send_error (
-          self, id, CONVOKE_ERROR_SIGNALING_INVALID_MESSAGE,
-          _ ("Message has no “type” member, or it is not a non-empty string"));
+      reject_invalid (self, id,
+                      _ ("Message has no “type” member, or it is not a non-empty string"));
       return;
     }
 
@@ -478,9 +505,8 @@ on_ws_message (SoupWebsocketConnection *ws, gint data_type, GBytes *bytes,
 
   if (data_type != SOUP_WEBSOCKET_DATA_TEXT)
     {
-      convoke_signaling_connection_send_error (
-          self, NULL, CONVOKE_ERROR_SIGNALING_INVALID_MESSAGE,
-          _ ("Binary frames are not accepted; send each message as a text frame"));
+      reject_invalid (self, NULL,
+                      _ ("Binary frames are not accepted; send each message as a text frame"));
       return;
     }
 
@@ -540,8 +566,8 @@ on_join_deadline (gpointer user_data)
 {
   ConvokeSignalingConnection *self = user_data;
   g_autofree char *text
-      = g_strdup_printf (_ ("No “join” message within %u seconds of connecting"),
-                         self->join_deadline_seconds);
+      = g_strdup_printf (_ ("No “%s” message within %u seconds of connecting"),
+                         self->first_message, self->join_deadline_seconds);
 
   self->join_deadline_source = 0;
   convoke_signaling_connection_fail (self, NULL, CONVOKE_ERROR_SIGNALING_TIMED_OUT, text,
@@ -568,6 +594,7 @@ convoke_signaling_connection_new (SoupWebsocketConnection *ws,
   if (self->limits.max_message_size == 0)
     self->limits.max_message_size = DEFAULT_MAX_MESSAGE_SIZE;
   self->open = TRUE;
+  self->first_message = "join";
   self->tokens = 2.0 * self->limits.max_messages_per_second;
   self->tokens_updated = self->last_heard = g_get_monotonic_time ();
 
@@ -655,4 +682,25 @@ convoke_signaling_connection_get_trickle (ConvokeSignalingConnection *self)
 {
   g_return_val_if_fail (CONVOKE_IS_SIGNALING_CONNECTION (self), TRUE);
   return self->trickle;
+}
+
+void
+convoke_signaling_connection_set_dialect (ConvokeSignalingConnection *self,
+                                          const char *first_message,
+                                          ConvokeSignalingErrorBuilder error_builder,
+                                          gboolean invalid_is_fatal)
+{
+  g_return_if_fail (CONVOKE_IS_SIGNALING_CONNECTION (self));
+  g_return_if_fail (first_message != NULL);
+
+  self->first_message = first_message;
+  self->error_builder = error_builder;
+  self->invalid_is_fatal = invalid_is_fatal;
+}
+
+void
+convoke_signaling_connection_stop_join_deadline (ConvokeSignalingConnection *self)
+{
+  g_return_if_fail (CONVOKE_IS_SIGNALING_CONNECTION (self));
+  g_clear_handle_id (&self->join_deadline_source, g_source_remove);
 }

@@ -30,6 +30,10 @@ typedef struct
   guint keepalive_interval;
 } ConvokeSignalingLimits;
 
+/* Words an error for a protocol other than the native one (TCMP's
+ * `bad`, RSP's `error`): returns a new object to send as it is. */
+typedef JsonObject *(*ConvokeSignalingErrorBuilder) (int code, const char *message);
+
 #define CONVOKE_TYPE_SIGNALING_CONNECTION (convoke_signaling_connection_get_type ())
 G_DECLARE_FINAL_TYPE (ConvokeSignalingConnection, convoke_signaling_connection, CONVOKE,
                       SIGNALING_CONNECTION, GObject)
@@ -86,6 +90,20 @@ void convoke_signaling_connection_fail (ConvokeSignalingConnection *self, JsonNo
 /* Closes the socket with @close_code and no error (leave, shutdown). */
 void convoke_signaling_connection_close (ConvokeSignalingConnection *self,
                                          gushort close_code);
+
+/* For a front end that speaks another protocol over the same limits
+ * (tcmp-front-end.h): @first_message (static) names what the join
+ * deadline waits for in its error text, @error_builder words every error
+ * the connection and _send_error() send (the `id` is then dropped), and
+ * with @invalid_is_fatal a malformed frame (not JSON, not an object, no
+ * `type`, binary) also closes the connection. Call right after _new(). */
+void convoke_signaling_connection_set_dialect (ConvokeSignalingConnection *self,
+                                               const char *first_message,
+                                               ConvokeSignalingErrorBuilder error_builder,
+                                               gboolean invalid_is_fatal);
+/* Ends the join deadline without a participant (a front end that keeps
+ * its participants elsewhere). */
+void convoke_signaling_connection_stop_join_deadline (ConvokeSignalingConnection *self);
 
 /* While held, sent messages are queued, and go out in order on release.
  * Used during `join` so that nothing a module sends from its join

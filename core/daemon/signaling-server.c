@@ -14,14 +14,12 @@
 #include "ice-servers.h"
 #include "metrics.h"
 #include "signaling-connection.h"
+#include "tcmp-front-end.h"
 #include "twilio-error.h"
 #include "ws-limit-stream.h"
 
 #define SIGNALING_PATH "/v1/Signaling"
 #define PROTOCOL_VERSION 1
-/* docs/signaling.md: tokens are accepted 30 s either side of their
- * validity, for clients whose clocks drift. */
-#define TOKEN_CLOCK_SKEW 30
 /* Twilio's own limits for track names, and a bound on the tracks one
  * participant may announce so that a client cannot grow the room's state
  * without end. */
@@ -37,7 +35,8 @@ struct _ConvokeSignalingServer
   ConvokeRoomRegistry *registry;
   GHashTable *connections; /* ConvokeSignalingConnection* (owned) →
                             * ConvokeHttpClient* (owned, may be NULL) */
-  gulong registry_handlers[4];
+  gulong registry_handlers[5];
+  ConvokeTcmpFrontEnd *tcmp; /* the Twilio SDK protocol at /signaling */
 };
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -119,6 +118,7 @@ describe_track (ConvokeTrack *track, gboolean full)
     {
       json_object_set_string_member (object, "name", track->name);
       json_object_set_string_member (object, "kind", track->kind);
+      json_object_set_boolean_member (object, "enabled", track->enabled);
     }
   return object;
 }
@@ -220,6 +220,15 @@ on_track_removed (ConvokeRoomRegistry *registry, ConvokeParticipant *participant
   broadcast (participant->room, participant, message);
 }
 
+static void
+on_track_updated (ConvokeRoomRegistry *registry, ConvokeParticipant *participant,
+                  ConvokeTrack *track, ConvokeSignalingServer *self)
+{
+  g_autoptr (JsonObject) message = track_event ("track-updated", participant, track, TRUE);
+
+  broadcast (participant->room, participant, message);
+}
+
 /* ---- join --------------------------------------------------------------- */
 
 /* Whether the room a client asked for is the one its token grants; either
@@ -278,20 +287,66 @@ build_joined (ConvokeSignalingConnection *conn, ConvokeParticipant *participant,
   return joined;
 }
 
+ConvokeParticipant *
+convoke_signaling_server_join (ConvokeSignalingServer *self, const char *jwt,
+                               const char *requested_room,
+                               const ConvokeParticipantTransport *vtable,
+                               gpointer transport, GError **error)
+{
+  g_autoptr (ConvokeConfig) config
+      = convoke_config_ref (convoke_daemon_get_config (self->daemon));
+  g_autoptr (ConvokeAccessToken) token = NULL;
+
+  if (jwt == NULL)
+    {
+      g_set_error (error, CONVOKE_ERROR, CONVOKE_ERROR_TOKEN_INVALID,
+                   _ ("The join request carries no access token"));
+      return NULL;
+    }
+  token = convoke_access_token_verify (jwt, config->api_key, config->api_secret, NULL,
+                                       CONVOKE_TOKEN_CLOCK_SKEW, error);
+  if (token == NULL)
+    return NULL;
+  if (requested_room != NULL && token->room != NULL
+      && !room_matches_grant (self, requested_room, token->room))
+    {
+      g_autofree char *quoted_requested
+          = convoke_quote_untrusted (requested_room, MAX_QUOTED_CHARS);
+      g_autofree char *quoted_granted
+          = convoke_quote_untrusted (token->room, MAX_QUOTED_CHARS);
+
+      g_set_error (error, CONVOKE_ERROR, CONVOKE_ERROR_TOKEN_GRANTS_INVALID,
+                   _ ("Access token grants room “%s”, not room “%s”"), quoted_granted,
+                   quoted_requested);
+      return NULL;
+    }
+  return convoke_room_registry_join (self->registry,
+                                     requested_room != NULL ? requested_room : token->room,
+                                     token->identity, vtable, transport, error);
+}
+
+void
+convoke_signaling_server_authenticated (ConvokeSignalingServer *self,
+                                        ConvokeSignalingConnection *conn)
+{
+  ConvokeHttpClient *client = g_hash_table_lookup (self->connections, conn);
+
+  if (client != NULL)
+    convoke_http_client_set_authenticated (client);
+}
+
 static void
 handle_join (ConvokeSignalingServer *self, ConvokeSignalingConnection *conn,
              JsonObject *message, JsonNode *id)
 {
   g_autoptr (ConvokeConfig) config
       = convoke_config_ref (convoke_daemon_get_config (self->daemon));
-  g_autoptr (ConvokeAccessToken) token = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonObject) joined = NULL;
   JsonNode *trickle = json_object_get_member (message, "trickle");
   JsonNode *room_node = json_object_get_member (message, "room");
   const char *jwt = convoke_json_get_string (message, "token");
   const char *requested = convoke_json_get_string (message, "room");
-  const char *room_name;
   ConvokeParticipant *participant;
 
   if (convoke_signaling_connection_get_participant (conn) != NULL)
@@ -320,40 +375,14 @@ handle_join (ConvokeSignalingServer *self, ConvokeSignalingConnection *conn,
       return;
     }
 
-  token = convoke_access_token_verify (jwt, config->api_key, config->api_secret, NULL,
-                                       TOKEN_CLOCK_SKEW, &error);
-  if (token == NULL)
-    {
-      convoke_signaling_connection_fail (
-          conn, id, error_code (error, CONVOKE_ERROR_TOKEN_INVALID), error->message,
-          SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION);
-      return;
-    }
-  if (requested != NULL && token->room != NULL
-      && !room_matches_grant (self, requested, token->room))
-    {
-      g_autofree char *quoted_requested
-          = convoke_quote_untrusted (requested, MAX_QUOTED_CHARS);
-      g_autofree char *quoted_granted
-          = convoke_quote_untrusted (token->room, MAX_QUOTED_CHARS);
-      g_autofree char *text
-          = g_strdup_printf (_ ("Access token grants room “%s”, not room “%s”"),
-                             quoted_granted, quoted_requested);
-
-      convoke_signaling_connection_fail (conn, id, CONVOKE_ERROR_TOKEN_GRANTS_INVALID,
-                                         text, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION);
-      return;
-    }
-  room_name = requested != NULL ? requested : token->room;
-
   convoke_signaling_connection_set_trickle (
       conn, trickle != NULL ? json_node_get_boolean (trickle) : TRUE);
 
   /* Modules and the registry's signal handlers may send to the newcomer
    * from inside the join; all of that must arrive after `joined`. */
   convoke_signaling_connection_hold (conn);
-  participant = convoke_room_registry_join (self->registry, room_name, token->identity,
-                                            &transport_vtable, conn, &error);
+  participant
+      = convoke_signaling_server_join (self, jwt, requested, &transport_vtable, conn, &error);
   if (participant == NULL)
     {
       int code = error_code (error, CONVOKE_ERROR_INTERNAL);
@@ -364,8 +393,7 @@ handle_join (ConvokeSignalingServer *self, ConvokeSignalingConnection *conn,
     }
   convoke_signaling_connection_set_participant (conn, participant);
   /* A valid token: the socket no longer counts as unauthenticated. */
-  if (g_hash_table_lookup (self->connections, conn) != NULL)
-    convoke_http_client_set_authenticated (g_hash_table_lookup (self->connections, conn));
+  convoke_signaling_server_authenticated (self, conn);
   g_message ("signaling: %s joined room %s as %s (%s)",
              convoke_signaling_connection_get_peer (conn), participant->room->sid,
              participant->sid, participant->identity);
@@ -636,6 +664,13 @@ on_disconnected (ConvokeSignalingConnection *conn, ConvokeSignalingServer *self)
   g_hash_table_remove (self->connections, conn);
 }
 
+static void
+on_tcmp_disconnected (ConvokeSignalingConnection *conn, ConvokeSignalingServer *self)
+{
+  g_signal_handlers_disconnect_by_data (conn, self);
+  g_hash_table_remove (self->connections, conn);
+}
+
 static char *
 describe_peer (SoupServerMessage *msg)
 {
@@ -662,10 +697,19 @@ start_connection (ConvokeSignalingServer *self, SoupServerMessage *msg,
   };
   ConvokeSignalingConnection *conn = convoke_signaling_connection_new (ws, &limits, peer);
 
-  g_debug ("signaling: %s connected", peer);
-  g_signal_connect (conn, "message", G_CALLBACK (on_message), self);
+  g_debug ("signaling: %s connected to %s", peer, g_uri_get_path (soup_server_message_get_uri (msg)));
   g_signal_connect (conn, "error-sent", G_CALLBACK (on_error_sent), self);
-  g_signal_connect (conn, "disconnected", G_CALLBACK (on_disconnected), self);
+  if (g_strcmp0 (g_uri_get_path (soup_server_message_get_uri (msg)), CONVOKE_TCMP_PATH) == 0)
+    {
+      /* The front end serves the socket; the table here only counts it. */
+      convoke_tcmp_front_end_attach (self->tcmp, conn);
+      g_signal_connect (conn, "disconnected", G_CALLBACK (on_tcmp_disconnected), self);
+    }
+  else
+    {
+      g_signal_connect (conn, "message", G_CALLBACK (on_message), self);
+      g_signal_connect (conn, "disconnected", G_CALLBACK (on_disconnected), self);
+    }
   g_hash_table_insert (self->connections, conn,
                        client != NULL ? convoke_http_client_ref (client) : NULL);
 }
@@ -703,11 +747,14 @@ on_signaling_request (SoupServer *server, SoupServerMessage *msg, const char *pa
                       GHashTable *query, gpointer user_data)
 {
   char *protocols[] = { (char *)CONVOKE_SIGNALING_PROTOCOL, NULL };
+  /* The SDK asks for no subprotocol. */
+  gboolean tcmp = g_strcmp0 (path, CONVOKE_TCMP_PATH) == 0;
 
   /* No extensions are offered: permessage-deflate would let a small frame
    * inflate past max-message-size inside libsoup, before any limit of
    * ours applies. On failure libsoup has set the error answer. */
-  if (soup_websocket_server_process_handshake (msg, NULL, protocols, NULL, NULL))
+  if (soup_websocket_server_process_handshake (msg, NULL, tcmp ? NULL : protocols, NULL,
+                                               NULL))
     g_signal_connect (msg, "wrote-informational", G_CALLBACK (on_upgraded), user_data);
 }
 
@@ -736,8 +783,12 @@ convoke_signaling_server_new (ConvokeDaemon *daemon, SoupServer *server)
                                                  G_CALLBACK (on_track_added), self);
   self->registry_handlers[3] = g_signal_connect (self->registry, "track-removed",
                                                  G_CALLBACK (on_track_removed), self);
+  self->registry_handlers[4] = g_signal_connect (self->registry, "track-updated",
+                                                 G_CALLBACK (on_track_updated), self);
 
+  self->tcmp = convoke_tcmp_front_end_new (self, daemon);
   soup_server_add_handler (server, SIGNALING_PATH, on_signaling_request, self, NULL);
+  soup_server_add_handler (server, CONVOKE_TCMP_PATH, on_signaling_request, self, NULL);
   return self;
 }
 
@@ -751,6 +802,9 @@ convoke_signaling_server_free (ConvokeSignalingServer *self)
     return;
 
   soup_server_remove_handler (self->soup_server, SIGNALING_PATH);
+  soup_server_remove_handler (self->soup_server, CONVOKE_TCMP_PATH);
+  /* SDK sessions first: their sockets leave the table as they close. */
+  g_clear_pointer (&self->tcmp, convoke_tcmp_front_end_free);
   for (guint i = 0; i < G_N_ELEMENTS (self->registry_handlers); i++)
     g_clear_signal_handler (&self->registry_handlers[i], self->registry);
 

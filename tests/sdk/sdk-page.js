@@ -1,0 +1,208 @@
+// One twilio-video.js participant, driven by tests/sdk/test-twilio-sdk.c
+// over the DevTools protocol. Everything here is what an app does with the
+// SDK's public API; the test reads the outcome from window.sdkTest.
+// SPDX-License-Identifier: LGPL-2.1-or-later
+'use strict';
+(function () {
+  const params = new URLSearchParams(location.search);
+  const sockets = [];
+  const t = window.sdkTest = {
+    loaded: false,
+    loadError: null,
+    state: 'idle',
+    error: null,
+    sid: null,
+    reconnects: 0,
+    local: {},    // track name -> MT sid
+    remotes: {},  // identity -> {sid, state, tracks: {MT sid: {...}}}
+    dominantSpeaker: null,
+  };
+
+  // The sockets the SDK opens, so that a test can drop one as a network
+  // failure would (any close code but 1000 makes the SDK resume).
+  const NativeWebSocket = window.WebSocket;
+  window.WebSocket = function (url, protocols) {
+    const ws = protocols === undefined ? new NativeWebSocket(url)
+                                       : new NativeWebSocket(url, protocols);
+    sockets.push(ws);
+    return ws;
+  };
+  window.WebSocket.prototype = NativeWebSocket.prototype;
+  Object.assign(window.WebSocket, {
+    CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3,
+  });
+
+  const script = document.createElement('script');
+  script.src = params.get('sdk');
+  script.onload = () => { t.loaded = true; t.version = Twilio.Video.version; };
+  script.onerror = () => { t.loadError = 'cannot load ' + script.src; };
+  document.head.appendChild(script);
+
+  function remoteOf(participant) {
+    let r = t.remotes[participant.identity];
+    if (!r || r.sid !== participant.sid) {
+      r = t.remotes[participant.identity] = {
+        sid: participant.sid, state: 'connected', tracks: {},
+      };
+    }
+    return r;
+  }
+
+  function infoOf(participant, publication) {
+    const r = remoteOf(participant);
+    let info = r.tracks[publication.trackSid];
+    if (!info) {
+      info = r.tracks[publication.trackSid] = {
+        name: publication.trackName, kind: publication.kind, published: true,
+        subscribed: false, enabled: publication.isTrackEnabled, frames: 0,
+        width: 0, element: null,
+      };
+    }
+    return info;
+  }
+
+  function watch(participant) {
+    remoteOf(participant).state = 'connected';
+    participant.tracks.forEach(pub => infoOf(participant, pub));
+    participant.on('trackPublished', pub => { infoOf(participant, pub).published = true; });
+    participant.on('trackUnpublished', pub => {
+      const info = infoOf(participant, pub);
+      info.published = false;
+      info.subscribed = false;
+    });
+    participant.on('trackSubscribed', (track, pub) => {
+      const info = infoOf(participant, pub);
+      info.subscribed = true;
+      if (track.kind === 'video' || track.kind === 'audio') {
+        const element = track.attach();
+        element.muted = true;
+        document.getElementById('media').appendChild(element);
+        info.element = element;
+      }
+    });
+    participant.on('trackUnsubscribed', (track, pub) => {
+      const info = infoOf(participant, pub);
+      info.subscribed = false;
+      track.detach().forEach(e => e.remove());
+    });
+    participant.on('trackDisabled', pub => { infoOf(participant, pub).enabled = false; });
+    participant.on('trackEnabled', pub => { infoOf(participant, pub).enabled = true; });
+  }
+
+  t.connect = async function (options) {
+    t.state = 'connecting';
+    try {
+      const room = await Twilio.Video.connect(options.token, Object.assign({
+        wsServer: options.wsServer,
+        insights: false,
+        name: options.name,
+        audio: true,
+        video: { width: 320, height: 240, frameRate: 15 },
+      }, options.extra || {}));
+      t.room = room;
+      t.state = 'connected';
+      t.sid = room.localParticipant.sid;
+      t.roomSid = room.sid;
+      room.localParticipant.tracks.forEach(pub => { t.local[pub.trackName] = pub.trackSid; });
+      room.participants.forEach(watch);
+      room.on('participantConnected', watch);
+      room.on('participantDisconnected', p => { remoteOf(p).state = 'disconnected'; });
+      room.on('reconnecting', () => { t.state = 'reconnecting'; });
+      room.on('reconnected', () => { t.state = 'connected'; t.reconnects++; });
+      room.on('dominantSpeakerChanged', p => { t.dominantSpeaker = p ? p.identity : null; });
+      room.on('disconnected', (r, error) => {
+        t.state = 'disconnected';
+        t.error = error ? { code: error.code, message: error.message } : null;
+      });
+      return true;
+    } catch (error) {
+      t.state = 'failed';
+      t.error = { code: error.code, message: error.message };
+      return false;
+    }
+  };
+
+  // A second video track, as a screen share would be (a painted canvas:
+  // headless Chromium has no screen to capture).
+  t.publishScreen = async function (name) {
+    const canvas = document.createElement('canvas');
+    canvas.width = 320;
+    canvas.height = 180;
+    const context = canvas.getContext('2d');
+    let n = 0;
+    t.screenTimer = setInterval(() => {
+      context.fillStyle = `hsl(${(n++ * 7) % 360}, 80%, 50%)`;
+      context.fillRect(0, 0, canvas.width, canvas.height);
+    }, 66);
+    const stream = canvas.captureStream(15);
+    const track = new Twilio.Video.LocalVideoTrack(stream.getVideoTracks()[0], { name });
+    const publication = await t.room.localParticipant.publishTrack(track);
+    t.local[name] = publication.trackSid;
+    t.screenTrack = track;
+    return publication.trackSid;
+  };
+
+  t.unpublish = function (name) {
+    const lp = t.room.localParticipant;
+    lp.tracks.forEach(pub => {
+      if (pub.trackName === name) {
+        lp.unpublishTrack(pub.track);
+        pub.track.stop();
+      }
+    });
+    delete t.local[name];
+    return true;
+  };
+
+  t.setVideoEnabled = function (enabled) {
+    t.room.localParticipant.videoTracks.forEach(pub => {
+      if (enabled) pub.track.enable(); else pub.track.disable();
+    });
+    return true;
+  };
+
+  t.dropSocket = function () {
+    const open = sockets.filter(ws => ws.readyState === 1);
+    open.forEach(ws => ws.close(4000, 'test drops the socket'));
+    return open.length;
+  };
+
+  t.leave = function () {
+    t.room.disconnect();
+    return true;
+  };
+
+  // Frames each subscribed video track presented so far, and audio packets
+  // received per track, keyed "identity/track name".
+  t.status = async function () {
+    const out = {
+      state: t.state, error: t.error, sid: t.sid, roomSid: t.roomSid,
+      reconnects: t.reconnects, local: t.local, remotes: {},
+    };
+    const audio = {};
+    if (t.room && t.state !== 'disconnected') {
+      try {
+        const reports = await t.room.getStats();
+        reports.forEach(report => report.remoteAudioTrackStats.forEach(s => {
+          audio[s.trackSid] = (audio[s.trackSid] || 0) + (s.packetsReceived || 0);
+        }));
+      } catch (e) { /* stats are best effort while reconnecting */ }
+    }
+    for (const [identity, r] of Object.entries(t.remotes)) {
+      const tracks = {};
+      for (const [sid, info] of Object.entries(r.tracks)) {
+        if (info.element && info.kind === 'video' && info.element.getVideoPlaybackQuality) {
+          info.frames = info.element.getVideoPlaybackQuality().totalVideoFrames;
+          info.width = info.element.videoWidth;
+        }
+        tracks[sid] = {
+          name: info.name, kind: info.kind, published: info.published,
+          subscribed: info.subscribed, enabled: info.enabled, frames: info.frames,
+          width: info.width, audioPackets: audio[sid] || 0,
+        };
+      }
+      out.remotes[identity] = { sid: r.sid, state: r.state, tracks };
+    }
+    return out;
+  };
+})();

@@ -1,0 +1,457 @@
+/* Twilio's own JavaScript SDK (twilio-video.js, from npm) against
+ * convoked's /signaling endpoint, in headless Chromium: the promise of
+ * docs/twilio-video-sdk.md that an app moves by pointing `wsServer` at
+ * Convoke.
+ *
+ * Each page (tests/sdk/sdk-page.html) is a participant made of the SDK's
+ * public API only. Cases judge by what the SDK reports: participants and
+ * publications, frames its <video> elements presented, audio packets in
+ * its stats, the TwilioError codes it raises; and by REST, which must list
+ * the same sids.
+ *
+ * The SDK bundle comes from $CONVOKE_TEST_TWILIO_VIDEO (the path of
+ * twilio-video.min.js; .ci/test installs it with tests/sdk/install-sdk).
+ * Without it, or without Chromium, the cases skip, unless
+ * CONVOKE_TEST_REQUIRE_SDK=1 (as in .ci/test), when they fail.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "cdp-browser.h"
+#include "client-runner.h"
+
+#define ROOMS_CONFIG                                                                     \
+  "[room:team]\n"                                                                        \
+  "type=group\n"                                                                         \
+  "[room:trio]\n"                                                                        \
+  "type=peer-to-peer\n"                                                                  \
+  "[room:duo]\n"                                                                         \
+  "type=go\n"
+
+#define WANT_VIDEO_FRAMES 30
+#define WANT_AUDIO_PACKETS 25
+#define MAX_PAGES 4
+
+typedef struct
+{
+  TestDaemon *daemon;
+  CdpBrowser *browser;
+  char *ws_server;
+  CdpPage *pages[MAX_PAGES];
+  const char *identities[MAX_PAGES];
+  guint n_pages;
+} SdkScene;
+
+/* ---- timing --------------------------------------------------------------- */
+
+/* Every wait here is a base figure for an idle 2-core machine, times
+ * $CONVOKE_TEST_TIME_SCALE (the one knob .ci/test turns for slow or
+ * sanitized builds). */
+static guint
+scaled (guint ms)
+{
+  const char *scale = g_getenv ("CONVOKE_TEST_TIME_SCALE");
+  double factor = scale != NULL ? g_ascii_strtod (scale, NULL) : 1.0;
+
+  return (guint)(ms * (factor >= 1.0 ? factor : 1.0));
+}
+
+/* ---- the scene -------------------------------------------------------------- */
+
+static const char *
+sdk_bundle (void)
+{
+  const char *path = g_getenv ("CONVOKE_TEST_TWILIO_VIDEO");
+
+  return path != NULL && g_file_test (path, G_FILE_TEST_IS_REGULAR) ? path : NULL;
+}
+
+static gboolean
+skip_without_sdk (void)
+{
+  const char *why = NULL;
+
+  if (!cdp_chromium_available ())
+    why = "no Chromium (install the “chromium” package)";
+  else if (sdk_bundle () == NULL)
+    why = "no twilio-video.min.js at $CONVOKE_TEST_TWILIO_VIDEO "
+          "(tests/sdk/install-sdk installs it)";
+  if (why == NULL)
+    return FALSE;
+  if (g_strcmp0 (g_getenv ("CONVOKE_TEST_REQUIRE_SDK"), "1") == 0)
+    cdp_test_fail ("CONVOKE_TEST_REQUIRE_SDK=1 but %s", why);
+  g_test_skip (why);
+  return TRUE;
+}
+
+static SdkScene *
+scene_start (void)
+{
+  SdkScene *scene = g_new0 (SdkScene, 1);
+  g_autofree char *native = NULL;
+
+  scene->daemon = test_client_daemon_start (ROOMS_CONFIG);
+  scene->browser = cdp_browser_launch ();
+  native = test_daemon_signaling_url (scene->daemon);
+  /* ws://127.0.0.1:PORT/v1/Signaling → ws://127.0.0.1:PORT/signaling */
+  *strstr (native, "/v1/Signaling") = '\0';
+  scene->ws_server = g_strconcat (native, "/signaling", NULL);
+  return scene;
+}
+
+static void
+scene_stop (SdkScene *scene)
+{
+  cdp_browser_close (scene->browser);
+  test_daemon_stop (scene->daemon);
+  g_free (scene->ws_server);
+  g_free (scene);
+}
+
+static CdpPage *
+scene_open (SdkScene *scene, const char *identity)
+{
+  const char *source_root = g_getenv ("CONVOKE_SOURCE_ROOT");
+  g_autofree char *page_path = g_build_filename (source_root, "tests", "sdk",
+                                                 "sdk-page.html", NULL);
+  g_autofree char *page_uri = g_filename_to_uri (page_path, NULL, NULL);
+  g_autofree char *bundle_uri = g_filename_to_uri (sdk_bundle (), NULL, NULL);
+  g_autofree char *escaped = g_uri_escape_string (bundle_uri, NULL, FALSE);
+  g_autofree char *url = g_strconcat (page_uri, "?sdk=", escaped, NULL);
+  CdpPage *page;
+
+  g_assert_cmpuint (scene->n_pages, <, MAX_PAGES);
+  page = cdp_page_open (scene->browser, url, identity);
+  if (!cdp_page_wait_true (page, "window.sdkTest && (sdkTest.loaded || sdkTest.loadError)",
+                           scaled (20000))
+      || !cdp_page_wait_true (page, "sdkTest.loaded", 100))
+    cdp_test_fail ("[%s] the SDK page did not load: %s", identity,
+                   cdp_page_eval_string (page, "String(sdkTest.loadError)"));
+  scene->pages[scene->n_pages] = page;
+  scene->identities[scene->n_pages] = identity;
+  scene->n_pages++;
+  return page;
+}
+
+/* Video.connect() with a token for @identity; TRUE when it resolved. */
+static gboolean
+page_connect (SdkScene *scene, CdpPage *page, const char *identity, const char *room,
+              const char *token)
+{
+  g_autofree char *own_token = token == NULL ? test_daemon_token (scene->daemon, identity, room)
+                                             : NULL;
+  g_autofree char *token_js = cdp_js_string (token != NULL ? token : own_token);
+  g_autofree char *room_js = cdp_js_string (room);
+  g_autofree char *ws_js = cdp_js_string (scene->ws_server);
+  g_autofree char *script = g_strdup_printf (
+      "sdkTest.connect({token: %s, name: %s, wsServer: %s})", token_js, room_js, ws_js);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) result = cdp_page_eval (page, script, &error);
+
+  g_assert_no_error (error);
+  return JSON_NODE_HOLDS_VALUE (result) && json_node_get_boolean (result);
+}
+
+static JsonObject *
+page_status (CdpPage *page)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) result = cdp_page_eval (page, "sdkTest.status()", &error);
+
+  g_assert_no_error (error);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (result));
+  return json_object_ref (json_node_get_object (result));
+}
+
+static char *
+describe (JsonObject *status)
+{
+  g_autoptr (JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+
+  json_node_set_object (node, status);
+  return json_to_string (node, FALSE);
+}
+
+static gint64
+int_member (JsonObject *object, const char *name)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
+
+  return node != NULL && JSON_NODE_HOLDS_VALUE (node) ? json_node_get_int (node) : 0;
+}
+
+static const char *
+string_member (JsonObject *object, const char *name)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
+
+  return node != NULL && JSON_NODE_HOLDS_VALUE (node)
+                 && json_node_get_value_type (node) == G_TYPE_STRING
+             ? json_node_get_string (node)
+             : NULL;
+}
+
+/* The remote track of @from named by @kind (and, when not NULL, @name)
+ * in @status, or NULL. */
+static JsonObject *
+remote_track (JsonObject *status, const char *from, const char *kind, const char *name)
+{
+  JsonObject *remote = cdp_object_member (cdp_object_member (status, "remotes"), from);
+  JsonObject *tracks = cdp_object_member (remote, "tracks");
+  g_autoptr (GList) sids = tracks != NULL ? json_object_get_members (tracks) : NULL;
+
+  for (GList *l = sids; l != NULL; l = l->next)
+    {
+      JsonObject *track = cdp_object_member (tracks, l->data);
+
+      if (g_strcmp0 (string_member (track, "kind"), kind) == 0
+          && (name == NULL || g_strcmp0 (string_member (track, "name"), name) == 0)
+          && json_object_get_boolean_member_with_default (track, "published", FALSE))
+        return track;
+    }
+  return NULL;
+}
+
+/* Waits until @page decodes WANT_VIDEO_FRAMES frames and (when @audio)
+ * WANT_AUDIO_PACKETS audio packets from each of @senders but itself. */
+static void
+wait_receives (CdpPage *page, const char *self, const char *const *senders, gboolean audio)
+{
+  gint64 deadline = g_get_monotonic_time () + scaled (45000) * (gint64)1000;
+  g_autoptr (JsonObject) status = NULL;
+
+  for (;;)
+    {
+      gboolean all = TRUE;
+
+      g_clear_pointer (&status, json_object_unref);
+      status = page_status (page);
+      for (guint i = 0; senders[i] != NULL; i++)
+        {
+          JsonObject *video, *sound;
+
+          if (g_str_equal (senders[i], self))
+            continue;
+          video = remote_track (status, senders[i], "video", NULL);
+          sound = remote_track (status, senders[i], "audio", NULL);
+          if (int_member (video, "frames") < WANT_VIDEO_FRAMES
+              || (audio && int_member (sound, "audioPackets") < WANT_AUDIO_PACKETS))
+            all = FALSE;
+        }
+      if (all)
+        return;
+      if (g_get_monotonic_time () > deadline)
+        {
+          g_autofree char *text = describe (status);
+
+          cdp_test_fail ("[%s] did not receive from everyone: %s", self, text);
+        }
+      g_usleep (250 * 1000);
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+    }
+}
+
+static void
+wait_state (CdpPage *page, const char *state)
+{
+  g_autofree char *script = g_strdup_printf ("sdkTest.state === '%s'", state);
+
+  if (!cdp_page_wait_true (page, script, scaled (20000)))
+    {
+      g_autoptr (JsonObject) status = page_status (page);
+      g_autofree char *text = describe (status);
+
+      cdp_test_fail ("[%s] never reached state %s: %s", cdp_page_get_name (page), state,
+                     text);
+    }
+}
+
+static gint64
+error_code (CdpPage *page)
+{
+  g_autoptr (JsonObject) status = page_status (page);
+
+  return int_member (cdp_object_member (status, "error"), "code");
+}
+
+/* ---- cases ------------------------------------------------------------------ */
+
+/* Three SDK participants in a group room: each decodes video from and
+ * hears the other two; REST lists the same participants and track sids
+ * the SDK shows. */
+static void
+test_group_three (void)
+{
+  const char *const everyone[] = { "alice", "bob", "carol", NULL };
+  SdkScene *scene;
+
+  if (skip_without_sdk ())
+    return;
+  scene = scene_start ();
+  for (guint i = 0; everyone[i] != NULL; i++)
+    {
+      CdpPage *page = scene_open (scene, everyone[i]);
+
+      if (!page_connect (scene, page, everyone[i], "team", NULL))
+        {
+          g_autoptr (JsonObject) status = page_status (page);
+          g_autofree char *text = describe (status);
+
+          cdp_test_fail ("[%s] connect() failed: %s", everyone[i], text);
+        }
+    }
+  for (guint i = 0; i < scene->n_pages; i++)
+    wait_receives (scene->pages[i], everyone[i], everyone, TRUE);
+
+  /* What alice's SDK calls bob's camera is what REST lists for bob. */
+  {
+    g_autoptr (JsonObject) alice = page_status (scene->pages[0]);
+    g_autoptr (JsonObject) bob = page_status (scene->pages[1]);
+    JsonObject *bob_video = remote_track (alice, "bob", "video", NULL);
+    const char *bob_sid = string_member (bob, "sid");
+    g_autofree char *path = g_strdup_printf ("/v1/Rooms/team/Participants/%s/PublishedTracks",
+                                             bob_sid);
+    g_autoptr (GBytes) bytes = NULL;
+    g_autofree char *body = NULL;
+    JsonObject *bob_local = cdp_object_member (bob, "local");
+    g_autoptr (GList) names = json_object_get_members (bob_local);
+
+    g_assert_nonnull (bob_video);
+    g_assert_cmpuint (test_http (scene->daemon, "GET", path, TRUE, NULL, NULL, &bytes), ==,
+                      200);
+    body = g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+    for (GList *l = names; l != NULL; l = l->next)
+      {
+        const char *sid = string_member (bob_local, l->data);
+
+        g_assert_true (g_str_has_prefix (sid, "MT"));
+        if (strstr (body, sid) == NULL)
+          cdp_test_fail ("REST does not list bob's %s track %s: %s", (char *)l->data, sid,
+                         body);
+      }
+  }
+  scene_stop (scene);
+}
+
+/* Three SDK participants in a peer-to-peer room: media flows between
+ * every pair, end to end. */
+static void
+test_peer_to_peer_three (void)
+{
+  const char *const everyone[] = { "alice", "bob", "carol", NULL };
+  SdkScene *scene;
+
+  if (skip_without_sdk ())
+    return;
+  scene = scene_start ();
+  for (guint i = 0; everyone[i] != NULL; i++)
+    g_assert_true (page_connect (scene, scene_open (scene, everyone[i]), everyone[i], "trio",
+                                 NULL));
+  for (guint i = 0; i < scene->n_pages; i++)
+    wait_receives (scene->pages[i], everyone[i], everyone, TRUE);
+  scene_stop (scene);
+}
+
+/* A go room holds two; the third gets the SDK's
+ * RoomMaxParticipantsExceededError (53105) and the two notice nothing. */
+static void
+test_go_full (void)
+{
+  const char *const pair[] = { "alice", "bob", NULL };
+  SdkScene *scene;
+  CdpPage *carol;
+
+  if (skip_without_sdk ())
+    return;
+  scene = scene_start ();
+  for (guint i = 0; pair[i] != NULL; i++)
+    g_assert_true (page_connect (scene, scene_open (scene, pair[i]), pair[i], "duo", NULL));
+  for (guint i = 0; i < scene->n_pages; i++)
+    wait_receives (scene->pages[i], pair[i], pair, FALSE);
+
+  carol = scene_open (scene, "carol");
+  g_assert_false (page_connect (scene, carol, "carol", "duo", NULL));
+  g_assert_cmpint (error_code (carol), ==, 53105);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr (JsonObject) status = page_status (scene->pages[i]);
+
+      g_assert_cmpstr (string_member (status, "state"), ==, "connected");
+      g_assert_null (cdp_object_member (cdp_object_member (status, "remotes"), "carol"));
+    }
+  scene_stop (scene);
+}
+
+/* A token signed with the wrong secret: connect() rejects with the SDK's
+ * AccessTokenSignatureInvalidError (20107); one for another room with
+ * AccessTokenGrantsInvalidError (20106). */
+static void
+test_bad_token (void)
+{
+  SdkScene *scene;
+  CdpPage *page;
+  g_autofree char *token = NULL;
+  char *signature;
+
+  if (skip_without_sdk ())
+    return;
+  scene = scene_start ();
+  page = scene_open (scene, "mallory");
+  token = test_daemon_token (scene->daemon, "mallory", "team");
+  signature = strrchr (token, '.') + 1;
+  signature[0] = signature[0] == 'A' ? 'B' : 'A';
+  g_assert_false (page_connect (scene, page, "mallory", "team", token));
+  g_assert_cmpint (error_code (page), ==, 20107);
+
+  g_clear_pointer (&token, g_free);
+  token = test_daemon_token (scene->daemon, "mallory", "trio");
+  g_assert_false (page_connect (scene, page, "mallory", "team", token));
+  g_assert_cmpint (error_code (page), ==, 20106);
+  g_assert_true (test_daemon_alive (scene->daemon));
+  scene_stop (scene);
+}
+
+/* Ending the room over REST gives every SDK client `disconnected` with
+ * RoomCompletedError (53118). */
+static void
+test_room_completed (void)
+{
+  const char *const pair[] = { "alice", "bob", NULL };
+  const char *form[] = { "Status", "completed", NULL };
+  SdkScene *scene;
+
+  if (skip_without_sdk ())
+    return;
+  scene = scene_start ();
+  for (guint i = 0; pair[i] != NULL; i++)
+    g_assert_true (page_connect (scene, scene_open (scene, pair[i]), pair[i], "team", NULL));
+  for (guint i = 0; i < scene->n_pages; i++)
+    wait_receives (scene->pages[i], pair[i], pair, FALSE);
+  g_assert_cmpuint (test_http (scene->daemon, "POST", "/v1/Rooms/team", TRUE, form, NULL, NULL),
+                    ==, 202);
+  for (guint i = 0; i < scene->n_pages; i++)
+    {
+      wait_state (scene->pages[i], "disconnected");
+      g_assert_cmpint (error_code (scene->pages[i]), ==, 53118);
+    }
+  scene_stop (scene);
+}
+
+static void
+drop_log_message (const char *domain, GLogLevelFlags level, const char *message,
+                  gpointer data)
+{
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_log_set_handler ("libsoup", G_LOG_LEVEL_DEBUG, drop_log_message, NULL);
+  g_log_set_handler ("GLib-GIO", G_LOG_LEVEL_DEBUG, drop_log_message, NULL);
+  g_test_add_func ("/sdk/group/three", test_group_three);
+  g_test_add_func ("/sdk/peer-to-peer/three", test_peer_to_peer_three);
+  g_test_add_func ("/sdk/go/full", test_go_full);
+  g_test_add_func ("/sdk/bad-token", test_bad_token);
+  g_test_add_func ("/sdk/room-completed", test_room_completed);
+  return g_test_run ();
+}
