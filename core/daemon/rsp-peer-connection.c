@@ -13,6 +13,7 @@
 #define MAX_ID_BYTES 64
 /* What one list may hold: browsers gather a handful per interface. */
 #define MAX_CANDIDATES 64
+#define MAX_CANDIDATES_PER_UFRAG 256
 #define MAX_QUOTED_CHARS 64
 
 void
@@ -25,6 +26,7 @@ rsp_peer_connection_free (RspPeerConnection *pc)
   g_free (pc->offer_to_client);
   g_free (pc->remote_ufrag);
   g_free (pc->in_ufrag);
+  g_clear_pointer (&pc->in_seen, g_hash_table_unref);
   g_free (pc->out_ufrag);
   g_clear_pointer (&pc->out_candidates, json_array_unref);
   g_free (pc);
@@ -38,6 +40,7 @@ pc_new (ConvokeRspSession *self, const char *id, const char *remote)
   pc->id = id != NULL ? g_strdup (id) : g_uuid_string_random ();
   pc->remote = g_strdup (remote);
   pc->out_candidates = json_array_new ();
+  pc->in_seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_hash_table_insert (convoke_rsp_session_get_peer_connections (self), pc->id, pc);
   return pc;
 }
@@ -378,17 +381,12 @@ apply_ice (ConvokeRspSession *self, RspPeerConnection *pc, JsonObject *ice, GErr
     {
       g_free (pc->in_ufrag);
       pc->in_ufrag = g_strdup (ufrag);
-      pc->in_count = 0;
+      g_hash_table_remove_all (pc->in_seen);
       pc->in_complete = FALSE;
     }
-  else if (length < pc->in_count)
-    return convoke_rsp_fail (error, CONVOKE_ERROR_SIGNALING_INVALID_MESSAGE,
-                             _ ("Peer connection %s: the candidate list for ufrag %s shrank "
-                                "from %u to %u; lists are cumulative"),
-                             pc->id, pc->in_ufrag, pc->in_count, length);
   pc->in_revision = revision;
 
-  for (guint i = pc->in_count; i < length; i++)
+  for (guint i = 0; i < length; i++)
     {
       JsonNode *node = json_array_get_element (list, i);
       JsonObject *entry = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
@@ -398,10 +396,18 @@ apply_ice (ConvokeRspSession *self, RspPeerConnection *pc, JsonObject *ice, GErr
         return convoke_rsp_fail (
             error, CONVOKE_ERROR_SIGNALING_INVALID_MESSAGE,
             _ ("Peer connection %s: ICE candidate %u has no string “candidate”"), pc->id, i);
+      if (g_hash_table_contains (pc->in_seen, candidate))
+        continue;
+      /* A ufrag's candidates are a handful per network interface. */
+      if (g_hash_table_size (pc->in_seen) >= MAX_CANDIDATES_PER_UFRAG)
+        return convoke_rsp_fail (error, CONVOKE_ERROR_SIGNALING_INVALID_MESSAGE,
+                                 _ ("Peer connection %s: more than %d ICE candidates for "
+                                    "ufrag %s"),
+                                 pc->id, MAX_CANDIDATES_PER_UFRAG, pc->in_ufrag);
+      g_hash_table_add (pc->in_seen, g_strdup (candidate));
       if (!send_candidate (self, pc, entry, candidate, error))
         return FALSE;
     }
-  pc->in_count = length;
   if (complete && !pc->in_complete)
     {
       pc->in_complete = TRUE;

@@ -16,9 +16,11 @@
  *   and with another SDK client alike. The daemon runs both ends on one
  *   main loop, so "first" is well defined.
  * - ICE. Lists are cumulative per ufrag, under a revision that only
- *   grows; the receiver applies the tail it has not seen. Lists the client
- *   sends are turned into one native `candidate` per new entry; candidates
- *   the room sends are gathered into such lists.
+ *   grows; the SDK applies the tail it has not seen. Candidates the room
+ *   sends are gathered into such lists. Lists the client sends are turned
+ *   into one native `candidate` per entry not sent before: the SDK starts
+ *   its own list afresh after each local description, keeping the ufrag,
+ *   so the server cannot count on the tail.
  * - The offer an SDK client sends in `connect` is the room's peer
  *   connection in rooms with a media server. In mesh rooms it has no peer
  *   and is closed; each pair of participants gets its own id instead,
@@ -49,9 +51,12 @@ typedef struct
   /* The ufrag of the last description the client got. */
   char *remote_ufrag;
 
-  /* client → room: the client's list as far as it was applied */
+  /* client → room: the candidates of the client's current ufrag that
+   * went to the room (the SDK starts its list again after every local
+   * description, without a new ufrag, so a shorter list under a higher
+   * revision is a new list, not an error) */
   char *in_ufrag;
-  guint in_count;
+  GHashTable *in_seen;
   gint64 in_revision;
   gboolean in_complete;
 

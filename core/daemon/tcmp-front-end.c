@@ -116,9 +116,18 @@ refuse_room (TcmpConn *tc, const GError *error)
   g_message ("signaling: %s: refused (%d): %s",
              convoke_signaling_connection_get_peer (tc->conn), code,
              error != NULL ? error->message : "");
-  /* The error goes out first: leaving may close the socket. */
-  convoke_signaling_connection_send_error (tc->conn, NULL, code,
-                                           error != NULL ? error->message : "");
+  /* The error goes out first: leaving may close the socket. It is RSP's
+   * `error` whatever the code: a TCMP `bad` after `welcome` would be an
+   * uncaught exception in the app's page. */
+  {
+    g_autoptr (JsonObject) body = json_object_new ();
+
+    json_object_set_string_member (body, "type", "error");
+    json_object_set_int_member (body, "code", code);
+    json_object_set_string_member (body, "message", error != NULL ? error->message : "");
+    send_body (tc, body);
+    g_signal_emit_by_name (tc->conn, "error-sent", code);
+  }
   if (session != NULL)
     convoke_rsp_session_leave (session);
   /* 1000: the SDK takes any other code for a network failure and would

@@ -131,10 +131,17 @@ log_console_message (CdpBrowser *browser, JsonObject *message)
       JsonObject *details = cdp_object_member (params, "exceptionDetails");
       JsonObject *exception = details ? cdp_object_member (details, "exception") : NULL;
 
-      g_test_message ("[%s] uncaught exception: %s", name ? name : "?",
-                      exception ? json_object_get_string_member_with_default (
-                          exception, "description", "?")
-                                : "?");
+      g_autoptr (JsonNode) whole = details ? json_node_init_object (json_node_alloc (), details)
+                                           : NULL;
+      g_autofree char *dump = whole ? json_to_string (whole, FALSE) : g_strdup ("?");
+
+      /* A thrown non-Error (a string, a plain object) has no description;
+       * the details then say where it came from. */
+      if (exception != NULL && json_object_has_member (exception, "description"))
+        g_test_message ("[%s] uncaught exception: %s", name ? name : "?",
+                        json_object_get_string_member (exception, "description"));
+      else
+        g_test_message ("[%s] uncaught exception: %.600s", name ? name : "?", dump);
     }
 }
 

@@ -32,6 +32,19 @@
     CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3,
   });
 
+  // The peer connections the SDK makes, for receive statistics read from
+  // the browser itself: the SDK's own getStats() of older releases (2.20)
+  // throws on current Chromium's stats.
+  const peerConnections = [];
+  const NativePeerConnection = window.RTCPeerConnection;
+  window.RTCPeerConnection = function (...args) {
+    const pc = new NativePeerConnection(...args);
+    peerConnections.push(pc);
+    return pc;
+  };
+  window.RTCPeerConnection.prototype = NativePeerConnection.prototype;
+  Object.setPrototypeOf(window.RTCPeerConnection, NativePeerConnection);
+
   const script = document.createElement('script');
   script.src = params.get('sdk');
   script.onload = () => { t.loaded = true; t.version = Twilio.Video.version; };
@@ -73,6 +86,7 @@
     participant.on('trackSubscribed', (track, pub) => {
       const info = infoOf(participant, pub);
       info.subscribed = true;
+      info.mediaTrackId = track.mediaStreamTrack ? track.mediaStreamTrack.id : null;
       if (track.kind === 'video' || track.kind === 'audio') {
         const element = track.attach();
         element.muted = true;
@@ -179,14 +193,18 @@
       state: t.state, error: t.error, sid: t.sid, roomSid: t.roomSid,
       reconnects: t.reconnects, local: t.local, remotes: {},
     };
+    // Audio packets per receiving MediaStreamTrack id.
     const audio = {};
-    if (t.room && t.state !== 'disconnected') {
+    for (const pc of peerConnections) {
+      if (pc.connectionState === 'closed') continue;
       try {
-        const reports = await t.room.getStats();
-        reports.forEach(report => report.remoteAudioTrackStats.forEach(s => {
-          audio[s.trackSid] = (audio[s.trackSid] || 0) + (s.packetsReceived || 0);
-        }));
-      } catch (e) { /* stats are best effort while reconnecting */ }
+        const report = await pc.getStats();
+        report.forEach(s => {
+          if (s.type === 'inbound-rtp' && s.kind === 'audio' && s.trackIdentifier) {
+            audio[s.trackIdentifier] = (audio[s.trackIdentifier] || 0) + (s.packetsReceived || 0);
+          }
+        });
+      } catch (e) { /* a connection closing meanwhile */ }
     }
     for (const [identity, r] of Object.entries(t.remotes)) {
       const tracks = {};
@@ -198,7 +216,7 @@
         tracks[sid] = {
           name: info.name, kind: info.kind, published: info.published,
           subscribed: info.subscribed, enabled: info.enabled, frames: info.frames,
-          width: info.width, audioPackets: audio[sid] || 0,
+          width: info.width, audioPackets: audio[info.mediaTrackId] || 0,
         };
       }
       out.remotes[identity] = { sid: r.sid, state: r.state, tracks };

@@ -15,10 +15,12 @@
  * CONVOKE_TEST_REQUIRE_SDK=1 (as in .ci/test), when they fail.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "cdp-browser.h"
 #include "client-runner.h"
+#include "demo-scene.h"
 
 #define ROOMS_CONFIG                                                                     \
+  "[server]\n"                                                                           \
+  "dev-tokens=true\n"                                                                    \
   "[room:team]\n"                                                                        \
   "type=group\n"                                                                         \
   "[room:trio]\n"                                                                        \
@@ -32,8 +34,11 @@
 
 typedef struct
 {
+  /* the daemon, the browser, and any demo-page (convoke.js) participants */
+  DemoScene *demo;
   TestDaemon *daemon;
   CdpBrowser *browser;
+  const char *bundle;
   char *ws_server;
   CdpPage *pages[MAX_PAGES];
   const char *identities[MAX_PAGES];
@@ -56,10 +61,14 @@ scaled (guint ms)
 
 /* ---- the scene -------------------------------------------------------------- */
 
+/* $CONVOKE_TEST_TWILIO_VIDEO: 2.36.0; $CONVOKE_TEST_TWILIO_VIDEO_OLD:
+ * 2.20.0. */
+static const char *bundle_variable = "CONVOKE_TEST_TWILIO_VIDEO";
+
 static const char *
 sdk_bundle (void)
 {
-  const char *path = g_getenv ("CONVOKE_TEST_TWILIO_VIDEO");
+  const char *path = g_getenv (bundle_variable);
 
   return path != NULL && g_file_test (path, G_FILE_TEST_IS_REGULAR) ? path : NULL;
 }
@@ -68,12 +77,13 @@ static gboolean
 skip_without_sdk (void)
 {
   const char *why = NULL;
+  g_autofree char *no_bundle = g_strdup_printf (
+      "no twilio-video.min.js at $%s (tests/sdk/install-sdk installs it)", bundle_variable);
 
   if (!cdp_chromium_available ())
     why = "no Chromium (install the “chromium” package)";
   else if (sdk_bundle () == NULL)
-    why = "no twilio-video.min.js at $CONVOKE_TEST_TWILIO_VIDEO "
-          "(tests/sdk/install-sdk installs it)";
+    why = no_bundle;
   if (why == NULL)
     return FALSE;
   if (g_strcmp0 (g_getenv ("CONVOKE_TEST_REQUIRE_SDK"), "1") == 0)
@@ -88,8 +98,10 @@ scene_start (void)
   SdkScene *scene = g_new0 (SdkScene, 1);
   g_autofree char *native = NULL;
 
-  scene->daemon = test_client_daemon_start (ROOMS_CONFIG);
-  scene->browser = cdp_browser_launch ();
+  scene->demo = demo_scene_start (ROOMS_CONFIG);
+  scene->daemon = scene->demo->daemon;
+  scene->browser = scene->demo->browser;
+  scene->bundle = sdk_bundle ();
   native = test_daemon_signaling_url (scene->daemon);
   /* ws://127.0.0.1:PORT/v1/Signaling → ws://127.0.0.1:PORT/signaling */
   *strstr (native, "/v1/Signaling") = '\0';
@@ -100,8 +112,7 @@ scene_start (void)
 static void
 scene_stop (SdkScene *scene)
 {
-  cdp_browser_close (scene->browser);
-  test_daemon_stop (scene->daemon);
+  demo_scene_stop (scene->demo);
   g_free (scene->ws_server);
   g_free (scene);
 }
@@ -113,7 +124,7 @@ scene_open (SdkScene *scene, const char *identity)
   g_autofree char *page_path = g_build_filename (source_root, "tests", "sdk",
                                                  "sdk-page.html", NULL);
   g_autofree char *page_uri = g_filename_to_uri (page_path, NULL, NULL);
-  g_autofree char *bundle_uri = g_filename_to_uri (sdk_bundle (), NULL, NULL);
+  g_autofree char *bundle_uri = g_filename_to_uri (scene->bundle, NULL, NULL);
   g_autofree char *escaped = g_uri_escape_string (bundle_uri, NULL, FALSE);
   g_autofree char *url = g_strconcat (page_uri, "?sdk=", escaped, NULL);
   CdpPage *page;
@@ -273,6 +284,83 @@ error_code (CdpPage *page)
   return int_member (cdp_object_member (status, "error"), "code");
 }
 
+/* Waits until the JavaScript @expression is true in @page; fails with
+ * the page's status, saying @what was awaited, otherwise. */
+static void
+wait_js (CdpPage *page, const char *expression, const char *what)
+{
+  if (!cdp_page_wait_true (page, expression, scaled (20000)))
+    {
+      g_autoptr (JsonObject) status = page_status (page);
+      g_autofree char *text = describe (status);
+
+      cdp_test_fail ("[%s] %s did not happen: %s", cdp_page_get_name (page), what, text);
+    }
+}
+
+/* A JavaScript test over @from's remote tracks of @kind in the page. */
+static char *
+js_remote_track (const char *from, const char *kind, const char *condition)
+{
+  return g_strdup_printf ("Object.values((sdkTest.remotes['%s'] || {tracks: {}}).tracks)"
+                          ".some(t => t.kind === '%s' && (%s))",
+                          from, kind, condition);
+}
+
+/* Frames @page presented so far from @from's video track named @name
+ * (NULL: any). */
+static gint64
+video_frames (CdpPage *page, const char *from, const char *name)
+{
+  g_autoptr (JsonObject) status = page_status (page);
+
+  return int_member (remote_track (status, from, "video", name), "frames");
+}
+
+/* Waits until @page presented @frames more frames of @from's @name. */
+static void
+wait_more_frames (CdpPage *page, const char *from, const char *name, gint64 frames)
+{
+  gint64 start = video_frames (page, from, name);
+  gint64 deadline = g_get_monotonic_time () + scaled (30000) * (gint64)1000;
+
+  while (video_frames (page, from, name) < start + frames)
+    {
+      if (g_get_monotonic_time () > deadline)
+        {
+          g_autoptr (JsonObject) status = page_status (page);
+          g_autofree char *text = describe (status);
+
+          cdp_test_fail ("[%s] no %" G_GINT64_FORMAT " more frames of %s's %s: %s",
+                         cdp_page_get_name (page), frames, from, name ? name : "video",
+                         text);
+        }
+      demo_spin_for (250);
+    }
+}
+
+static SdkScene *
+scene_with (const char *const *identities, const char *room)
+{
+  SdkScene *scene = scene_start ();
+
+  for (guint i = 0; identities[i] != NULL; i++)
+    {
+      CdpPage *page = scene_open (scene, identities[i]);
+
+      if (!page_connect (scene, page, identities[i], room, NULL))
+        {
+          g_autoptr (JsonObject) status = page_status (page);
+          g_autofree char *text = describe (status);
+
+          cdp_test_fail ("[%s] connect() failed: %s", identities[i], text);
+        }
+    }
+  for (guint i = 0; i < scene->n_pages; i++)
+    wait_receives (scene->pages[i], identities[i], identities, TRUE);
+  return scene;
+}
+
 /* ---- cases ------------------------------------------------------------------ */
 
 /* Three SDK participants in a group room: each decodes video from and
@@ -286,21 +374,7 @@ test_group_three (void)
 
   if (skip_without_sdk ())
     return;
-  scene = scene_start ();
-  for (guint i = 0; everyone[i] != NULL; i++)
-    {
-      CdpPage *page = scene_open (scene, everyone[i]);
-
-      if (!page_connect (scene, page, everyone[i], "team", NULL))
-        {
-          g_autoptr (JsonObject) status = page_status (page);
-          g_autofree char *text = describe (status);
-
-          cdp_test_fail ("[%s] connect() failed: %s", everyone[i], text);
-        }
-    }
-  for (guint i = 0; i < scene->n_pages; i++)
-    wait_receives (scene->pages[i], everyone[i], everyone, TRUE);
+  scene = scene_with (everyone, "team");
 
   /* What alice's SDK calls bob's camera is what REST lists for bob. */
   {
@@ -342,12 +416,7 @@ test_peer_to_peer_three (void)
 
   if (skip_without_sdk ())
     return;
-  scene = scene_start ();
-  for (guint i = 0; everyone[i] != NULL; i++)
-    g_assert_true (page_connect (scene, scene_open (scene, everyone[i]), everyone[i], "trio",
-                                 NULL));
-  for (guint i = 0; i < scene->n_pages; i++)
-    wait_receives (scene->pages[i], everyone[i], everyone, TRUE);
+  scene = scene_with (everyone, "trio");
   scene_stop (scene);
 }
 
@@ -442,6 +511,119 @@ drop_log_message (const char *domain, GLogLevelFlags level, const char *message,
 {
 }
 
+/* Mute and unmute reach the others as trackDisabled/trackEnabled; a
+ * participant leaving reaches them as participantDisconnected, and REST
+ * shows it disconnected. */
+static void
+test_group_mute_and_leave (void)
+{
+  const char *const everyone[] = { "alice", "bob", "carol", NULL };
+  g_autofree char *disabled = js_remote_track ("bob", "video", "t.published && !t.enabled");
+  g_autofree char *enabled = js_remote_track ("bob", "video", "t.published && t.enabled");
+  SdkScene *scene;
+  g_autofree char *carol_sid = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr (JsonNode) json = NULL;
+
+  if (skip_without_sdk ())
+    return;
+  scene = scene_with (everyone, "team");
+
+  g_assert_nonnull (cdp_page_eval (scene->pages[1], "sdkTest.setVideoEnabled(false)", NULL));
+  wait_js (scene->pages[0], disabled, "bob's trackDisabled at alice");
+  wait_js (scene->pages[2], disabled, "bob's trackDisabled at carol");
+  g_assert_nonnull (cdp_page_eval (scene->pages[1], "sdkTest.setVideoEnabled(true)", NULL));
+  wait_js (scene->pages[0], enabled, "bob's trackEnabled at alice");
+  wait_js (scene->pages[2], enabled, "bob's trackEnabled at carol");
+
+  carol_sid = cdp_page_eval_string (scene->pages[2], "sdkTest.sid");
+  g_assert_nonnull (cdp_page_eval (scene->pages[2], "sdkTest.leave()", NULL));
+  for (guint i = 0; i < 2; i++)
+    wait_js (scene->pages[i],
+             "sdkTest.remotes.carol && sdkTest.remotes.carol.state === 'disconnected'",
+             "carol's participantDisconnected");
+  path = g_strdup_printf ("/v1/Rooms/team/Participants/%s", carol_sid);
+  g_assert_cmpuint (test_http (scene->daemon, "GET", path, TRUE, NULL, &json, NULL), ==, 200);
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (json), "status"), ==,
+                   "disconnected");
+  /* The two left keep receiving each other. */
+  wait_more_frames (scene->pages[0], "bob", NULL, 15);
+  wait_more_frames (scene->pages[1], "alice", NULL, 15);
+  scene_stop (scene);
+}
+
+/* The signaling socket drops (as on a network change): the SDK resumes
+ * its session with `sync`, the room stays the same for everyone, and
+ * media, whose ICE never broke, keeps flowing. */
+static void
+test_group_sync (void)
+{
+  const char *const pair[] = { "alice", "bob", NULL };
+  SdkScene *scene;
+  g_autofree char *sid_before = NULL;
+  g_autofree char *sid_after = NULL;
+  g_autoptr (JsonNode) dropped = NULL;
+
+  if (skip_without_sdk ())
+    return;
+  scene = scene_with (pair, "team");
+  sid_before = cdp_page_eval_string (scene->pages[0], "sdkTest.sid");
+  dropped = cdp_page_eval (scene->pages[0], "sdkTest.dropSocket()", NULL);
+  g_assert_cmpint (json_node_get_int (dropped), ==, 1);
+  wait_js (scene->pages[0], "sdkTest.reconnects === 1 && sdkTest.state === 'connected'",
+           "reconnect through sync");
+  sid_after = cdp_page_eval_string (scene->pages[0], "sdkTest.sid");
+  g_assert_cmpstr (sid_before, ==, sid_after);
+  /* bob never saw alice go. */
+  g_assert_true (cdp_page_wait_true (scene->pages[1],
+                                     "sdkTest.remotes.alice.state === 'connected'", 100));
+  wait_more_frames (scene->pages[0], "bob", NULL, 30);
+  wait_more_frames (scene->pages[1], "alice", NULL, 30);
+  scene_stop (scene);
+}
+
+/* One group room, three kinds of client: the SDK, convoke.js (the demo
+ * page) and convoke-client (GStreamer). Each sees and hears the others. */
+static void
+test_group_mixed (void)
+{
+  const char *const everyone[] = { "sdk", "web", "gst", NULL };
+  const char *const others_of_gst[] = { "sdk", "web", NULL };
+  SdkScene *scene;
+  CdpPage *web;
+  TestClient *gst;
+  gint64 deadline;
+
+  if (skip_without_sdk ())
+    return;
+  scene = scene_start ();
+  g_assert_true (page_connect (scene, scene_open (scene, "sdk"), "sdk", "team", NULL));
+  web = demo_scene_open_page (scene->demo, "web", NULL);
+  demo_page_join (web, "team", "web");
+  demo_page_wait_state (web, "joined", DEMO_JOIN_TIMEOUT_MS);
+  gst = test_client_start (scene->daemon, "gst", "team", NULL);
+
+  wait_receives (scene->pages[0], "sdk", everyone, TRUE);
+  demo_assert_pages_receive (scene->demo, everyone);
+  deadline = g_get_monotonic_time () + scaled (45000) * (gint64)1000;
+  while (!test_client_receives_from (gst, others_of_gst, WANT_VIDEO_FRAMES, 10))
+    {
+      if (g_get_monotonic_time () > deadline)
+        cdp_test_fail ("convoke-client did not decode the SDK and the web page");
+      demo_spin_for (500);
+    }
+  g_assert_cmpint (test_client_stop (gst), ==, 0);
+  scene_stop (scene);
+}
+
+/* The same group room with an older 2.x release (2.20.0). */
+static void
+test_old_group_three (void)
+{
+  bundle_variable = "CONVOKE_TEST_TWILIO_VIDEO_OLD";
+  test_group_three ();
+}
+
 int
 main (int argc, char **argv)
 {
@@ -453,5 +635,9 @@ main (int argc, char **argv)
   g_test_add_func ("/sdk/go/full", test_go_full);
   g_test_add_func ("/sdk/bad-token", test_bad_token);
   g_test_add_func ("/sdk/room-completed", test_room_completed);
+  g_test_add_func ("/sdk/group/mute-and-leave", test_group_mute_and_leave);
+  g_test_add_func ("/sdk/group/sync", test_group_sync);
+  g_test_add_func ("/sdk/group/mixed", test_group_mixed);
+  g_test_add_func ("/sdk/old/group/three", test_old_group_three);
   return g_test_run ();
 }
