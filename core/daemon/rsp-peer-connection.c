@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define G_LOG_DOMAIN "convoke-signaling"
 #include "rsp-peer-connection.h"
 
 #include <string.h>
@@ -233,10 +234,14 @@ convoke_rsp_session_relay_from_room (ConvokeRspSession *self, JsonObject *messag
       pc->offer_to_client = g_strdup (sdp);
       g_free (pc->remote_ufrag);
       pc->remote_ufrag = sdp_ufrag (sdp);
+      g_debug ("rsp: %s: offer %" G_GINT64_FORMAT " from %s to the client", pc->id,
+               pc->revision, from);
       send_description (self, pc, "offer", pc->revision, sdp);
     }
   else if (g_str_equal (type, "answer"))
     {
+      g_debug ("rsp: %s: answer from %s to the client (%s)", pc->id, from,
+               pc->client_offer_pending ? "sent" : "dropped: no offer pending");
       if (!pc->client_offer_pending)
         return;
       pc->client_offer_pending = FALSE;
@@ -306,6 +311,8 @@ apply_description (ConvokeRspSession *self, RspPeerConnection *pc, JsonObject *d
           g_debug ("rsp: %s: dropping a client offer that crossed ours", pc->id);
           return TRUE;
         }
+      g_debug ("rsp: %s: client offer %" G_GINT64_FORMAT " to %s", pc->id, revision,
+               pc->remote);
       pc->revision = revision;
       pc->client_offer_pending = TRUE;
       json_object_set_string_member (message, "sdp", sdp);

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define G_LOG_DOMAIN "convoke-signaling"
 #include "rsp-session.h"
 
 #include <string.h>
@@ -256,6 +257,7 @@ list_subscribed (ConvokeRspSession *self)
       for (guint i = 0; i < subscribed->len; i++)
         {
           ConvokeSubscribedTrack *item = g_ptr_array_index (subscribed, i);
+          ConvokeRspSession *publisher = session_of (item->publisher);
           JsonObject *track = json_object_new ();
           g_autofree char *msid
               = g_strdup_printf ("%s-%s", item->publisher->sid, item->track->kind);
@@ -263,6 +265,24 @@ list_subscribed (ConvokeRspSession *self)
           json_object_set_string_member (track, "sid", item->track->sid);
           json_object_set_string_member (track, "id", msid);
           json_array_add_object_element (tracks, track);
+
+          /* The publisher's further tracks of that kind (a screen share)
+           * ride on m-lines of their own, announced under the
+           * publisher's own track id (group-session.h). */
+          for (guint t = 0; publisher != NULL && t < item->publisher->published_tracks->len;
+               t++)
+            {
+              ConvokeTrack *other = g_ptr_array_index (item->publisher->published_tracks, t);
+              const char *id = convoke_rsp_session_client_track_id (publisher, other->sid);
+
+              if (other == item->track || id == NULL
+                  || !g_str_equal (other->kind, item->track->kind))
+                continue;
+              track = json_object_new ();
+              json_object_set_string_member (track, "sid", other->sid);
+              json_object_set_string_member (track, "id", id);
+              json_array_add_object_element (tracks, track);
+            }
         }
       return tracks;
     }

@@ -116,6 +116,8 @@ enum
   SIGNAL_SET_PAYLOADS,
   SIGNAL_SET_SLOT,
   SIGNAL_SET_SLOT_RTX,
+  SIGNAL_SET_SLOT_TRACK,
+  SIGNAL_SET_TRACK_SSRC,
   SIGNAL_REMOVE_SLOT,
   SIGNAL_SET_SENDING,
   SIGNAL_REQUEST_KEYFRAME,
@@ -298,6 +300,27 @@ router_set_slot (GstConvokeRouter *self, const char *subscriber, guint ssrc,
                               pushes);
   router_pads_push (GST_ELEMENT (self), pushes);
   return ok;
+}
+
+static gboolean
+router_set_slot_track (GstConvokeRouter *self, const char *subscriber, guint ssrc,
+                       const char *track)
+{
+  g_autoptr (GArray) pushes = router_pushes_new ();
+  gboolean ok;
+
+  if (subscriber == NULL)
+    return FALSE;
+  ok = router_table_set_slot_track (self->table, subscriber, ssrc, track, pushes);
+  router_pads_push (GST_ELEMENT (self), pushes);
+  return ok;
+}
+
+static gboolean
+router_set_track_ssrc (GstConvokeRouter *self, const char *publisher, guint ssrc,
+                       guint rtx_ssrc, const char *track)
+{
+  return router_table_set_track_ssrc (self->table, publisher, ssrc, rtx_ssrc, track);
 }
 
 static gboolean
@@ -615,6 +638,44 @@ install_signals (GObjectClass *object_class)
       "set-slot-rtx", type, G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
       G_CALLBACK (router_set_slot_rtx), NULL, NULL, NULL, G_TYPE_BOOLEAN, 4, G_TYPE_STRING,
       G_TYPE_UINT, G_TYPE_UINT, G_TYPE_INT);
+  /**
+   * GstConvokeRouter::set-slot-track:
+   * @router: the router
+   * @subscriber: the identifier of the participant receiving the slot
+   * @ssrc: the slot's SSRC
+   * @track: one of the slot's publisher's tracks, as announced with
+   *   #GstConvokeRouter::set-track-ssrc, or NULL for the publisher's first
+   *   track of the slot's media (what a new slot carries)
+   *
+   * Which of its publisher's tracks the slot carries, for publishers that
+   * send more than one of a media (a camera and a screen share). Returns
+   * FALSE when there is no such slot.
+   *
+   * Since: 0.1
+   */
+  router_signals[SIGNAL_SET_SLOT_TRACK] = g_signal_new_class_handler (
+      "set-slot-track", type, G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+      G_CALLBACK (router_set_slot_track), NULL, NULL, NULL, G_TYPE_BOOLEAN, 3,
+      G_TYPE_STRING, G_TYPE_UINT, G_TYPE_STRING);
+  /**
+   * GstConvokeRouter::set-track-ssrc:
+   * @router: the router
+   * @publisher: the identifier of the publishing participant
+   * @ssrc: an SSRC it sends (from its session description)
+   * @rtx_ssrc: the SSRC of that stream's RFC 4588 retransmissions, or 0
+   * @track: the name slots use for that stream (#GstConvokeRouter::set-slot-track),
+   *   or NULL to forget the SSRC
+   *
+   * Without it, a publisher's streams are told apart by media only: a new
+   * video SSRC replaces its video. Announced SSRCs keep a publisher's
+   * tracks apart. Returns FALSE for invalid arguments.
+   *
+   * Since: 0.1
+   */
+  router_signals[SIGNAL_SET_TRACK_SSRC] = g_signal_new_class_handler (
+      "set-track-ssrc", type, G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+      G_CALLBACK (router_set_track_ssrc), NULL, NULL, NULL, G_TYPE_BOOLEAN, 4,
+      G_TYPE_STRING, G_TYPE_UINT, G_TYPE_UINT, G_TYPE_STRING);
   /**
    * GstConvokeRouter::remove-slot:
    * @router: the router

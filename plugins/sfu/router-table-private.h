@@ -30,6 +30,13 @@ G_BEGIN_DECLS
 #define RETRANSMIT_SHARE 4
 #define RETRANSMIT_BURST_BYTES (64 * 1024)
 #define N_PAYLOAD_TYPES 128
+/* Streams one publisher may send at once: its first audio and video
+ * (ROUTER_TRACK_AUDIO/VIDEO, found by media alone, for publishers whose
+ * SSRCs nobody announced) and a few more announced by SSRC (a screen
+ * share beside a camera). Bounds what one publisher makes the router keep. */
+#define ROUTER_MAX_TRACKS 8
+#define ROUTER_TRACK_AUDIO 0
+#define ROUTER_TRACK_VIDEO 1
 
 typedef enum
 {
@@ -57,6 +64,7 @@ typedef struct
 {
   guint32 ssrc;
   RouterParticipant *publisher; /* owns the stream */
+  guint track;                  /* its index in publisher->streams */
   RouterMedia media;
   RouterCodec codec;
   guint clock_rate;
@@ -77,6 +85,9 @@ struct _RouterSlot
   RouterMedia media;
   gint pt; /* -1: keep the publisher's */
   char *source;
+  /* Which of the source's tracks (router_table_set_track_ssrc); NULL: its
+   * first of @media. */
+  char *source_track;
   RouterStream *stream;
   gboolean need_keyframe;
   /* Rewriting state: out = in + delta, valid for packets of in_ssrc. */
@@ -127,7 +138,12 @@ struct _RouterParticipant
   gboolean removed;
   GstPad *pads[CONVOKE_ROUTER_N_PADS]; /* borrowed, see router_table_attach_pad */
   RouterPayload payloads[N_PAYLOAD_TYPES];
-  RouterStream *streams[N_MEDIA];
+  /* By track: [ROUTER_TRACK_AUDIO] and [ROUTER_TRACK_VIDEO] by media,
+   * the others named by track_keys[]. */
+  RouterStream *streams[ROUTER_MAX_TRACKS];
+  char *track_keys[ROUTER_MAX_TRACKS];
+  GHashTable *ssrc_tracks; /* announced SSRC → track key (owned) */
+  GHashTable *rtx_ssrcs;   /* announced RTX SSRC → the SSRC it repairs */
   RouterRetiredSsrc retired[RETIRED_SSRCS];
   guint retired_next;
   GHashTable *slots; /* our ssrc → RouterSlot* (owned) */
@@ -152,7 +168,7 @@ void router_pushes_add (GArray *pushes, RouterParticipant *to, GstPad *pad,
 void router_events_add (GArray *events, gboolean started, RouterStream *stream);
 RouterStream *router_participant_find_stream (RouterParticipant *participant,
                                               guint32 ssrc);
-void router_participant_end_stream (RouterParticipant *participant, RouterMedia media,
+void router_participant_end_stream (RouterParticipant *participant, guint track,
                                     gint64 now_us, GArray *events);
 /* A PLI now, or once the publisher's request interval allows. */
 void router_stream_request_keyframe (RouterTable *table, RouterStream *stream,

@@ -51,9 +51,9 @@ handle_bye (RouterParticipant *from, GstRTCPPacket *packet, gint64 now_us, GArra
     {
       guint32 ssrc = gst_rtcp_packet_bye_get_nth_ssrc (packet, i);
 
-      for (guint media = 0; media < N_MEDIA; media++)
-        if (from->streams[media] != NULL && from->streams[media]->ssrc == ssrc)
-          router_participant_end_stream (from, media, now_us, events);
+      for (guint track = 0; track < ROUTER_MAX_TRACKS; track++)
+        if (from->streams[track] != NULL && from->streams[track]->ssrc == ssrc)
+          router_participant_end_stream (from, track, now_us, events);
     }
 }
 
@@ -231,13 +231,13 @@ router_table_tick (RouterTable *table, gint64 now_us, GArray *pushes)
   while (g_hash_table_iter_next (&iter, NULL, &value))
     {
       RouterParticipant *participant = value;
-      guint32 ssrcs[N_MEDIA];
-      RouterReportBlock blocks[N_MEDIA];
+      guint32 ssrcs[ROUTER_MAX_TRACKS];
+      RouterReportBlock blocks[ROUTER_MAX_TRACKS];
       guint n_blocks = 0;
 
-      for (guint media = 0; media < N_MEDIA; media++)
+      for (guint track = 0; track < ROUTER_MAX_TRACKS; track++)
         {
-          RouterStream *stream = participant->streams[media];
+          RouterStream *stream = participant->streams[track];
 
           if (stream == NULL)
             continue;

@@ -97,6 +97,7 @@ slot_free (gpointer data)
 
   slot_unbind (slot);
   g_free (slot->source);
+  g_free (slot->source_track);
   g_free (slot);
 }
 
@@ -108,6 +109,7 @@ stream_new (RouterTable *table, RouterParticipant *publisher, guint32 ssrc,
 
   stream->ssrc = ssrc;
   stream->publisher = publisher;
+  stream->track = payload->media; /* the caller sets it otherwise */
   stream->media = payload->media;
   stream->codec = payload->codec;
   stream->clock_rate = payload->clock_rate;
@@ -138,6 +140,8 @@ participant_new (const char *id)
   g_atomic_ref_count_init (&participant->ref);
   participant->id = g_strdup (id);
   participant->slots = g_hash_table_new_full (NULL, NULL, NULL, slot_free);
+  participant->ssrc_tracks = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  participant->rtx_ssrcs = g_hash_table_new (NULL, NULL);
   participant->local_ssrc = g_random_int ();
   participant->retransmit_budget = RETRANSMIT_BURST_BYTES;
   return participant;
@@ -157,20 +161,24 @@ router_participant_unref (RouterParticipant *participant)
     return;
   /* router_table_remove_participant or router_table_free emptied it. */
   g_hash_table_unref (participant->slots);
+  g_hash_table_unref (participant->ssrc_tracks);
+  g_hash_table_unref (participant->rtx_ssrcs);
+  for (guint i = 0; i < ROUTER_MAX_TRACKS; i++)
+    g_free (participant->track_keys[i]);
   g_free (participant->id);
   g_free (participant);
 }
 
 void
-router_participant_end_stream (RouterParticipant *participant, RouterMedia media,
+router_participant_end_stream (RouterParticipant *participant, guint track,
                                gint64 now_us, GArray *events)
 {
-  RouterStream *stream = participant->streams[media];
+  RouterStream *stream = participant->streams[track];
   RouterRetiredSsrc *retired;
 
   if (stream == NULL)
     return;
-  participant->streams[media] = NULL;
+  participant->streams[track] = NULL;
   retired = &participant->retired[participant->retired_next++ % RETIRED_SSRCS];
   retired->ssrc = stream->ssrc;
   retired->until_us = now_us + RETIRED_HOLD_US;
@@ -183,8 +191,8 @@ participant_clear (RouterParticipant *participant, GArray *events)
 {
   gint64 now_us = g_get_monotonic_time ();
 
-  for (guint media = 0; media < N_MEDIA; media++)
-    router_participant_end_stream (participant, media, now_us, events);
+  for (guint track = 0; track < ROUTER_MAX_TRACKS; track++)
+    router_participant_end_stream (participant, track, now_us, events);
   g_hash_table_remove_all (participant->slots);
   participant->removed = TRUE;
   participant->sending = FALSE;
@@ -193,9 +201,9 @@ participant_clear (RouterParticipant *participant, GArray *events)
 RouterStream *
 router_participant_find_stream (RouterParticipant *participant, guint32 ssrc)
 {
-  for (guint media = 0; media < N_MEDIA; media++)
-    if (participant->streams[media] != NULL && participant->streams[media]->ssrc == ssrc)
-      return participant->streams[media];
+  for (guint track = 0; track < ROUTER_MAX_TRACKS; track++)
+    if (participant->streams[track] != NULL && participant->streams[track]->ssrc == ssrc)
+      return participant->streams[track];
   return NULL;
 }
 
@@ -336,9 +344,30 @@ slot_bind (RouterTable *table, RouterSlot *slot, RouterStream *stream, gint64 no
     router_stream_request_keyframe (table, stream, now_us, pushes);
 }
 
-/* Points every slot that carries @publisher's @media at its current stream. */
+/* The track of @publisher a slot names (@key NULL: its first of
+ * @media), or -1 when it has no such track yet. */
+static gint
+participant_track_index (RouterParticipant *publisher, RouterMedia media, const char *key)
+{
+  if (key == NULL)
+    return media == MEDIA_AUDIO ? ROUTER_TRACK_AUDIO : ROUTER_TRACK_VIDEO;
+  for (guint i = ROUTER_TRACK_VIDEO + 1; i < ROUTER_MAX_TRACKS; i++)
+    if (g_strcmp0 (publisher->track_keys[i], key) == 0)
+      return (gint) i;
+  return -1;
+}
+
+static RouterStream *
+participant_track_stream (RouterParticipant *publisher, RouterMedia media, const char *key)
+{
+  gint track = publisher != NULL ? participant_track_index (publisher, media, key) : -1;
+
+  return track >= 0 ? publisher->streams[track] : NULL;
+}
+
+/* Points every slot that carries @publisher's @track at its current stream. */
 static void
-table_rebind_source (RouterTable *table, RouterParticipant *publisher, RouterMedia media,
+table_rebind_source (RouterTable *table, RouterParticipant *publisher, guint track,
                      gint64 now_us, GArray *pushes)
 {
   GHashTableIter participants, slots;
@@ -352,10 +381,38 @@ table_rebind_source (RouterTable *table, RouterParticipant *publisher, RouterMed
         {
           RouterSlot *slot = slot_data;
 
-          if (slot->media == media && g_strcmp0 (slot->source, publisher->id) == 0)
-            slot_bind (table, slot, publisher->streams[media], now_us, pushes);
+          if (g_strcmp0 (slot->source, publisher->id) == 0
+              && participant_track_index (publisher, slot->media, slot->source_track)
+                     == (gint) track)
+            slot_bind (table, slot, publisher->streams[track], now_us, pushes);
         }
     }
+}
+
+/* Where a new stream of @publisher goes: the track its SSRC was announced
+ * for, else its first track of @media. */
+static guint
+participant_track_for_ssrc (RouterParticipant *publisher, guint32 ssrc, RouterMedia media)
+{
+  const char *key = g_hash_table_lookup (publisher->ssrc_tracks, GUINT_TO_POINTER (ssrc));
+  guint free_index = 0;
+
+  if (key == NULL)
+    return media == MEDIA_AUDIO ? ROUTER_TRACK_AUDIO : ROUTER_TRACK_VIDEO;
+  for (guint i = ROUTER_TRACK_VIDEO + 1; i < ROUTER_MAX_TRACKS; i++)
+    {
+      if (g_strcmp0 (publisher->track_keys[i], key) == 0)
+        return i;
+      if (free_index == 0 && publisher->track_keys[i] == NULL)
+        free_index = i;
+    }
+  /* Keys are announced with their SSRCs and kept (a track that restarts
+   * keeps its place); a publisher announcing more than fit shares its
+   * first track. */
+  if (free_index == 0)
+    return media == MEDIA_AUDIO ? ROUTER_TRACK_AUDIO : ROUTER_TRACK_VIDEO;
+  publisher->track_keys[free_index] = g_strdup (key);
+  return free_index;
 }
 
 static RouterStream *
@@ -364,6 +421,7 @@ participant_start_stream (RouterTable *table, RouterParticipant *publisher, guin
 {
   const RouterPayload *payload = &publisher->payloads[pt & 0x7f];
   RouterStream *stream;
+  guint track;
 
   if (!payload->known)
     {
@@ -375,13 +433,16 @@ participant_start_stream (RouterTable *table, RouterParticipant *publisher, guin
     if (publisher->retired[i].ssrc == ssrc && now_us < publisher->retired[i].until_us)
       return NULL;
 
-  router_participant_end_stream (publisher, payload->media, now_us, events);
+  track = participant_track_for_ssrc (publisher, ssrc, payload->media);
+  router_participant_end_stream (publisher, track, now_us, events);
   stream = stream_new (table, publisher, ssrc, payload);
-  publisher->streams[payload->media] = stream;
-  GST_INFO_OBJECT (table->element, "%s: new %s stream, SSRC %u", publisher->id,
-                   router_media_names[payload->media], ssrc);
+  stream->track = track;
+  publisher->streams[track] = stream;
+  GST_INFO_OBJECT (table->element, "%s: new %s stream, SSRC %u, track %s", publisher->id,
+                   router_media_names[payload->media], ssrc,
+                   publisher->track_keys[track] ? publisher->track_keys[track] : "(first)");
   router_events_add (events, TRUE, stream);
-  table_rebind_source (table, publisher, payload->media, now_us, pushes);
+  table_rebind_source (table, publisher, track, now_us, pushes);
   return stream;
 }
 
@@ -493,7 +554,16 @@ static GstBuffer *
 participant_unwrap_rtx (RouterParticipant *from, const RouterPayload *payload,
                         GstRTPBuffer *rtp)
 {
-  RouterStream *stream = from->streams[payload->media];
+  gpointer repaired = g_hash_table_lookup (from->rtx_ssrcs,
+                                           GUINT_TO_POINTER (gst_rtp_buffer_get_ssrc (rtp)));
+  RouterStream *stream
+      = repaired != NULL ? router_participant_find_stream (from, GPOINTER_TO_UINT (repaired))
+                         : NULL;
+
+  /* Unannounced RTX repairs the first stream of its media. */
+  if (stream == NULL)
+    stream = from->streams[payload->media == MEDIA_AUDIO ? ROUTER_TRACK_AUDIO
+                                                         : ROUTER_TRACK_VIDEO];
 
   from->counters.rtx_received++;
   if (stream == NULL)
@@ -723,9 +793,10 @@ router_table_set_slot (RouterTable *table, const char *subscriber_id, guint32 ss
       slot->media = media;
       g_free (slot->source);
       slot->source = g_strdup (publisher_id);
+      g_clear_pointer (&slot->source_track, g_free);
       publisher
           = publisher_id ? g_hash_table_lookup (table->participants, publisher_id) : NULL;
-      slot_bind (table, slot, publisher ? publisher->streams[media] : NULL,
+      slot_bind (table, slot, participant_track_stream (publisher, media, NULL),
                  g_get_monotonic_time (), pushes);
     }
   g_mutex_unlock (&table->lock);
@@ -795,10 +866,10 @@ router_table_set_sending (RouterTable *table, const char *id, gboolean sending,
           router_stream_request_keyframe (table, slot->stream, now_us, pushes);
         }
       /* Requests held back while it could not be sent RTCP. */
-      for (guint media = 0; media < N_MEDIA; media++)
-        if (participant->streams[media] != NULL
-            && participant->streams[media]->keyframe_request_pending)
-          router_stream_request_keyframe (table, participant->streams[media], now_us,
+      for (guint track = 0; track < ROUTER_MAX_TRACKS; track++)
+        if (participant->streams[track] != NULL
+            && participant->streams[track]->keyframe_request_pending)
+          router_stream_request_keyframe (table, participant->streams[track], now_us,
                                           pushes);
     }
   g_mutex_unlock (&table->lock);
@@ -813,9 +884,63 @@ router_table_request_keyframe (RouterTable *table, const char *publisher_id,
 
   g_mutex_lock (&table->lock);
   publisher = g_hash_table_lookup (table->participants, publisher_id);
-  if (publisher != NULL && publisher->streams[MEDIA_VIDEO] != NULL)
-    router_stream_request_keyframe (table, publisher->streams[MEDIA_VIDEO],
-                                    g_get_monotonic_time (), pushes);
+  for (guint track = 0; publisher != NULL && track < ROUTER_MAX_TRACKS; track++)
+    if (publisher->streams[track] != NULL && publisher->streams[track]->media == MEDIA_VIDEO)
+      router_stream_request_keyframe (table, publisher->streams[track],
+                                      g_get_monotonic_time (), pushes);
   g_mutex_unlock (&table->lock);
   return publisher != NULL;
+}
+
+gboolean
+router_table_set_slot_track (RouterTable *table, const char *subscriber_id, guint32 ssrc,
+                             const char *track_key, GArray *pushes)
+{
+  RouterParticipant *subscriber, *publisher;
+  RouterSlot *slot = NULL;
+
+  g_mutex_lock (&table->lock);
+  subscriber = g_hash_table_lookup (table->participants, subscriber_id);
+  if (subscriber != NULL)
+    slot = g_hash_table_lookup (subscriber->slots, GUINT_TO_POINTER (ssrc));
+  if (slot != NULL && g_strcmp0 (slot->source_track, track_key) != 0)
+    {
+      g_free (slot->source_track);
+      slot->source_track = g_strdup (track_key);
+      publisher = slot->source ? g_hash_table_lookup (table->participants, slot->source)
+                               : NULL;
+      slot_bind (table, slot, participant_track_stream (publisher, slot->media, track_key),
+                 g_get_monotonic_time (), pushes);
+    }
+  g_mutex_unlock (&table->lock);
+  return slot != NULL;
+}
+
+gboolean
+router_table_set_track_ssrc (RouterTable *table, const char *publisher_id, guint32 ssrc,
+                             guint32 rtx_ssrc, const char *track_key)
+{
+  RouterParticipant *publisher;
+
+  if (publisher_id == NULL || ssrc == 0 || rtx_ssrc == ssrc)
+    return FALSE;
+  g_mutex_lock (&table->lock);
+  publisher = table_ensure_locked (table, publisher_id);
+  /* A publisher could announce SSRCs without end; a handful per track is
+   * all a client needs over a call. */
+  if (g_hash_table_size (publisher->ssrc_tracks) >= 4 * ROUTER_MAX_TRACKS)
+    {
+      g_hash_table_remove_all (publisher->ssrc_tracks);
+      g_hash_table_remove_all (publisher->rtx_ssrcs);
+    }
+  if (track_key != NULL)
+    g_hash_table_insert (publisher->ssrc_tracks, GUINT_TO_POINTER (ssrc),
+                         g_strdup (track_key));
+  else
+    g_hash_table_remove (publisher->ssrc_tracks, GUINT_TO_POINTER (ssrc));
+  if (rtx_ssrc != 0)
+    g_hash_table_insert (publisher->rtx_ssrcs, GUINT_TO_POINTER (rtx_ssrc),
+                         GUINT_TO_POINTER (ssrc));
+  g_mutex_unlock (&table->lock);
+  return TRUE;
 }

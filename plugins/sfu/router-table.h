@@ -74,6 +74,20 @@ gboolean router_table_set_payloads (RouterTable *table, const char *id,
 gboolean router_table_set_slot (RouterTable *table, const char *subscriber, guint32 ssrc,
                                 const char *media, gint pt, const char *publisher,
                                 GArray *pushes);
+/* Which of its source's tracks the slot carries: @track_key as announced
+ * with router_table_set_track_ssrc(), or NULL for the source's first track
+ * of the slot's media (what router_table_set_slot() starts with). FALSE
+ * when there is no such slot. */
+gboolean router_table_set_slot_track (RouterTable *table, const char *subscriber,
+                                      guint32 ssrc, const char *track_key, GArray *pushes);
+/* Announces that @publisher's stream @ssrc (repaired as RFC 4588 RTX on
+ * @rtx_ssrc, 0: none) is its track @track_key (NULL: whichever of its
+ * media comes first). Streams not announced are told apart by media only,
+ * so a publisher sending two video tracks must announce at least the
+ * second. FALSE when an argument is invalid. */
+gboolean router_table_set_track_ssrc (RouterTable *table, const char *publisher,
+                                      guint32 ssrc, guint32 rtx_ssrc,
+                                      const char *track_key);
 /* Answers the slot's NACKs as RFC 4588 RTX on @rtx_ssrc with payload type
  * @rtx_pt, or, with @rtx_pt -1, by sending the packet again. FALSE when
  * there is no such slot or the arguments are invalid. */

@@ -616,6 +616,55 @@ test_group_mixed (void)
   scene_stop (scene);
 }
 
+/* A screen share (a second video track) published after connect: the
+ * SDK's publishTrack() resolves with an MT sid that REST lists, the
+ * others subscribe to it and decode it beside the camera; unpublished,
+ * it goes away for them while the camera keeps playing. */
+static void
+test_group_screen_share (void)
+{
+  const char *const everyone[] = { "alice", "bob", "carol", NULL };
+  g_autofree char *screen_there = js_remote_track ("alice", "video",
+                                                   "t.name === 'screen' && t.subscribed");
+  g_autofree char *screen_gone = js_remote_track ("alice", "video",
+                                                  "t.name === 'screen' && t.published");
+  g_autofree char *path = NULL;
+  g_autofree char *sid = NULL;
+  g_autoptr (GBytes) bytes = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) published = NULL;
+  SdkScene *scene;
+
+  if (skip_without_sdk ())
+    return;
+  scene = scene_with (everyone, "team");
+  published = cdp_page_eval (scene->pages[0], "sdkTest.publishScreen('screen')", &error);
+  g_assert_no_error (error);
+  sid = g_strdup (json_node_get_string (published));
+  g_assert_true (g_str_has_prefix (sid, "MT"));
+  path = g_strdup_printf ("/v1/Rooms/team/Participants/%s/PublishedTracks/%s",
+                          cdp_page_eval_string (scene->pages[0], "sdkTest.sid"), sid);
+  g_assert_cmpuint (test_http (scene->daemon, "GET", path, TRUE, NULL, NULL, &bytes), ==, 200);
+
+  for (guint i = 1; i < 3; i++)
+    {
+      wait_js (scene->pages[i], screen_there, "alice's screen share subscribed");
+      wait_more_frames (scene->pages[i], "alice", "screen", WANT_VIDEO_FRAMES);
+      /* The camera goes on beside it. */
+      wait_more_frames (scene->pages[i], "alice", NULL, 15);
+    }
+
+  g_assert_nonnull (cdp_page_eval (scene->pages[0], "sdkTest.unpublish('screen')", NULL));
+  for (guint i = 1; i < 3; i++)
+    {
+      g_autofree char *gone = g_strdup_printf ("!(%s)", screen_gone);
+
+      wait_js (scene->pages[i], gone, "alice's screen share unpublished");
+      wait_more_frames (scene->pages[i], "alice", NULL, 15);
+    }
+  scene_stop (scene);
+}
+
 /* The same group room with an older 2.x release (2.20.0). */
 static void
 test_old_group_three (void)
@@ -638,6 +687,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sdk/group/mute-and-leave", test_group_mute_and_leave);
   g_test_add_func ("/sdk/group/sync", test_group_sync);
   g_test_add_func ("/sdk/group/mixed", test_group_mixed);
+  g_test_add_func ("/sdk/group/screen-share", test_group_screen_share);
   g_test_add_func ("/sdk/old/group/three", test_old_group_three);
   return g_test_run ();
 }

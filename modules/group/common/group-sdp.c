@@ -99,8 +99,54 @@ remote_media_free (gpointer data)
   g_free (media->mid);
   g_free (media->proto);
   g_free (media->formats);
+  g_free (media->msid_track);
   g_ptr_array_unref (media->codecs);
   g_free (media);
+}
+
+/* @remote's a=msid track id and its SSRCs (GroupRemoteMedia). */
+static void
+parse_sender (GroupRemoteMedia *remote, const GstSDPMedia *media)
+{
+  const char *msid = gst_sdp_media_get_attribute_val (media, "msid");
+
+  for (guint a = 0; a < gst_sdp_media_attributes_len (media); a++)
+    {
+      const GstSDPAttribute *attribute = gst_sdp_media_get_attribute (media, a);
+      guint64 first = 0, second = 0;
+      char *end = NULL;
+
+      if (attribute->value == NULL)
+        continue;
+      if (g_str_equal (attribute->key, "ssrc-group")
+          && g_str_has_prefix (attribute->value, "FID ") && remote->rtx_ssrc == 0)
+        {
+          first = g_ascii_strtoull (attribute->value + 4, &end, 10);
+          if (end != NULL && *end == ' ')
+            second = g_ascii_strtoull (end + 1, NULL, 10);
+          if (first > 0 && first <= G_MAXUINT32 && second > 0 && second <= G_MAXUINT32)
+            {
+              remote->ssrc = (guint32) first;
+              remote->rtx_ssrc = (guint32) second;
+            }
+        }
+      else if (g_str_equal (attribute->key, "ssrc"))
+        {
+          first = g_ascii_strtoull (attribute->value, &end, 10);
+          if (remote->ssrc == 0 && first > 0 && first <= G_MAXUINT32)
+            remote->ssrc = (guint32) first;
+          /* "N msid:STREAM TRACK", for SDP without a media-level a=msid */
+          if (msid == NULL && end != NULL && g_str_has_prefix (end, " msid:"))
+            msid = end + strlen (" msid:");
+        }
+    }
+  if (msid != NULL)
+    {
+      const char *space = strchr (msid, ' ');
+
+      if (space != NULL && space[1] != '\0' && strlen (space + 1) <= 256)
+        remote->msid_track = g_strstrip (g_strdup (space + 1));
+    }
 }
 
 void
@@ -401,6 +447,7 @@ group_remote_description_parse (const char *text, GError **error)
       remote->rejected = gst_sdp_media_get_port (media) == 0 && !bundle_only;
       remote->direction = parse_direction (message, media);
       remote->codecs = parse_codecs (media);
+      parse_sender (remote, media);
       if (remote->kind == NULL || remote->proto == NULL)
         {
           g_set_error (error, CONVOKE_TOPOLOGY_ERROR, CONVOKE_ERROR_SDP_SERVER_REMOTE,

@@ -61,6 +61,13 @@ typedef struct
   gboolean rejected; /* port 0 */
   GroupDirection direction;
   GPtrArray *codecs; /* GroupCodec* with an rtpmap, in preference order */
+  /* What the remote sends on it, when it says: the track id of its
+   * a=msid (media-level, else from its a=ssrc msid: lines), and the SSRC
+   * of its stream with the RFC 4588 one that repairs it (the first
+   * a=ssrc-group:FID, else the first a=ssrc). 0 / NULL: not said. */
+  char *msid_track;
+  guint32 ssrc;
+  guint32 rtx_ssrc;
 } GroupRemoteMedia;
 
 typedef struct

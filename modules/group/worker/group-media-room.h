@@ -62,7 +62,8 @@ struct _GroupParticipant
   GroupSession *session;
   GstPad *router_pads[CONVOKE_ROUTER_N_PADS]; /* indexed by ConvokeRouterPad */
   GHashTable *router_slots; /* SSRCs set on the router */
-  gboolean published[GROUP_N_MEDIA_KINDS]; /* announced to the others */
+  /* GroupSource*: what it publishes, as announced to the others */
+  GPtrArray *published;
   gboolean description_sent;
   gboolean end_of_candidates_sent;
   gboolean offer_wanted;

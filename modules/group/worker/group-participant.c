@@ -77,9 +77,14 @@ room_sources_for (GroupMediaRoom *room, GroupParticipant *participant)
 
       if (other == participant || other->failed)
         continue;
-      for (guint k = 0; k < G_N_ELEMENTS (group_media_kinds); k++)
-        if (other->published[k])
-          g_ptr_array_add (sources, group_source_new (other->sid, group_media_kinds[k]));
+      for (guint k = 0; k < other->published->len; k++)
+        {
+          GroupSource *source = g_ptr_array_index (other->published, k);
+
+          g_ptr_array_add (sources, group_source_new_track (source->publisher, source->kind,
+                                                            source->track,
+                                                            source->msid_track));
+        }
     }
   return sources;
 }
@@ -131,10 +136,18 @@ participant_sync_router (GroupParticipant *participant)
     {
       GroupMLine *mline = g_ptr_array_index (mlines, i);
 
-      if (mline->role == GROUP_MLINE_PUBLISH && mline->codec != NULL)
+      if ((mline->role == GROUP_MLINE_PUBLISH
+           || (mline->role == GROUP_MLINE_SLOT && mline->remote_sends))
+          && mline->codec != NULL)
         {
           g_autofree char *encoding = g_ascii_strup (mline->codec->encoding, -1);
 
+          /* Which track its SSRCs are, so that a second video (a screen
+           * share) is not taken for a restarted camera. */
+          if (mline->remote_ssrc != 0)
+            g_signal_emit_by_name (room->router, "set-track-ssrc", participant->sid,
+                                   mline->remote_ssrc, mline->remote_rtx_ssrc,
+                                   mline->publish_track, &ok);
           gst_caps_append_structure (
               payloads,
               gst_structure_new ("application/x-rtp", "payload", G_TYPE_INT,
@@ -151,7 +164,7 @@ participant_sync_router (GroupParticipant *participant)
                               G_TYPE_INT, (gint) mline->codec->clock_rate, "apt",
                               G_TYPE_INT, mline->codec->pt, NULL));
         }
-      else if (mline->role == GROUP_MLINE_SLOT && mline->remote_receives)
+      if (mline->role == GROUP_MLINE_SLOT && mline->remote_receives)      if (mline->role == GROUP_MLINE_SLOT && mline->remote_receives)
         {
           /* A slot that is not live stays in the router, idle, so that its
            * sequence numbers and timestamps continue if its publisher
@@ -159,6 +172,8 @@ participant_sync_router (GroupParticipant *participant)
           g_signal_emit_by_name (room->router, "set-slot", participant->sid, mline->ssrc,
                                  mline->kind, mline->codec->pt,
                                  mline->live ? mline->source : NULL, &ok);
+          g_signal_emit_by_name (room->router, "set-slot-track", participant->sid,
+                                 mline->ssrc, mline->track, &ok);
           /* Answers to its NACKs go as RTX when it accepted RTX, else as
            * the packet again. */
           g_signal_emit_by_name (room->router, "set-slot-rtx", participant->sid, mline->ssrc,
@@ -188,16 +203,24 @@ static void
 participant_negotiated (GroupParticipant *participant)
 {
   GroupMediaRoom *room = participant->room;
-  gboolean changed = FALSE;
+  g_autoptr (GPtrArray) published
+      = group_session_list_published (participant->session, participant->sid);
+  gboolean changed = published->len != participant->published->len;
 
   participant_sync_router (participant);
-  for (guint k = 0; k < G_N_ELEMENTS (group_media_kinds); k++)
+  for (guint k = 0; !changed && k < published->len; k++)
     {
-      gboolean publishes
-          = group_session_publishes (participant->session, group_media_kinds[k]);
+      GroupSource *now = g_ptr_array_index (published, k);
+      GroupSource *before = g_ptr_array_index (participant->published, k);
 
-      changed |= publishes != participant->published[k];
-      participant->published[k] = publishes;
+      changed = g_strcmp0 (now->kind, before->kind) != 0
+                || g_strcmp0 (now->track, before->track) != 0
+                || g_strcmp0 (now->msid_track, before->msid_track) != 0;
+    }
+  if (changed)
+    {
+      g_ptr_array_unref (participant->published);
+      participant->published = g_steal_pointer (&published);
     }
   if (changed)
     for (guint i = 0; i < room->order->len; i++)
@@ -332,7 +355,7 @@ on_failed (GroupTransport *transport, const char *message, gpointer user_data)
                                CONVOKE_ERROR_MEDIA_CONNECTION_FAILED, message);
   participant_report_subscriptions (participant, NULL);
   /* What it published will not come: the others' slots for it go idle. */
-  if (participant->published[0] || participant->published[1])
+  if (participant->published->len > 0)
     for (guint i = 0; i < participant->room->order->len; i++)
       {
         GroupParticipant *other = g_ptr_array_index (participant->room->order, i);
@@ -418,6 +441,8 @@ group_participant_add (GroupMediaRoom *room, const char *sid, const char *identi
   participant->transport = g_steal_pointer (&transport);
   participant->session = group_session_new (room->audio_codec, room->video_codec);
   participant->router_slots = g_hash_table_new (NULL, NULL);
+  participant->published
+      = g_ptr_array_new_with_free_func ((GDestroyNotify) group_source_free);
   g_hash_table_insert (room->participants, participant->sid, participant);
   g_ptr_array_add (room->order, participant);
 
@@ -474,13 +499,14 @@ group_participant_remove (GroupParticipant *participant, gboolean notify_others)
 
   g_ptr_array_remove (room->order, participant);
   g_hash_table_steal (room->participants, participant->sid);
-  if (notify_others && (participant->published[0] || participant->published[1]))
+  if (notify_others && participant->published->len > 0)
     for (guint i = 0; i < room->order->len; i++)
       group_participant_request_offer (g_ptr_array_index (room->order, i));
 
   gst_clear_object (&participant->transport);
   group_session_free (participant->session);
   g_hash_table_unref (participant->router_slots);
+  g_ptr_array_unref (participant->published);
   g_clear_pointer (&participant->held_answer, g_ptr_array_unref);
   g_free (participant->held_answer_setup);
   g_free (participant->sid);

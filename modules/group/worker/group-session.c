@@ -31,10 +31,19 @@ is_media_kind (const char *kind)
 GroupSource *
 group_source_new (const char *publisher, const char *kind)
 {
+  return group_source_new_track (publisher, kind, NULL, NULL);
+}
+
+GroupSource *
+group_source_new_track (const char *publisher, const char *kind, const char *track,
+                        const char *msid_track)
+{
   GroupSource *source = g_new0 (GroupSource, 1);
 
   source->publisher = g_strdup (publisher);
   source->kind = g_strdup (kind);
+  source->track = g_strdup (track);
+  source->msid_track = g_strdup (msid_track);
   return source;
 }
 
@@ -45,6 +54,8 @@ group_source_free (GroupSource *source)
     return;
   g_free (source->publisher);
   g_free (source->kind);
+  g_free (source->track);
+  g_free (source->msid_track);
   g_free (source);
 }
 
@@ -59,6 +70,10 @@ mline_free (gpointer data)
   g_free (mline->rejected_formats);
   group_codec_free (mline->codec);
   g_free (mline->source);
+  g_free (mline->track);
+  g_free (mline->msid_track);
+  g_free (mline->publish_track);
+  g_free (mline->publish_msid);
   g_free (mline);
 }
 
@@ -73,6 +88,10 @@ mline_copy (const GroupMLine *mline)
   copy->rejected_formats = g_strdup (mline->rejected_formats);
   copy->codec = mline->codec ? group_codec_copy (mline->codec) : NULL;
   copy->source = g_strdup (mline->source);
+  copy->track = g_strdup (mline->track);
+  copy->msid_track = g_strdup (mline->msid_track);
+  copy->publish_track = g_strdup (mline->publish_track);
+  copy->publish_msid = g_strdup (mline->publish_msid);
   return copy;
 }
 
@@ -136,28 +155,29 @@ latest_mlines (GroupSession *session)
 }
 
 static gboolean
-sources_contain (GPtrArray *sources, const char *publisher, const char *kind)
+sources_contain (GPtrArray *sources, const char *publisher, const char *kind,
+                 const char *track)
 {
   for (guint i = 0; i < sources->len; i++)
     {
       GroupSource *source = g_ptr_array_index (sources, i);
 
       if (g_strcmp0 (source->publisher, publisher) == 0
-          && g_strcmp0 (source->kind, kind) == 0)
+          && g_strcmp0 (source->kind, kind) == 0 && g_strcmp0 (source->track, track) == 0)
         return TRUE;
     }
   return FALSE;
 }
 
 static GroupMLine *
-find_slot (GPtrArray *mlines, const char *publisher, const char *kind)
+find_slot (GPtrArray *mlines, const char *publisher, const char *kind, const char *track)
 {
   for (guint i = 0; i < mlines->len; i++)
     {
       GroupMLine *mline = g_ptr_array_index (mlines, i);
 
       if (mline->role == GROUP_MLINE_SLOT && g_strcmp0 (mline->source, publisher) == 0
-          && g_strcmp0 (mline->kind, kind) == 0)
+          && g_strcmp0 (mline->kind, kind) == 0 && g_strcmp0 (mline->track, track) == 0)
         return mline;
     }
   return NULL;
@@ -173,7 +193,7 @@ group_session_carries (GroupSession *session, GPtrArray *sources)
       GroupSource *source = g_ptr_array_index (sources, i);
 
       if (is_media_kind (source->kind)
-          && find_slot (mlines, source->publisher, source->kind) == NULL)
+          && find_slot (mlines, source->publisher, source->kind, source->track) == NULL)
         return FALSE;
     }
   return TRUE;
@@ -191,7 +211,7 @@ mlines_set_live (GPtrArray *mlines, GPtrArray *sources)
 
       if (mline->role != GROUP_MLINE_SLOT)
         continue;
-      live = sources_contain (sources, mline->source, mline->kind);
+      live = sources_contain (sources, mline->source, mline->kind, mline->track);
       changed |= live != mline->live;
       mline->live = live;
     }
@@ -204,6 +224,23 @@ group_session_set_live (GroupSession *session, GPtrArray *sources)
   if (session->pending != NULL)
     mlines_set_live (session->pending, sources);
   return mlines_set_live (session->mlines, sources);
+}
+
+GPtrArray *
+group_session_list_published (GroupSession *session, const char *publisher)
+{
+  GPtrArray *list = g_ptr_array_new_with_free_func ((GDestroyNotify) group_source_free);
+
+  for (guint i = 0; i < session->mlines->len; i++)
+    {
+      GroupMLine *mline = g_ptr_array_index (session->mlines, i);
+
+      if (mline->role != GROUP_MLINE_REJECTED && mline->remote_sends)
+        g_ptr_array_add (list, group_source_new_track (publisher, mline->kind,
+                                                       mline->publish_track,
+                                                       mline->publish_msid));
+    }
+  return list;
 }
 
 gboolean
@@ -344,15 +381,20 @@ local_media_for (const GroupMLine *mline, gboolean offer)
       /* Live or not, always the same in our offers (see group-session.h). */
       if (offer || mline->remote_receives)
         {
-          media->direction = GROUP_DIRECTION_SENDONLY;
+          /* sendrecv once the client sends on it too (group-session.h). */
+          media->direction = mline->remote_sends ? GROUP_DIRECTION_SENDRECV
+                                                 : GROUP_DIRECTION_SENDONLY;
           media->ssrc = mline->ssrc;
           media->rtx_ssrc = mline->rtx_ssrc;
           media->msid_stream = g_strdup (mline->source);
-          media->msid_track = g_strdup_printf ("%s-%s", mline->source, mline->kind);
+          media->msid_track = mline->msid_track != NULL
+                                  ? g_strdup (mline->msid_track)
+                                  : g_strdup_printf ("%s-%s", mline->source, mline->kind);
           media->cname = g_strdup (mline->source);
         }
       else
-        media->direction = GROUP_DIRECTION_INACTIVE;
+        media->direction = mline->remote_sends ? GROUP_DIRECTION_RECVONLY
+                                               : GROUP_DIRECTION_INACTIVE;
       break;
     }
   return media;
@@ -392,11 +434,20 @@ group_session_create_offer (GroupSession *session, GPtrArray *sources)
       GroupMLine *slot;
 
       if (!is_media_kind (source->kind)
-          || find_slot (mlines, source->publisher, source->kind))
+          || find_slot (mlines, source->publisher, source->kind, source->track))
         continue;
       slot = mline_new (GROUP_MLINE_SLOT, source->kind, unique_mid (mlines),
                         session->codecs[kind_index (source->kind)]);
       slot->source = g_strdup (source->publisher);
+      slot->track = g_strdup (source->track);
+      /* A publisher's first of a kind keeps "<sid>-<kind>" (what clients
+       * have always seen); any other track is announced under the
+       * publisher's own id for it, so that an SDK subscriber can tie it to
+       * the publication (docs/twilio-video-sdk.md). */
+      if (source->track != NULL)
+        slot->msid_track = source->msid_track != NULL
+                               ? g_strdup (source->msid_track)
+                               : g_strdup_printf ("%s-%s", source->publisher, source->track);
       slot->ssrc = unique_ssrc (mlines);
       g_ptr_array_add (mlines, slot);
       /* Drawn after the slot is in the list, so that it differs from
@@ -474,6 +525,48 @@ check_same_mlines (GPtrArray *mlines, const GroupRemoteDescription *remote, guin
   return TRUE;
 }
 
+/* Whether an m-line other than @mline already carries the client's
+ * first track of @mline's kind. */
+static gboolean
+has_first_track (GPtrArray *mlines, const GroupMLine *mline)
+{
+  for (guint i = 0; i < mlines->len; i++)
+    {
+      const GroupMLine *other = g_ptr_array_index (mlines, i);
+
+      if (other != mline && other->role != GROUP_MLINE_REJECTED
+          && g_strcmp0 (other->kind, mline->kind) == 0 && other->publish_track == NULL
+          && (other->role == GROUP_MLINE_PUBLISH || (other->remote_sends && other->publish_named)))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* What the client says it sends on @mline (one of @mlines): its track
+ * name, the first time it sends, and its msid and SSRCs. */
+static void
+publish_update_sender (GPtrArray *mlines, GroupMLine *mline, const GroupRemoteMedia *media)
+{
+  if (mline->remote_sends && !mline->publish_named)
+    {
+      /* The first time the client sends on it: a track of its own, unless
+       * it is the client's first of the kind. */
+      mline->publish_named = TRUE;
+      if (has_first_track (mlines, mline))
+        mline->publish_track = g_strdup_printf ("%s-%s", mline->kind, mline->mid);
+    }
+  if (media->msid_track != NULL)
+    {
+      g_free (mline->publish_msid);
+      mline->publish_msid = g_strdup (media->msid_track);
+    }
+  if (media->ssrc != 0)
+    {
+      mline->remote_ssrc = media->ssrc;
+      mline->remote_rtx_ssrc = media->rtx_ssrc;
+    }
+}
+
 gboolean
 group_session_apply_answer (GroupSession *session, const GroupRemoteDescription *answer,
                             GError **error)
@@ -517,10 +610,12 @@ group_session_apply_answer (GroupSession *session, const GroupRemoteDescription 
       if (answered != NULL && answered->rtx_pt < 0)
         mline->codec->rtx_pt = -1;
 
-      if (mline->role == GROUP_MLINE_PUBLISH)
-        mline->remote_sends = accepted && GROUP_DIRECTION_SENDS (media->direction);
-      else if (mline->role == GROUP_MLINE_SLOT)
+      if (mline->role == GROUP_MLINE_REJECTED)
+        continue;
+      mline->remote_sends = accepted && GROUP_DIRECTION_SENDS (media->direction);
+      if (mline->role == GROUP_MLINE_SLOT)
         mline->remote_receives = accepted && GROUP_DIRECTION_RECEIVES (media->direction);
+      publish_update_sender (mlines, mline, media);
     }
 
   g_ptr_array_unref (session->mlines);
@@ -540,21 +635,24 @@ rejected_mline (const GroupRemoteMedia *media)
   return mline;
 }
 
-static gboolean
-has_publish (GPtrArray *mlines, const char *kind)
+static guint
+count_publish (GPtrArray *mlines, const char *kind)
 {
+  guint count = 0;
+
   for (guint i = 0; i < mlines->len; i++)
     {
       GroupMLine *mline = g_ptr_array_index (mlines, i);
 
-      if (mline->role == GROUP_MLINE_PUBLISH && g_strcmp0 (mline->kind, kind) == 0)
-        return TRUE;
+      if (mline->role == GROUP_MLINE_PUBLISH
+          && (kind == NULL || g_strcmp0 (mline->kind, kind) == 0))
+        count++;
     }
-  return FALSE;
+  return count;
 }
 
-/* A client's new m-line: its first audio and first video are its uplink;
- * anything else (a second camera, data channels) is refused. */
+/* A client's new m-line: audio and video are its uplink, up to
+ * GROUP_MAX_PUBLISH; anything else (data channels) is refused. */
 static GroupMLine *
 accept_new_mline (GroupSession *session, GPtrArray *mlines, const GroupRemoteMedia *media)
 {
@@ -562,7 +660,7 @@ accept_new_mline (GroupSession *session, GPtrArray *mlines, const GroupRemoteMed
   GroupMLine *mline;
 
   if (media->rejected || media->mid == NULL || !is_media_kind (media->kind)
-      || has_publish (mlines, media->kind))
+      || count_publish (mlines, NULL) >= GROUP_MAX_PUBLISH)
     return rejected_mline (media);
   codec = choose_codec (media->codecs, NULL, session->codecs[kind_index (media->kind)]);
   if (codec == NULL)
@@ -570,6 +668,10 @@ accept_new_mline (GroupSession *session, GPtrArray *mlines, const GroupRemoteMed
 
   mline = mline_new (GROUP_MLINE_PUBLISH, media->kind, g_strdup (media->mid), codec);
   mline->remote_sends = GROUP_DIRECTION_SENDS (media->direction);
+  mline->publish_named = TRUE;
+  if (has_first_track (mlines, mline))
+    mline->publish_track = g_strdup_printf ("%s-%s", media->kind, media->mid);
+  publish_update_sender (mlines, mline, media);
   /* From now on this participant's payload types are the ones it chose. */
   group_codec_free (session->codecs[kind_index (media->kind)]);
   session->codecs[kind_index (media->kind)] = group_codec_copy (codec);
@@ -622,11 +724,11 @@ group_session_apply_offer (GroupSession *session, const GroupRemoteDescription *
           group_codec_free (mline->codec);
           mline->codec = group_codec_copy (codec);
         }
-      if (mline->role == GROUP_MLINE_PUBLISH)
-        mline->remote_sends = codec != NULL && GROUP_DIRECTION_SENDS (media->direction);
-      else
+      mline->remote_sends = codec != NULL && GROUP_DIRECTION_SENDS (media->direction);
+      if (mline->role == GROUP_MLINE_SLOT)
         mline->remote_receives
             = codec != NULL && GROUP_DIRECTION_RECEIVES (media->direction);
+      publish_update_sender (mlines, mline, media);
     }
 
   for (guint i = 0; i < mlines->len && !accepted; i++)

@@ -3,7 +3,10 @@
  *
  * - PUBLISH: the participant's uplink. The server's first offer has one
  *   recvonly audio and one recvonly video m-line; a client offer may bring
- *   its own (the first audio and video m-lines are taken).
+ *   its own, up to GROUP_MAX_PUBLISH: its first audio and first video are
+ *   its tracks by kind, any more (a screen share beside a camera) are
+ *   tracks of their own, named by the m-line ("video-<mid>") and told
+ *   apart in the router by the SSRCs the client's SDP announces.
  * - SLOT: a sendonly m-line of ours carrying one publisher's audio or video
  *   under an SSRC of ours. A slot belongs to its publisher for good and is
  *   offered sendonly, with the same a=msid and a=ssrc, in every later offer:
@@ -40,7 +43,20 @@ typedef struct
   char *rejected_proto;
   char *rejected_formats;
   GroupCodec *codec;
-  gboolean remote_sends;    /* PUBLISH: the participant sends on it */
+  gboolean remote_sends;    /* the participant sends on it (PUBLISH or SLOT) */
+  /* What the participant sends on it, once it has: NULL when that is its
+   * first track of the kind, else "<kind>-<mid>", for the life of the
+   * m-line; with the client's a=msid track id and SSRCs from its latest
+   * description. */
+  char *publish_track;
+  gboolean publish_named; /* publish_track was decided */
+  char *publish_msid;
+  guint32 remote_ssrc;
+  guint32 remote_rtx_ssrc;
+  /* SLOT: which of the source's tracks it carries (its publish_track),
+   * and the msid track id we announce it with (NULL: "<source>-<kind>"). */
+  char *track;
+  char *msid_track;
   guint32 ssrc;             /* SLOT */
   guint32 rtx_ssrc;         /* SLOT: for retransmissions, when codec->rtx_pt >= 0 */
   char *source;             /* SLOT: the publisher's sid, never changes */
@@ -48,14 +64,22 @@ typedef struct
   gboolean remote_receives; /* SLOT: the participant accepted it */
 } GroupMLine;
 
-/* A track a participant should receive: a publisher's audio or video. */
+/* Audio and video m-lines one participant may publish on. */
+#define GROUP_MAX_PUBLISH 6
+
+/* A track a participant should receive: one of a publisher's audio or
+ * video tracks. */
 typedef struct
 {
   char *publisher;
   char *kind;
+  char *track;      /* NULL: the publisher's first of @kind (GroupMLine) */
+  char *msid_track; /* the publisher's own track id, or NULL */
 } GroupSource;
 
 GroupSource *group_source_new (const char *publisher, const char *kind);
+GroupSource *group_source_new_track (const char *publisher, const char *kind,
+                                     const char *track, const char *msid_track);
 void group_source_free (GroupSource *source);
 
 typedef struct _GroupSession GroupSession;
@@ -82,6 +106,9 @@ gboolean group_session_carries (GroupSession *session, GPtrArray *sources);
 gboolean group_session_set_live (GroupSession *session, GPtrArray *sources);
 /* Whether the participant sends @kind on a negotiated PUBLISH m-line. */
 gboolean group_session_publishes (GroupSession *session, const char *kind);
+/* What the participant publishes now, as GroupSources of @publisher (its
+ * sid): one per negotiated PUBLISH m-line it sends on. */
+GPtrArray *group_session_list_published (GroupSession *session, const char *publisher);
 /* The mid (and index, when @index is not NULL) our candidates are given
  * with: the first accepted m-line's. NULL before any description. */
 const char *group_session_get_bundle_mid (GroupSession *session, guint *index);
