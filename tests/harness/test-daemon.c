@@ -314,3 +314,12 @@ test_daemon_add_client_credentials (TestDaemon *d, GPtrArray *argv)
   g_ptr_array_add (argv, "--account-sid");
   g_ptr_array_add (argv, d->account_sid);
 }
+
+guint
+test_scaled_ms (guint ms)
+{
+  const char *scale = g_getenv ("CONVOKE_TEST_TIME_SCALE");
+  double factor = scale != NULL ? g_ascii_strtod (scale, NULL) : 1.0;
+
+  return (guint) (ms * (factor >= 1.0 ? MIN (factor, 100.0) : 1.0));
+}

@@ -72,6 +72,11 @@ gboolean test_wait_until (gboolean (*cond) (gpointer), gpointer data, guint time
 /* A fresh temporary directory that test_daemon_stop does not know about;
  * remove it with test_rm_rf. */
 char *test_mkdtemp (void);
+/* @ms times $CONVOKE_TEST_TIME_SCALE (at least 1): the one knob for how
+ * long a test waits for something to happen. Every base figure is for an
+ * idle 2-core machine; .ci/test sets the scale with meson's timeout
+ * multiplier for sanitized builds, and a busy machine can raise both. */
+guint test_scaled_ms (guint ms);
 void test_rm_rf (const char *path);
 
 /* Path of a built program, from the CONVOKED/CONVOKECTL/... environment

@@ -45,19 +45,9 @@ typedef struct
   guint n_pages;
 } SdkScene;
 
-/* ---- timing --------------------------------------------------------------- */
-
-/* Every wait here is a base figure for an idle 2-core machine, times
- * $CONVOKE_TEST_TIME_SCALE (the one knob .ci/test turns for slow or
- * sanitized builds). */
-static guint
-scaled (guint ms)
-{
-  const char *scale = g_getenv ("CONVOKE_TEST_TIME_SCALE");
-  double factor = scale != NULL ? g_ascii_strtod (scale, NULL) : 1.0;
-
-  return (guint)(ms * (factor >= 1.0 ? factor : 1.0));
-}
+/* Every wait is a base figure for an idle 2-core machine, scaled by the
+ * harness's one knob (test_scaled_ms, $CONVOKE_TEST_TIME_SCALE). */
+#define scaled(ms) test_scaled_ms (ms)
 
 /* ---- the scene -------------------------------------------------------------- */
 

@@ -421,6 +421,131 @@ assert_slot (GstSDPMessage *sdp, guint mline, const char *msid, const char *ssrc
  * 1.22 cannot apply a direction change, see group-session.h); only new
  * m-lines are appended, for publishers that have none. Liveness follows
  * the sources, and a pause and resume need no offer at all. */
+/* A client publishing a second video (a screen share) on an m-line of
+ * its own, and, as Twilio's SDK does, on a slot m-line it reuses: each is
+ * a track of its own, named by its m-line and known by its SSRCs, and the
+ * reused slot is sendrecv from then on. Slots for a publisher's further
+ * tracks carry the publisher's own msid track id. */
+static void
+test_several_tracks (void)
+{
+  g_autoptr (GroupSession) session = group_session_new (opus, vp8);
+  g_autoptr (GString) text = g_string_new (chrome_offer);
+  g_autoptr (GroupRemoteDescription) offer = NULL;
+  g_autoptr (GroupRemoteDescription) answer = NULL, reoffer = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) local = NULL, server_offer = NULL, reanswer = NULL;
+  g_autoptr (GPtrArray) published = NULL, sources_list = NULL;
+  GroupSource *screen;
+  GroupLocalMedia *slot_media;
+  GstSDPMessage *sdp;
+
+  /* Chromium's offer, plus a screen share on mid 3. */
+  g_string_replace (text, "a=group:BUNDLE 0 1 2", "a=group:BUNDLE 0 1 2 3", 1);
+  g_string_append (text, "m=video 9 UDP/TLS/RTP/SAVPF 98 99\r\n"
+                         "c=IN IP4 0.0.0.0\r\n" TRANSPORT "a=setup:actpass\r\n"
+                         "a=mid:3\r\n"
+                         "a=sendonly\r\n"
+                         "a=msid:- track-screen\r\n"
+                         "a=rtcp-mux\r\n"
+                         "a=rtpmap:98 VP8/90000\r\n"
+                         "a=rtpmap:99 rtx/90000\r\n"
+                         "a=fmtp:99 apt=98\r\n"
+                         "a=ssrc-group:FID 3001 3002\r\n"
+                         "a=ssrc:3001 cname:abc\r\n"
+                         "a=ssrc:3002 cname:abc\r\n");
+  offer = parse_ok (text->str);
+  g_assert_cmpstr (((GroupRemoteMedia *) g_ptr_array_index (offer->media, 3))->msid_track,
+                   ==, "track-screen");
+  g_assert_cmpuint (((GroupRemoteMedia *) g_ptr_array_index (offer->media, 3))->ssrc, ==,
+                    3001);
+  g_assert_cmpuint (((GroupRemoteMedia *) g_ptr_array_index (offer->media, 3))->rtx_ssrc,
+                    ==, 3002);
+  g_assert_cmpuint (((GroupRemoteMedia *) g_ptr_array_index (offer->media, 1))->ssrc, ==,
+                    2001);
+
+  local = group_session_apply_offer (session, offer, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (((GroupLocalMedia *) g_ptr_array_index (local, 3))->direction, ==,
+                   GROUP_DIRECTION_RECVONLY);
+  published = group_session_list_published (session, "PA1");
+  g_assert_cmpuint (published->len, ==, 3);
+  g_assert_null (((GroupSource *) g_ptr_array_index (published, 1))->track);
+  screen = g_ptr_array_index (published, 2);
+  g_assert_cmpstr (screen->kind, ==, "video");
+  g_assert_cmpstr (screen->track, ==, "video-3");
+  g_assert_cmpstr (screen->msid_track, ==, "track-screen");
+
+  /* What a subscriber of PA1 is offered: two video slots, the second
+   * under PA1's own id for its screen. */
+  {
+    g_autoptr (GroupSession) subscriber = group_session_new (opus, vp8);
+
+    sources_list = g_ptr_array_new_with_free_func ((GDestroyNotify) group_source_free);
+    for (guint i = 0; i < published->len; i++)
+      {
+        GroupSource *source = g_ptr_array_index (published, i);
+
+        g_ptr_array_add (sources_list,
+                         group_source_new_track (source->publisher, source->kind,
+                                                 source->track, source->msid_track));
+      }
+    server_offer = group_session_create_offer (subscriber, sources_list);
+    g_assert_cmpuint (server_offer->len, ==, 5);
+    slot_media = g_ptr_array_index (server_offer, 3);
+    g_assert_cmpstr (slot_media->msid_track, ==, "PA1-video");
+    slot_media = g_ptr_array_index (server_offer, 4);
+    g_assert_cmpstr (slot_media->msid_stream, ==, "PA1");
+    g_assert_cmpstr (slot_media->msid_track, ==, "track-screen");
+    g_assert_true (group_session_carries (subscriber, sources_list));
+
+    /* The subscriber answers, then starts sending on PA1's audio slot
+     * (mid 2) in an offer of its own, as the SDK does with a transceiver
+     * it recycles. */
+    sdp = sdp_of (server_offer, "actpass");
+    answer = client_answer (sdp, TRUE);
+    gst_sdp_message_free (sdp);
+    g_assert_true (group_session_apply_answer (subscriber, answer, &error));
+    g_assert_no_error (error);
+    {
+      g_autoptr (GString) again = g_string_new ("v=0\r\no=- 7 2 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n");
+
+      for (guint i = 0; i < server_offer->len; i++)
+        {
+          GroupLocalMedia *m = g_ptr_array_index (server_offer, i);
+          const char *direction = i < 2 ? "sendonly" : i == 2 ? "sendrecv" : "recvonly";
+
+          g_string_append_printf (
+              again,
+              "m=%s 9 UDP/TLS/RTP/SAVPF %d\r\nc=IN IP4 0.0.0.0\r\na=mid:%s\r\n"
+              "a=rtpmap:%d %s/%u%s\r\na=rtcp-mux\r\na=setup:actpass\r\n%sa=%s\r\n%s",
+              m->kind, m->codec->pt, m->mid, m->codec->pt, m->codec->encoding,
+              m->codec->clock_rate, g_str_equal (m->kind, "audio") ? "/2" : "", TRANSPORT,
+              direction, i == 2 ? "a=msid:- track-mic2\r\na=ssrc:4001 cname:x\r\n" : "");
+        }
+      reoffer = parse_ok (again->str);
+    }
+    reanswer = group_session_apply_offer (subscriber, reoffer, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (((GroupLocalMedia *) g_ptr_array_index (reanswer, 2))->direction, ==,
+                     GROUP_DIRECTION_SENDRECV);
+    {
+      g_autoptr (GPtrArray) its_tracks = group_session_list_published (subscriber, "PA9");
+      GroupSource *reused = NULL;
+
+      for (guint i = 0; i < its_tracks->len; i++)
+        if (g_strcmp0 (((GroupSource *) g_ptr_array_index (its_tracks, i))->msid_track,
+                       "track-mic2")
+            == 0)
+          reused = g_ptr_array_index (its_tracks, i);
+      g_assert_nonnull (reused);
+      g_assert_cmpstr (reused->kind, ==, "audio");
+      /* Its first audio is on mid 0: this one is a track of its own. */
+      g_assert_cmpstr (reused->track, ==, "audio-2");
+    }
+  }
+}
+
 static void
 test_slots_keep_direction (void)
 {
@@ -762,6 +887,7 @@ main (int argc, char **argv)
                    test_client_offer_must_keep_mlines);
   g_test_add_func ("/sfu/session/codec-matches", test_codec_matches);
   g_test_add_func ("/sfu/session/rtx", test_rtx);
+  g_test_add_func ("/sfu/session/several-tracks", test_several_tracks);
   g_test_add_func ("/sfu/session/fuzz-offers", test_fuzz_offers);
   status = g_test_run ();
   group_codec_free (opus);
