@@ -20,6 +20,7 @@ track_free (ConvokeTrack *track)
   g_free (track->sid);
   g_free (track->name);
   g_free (track->kind);
+  g_free (track->client_id);
   g_clear_pointer (&track->date_created, g_date_time_unref);
   g_free (track);
 }

@@ -54,6 +54,10 @@ struct _ConvokeTrack
   char *kind;           /* "audio", "video" or "data" */
   gboolean enabled;
   GDateTime *date_created;
+  /* The client's own id for it: the a=msid track id of the m-line it
+   * sends it on (the SDK's track id; convoke.js's MediaStreamTrack id), or
+   * NULL when the client did not say. */
+  char *client_id;
 };
 
 struct _ConvokeParticipant

@@ -99,7 +99,6 @@ GHashTable *convoke_rsp_session_get_closed_ids (ConvokeRspSession *self);
 JsonObject *convoke_rsp_session_new_body (ConvokeRspSession *self, const char *type);
 gboolean convoke_rsp_session_after_connect (ConvokeRspSession *self, JsonObject *body,
                                             GError **error);
-const char *convoke_rsp_session_client_track_id (ConvokeRspSession *self, const char *sid);
 /* Sets @error (CONVOKE_ERROR, @code) and returns FALSE. */
 gboolean convoke_rsp_fail (GError **error, int code, const char *format, ...)
     G_GNUC_PRINTF (3, 4);

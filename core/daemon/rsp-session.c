@@ -224,19 +224,6 @@ describe_published (ConvokeRspSession *self)
   return node;
 }
 
-/* The client's own id for one of its tracks (by sid), or NULL. */
-const char *
-convoke_rsp_session_client_track_id (ConvokeRspSession *self, const char *sid)
-{
-  return g_hash_table_lookup (self->track_ids, sid);
-}
-
-static ConvokeRspSession *
-session_of (ConvokeParticipant *participant)
-{
-  return participant->transport_vtable == &session_transport ? participant->transport
-                                                              : NULL;
-}
 
 /* What this client receives now, as {sid, id} pairs: id is the track id
  * of the media-level a=msid in the SDP the client got for it. In rooms
@@ -257,7 +244,6 @@ list_subscribed (ConvokeRspSession *self)
       for (guint i = 0; i < subscribed->len; i++)
         {
           ConvokeSubscribedTrack *item = g_ptr_array_index (subscribed, i);
-          ConvokeRspSession *publisher = session_of (item->publisher);
           JsonObject *track = json_object_new ();
           g_autofree char *msid
               = g_strdup_printf ("%s-%s", item->publisher->sid, item->track->kind);
@@ -269,11 +255,10 @@ list_subscribed (ConvokeRspSession *self)
           /* The publisher's further tracks of that kind (a screen share)
            * ride on m-lines of their own, announced under the
            * publisher's own track id (group-session.h). */
-          for (guint t = 0; publisher != NULL && t < item->publisher->published_tracks->len;
-               t++)
+          for (guint t = 0; t < item->publisher->published_tracks->len; t++)
             {
               ConvokeTrack *other = g_ptr_array_index (item->publisher->published_tracks, t);
-              const char *id = convoke_rsp_session_client_track_id (publisher, other->sid);
+              const char *id = other->client_id;
 
               if (other == item->track || id == NULL
                   || !g_str_equal (other->kind, item->track->kind))
@@ -290,11 +275,9 @@ list_subscribed (ConvokeRspSession *self)
   for (guint i = 0; i < self->participant->room->participants->len; i++)
     {
       ConvokeParticipant *other = g_ptr_array_index (self->participant->room->participants, i);
-      ConvokeRspSession *publisher = session_of (other);
       RspPeerConnection *pc;
 
-      if (other == self->participant || other->status != CONVOKE_PARTICIPANT_CONNECTED
-          || publisher == NULL)
+      if (other == self->participant || other->status != CONVOKE_PARTICIPANT_CONNECTED)
         continue;
       pc = convoke_rsp_session_find_remote_pc (self, other->sid);
       if (pc == NULL || !pc->negotiated)
@@ -302,7 +285,7 @@ list_subscribed (ConvokeRspSession *self)
       for (guint t = 0; t < other->published_tracks->len; t++)
         {
           ConvokeTrack *published = g_ptr_array_index (other->published_tracks, t);
-          const char *id = convoke_rsp_session_client_track_id (publisher, published->sid);
+          const char *id = published->client_id;
           JsonObject *track;
 
           if (id == NULL || g_str_equal (published->kind, "data"))
@@ -506,6 +489,7 @@ apply_participant (ConvokeRspSession *self, JsonObject *state, GError **error)
                             _ ("The track could not be added"));
         if (!get_boolean (track, "enabled", TRUE))
           convoke_participant_set_track_enabled (self->participant, added, FALSE);
+        added->client_id = g_strdup (track_id);
         g_hash_table_insert (self->track_sids, g_strdup (track_id), g_strdup (added->sid));
         g_hash_table_insert (self->track_ids, g_strdup (added->sid), g_strdup (track_id));
         changed = TRUE;

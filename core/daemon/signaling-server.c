@@ -6,6 +6,8 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "signaling-server.h"
 
+#include <string.h>
+
 #include "i18n.h"
 #include "untrusted-json.h"
 #include "untrusted-text.h"
@@ -25,6 +27,8 @@
  * without end. */
 #define MAX_TRACK_NAME_CHARS 128
 #define MAX_TRACKS_PER_PARTICIPANT 64
+/* A client's own track id (its a=msid), e.g. a UUID. */
+#define MAX_MSID_BYTES 128
 /* Client-chosen strings quoted in error messages are cut to this. */
 #define MAX_QUOTED_CHARS 64
 
@@ -459,6 +463,7 @@ handle_track_published (ConvokeSignalingServer *self, ConvokeSignalingConnection
       = track_object ? json_object_get_member (track_object, "name") : NULL;
   const char *name = track_object ? convoke_json_get_string (track_object, "name") : NULL;
   const char *kind = track_object ? convoke_json_get_string (track_object, "kind") : NULL;
+  const char *msid = track_object ? convoke_json_get_string (track_object, "msid") : NULL;
   g_autoptr (JsonObject) answer = NULL;
   g_autofree char *refusal = NULL;
   ConvokeTrack *track;
@@ -475,6 +480,8 @@ handle_track_published (ConvokeSignalingServer *self, ConvokeSignalingConnection
   if (name != NULL && *name == '\0')
     name = NULL;
   refusal = track_refusal (participant, name, kind);
+  if (refusal == NULL && msid != NULL && (*msid == '\0' || strlen (msid) > MAX_MSID_BYTES))
+    refusal = g_strdup_printf (_ ("Track “msid” must be 1 to %d bytes"), MAX_MSID_BYTES);
   if (refusal != NULL)
     {
       convoke_signaling_connection_send_error (conn, id, CONVOKE_ERROR_TRACK_INVALID,
@@ -490,6 +497,7 @@ handle_track_published (ConvokeSignalingServer *self, ConvokeSignalingConnection
           _ ("The track could not be added: the participant is no longer in the room"));
       return;
     }
+  track->client_id = g_strdup (msid);
   answer = track_event ("track-published", participant, track, TRUE);
   convoke_signaling_connection_send (conn, answer, id);
 }

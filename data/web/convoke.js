@@ -230,6 +230,8 @@ export class Room extends EventTarget {
     this.participants = new Map();
     this.localTracks = (options.tracks ?? []).filter((t) => t && t.kind);
     this.localStream = new MediaStream(this.localTracks);
+    // Tracks published after joining: MediaStreamTrack.id -> {sid, transceiver}.
+    this._extraSenders = new Map();
   }
 
   // Twilio-style subscription: handler gets the event's own arguments.
@@ -245,6 +247,49 @@ export class Room extends EventTarget {
     const listener = this._handlers.get(handler);
     if (listener) this.removeEventListener(type, listener);
     return this;
+  }
+
+  // Publishes one more local track after joining (a screen share, a second
+  // camera) in a group room: the track goes to the media server on an
+  // m-line of its own, and the others get trackPublished and then the
+  // media. Resolves with its publication ({sid, name, kind}).
+  async publishTrack(track, { name } = {}) {
+    if (this.state !== 'connected' || this.topology !== 'sfu')
+      throw new ConvokeError(53300, 'publishTrack after joining works in a joined group room');
+    const link = this._links.get(SERVER);
+    const answer = await this._request({
+      type: 'track-published', track: { name: name ?? track.id, kind: track.kind, msid: track.id },
+    });
+    this.localTracks.push(track);
+    this.localStream.addTrack(track);
+    this.localParticipant.tracks.set(track.id, track);
+    this._extraSenders.set(track.id, { sid: answer.track.sid });
+    await link.serialize(async () => {
+      const transceiver = link.pc.addTransceiver(track, {
+        direction: 'sendonly', streams: [this.localStream],
+      });
+      this._extraSenders.get(track.id).transceiver = transceiver;
+      await link.sendLocal(await link.pc.createOffer());
+    });
+    return publicationFrom(answer.track);
+  }
+
+  // Stops publishing a track that publishTrack() added; the others get
+  // trackUnpublished. The track itself stays the caller's.
+  async unpublishTrack(track) {
+    const extra = this._extraSenders.get(track.id);
+    if (!extra) throw new ConvokeError(53300, 'Only tracks published with publishTrack() can be unpublished');
+    this._extraSenders.delete(track.id);
+    this.localTracks = this.localTracks.filter((t) => t !== track);
+    this.localStream.removeTrack(track);
+    this.localParticipant.tracks.delete(track.id);
+    const link = this._links.get(SERVER);
+    await link.serialize(async () => {
+      await extra.transceiver.sender.replaceTrack(null);
+      extra.transceiver.direction = 'inactive';
+      await link.sendLocal(await link.pc.createOffer());
+    });
+    await this._request({ type: 'track-unpublished', track: { sid: extra.sid } });
   }
 
   // Leaves the room: tells the server, closes every peer connection.
@@ -463,7 +508,7 @@ export class Room extends EventTarget {
       let name = track.kind === 'video' ? 'camera' : 'microphone';
       for (let n = 2; used.has(name); n++) name = `${track.kind === 'video' ? 'camera' : 'microphone'}-${n}`;
       used.add(name);
-      this._request({ type: 'track-published', track: { name, kind: track.kind } })
+      this._request({ type: 'track-published', track: { name, kind: track.kind, msid: track.id } })
         .catch((e) => { if (this.state === 'connected') this._warn(e); });
     }
   }

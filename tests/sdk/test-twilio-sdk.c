@@ -573,7 +573,8 @@ test_group_sync (void)
 }
 
 /* One group room, three kinds of client: the SDK, convoke.js (the demo
- * page) and convoke-client (GStreamer). Each sees and hears the others. */
+ * page) and convoke-client (GStreamer). Each sees and hears the others;
+ * a screen share convoke.js publishes later reaches the SDK too. */
 static void
 test_group_mixed (void)
 {
@@ -602,6 +603,36 @@ test_group_mixed (void)
         cdp_test_fail ("convoke-client did not decode the SDK and the web page");
       demo_spin_for (500);
     }
+
+  /* convoke.js publishes a second video after joining (publishTrack):
+   * the SDK subscribes to it by the publisher's own track id and decodes
+   * it. */
+  {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (JsonNode) sid = cdp_page_eval (
+        web,
+        "(async () => {"
+        "  const canvas = document.createElement('canvas');"
+        "  canvas.width = 320; canvas.height = 180;"
+        "  const context = canvas.getContext('2d');"
+        "  let n = 0;"
+        "  setInterval(() => {"
+        "    context.fillStyle = `hsl(${(n++ * 7) % 360}, 80%, 50%)`;"
+        "    context.fillRect(0, 0, 320, 180);"
+        "  }, 66);"
+        "  const track = canvas.captureStream(15).getVideoTracks()[0];"
+        "  const publication = await convokeDemo.room.publishTrack(track, {name: 'screen'});"
+        "  return publication.sid;"
+        "})()",
+        &error);
+    g_autofree char *screen
+        = js_remote_track ("web", "video", "t.name === 'screen' && t.subscribed");
+
+    g_assert_no_error (error);
+    g_assert_true (g_str_has_prefix (json_node_get_string (sid), "MT"));
+    wait_js (scene->pages[0], screen, "the web page's screen share subscribed");
+    wait_more_frames (scene->pages[0], "web", "screen", WANT_VIDEO_FRAMES);
+  }
   g_assert_cmpint (test_client_stop (gst), ==, 0);
   scene_stop (scene);
 }
