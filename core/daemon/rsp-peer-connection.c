@@ -25,6 +25,8 @@ rsp_peer_connection_free (RspPeerConnection *pc)
   g_free (pc->id);
   g_free (pc->remote);
   g_free (pc->offer_to_client);
+  g_free (pc->last_type);
+  g_free (pc->last_sdp);
   g_free (pc->remote_ufrag);
   g_free (pc->in_ufrag);
   g_clear_pointer (&pc->in_seen, g_hash_table_unref);
@@ -115,6 +117,15 @@ send_description (ConvokeRspSession *self, RspPeerConnection *pc, const char *ty
                   gint64 revision, const char *sdp)
 {
   JsonObject *state = json_object_new ();
+
+  if (sdp != NULL)
+    {
+      g_free (pc->last_type);
+      pc->last_type = g_strdup (type);
+      pc->last_revision = revision;
+      g_free (pc->last_sdp);
+      pc->last_sdp = g_strdup (sdp);
+    }
 
   json_object_set_string_member (state, "id", pc->id);
   json_object_set_object_member (state, "description", description (type, revision, sdp));
@@ -567,13 +578,32 @@ convoke_rsp_session_describe_peer_connections (ConvokeRspSession *self)
       JsonObject *state = json_object_new ();
 
       json_object_set_string_member (state, "id", pc->id);
-      if (pc->offer_to_client != NULL)
+      /* The SDK applies an offer only above its last stable revision and
+       * an answer only to its pending offer of that revision, so sending
+       * the last one again is harmless when it already had it. */
+      if (pc->last_sdp != NULL)
         json_object_set_object_member (state, "description",
-                                       description ("offer", pc->revision,
-                                                    pc->offer_to_client));
+                                       description (pc->last_type, pc->last_revision,
+                                                    pc->last_sdp));
       if (pc->out_ufrag != NULL)
         json_object_set_object_member (state, "ice", describe_ice (pc));
       json_array_add_object_element (list, state);
     }
   return list;
+}
+
+void
+convoke_rsp_session_description_refused (ConvokeRspSession *self, int code)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  /* 534xx: an SDP the server could not use. Its answer will not come, and
+   * a peer connection still waiting for it would drop every offer of the
+   * room as glare. */
+  if (code < CONVOKE_ERROR_SDP_CLIENT_LOCAL || code > CONVOKE_ERROR_SDP_NO_SUPPORTED_CODEC)
+    return;
+  g_hash_table_iter_init (&iter, convoke_rsp_session_get_peer_connections (self));
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    ((RspPeerConnection *) value)->client_offer_pending = FALSE;
 }

@@ -44,8 +44,13 @@ typedef struct
   gint64 revision;
   /* The client's offer went to the room; no answer yet. */
   gboolean client_offer_pending;
-  /* An offer went to the client; no answer yet (kept for `synced`). */
+  /* An offer went to the client; no answer yet. */
   char *offer_to_client;
+  /* The last description sent to the client, for `synced`: the client
+   * ignores it unless it still waits for it (rsp-peer-connection.c). */
+  char *last_type;
+  gint64 last_revision;
+  char *last_sdp;
   /* At least one offer/answer exchange completed. */
   gboolean negotiated;
   /* The ufrag of the last description the client got. */
@@ -88,6 +93,11 @@ void convoke_rsp_session_close_remote_pc (ConvokeRspSession *self, const char *r
 /* For `synced`: every peer connection kept, with the offer and the
  * candidates the client may have missed while its socket was down. */
 JsonArray *convoke_rsp_session_describe_peer_connections (ConvokeRspSession *self);
+
+/* The room refused a description the client sent (an `error` with
+ * @code): the peer connection stops waiting for its answer. */
+void convoke_rsp_session_description_refused (ConvokeRspSession *self, int code);
+void convoke_rsp_session_room_error (ConvokeRspSession *self, JsonObject *message);
 
 /* Shared with rsp-session.c. */
 void convoke_rsp_session_send_body (ConvokeRspSession *self, JsonObject *body);

@@ -565,12 +565,35 @@ session_send (gpointer transport, JsonObject *message)
            || g_str_equal (type, "candidate"))
     convoke_rsp_session_relay_from_room (self, message, type);
   else if (g_str_equal (type, "error"))
+    convoke_rsp_session_room_error (self, message);
+}
+
+/* An `error` the room's module sent this participant. The SDK takes
+ * every RSP error as the end of its room, so only those after which the
+ * media is gone for good are passed on (the SDK then shows them as its
+ * TwilioError); a refused description only unblocks its peer connection,
+ * and the rest are logged. */
+void
+convoke_rsp_session_room_error (ConvokeRspSession *self, JsonObject *message)
+{
+  JsonNode *code_node = json_object_get_member (message, "code");
+  const char *text = convoke_json_get_string (message, "message");
+  gint64 code = code_node != NULL && JSON_NODE_HOLDS_VALUE (code_node)
+                        && json_node_get_value_type (code_node) == G_TYPE_INT64
+                    ? json_node_get_int (code_node)
+                    : 0;
+
+  g_message ("signaling: session %s (%s): the room sent error %" G_GINT64_FORMAT ": %s",
+             self->id, self->participant->sid, code, text ? text : "");
+  convoke_rsp_session_description_refused (self, (int) code);
+  if (code == CONVOKE_ERROR_MEDIA_CONNECTION_FAILED || code == CONVOKE_ERROR_SERVER_BUSY
+      || code == CONVOKE_ERROR_SDP_NO_SUPPORTED_CODEC)
     {
-      /* A refusal of something this session forwarded: the room's module
-       * said why; the SDK has no place for a non-fatal error, so it is
-       * logged. */
-      g_message ("signaling: session %s (%s): the room refused a message: %s", self->id,
-                 self->participant->sid, convoke_json_get_string (message, "message"));
+      g_autoptr (JsonObject) body = convoke_rsp_session_new_body (self, "error");
+
+      json_object_set_int_member (body, "code", code);
+      json_object_set_string_member (body, "message", text ? text : "");
+      convoke_rsp_session_send_body (self, body);
     }
 }
 
@@ -814,6 +837,8 @@ convoke_rsp_session_attach (ConvokeRspSession *self, ConvokeSignalingConnection 
       && !apply_participant (self, get_object (body, "participant"), error))
     return FALSE;
   synced = build_state (self, "synced");
+  /* What the client may have missed while its socket was down: the last
+   * description each peer connection sent it, and every candidate. */
   json_object_set_array_member (synced, "peer_connections",
                                 convoke_rsp_session_describe_peer_connections (self));
   self->state_sent = TRUE;

@@ -758,6 +758,13 @@ on_signaling_request (SoupServer *server, SoupServerMessage *msg, const char *pa
   /* The SDK asks for no subprotocol. */
   gboolean tcmp = g_strcmp0 (path, CONVOKE_TCMP_PATH) == 0;
 
+  /* libsoup hands us every path under ours too; those are not ours. */
+  if (!tcmp && g_strcmp0 (path, SIGNALING_PATH) != 0)
+    {
+      soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
+      return;
+    }
+
   /* No extensions are offered: permessage-deflate would let a small frame
    * inflate past max-message-size inside libsoup, before any limit of
    * ours applies. On failure libsoup has set the error answer. */
