@@ -74,7 +74,7 @@ void convoke_rsp_session_detach (ConvokeRspSession *session,
                                  ConvokeSignalingConnection *conn);
 /* An `update` from the client. FALSE with @error (a Twilio code) when it
  * breaks the protocol (a revision that went back, an unknown peer
- * connection, a shrinking candidate list…); the caller then ends the
+ * connection, over 64 ICE candidates in a list…); the caller then ends the
  * session. */
 gboolean convoke_rsp_session_update (ConvokeRspSession *session, JsonObject *body,
                                      GError **error);

@@ -37,6 +37,9 @@ typedef struct
   gboolean welcomed;
   guint heartbeat_source;
   ConvokeRspSession *session; /* owned; NULL before connect/sync */
+  /* The connection's own limits sent an RSP `error` (53009, 53010): the
+   * SDK ends the room on any `error` and never resumes. */
+  gboolean limit_error_sent;
 } TcmpConn;
 
 static void
@@ -113,6 +116,8 @@ refuse_room (TcmpConn *tc, const GError *error)
                                                              : CONVOKE_ERROR_INTERNAL;
   g_autoptr (ConvokeRspSession) session
       = tc->session != NULL ? convoke_rsp_session_ref (tc->session) : NULL;
+  /* Leaving closes the socket, and its "disconnected" frees @tc. */
+  g_autoptr (ConvokeSignalingConnection) conn = g_object_ref (tc->conn);
 
   g_message ("signaling: %s: refused (%d): %s",
              convoke_signaling_connection_get_peer (tc->conn), code,
@@ -133,7 +138,7 @@ refuse_room (TcmpConn *tc, const GError *error)
     convoke_rsp_session_leave (session);
   /* 1000: the SDK takes any other code for a network failure and would
    * try to resume the session. */
-  convoke_signaling_connection_close (tc->conn, SOUP_WEBSOCKET_CLOSE_NORMAL);
+  convoke_signaling_connection_close (conn, SOUP_WEBSOCKET_CLOSE_NORMAL);
 }
 
 /* ---- sessions ----------------------------------------------------------- */
@@ -425,11 +430,29 @@ on_message (ConvokeSignalingConnection *conn, JsonObject *frame, const char *typ
 }
 
 static void
+on_error_sent (ConvokeSignalingConnection *conn, int code, TcmpConn *tc)
+{
+  if (code == CONVOKE_ERROR_SIGNALING_MESSAGE_TOO_LARGE
+      || code == CONVOKE_ERROR_SIGNALING_RATE)
+    tc->limit_error_sent = TRUE;
+}
+
+static void
 on_disconnected (ConvokeSignalingConnection *conn, TcmpConn *tc)
 {
   ConvokeTcmpFrontEnd *self = tc->front_end;
 
-  if (tc->session != NULL)
+  /* A socket that dropped may come back with `sync`; one that got an
+   * `error` will not (the SDK has disconnected), so its participant
+   * leaves now rather than linger as connected for the session timeout. */
+  if (tc->session != NULL && tc->limit_error_sent
+      && convoke_rsp_session_get_connection (tc->session) == conn)
+    {
+      g_autoptr (ConvokeRspSession) session = convoke_rsp_session_ref (tc->session);
+
+      convoke_rsp_session_leave (session);
+    }
+  else if (tc->session != NULL)
     convoke_rsp_session_detach (tc->session, conn);
   g_hash_table_remove (self->conns, conn);
 }
@@ -443,6 +466,7 @@ convoke_tcmp_front_end_attach (ConvokeTcmpFrontEnd *self, ConvokeSignalingConnec
   tc->conn = g_object_ref (conn);
   convoke_signaling_connection_set_dialect (conn, "connect", build_error, TRUE);
   g_signal_connect (conn, "message", G_CALLBACK (on_message), tc);
+  g_signal_connect (conn, "error-sent", G_CALLBACK (on_error_sent), tc);
   g_signal_connect (conn, "disconnected", G_CALLBACK (on_disconnected), tc);
   g_hash_table_insert (self->conns, conn, tc);
 }

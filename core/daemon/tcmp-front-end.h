@@ -12,7 +12,10 @@
  *
  * Per-connection limits (size, rate, the deadline for `connect`) are the
  * native ones: the connections are ConvokeSignalingConnections in the TCMP
- * dialect. Main loop only.
+ * dialect. A participant that got a size or rate `error` (53009, 53010)
+ * leaves as soon as its socket closes, as after an RSP refusal, instead of
+ * waiting for `sync`: the SDK never resumes after an `error`. Main loop
+ * only.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once

@@ -67,13 +67,14 @@ sig_client_spin_until (SigClient *c, gboolean (*cond) (gpointer), gpointer data,
   return result;
 }
 
-SigClient *
-sig_client_connect_on (TestDaemon *d, GMainContext *context)
+/* Connects to @url offering @protocol (NULL: none), which the server must
+ * have chosen. */
+static SigClient *
+connect_url (const char *url, const char *protocol, GMainContext *context)
 {
   SigClient *c = g_new0 (SigClient, 1);
-  g_autofree char *url = test_daemon_signaling_url (d);
   g_autoptr (SoupMessage) msg = soup_message_new ("GET", url);
-  char *protocols[] = { (char *) "convoke-signaling-1", NULL };
+  char *protocols[] = { (char *) protocol, NULL };
 
   g_queue_init (&c->received);
   c->context = context != NULL ? g_main_context_ref (context) : NULL;
@@ -83,7 +84,8 @@ sig_client_connect_on (TestDaemon *d, GMainContext *context)
   if (context != NULL)
     g_main_context_push_thread_default (context);
   c->session = soup_session_new ();
-  soup_session_websocket_connect_async (c->session, msg, NULL, protocols,
+  soup_session_websocket_connect_async (c->session, msg, NULL,
+                                        protocol != NULL ? protocols : NULL,
                                         G_PRIORITY_DEFAULT, NULL, on_connected, c);
   sig_client_spin_until (c, connect_done, c, CONNECT_TIMEOUT_MS);
   if (context != NULL)
@@ -91,11 +93,29 @@ sig_client_connect_on (TestDaemon *d, GMainContext *context)
 
   g_assert_true (c->connect_done);
   g_assert_no_error (c->connect_error);
-  g_assert_cmpstr (soup_websocket_connection_get_protocol (c->ws), ==,
-                   "convoke-signaling-1");
+  g_assert_cmpstr (soup_websocket_connection_get_protocol (c->ws), ==, protocol);
   g_signal_connect (c->ws, "message", G_CALLBACK (on_message), c);
   g_signal_connect (c->ws, "closed", G_CALLBACK (on_closed), c);
   return c;
+}
+
+SigClient *
+sig_client_connect_on (TestDaemon *d, GMainContext *context)
+{
+  g_autofree char *url = test_daemon_signaling_url (d);
+
+  return connect_url (url, "convoke-signaling-1", context);
+}
+
+SigClient *
+sig_client_connect_path (TestDaemon *d, const char *path, const char *protocol)
+{
+  g_autofree char *url = NULL;
+
+  g_assert_true (g_str_has_prefix (d->base_url, "http"));
+  g_assert_true (path[0] == '/');
+  url = g_strdup_printf ("ws%s%s", d->base_url + strlen ("http"), path);
+  return connect_url (url, protocol, NULL);
 }
 
 SigClient *

@@ -30,6 +30,12 @@ typedef struct
  * peer, as far as the server can tell. */
 SigClient *sig_client_connect_on (TestDaemon *d, GMainContext *context);
 SigClient *sig_client_connect (TestDaemon *d);
+/* Connects to another WebSocket path of the daemon (e.g. "/signaling",
+ * the Twilio SDK protocol) on the default context, offering @protocol
+ * (NULL: no subprotocol), or fails the test. The waits above match the
+ * top-level "type" only (TCMP's "msg", "bad", "heartbeat", …). */
+SigClient *sig_client_connect_path (TestDaemon *d, const char *path,
+                                    const char *protocol);
 void sig_client_free (SigClient *c);
 
 void sig_client_send_text (SigClient *c, const char *text);
