@@ -120,6 +120,13 @@ ConvokeTrack *
 convoke_participant_add_track (ConvokeParticipant *participant, const char *name,
                                const char *kind)
 {
+  return convoke_participant_add_client_track (participant, name, kind, NULL);
+}
+
+ConvokeTrack *
+convoke_participant_add_client_track (ConvokeParticipant *participant, const char *name,
+                                      const char *kind, const char *client_id)
+{
   ConvokeTrack *track;
 
   g_return_val_if_fail (participant != NULL, NULL);
@@ -131,6 +138,7 @@ convoke_participant_add_track (ConvokeParticipant *participant, const char *name
   track->name = g_strdup (name != NULL && *name != '\0' ? name : track->sid);
   track->kind = g_strdup (kind);
   track->enabled = TRUE;
+  track->client_id = g_strdup (client_id);
   track->date_created = g_date_time_new_now_utc ();
   g_ptr_array_add (participant->published_tracks, track);
   convoke_registry_touch (&participant->date_updated);

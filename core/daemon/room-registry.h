@@ -193,6 +193,11 @@ gboolean convoke_room_registry_dispatch (ConvokeRoomRegistry *self,
 /* Track bookkeeping (track-published / track-unpublished notices). */
 ConvokeTrack *convoke_participant_add_track (ConvokeParticipant *participant,
                                              const char *name, const char *kind);
+/* The same, with the client's own id for the track (ConvokeTrack.client_id),
+ * known before anyone is told of it. */
+ConvokeTrack *convoke_participant_add_client_track (ConvokeParticipant *participant,
+                                                    const char *name, const char *kind,
+                                                    const char *client_id);
 gboolean convoke_participant_remove_track (ConvokeParticipant *participant,
                                            const char *track_sid);
 /* Enables or disables (mutes) one of the participant's tracks; emits

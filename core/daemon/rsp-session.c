@@ -483,13 +483,13 @@ apply_participant (ConvokeRspSession *self, JsonObject *state, GError **error)
             if (g_str_equal (published->name, name))
               name = NULL;
           }
-        added = convoke_participant_add_track (self->participant, name, kind);
+        added = convoke_participant_add_client_track (self->participant, name, kind,
+                                                      track_id);
         if (added == NULL)
           return set_error (error, CONVOKE_ERROR_TRACK_INVALID,
                             _ ("The track could not be added"));
         if (!get_boolean (track, "enabled", TRUE))
           convoke_participant_set_track_enabled (self->participant, added, FALSE);
-        added->client_id = g_strdup (track_id);
         g_hash_table_insert (self->track_sids, g_strdup (track_id), g_strdup (added->sid));
         g_hash_table_insert (self->track_ids, g_strdup (added->sid), g_strdup (track_id));
         changed = TRUE;

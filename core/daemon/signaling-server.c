@@ -123,6 +123,8 @@ describe_track (ConvokeTrack *track, gboolean full)
       json_object_set_string_member (object, "name", track->name);
       json_object_set_string_member (object, "kind", track->kind);
       json_object_set_boolean_member (object, "enabled", track->enabled);
+      if (track->client_id != NULL)
+        json_object_set_string_member (object, "msid", track->client_id);
     }
   return object;
 }
@@ -489,7 +491,7 @@ handle_track_published (ConvokeSignalingServer *self, ConvokeSignalingConnection
       return;
     }
 
-  track = convoke_participant_add_track (participant, name, kind);
+  track = convoke_participant_add_client_track (participant, name, kind, msid);
   if (track == NULL)
     {
       convoke_signaling_connection_send_error (
@@ -497,7 +499,6 @@ handle_track_published (ConvokeSignalingServer *self, ConvokeSignalingConnection
           _ ("The track could not be added: the participant is no longer in the room"));
       return;
     }
-  track->client_id = g_strdup (msid);
   answer = track_event ("track-published", participant, track, TRUE);
   convoke_signaling_connection_send (conn, answer, id);
 }
