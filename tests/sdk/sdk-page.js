@@ -16,6 +16,12 @@
     local: {},    // track name -> MT sid
     remotes: {},  // identity -> {sid, state, tracks: {MT sid: {...}}}
     dominantSpeaker: null,
+    // performance.now() when connect() was called, when it resolved and
+    // when a peer connection first gave a remote video track, for
+    // bench/sdk-join (joinTiming() below).
+    connectStartedAt: null,
+    connectedAt: null,
+    firstVideoTrackAt: null,
   };
 
   // The sockets the SDK opens, so that a test can drop one as a network
@@ -40,6 +46,13 @@
   window.RTCPeerConnection = function (...args) {
     const pc = new NativePeerConnection(...args);
     peerConnections.push(pc);
+    // The first remote video track the browser itself hands over, before
+    // the SDK makes it a subscribed RemoteVideoTrack (joinTiming()).
+    pc.addEventListener('track', e => {
+      if (e.track.kind === 'video' && t.firstVideoTrackAt === null) {
+        t.firstVideoTrackAt = performance.now();
+      }
+    });
     return pc;
   };
   window.RTCPeerConnection.prototype = NativePeerConnection.prototype;
@@ -74,6 +87,29 @@
     return info;
   }
 
+  // When the element presents its first frame (requestVideoFrameCallback:
+  // the frame was handed to the compositor), as info.firstFrameAt; where
+  // that API is missing, the first animation frame that sees a frame
+  // counted by getVideoPlaybackQuality().
+  function watchFirstFrame(element, info) {
+    info.firstFrameAt = null;
+    if (element.requestVideoFrameCallback) {
+      element.requestVideoFrameCallback((now, metadata) => {
+        info.firstFrameAt = metadata && metadata.presentationTime ? metadata.presentationTime : now;
+      });
+      return;
+    }
+    const poll = () => {
+      if (info.element !== element) return;
+      if (element.getVideoPlaybackQuality().totalVideoFrames > 0) {
+        info.firstFrameAt = performance.now();
+        return;
+      }
+      requestAnimationFrame(poll);
+    };
+    requestAnimationFrame(poll);
+  }
+
   function watch(participant) {
     remoteOf(participant).state = 'connected';
     participant.tracks.forEach(pub => infoOf(participant, pub));
@@ -86,12 +122,14 @@
     participant.on('trackSubscribed', (track, pub) => {
       const info = infoOf(participant, pub);
       info.subscribed = true;
+      info.subscribedAt = performance.now();
       info.mediaTrackId = track.mediaStreamTrack ? track.mediaStreamTrack.id : null;
       if (track.kind === 'video' || track.kind === 'audio') {
         const element = track.attach();
         element.muted = true;
         document.getElementById('media').appendChild(element);
         info.element = element;
+        if (track.kind === 'video') watchFirstFrame(element, info);
       }
     });
     participant.on('trackUnsubscribed', (track, pub) => {
@@ -105,6 +143,9 @@
 
   t.connect = async function (options) {
     t.state = 'connecting';
+    t.connectedAt = null;
+    t.firstVideoTrackAt = null;
+    t.connectStartedAt = performance.now();
     try {
       const room = await Twilio.Video.connect(options.token, Object.assign({
         wsServer: options.wsServer,
@@ -113,6 +154,7 @@
         audio: true,
         video: { width: 320, height: 240, frameRate: 15 },
       }, options.extra || {}));
+      t.connectedAt = performance.now();
       t.room = room;
       t.state = 'connected';
       t.sid = room.localParticipant.sid;
@@ -184,6 +226,35 @@
   t.leave = function () {
     t.room.disconnect();
     return true;
+  };
+
+  // Milliseconds from the last connect() call to: its promise resolving
+  // (connectedMs), the first remote video track of any peer connection
+  // (videoTrackMs, the RTCPeerConnection's `track` event), and per remote
+  // identity, the first subscribed video track (videoSubscribedMs) and the
+  // first frame any of its video tracks presented (firstVideoFrameMs); null
+  // for what has not happened yet. bench/sdk-join reads this.
+  t.joinTiming = function () {
+    const since = at => (at === null || at === undefined || t.connectStartedAt === null
+                         ? null : at - t.connectStartedAt);
+    const out = {
+      connectedMs: since(t.connectedAt),
+      videoTrackMs: since(t.firstVideoTrackAt),
+      remotes: {},
+    };
+    for (const [identity, r] of Object.entries(t.remotes)) {
+      const video = Object.values(r.tracks).filter(info => info.kind === 'video');
+      const earliest = name => {
+        const times = video.map(info => info[name]).filter(x => x !== null && x !== undefined);
+        return times.length ? since(Math.min(...times)) : null;
+      };
+      out.remotes[identity] = {
+        state: r.state,
+        videoSubscribedMs: earliest('subscribedAt'),
+        firstVideoFrameMs: earliest('firstFrameAt'),
+      };
+    }
+    return out;
   };
 
   // Frames each subscribed video track presented so far, and audio packets
