@@ -187,6 +187,18 @@ core_participant_get_trickle (ConvokeParticipant *participant)
   return vtable->get_trickle (participant->transport);
 }
 
+static gboolean
+core_participant_get_reuses_mlines (ConvokeParticipant *participant)
+{
+  const ConvokeParticipantTransport *vtable;
+
+  g_return_val_if_fail (participant != NULL, FALSE);
+  vtable = participant->transport_vtable;
+  if (participant->transport == NULL || vtable == NULL || vtable->get_reuses_mlines == NULL)
+    return FALSE;
+  return vtable->get_reuses_mlines (participant->transport);
+}
+
 /* The signaling protocol's limit on track names (docs/signaling.md). */
 #define TRACK_NAME_MAX_CHARS 128
 
@@ -271,6 +283,7 @@ static const ConvokeCoreApi core_api = {
   .error_quark = core_error_quark,
 
   .participant_get_trickle = core_participant_get_trickle,
+  .participant_get_reuses_mlines = core_participant_get_reuses_mlines,
   .participant_publish_track = core_participant_publish_track,
   .participant_unpublish_track = core_participant_unpublish_track,
   .participant_subscribe_track = core_participant_subscribe_track,

@@ -45,6 +45,10 @@ typedef struct
   void (*close) (gpointer transport, int code, const char *reason);
   /* The client's `trickle` flag from `join`; may be NULL (TRUE). */
   gboolean (*get_trickle) (gpointer transport);
+  /* Whether the client takes m-lines that go inactive and come back with
+   * other media (ConvokeCoreApi.participant_get_reuses_mlines); may be
+   * NULL (FALSE). */
+  gboolean (*get_reuses_mlines) (gpointer transport);
 } ConvokeParticipantTransport;
 
 struct _ConvokeTrack

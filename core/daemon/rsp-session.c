@@ -636,10 +636,19 @@ session_get_trickle (gpointer transport)
   return TRUE;
 }
 
+/* Every SDK runs in a browser, and Twilio's own media servers recycle
+ * m-lines: the SDK expects it. */
+static gboolean
+session_get_reuses_mlines (gpointer transport)
+{
+  return TRUE;
+}
+
 static const ConvokeParticipantTransport session_transport = {
   .send = session_send,
   .close = session_close,
   .get_trickle = session_get_trickle,
+  .get_reuses_mlines = session_get_reuses_mlines,
 };
 
 const ConvokeParticipantTransport *

@@ -33,6 +33,7 @@ struct _ConvokeSignalingConnection
 
   ConvokeParticipant *participant;
   gboolean trickle;
+  gboolean reuses_mlines;
 
   /* Token bucket: tokens refill at max_messages_per_second up to twice
    * that; a message without a token is dropped. */
@@ -703,4 +704,19 @@ convoke_signaling_connection_stop_join_deadline (ConvokeSignalingConnection *sel
 {
   g_return_if_fail (CONVOKE_IS_SIGNALING_CONNECTION (self));
   g_clear_handle_id (&self->join_deadline_source, g_source_remove);
+}
+
+void
+convoke_signaling_connection_set_reuses_mlines (ConvokeSignalingConnection *self,
+                                                gboolean reuse)
+{
+  g_return_if_fail (CONVOKE_IS_SIGNALING_CONNECTION (self));
+  self->reuses_mlines = reuse;
+}
+
+gboolean
+convoke_signaling_connection_get_reuses_mlines (ConvokeSignalingConnection *self)
+{
+  g_return_val_if_fail (CONVOKE_IS_SIGNALING_CONNECTION (self), FALSE);
+  return self->reuses_mlines;
 }

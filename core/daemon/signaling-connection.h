@@ -67,6 +67,11 @@ void convoke_signaling_connection_set_participant (ConvokeSignalingConnection *s
 ConvokeParticipant *
 convoke_signaling_connection_get_participant (ConvokeSignalingConnection *self);
 
+/* The `reuse_mlines` flag from `join` (default FALSE). */
+void convoke_signaling_connection_set_reuses_mlines (ConvokeSignalingConnection *self,
+                                                     gboolean reuse);
+gboolean convoke_signaling_connection_get_reuses_mlines (ConvokeSignalingConnection *self);
+
 /* The `trickle` flag from `join` (default TRUE). */
 void convoke_signaling_connection_set_trickle (ConvokeSignalingConnection *self,
                                                gboolean trickle);

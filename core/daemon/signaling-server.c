@@ -93,10 +93,17 @@ transport_get_trickle (gpointer transport)
   return convoke_signaling_connection_get_trickle (transport);
 }
 
+static gboolean
+transport_get_reuses_mlines (gpointer transport)
+{
+  return convoke_signaling_connection_get_reuses_mlines (transport);
+}
+
 static const ConvokeParticipantTransport transport_vtable = {
   .send = transport_send,
   .close = transport_close,
   .get_trickle = transport_get_trickle,
+  .get_reuses_mlines = transport_get_reuses_mlines,
 };
 
 static gboolean
@@ -350,6 +357,7 @@ handle_join (ConvokeSignalingServer *self, ConvokeSignalingConnection *conn,
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonObject) joined = NULL;
   JsonNode *trickle = json_object_get_member (message, "trickle");
+  JsonNode *reuse = json_object_get_member (message, "reuse_mlines");
   JsonNode *room_node = json_object_get_member (message, "room");
   const char *jwt = convoke_json_get_string (message, "token");
   const char *requested = convoke_json_get_string (message, "room");
@@ -365,12 +373,15 @@ handle_join (ConvokeSignalingServer *self, ConvokeSignalingConnection *conn,
   if ((room_node != NULL && requested == NULL)
       || (trickle != NULL
           && !(JSON_NODE_HOLDS_VALUE (trickle)
-               && json_node_get_value_type (trickle) == G_TYPE_BOOLEAN)))
+               && json_node_get_value_type (trickle) == G_TYPE_BOOLEAN))
+      || (reuse != NULL
+          && !(JSON_NODE_HOLDS_VALUE (reuse)
+               && json_node_get_value_type (reuse) == G_TYPE_BOOLEAN)))
     {
       convoke_signaling_connection_send_error (
           conn, id, CONVOKE_ERROR_SIGNALING_INVALID_MESSAGE,
-          _ ("“join” has a “room” that is not a string or a “trickle” that is not a "
-             "boolean"));
+          _ ("“join” has a “room” that is not a string, or a “trickle” or "
+             "“reuse_mlines” that is not a boolean"));
       return;
     }
   if (jwt == NULL)
@@ -383,6 +394,8 @@ handle_join (ConvokeSignalingServer *self, ConvokeSignalingConnection *conn,
 
   convoke_signaling_connection_set_trickle (
       conn, trickle != NULL ? json_node_get_boolean (trickle) : TRUE);
+  convoke_signaling_connection_set_reuses_mlines (
+      conn, reuse != NULL && json_node_get_boolean (reuse));
 
   /* Modules and the registry's signal handlers may send to the newcomer
    * from inside the join; all of that must arrive after `joined`. */

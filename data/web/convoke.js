@@ -720,8 +720,10 @@ export function connect(url, token, options = {}) {
       'The server did not answer the join in time')), options.joinTimeout ?? DEFAULT_JOIN_TIMEOUT_MS);
 
     ws.onopen = () => {
+      // reuse_mlines: a browser takes m-lines that go inactive and come
+      // back carrying another publisher (docs/signaling.md).
       room._request({ type: 'join', token, room: options.room, trickle: options.trickle !== false,
-                      client: `convoke.js/${VERSION}` })
+                      reuse_mlines: true, client: `convoke.js/${VERSION}` })
         .then((joined) => {
           if (settled) return;
           try {

@@ -223,6 +223,24 @@
     return open.length;
   };
 
+  // The m-sections of the server's latest description on each open peer
+  // connection: {kind, direction, msid} in order (direction as the server
+  // wrote it).
+  t.remoteMLines = function () {
+    const out = [];
+    for (const pc of peerConnections) {
+      if (pc.connectionState === 'closed' || !pc.remoteDescription) continue;
+      const sections = pc.remoteDescription.sdp.split('\r\nm=').slice(1);
+      for (const section of sections) {
+        const direction = (section.match(/\r\na=(sendrecv|sendonly|recvonly|inactive)/) || [])[1];
+        const msid = (section.match(/\r\na=msid:([^\r]*)/) || [])[1] || null;
+        out.push({ kind: section.split(' ')[0], direction, msid,
+                   stable: pc.signalingState === 'stable' });
+      }
+    }
+    return out;
+  };
+
   t.leave = function () {
     t.room.disconnect();
     return true;

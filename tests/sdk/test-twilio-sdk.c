@@ -638,6 +638,48 @@ test_group_mixed (void)
   scene_stop (scene);
 }
 
+/* Turnover: participants come and go while alice stays. The m-lines of
+ * those who left are taken over by those who come (after going inactive
+ * once), so alice's session stays as large as the room is now, and she
+ * receives each newcomer on the recycled m-lines. */
+static void
+test_group_turnover (void)
+{
+  const char *const pair[] = { "alice", "bob", NULL };
+  const char *const visitors[] = { "bob", "carol", "dave", NULL };
+  SdkScene *scene;
+
+  if (skip_without_sdk ())
+    return;
+  scene = scene_with (pair, "team");
+  for (guint v = 1; visitors[v] != NULL; v++)
+    {
+      const char *const now[] = { "alice", visitors[v], NULL };
+      g_autofree char *gone = g_strdup_printf (
+          "sdkTest.remotes['%s'] && sdkTest.remotes['%s'].state === 'disconnected'",
+          visitors[v - 1], visitors[v - 1]);
+      CdpPage *visitor;
+
+      /* The previous visitor leaves; its two m-lines go inactive. */
+      g_assert_nonnull (cdp_page_eval (scene->pages[scene->n_pages - 1], "sdkTest.leave()",
+                                       NULL));
+      wait_js (scene->pages[0], gone, "the visitor's departure");
+      wait_js (scene->pages[0],
+               "sdkTest.remoteMLines().filter(m => m.direction === 'inactive').length === 2"
+               " && sdkTest.remoteMLines().every(m => m.stable)",
+               "the departed visitor's m-lines going inactive");
+
+      visitor = scene_open (scene, visitors[v]);
+      g_assert_true (page_connect (scene, visitor, visitors[v], "team", NULL));
+      wait_receives (scene->pages[0], "alice", now, TRUE);
+      wait_receives (visitor, visitors[v], now, TRUE);
+      /* Two to publish on, and two carrying the visitor. */
+      wait_js (scene->pages[0], "sdkTest.remoteMLines().length === 4",
+               "alice's session staying at four m-lines");
+    }
+  scene_stop (scene);
+}
+
 /* A screen share (a second video track) published after connect: the
  * SDK's publishTrack() resolves with an MT sid that REST lists, the
  * others subscribe to it and decode it beside the camera; unpublished,
@@ -706,5 +748,6 @@ main (int argc, char **argv)
   g_test_add_func ("/sdk/group/sync", test_group_sync);
   g_test_add_func ("/sdk/group/mixed", test_group_mixed);
   g_test_add_func ("/sdk/group/screen-share", test_group_screen_share);
+  g_test_add_func ("/sdk/group/turnover", test_group_turnover);
   return g_test_run ();
 }

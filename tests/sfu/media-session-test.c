@@ -546,6 +546,73 @@ test_several_tracks (void)
   }
 }
 
+/* With reuse (browsers), a departed publisher's slots go inactive in the
+ * next offer, and once that is answered a newcomer takes them over under
+ * its own msid and a new SSRC: the m-line count stays. */
+static void
+test_slots_reused (void)
+{
+  g_autoptr (GroupSession) session = group_session_new (opus, vp8);
+  g_autoptr (GPtrArray) with_pa2 = sources ("PA2", NULL);
+  g_autoptr (GPtrArray) nobody = sources (NULL);
+  g_autoptr (GPtrArray) with_pa3 = sources ("PA3", NULL);
+  g_autoptr (GError) error = NULL;
+  guint32 old_ssrc;
+
+  group_session_set_reuse (session, TRUE);
+  for (guint round = 0; round < 3; round++)
+    {
+      GPtrArray *wanted = round == 0 ? with_pa2 : round == 1 ? nobody : with_pa3;
+      g_autoptr (GPtrArray) offer = NULL;
+      g_autoptr (GroupRemoteDescription) answer = NULL;
+      GstSDPMessage *sdp;
+
+      g_assert_true (round == 0 || group_session_needs_offer (session, wanted));
+      offer = group_session_create_offer (session, wanted);
+      /* Two to publish on, two slots: never more. */
+      g_assert_cmpuint (offer->len, ==, 4);
+      if (round == 0)
+        old_ssrc = ((GroupLocalMedia *) g_ptr_array_index (offer, 3))->ssrc;
+      for (guint i = 2; i < 4; i++)
+        {
+          GroupLocalMedia *slot = g_ptr_array_index (offer, i);
+
+          if (round == 1)
+            {
+              g_assert_cmpint (slot->direction, ==, GROUP_DIRECTION_INACTIVE);
+              g_assert_null (slot->msid_stream);
+            }
+          else
+            {
+              g_assert_cmpint (slot->direction, ==, GROUP_DIRECTION_SENDONLY);
+              g_assert_cmpstr (slot->msid_stream, ==, round == 0 ? "PA2" : "PA3");
+            }
+        }
+      if (round == 2)
+        g_assert_cmpuint (((GroupLocalMedia *) g_ptr_array_index (offer, 3))->ssrc, !=,
+                          old_ssrc);
+      sdp = sdp_of (offer, "actpass");
+      answer = client_answer (sdp, TRUE);
+      gst_sdp_message_free (sdp);
+      g_assert_true (group_session_apply_answer (session, answer, &error));
+      g_assert_no_error (error);
+    }
+  g_assert_false (group_session_needs_offer (session, with_pa3));
+
+  /* Without reuse (webrtcbin), the slots stay as they are. */
+  {
+    g_autoptr (GroupSession) plain = group_session_new (opus, vp8);
+    g_autoptr (GPtrArray) offer = group_session_create_offer (plain, with_pa2);
+    g_autoptr (GroupRemoteDescription) answer = NULL;
+    GstSDPMessage *sdp = sdp_of (offer, "actpass");
+
+    answer = client_answer (sdp, TRUE);
+    gst_sdp_message_free (sdp);
+    g_assert_true (group_session_apply_answer (plain, answer, &error));
+    g_assert_false (group_session_needs_offer (plain, nobody));
+  }
+}
+
 static void
 test_slots_keep_direction (void)
 {
@@ -888,6 +955,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sfu/session/codec-matches", test_codec_matches);
   g_test_add_func ("/sfu/session/rtx", test_rtx);
   g_test_add_func ("/sfu/session/several-tracks", test_several_tracks);
+  g_test_add_func ("/sfu/session/slots-reused", test_slots_reused);
   g_test_add_func ("/sfu/session/fuzz-offers", test_fuzz_offers);
   status = g_test_run ();
   group_codec_free (opus);

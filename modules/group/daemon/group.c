@@ -170,6 +170,9 @@ group_participant_joined (ConvokeRoom *room, gpointer room_data,
                                   CONVOKE_CORE_API_HAS (core, participant_get_trickle)
                                       ? core->participant_get_trickle (participant)
                                       : TRUE);
+  json_object_set_boolean_member (body, "reuse-mlines",
+                                  CONVOKE_CORE_API_HAS (core, participant_get_reuses_mlines)
+                                      && core->participant_get_reuses_mlines (participant));
   if (!send_command (room, body, &error))
     g_message ("room %s: participant %s not added: %s", core->room_get_sid (room), sid,
                error->message);

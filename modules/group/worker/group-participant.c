@@ -278,9 +278,10 @@ participant_try_offer (GroupParticipant *participant)
   sources = room_sources_for (participant->room, participant);
   participant->offer_wanted = FALSE;
   /* A publisher that stopped or left needs no offer: its slots keep their
-   * m-lines (group-session.h) and only stop being routed. */
+   * m-lines (group-session.h) and only stop being routed; unless they can
+   * go vacant for others to take over. */
   if (group_session_has_negotiated (participant->session)
-      && group_session_carries (participant->session, sources))
+      && !group_session_needs_offer (participant->session, sources))
     {
       if (group_session_set_live (participant->session, sources))
         participant_sync_router (participant);

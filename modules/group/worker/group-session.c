@@ -14,6 +14,7 @@ struct _GroupSession
   GPtrArray *mlines;     /* negotiated */
   GPtrArray *pending;    /* our outstanding offer, or NULL */
   gboolean negotiated;
+  gboolean reuse;        /* group_session_set_reuse() */
 };
 
 static int
@@ -130,6 +131,12 @@ group_session_free (GroupSession *session)
   g_free (session);
 }
 
+void
+group_session_set_reuse (GroupSession *session, gboolean reuse)
+{
+  session->reuse = reuse;
+}
+
 gboolean
 group_session_is_stable (GroupSession *session)
 {
@@ -183,6 +190,21 @@ find_slot (GPtrArray *mlines, const char *publisher, const char *kind, const cha
   return NULL;
 }
 
+/* A vacant slot of @kind, or NULL. */
+static GroupMLine *
+find_vacant_slot (GPtrArray *mlines, const char *kind)
+{
+  for (guint i = 0; i < mlines->len; i++)
+    {
+      GroupMLine *mline = g_ptr_array_index (mlines, i);
+
+      if (mline->role == GROUP_MLINE_SLOT && mline->vacant && !mline->remote_sends
+          && g_strcmp0 (mline->kind, kind) == 0)
+        return mline;
+    }
+  return NULL;
+}
+
 gboolean
 group_session_carries (GroupSession *session, GPtrArray *sources)
 {
@@ -197,6 +219,25 @@ group_session_carries (GroupSession *session, GPtrArray *sources)
         return FALSE;
     }
   return TRUE;
+}
+
+gboolean
+group_session_needs_offer (GroupSession *session, GPtrArray *sources)
+{
+  GPtrArray *mlines = latest_mlines (session);
+
+  if (!group_session_carries (session, sources))
+    return TRUE;
+  /* With reuse, slots of publishers that left go vacant in an offer. */
+  for (guint i = 0; session->reuse && i < mlines->len; i++)
+    {
+      GroupMLine *mline = g_ptr_array_index (mlines, i);
+
+      if (mline->role == GROUP_MLINE_SLOT && !mline->vacant && !mline->remote_sends
+          && !sources_contain (sources, mline->source, mline->kind, mline->track))
+        return TRUE;
+    }
+  return FALSE;
 }
 
 static gboolean
@@ -378,6 +419,12 @@ local_media_for (const GroupMLine *mline, gboolean offer)
       break;
     case GROUP_MLINE_SLOT:
       media->codec = group_codec_copy (mline->codec);
+      if (mline->vacant)
+        {
+          media->direction = mline->remote_sends && !offer ? GROUP_DIRECTION_RECVONLY
+                                                           : GROUP_DIRECTION_INACTIVE;
+          break;
+        }
       /* Live or not, always the same in our offers (see group-session.h). */
       if (offer || mline->remote_receives)
         {
@@ -436,6 +483,29 @@ group_session_create_offer (GroupSession *session, GPtrArray *sources)
       if (!is_media_kind (source->kind)
           || find_slot (mlines, source->publisher, source->kind, source->track))
         continue;
+      /* A vacant slot the client has accepted as such (it is vacant in the
+       * negotiated m-lines this offer copied) is taken over. */
+      slot = session->reuse ? find_vacant_slot (mlines, source->kind) : NULL;
+      if (slot != NULL)
+        {
+          slot->vacant = FALSE;
+          slot->remote_receives = FALSE;
+          g_clear_pointer (&slot->msid_track, g_free);
+          g_clear_pointer (&slot->track, g_free);
+          slot->source = g_strdup (source->publisher);
+          slot->track = g_strdup (source->track);
+          if (source->track != NULL)
+            slot->msid_track = source->msid_track != NULL
+                                   ? g_strdup (source->msid_track)
+                                   : g_strdup_printf ("%s-%s", source->publisher,
+                                                      source->track);
+          slot->ssrc = 0;
+          slot->rtx_ssrc = 0;
+          slot->ssrc = unique_ssrc (mlines);
+          slot->rtx_ssrc = unique_ssrc (mlines);
+          slot->live = TRUE;
+          continue;
+        }
       slot = mline_new (GROUP_MLINE_SLOT, source->kind, unique_mid (mlines),
                         session->codecs[kind_index (source->kind)]);
       slot->source = g_strdup (source->publisher);
@@ -454,6 +524,23 @@ group_session_create_offer (GroupSession *session, GPtrArray *sources)
        * @ssrc too; used once the codec has an rtx_pt. */
       slot->rtx_ssrc = unique_ssrc (mlines);
       slot->live = TRUE;
+    }
+
+  /* Slots of publishers that left go vacant (after the new sources took
+   * the older vacant ones: the client has not accepted these yet). A slot
+   * the client sends on stays: it is its uplink too. */
+  for (guint i = 0; session->reuse && i < mlines->len; i++)
+    {
+      GroupMLine *mline = g_ptr_array_index (mlines, i);
+
+      if (mline->role == GROUP_MLINE_SLOT && !mline->live && !mline->vacant
+          && !mline->remote_sends)
+        {
+          mline->vacant = TRUE;
+          g_clear_pointer (&mline->source, g_free);
+          g_clear_pointer (&mline->track, g_free);
+          g_clear_pointer (&mline->msid_track, g_free);
+        }
     }
 
   return local_media_list (mlines, TRUE);

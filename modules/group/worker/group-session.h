@@ -16,6 +16,12 @@
  *   ("transceiver direction changes are not implemented"), and a slot that
  *   changed owner would make clients attribute media to the wrong
  *   participant.
+ *   With a participant whose client can take it (browsers:
+ *   group_session_set_reuse()), a slot whose publisher left is offered
+ *   inactive instead ("vacant"), and once the client has accepted that, a
+ *   new publisher's track takes it over, under a new msid and SSRC: going
+ *   through inactive makes the browser treat it as a new track. So a long
+ *   room's SDP grows with the publishers present, not with all who came.
  * - REJECTED: an m-line we refused (port 0), kept so the indexes stay.
  *
  * Pure bookkeeping, no GStreamer: the worker feeds it parsed remote
@@ -59,9 +65,12 @@ typedef struct
   char *msid_track;
   guint32 ssrc;             /* SLOT */
   guint32 rtx_ssrc;         /* SLOT: for retransmissions, when codec->rtx_pt >= 0 */
-  char *source;             /* SLOT: the publisher's sid, never changes */
+  /* SLOT: the publisher's sid; it never changes, except that a vacant
+   * slot (see above) has none and may get another */
+  char *source;
   gboolean live;            /* SLOT: its publisher still publishes: route it */
   gboolean remote_receives; /* SLOT: the participant accepted it */
+  gboolean vacant;          /* SLOT: no source; offered inactive */
 } GroupMLine;
 
 /* Audio and video m-lines one participant may publish on. */
@@ -89,6 +98,11 @@ GroupSession *group_session_new (const GroupCodec *audio, const GroupCodec *vide
 void group_session_free (GroupSession *session);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GroupSession, group_session_free)
 
+/* Whether slots of departed publishers may be taken over by new ones
+ * (see above). Off by default: webrtcbin 1.22 cannot apply a re-offer that
+ * changes an m-line's direction. */
+void group_session_set_reuse (GroupSession *session, gboolean reuse);
+
 /* No offer of ours is waiting for an answer. */
 gboolean group_session_is_stable (GroupSession *session);
 /* At least one offer/answer exchange completed. */
@@ -100,6 +114,9 @@ GPtrArray *group_session_get_mlines (GroupSession *session);
  * is needed to carry them. Slots of publishers not in @sources do not
  * count against it: they stay, idle. */
 gboolean group_session_carries (GroupSession *session, GPtrArray *sources);
+/* Whether an offer is needed to carry @sources: a slot is missing, or
+ * (with reuse) a slot of a publisher that left should go vacant. */
+gboolean group_session_needs_offer (GroupSession *session, GPtrArray *sources);
 /* Marks exactly the slots of @sources live, in the negotiated m-lines and
  * in our pending offer's. Returns whether a negotiated slot changed, that
  * is whether what the router sends this participant must be updated. */

@@ -419,10 +419,15 @@ handle_add_participant (GroupMediaRoom *room, const char *sid, JsonObject *messa
                  room->api->worker_get_room_sid (room->worker), sid);
       return;
     }
-  if (group_participant_add (room, sid, convoke_json_get_string (message, "identity"),
-                             get_boolean (message, "trickle", TRUE), &error)
-      == NULL)
+  GroupParticipant *participant
+      = group_participant_add (room, sid, convoke_json_get_string (message, "identity"),
+                               get_boolean (message, "trickle", TRUE), &error);
+
+  if (participant == NULL)
     group_media_room_send_error (room, sid, error->code, error->message);
+  else
+    group_session_set_reuse (participant->session,
+                             get_boolean (message, "reuse-mlines", FALSE));
 }
 
 static void

@@ -164,6 +164,14 @@ typedef struct
   gboolean (*participant_unsubscribe_track) (ConvokeParticipant *subscriber,
                                              ConvokeParticipant *publisher,
                                              const char *kind);
+
+  /* Since 1.3. Whether the participant's client can take a re-offer in
+   * which an m-line goes inactive and later carries other media under a
+   * new a=msid (browsers can; GStreamer 1.22's webrtcbin cannot change an
+   * m-line's direction). A module that reuses the m-lines of departed
+   * publishers may do so for this participant only. FALSE when the client
+   * did not say, and once the participant has left. */
+  gboolean (*participant_get_reuses_mlines) (ConvokeParticipant *participant);
 } ConvokeCoreApi;
 
 /* TRUE when @core is recent enough to have @member (a function added after
