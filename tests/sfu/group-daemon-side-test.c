@@ -159,6 +159,13 @@ fake_participant_unsubscribe_track (ConvokeParticipant *subscriber,
   return TRUE;
 }
 
+/* Browsers say they can take recycled m-lines; the test's "bob" does. */
+static gboolean
+fake_participant_get_reuses_mlines (ConvokeParticipant *participant)
+{
+  return participant == &bob;
+}
+
 static const ConvokeCoreApi fake_core = {
   .abi_version = CONVOKE_TOPOLOGY_ABI_VERSION,
   .struct_size = sizeof (ConvokeCoreApi),
@@ -178,6 +185,7 @@ static const ConvokeCoreApi fake_core = {
   .participant_unpublish_track = fake_participant_unpublish_track,
   .participant_subscribe_track = fake_participant_subscribe_track,
   .participant_unsubscribe_track = fake_participant_unsubscribe_track,
+  .participant_get_reuses_mlines = fake_participant_get_reuses_mlines,
 };
 
 static void
@@ -304,6 +312,11 @@ test_trickle_and_tracks (void)
   module->participant_joined (&room, data, &bob);
   g_assert_false (added_with_trickle (0));
   g_assert_true (added_with_trickle (1));
+  /* And whether it takes recycled m-lines. */
+  g_assert_false (json_object_get_boolean_member (g_ptr_array_index (worker_bodies, 0),
+                                                  "reuse-mlines"));
+  g_assert_true (json_object_get_boolean_member (g_ptr_array_index (worker_bodies, 1),
+                                                 "reuse-mlines"));
 
   /* Alice announces nothing: her media gets tracks while it flows. A new
    * SSRC for the same kind is the same track. */
