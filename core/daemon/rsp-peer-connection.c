@@ -248,6 +248,7 @@ convoke_rsp_session_relay_from_room (ConvokeRspSession *self, JsonObject *messag
       g_debug ("rsp: %s: offer %" G_GINT64_FORMAT " from %s to the client", pc->id,
                pc->revision, from);
       send_description (self, pc, "offer", pc->revision, sdp);
+      convoke_rsp_session_refresh_subscribed (self);
     }
   else if (g_str_equal (type, "answer"))
     {
@@ -606,4 +607,44 @@ convoke_rsp_session_description_refused (ConvokeRspSession *self, int code)
   g_hash_table_iter_init (&iter, convoke_rsp_session_get_peer_connections (self));
   while (g_hash_table_iter_next (&iter, NULL, &value))
     ((RspPeerConnection *) value)->client_offer_pending = FALSE;
+}
+
+GPtrArray *
+convoke_rsp_sdp_forwarded (const char *sdp)
+{
+  g_auto (GStrv) sections = NULL;
+  GPtrArray *out;
+
+  if (sdp == NULL)
+    return NULL;
+  out = g_ptr_array_new_with_free_func (g_free);
+  sections = g_strsplit (sdp, "\r\nm=", -1);
+  /* [0] is the session part. */
+  for (guint i = 1; sections[i] != NULL; i++)
+    {
+      g_auto (GStrv) lines = g_strsplit (sections[i], "\r\n", -1);
+      g_auto (GStrv) mline = g_strsplit (lines[0], " ", 3);
+      const char *msid = NULL;
+      gboolean sends = FALSE;
+
+      if (g_strv_length (mline) < 2 || g_str_equal (mline[1], "0"))
+        continue;
+      for (guint l = 1; lines[l] != NULL; l++)
+        {
+          if (g_str_has_prefix (lines[l], "a=msid:") && msid == NULL)
+            msid = lines[l] + strlen ("a=msid:");
+          else if (g_str_equal (lines[l], "a=sendonly") || g_str_equal (lines[l], "a=sendrecv"))
+            sends = TRUE;
+        }
+      if (sends && msid != NULL)
+        {
+          const char *space = strchr (msid, ' ');
+
+          if (space == NULL || space == msid || space[1] == '\0')
+            continue;
+          g_ptr_array_add (out, g_strndup (msid, space - msid));
+          g_ptr_array_add (out, g_strdup (space + 1));
+        }
+    }
+  return out;
 }

@@ -99,6 +99,12 @@ JsonArray *convoke_rsp_session_describe_peer_connections (ConvokeRspSession *sel
 void convoke_rsp_session_description_refused (ConvokeRspSession *self, int code);
 void convoke_rsp_session_room_error (ConvokeRspSession *self, JsonObject *message);
 
+/* What a media server's @sdp sends: for each m-section that is not
+ * refused and sends (sendonly, sendrecv) with a media-level a=msid, its
+ * stream id then its track id (strings, owned by the array), in order.
+ * NULL when @sdp is NULL. */
+GPtrArray *convoke_rsp_sdp_forwarded (const char *sdp);
+
 /* Shared with rsp-session.c. */
 void convoke_rsp_session_send_body (ConvokeRspSession *self, JsonObject *body);
 void convoke_rsp_session_refresh_subscribed (ConvokeRspSession *self);

@@ -238,36 +238,42 @@ list_subscribed (ConvokeRspSession *self)
 
   if (!convoke_rsp_session_is_mesh (self))
     {
-      g_autoptr (GPtrArray) subscribed
-          = convoke_participant_list_subscribed_tracks (self->participant);
+      RspPeerConnection *pc = convoke_rsp_session_find_remote_pc (self, "server");
+      g_autoptr (GPtrArray) forwarded
+          = pc != NULL ? convoke_rsp_sdp_forwarded (pc->last_sdp) : NULL;
 
-      for (guint i = 0; i < subscribed->len; i++)
+      /* What the media server's latest description sends this client, as
+       * soon as it went out: the SDK subscribes once it also has the
+       * m-line's receiver, so waiting for the server to see the answer
+       * (REST's SubscribedTracks) would only delay the first frame. */
+      for (guint i = 0; forwarded != NULL && i + 1 < forwarded->len; i += 2)
         {
-          ConvokeSubscribedTrack *item = g_ptr_array_index (subscribed, i);
-          JsonObject *track = json_object_new ();
-          g_autofree char *msid
-              = g_strdup_printf ("%s-%s", item->publisher->sid, item->track->kind);
+          const char *stream = g_ptr_array_index (forwarded, i);
+          const char *id = g_ptr_array_index (forwarded, i + 1);
+          ConvokeParticipant *publisher
+              = convoke_room_find_participant (self->participant->room, stream, TRUE);
+          ConvokeTrack *found = NULL;
+          JsonObject *track;
 
-          json_object_set_string_member (track, "sid", item->track->sid);
-          json_object_set_string_member (track, "id", msid);
-          json_array_add_object_element (tracks, track);
-
-          /* The publisher's further tracks of that kind (a screen share)
-           * ride on m-lines of their own, announced under the
-           * publisher's own track id (group-session.h). */
-          for (guint t = 0; t < item->publisher->published_tracks->len; t++)
+          if (publisher == NULL || publisher == self->participant
+              || g_strcmp0 (publisher->sid, stream) != 0)
+            continue;
+          for (guint t = 0; found == NULL && t < publisher->published_tracks->len; t++)
             {
-              ConvokeTrack *other = g_ptr_array_index (item->publisher->published_tracks, t);
-              const char *id = other->client_id;
+              ConvokeTrack *candidate = g_ptr_array_index (publisher->published_tracks, t);
+              g_autofree char *by_kind = g_strdup_printf ("%s-%s", stream, candidate->kind);
 
-              if (other == item->track || id == NULL
-                  || !g_str_equal (other->kind, item->track->kind))
-                continue;
-              track = json_object_new ();
-              json_object_set_string_member (track, "sid", other->sid);
-              json_object_set_string_member (track, "id", id);
-              json_array_add_object_element (tracks, track);
+              /* "<sid>-<kind>": the publisher's first track of the kind (the
+               * earliest published); any other id: the publisher's own. */
+              if (g_str_equal (id, by_kind) || g_strcmp0 (candidate->client_id, id) == 0)
+                found = candidate;
             }
+          if (found == NULL)
+            continue;
+          track = json_object_new ();
+          json_object_set_string_member (track, "sid", found->sid);
+          json_object_set_string_member (track, "id", id);
+          json_array_add_object_element (tracks, track);
         }
       return tracks;
     }
