@@ -470,6 +470,35 @@ test_bad_token (void)
   scene_stop (scene);
 }
 
+/* The same identity joining again replaces the first connection, which
+ * gets ParticipantDuplicateIdentityError (53205); a room that does not
+ * exist rejects connect() with RoomNotFoundError (53106). */
+static void
+test_duplicate_and_unknown_room (void)
+{
+  SdkScene *scene;
+  CdpPage *first, *second, *stray;
+  const char *unknown = "RM00000000000000000000000000000000";
+  g_autofree char *token = NULL;
+
+  if (skip_without_sdk ())
+    return;
+  scene = scene_start ();
+  first = scene_open (scene, "alice");
+  g_assert_true (page_connect (scene, first, "alice", "team", NULL));
+  second = scene_open (scene, "alice");
+  g_assert_true (page_connect (scene, second, "alice", "team", NULL));
+  wait_state (first, "disconnected");
+  g_assert_cmpint (error_code (first), ==, 53205);
+  g_assert_true (cdp_page_wait_true (second, "sdkTest.state === 'connected'", 100));
+
+  stray = scene_open (scene, "bob");
+  token = test_daemon_token (scene->daemon, "bob", NULL);
+  g_assert_false (page_connect (scene, stray, "bob", unknown, token));
+  g_assert_cmpint (error_code (stray), ==, 53106);
+  scene_stop (scene);
+}
+
 /* Ending the room over REST gives every SDK client `disconnected` with
  * RoomCompletedError (53118). */
 static void
@@ -744,6 +773,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sdk/go/full", test_go_full);
   g_test_add_func ("/sdk/bad-token", test_bad_token);
   g_test_add_func ("/sdk/room-completed", test_room_completed);
+  g_test_add_func ("/sdk/duplicate-and-unknown-room", test_duplicate_and_unknown_room);
   g_test_add_func ("/sdk/group/mute-and-leave", test_group_mute_and_leave);
   g_test_add_func ("/sdk/group/sync", test_group_sync);
   g_test_add_func ("/sdk/group/mixed", test_group_mixed);
