@@ -714,7 +714,7 @@ test_group_turnover (void)
  * others subscribe to it and decode it beside the camera; unpublished,
  * it goes away for them while the camera keeps playing. */
 static void
-test_group_screen_share (void)
+screen_share_in (const char *room)
 {
   const char *const everyone[] = { "alice", "bob", "carol", NULL };
   g_autofree char *screen_there = js_remote_track ("alice", "video",
@@ -730,12 +730,12 @@ test_group_screen_share (void)
 
   if (skip_without_sdk ())
     return;
-  scene = scene_with (everyone, "team");
+  scene = scene_with (everyone, room);
   published = cdp_page_eval (scene->pages[0], "sdkTest.publishScreen('screen')", &error);
   g_assert_no_error (error);
   sid = g_strdup (json_node_get_string (published));
   g_assert_true (g_str_has_prefix (sid, "MT"));
-  path = g_strdup_printf ("/v1/Rooms/team/Participants/%s/PublishedTracks/%s",
+  path = g_strdup_printf ("/v1/Rooms/%s/Participants/%s/PublishedTracks/%s", room,
                           cdp_page_eval_string (scene->pages[0], "sdkTest.sid"), sid);
   g_assert_cmpuint (test_http (scene->daemon, "GET", path, TRUE, NULL, NULL, &bytes), ==, 200);
 
@@ -758,6 +758,20 @@ test_group_screen_share (void)
   scene_stop (scene);
 }
 
+static void
+test_group_screen_share (void)
+{
+  screen_share_in ("team");
+}
+
+/* The same between browsers: each re-offers to the others, through the
+ * server's relay. */
+static void
+test_peer_to_peer_screen_share (void)
+{
+  screen_share_in ("trio");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -778,6 +792,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sdk/group/sync", test_group_sync);
   g_test_add_func ("/sdk/group/mixed", test_group_mixed);
   g_test_add_func ("/sdk/group/screen-share", test_group_screen_share);
+  g_test_add_func ("/sdk/peer-to-peer/screen-share", test_peer_to_peer_screen_share);
   g_test_add_func ("/sdk/group/turnover", test_group_turnover);
   return g_test_run ();
 }
