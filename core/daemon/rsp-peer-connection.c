@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #define G_LOG_DOMAIN "convoke-signaling"
-#include "rsp-peer-connection.h"
+#include "rsp-session-private.h"
 
 #include <string.h>
 

@@ -105,20 +105,4 @@ void convoke_rsp_session_room_error (ConvokeRspSession *self, JsonObject *messag
  * NULL when @sdp is NULL. */
 GPtrArray *convoke_rsp_sdp_forwarded (const char *sdp);
 
-/* Shared with rsp-session.c. */
-void convoke_rsp_session_send_body (ConvokeRspSession *self, JsonObject *body);
-void convoke_rsp_session_refresh_subscribed (ConvokeRspSession *self);
-gboolean convoke_rsp_session_is_mesh (ConvokeRspSession *self);
-ConvokeRoomRegistry *convoke_rsp_session_get_registry (ConvokeRspSession *self);
-GHashTable *convoke_rsp_session_get_peer_connections (ConvokeRspSession *self);
-GHashTable *convoke_rsp_session_get_closed_ids (ConvokeRspSession *self);
-JsonObject *convoke_rsp_session_new_body (ConvokeRspSession *self, const char *type);
-gboolean convoke_rsp_session_after_connect (ConvokeRspSession *self, JsonObject *body,
-                                            GError **error);
-/* Sets @error (CONVOKE_ERROR, @code) and returns FALSE. */
-gboolean convoke_rsp_fail (GError **error, int code, const char *format, ...)
-    G_GNUC_PRINTF (3, 4);
-/* A non-negative integer member, or -1. */
-gint64 convoke_rsp_get_count (JsonObject *object, const char *name);
-
 G_END_DECLS

@@ -78,6 +78,9 @@ void convoke_rsp_session_detach (ConvokeRspSession *session,
  * session. */
 gboolean convoke_rsp_session_update (ConvokeRspSession *session, JsonObject *body,
                                      GError **error);
+/* Sends `subscribed` when what the client receives changed (the front end
+ * calls it on the registry's "subscriptions-changed"). */
+void convoke_rsp_session_refresh_subscribed (ConvokeRspSession *self);
 /* The participant leaves (client `disconnect`, a protocol error, the
  * daemon stopping). Idempotent. */
 void convoke_rsp_session_leave (ConvokeRspSession *session);

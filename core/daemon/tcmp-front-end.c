@@ -5,7 +5,7 @@
 #include "access-token.h"
 #include "i18n.h"
 #include "ice-servers.h"
-#include "rsp-peer-connection.h"
+#include "rsp-session.h"
 #include "signaling-server.h"
 #include "twilio-error.h"
 #include "untrusted-json.h"

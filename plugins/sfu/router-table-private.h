@@ -173,6 +173,23 @@ void router_participant_end_stream (RouterParticipant *participant, guint track,
 /* A PLI now, or once the publisher's request interval allows. */
 void router_stream_request_keyframe (RouterTable *table, RouterStream *stream,
                                      gint64 now_us, GArray *pushes);
+/* Returns the participant called @id, creating it (the table keeps it). */
+RouterParticipant *router_table_ensure_locked (RouterTable *table, const char *id);
+/* Points @slot at @stream (NULL: idle), asking a key frame when needed. */
+void router_slot_bind (RouterTable *table, RouterSlot *slot, RouterStream *stream,
+                       gint64 now_us, GArray *pushes);
+
+/* router-table-tracks.c: the index in @publisher->streams of the track a
+ * slot names (@key NULL: its first of @media), or -1 when it has none yet;
+ * that track's stream, or NULL; and the index a new stream on @ssrc
+ * takes. */
+gint router_participant_track_index (RouterParticipant *publisher, RouterMedia media,
+                                     const char *key);
+RouterStream *router_participant_track_stream (RouterParticipant *publisher,
+                                               RouterMedia media, const char *key);
+guint router_participant_track_for_ssrc (RouterParticipant *publisher, guint32 ssrc,
+                                         RouterMedia media);
+
 /* A copy of @in as @slot sends it. */
 GstBuffer *router_slot_rewrite (RouterSlot *slot, GstRTPBuffer *in);
 

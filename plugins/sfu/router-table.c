@@ -259,8 +259,8 @@ router_table_set_retransmission_cache_size (RouterTable *table, guint packets)
   g_mutex_unlock (&table->lock);
 }
 
-static RouterParticipant *
-table_ensure_locked (RouterTable *table, const char *id)
+RouterParticipant *
+router_table_ensure_locked (RouterTable *table, const char *id)
 {
   RouterParticipant *participant = g_hash_table_lookup (table->participants, id);
 
@@ -278,7 +278,7 @@ router_table_ensure_participant (RouterTable *table, const char *id)
   RouterParticipant *participant;
 
   g_mutex_lock (&table->lock);
-  participant = router_participant_ref (table_ensure_locked (table, id));
+  participant = router_participant_ref (router_table_ensure_locked (table, id));
   g_mutex_unlock (&table->lock);
   return participant;
 }
@@ -328,8 +328,8 @@ router_stream_request_keyframe (RouterTable *table, RouterStream *stream, gint64
       router_rtcp_build_pli (publisher->local_ssrc, ROUTER_CNAME, stream->ssrc));
 }
 
-static void
-slot_bind (RouterTable *table, RouterSlot *slot, RouterStream *stream, gint64 now_us,
+void
+router_slot_bind (RouterTable *table, RouterSlot *slot, RouterStream *stream, gint64 now_us,
            GArray *pushes)
 {
   if (slot->stream == stream)
@@ -342,27 +342,6 @@ slot_bind (RouterTable *table, RouterSlot *slot, RouterStream *stream, gint64 no
   slot->need_keyframe = stream->media == MEDIA_VIDEO;
   if (slot->subscriber->sending)
     router_stream_request_keyframe (table, stream, now_us, pushes);
-}
-
-/* The track of @publisher a slot names (@key NULL: its first of
- * @media), or -1 when it has no such track yet. */
-static gint
-participant_track_index (RouterParticipant *publisher, RouterMedia media, const char *key)
-{
-  if (key == NULL)
-    return media == MEDIA_AUDIO ? ROUTER_TRACK_AUDIO : ROUTER_TRACK_VIDEO;
-  for (guint i = ROUTER_TRACK_VIDEO + 1; i < ROUTER_MAX_TRACKS; i++)
-    if (g_strcmp0 (publisher->track_keys[i], key) == 0)
-      return (gint) i;
-  return -1;
-}
-
-static RouterStream *
-participant_track_stream (RouterParticipant *publisher, RouterMedia media, const char *key)
-{
-  gint track = publisher != NULL ? participant_track_index (publisher, media, key) : -1;
-
-  return track >= 0 ? publisher->streams[track] : NULL;
 }
 
 /* Points every slot that carries @publisher's @track at its current stream. */
@@ -382,37 +361,11 @@ table_rebind_source (RouterTable *table, RouterParticipant *publisher, guint tra
           RouterSlot *slot = slot_data;
 
           if (g_strcmp0 (slot->source, publisher->id) == 0
-              && participant_track_index (publisher, slot->media, slot->source_track)
+              && router_participant_track_index (publisher, slot->media, slot->source_track)
                      == (gint) track)
-            slot_bind (table, slot, publisher->streams[track], now_us, pushes);
+            router_slot_bind (table, slot, publisher->streams[track], now_us, pushes);
         }
     }
-}
-
-/* Where a new stream of @publisher goes: the track its SSRC was announced
- * for, else its first track of @media. */
-static guint
-participant_track_for_ssrc (RouterParticipant *publisher, guint32 ssrc, RouterMedia media)
-{
-  const char *key = g_hash_table_lookup (publisher->ssrc_tracks, GUINT_TO_POINTER (ssrc));
-  guint free_index = 0;
-
-  if (key == NULL)
-    return media == MEDIA_AUDIO ? ROUTER_TRACK_AUDIO : ROUTER_TRACK_VIDEO;
-  for (guint i = ROUTER_TRACK_VIDEO + 1; i < ROUTER_MAX_TRACKS; i++)
-    {
-      if (g_strcmp0 (publisher->track_keys[i], key) == 0)
-        return i;
-      if (free_index == 0 && publisher->track_keys[i] == NULL)
-        free_index = i;
-    }
-  /* Keys are announced with their SSRCs and kept (a track that restarts
-   * keeps its place); a publisher announcing more than fit shares its
-   * first track. */
-  if (free_index == 0)
-    return media == MEDIA_AUDIO ? ROUTER_TRACK_AUDIO : ROUTER_TRACK_VIDEO;
-  publisher->track_keys[free_index] = g_strdup (key);
-  return free_index;
 }
 
 static RouterStream *
@@ -433,7 +386,7 @@ participant_start_stream (RouterTable *table, RouterParticipant *publisher, guin
     if (publisher->retired[i].ssrc == ssrc && now_us < publisher->retired[i].until_us)
       return NULL;
 
-  track = participant_track_for_ssrc (publisher, ssrc, payload->media);
+  track = router_participant_track_for_ssrc (publisher, ssrc, payload->media);
   router_participant_end_stream (publisher, track, now_us, events);
   stream = stream_new (table, publisher, ssrc, payload);
   stream->track = track;
@@ -754,7 +707,7 @@ router_table_set_payloads (RouterTable *table, const char *id, const GstCaps *ca
       }
 
   g_mutex_lock (&table->lock);
-  participant = table_ensure_locked (table, id);
+  participant = router_table_ensure_locked (table, id);
   memcpy (participant->payloads, payloads, sizeof (payloads));
   g_mutex_unlock (&table->lock);
   return TRUE;
@@ -775,7 +728,7 @@ router_table_set_slot (RouterTable *table, const char *subscriber_id, guint32 ss
     return FALSE;
 
   g_mutex_lock (&table->lock);
-  subscriber = table_ensure_locked (table, subscriber_id);
+  subscriber = router_table_ensure_locked (table, subscriber_id);
   slot = g_hash_table_lookup (subscriber->slots, GUINT_TO_POINTER (ssrc));
   if (slot == NULL)
     {
@@ -796,7 +749,7 @@ router_table_set_slot (RouterTable *table, const char *subscriber_id, guint32 ss
       g_clear_pointer (&slot->source_track, g_free);
       publisher
           = publisher_id ? g_hash_table_lookup (table->participants, publisher_id) : NULL;
-      slot_bind (table, slot, participant_track_stream (publisher, media, NULL),
+      router_slot_bind (table, slot, router_participant_track_stream (publisher, media, NULL),
                  g_get_monotonic_time (), pushes);
     }
   g_mutex_unlock (&table->lock);
@@ -850,7 +803,7 @@ router_table_set_sending (RouterTable *table, const char *id, gboolean sending,
   gpointer value;
 
   g_mutex_lock (&table->lock);
-  participant = table_ensure_locked (table, id);
+  participant = router_table_ensure_locked (table, id);
   participant->sending = sending;
   if (sending)
     {
@@ -890,57 +843,4 @@ router_table_request_keyframe (RouterTable *table, const char *publisher_id,
                                       g_get_monotonic_time (), pushes);
   g_mutex_unlock (&table->lock);
   return publisher != NULL;
-}
-
-gboolean
-router_table_set_slot_track (RouterTable *table, const char *subscriber_id, guint32 ssrc,
-                             const char *track_key, GArray *pushes)
-{
-  RouterParticipant *subscriber, *publisher;
-  RouterSlot *slot = NULL;
-
-  g_mutex_lock (&table->lock);
-  subscriber = g_hash_table_lookup (table->participants, subscriber_id);
-  if (subscriber != NULL)
-    slot = g_hash_table_lookup (subscriber->slots, GUINT_TO_POINTER (ssrc));
-  if (slot != NULL && g_strcmp0 (slot->source_track, track_key) != 0)
-    {
-      g_free (slot->source_track);
-      slot->source_track = g_strdup (track_key);
-      publisher = slot->source ? g_hash_table_lookup (table->participants, slot->source)
-                               : NULL;
-      slot_bind (table, slot, participant_track_stream (publisher, slot->media, track_key),
-                 g_get_monotonic_time (), pushes);
-    }
-  g_mutex_unlock (&table->lock);
-  return slot != NULL;
-}
-
-gboolean
-router_table_set_track_ssrc (RouterTable *table, const char *publisher_id, guint32 ssrc,
-                             guint32 rtx_ssrc, const char *track_key)
-{
-  RouterParticipant *publisher;
-
-  if (publisher_id == NULL || ssrc == 0 || rtx_ssrc == ssrc)
-    return FALSE;
-  g_mutex_lock (&table->lock);
-  publisher = table_ensure_locked (table, publisher_id);
-  /* A publisher could announce SSRCs without end; a handful per track is
-   * all a client needs over a call. */
-  if (g_hash_table_size (publisher->ssrc_tracks) >= 4 * ROUTER_MAX_TRACKS)
-    {
-      g_hash_table_remove_all (publisher->ssrc_tracks);
-      g_hash_table_remove_all (publisher->rtx_ssrcs);
-    }
-  if (track_key != NULL)
-    g_hash_table_insert (publisher->ssrc_tracks, GUINT_TO_POINTER (ssrc),
-                         g_strdup (track_key));
-  else
-    g_hash_table_remove (publisher->ssrc_tracks, GUINT_TO_POINTER (ssrc));
-  if (rtx_ssrc != 0)
-    g_hash_table_insert (publisher->rtx_ssrcs, GUINT_TO_POINTER (rtx_ssrc),
-                         GUINT_TO_POINTER (ssrc));
-  g_mutex_unlock (&table->lock);
-  return TRUE;
 }
