@@ -27,9 +27,9 @@ struct _ConvokeRspSession
 
   /* Remote participants as this client knows them: sid → revision. */
   GHashTable *remote_revisions;
-  /* The client's tracks: its own id → our MT sid, and back. */
+  /* The client's tracks: its own id → our MT sid (the track keeps the
+   * client's id too, ConvokeTrack.client_id). */
   GHashTable *track_sids;
-  GHashTable *track_ids;
   gint64 participant_revision; /* the client's, last applied */
   guint published_revision;
   guint subscribed_revision;

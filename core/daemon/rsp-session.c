@@ -209,7 +209,6 @@ apply_participant (ConvokeRspSession *self, JsonObject *state, GError **error)
         if (!get_boolean (track, "enabled", TRUE))
           convoke_participant_set_track_enabled (self->participant, added, FALSE);
         g_hash_table_insert (self->track_sids, g_strdup (track_id), g_strdup (added->sid));
-        g_hash_table_insert (self->track_ids, g_strdup (added->sid), g_strdup (track_id));
         changed = TRUE;
       }
     }
@@ -223,7 +222,6 @@ apply_participant (ConvokeRspSession *self, JsonObject *state, GError **error)
       const char *gone_id = g_ptr_array_index (gone, i);
       g_autofree char *gone_sid = g_strdup (g_hash_table_lookup (self->track_sids, gone_id));
 
-      g_hash_table_remove (self->track_ids, gone_sid);
       g_hash_table_remove (self->track_sids, gone_id);
       convoke_participant_remove_track (self->participant, gone_sid);
       changed = TRUE;
@@ -363,7 +361,6 @@ convoke_rsp_session_new (ConvokeRoomRegistry *registry, ConvokeRspSessionEnded e
   self->participant_revision = -1;
   self->remote_revisions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->track_sids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  self->track_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->peer_connections = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                                   (GDestroyNotify)rsp_peer_connection_free);
   self->closed_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -388,7 +385,6 @@ convoke_rsp_session_unref (ConvokeRspSession *self)
   g_object_unref (self->registry);
   g_hash_table_destroy (self->remote_revisions);
   g_hash_table_destroy (self->track_sids);
-  g_hash_table_destroy (self->track_ids);
   g_hash_table_destroy (self->peer_connections);
   g_hash_table_destroy (self->closed_ids);
   g_free (self->subscribed_key);
