@@ -17,6 +17,14 @@
  * rest of the main loop. */
 #define ACCEPT_BATCH 64
 #define EVICTION_LOG_INTERVAL_USEC (10 * G_USEC_PER_SEC)
+/* After an answer sent before the request's body (see
+ * convoke_http_listener_answer_before_body()), the connection reads and
+ * drops what the client is still sending, for at most this long and this
+ * much, before it closes: closing a socket with unread data makes the
+ * kernel send a reset, which can destroy the answer before the client
+ * read it (the "lingering close" of RFC 9112, section 9.6). */
+#define LINGER_SECONDS 2
+#define LINGER_MAX_BYTES (256 * 1024)
 
 struct _ConvokeHttpListener
 {
@@ -42,7 +50,7 @@ struct _ConvokeHttpClient
   GList link; /* in listener->unauthenticated while not authenticated */
   gboolean authenticated;
   gint64 deadline; /* monotonic µs; 0: none */
-  const char *waiting_for; /* "headers" or "body", for the log */
+  const char *waiting_for; /* "headers", "body" or "lingering close", for the log */
 };
 
 ConvokeHttpClient *
@@ -222,6 +230,167 @@ on_request_done (SoupServer *server, SoupServerMessage *msg, ConvokeHttpListener
   if (client != NULL && client->conn != NULL)
     set_deadline (self, client, convoke_daemon_get_config (self->daemon)->header_timeout,
                   "headers");
+}
+
+/* ---- answering before the body -------------------------------------------- */
+
+typedef struct
+{
+  ConvokeHttpClient *client;
+  SoupServerMessage *msg;
+  GIOStream *stream; /* once stolen from libsoup */
+  GBytes *answer;
+  gsize discarded;
+  char buffer[4096];
+} EarlyAnswer;
+
+static void
+early_answer_free (EarlyAnswer *early)
+{
+  if (early->stream != NULL)
+    g_io_stream_close (early->stream, NULL, NULL);
+  g_clear_object (&early->stream);
+  g_clear_pointer (&early->answer, g_bytes_unref);
+  g_clear_object (&early->msg);
+  g_clear_pointer (&early->client, convoke_http_client_unref);
+  g_free (early);
+}
+
+/* The status line, headers and body @msg holds, as HTTP/1.1 bytes, with
+ * "Connection: close" (the rest of the request is never parsed). */
+static GBytes *
+serialize_answer (SoupServerMessage *msg)
+{
+  guint status = soup_server_message_get_status (msg);
+  const char *reason = soup_server_message_get_reason_phrase (msg);
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+  g_autoptr (GBytes) body
+      = soup_message_body_flatten (soup_server_message_get_response_body (msg));
+  g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree char *date = soup_date_time_to_string (now, SOUP_DATE_HTTP);
+  GString *text = g_string_new (NULL);
+  SoupMessageHeadersIter iter;
+  const char *name, *value;
+
+  g_string_append_printf (text, "HTTP/1.1 %u %s\r\n", status,
+                          reason != NULL ? reason : soup_status_get_phrase (status));
+  soup_message_headers_iter_init (&iter, headers);
+  while (soup_message_headers_iter_next (&iter, &name, &value))
+    {
+      if (g_ascii_strcasecmp (name, "Content-Length") == 0
+          || g_ascii_strcasecmp (name, "Connection") == 0
+          || g_ascii_strcasecmp (name, "Transfer-Encoding") == 0
+          || g_ascii_strcasecmp (name, "Date") == 0)
+        continue;
+      g_string_append_printf (text, "%s: %s\r\n", name, value);
+    }
+  g_string_append_printf (text,
+                          "Date: %s\r\nConnection: close\r\nContent-Length: %" G_GSIZE_FORMAT
+                          "\r\n\r\n",
+                          date, g_bytes_get_size (body));
+  g_string_append_len (text, g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+  return g_string_free_to_bytes (text);
+}
+
+static void discard_more (EarlyAnswer *early);
+
+static void
+on_discarded (GObject *source, GAsyncResult *result, gpointer data)
+{
+  EarlyAnswer *early = data;
+  gssize n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, NULL);
+
+  /* End of stream, an error, or the linger deadline's shutdown: done. */
+  if (n <= 0 || (early->discarded += n) >= LINGER_MAX_BYTES)
+    {
+      early_answer_free (early);
+      return;
+    }
+  discard_more (early);
+}
+
+static void
+discard_more (EarlyAnswer *early)
+{
+  g_input_stream_read_async (g_io_stream_get_input_stream (early->stream), early->buffer,
+                             sizeof early->buffer, G_PRIORITY_DEFAULT, NULL, on_discarded,
+                             early);
+}
+
+static void
+on_answer_written (GObject *source, GAsyncResult *result, gpointer data)
+{
+  EarlyAnswer *early = data;
+
+  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, NULL)
+      || early->client->socket == NULL)
+    {
+      early_answer_free (early);
+      return;
+    }
+  /* The client sees the end of the answer; what it still sends is
+   * drained, never parsed, until LINGER_SECONDS pass. */
+  g_socket_shutdown (early->client->socket, FALSE, TRUE, NULL);
+  if (early->client->listener != NULL)
+    set_deadline (early->client->listener, early->client, LINGER_SECONDS, "lingering close");
+  discard_more (early);
+}
+
+static gboolean
+answer_now (gpointer data)
+{
+  EarlyAnswer *early = data;
+
+  /* The whole body came with the headers, and libsoup answered as usual. */
+  if (g_object_get_data (G_OBJECT (early->msg), "convoke-http-finished") != NULL)
+    {
+      early_answer_free (early);
+      return G_SOURCE_REMOVE;
+    }
+  early->answer = serialize_answer (early->msg);
+  /* libsoup forgets the message and the connection from here on. */
+  early->stream = soup_server_message_steal_connection (early->msg);
+  if (early->stream == NULL)
+    {
+      early_answer_free (early);
+      return G_SOURCE_REMOVE;
+    }
+  g_output_stream_write_all_async (g_io_stream_get_output_stream (early->stream),
+                                   g_bytes_get_data (early->answer, NULL),
+                                   g_bytes_get_size (early->answer), G_PRIORITY_DEFAULT,
+                                   NULL, on_answer_written, early);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_finished_early (SoupServerMessage *msg, gpointer data)
+{
+  g_object_set_data (G_OBJECT (msg), "convoke-http-finished", GINT_TO_POINTER (TRUE));
+}
+
+void
+convoke_http_listener_answer_before_body (ConvokeHttpListener *self, SoupServerMessage *msg)
+{
+  ConvokeHttpClient *client;
+  EarlyAnswer *early;
+
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (SOUP_IS_SERVER_MESSAGE (msg));
+
+  client = convoke_http_listener_lookup (self, msg);
+  if (client == NULL || client->conn == NULL || !request_has_body (msg)
+      || g_object_get_data (G_OBJECT (msg), "convoke-http-early") != NULL)
+    return;
+  g_object_set_data (G_OBJECT (msg), "convoke-http-early", GINT_TO_POINTER (TRUE));
+  /* Inside a libsoup signal the connection cannot be taken over; paused,
+   * libsoup reads no further, and the main loop comes back here. */
+  soup_server_message_pause (msg);
+  client->deadline = 0;
+  early = g_new0 (EarlyAnswer, 1);
+  early->client = convoke_http_client_ref (client);
+  early->msg = g_object_ref (msg);
+  g_signal_connect (msg, "finished", G_CALLBACK (on_finished_early), NULL);
+  g_idle_add (answer_now, early);
 }
 
 /* ---- accepting ------------------------------------------------------------ */

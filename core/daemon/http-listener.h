@@ -33,6 +33,15 @@ void convoke_http_listener_free (ConvokeHttpListener *self);
 /* The connection @msg arrived on, or NULL (transfer none). */
 ConvokeHttpClient *convoke_http_listener_lookup (ConvokeHttpListener *self,
                                                  SoupServerMessage *msg);
+/* @msg already holds its whole answer: a refusal (401, 413, a bad
+ * Content-Length) decided from its headers, or from the first chunks of
+ * an over-limit body. Sends that answer at once, without waiting for the
+ * rest of the body, then closes the connection after a short lingering
+ * close (the client's remaining bytes are drained, never stored or
+ * parsed). Does nothing when @msg has no body still to come. Call it
+ * from a got-headers or got-chunk handler. */
+void convoke_http_listener_answer_before_body (ConvokeHttpListener *self,
+                                               SoupServerMessage *msg);
 /* The connection proved who it is (valid REST credentials, a signaling
  * join): it no longer counts against max-unauthenticated-connections. */
 void convoke_http_client_set_authenticated (ConvokeHttpClient *client);

@@ -483,6 +483,8 @@ stop_buffering (SoupServerMessage *msg)
   soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
 }
 
+static void answer_before_body (ConvokeRestApi *api, SoupServerMessage *msg);
+
 static void
 reject_too_large (ConvokeRestApi *api, SoupServerMessage *msg, goffset size, guint limit)
 {
@@ -494,12 +496,14 @@ reject_too_large (ConvokeRestApi *api, SoupServerMessage *msg, goffset size, gui
   message = g_strdup_printf (_("The request body (%lld bytes or more) is over "
                                "the limit of %u bytes set by [server] max-body-size"),
                              (long long) size, limit);
-  /* The rest of the body is drained without being stored; closing
-   * afterwards stops a client from streaming more on this connection. */
+  /* The answer goes out now (answer_before_body()); the rest of the body
+   * is drained briefly without being stored, and the connection closes,
+   * so a client cannot stream more on it. */
   soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                 "Connection", "close");
   convoke_rest_send_error (api, msg, CONVOKE_ERROR_REQUEST_TOO_LARGE,
                            SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, message);
+  answer_before_body (api, msg);
 }
 
 /* libsoup answers a request it cannot parse (a bad %-escape in the path,
@@ -561,6 +565,19 @@ content_length_valid (SoupMessageHeaders *headers)
   return *value == '\0';
 }
 
+/* A refusal decided before the body is complete goes out at once: the
+ * client (quite possibly unauthenticated) does not get to make the daemon
+ * read, or wait for, a body it will not use. */
+static void
+answer_before_body (ConvokeRestApi *api, SoupServerMessage *msg)
+{
+  ConvokeHttpListener *listener = convoke_daemon_get_http_listener (api->daemon);
+
+  stop_buffering (msg);
+  if (listener != NULL)
+    convoke_http_listener_answer_before_body (listener, msg);
+}
+
 static void
 on_got_headers (SoupServerMessage *msg, gpointer user_data)
 {
@@ -572,7 +589,7 @@ on_got_headers (SoupServerMessage *msg, gpointer user_data)
   if (soup_server_message_get_status (msg) != 0)
     {
       /* Already refused (e.g. 401): whatever body follows is not needed. */
-      stop_buffering (msg);
+      answer_before_body (api, msg);
       return;
     }
   if (!content_length_valid (headers))
@@ -582,11 +599,11 @@ on_got_headers (SoupServerMessage *msg, gpointer user_data)
       g_autofree char *message = g_strdup_printf (
           _("The Content-Length header “%s” is not a number of bytes"), value);
 
-      stop_buffering (msg);
       soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                     "Connection", "close");
       convoke_rest_send_error (api, msg, CONVOKE_ERROR_INVALID_PARAMETER,
                                SOUP_STATUS_BAD_REQUEST, message);
+      answer_before_body (api, msg);
       return;
     }
   if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH

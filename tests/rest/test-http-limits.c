@@ -1,7 +1,7 @@
 /* The HTTP listener under connections that never finish their request,
- * over raw TCP: header and body timeouts, the cap on unauthenticated
- * connections, and accepting again after the daemon ran out of file
- * descriptors.
+ * over raw TCP: header and body timeouts, refusals that go out before the
+ * body, the cap on unauthenticated connections, and accepting again after
+ * the daemon ran out of file descriptors.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <string.h>
@@ -12,7 +12,7 @@
 
 #define HEADER_TIMEOUT 2
 #define BODY_TIMEOUT 2
-#define WAIT_MS 20000
+#define WAIT_MS test_scaled_ms (20000)
 
 /* NULL when the connection is not made within @timeout_s seconds (the
  * daemon's backlog is full). */
@@ -186,6 +186,123 @@ test_unauthenticated_cap (void)
   test_daemon_stop (d);
 }
 
+/* Everything the server sends on @socket until it closes, or until
+ * @timeout_ms passed (*closed_out then FALSE). */
+static GString *
+read_answer (GSocket *socket, guint timeout_ms, gboolean *closed_out)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64)timeout_ms * 1000;
+  GString *answer = g_string_new (NULL);
+
+  *closed_out = FALSE;
+  g_socket_set_blocking (socket, FALSE);
+  while (g_get_monotonic_time () < deadline)
+    {
+      char buffer[4096];
+      g_autoptr (GError) error = NULL;
+      gssize n;
+
+      g_socket_condition_timed_wait (socket, G_IO_IN | G_IO_HUP, 50000, NULL, NULL);
+      n = g_socket_receive (socket, buffer, sizeof buffer, NULL, &error);
+      if (n > 0)
+        g_string_append_len (answer, buffer, n);
+      else if (n == 0 || !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        {
+          *closed_out = TRUE;
+          break;
+        }
+    }
+  return answer;
+}
+
+/* Sends as much of @size bytes as the socket takes without blocking. */
+static gsize
+send_what_fits (GSocket *socket, gsize size)
+{
+  g_autofree char *filler = g_malloc (size);
+  gsize sent = 0;
+
+  memset (filler, 'x', size);
+  g_socket_set_blocking (socket, FALSE);
+  while (sent < size)
+    {
+      g_autoptr (GError) error = NULL;
+      gssize n = g_socket_send (socket, filler + sent, size - sent, NULL, &error);
+
+      if (n <= 0)
+        break;
+      sent += n;
+    }
+  return sent;
+}
+
+typedef struct
+{
+  const char *name;
+  gboolean authenticated;
+  const char *framing; /* the request's body headers */
+  gsize body_bytes;    /* sent right after the headers */
+  guint status;
+  const char *code; /* the Twilio error code in the JSON body */
+} EarlyCase;
+
+/* A refusal decided from the headers (or an over-limit chunk) goes out at
+ * once: the daemon neither reads nor waits for a body it will not use.
+ * With body-timeout at 60 s, only an early answer arrives within the
+ * wait; before, each of these got nothing until the body timed out. */
+static void
+test_refused_before_body (void)
+{
+  static const EarlyCase cases[] = {
+    { "unauthenticated, body pending", FALSE, "Content-Length: 500\r\n", 10, 401, "20003" },
+    { "claims 100 MB, sends none", TRUE, "Content-Length: 100000000\r\n", 0, 413, "21617" },
+    { "claims 100 MB, keeps sending", TRUE, "Content-Length: 100000000\r\n", 1 << 20, 413,
+      "21617" },
+    { "chunk over the limit", TRUE, "Transfer-Encoding: chunked\r\n\r\nfa0\r\n", 4000,
+      413, "21617" },
+    { "negative Content-Length", TRUE, "Content-Length: -5\r\n", 10, 400, "21200" },
+  };
+  TestDaemon *d = start_daemon ("body-timeout=60\nmax-body-size=2048\n");
+  g_autofree char *credentials = g_base64_encode (
+      (const guchar *)TEST_API_KEY ":" TEST_API_SECRET,
+      strlen (TEST_API_KEY ":" TEST_API_SECRET));
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      const EarlyCase *c = &cases[i];
+      g_autoptr (GSocket) socket = raw_connect (d);
+      g_autofree char *auth = c->authenticated
+                                  ? g_strdup_printf ("Authorization: Basic %s\r\n", credentials)
+                                  : g_strdup ("");
+      /* A chunked request's framing ends the headers itself. */
+      g_autofree char *request = g_strdup_printf (
+          "POST /v1/Rooms HTTP/1.1\r\nHost: 127.0.0.1\r\n%s"
+          "Content-Type: application/x-www-form-urlencoded\r\n%s%s",
+          auth, c->framing, strstr (c->framing, "chunked") ? "" : "\r\n");
+      g_autofree char *want_status = g_strdup_printf ("HTTP/1.1 %u ", c->status);
+      g_autofree char *want_code = g_strdup_printf ("\"code\":%s", c->code);
+      g_autoptr (GString) answer = NULL;
+      gint64 start = g_get_monotonic_time ();
+      gsize sent = 0;
+      gboolean closed;
+
+      raw_send (socket, request);
+      if (c->body_bytes > 0)
+        sent = send_what_fits (socket, c->body_bytes);
+      answer = read_answer (socket, test_scaled_ms (10000), &closed);
+      g_test_message ("%s: %" G_GSIZE_FORMAT " body bytes sent; %s after %.2f s: %.40s",
+                      c->name, sent, closed ? "closed" : "still open",
+                      (g_get_monotonic_time () - start) / (double)G_USEC_PER_SEC, answer->str);
+      g_assert_true (g_str_has_prefix (answer->str, want_status));
+      g_assert_nonnull (strstr (answer->str, "Connection: close"));
+      g_assert_nonnull (strstr (answer->str, want_code));
+      /* After a short lingering close, the daemon hangs up. */
+      g_assert_true (closed);
+    }
+  g_assert_cmpuint (healthz (d), ==, 200);
+  test_daemon_stop (d);
+}
+
 static guint
 count_fds (GPid pid)
 {
@@ -260,6 +377,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/http/limits/header-timeout", test_header_timeout);
   g_test_add_func ("/http/limits/body-timeout", test_body_timeout);
+  g_test_add_func ("/http/limits/refused-before-body", test_refused_before_body);
   g_test_add_func ("/http/limits/unauthenticated-cap", test_unauthenticated_cap);
   g_test_add_func ("/http/limits/fd-exhaustion", test_fd_exhaustion);
   return g_test_run ();
