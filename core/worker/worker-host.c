@@ -571,6 +571,8 @@ convoke_worker_run (const ConvokeWorkerConfig *config)
    * name, before gst_init() or the signal sources start any thread. */
   worker.sandbox = convoke_worker_sandbox_new (config->room_sid, config->switch_user,
                                                config->uid, config->gid);
+  if (config->without_seccomp)
+    convoke_worker_sandbox_leave_out_seccomp (worker.sandbox);
   if (worker_parse_options (&worker, &error)
       && convoke_worker_sandbox_confine_early (worker.sandbox, worker.options, &error))
     {

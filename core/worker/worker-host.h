@@ -19,6 +19,7 @@ typedef struct
   char **options;     /* KEY=VALUE, may be NULL */
   gint64 started_us;  /* g_get_monotonic_time() at the start of main() */
   gboolean switch_user; /* become uid/gid (started as root) */
+  gboolean without_seccomp; /* --without-seccomp: profiling under valgrind */
   uid_t uid;
   gid_t gid;
 } ConvokeWorkerConfig;

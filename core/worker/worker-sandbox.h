@@ -21,6 +21,10 @@ ConvokeWorkerSandbox *convoke_worker_sandbox_new (const char *room_sid,
                                                   gboolean switch_user, uid_t uid,
                                                   gid_t gid);
 void convoke_worker_sandbox_free (ConvokeWorkerSandbox *sandbox);
+/* No seccomp filter at convoke_worker_sandbox_lock(): the worker's
+ * --without-seccomp, for valgrind, which cannot run under one. The other
+ * layers stay. Says so on stderr, which the daemon logs. */
+void convoke_worker_sandbox_leave_out_seccomp (ConvokeWorkerSandbox *sandbox);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConvokeWorkerSandbox, convoke_worker_sandbox_free)
 
 /* Step 1, before gst_init(), while the process has a single thread
