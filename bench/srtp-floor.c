@@ -10,6 +10,7 @@
 
 #include "i18n.h"
 #include "srtp-floor-measure.h"
+#include "srtp-openssl.h"
 
 #define VIDEO_PACKET_BYTES 1200
 #define AUDIO_PACKET_BYTES 100
@@ -54,7 +55,13 @@ main (int argc, char **argv)
 {
   gint64 packets = 200000;
   gboolean json = FALSE;
+  g_autofree char *crypto = NULL;
+  g_autofree char *library = NULL;
   const GOptionEntry entries[] = {
+    { "crypto", 0, 0, G_OPTION_ARG_STRING, &crypto,
+      N_ ("The crypto inside libsrtp2: “openssl” (what Convoke's processes use, the "
+          "default) or “libsrtp2” (its own, on NSS in Debian)"),
+      N_ ("NAME") },
     { "packets", 'n', 0, G_OPTION_ARG_INT64, &packets,
       N_ ("Packets to measure per size (default 200000)"), N_ ("N") },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_ ("Print one JSON object"), NULL },
@@ -82,7 +89,20 @@ main (int argc, char **argv)
                   packets);
       return 2;
     }
+  if (crypto == NULL)
+    crypto = g_strdup ("openssl");
+  if (!g_str_equal (crypto, "openssl") && !g_str_equal (crypto, "libsrtp2"))
+    {
+      g_printerr (_ ("--crypto must be “openssl” or “libsrtp2”, not “%s”\n"), crypto);
+      return 2;
+    }
   gst_init (&argc, &argv);
+  if (g_str_equal (crypto, "openssl") && !convoke_srtp_use_openssl (&error))
+    {
+      g_printerr (_ ("srtp-floor: %s\n"), error->message);
+      return 1;
+    }
+  library = g_strdup_printf ("%s, %s crypto", bench_srtp_version (), convoke_srtp_crypto_name ());
 
   if (!bench_srtp_measure (VIDEO_PACKET_BYTES, (guint64) packets, &video, &error)
       || !bench_srtp_measure (AUDIO_PACKET_BYTES, (guint64) packets, &audio, &error))
@@ -100,7 +120,7 @@ main (int argc, char **argv)
 
       json_builder_begin_object (builder);
       json_builder_set_member_name (builder, "library");
-      json_builder_add_string_value (builder, bench_srtp_version ());
+      json_builder_add_string_value (builder, library);
       json_builder_set_member_name (builder, "profile");
       json_builder_add_string_value (builder, "AES_CM_128_HMAC_SHA1_80");
       add_result (builder, "video", &video);
@@ -113,7 +133,7 @@ main (int argc, char **argv)
     }
   else
     {
-      g_print ("%s, AES_CM_128_HMAC_SHA1_80\n", bench_srtp_version ());
+      g_print ("%s, AES_CM_128_HMAC_SHA1_80\n", library);
       print_text ("video", &video);
       print_text ("audio", &audio);
     }

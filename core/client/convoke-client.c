@@ -13,6 +13,7 @@
 #include "convoke-client-session.h"
 #include "convoke-client-stats.h"
 #include "i18n.h"
+#include "srtp-openssl.h"
 #include "twilio-error.h"
 
 #define DEFAULT_URL "http://127.0.0.1:7880"
@@ -441,7 +442,13 @@ start (Client *client, GError **error)
 {
   g_autoptr (GstBus) bus = NULL;
   g_autofree char *token = NULL;
+  g_autoptr (GError) srtp_error = NULL;
 
+  /* This process owns its SRTP sessions, so it may swap libsrtp2's crypto
+   * for all of them (the convokesrc/convokesink elements, living in
+   * someone else's process, leave that choice to the application). */
+  if (!convoke_srtp_use_openssl (&srtp_error))
+    g_printerr ("convoke-client: %s\n", srtp_error->message);
   client->pipeline = GST_PIPELINE (gst_pipeline_new ("convoke-client"));
   bus = gst_pipeline_get_bus (client->pipeline);
   gst_bus_add_watch (bus, on_bus_message, client);

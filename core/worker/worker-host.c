@@ -13,6 +13,7 @@
 #include "module-loader.h"
 #include "worker-certificate.h"
 #include "worker-pipeline-dump.h"
+#include "srtp-openssl.h"
 #include "worker-sandbox.h"
 
 /* How long the exit path waits for the last messages (`failed`, a pipeline
@@ -545,6 +546,7 @@ worker_finish (ConvokeWorker *worker)
 int
 convoke_worker_run (const ConvokeWorkerConfig *config)
 {
+  g_autoptr (GError) srtp_error = NULL;
   g_autoptr (GError) error = NULL;
   ConvokeWorker worker = { 0 };
   guint sigterm_source = 0, sigint_source = 0;
@@ -578,6 +580,11 @@ convoke_worker_run (const ConvokeWorkerConfig *config)
     {
       gst_init (NULL, NULL);
       worker_note_time (&worker, "gst_init");
+      /* Before the first SRTP session (DTLS completes long after), while
+       * OpenSSL may still read its configuration. */
+      if (!convoke_srtp_use_openssl (&srtp_error))
+        g_printerr ("convoke-room-worker: room %s: %s\n", config->room_sid,
+                    srtp_error->message);
       sigterm_source = g_unix_signal_add (SIGTERM, worker_on_unix_signal, &worker);
       sigint_source = g_unix_signal_add (SIGINT, worker_on_unix_signal, &worker);
       if (!convoke_worker_sandbox_confine_files (worker.sandbox, &error)
