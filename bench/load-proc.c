@@ -46,10 +46,10 @@ load_proc_cpu_seconds (pid_t pid, double *seconds)
   return TRUE;
 }
 
-guint64
-load_proc_status_kib (pid_t pid, const char *field)
+static guint64
+proc_field_kib (pid_t pid, const char *file, const char *field)
 {
-  g_autofree char *path = g_strdup_printf ("/proc/%d/status", (int) pid);
+  g_autofree char *path = g_strdup_printf ("/proc/%d/%s", (int) pid, file);
   g_autofree char *text = NULL;
   g_auto (GStrv) lines = NULL;
   gsize field_len = strlen (field);
@@ -61,6 +61,24 @@ load_proc_status_kib (pid_t pid, const char *field)
     if (strncmp (lines[i], field, field_len) == 0 && lines[i][field_len] == ':')
       return g_ascii_strtoull (lines[i] + field_len + 1, NULL, 10);
   return 0;
+}
+
+guint64
+load_proc_status_kib (pid_t pid, const char *field)
+{
+  return proc_field_kib (pid, "status", field);
+}
+
+guint64
+load_proc_smaps_kib (pid_t pid, const char *field)
+{
+  return proc_field_kib (pid, "smaps_rollup", field);
+}
+
+guint64
+load_proc_private_kib (pid_t pid)
+{
+  return load_proc_smaps_kib (pid, "Private_Clean") + load_proc_smaps_kib (pid, "Private_Dirty");
 }
 
 static gboolean

@@ -168,6 +168,8 @@ build_report (LoadRun *run, GPtrArray *rooms, guint64 daemon_rss_before_kib)
   g_autoptr (GArray) total_ms = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr (GArray) rss_kib = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr (GArray) hwm_kib = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr (GArray) pss_kib = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr (GArray) uss_kib = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr (GArray) cpu_s = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr (GPtrArray) sids = g_ptr_array_new ();
   g_autoptr (GArray) pids = g_array_new (FALSE, FALSE, sizeof (pid_t));
@@ -191,10 +193,14 @@ build_report (LoadRun *run, GPtrArray *rooms, guint64 daemon_rss_before_kib)
       pid_t pid = g_array_index (pids, pid_t, i);
       double rss = (double) load_proc_status_kib (pid, "VmRSS");
       double hwm = (double) load_proc_status_kib (pid, "VmHWM");
+      double pss = (double) load_proc_smaps_kib (pid, "Pss");
+      double uss = (double) load_proc_private_kib (pid);
       double cpu = 0.0;
 
       g_array_append_val (rss_kib, rss);
       g_array_append_val (hwm_kib, hwm);
+      g_array_append_val (pss_kib, pss);
+      g_array_append_val (uss_kib, uss);
       if (load_proc_cpu_seconds (pid, &cpu))
         g_array_append_val (cpu_s, cpu);
     }
@@ -219,6 +225,8 @@ build_report (LoadRun *run, GPtrArray *rooms, guint64 daemon_rss_before_kib)
   load_report_add_distribution (builder, "post_to_offer_ms", total_ms);
   load_report_add_distribution (builder, "worker_rss_kib", rss_kib);
   load_report_add_distribution (builder, "worker_hwm_kib", hwm_kib);
+  load_report_add_distribution (builder, "worker_pss_kib", pss_kib);
+  load_report_add_distribution (builder, "worker_private_kib", uss_kib);
   load_report_add_distribution (builder, "worker_cpu_s", cpu_s);
   json_builder_set_member_name (builder, "daemon_rss_before_kib");
   json_builder_add_int_value (builder, (gint64) daemon_rss_before_kib);
@@ -310,7 +318,7 @@ load_room_start_main (LoadRun *run)
   g_print (
       "convoke room start %s: %" G_GINT64_FORMAT "/%d rooms started, POST→offer p50 "
       "%.0f ms p95 %.0f ms max %.0f ms, idle worker RSS p50 %.1f MiB (sum %.1f MiB), "
-      "worker CPU to start p50 %.3f s\n",
+      "private p50 %.1f MiB, PSS p50 %.1f MiB, worker CPU to start p50 %.3f s\n",
       options->label ? options->label : "",
       json_object_get_int_member (object, "rooms_started"), options->room_start,
       member_p (object, "post_to_offer_ms", "p50"),
@@ -318,6 +326,8 @@ load_room_start_main (LoadRun *run)
       member_p (object, "post_to_offer_ms", "max"),
       member_p (object, "worker_rss_kib", "p50") / 1024.0,
       member_p (object, "worker_rss_kib", "sum") / 1024.0,
+      member_p (object, "worker_private_kib", "p50") / 1024.0,
+      member_p (object, "worker_pss_kib", "p50") / 1024.0,
       member_p (object, "worker_cpu_s", "p50"));
   return run->error_count > 0 ? 1 : 0;
 }
