@@ -10,9 +10,12 @@
 
 #define DEFAULT_CHROMIUM "/usr/bin/chromium"
 #define DEVTOOLS_BANNER "DevTools listening on "
+/* Deadlines, as base figures: test_wait_until and test_deadline scale them
+ * (test-time.h), as they do every @timeout_ms passed in. */
 #define LAUNCH_TIMEOUT_MS 30000
 #define CALL_TIMEOUT_MS 30000
 #define EXIT_TIMEOUT_MS 15000
+/* How often cdp_page_wait_true asks: a rate, not a deadline. */
 #define EVAL_POLL_INTERVAL_MS 250
 /* Screenshots arrive as one base64 message of a few hundred KiB, over
  * libsoup's default limit of 128 KiB. */
@@ -242,7 +245,8 @@ cdp_call (CdpBrowser *browser, const char *session_id, const char *method,
       if (!g_hash_table_contains (browser->replies, GUINT_TO_POINTER (call.id)))
         {
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-                       "%s: no reply from Chromium within %u ms%s", method, timeout_ms,
+                       "%s: no reply from Chromium within %u ms%s", method,
+                       test_scaled_ms (timeout_ms),
                        browser->connection_closed ? " (connection closed)" : "");
           return NULL;
         }
@@ -386,8 +390,8 @@ cdp_browser_launch (void)
     {
       g_autofree char *log = browser_log (browser);
       cdp_test_fail (
-          "Chromium (%s) printed no DevTools URL within %d ms; its output:\n%s",
-          cdp_chromium_path (), LAUNCH_TIMEOUT_MS, log);
+          "Chromium (%s) printed no DevTools URL within %u ms; its output:\n%s",
+          cdp_chromium_path (), test_scaled_ms (LAUNCH_TIMEOUT_MS), log);
     }
   g_test_message ("Chromium pid %s, DevTools at %s",
                   g_subprocess_get_identifier (browser->process), wait.url);
@@ -574,7 +578,7 @@ eval_is_true (CdpPage *page, const char *expression)
 gboolean
 cdp_page_wait_true (CdpPage *page, const char *expression, guint timeout_ms)
 {
-  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  gint64 deadline = test_deadline (timeout_ms);
 
   while (!eval_is_true (page, expression))
     {

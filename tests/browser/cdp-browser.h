@@ -30,7 +30,8 @@ void cdp_browser_close (CdpBrowser *browser);
 
 /* Sends one command; @session_id NULL for the browser itself. @params is
  * borrowed (may be NULL). Returns the "result" object, or NULL with
- * @error set on a CDP error, a closed connection or @timeout_ms. */
+ * @error set on a CDP error, a closed connection or @timeout_ms (a base
+ * figure, scaled like every deadline here: test_scaled_ms). */
 JsonObject *cdp_call (CdpBrowser *browser, const char *session_id, const char *method,
                       JsonObject *params, guint timeout_ms, GError **error);
 
@@ -46,8 +47,8 @@ JsonNode *cdp_page_eval (CdpPage *page, const char *expression, GError **error);
 /* The value as a newly allocated string ("" when not a string). */
 char *cdp_page_eval_string (CdpPage *page, const char *expression);
 /* Polls @expression until it is true (JS truthiness of a boolean result)
- * or @timeout_ms passes; exceptions count as false (the page may still be
- * loading). Returns the last result. */
+ * or @timeout_ms (a base figure, scaled) passes; exceptions count as false
+ * (the page may still be loading). Returns the last result. */
 gboolean cdp_page_wait_true (CdpPage *page, const char *expression, guint timeout_ms);
 /* Saves a PNG of the page's viewport to @path. */
 void cdp_page_screenshot (CdpPage *page, const char *path);

@@ -79,7 +79,7 @@ demo_page_wait_state (CdpPage *page, const char *state, guint timeout_ms)
     {
       g_autofree char *seen = demo_page_describe (page);
       cdp_test_fail ("[%s] expected state “%s” within %u ms; the page shows %s",
-                     cdp_page_get_name (page), state, timeout_ms, seen);
+                     cdp_page_get_name (page), state, test_scaled_ms (timeout_ms), seen);
     }
 }
 
@@ -140,17 +140,13 @@ demo_pages_receive (DemoScene *scene, const char *const *senders, gboolean log)
 void
 demo_spin_for (guint ms)
 {
-  gint64 until = g_get_monotonic_time () + (gint64) ms * 1000;
-
-  while (g_get_monotonic_time () < until)
-    if (!g_main_context_iteration (NULL, FALSE))
-      g_usleep (10 * 1000);
+  test_watch_for (NULL, NULL, ms);
 }
 
 void
 demo_assert_pages_receive (DemoScene *scene, const char *const *senders)
 {
-  gint64 deadline = g_get_monotonic_time () + (gint64) DEMO_MEDIA_TIMEOUT_MS * 1000;
+  gint64 deadline = test_deadline (DEMO_MEDIA_TIMEOUT_MS);
 
   while (!demo_pages_receive (scene, senders, FALSE))
     {
@@ -159,8 +155,9 @@ demo_assert_pages_receive (DemoScene *scene, const char *const *senders)
           demo_pages_receive (scene, senders, TRUE);
           cdp_test_fail (
               "not every page decoded %d video frames and %d audio packets from "
-              "every other participant within %d ms (see the log above)",
-              DEMO_WANT_VIDEO_FRAMES, DEMO_WANT_AUDIO_PACKETS, DEMO_MEDIA_TIMEOUT_MS);
+              "every other participant within %u ms (see the log above)",
+              DEMO_WANT_VIDEO_FRAMES, DEMO_WANT_AUDIO_PACKETS,
+              test_scaled_ms (DEMO_MEDIA_TIMEOUT_MS));
         }
       demo_spin_for (500);
     }
@@ -307,7 +304,7 @@ demo_assert_tiles_show_their_senders (DemoScene *scene)
   for (guint i = 0; i < scene->n_pages; i++)
     {
       CdpPage *page = scene->pages[i];
-      gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+      gint64 deadline = test_deadline (10000);
 
       for (;;)
         {

@@ -10,6 +10,8 @@
 
 G_BEGIN_DECLS
 
+/* Deadlines, as base figures for an idle 2-core machine; the helpers
+ * scale them (test_scaled_ms). */
 #define DEMO_PAGE_LOAD_TIMEOUT_MS 20000
 #define DEMO_JOIN_TIMEOUT_MS 20000
 #define DEMO_MEDIA_TIMEOUT_MS 45000
@@ -38,7 +40,8 @@ CdpPage *demo_scene_open_page (DemoScene *scene, const char *identity, const cha
 /* Fills the form and presses Join. */
 void demo_page_join (CdpPage *page, const char *room, const char *identity);
 /* Fails the test unless window.convokeDemo.state becomes @state
- * ("joined", "failed", "left", …) within @timeout_ms. */
+ * ("joined", "failed", "left", …) within @timeout_ms (a base figure,
+ * scaled). */
 void demo_page_wait_state (CdpPage *page, const char *state, guint timeout_ms);
 /* State, status line, errors shown and captions, as JSON, for messages. */
 char *demo_page_describe (CdpPage *page);
@@ -58,10 +61,12 @@ void demo_assert_tiles_show_their_senders (DemoScene *scene);
 
 /* Every page decodes DEMO_WANT_VIDEO_FRAMES video frames and
  * DEMO_WANT_AUDIO_PACKETS audio packets (and some samples) from every
- * identity in @senders other than its own, within DEMO_MEDIA_TIMEOUT_MS. */
+ * identity in @senders other than its own, within DEMO_MEDIA_TIMEOUT_MS
+ * (scaled). */
 void demo_assert_pages_receive (DemoScene *scene, const char *const *senders);
 
-/* Runs the default main context for @ms. */
+/* Runs the default main context for @ms: a pause or an observation
+ * window, not scaled (test_watch_for). */
 void demo_spin_for (guint ms);
 
 G_END_DECLS

@@ -321,7 +321,7 @@ test_group_mixed (void)
   gst = test_client_start (scene->daemon, "gst", "team", NULL);
 
   demo_assert_pages_receive (scene, everyone);
-  deadline = g_get_monotonic_time () + (gint64) DEMO_MEDIA_TIMEOUT_MS * 1000;
+  deadline = test_deadline (DEMO_MEDIA_TIMEOUT_MS);
   while (!test_client_receives_from (gst, browsers, DEMO_WANT_VIDEO_FRAMES, 10))
     {
       if (g_get_monotonic_time () > deadline)
@@ -333,8 +333,8 @@ test_group_mixed (void)
               = node ? json_to_string (node, TRUE) : g_strdup ("(none)");
 
           g_test_message ("convoke-client stats: %s", text);
-          cdp_test_fail ("convoke-client did not decode every browser within %d ms",
-                         DEMO_MEDIA_TIMEOUT_MS);
+          cdp_test_fail ("convoke-client did not decode every browser within %u ms",
+                         test_scaled_ms (DEMO_MEDIA_TIMEOUT_MS));
         }
       demo_spin_for (500);
     }

@@ -27,6 +27,9 @@ TestDaemon *test_client_daemon_start (const char *extra_config);
  * @extra_args: more arguments or NULL. */
 TestClient *test_client_start (TestDaemon *d, const char *identity, const char *room,
                                const char *const *extra_args);
+/* Every @timeout_ms here is a deadline, a base figure that test_wait_until
+ * scales (test-time.h). */
+
 /* Sends SIGTERM (if still running), waits and frees. Returns the exit
  * status (-1 when it did not exit normally). */
 int test_client_stop (TestClient *client);

@@ -168,6 +168,15 @@ fake_signaling_wait_message (FakeSignaling *server, const char *type, guint time
   return wait.found;
 }
 
+JsonObject *
+fake_signaling_watch_message (FakeSignaling *server, const char *type, guint window_ms)
+{
+  MessageWait wait = { server, type, NULL };
+
+  test_watch_for (message_arrived, &wait, window_ms);
+  return wait.found;
+}
+
 GList *
 fake_signaling_take_messages (FakeSignaling *server)
 {

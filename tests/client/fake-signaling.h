@@ -24,9 +24,14 @@ const char *fake_signaling_requested_protocols (FakeSignaling *server);
 
 /* Spins the default main context until the next message of @type (NULL:
  * any) arrives, and returns it (the caller owns it). Messages of other
- * types received meanwhile stay queued. NULL after @timeout_ms. */
+ * types received meanwhile stay queued. NULL after @timeout_ms (a
+ * deadline: a base figure, scaled by test_wait_until). */
 JsonObject *fake_signaling_wait_message (FakeSignaling *server, const char *type,
                                          guint timeout_ms);
+/* The same for a message that must not come: watches for @window_ms, an
+ * observation window that is not scaled (test_watch_for). */
+JsonObject *fake_signaling_watch_message (FakeSignaling *server, const char *type,
+                                          guint window_ms);
 /* The oldest queued message of @type without waiting, or NULL. */
 JsonObject *fake_signaling_pop_message (FakeSignaling *server, const char *type);
 /* Every message received so far and not yet waited for, oldest first;

@@ -12,6 +12,8 @@
 
 G_BEGIN_DECLS
 
+/* A deadline, as a base figure: test_wait_until and
+ * fake_signaling_wait_message scale it. */
 #define TIMEOUT_MS 15000
 #define ALICE_SID "PA0000000000000000000000000000a11c"
 #define BOB_SID "PA00000000000000000000000000000b0b"

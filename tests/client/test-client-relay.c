@@ -9,7 +9,8 @@
 #include "client-runner.h"
 #include "turn-server.h"
 
-/* No media may flow for this long when relaying is impossible. */
+/* No media may flow for this long when relaying is impossible: an
+ * observation window, not scaled (test_watch_for). */
 #define NO_MEDIA_WAIT_MS 6000
 
 /* Prints coturn's log (which identities authenticated, what it refused)
@@ -102,7 +103,7 @@ test_relay_only_refused (void)
   d = test_client_daemon_start (config);
   clients[0] = test_client_start (d, "alice", "unrelayed", relay_only);
   clients[1] = test_client_start (d, "bob", "unrelayed", relay_only);
-  g_assert_false (test_wait_until (any_media, clients, NO_MEDIA_WAIT_MS));
+  g_assert_false (test_watch_for (any_media, clients, NO_MEDIA_WAIT_MS));
   /* Failing media is not a session error: both still leave cleanly. */
   g_assert_cmpint (test_client_stop (clients[0]), ==, 0);
   g_assert_cmpint (test_client_stop (clients[1]), ==, 0);

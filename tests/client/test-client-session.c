@@ -229,7 +229,7 @@ check_non_trickle_offer (gboolean client_trickles)
   g_assert_nonnull (strstr (sdp, "m=audio"));
   g_assert_nonnull (strstr (sdp, "m=video"));
 
-  stray = fake_signaling_wait_message (server, "candidate", 1500);
+  stray = fake_signaling_watch_message (server, "candidate", 1500);
   g_assert_null (stray);
   client_free (client);
 }
@@ -290,7 +290,7 @@ test_trickle_offer (void)
         }
     }
   /* Nothing after the marker: no late candidate, no second marker. */
-  stray = fake_signaling_wait_message (server, "candidate", 1000);
+  stray = fake_signaling_watch_message (server, "candidate", 1000);
   if (stray != NULL)
     g_error ("candidate message after the end of candidates: \"%s\"",
              json_object_get_string_member (stray, "candidate"));

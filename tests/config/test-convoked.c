@@ -177,7 +177,8 @@ bounded_is_done (gpointer data)
 }
 
 /* `convoked --check-config @path`, which must exit 1 within @timeout_ms
- * with an error naming @path and containing @what. */
+ * (a deadline: scaled by test_wait_until) with an error naming @path and
+ * containing @what. */
 static void
 assert_check_config_refuses_quickly (const char *path, const char *what, guint timeout_ms)
 {
@@ -197,7 +198,7 @@ assert_check_config_refuses_quickly (const char *path, const char *what, guint t
       g_subprocess_force_exit (process);
       test_wait_until (bounded_is_done, &bounded, timeout_ms);
       g_error ("convoked --check-config %s did not return within %u ms", path,
-               timeout_ms);
+               test_scaled_ms (timeout_ms));
     }
   g_test_message ("%s: %s", path, bounded.err);
   g_assert_true (g_subprocess_get_if_exited (process));

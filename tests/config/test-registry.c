@@ -10,6 +10,7 @@
 #include "fake-transport.h"
 #include "metrics.h"
 #include "room-registry.h"
+#include "test-time.h"
 #include "twilio-error.h"
 
 #define CONFIG_TEXT                                                                      \
@@ -440,13 +441,14 @@ static gboolean
 wait_for_status (ConvokeRoom *room, ConvokeRoomStatus status, guint timeout_ms)
 {
   StatusWait w = { room, status };
-  gint64 deadline = g_get_monotonic_time () + timeout_ms * 1000;
+  gint64 deadline = test_deadline (timeout_ms);
 
   while (!room_has_status (&w) && g_get_monotonic_time () < deadline)
     g_main_context_iteration (NULL, TRUE);
   return room_has_status (&w);
 }
 
+/* Runs the main context for @ms: an observation window, not scaled. */
 static void
 spin (guint ms)
 {

@@ -8,6 +8,7 @@
 
 #include "test-daemon.h"
 
+/* A deadline, as a base figure: test_wait_until scales it. */
 #define POLL_MS 5000
 
 static JsonObject *
@@ -75,14 +76,12 @@ wait_type_accepted (TestDaemon *d, const char *type)
   return test_wait_until (type_accepted, &probe, POLL_MS);
 }
 
+/* Gives a reload that must be refused time to do harm: an observation
+ * window, not scaled. */
 static void
 spin (guint ms)
 {
-  gint64 deadline = g_get_monotonic_time () + ms * 1000;
-
-  while (g_get_monotonic_time () < deadline)
-    if (!g_main_context_iteration (NULL, FALSE))
-      g_usleep (10 * 1000);
+  test_watch_for (NULL, NULL, ms);
 }
 
 static void

@@ -63,7 +63,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (GroupClient, group_client_free)
 
 /* Waits until every client in @clients (GroupClient*) decoded at least
  * @frames video frames and @frames audio buffers from every other one.
- * Returns FALSE on timeout, after logging who lacks what. */
+ * Returns FALSE after @timeout_ms (a base figure, scaled: test_wait_until),
+ * after logging who lacks what. */
 gboolean group_clients_wait_media (GPtrArray *clients, guint64 frames, guint timeout_ms);
 
 G_END_DECLS

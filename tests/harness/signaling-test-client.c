@@ -51,12 +51,11 @@ gboolean
 sig_client_spin_until (SigClient *c, gboolean (*cond) (gpointer), gpointer data,
                        guint timeout_ms)
 {
-  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
-
+  gint64 deadline = test_deadline (timeout_ms);
   gboolean result;
 
   if (c->context == NULL)
-    return test_wait_until (cond, data, timeout_ms);
+    return test_wait_until (cond, data, timeout_ms); /* scales it itself */
   /* libsoup attaches each new source of the socket to the thread-default
    * context of the moment; keep that @c's own. */
   g_main_context_push_thread_default (c->context);

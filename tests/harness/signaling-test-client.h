@@ -43,6 +43,9 @@ void sig_client_send_text (SigClient *c, const char *text);
 void sig_client_sendf (SigClient *c, const char *format, ...) G_GNUC_PRINTF (2, 3);
 void sig_client_send_object (SigClient *c, JsonObject *message);
 
+/* Every @timeout_ms here is a deadline, a base figure that these helpers
+ * scale (test_scaled_ms); 0 looks only at what has already arrived. */
+
 /* Spins @c's context until @cond is true or @timeout_ms passed. */
 gboolean sig_client_spin_until (SigClient *c, gboolean (*cond) (gpointer), gpointer data,
                                 guint timeout_ms);

@@ -15,6 +15,7 @@
 #include "test-process.h"
 
 #define START_TIMEOUT_MS 20000
+#define HTTP_TIMEOUT_MS 30000
 
 const char *
 test_program (const char *env_name)
@@ -85,22 +86,6 @@ write_config (TestDaemon *d, const char *extra_config)
 }
 
 gboolean
-test_wait_until (gboolean (*cond) (gpointer), gpointer data, guint timeout_ms)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
-
-  while (!cond (data))
-    {
-      if (g_get_monotonic_time () > deadline)
-        return cond (data);
-      /* Keep other sources (WebSockets, callbacks) running meanwhile. */
-      if (!g_main_context_iteration (NULL, FALSE))
-        g_usleep (10 * 1000);
-    }
-  return TRUE;
-}
-
-gboolean
 test_daemon_alive (TestDaemon *d)
 {
   return d->process != NULL && g_subprocess_get_identifier (d->process) != NULL;
@@ -165,10 +150,13 @@ test_daemon_start (const char *extra_config, const char *const *extra_args)
 
   test_wait_until (url_file_ready, d, START_TIMEOUT_MS);
   if (d->base_url == NULL)
-    g_error ("convoked did not start serving within %d ms (alive: %d)", START_TIMEOUT_MS,
-             test_daemon_alive (d));
+    g_error ("convoked did not start serving within %u ms (alive: %d)",
+             test_scaled_ms (START_TIMEOUT_MS), test_daemon_alive (d));
 
-  d->session = soup_session_new_with_options ("timeout", 30, NULL);
+  /* The HTTP client's own deadline for an answer, scaled like any
+   * other. */
+  d->session = soup_session_new_with_options (
+      "timeout", (test_scaled_ms (HTTP_TIMEOUT_MS) + 999) / 1000, NULL);
   return d;
 }
 
@@ -313,13 +301,4 @@ test_daemon_add_client_credentials (TestDaemon *d, GPtrArray *argv)
   g_ptr_array_add (argv, d->api_secret);
   g_ptr_array_add (argv, "--account-sid");
   g_ptr_array_add (argv, d->account_sid);
-}
-
-guint
-test_scaled_ms (guint ms)
-{
-  const char *scale = g_getenv ("CONVOKE_TEST_TIME_SCALE");
-  double factor = scale != NULL ? g_ascii_strtod (scale, NULL) : 1.0;
-
-  return (guint) (ms * (factor >= 1.0 ? MIN (factor, 100.0) : 1.0));
 }

@@ -8,6 +8,8 @@
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
+#include "test-time.h"
+
 G_BEGIN_DECLS
 
 typedef struct
@@ -65,18 +67,9 @@ guint test_http_full (TestDaemon *d, const char *method, const char *path,
  * member @member of the room (e.g. "sid", "status"), NULL when absent. */
 char *test_daemon_room_string (TestDaemon *d, const char *room, const char *member);
 
-/* Spins the default main context until @cond(@data) is TRUE or
- * @timeout_ms passes. Returns the last value of @cond. */
-gboolean test_wait_until (gboolean (*cond) (gpointer), gpointer data, guint timeout_ms);
-
 /* A fresh temporary directory that test_daemon_stop does not know about;
  * remove it with test_rm_rf. */
 char *test_mkdtemp (void);
-/* @ms times $CONVOKE_TEST_TIME_SCALE (at least 1): the one knob for how
- * long a test waits for something to happen. Every base figure is for an
- * idle 2-core machine; .ci/test sets the scale with meson's timeout
- * multiplier for sanitized builds, and a busy machine can raise both. */
-guint test_scaled_ms (guint ms);
 void test_rm_rf (const char *path);
 
 /* Path of a built program, from the CONVOKED/CONVOKECTL/... environment

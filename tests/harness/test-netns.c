@@ -10,7 +10,6 @@
 #include "test-daemon.h"
 
 #define NETNS_PREFIX "cvk"
-#define HOP_READY_TIMEOUT_MS 10000
 
 struct _TestLink
 {

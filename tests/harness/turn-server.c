@@ -68,7 +68,7 @@ test_turn_server_transact (TestTurnServer *turn, GSocket *socket, GBytes *reques
 {
   g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
   g_autoptr (GSocketAddress) server = g_inet_socket_address_new (loopback, turn->port);
-  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  gint64 deadline = test_deadline (timeout_ms);
   gsize request_len = 0;
   const guint8 *request_data = g_bytes_get_data (request, &request_len);
 
@@ -169,7 +169,7 @@ static gboolean
 answers_binding (TestTurnServer *turn)
 {
   g_autoptr (GSocket) socket = test_udp_socket_new ();
-  gint64 deadline = g_get_monotonic_time () + READY_TIMEOUT_MS * 1000;
+  gint64 deadline = test_deadline (READY_TIMEOUT_MS);
 
   while (g_get_monotonic_time () < deadline && process_running (turn))
     {

@@ -51,7 +51,8 @@ char *test_turn_server_daemon_config (TestTurnServer *turn, const char *secret);
 
 /* Sends @request from @socket (a UDP socket bound to 127.0.0.1) to the
  * server, retransmitting, and returns the response with the same
- * transaction id, or NULL after @timeout_ms. */
+ * transaction id, or NULL after @timeout_ms (a base figure, scaled:
+ * test_scaled_ms). */
 TestStunMessage *test_turn_server_transact (TestTurnServer *turn, GSocket *socket,
                                             GBytes *request, guint timeout_ms);
 /* A UDP socket on 127.0.0.1 and an ephemeral port. */

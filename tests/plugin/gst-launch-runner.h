@@ -29,6 +29,9 @@ GstLaunch *gst_launch_start (const char *pipeline);
  * up to 20 s (then kills it), frees. Returns the exit status, or -1 when
  * it did not exit by itself. */
 int gst_launch_stop (GstLaunch *launch);
+/* Every @timeout_ms here is a deadline, a base figure that test_wait_until
+ * scales (test-time.h). */
+
 /* Waits up to @timeout_ms for the process to exit by itself; returns its
  * exit status, or -1 when it is still running or died of a signal. */
 int gst_launch_wait_exit (GstLaunch *launch, guint timeout_ms);

@@ -267,16 +267,8 @@ recording_fixture_worker (RecordingFixture *fixture, const char *sid)
   return group_proc_find_worker (fixture->daemon->pid, sid);
 }
 
-static gboolean
-deadline_passed (gpointer data)
-{
-  return g_get_monotonic_time () >= *(gint64 *) data;
-}
-
 void
 recording_fixture_sleep (guint ms)
 {
-  gint64 deadline = g_get_monotonic_time () + ms * G_TIME_SPAN_MILLISECOND;
-
-  test_wait_until (deadline_passed, &deadline, ms + 1000);
+  test_watch_for (NULL, NULL, ms);
 }

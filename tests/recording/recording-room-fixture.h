@@ -57,7 +57,9 @@ GPtrArray *recording_fixture_start_clients (RecordingFixture *fixture, const cha
 /* GET @path (expects 200); the JSON body. */
 JsonNode *recording_fixture_get (RecordingFixture *fixture, const char *path);
 /* The room's recordings once none is processing any more (waits up to
- * @timeout_ms, spinning the main context so callbacks arrive). */
+ * @timeout_ms, spinning the main context so callbacks arrive). Every
+ * @timeout_ms here is a deadline, a base figure that test_wait_until
+ * scales. */
 JsonArray *recording_fixture_wait_recordings (RecordingFixture *fixture,
                                               const char *room_sid, guint expected,
                                               guint timeout_ms);
@@ -71,7 +73,8 @@ char *recording_fixture_participant_sid (RecordingFixture *fixture, const char *
 /* The pid of room @sid's worker (a child of the daemon), or 0. */
 pid_t recording_fixture_worker (RecordingFixture *fixture, const char *sid);
 
-/* Spins the main context for @ms milliseconds. */
+/* Spins the main context for @ms milliseconds: talk time, a pause, not a
+ * deadline, so not scaled (test_watch_for). */
 void recording_fixture_sleep (guint ms);
 
 G_END_DECLS

@@ -12,7 +12,10 @@
 #include "recording-test-util.h"
 #include "test-daemon.h"
 
-#define RUN_TIMEOUT (30 * GST_SECOND)
+/* Deadlines, as base figures for an idle 2-core machine: scaled by the
+ * suite's one knob (test_scaled_ms). */
+#define RUN_TIMEOUT ((GstClockTime) test_scaled_ms (30000) * GST_MSECOND)
+#define ERROR_TIMEOUT ((GstClockTime) test_scaled_ms (10000) * GST_MSECOND)
 /* 160x120 at 15 fps keeps two shared cores free for the rest. */
 #define VIDEO_CAPS "video/x-raw,width=160,height=120,framerate=15/1"
 #define VIDEO_SOURCE "videotestsrc is-live=true num-buffers=45 ! " VIDEO_CAPS
@@ -270,7 +273,7 @@ push_and_wait_error (GstElement *pipeline, GstElement *source, GstCaps *second_c
   g_object_set (source, "caps", second_caps, NULL);
   rtp[3] = 2;
   gst_app_src_push_buffer ((GstAppSrc *) source, gst_buffer_new_memdup (rtp, sizeof rtp));
-  message = gst_bus_timed_pop_filtered (bus, 10 * GST_SECOND, GST_MESSAGE_ERROR);
+  message = gst_bus_timed_pop_filtered (bus, ERROR_TIMEOUT, GST_MESSAGE_ERROR);
   gst_element_set_state (pipeline, GST_STATE_NULL);
   if (message == NULL)
     return NULL;
@@ -342,12 +345,6 @@ child_record (const char *location, const char *key)
 }
 
 static gboolean
-timeout_reached (gpointer data)
-{
-  return g_get_monotonic_time () >= *(gint64 *) data;
-}
-
-static gboolean
 file_has_bytes (gpointer data)
 {
   GStatBuf st;
@@ -363,13 +360,14 @@ record_and_kill (const char *path, const char *key)
   const char *argv[] = { self_path, CHILD_ARGUMENT, path, key, NULL };
   g_autoptr (GSubprocess) child
       = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_NONE, &error);
-  gint64 started, until;
+  gint64 started;
 
   g_assert_no_error (error);
   g_assert_true (test_wait_until (file_has_bytes, (gpointer) path, 10000));
   started = g_get_monotonic_time ();
-  until = started + 3 * G_USEC_PER_SEC;
-  test_wait_until (timeout_reached, &until, 5000);
+  /* Three seconds of recording: a duration, not a deadline, so not
+   * scaled. */
+  test_watch_for (NULL, NULL, 3000);
   g_subprocess_send_signal (child, SIGKILL);
   g_assert_true (g_subprocess_wait (child, NULL, NULL));
   g_assert_true (g_subprocess_get_if_signaled (child));

@@ -12,8 +12,10 @@
 #include "recording-room-fixture.h"
 #include "recording-test-util.h"
 
+/* Deadlines, as base figures (the fixture's waits scale them) ... */
 #define MEDIA_TIMEOUT_MS 20000
 #define RECORDINGS_TIMEOUT_MS 15000
+/* ... and a duration, which is not scaled: how long the clients talk. */
 #define TALK_MS 10000
 
 typedef struct

@@ -7,6 +7,7 @@
 
 #include "test-daemon.h"
 
+/* A deadline, as a base figure: scaled (test_deadline). */
 #define WAIT_MS 10000
 
 static TestDaemon *daemon_;
@@ -23,7 +24,7 @@ raw_exchange (const char *request)
       client, "127.0.0.1", (guint16)g_ascii_strtoull (port, NULL, 10), NULL, &error);
   GSocket *socket;
   GString *answer = g_string_new (NULL);
-  gint64 deadline = g_get_monotonic_time () + WAIT_MS * 1000;
+  gint64 deadline = test_deadline (WAIT_MS);
 
   g_assert_no_error (error);
   socket = g_socket_connection_get_socket (conn);

@@ -46,9 +46,9 @@ typedef struct
   guint n_pages;
 } SdkScene;
 
-/* Every wait is a base figure for an idle 2-core machine, scaled by the
- * harness's one knob (test_scaled_ms, $CONVOKE_TEST_TIME_SCALE). */
-#define scaled(ms) test_scaled_ms (ms)
+/* Every deadline here is a base figure for an idle 2-core machine: the
+ * harness's helpers (cdp_page_wait_true, test_deadline, ...) scale it by
+ * the one knob, $CONVOKE_TEST_TIME_SCALE (test-time.h). */
 
 /* ---- the scene -------------------------------------------------------------- */
 
@@ -122,8 +122,8 @@ scene_open (SdkScene *scene, const char *identity)
 
   g_assert_cmpuint (scene->n_pages, <, MAX_PAGES);
   page = cdp_page_open (scene->browser, url, identity);
-  if (!cdp_page_wait_true (page, "window.sdkTest && (sdkTest.loaded || sdkTest.loadError)",
-                           scaled (20000))
+  if (!cdp_page_wait_true (
+          page, "window.sdkTest && (sdkTest.loaded || sdkTest.loadError)", 20000)
       || !cdp_page_wait_true (page, "sdkTest.loaded", 100))
     cdp_test_fail ("[%s] the SDK page did not load: %s", identity,
                    cdp_page_eval_string (page, "String(sdkTest.loadError)"));
@@ -217,7 +217,7 @@ remote_track (JsonObject *status, const char *from, const char *kind, const char
 static void
 wait_receives (CdpPage *page, const char *self, const char *const *senders, gboolean audio)
 {
-  gint64 deadline = g_get_monotonic_time () + scaled (45000) * (gint64)1000;
+  gint64 deadline = test_deadline (45000);
   g_autoptr (JsonObject) status = NULL;
 
   for (;;)
@@ -257,7 +257,7 @@ wait_state (CdpPage *page, const char *state)
 {
   g_autofree char *script = g_strdup_printf ("sdkTest.state === '%s'", state);
 
-  if (!cdp_page_wait_true (page, script, scaled (20000)))
+  if (!cdp_page_wait_true (page, script, 20000))
     {
       g_autoptr (JsonObject) status = page_status (page);
       g_autofree char *text = describe (status);
@@ -280,7 +280,7 @@ error_code (CdpPage *page)
 static void
 wait_js (CdpPage *page, const char *expression, const char *what)
 {
-  if (!cdp_page_wait_true (page, expression, scaled (20000)))
+  if (!cdp_page_wait_true (page, expression, 20000))
     {
       g_autoptr (JsonObject) status = page_status (page);
       g_autofree char *text = describe (status);
@@ -313,7 +313,7 @@ static void
 wait_more_frames (CdpPage *page, const char *from, const char *name, gint64 frames)
 {
   gint64 start = video_frames (page, from, name);
-  gint64 deadline = g_get_monotonic_time () + scaled (30000) * (gint64)1000;
+  gint64 deadline = test_deadline (30000);
 
   while (video_frames (page, from, name) < start + frames)
     {
@@ -626,7 +626,7 @@ test_group_mixed (void)
 
   wait_receives (scene->pages[0], "sdk", everyone, TRUE);
   demo_assert_pages_receive (scene->demo, everyone);
-  deadline = g_get_monotonic_time () + scaled (45000) * (gint64)1000;
+  deadline = test_deadline (45000);
   while (!test_client_receives_from (gst, others_of_gst, WANT_VIDEO_FRAMES, 10))
     {
       if (g_get_monotonic_time () > deadline)

@@ -190,7 +190,7 @@ test_trickle_flag (void)
   g_assert_nonnull (strstr (sdp, "a=end-of-candidates"));
   /* (Alice may get hers inside the SDP too: on loopback gathering is done
    * by the time the offer is written.) */
-  g_assert_null (group_ws_wait (bob, "candidate", &from, 1000));
+  g_assert_null (group_ws_watch (bob, "candidate", &from, 1000));
 
   group_ws_free (g_steal_pointer (&alice));
   group_ws_free (g_steal_pointer (&bob));

@@ -45,6 +45,14 @@ proc_status_field (pid_t pid, const char *field)
   return g_strstrip (g_strndup (line, strcspn (line, "\n")));
 }
 
+static gboolean
+tried_or_exited (gpointer data)
+{
+  GroupWorkerWait *wait = data;
+
+  return group_worker_wait_cond (wait) || wait->w->exited;
+}
+
 /* Makes the worker try @call; returns the `tried` event's body, or NULL
  * when the worker died instead. */
 static JsonObject *
@@ -54,10 +62,13 @@ try_call (GroupWorker *w, const char *call, const char *path)
   GroupWorkerWait wait = { w, "module", "tried", w->messages->len, NULL };
 
   group_worker_send (w, request);
-  while (wait.found == NULL && !w->exited)
-    group_spin_until (group_worker_wait_cond, &wait, 100);
+  group_spin_until (tried_or_exited, &wait, GROUP_TEST_TIMEOUT_MS);
+  g_assert_true (wait.found != NULL || w->exited);
+  /* An answer sent just before exiting may still be on its way: a short
+   * window after the exit, not a deadline, so not scaled (a call that
+   * kills the worker would wait out a scaled one every time). */
   if (wait.found == NULL)
-    group_spin_until (group_worker_wait_cond, &wait, 200); /* sent just before exiting */
+    test_watch_for (group_worker_wait_cond, &wait, 200);
   return wait.found != NULL ? json_object_get_object_member (wait.found, "body") : NULL;
 }
 

@@ -155,7 +155,7 @@ static void
 assert_receives (TestDaemon *d, const char *room, const char *participant,
                  GPtrArray *publishers)
 {
-  gint64 deadline = g_get_monotonic_time () + (gint64) REST_TIMEOUT_MS * 1000;
+  gint64 deadline = test_deadline (REST_TIMEOUT_MS);
   g_autofree char *expected = expected_subscriptions (d, room, publishers);
   g_autofree char *listed = NULL;
 

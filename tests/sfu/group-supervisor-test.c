@@ -18,6 +18,7 @@
 #include "group-ws-participant.h"
 #include "test-daemon.h"
 
+/* A deadline, as a base figure: the harness's waits scale it. */
 #define WAIT_MS 20000
 
 static const char config[] = "[type:group]\n"
@@ -707,7 +708,7 @@ test_worker_environment (void)
   /* The sandbox is complete once the worker is ready. */
   g_free (path);
   path = g_strdup_printf ("/proc/%d/status", (int) g_array_index (workers, pid_t, 0));
-  for (gint64 deadline = g_get_monotonic_time () + WAIT_MS * G_TIME_SPAN_MILLISECOND;
+  for (gint64 deadline = test_deadline (WAIT_MS);
        status == NULL || strstr (status, "\nSeccomp:\t2\n") == NULL;)
     {
       g_clear_pointer (&status, g_free);

@@ -149,7 +149,7 @@ group_worker_exited_cond (gpointer data)
 void
 group_spin_until (gboolean (*cond) (gpointer), gpointer data, guint timeout_ms)
 {
-  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  gint64 deadline = test_deadline (timeout_ms);
 
   while (!cond (data) && g_get_monotonic_time () < deadline)
     g_main_context_iteration (NULL, FALSE) || (g_usleep (2000), TRUE);

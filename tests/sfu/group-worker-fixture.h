@@ -8,10 +8,12 @@
 #include <json-glib/json-glib.h>
 
 #include "control-channel.h"
+#include "test-time.h"
 
 G_BEGIN_DECLS
 
 #define GROUP_TEST_ROOM_SID "RM0123456789abcdef0123456789abcdef"
+/* A deadline, as a base figure: group_spin_until scales it. */
 #define GROUP_TEST_TIMEOUT_MS 20000
 #define NOBODY 65534
 /* What convoked passes a worker when it runs as root (tests run as
@@ -63,7 +65,8 @@ GroupWorker *group_worker_start (const char *const *argv_extra, const char *pem)
 /* Kills the worker if it still runs. */
 void group_worker_free (GroupWorker *w);
 
-/* Iterates the default main context until @cond or @timeout_ms. */
+/* Iterates the default main context until @cond or @timeout_ms (a
+ * deadline: a base figure, scaled by test_deadline). */
 void group_spin_until (gboolean (*cond) (gpointer), gpointer data, guint timeout_ms);
 /* Waits for the process to end; its exit status, -1 for a signal. */
 int group_worker_wait_exit (GroupWorker *w);

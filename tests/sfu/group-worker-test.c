@@ -228,7 +228,7 @@ test_parent_death (void)
   g_subprocess_send_signal (shell, SIGKILL);
   g_subprocess_wait (shell, NULL, NULL);
 
-  deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  deadline = test_deadline (5000);
   while (group_proc_alive (worker_pid) && g_get_monotonic_time () < deadline)
     g_usleep (10000);
   g_assert_false (group_proc_alive (worker_pid));

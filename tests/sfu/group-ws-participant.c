@@ -169,6 +169,17 @@ group_ws_wait (GroupWsParticipant *p, const char *type, guint *from, guint timeo
   return wait.found;
 }
 
+JsonObject *
+group_ws_watch (GroupWsParticipant *p, const char *type, guint *from, guint window_ms)
+{
+  MessageWait wait = { p, type, from != NULL ? *from : 0, NULL };
+
+  test_watch_for (message_arrived, &wait, window_ms);
+  if (wait.found != NULL && from != NULL)
+    *from = wait.from;
+  return wait.found;
+}
+
 static gboolean
 is_closed (gpointer data)
 {

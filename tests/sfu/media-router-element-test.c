@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "media-router-fixture.h"
+#include "test-time.h"
 
 static void
 test_forward_rewrites (Fixture *f, gconstpointer data)
@@ -476,10 +477,11 @@ report_with_remb_arrived (gpointer data)
   return FALSE;
 }
 
+/* @timeout_ms: a deadline, as a base figure (test_deadline scales it). */
 static gboolean
 wait_for (gboolean (*cond) (gpointer), gpointer data, guint timeout_ms)
 {
-  gint64 deadline = g_get_monotonic_time () + timeout_ms * 1000;
+  gint64 deadline = test_deadline (timeout_ms);
 
   while (!cond (data) && g_get_monotonic_time () < deadline)
     g_usleep (10 * 1000);

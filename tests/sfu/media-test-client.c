@@ -10,6 +10,8 @@
 #include <gst/sdp/sdp.h>
 #include <gst/webrtc/webrtc.h>
 
+#include "test-time.h"
+
 void
 media_client_free (MediaClient *client)
 {
@@ -714,7 +716,7 @@ media_sdp_fingerprint (const char *text)
 gboolean
 media_wait_until (gboolean (*cond) (gpointer), gpointer data, guint timeout_ms)
 {
-  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  gint64 deadline = test_deadline (timeout_ms);
 
   while (!cond (data))
     {

@@ -70,7 +70,8 @@ char *media_client_server_fingerprint (MediaClient *client);
 /* The a=fingerprint value of an SDP text, without the hash name. */
 char *media_sdp_fingerprint (const char *sdp);
 
-/* Spins the default main context until @cond is TRUE or @timeout_ms. */
+/* Spins the default main context until @cond is TRUE or @timeout_ms (a
+ * deadline: a base figure, scaled by test_deadline). */
 gboolean media_wait_until (gboolean (*cond) (gpointer), gpointer data, guint timeout_ms);
 
 G_END_DECLS

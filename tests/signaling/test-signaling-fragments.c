@@ -9,10 +9,12 @@
 
 #include "signaling-test-client.h"
 
+/* A deadline, as a base figure: scaled (test_deadline, test_scaled_ms). */
 #define WAIT_MS 10000
 #define FRAME_PAYLOAD (64 * 1024)
 /* How long the offender keeps sending (it stops earlier when the server
- * closes): at loopback speed, far more than the daemon could buffer. */
+ * closes): at loopback speed, far more than the daemon could buffer. A
+ * duration, not a deadline: not scaled. */
 #define SEND_SECONDS 6
 /* The daemon may grow by this much while under attack; unbounded
  * buffering grows by hundreds of MiB in the time above. */
@@ -63,7 +65,7 @@ raw_handshake (GSocket *socket)
   g_autoptr (GString) answer = g_string_new (NULL);
   g_autoptr (GError) error = NULL;
 
-  g_socket_set_timeout (socket, WAIT_MS / 1000);
+  g_socket_set_timeout (socket, (test_scaled_ms (WAIT_MS) + 999) / 1000);
   g_assert_cmpint (g_socket_send (socket, request, strlen (request), NULL, &error), ==,
                    (gssize)strlen (request));
   g_assert_no_error (error);
@@ -220,7 +222,7 @@ test_endless_fragments (void)
     }
 
   /* Whatever made the loop stop, the server's answer is due. */
-  deadline = g_get_monotonic_time () + WAIT_MS * 1000;
+  deadline = test_deadline (WAIT_MS);
   while (!f.got_close && !f.eof && g_get_monotonic_time () < deadline)
     {
       read_available (socket, &f);
@@ -289,7 +291,7 @@ test_fragments_within_limit (void)
                    ==, (gssize)out->len);
   g_socket_set_blocking (socket, FALSE);
 
-  deadline = g_get_monotonic_time () + WAIT_MS * 1000;
+  deadline = test_deadline (WAIT_MS);
   while (!pong && !f.eof && g_get_monotonic_time () < deadline)
     {
       read_available (socket, &f);

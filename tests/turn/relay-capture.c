@@ -155,7 +155,8 @@ relay_capture_stop (RelayCapture *capture)
   /* SIGINT makes dumpcap flush and close the file. */
   g_subprocess_send_signal (capture->dumpcap, SIGINT);
   if (!test_wait_until (process_gone, capture->dumpcap, CAPTURE_STOP_TIMEOUT_MS))
-    g_error ("dumpcap did not stop within %d ms", CAPTURE_STOP_TIMEOUT_MS);
+    g_error ("dumpcap did not stop within %u ms",
+             test_scaled_ms (CAPTURE_STOP_TIMEOUT_MS));
   g_subprocess_wait (capture->dumpcap, NULL, NULL);
   err = read_text (capture->stderr_path);
   g_test_message ("dumpcap: %s", err);

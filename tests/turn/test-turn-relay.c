@@ -9,6 +9,8 @@
 #include "client-runner.h"
 #include "turn-server.h"
 
+/* Deadlines (the *_TIMEOUT_MS) are base figures for an idle 2-core
+ * machine; the harness's waits scale them (test-time.h). */
 #define MEDIA_TIMEOUT_MS 30000
 #define WANT_VIDEO_FRAMES 30
 #define WANT_AUDIO_BUFFERS 10
@@ -66,8 +68,8 @@ assert_relayed (TestTurnServer *turn, const char *identity)
       g_autofree char *log = test_turn_server_log (turn);
 
       g_test_message ("coturn log:\n%s", log);
-      g_error ("coturn reported no traffic for %s within %d ms", identity,
-               USAGE_TIMEOUT_MS);
+      g_error ("coturn reported no traffic for %s within %u ms", identity,
+               test_scaled_ms (USAGE_TIMEOUT_MS));
     }
   test_turn_server_usage (turn, identity, &usage);
   g_test_message ("coturn, %s: %u allocation(s); client rb=%" G_GUINT64_FORMAT
@@ -257,7 +259,8 @@ test_group_worker_relay (gconstpointer data)
   worker_identity = g_strconcat ("worker-", sid, NULL);
   assert_relayed (turn, worker_identity);
 
-  /* Joins after a refresh allocate with the renewed credentials. */
+  /* Joins after a refresh allocate with the renewed credentials. A pause
+   * for the daemon's own 2 s timer, not a deadline: not scaled. */
   g_usleep (3 * G_USEC_PER_SEC);
   clients[2] = carol = test_client_start (d, "carol", "worker-relayed", relay_only);
   g_assert_true (test_clients_wait_all_receive (clients, WANT_VIDEO_FRAMES,
@@ -352,8 +355,8 @@ expect_ice_failure_report (TestClient *client, FailureWait *wait)
   g_test_message ("convoke-client %s stderr:\n%s", client->identity, err);
   g_test_fail_printf ("convoke-client %s --relay-only, whose TURN server refused its "
                       "credentials, reported no failed media connection (53405) within "
-                      "%d ms",
-                      client->identity, FAILURE_TIMEOUT_MS);
+                      "%u ms",
+                      client->identity, test_scaled_ms (FAILURE_TIMEOUT_MS));
 }
 
 static void
