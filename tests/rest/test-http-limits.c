@@ -174,7 +174,7 @@ test_unauthenticated_cap (void)
     g_assert_true (still_open (held[i]));
 
   newest = raw_connect (d);
-  g_assert_cmpfloat (wait_closed (held[0], 5000), >=, 0);
+  g_assert_cmpfloat (wait_closed (held[0], test_scaled_ms (5000)), >=, 0);
   g_assert_true (still_open (held[1]));
   g_assert_true (still_open (newest));
 
