@@ -582,6 +582,13 @@ def tcmp_seeds():
     }
     for name, lines in seeds.items():
         write("tcmp", name, "\n".join(lines) + "\n")
+    # Fixed (rsp-peer-connection.c): a client offer with the largest
+    # revision there is, then a server offer on the same peer connection,
+    # overflowed its revision + 1.
+    write_crash("tcmp", "ubsan-pc-revision-int64-max", "\n".join([
+        hello(connect("team", peer_connections=[{
+            "id": SDK_PC, "description": description("offer", 9223372036854775807, sdk_sdp())}])),
+        "@1", hello(connect("team"))]) + "\n")
 
 
 if __name__ == "__main__":
