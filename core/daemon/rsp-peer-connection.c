@@ -240,6 +240,15 @@ convoke_rsp_session_relay_from_room (ConvokeRspSession *self, JsonObject *messag
           g_debug ("rsp: %s: dropping an offer that crossed the client's", pc->id);
           return;
         }
+      /* A client may offer with any revision up to G_MAXINT64; after that
+       * one no offer can be above it (and pc->revision + 1 would
+       * overflow), so the peer connection takes no more offers. */
+      if (revision <= pc->revision && pc->revision == G_MAXINT64)
+        {
+          g_debug ("rsp: %s: dropping an offer: no revision left above the client's",
+                   pc->id);
+          return;
+        }
       pc->revision = revision > pc->revision ? revision : pc->revision + 1;
       g_free (pc->offer_to_client);
       pc->offer_to_client = g_strdup (sdp);

@@ -12,7 +12,13 @@
 #include "config-file.h"
 #include "fuzz-common.h"
 
-/* Every built-in type redefined on the mesh module: no worker processes.
+/* The module of the group room types: mesh, or for fuzz-tcmp the
+ * stand-in SFU of tests/fuzz/modules/fuzzsfu.c. Neither starts a worker. */
+#ifndef FUZZ_GROUP_MODULE
+#define FUZZ_GROUP_MODULE "mesh"
+#endif
+
+/* Every built-in type redefined on a module without worker processes.
  * Status callbacks are filtered out by the REST target itself. */
 static const char fuzz_config[]
     = "[server]\n"
@@ -29,15 +35,17 @@ static const char fuzz_config[]
       "max-messages-per-second=1000\n"
       "keepalive-interval=60\n"
       "[type:group]\n"
-      "module=mesh\n"
+      "module=" FUZZ_GROUP_MODULE "\n"
       "[type:group-small]\n"
-      "module=mesh\n"
+      "module=" FUZZ_GROUP_MODULE "\n"
       "max-participants=4\n"
       "[type:webinar]\n"
-      "module=mesh\n"
+      "module=" FUZZ_GROUP_MODULE "\n"
       "max-participants=3\n"
       "[room:standup]\n"
-      "type=go\n";
+      "type=go\n"
+      "[room:p2p]\n"
+      "type=peer-to-peer\n";
 
 static ConvokeConfig *fuzz_config_loaded;
 static ConvokeDaemon *daemon_instance;
@@ -164,12 +172,14 @@ fuzz_client_shutdown (FuzzClient *client)
   client->shutdown_wanted = TRUE;
 }
 
-/* Writes what the socket takes and reads what is there; never blocks. */
-static void
+/* Writes what the socket takes and reads what is there; never blocks.
+ * Returns whether anything moved. */
+static gboolean
 client_step (FuzzClient *client)
 {
   guint8 buffer[16384];
   ssize_t n;
+  gboolean moved = FALSE;
 
   while (client->sent < client->outgoing->len)
     {
@@ -178,11 +188,13 @@ client_step (FuzzClient *client)
       if (n <= 0)
         break;
       client->sent += n;
+      moved = TRUE;
     }
   if (client->sent == client->outgoing->len && client->shutdown_wanted && !client->shut)
     {
       shutdown (client->fd, SHUT_WR);
       client->shut = TRUE;
+      moved = TRUE;
     }
   while (!client->eof)
     {
@@ -191,12 +203,17 @@ client_step (FuzzClient *client)
         {
           if (client->received->len < MAX_RECEIVED)
             g_byte_array_append (client->received, buffer, n);
+          moved = TRUE;
           continue;
         }
       if (n == 0 || (errno != EAGAIN && errno != EINTR))
-        client->eof = TRUE;
+        {
+          client->eof = TRUE;
+          moved = TRUE;
+        }
       break;
     }
+  return moved;
 }
 
 static gboolean
@@ -233,6 +250,91 @@ fuzz_client_wait (FuzzClient *client, const char *needle, guint timeout_ms)
       g_source_destroy (tick);
       g_source_unref (tick);
     }
+}
+
+void
+fuzz_clients_settle (FuzzClient **clients, guint n_clients, guint timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  gboolean moved;
+
+  do
+    {
+      moved = FALSE;
+      for (guint i = 0; i < n_clients; i++)
+        if (clients[i] != NULL && client_step (clients[i]))
+          moved = TRUE;
+      /* Bounded, in case something keeps rescheduling itself. */
+      for (guint i = 0; i < 10000 && g_main_context_iteration (NULL, FALSE); i++)
+        moved = TRUE;
+    }
+  while (moved && g_get_monotonic_time () < deadline);
+}
+
+void
+fuzz_client_send_frame (FuzzClient *client, guint8 opcode, const void *payload,
+                        gsize length)
+{
+  guint8 header[14];
+  gsize n = 0;
+
+  header[n++] = 0x80 | opcode;
+  if (length < 126)
+    header[n++] = 0x80 | (guint8) length;
+  else if (length < 65536)
+    {
+      header[n++] = 0x80 | 126;
+      header[n++] = (guint8) (length >> 8);
+      header[n++] = (guint8) length;
+    }
+  else
+    {
+      header[n++] = 0x80 | 127;
+      for (int shift = 56; shift >= 0; shift -= 8)
+        header[n++] = (guint8) ((guint64) length >> shift);
+    }
+  memset (header + n, 0, 4);
+  n += 4;
+  fuzz_client_send (client, header, n);
+  fuzz_client_send (client, payload, length);
+}
+
+gboolean
+fuzz_next_server_frame (const guint8 *data, gsize length, gsize *offset, guint8 *opcode,
+                        const guint8 **payload, gsize *payload_length)
+{
+  gsize at = *offset;
+  guint64 size;
+  gsize header = 2;
+
+  if (at + 2 > length)
+    return FALSE;
+  if (data[at + 1] & 0x80)
+    abort (); /* servers never mask */
+  size = data[at + 1] & 0x7f;
+  if (size == 126)
+    {
+      if (at + 4 > length)
+        return FALSE;
+      size = (data[at + 2] << 8) | data[at + 3];
+      header = 4;
+    }
+  else if (size == 127)
+    {
+      if (at + 10 > length)
+        return FALSE;
+      size = 0;
+      for (guint i = 0; i < 8; i++)
+        size = (size << 8) | data[at + 2 + i];
+      header = 10;
+    }
+  if (size > length - at - header)
+    return FALSE;
+  *opcode = data[at] & 0x0f;
+  *payload = data + at + header;
+  *payload_length = size;
+  *offset = at + header + size;
+  return TRUE;
 }
 
 GByteArray *

@@ -4,7 +4,8 @@
  * network (the daemon itself listens on 127.0.0.1 and an ephemeral port,
  * which nothing connects to).
  *
- * Every room type of the fuzz config uses the mesh module, so no input
+ * Every room type of the fuzz config uses the mesh module (fuzz-tcmp:
+ * its group types use the stand-in SFU of modules/fuzzsfu.c), so no input
  * starts a media worker.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later */
@@ -42,6 +43,24 @@ void fuzz_client_shutdown (FuzzClient *client);
  * daemon closed the connection) or @timeout_ms pass. Returns whether it
  * got there. */
 gboolean fuzz_client_wait (FuzzClient *client, const char *needle, guint timeout_ms);
+
+/* Runs the daemon and moves bytes both ways for each of the @n_clients
+ * @clients (NULL ones are skipped) until neither side has anything left
+ * to do, or @timeout_ms pass: after it, everything the daemon had to say
+ * in answer to what was sent is in fuzz_client_received(). */
+void fuzz_clients_settle (FuzzClient **clients, guint n_clients, guint timeout_ms);
+
+/* WebSocket (RFC 6455), for the signaling targets. Queues one client
+ * frame: FIN, @opcode, masked with a zero key (which RFC 6455 allows and
+ * which leaves the payload as it is). */
+void fuzz_client_send_frame (FuzzClient *client, guint8 opcode, const void *payload,
+                             gsize length);
+/* The server frame at *@offset of @data: its opcode and payload, and
+ * *@offset moves past it. FALSE at the end of @data or at a frame cut
+ * off there. Aborts on a masked frame (servers never mask). */
+gboolean fuzz_next_server_frame (const guint8 *data, gsize length, gsize *offset,
+                                 guint8 *opcode, const guint8 **payload,
+                                 gsize *payload_length);
 
 /* One request and its whole response on a fresh connection (the
  * request should say "Connection: close"). */

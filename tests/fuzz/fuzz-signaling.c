@@ -49,77 +49,26 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
   return 0;
 }
 
-/* A client frame: FIN, @opcode, masked (with a zero key, which RFC 6455
- * allows and which leaves the payload as it is). */
-static void
-send_frame (FuzzClient *client, guint8 opcode, const char *payload, gsize length)
-{
-  guint8 header[14];
-  gsize n = 0;
-
-  header[n++] = 0x80 | opcode;
-  if (length < 126)
-    header[n++] = 0x80 | (guint8) length;
-  else if (length < 65536)
-    {
-      header[n++] = 0x80 | 126;
-      header[n++] = (guint8) (length >> 8);
-      header[n++] = (guint8) length;
-    }
-  else
-    {
-      header[n++] = 0x80 | 127;
-      for (int shift = 56; shift >= 0; shift -= 8)
-        header[n++] = (guint8) ((guint64) length >> shift);
-    }
-  memset (header + n, 0, 4);
-  n += 4;
-  fuzz_client_send (client, header, n);
-  fuzz_client_send (client, payload, length);
-}
-
 /* The server's frames after the handshake response: each text frame must
  * be a JSON object with a string type. Stops at a cut-off frame. */
 static void
 check_server_frames (const guint8 *data, gsize length)
 {
   gsize offset = 0;
+  guint8 opcode;
+  const guint8 *payload;
+  gsize payload_length;
 
-  while (offset + 2 <= length)
+  while (fuzz_next_server_frame (data, length, &offset, &opcode, &payload, &payload_length))
     {
-      guint8 opcode = data[offset] & 0x0f;
-      guint64 payload_length = data[offset + 1] & 0x7f;
-      gsize header = 2;
-
-      if (data[offset + 1] & 0x80)
-        abort (); /* servers never mask */
-      if (payload_length == 126)
-        {
-          if (offset + 4 > length)
-            return;
-          payload_length = (data[offset + 2] << 8) | data[offset + 3];
-          header = 4;
-        }
-      else if (payload_length == 127)
-        {
-          if (offset + 10 > length)
-            return;
-          payload_length = 0;
-          for (guint i = 0; i < 8; i++)
-            payload_length = (payload_length << 8) | data[offset + 2 + i];
-          header = 10;
-        }
-      if (payload_length > length - offset - header)
-        return;
       if (opcode == 0x1)
         {
           g_autoptr (JsonParser) parser = json_parser_new ();
           JsonNode *root;
 
-          if (!g_utf8_validate ((const char *) data + offset + header,
-                                (gssize) payload_length, NULL)
-              || !json_parser_load_from_data (parser, (const char *) data + offset + header,
-                                           (gssize) payload_length, NULL)
+          if (!g_utf8_validate ((const char *) payload, (gssize) payload_length, NULL)
+              || !json_parser_load_from_data (parser, (const char *) payload,
+                                              (gssize) payload_length, NULL)
               || (root = json_parser_get_root (parser)) == NULL
               || !JSON_NODE_HOLDS_OBJECT (root)
               || json_object_get_string_member_with_default (json_node_get_object (root),
@@ -127,8 +76,7 @@ check_server_frames (const guint8 *data, gsize length)
                      == NULL)
             {
               fprintf (stderr, "the daemon sent a frame that is not a message: %.*s\n",
-                       (int) MIN (payload_length, 2000),
-                       (const char *) data + offset + header);
+                       (int) MIN (payload_length, 2000), (const char *) payload);
               abort ();
             }
         }
@@ -137,8 +85,8 @@ check_server_frames (const guint8 *data, gsize length)
           /* RFC 6455 §5.5.1: a close reason is UTF-8; clients fail the
            * connection otherwise. */
           if (payload_length > 2
-              && !g_utf8_validate ((const char *) data + offset + header + 2,
-                                   (gssize) payload_length - 2, NULL))
+              && !g_utf8_validate ((const char *) payload + 2, (gssize) payload_length - 2,
+                                   NULL))
             {
               fprintf (stderr, "the daemon sent a close reason that is not UTF-8\n");
               abort ();
@@ -146,7 +94,6 @@ check_server_frames (const guint8 *data, gsize length)
         }
       else if (opcode != 0x9 && opcode != 0xa)
         abort ();
-      offset += header + payload_length;
     }
 }
 
@@ -185,9 +132,9 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 
           line = g_strjoinv (token, pieces);
         }
-      send_frame (client, opcode, line, strlen (line));
+      fuzz_client_send_frame (client, opcode, line, strlen (line));
     }
-  send_frame (client, 0x8, (const char *) close_payload, sizeof close_payload);
+  fuzz_client_send_frame (client, 0x8, (const char *) close_payload, sizeof close_payload);
   fuzz_client_wait (client, NULL, 5000);
   fuzz_client_log (client);
 

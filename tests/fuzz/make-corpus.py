@@ -381,6 +381,216 @@ def signaling_seeds():
                 '{"type":"join","id":1,"token":"%s.e30.AAAA","room":"r"}\n' % header)
 
 
+# The SDK's own SDP habits (docs/twilio-video-sdk.md; the 2.36.0 wire
+# transcript in the protocol notes): unified plan, max-bundle, rtcp-mux,
+# setup:actpass offers, a media-level a=msid naming the local track id.
+SDK_AUDIO_TRACK = "029e20bc-e6b1-4cfa-ac2d-4e6af395aa4c"
+SDK_VIDEO_TRACK = "89ea9a3c-c171-40ab-b548-95296be9c41e"
+SDK_DATA_TRACK = "0305e857-d464-47a5-89e2-5d33caf6e00c"
+SDK_PC = "4ecc54ff-0765-4f1d-b056-364f92d1e3d6"
+
+
+def sdk_sdp(ufrag="NrHv", setup="actpass", direction="sendrecv", extra=""):
+    media = ""
+    for mid, (kind, pts, rtpmap, track) in enumerate([
+            ("audio", "111 63 9 0 8", "111 opus/48000/2", SDK_AUDIO_TRACK),
+            ("video", "96 97 102", "96 VP8/90000", SDK_VIDEO_TRACK)]):
+        media += ("m=%s 9 UDP/TLS/RTP/SAVPF %s\r\nc=IN IP4 0.0.0.0\r\na=ice-ufrag:%s\r\n"
+                  "a=ice-pwd:Cq8mQhGZVsZ4rDqZ0rK6mR9p\r\na=setup:%s\r\na=mid:%d\r\na=%s\r\n"
+                  "a=msid:- %s\r\na=rtcp-mux\r\na=rtpmap:%s\r\n"
+                  % (kind, pts, ufrag, setup, mid, direction, track, rtpmap))
+    return ("v=0\r\no=- 3419374417405046391 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+            "a=group:BUNDLE 0 1\r\na=msid-semantic: WMS\r\n" + media + extra)
+
+
+def tcmp_seeds():
+    def line(frame):
+        return json.dumps(frame, separators=(",", ":"))
+
+    def hello(body, timeout=5000):
+        return line({"id": "983a7338-cc31-42c7-8220-62cfdfa041e2", "timeout": timeout,
+                     "type": "hello", "version": 2, "body": body})
+
+    def msg(body):
+        return line({"body": body, "type": "msg"})
+
+    def tracks(*kinds, enabled=True):
+        ids = {"audio": SDK_AUDIO_TRACK, "video": SDK_VIDEO_TRACK, "data": SDK_DATA_TRACK}
+        names = {"audio": "922f6886-a2e0-4da8-884d-f08b6d44d811",
+                 "video": "9dd3ad51-c2fd-4344-adbf-7692df19344e", "data": "chat"}
+        return [{"enabled": enabled, "id": ids[k], "kind": k, "name": names[k],
+                 "priority": "standard"} for k in kinds]
+
+    def participant(revision, *kinds, enabled=True):
+        return {"revision": revision, "tracks": tracks(*kinds, enabled=enabled)}
+
+    def description(kind, revision, sdp=None):
+        d = {"type": kind, "revision": revision}
+        if sdp is not None:
+            d["sdp"] = sdp
+        return d
+
+    def connect(room, offer=True, full=False, **extra):
+        body = {"name": room, "participant": participant(3, "audio", "video"),
+                "type": "connect", "version": 2, "token": "$TOKEN"}
+        if full:
+            # Members the server takes but does not act on.
+            body.update({
+                "ice_servers": "acquire", "format": "unified",
+                "publisher": {"name": "twilio-video.js", "sdk_version": "2.36.0",
+                              "user_agent": "Mozilla/5.0 (X11; Linux x86_64) HeadlessChrome/156.0.0.0"},
+                "media_signaling": {"active_speaker": {"transports": [{"type": "data-channel"}]}},
+                "subscribe": {"rules": [{"type": "include", "all": True}], "revision": 1}})
+        if offer:
+            body["peer_connections"] = [{"description": description("offer", 1, sdk_sdp()), "id": SDK_PC}]
+        body.update(extra)
+        return body
+
+    def update(**members):
+        body = {"session": "$SESSION", "type": "update", "version": 2}
+        body.update(members)
+        return msg(body)
+
+    def candidate(n, ufrag="NrHv"):
+        return {"candidate": "candidate:37704238%d 1 udp 2122194687 192.0.2.2 548%02d typ host generation 0 ufrag %s network-id 1" % (n, n, ufrag),
+                "sdpMid": "0", "sdpMLineIndex": 0, "usernameFragment": ufrag}
+
+    def ice(pc, revision, count, complete=False, ufrag="NrHv"):
+        state = {"ufrag": ufrag, "revision": revision,
+                 "candidates": [candidate(n, ufrag) for n in range(count)]}
+        if complete:
+            state["complete"] = True
+        return update(peer_connections=[{"id": pc, "ice": state}])
+
+    def pc_description(pc, kind, revision, sdp=None):
+        return update(peer_connections=[{"id": pc, "description": description(kind, revision, sdp)}])
+
+    ice_hello = hello({"edge": "roaming", "token": "$TOKEN", "type": "ice", "version": 1})
+    disconnect = msg({"session": "$SESSION", "type": "disconnect", "version": 2})
+    bye = '{"type":"bye"}'
+    heartbeat = '{"type":"heartbeat"}'
+    answer = sdk_sdp(setup="passive")
+    seeds = {
+        # The 2.36.0 wire transcript, on a group room: ice, connect with
+        # the offer, cumulative ICE lists, a data track, disconnect, bye.
+        "transcript-group": [
+            ice_hello, msg(connect("poc-room", full=True)), heartbeat,
+            ice(SDK_PC, 1, 1), ice(SDK_PC, 2, 2), ice(SDK_PC, 3, 2, complete=True),
+            update(participant=participant(4, "audio", "video", "data")),
+            disconnect, bye],
+        # No `ice` step when the app passes iceServers: hello carries connect.
+        "connect-in-hello": [hello(connect("team")), heartbeat, disconnect, bye],
+        # A second participant makes the server offer to the first, which
+        # answers with the offer's revision; the newcomer leaves.
+        "group-two": [
+            ice_hello, msg(connect("team")),
+            "@1", hello(connect("team")),
+            "@0", pc_description("$PC", "answer", 2, answer),
+            ice(SDK_PC, 1, 2, complete=True),
+            "@1", update(participant=participant(4, "audio")), disconnect, bye,
+            "@0", pc_description("$PC", "answer", 3, answer)],
+        # Glare: the client offers while the server's offer is pending.
+        "group-glare": [
+            hello(connect("team")), "@1", hello(connect("team")),
+            "@0", pc_description("$PC", "offer", 3, sdk_sdp()),
+            pc_description("$PC", "rollback", 2), pc_description("$PC", "answer", 2, answer),
+            pc_description("$PC", "offer", 3, sdk_sdp())],
+        # The socket drops; sync on a new one resumes the session (as the
+        # transcript's tcmp#2), then the client leaves.
+        "reconnect-sync": [
+            ice_hello, msg(connect("poc-room", full=True)), ice(SDK_PC, 1, 1), "@drop",
+            hello({"name": "poc-room", "participant": participant(4, "audio", "video", "data"),
+                   "peer_connections": [{"description": description("answer", 2, answer), "id": SDK_PC}],
+                   "type": "sync", "version": 2, "session": "$SESSION", "token": "$TOKEN"}),
+            disconnect, bye],
+        "reconnect-after-close": [
+            hello(connect("team")), "@close",
+            hello({"type": "sync", "version": 2, "session": "$SESSION", "token": "$TOKEN"}),
+            msg({"type": "sync", "version": 2, "session": "$SESSION", "token": "$TOKEN"})],
+        "sync-unknown": [hello({"type": "sync", "version": 2, "session": "SE00000000000000000000000000000000",
+                                "token": "$TOKEN"})],
+        "sync-other-identity": [
+            hello(connect("team")), "@1",
+            hello({"type": "sync", "version": 2, "session": "$SESSION", "token": "$TOKEN"})],
+        # Peer-to-peer: the connect offer is closed; the newcomer gets a
+        # create-offer per peer and offers on it; the peer answers on the
+        # same id; ICE both ways; a third is refused (go: 2 at most).
+        "mesh-go": [
+            hello(connect("standup")), "@1", hello(connect("standup")),
+            pc_description("$PC", "offer", 2, sdk_sdp()),
+            "@0", pc_description("$PC", "answer", 2, answer), ice("$PC", 1, 1, ufrag="Ab12"),
+            "@1", ice("$PC", 1, 2, complete=True),
+            update(participant=participant(4, "audio", "video", enabled=False)),
+            "@2", hello(connect("standup"))],
+        "mesh-p2p-three": [
+            hello(connect("p2p")), "@1", hello(connect("p2p")), pc_description("$PC", "offer", 2, sdk_sdp()),
+            "@2", hello(connect("p2p")), pc_description("$PC", "offer", 2, sdk_sdp()),
+            "@0", pc_description("$PC", "answer", 2, answer),
+            "@1", disconnect, bye,
+            "@2", pc_description("$PC", "close", 0), update(participant=participant(4))],
+        "mesh-glare": [
+            hello(connect("p2p")), "@1", hello(connect("p2p")), pc_description("$PC", "offer", 2, sdk_sdp()),
+            "@0", pc_description("$PC", "offer", 3, sdk_sdp())],
+        # The stand-in media server's error and disconnect (fuzzsfu.c).
+        "group-media-error": [hello(connect("team", peer_connections=[{
+            "id": SDK_PC, "description": description("offer", 1, sdk_sdp(extra="a=fuzz-error:53405\r\n"))}]))],
+        "group-room-completed": [hello(connect("team", peer_connections=[{
+            "id": SDK_PC, "description": description("offer", 1, sdk_sdp(extra="a=fuzz-disconnect:53118\r\n"))}]))],
+        "group-refused-sdp": [hello(connect("team", peer_connections=[{
+            "id": SDK_PC, "description": description("offer", 1, sdk_sdp(extra="a=fuzz-error:53403\r\n"))}])),
+            pc_description(SDK_PC, "offer", 2, sdk_sdp())],
+        "tcmp-bad": [
+            "hello", "!\x01\x02\xff", '{"type":"msg","body":{"type":"connect"}}'],
+        "tcmp-hello-bad": [
+            '{"type":"hello","version":1,"body":{"type":"ice"}}', "@1", '{"type":"hello","version":2}',
+            "@2", '{"type":"hello","version":"2","body":{}}', "@3", '{"type":"busy"}'],
+        "tcmp-timeouts": [
+            hello({"type": "ice", "token": "$TOKEN"}, timeout=1), "@1",
+            hello({"type": "ice", "token": "$TOKEN"}, timeout=99999999), "@2",
+            hello({"type": "ice", "token": "$TOKEN"}, timeout="5000"), "@3", hello({"type": "ice"})],
+        "rsp-bad": [
+            ice_hello, heartbeat, msg({"type": "update"}), msg({}), msg({"type": 2}), '{"type":"msg"}',
+            msg(connect("team")), hello(connect("team"))],
+        "rsp-refusals": [
+            hello(connect("team")), msg(connect("team")),
+            "@1", hello(connect("team", token="eyJ0eXAiOiJKV1QifQ.e30.AAAA")),
+            "@2", hello(connect("team", token=None)),
+            "@3", hello(connect("", participant={"revision": 1, "tracks": [{"id": "x", "kind": "smell"}]}))],
+        "rsp-state-bad": [
+            hello(connect("team")),
+            update(participant={"revision": 4, "tracks": [{"id": "", "kind": "audio"}]})],
+        "rsp-revisions": [
+            hello(connect("team")),
+            update(participant=participant(5, "audio")), update(participant=participant(4, "video")),
+            ice(SDK_PC, 5, 1), ice(SDK_PC, 4, 2), ice(SDK_PC, 6, 1, ufrag="Zz99"),
+            pc_description(SDK_PC, "offer", 1, sdk_sdp())],
+        "rsp-peer-connections-bad": [
+            hello(connect("team", peer_connections={"id": SDK_PC})), "@1",
+            hello(connect("team", peer_connections=[{"id": "unknown", "description": description("answer", 1, answer)}])), "@2",
+            hello(connect("team", peer_connections=[{"id": SDK_PC, "ice": []}]))],
+        "track-name-long": [
+            hello(connect("team")),
+            update(participant={"revision": 4, "tracks": [{"id": "t", "kind": "video", "name": "\u00e9" * 129}]})],
+        "msg-before-hello": [msg(connect("team")), "@1", heartbeat, ice_hello, ice_hello],
+        "room-full": ["@0", hello(connect("standup")), "@1", hello(connect("standup")), "@2", hello(connect("standup"))],
+        "duplicate-identity": [hello(connect("team")), "@drop", hello(connect("team"))],
+        # Over [signaling] max-message-size (64 KiB; each $TOKEN is about
+        # 400 bytes): 53009, and the participant leaves with its socket.
+        "message-too-large": [hello(connect("team")), update(participant={
+            "revision": 4, "tracks": [{"id": "t", "kind": "video", "name": "$TOKEN" * 180}]}), "@close"],
+        "unicode-room": [hello(connect("caf\u00e9 \u2603")), "@1", hello(connect("x" * 200))],
+    }
+    for name, lines in seeds.items():
+        write("tcmp", name, "\n".join(lines) + "\n")
+    # Fixed (rsp-peer-connection.c): a client offer with the largest
+    # revision there is, then a server offer on the same peer connection,
+    # overflowed its revision + 1.
+    write_crash("tcmp", "ubsan-pc-revision-int64-max", "\n".join([
+        hello(connect("team", peer_connections=[{
+            "id": SDK_PC, "description": description("offer", 9223372036854775807, sdk_sdp())}])),
+        "@1", hello(connect("team"))]) + "\n")
+
+
 if __name__ == "__main__":
     access_token_seeds()
     config_seeds()
@@ -389,3 +599,4 @@ if __name__ == "__main__":
     router_seeds()
     rest_seeds()
     signaling_seeds()
+    tcmp_seeds()
