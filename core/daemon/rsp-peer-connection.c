@@ -322,9 +322,9 @@ apply_description (ConvokeRspSession *self, RspPeerConnection *pc, JsonObject *d
     {
       if (revision <= pc->revision)
         return convoke_rsp_fail (error, CONVOKE_ERROR_SIGNALING_INVALID_MESSAGE,
-                                 _ ("Peer connection %s: offer revision %" G_GINT64_FORMAT
-                                    " is not above the last one, %" G_GINT64_FORMAT),
-                                 pc->id, revision, pc->revision);
+                                 _ ("Peer connection %s: offer revision %lld is not above "
+                                    "the last one, %lld"),
+                                 pc->id, (long long) revision, (long long) pc->revision);
       if (pc->offer_to_client != NULL)
         {
           /* Glare: ours came first; the client rolls back, answers it and

@@ -256,6 +256,18 @@ handle_sync (TcmpConn *tc, JsonObject *body)
       refuse_room (tc, error);
       return;
     }
+  /* One socket, one session. Taking a second one over would leave the
+   * first tied to no socket, so that it never left the room (a ghost,
+   * found by fuzz-tcmp's author); the SDK never does this. */
+  if (tc->session != NULL && tc->session != session)
+    {
+      g_set_error (&error, CONVOKE_ERROR, CONVOKE_ERROR_SIGNALING_INVALID_MESSAGE,
+                   _ ("This socket already carries session %s: a socket resumes only "
+                      "its own session"),
+                   convoke_rsp_session_get_id (tc->session));
+      refuse_room (tc, error);
+      return;
+    }
   token = verify_token (self, body, &error);
   participant = convoke_rsp_session_get_participant (session);
   if (token == NULL)

@@ -14,7 +14,9 @@
  *   leaves. An unknown RSP type, `update` before `connect`, an offer whose
  *   revision goes backwards, ids the server never offered, over 64 ICE
  *   candidates (53004); bad tokens (20101, 20104, 20106, 20107); an
- *   unknown `sync` session (53001) or someone else's (20106).
+ *   unknown `sync` session (53001) or someone else's (20106); a `sync` for
+ *   another session of the same identity on a socket that carries one
+ *   (53004: the socket's own participant leaves, the other stays).
  * - Limits: a 1 MB SDP gets 53009 and close 1009, a flood 53010 and close
  *   1008 after 5 s; the participant leaves at once.
  * - A cumulative ICE list that shrinks under the same ufrag is no error
@@ -761,6 +763,28 @@ test_unknown_sync_session (void)
   assert_unharmed (good, NULL);
 }
 
+/* The same identity in two rooms: its first socket may not take the
+ * second session over. Before, that left the first session tied to no
+ * socket, and its participant never left. */
+static void
+test_second_session_on_socket (void)
+{
+  g_autoptr (Peer) good = peer_connect ("good", "two-a");
+  g_autoptr (Peer) first = peer_connect ("twice", "two-a");
+  g_autoptr (Peer) second = peer_connect ("twice", "two-b");
+  g_autofree char *takeover = g_strdup_printf (
+      "{\"type\":\"sync\",\"version\":2,\"session\":\"%s\",\"token\":\"%s\","
+      "\"participant\":{\"revision\":5,\"tracks\":[]}}",
+      second->session, second->token);
+
+  send_msg (first->c, takeover);
+  expect_error (first->c, 53004, first->session, SOUP_WEBSOCKET_CLOSE_NORMAL);
+  /* The socket's own participant left, and the room saw it go. */
+  assert_unharmed (good, first->c->sid);
+  /* The other session is still its own socket's. */
+  assert_unharmed (second, NULL);
+}
+
 /* ---- the connection's limits ------------------------------------------------ */
 
 static void
@@ -834,6 +858,7 @@ main (int argc, char **argv)
     { "unknown-peer-connection", test_unknown_peer_connection },
     { "bad-tokens", test_bad_tokens },
     { "unknown-sync-session", test_unknown_sync_session },
+    { "second-session-on-socket", test_second_session_on_socket },
     { "too-large", test_too_large },
     { "flood", test_flood },
   };
