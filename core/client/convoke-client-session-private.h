@@ -37,6 +37,7 @@ struct _ConvokeClientSession
   GstBin *bin;
   gboolean trickle;
   gboolean relay_only;
+  guint latency_ms;
   char **local_addresses;
   char *client_name;
   ConvokeClientSessionState state;

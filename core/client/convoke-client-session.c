@@ -25,6 +25,7 @@ enum
   PROP_BIN,
   PROP_TRICKLE,
   PROP_RELAY_ONLY,
+  PROP_LATENCY,
   PROP_LOCAL_ADDRESSES,
   PROP_CLIENT_NAME,
   PROP_STATE,
@@ -579,6 +580,9 @@ convoke_client_session_get_property (GObject *object, guint prop_id, GValue *val
     case PROP_RELAY_ONLY:
       g_value_set_boolean (value, self->relay_only);
       break;
+    case PROP_LATENCY:
+      g_value_set_uint (value, self->latency_ms);
+      break;
     case PROP_LOCAL_ADDRESSES:
       g_value_set_boxed (value, self->local_addresses);
       break;
@@ -611,6 +615,10 @@ convoke_client_session_set_property (GObject *object, guint prop_id, const GValu
     case PROP_RELAY_ONLY:
       self->relay_only = g_value_get_boolean (value);
       self->peer_config.relay_only = self->relay_only;
+      break;
+    case PROP_LATENCY:
+      self->latency_ms = g_value_get_uint (value);
+      self->peer_config.latency_ms = self->latency_ms;
       break;
     case PROP_LOCAL_ADDRESSES:
       g_strfreev (self->local_addresses);
@@ -723,6 +731,14 @@ convoke_client_session_class_init (ConvokeClientSessionClass *klass)
   properties[PROP_RELAY_ONLY]
       = g_param_spec_boolean ("relay-only", "Relay only", "Use TURN relays only", FALSE,
                               G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  /* webrtcbin's own default. A lost packet comes back after the NACK
+   * delay, a round trip and the jitter: 200 ms holds links up to about
+   * 60 ms of round trip; an 80 ms one with 20 ms of jitter needs 400
+   * (tests/sfu/group-lossy-test.c). */
+  properties[PROP_LATENCY] = g_param_spec_uint (
+      "latency", "Latency",
+      "Jitter buffer latency in ms: how long a lost packet's retransmission may take",
+      0, 10000, CONVOKE_CLIENT_DEFAULT_LATENCY_MS, G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_STATIC_STRINGS);
   properties[PROP_LOCAL_ADDRESSES] = g_param_spec_boxed (
       "local-addresses", "Local addresses",
       "Gather ICE candidates on these addresses only (NULL: every interface)",

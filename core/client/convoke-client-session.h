@@ -63,11 +63,16 @@ G_DECLARE_FINAL_TYPE (ConvokeClientSession, convoke_client_session, CONVOKE,
  *   "trickle"          (gboolean, default TRUE) FALSE: candidates only
  *                      inside the SDP, never in `candidate` messages
  *   "relay-only"       (gboolean) ICE uses TURN relays only
+ *   "latency"          (guint, ms, default 200) each webrtcbin's jitter
+ *                      buffer: long enough for a retransmission (NACK
+ *                      delay + round trip + jitter); 400 on an 80 ms link
  *   "local-addresses"  (GStrv) gather ICE candidates on these addresses
  *                      only (e.g. {"127.0.0.1"}); NULL: every interface
  *   "client-name"      (string) sent as `client` in `join`
  *   "state"            (ConvokeClientSessionState, read-only)
  */
+
+#define CONVOKE_CLIENT_DEFAULT_LATENCY_MS 200
 
 ConvokeClientSession *convoke_client_session_new (GstBin *bin);
 

@@ -43,6 +43,7 @@ typedef struct
   char *stats_path;
   int duration;
   gboolean relay_only;
+  int latency_ms;
   gboolean no_trickle;
   char **ice_addresses;
   gboolean quiet;
@@ -362,6 +363,10 @@ parse_options (Client *client, int *argc, char ***argv, GError **error)
       N_ ("Write statistics to FILE every 0.5 s and at exit"), N_ ("FILE") },
     { "duration", 0, 0, G_OPTION_ARG_INT, &client->duration,
       N_ ("Leave after SECONDS (default: run until interrupted)"), N_ ("SECONDS") },
+    { "latency", 0, 0, G_OPTION_ARG_INT, &client->latency_ms,
+      N_ ("Jitter buffer latency in ms (default 200): long enough for a lost packet to "
+          "come back, about the round trip + jitter + 50 ms"),
+      N_ ("MS") },
     { "relay-only", 0, 0, G_OPTION_ARG_NONE, &client->relay_only,
       N_ ("Send media through TURN relays only"), NULL },
     { "no-trickle", 0, 0, G_OPTION_ARG_NONE, &client->no_trickle,
@@ -387,6 +392,12 @@ parse_options (Client *client, int *argc, char ***argv, GError **error)
   if (client->version)
     return TRUE;
 
+  if (client->latency_ms < 0 || client->latency_ms > 10000)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _ ("--latency must be 0 to 10000 ms, not %d"), client->latency_ms);
+      return FALSE;
+    }
   if (client->url == NULL)
     client->url = g_strdup (DEFAULT_URL);
   if (client->api_key == NULL)
@@ -455,7 +466,8 @@ start (Client *client, GError **error)
 
   client->session = convoke_client_session_new (GST_BIN (client->pipeline));
   g_object_set (client->session, "trickle", !client->no_trickle, "relay-only",
-                client->relay_only, "local-addresses", client->ice_addresses, NULL);
+                client->relay_only, "local-addresses", client->ice_addresses, "latency",
+                (guint) client->latency_ms, NULL);
   g_signal_connect (client->session, "joined", G_CALLBACK (on_joined), client);
   g_signal_connect (client->session, "participant-connected",
                     G_CALLBACK (on_participant_connected), client);
@@ -532,7 +544,9 @@ client_clear (Client *client)
 int
 main (int argc, char **argv)
 {
-  Client client = { .token_ttl = DEFAULT_TOKEN_TTL, .exit_status = EXIT_SUCCESS };
+  Client client = { .token_ttl = DEFAULT_TOKEN_TTL,
+                    .latency_ms = CONVOKE_CLIENT_DEFAULT_LATENCY_MS,
+                    .exit_status = EXIT_SUCCESS };
   g_autoptr (GError) error = NULL;
 
   convoke_i18n_init ();

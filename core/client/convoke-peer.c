@@ -53,6 +53,7 @@ convoke_peer_config_copy (const ConvokePeerConfig *config)
 
   copy->trickle = config->trickle;
   copy->relay_only = config->relay_only;
+  copy->latency_ms = config->latency_ms;
   copy->stun_server = g_strdup (config->stun_server);
   copy->turn_servers = g_strdupv (config->turn_servers);
   copy->local_addresses = g_strdupv (config->local_addresses);
@@ -493,6 +494,7 @@ convoke_peer_new (GstBin *bin, const char *remote_id, const ConvokePeerConfig *c
       return NULL;
     }
   gst_object_ref_sink (self->webrtcbin);
+  g_object_set (self->webrtcbin, "latency", self->config->latency_ms, NULL);
   if (!convoke_peer_setup_ice (self, error))
     {
       self->closed = TRUE;

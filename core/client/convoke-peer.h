@@ -22,6 +22,9 @@ typedef struct
    * that it carries every candidate, and never emit "local-candidate". */
   gboolean trickle;
   gboolean relay_only;
+  /* webrtcbin's jitter buffer latency, in ms: how long a lost packet's
+   * retransmission may take to arrive (NACK, the round trip, jitter). */
+  guint latency_ms;
   /* "stun://host:port", or NULL */
   char *stun_server;
   /* "turn://user:password@host:port?transport=udp" URIs (user and
