@@ -57,27 +57,18 @@ raw_send (GSocket *socket, const char *text)
   g_assert_no_error (error);
 }
 
+static GString *read_answer (GSocket *socket, guint timeout_ms, gboolean *closed_out);
+
 /* Waits until the server closes @socket (reads and drops whatever comes
  * first). Returns the seconds it took, or -1 after @timeout_ms. */
 static double
 wait_closed (GSocket *socket, guint timeout_ms)
 {
   gint64 start = g_get_monotonic_time ();
-  gint64 deadline = start + (gint64)timeout_ms * 1000;
+  gboolean closed;
+  g_autoptr (GString) ignored = read_answer (socket, timeout_ms, &closed);
 
-  g_socket_set_blocking (socket, FALSE);
-  while (g_get_monotonic_time () < deadline)
-    {
-      char buffer[1024];
-      g_autoptr (GError) error = NULL;
-      gssize n;
-
-      g_socket_condition_timed_wait (socket, G_IO_IN | G_IO_HUP, 50000, NULL, NULL);
-      n = g_socket_receive (socket, buffer, sizeof buffer, NULL, &error);
-      if (n == 0 || (n < 0 && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)))
-        return (g_get_monotonic_time () - start) / (double)G_USEC_PER_SEC;
-    }
-  return -1;
+  return closed ? (g_get_monotonic_time () - start) / (double)G_USEC_PER_SEC : -1;
 }
 
 static gboolean

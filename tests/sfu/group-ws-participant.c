@@ -158,26 +158,30 @@ message_arrived (gpointer data)
   return FALSE;
 }
 
-JsonObject *
-group_ws_wait (GroupWsParticipant *p, const char *type, guint *from, guint timeout_ms)
+/* @spin: test_wait_until (a deadline, scaled) or test_watch_for (a
+ * window, not scaled). */
+static JsonObject *
+find_message (GroupWsParticipant *p, const char *type, guint *from, guint ms,
+              gboolean (*spin) (gboolean (*) (gpointer), gpointer, guint))
 {
   MessageWait wait = { p, type, from != NULL ? *from : 0, NULL };
 
-  test_wait_until (message_arrived, &wait, timeout_ms);
+  spin (message_arrived, &wait, ms);
   if (wait.found != NULL && from != NULL)
     *from = wait.from;
   return wait.found;
 }
 
 JsonObject *
+group_ws_wait (GroupWsParticipant *p, const char *type, guint *from, guint timeout_ms)
+{
+  return find_message (p, type, from, timeout_ms, test_wait_until);
+}
+
+JsonObject *
 group_ws_watch (GroupWsParticipant *p, const char *type, guint *from, guint window_ms)
 {
-  MessageWait wait = { p, type, from != NULL ? *from : 0, NULL };
-
-  test_watch_for (message_arrived, &wait, window_ms);
-  if (wait.found != NULL && from != NULL)
-    *from = wait.from;
-  return wait.found;
+  return find_message (p, type, from, window_ms, test_watch_for);
 }
 
 static gboolean
