@@ -199,10 +199,10 @@ refuse_message (GroupDataTrack *track, gsize size)
   if (now - track->last_refusal < G_USEC_PER_SEC)
     return;
   track->last_refusal = now;
-  message = g_strdup_printf (_ ("A message of %" G_GSIZE_FORMAT
-                                " bytes on data track “%s” was not forwarded: group rooms "
-                                "forward messages of up to %u bytes"),
-                             size, track->info->label, GROUP_DATA_MAX_MESSAGE_SIZE);
+  message = g_strdup_printf (_ ("A message of %u bytes on data track “%s” was not "
+                                "forwarded: group rooms forward messages of up to %u bytes"),
+                             (guint) MIN (size, G_MAXUINT), track->info->label,
+                             GROUP_DATA_MAX_MESSAGE_SIZE);
   group_media_room_send_error (track->publisher->room, track->publisher->sid,
                                CONVOKE_ERROR_TRACK_INVALID, message);
 }

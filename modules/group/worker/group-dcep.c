@@ -57,21 +57,26 @@ known_channel_type (guint8 type)
     }
 }
 
-/* A label or protocol: checked, then copied with a terminating NUL. */
+/* A label (@label) or protocol: checked, then copied with a terminating
+ * NUL. */
 static char *
-read_string (const guint8 *data, guint16 length, const char *what, GError **error)
+read_string (const guint8 *data, guint16 length, gboolean label, GError **error)
 {
   if (length > GROUP_DCEP_MAX_STRING)
     {
       g_set_error (error, CONVOKE_TOPOLOGY_ERROR, CONVOKE_ERROR_TRACK_INVALID,
-                   _ ("The data channel's %s is %u bytes long; at most %u are allowed"),
-                   what, length, GROUP_DCEP_MAX_STRING);
+                   label ? _ ("The data channel's label is %u bytes long; at most %u are "
+                              "allowed")
+                         : _ ("The data channel's protocol is %u bytes long; at most %u "
+                              "are allowed"),
+                   length, GROUP_DCEP_MAX_STRING);
       return NULL;
     }
   if (!g_utf8_validate_len ((const char *) data, length, NULL))
     {
-      g_set_error (error, CONVOKE_TOPOLOGY_ERROR, CONVOKE_ERROR_TRACK_INVALID,
-                   _ ("The data channel's %s is not UTF-8"), what);
+      g_set_error_literal (error, CONVOKE_TOPOLOGY_ERROR, CONVOKE_ERROR_TRACK_INVALID,
+                           label ? _ ("The data channel's label is not UTF-8")
+                                 : _ ("The data channel's protocol is not UTF-8"));
       return NULL;
     }
   return g_strndup ((const char *) data, length);
@@ -90,9 +95,9 @@ group_dcep_parse (const guint8 *data, gsize size, GroupDataChannelInfo **info,
   if (size < DCEP_OPEN_HEADER || data[0] != DCEP_OPEN)
     {
       g_set_error (error, CONVOKE_TOPOLOGY_ERROR, CONVOKE_ERROR_TRACK_INVALID,
-                   _ ("A data channel control message of %" G_GSIZE_FORMAT
-                      " bytes is neither DATA_CHANNEL_OPEN nor DATA_CHANNEL_ACK"),
-                   size);
+                   _ ("A data channel control message of %u bytes is neither "
+                      "DATA_CHANNEL_OPEN nor DATA_CHANNEL_ACK"),
+                   (guint) MIN (size, G_MAXUINT));
       return GROUP_DCEP_MESSAGE_INVALID;
     }
   if (!known_channel_type (data[1]))
@@ -106,16 +111,16 @@ group_dcep_parse (const guint8 *data, gsize size, GroupDataChannelInfo **info,
   if (size != (gsize) DCEP_OPEN_HEADER + label_length + protocol_length)
     {
       g_set_error (error, CONVOKE_TOPOLOGY_ERROR, CONVOKE_ERROR_TRACK_INVALID,
-                   _ ("DATA_CHANNEL_OPEN is %" G_GSIZE_FORMAT
-                      " bytes long, but its lengths add up to %u"),
-                   size, DCEP_OPEN_HEADER + label_length + protocol_length);
+                   _ ("DATA_CHANNEL_OPEN is %u bytes long, but its lengths add up to %u"),
+                   (guint) MIN (size, G_MAXUINT),
+                   DCEP_OPEN_HEADER + label_length + protocol_length);
       return GROUP_DCEP_MESSAGE_INVALID;
     }
-  label = read_string (data + DCEP_OPEN_HEADER, label_length, "label", error);
+  label = read_string (data + DCEP_OPEN_HEADER, label_length, TRUE, error);
   if (label == NULL)
     return GROUP_DCEP_MESSAGE_INVALID;
-  protocol = read_string (data + DCEP_OPEN_HEADER + label_length, protocol_length,
-                          "protocol", error);
+  protocol = read_string (data + DCEP_OPEN_HEADER + label_length, protocol_length, FALSE,
+                          error);
   if (protocol == NULL)
     return GROUP_DCEP_MESSAGE_INVALID;
 
