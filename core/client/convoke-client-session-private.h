@@ -61,6 +61,7 @@ struct _ConvokeClientSession
       peer_config; /* trickle, relay and addresses, + ICE servers of `joined` */
 
   GPtrArray *local_tracks;  /* ConvokeLocalTrack* */
+  GPtrArray *data_tracks;   /* char*: our data tracks' names, also their labels */
   GHashTable *participants; /* sid → ConvokeRemoteParticipant* */
   GHashTable *peers;        /* remote id → ConvokePeer* */
   GPtrArray *remote_tracks; /* ConvokeRemoteTrackEntry* */
@@ -87,6 +88,12 @@ convoke_client_session_add_participant (ConvokeClientSession *self, const char *
  * "participant-disconnected". */
 void convoke_client_session_remove_participant (ConvokeClientSession *self,
                                                 const char *sid);
+
+/* Sends an offer on @peer when it has data channels of ours but its
+ * remote description has no data m-line (sfu: the server's offers have
+ * one only once the room has data for us). */
+void convoke_client_session_offer_data_if_needed (ConvokeClientSession *self,
+                                                  ConvokePeer *peer);
 
 /* convoke-client-signaling.c */
 

@@ -40,6 +40,7 @@ enum
   SIGNAL_PARTICIPANT_DISCONNECTED,
   SIGNAL_TRACK_ADDED,
   SIGNAL_TRACK_REMOVED,
+  SIGNAL_DATA_MESSAGE,
   SIGNAL_WARNING,
   SIGNAL_ERROR,
   SIGNAL_CLOSED,
@@ -241,6 +242,9 @@ on_peer_local_description (ConvokePeer *peer, const char *type, const char *sdp,
 
   json_object_set_string_member (message, "sdp", sdp);
   convoke_client_signaling_send (self, message);
+  if (g_str_equal (type, "answer") && self->topology != NULL
+      && self->topology->answered != NULL)
+    self->topology->answered (self, peer);
 }
 
 static void
@@ -261,6 +265,80 @@ on_peer_failed (ConvokePeer *peer, GError *error, ConvokeClientSession *self)
   convoke_client_session_warn (self, error);
 }
 
+/* A message on a remote data track: through the media server, the
+ * channel's protocol names the publisher (docs/signaling.md, *Data
+ * tracks*); in mesh rooms the peer is the publisher. */
+static void
+on_peer_data_message (ConvokePeer *peer, const char *label, const char *protocol,
+                      GBytes *data, gboolean binary, ConvokeClientSession *self)
+{
+  const char *publisher = g_strcmp0 (self->topology->name, "sfu") == 0
+                              ? protocol
+                              : convoke_peer_get_remote_id (peer);
+
+  if (publisher == NULL || *publisher == '\0')
+    return;
+  g_signal_emit (self, signals[SIGNAL_DATA_MESSAGE], 0, publisher, label, data, binary);
+}
+
+void
+convoke_client_session_offer_data_if_needed (ConvokeClientSession *self, ConvokePeer *peer)
+{
+  if (convoke_peer_has_data_channels (peer) && !convoke_peer_remote_has_data (peer))
+    convoke_peer_create_offer (peer);
+}
+
+gboolean
+convoke_client_session_add_data_track (ConvokeClientSession *self, const char *name,
+                                       GError **error)
+{
+  g_return_val_if_fail (CONVOKE_IS_CLIENT_SESSION (self), FALSE);
+
+  if (name == NULL || *name == '\0' || strlen (name) > 128)
+    {
+      g_set_error (error, CONVOKE_ERROR, CONVOKE_ERROR_TRACK_INVALID,
+                   _ ("A data track needs a name of 1 to 128 bytes"));
+      return FALSE;
+    }
+  for (guint i = 0; i < self->data_tracks->len; i++)
+    if (g_str_equal (g_ptr_array_index (self->data_tracks, i), name))
+      {
+        g_set_error (error, CONVOKE_ERROR, CONVOKE_ERROR_TRACK_INVALID,
+                     _ ("There is a data track named “%s” already"), name);
+        return FALSE;
+      }
+  g_ptr_array_add (self->data_tracks, g_strdup (name));
+  return TRUE;
+}
+
+gboolean
+convoke_client_session_send_data (ConvokeClientSession *self, const char *name,
+                                  GBytes *data, gboolean binary, GError **error)
+{
+  GHashTableIter iter;
+  gpointer peer;
+  gboolean sent = FALSE;
+
+  g_return_val_if_fail (CONVOKE_IS_CLIENT_SESSION (self), FALSE);
+
+  if (g_bytes_get_size (data) > CONVOKE_CLIENT_MAX_DATA_MESSAGE)
+    {
+      g_set_error (error, CONVOKE_ERROR, CONVOKE_ERROR_TRACK_INVALID,
+                   _ ("A data track message of %u bytes is too large: at most %u bytes "
+                      "are allowed"),
+                   (guint) MIN (g_bytes_get_size (data), G_MAXUINT),
+                   CONVOKE_CLIENT_MAX_DATA_MESSAGE);
+      return FALSE;
+    }
+  g_hash_table_iter_init (&iter, self->peers);
+  while (g_hash_table_iter_next (&iter, NULL, &peer))
+    sent |= convoke_peer_send_data (peer, name, data, binary, NULL);
+  if (!sent)
+    g_set_error (error, CONVOKE_ERROR, CONVOKE_ERROR_TRACK_INVALID,
+                 _ ("No data channel of the track “%s” is open yet"), name);
+  return sent;
+}
+
 ConvokePeer *
 convoke_client_session_open_peer (ConvokeClientSession *self, const char *remote_id,
                                   gboolean remote_trickles,
@@ -273,6 +351,9 @@ convoke_client_session_open_peer (ConvokeClientSession *self, const char *remote
   convoke_client_session_close_peer (self, remote_id);
   /* Towards a non-trickle peer, behave as one (docs/signaling.md). */
   config.trickle = self->trickle && remote_trickles;
+  /* Mesh connections carry a data m-line from the first offer on, as
+   * convoke.js's do, so that data tracks need no renegotiation. */
+  config.data_m_line = g_strcmp0 (self->topology->name, "mesh") == 0;
   peer = convoke_peer_new (self->bin, remote_id, &config, error);
   if (peer == NULL)
     return NULL;
@@ -292,6 +373,14 @@ convoke_client_session_open_peer (ConvokeClientSession *self, const char *remote
   g_signal_connect (peer, "local-candidate", G_CALLBACK (on_peer_local_candidate), self);
   g_signal_connect (peer, "remote-pad", G_CALLBACK (on_peer_remote_pad), self);
   g_signal_connect (peer, "failed", G_CALLBACK (on_peer_failed), self);
+  g_signal_connect (peer, "data-message", G_CALLBACK (on_peer_data_message), self);
+  for (guint i = 0; i < self->data_tracks->len; i++)
+    if (!convoke_peer_add_data_channel (peer, g_ptr_array_index (self->data_tracks, i), TRUE,
+                                        -1, -1, error))
+      {
+        convoke_peer_close (peer);
+        return NULL;
+      }
   g_hash_table_insert (self->peers, g_strdup (remote_id), g_object_ref (peer));
   GST_INFO ("opened a peer connection to %s", remote_id);
   return peer;
@@ -678,6 +767,7 @@ convoke_client_session_finalize (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_error (&self->last_error);
   g_ptr_array_unref (self->local_tracks);
+  g_ptr_array_unref (self->data_tracks);
   g_ptr_array_unref (self->remote_tracks);
   g_hash_table_unref (self->participants);
   g_hash_table_unref (self->peers);
@@ -704,6 +794,7 @@ convoke_client_session_init (ConvokeClientSession *self)
   self->soup = soup_session_new ();
   self->cancellable = g_cancellable_new ();
   self->local_tracks = g_ptr_array_new_with_free_func ((GDestroyNotify) local_track_free);
+  self->data_tracks = g_ptr_array_new_with_free_func (g_free);
   self->remote_tracks
       = g_ptr_array_new_with_free_func ((GDestroyNotify) remote_track_entry_free);
   self->participants = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
@@ -765,6 +856,10 @@ convoke_client_session_class_init (ConvokeClientSessionClass *klass)
   signals[SIGNAL_TRACK_REMOVED]
       = g_signal_new ("track-removed", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                       G_TYPE_NONE, 1, CONVOKE_TYPE_REMOTE_TRACK);
+  signals[SIGNAL_DATA_MESSAGE]
+      = g_signal_new ("data-message", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                      G_TYPE_NONE, 4, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_BYTES,
+                      G_TYPE_BOOLEAN);
   signals[SIGNAL_WARNING] = g_signal_new ("warning", type, G_SIGNAL_RUN_LAST, 0, NULL,
                                           NULL, NULL, G_TYPE_NONE, 1, G_TYPE_ERROR);
   signals[SIGNAL_ERROR] = g_signal_new ("error", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL,

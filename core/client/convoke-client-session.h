@@ -47,6 +47,10 @@ G_DECLARE_FINAL_TYPE (ConvokeClientSession, convoke_client_session, CONVOKE,
  *   "track-added"              (ConvokeRemoteTrack *track)
  *       link the track's pad in the handler; it is blocked until then.
  *   "track-removed"            (ConvokeRemoteTrack *track)
+ *   "data-message"             (const char *participant_sid, const char *label,
+ *                               GBytes *data, gboolean binary)
+ *       a message on a remote participant's data track @label (its
+ *       channel's label: the track's msid in `track-published`).
  *   "warning"                  (GError *error)
  *       something failed that does not end the session: an error message
  *       from the server that is not fatal, or one peer connection failing.
@@ -73,8 +77,21 @@ G_DECLARE_FINAL_TYPE (ConvokeClientSession, convoke_client_session, CONVOKE,
  */
 
 #define CONVOKE_CLIENT_DEFAULT_LATENCY_MS 200
+/* The largest data track message, in bytes (Twilio's limit, and what
+ * group rooms forward). */
+#define CONVOKE_CLIENT_MAX_DATA_MESSAGE 16384
 
 ConvokeClientSession *convoke_client_session_new (GstBin *bin);
+
+/* Publishes a data track named @name (also its data channels' label):
+ * reliable and ordered. Only before connect(). */
+gboolean convoke_client_session_add_data_track (ConvokeClientSession *self,
+                                                const char *name, GError **error);
+/* Sends one message on our data track @name to everyone it reaches now.
+ * FALSE (53300) when no channel of it is open yet, or @data is over
+ * 16384 bytes. */
+gboolean convoke_client_session_send_data (ConvokeClientSession *self, const char *name,
+                                           GBytes *data, gboolean binary, GError **error);
 
 /* Publishes what @source produces on its "src" pad: RTP with @caps
  * (application/x-rtp with media, encoding-name, payload and clock-rate).

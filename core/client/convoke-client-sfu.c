@@ -118,6 +118,15 @@ sfu_description (ConvokeClientSession *session, const char *from, GstWebRTCSDPTy
     convoke_client_session_warn (session, error);
 }
 
+/* After our answer: data tracks need a data m-line, which the server
+ * offers only once the room has data for us; until then we offer it
+ * ourselves (docs/signaling.md allows a client's offer in sfu rooms). */
+static void
+sfu_answered (ConvokeClientSession *session, ConvokePeer *peer)
+{
+  convoke_client_session_offer_data_if_needed (session, peer);
+}
+
 static char *
 sfu_track_owner (ConvokeClientSession *session, ConvokePeer *peer, const char *mid,
                  const char *msid)
@@ -133,4 +142,5 @@ const ConvokeClientTopology convoke_client_topology_sfu = {
   .participant_left = sfu_participant_left,
   .description = sfu_description,
   .track_owner = sfu_track_owner,
+  .answered = sfu_answered,
 };

@@ -213,6 +213,21 @@ publish_local_tracks (ConvokeClientSession *self)
       json_object_set_object_member (message, "track", track);
       convoke_client_signaling_send (self, message);
     }
+  /* A data track's msid is its channels' label: the others tie the
+   * channels to the track by it. */
+  for (guint i = 0; i < self->data_tracks->len; i++)
+    {
+      const char *name = g_ptr_array_index (self->data_tracks, i);
+      g_autoptr (JsonObject) message = json_object_new ();
+      JsonObject *track = json_object_new ();
+
+      json_object_set_string_member (track, "name", name);
+      json_object_set_string_member (track, "kind", "data");
+      json_object_set_string_member (track, "msid", name);
+      json_object_set_string_member (message, "type", "track-published");
+      json_object_set_object_member (message, "track", track);
+      convoke_client_signaling_send (self, message);
+    }
 }
 
 static void

@@ -32,12 +32,23 @@ typedef struct
   gint64 time; /* monotonic µs */
 } WarningStats;
 
+/* Messages listed per data track; a long run only counts the rest. */
+#define MAX_DATA_MESSAGES 256
+
+typedef struct
+{
+  char *label;
+  GPtrArray *messages; /* char*, the first MAX_DATA_MESSAGES */
+  guint64 total;
+} DataTrackStats;
+
 typedef struct
 {
   char *sid;
   char *identity;
   gboolean connected;
   GPtrArray *tracks; /* ConvokeTrackStats* */
+  GPtrArray *data;   /* DataTrackStats* */
 } ParticipantStats;
 
 struct _ConvokeClientStats
@@ -73,11 +84,20 @@ warning_stats_free (WarningStats *warning)
 }
 
 static void
+data_track_stats_free (DataTrackStats *data)
+{
+  g_free (data->label);
+  g_ptr_array_unref (data->messages);
+  g_free (data);
+}
+
+static void
 participant_stats_free (ParticipantStats *participant)
 {
   g_free (participant->sid);
   g_free (participant->identity);
   g_ptr_array_unref (participant->tracks);
+  g_ptr_array_unref (participant->data);
   g_free (participant);
 }
 
@@ -197,8 +217,37 @@ find_participant (ConvokeClientStats *stats, const char *sid, const char *identi
   participant->connected = TRUE;
   participant->tracks
       = g_ptr_array_new_with_free_func ((GDestroyNotify) track_stats_free);
+  participant->data
+      = g_ptr_array_new_with_free_func ((GDestroyNotify) data_track_stats_free);
   g_ptr_array_add (stats->participants, participant);
   return participant;
+}
+
+void
+convoke_client_stats_data_message (ConvokeClientStats *stats, const char *participant_sid,
+                                   const char *label, const char *text)
+{
+  ParticipantStats *participant;
+  DataTrackStats *data = NULL;
+
+  g_mutex_lock (&stats->lock);
+  participant = find_participant (stats, participant_sid, NULL, TRUE);
+  for (guint i = 0; i < participant->data->len && data == NULL; i++)
+    if (g_strcmp0 (((DataTrackStats *) g_ptr_array_index (participant->data, i))->label,
+                   label)
+        == 0)
+      data = g_ptr_array_index (participant->data, i);
+  if (data == NULL)
+    {
+      data = g_new0 (DataTrackStats, 1);
+      data->label = g_strdup (label);
+      data->messages = g_ptr_array_new_with_free_func (g_free);
+      g_ptr_array_add (participant->data, data);
+    }
+  data->total++;
+  if (data->messages->len < MAX_DATA_MESSAGES)
+    g_ptr_array_add (data->messages, g_strdup (text));
+  g_mutex_unlock (&stats->lock);
 }
 
 void
@@ -401,6 +450,24 @@ add_participant (JsonBuilder *builder, ConvokeClientStats *stats,
       add_latency (builder, "first_frame_ms_from_join", stats->join_time,
                    track->first_decoded);
       add_gaps (builder, stats, track);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_object (builder);
+  json_builder_set_member_name (builder, "data");
+  json_builder_begin_object (builder);
+  for (guint i = 0; i < participant->data->len; i++)
+    {
+      DataTrackStats *data = g_ptr_array_index (participant->data, i);
+
+      json_builder_set_member_name (builder, data->label);
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "messages_total");
+      json_builder_add_int_value (builder, (gint64) data->total);
+      json_builder_set_member_name (builder, "messages");
+      json_builder_begin_array (builder);
+      for (guint m = 0; m < data->messages->len; m++)
+        json_builder_add_string_value (builder, g_ptr_array_index (data->messages, m));
+      json_builder_end_array (builder);
       json_builder_end_object (builder);
     }
   json_builder_end_object (builder);

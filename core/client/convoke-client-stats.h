@@ -49,6 +49,13 @@ ConvokeTrackStats *convoke_client_stats_track (ConvokeClientStats *stats,
 void convoke_client_stats_track_active (ConvokeClientStats *stats,
                                         ConvokeTrackStats *track, gboolean active);
 
+/* A data message from @participant_sid on its data track @label (text, or
+ * binary shown as its size). The first MAX_DATA_MESSAGES of each track
+ * are listed in the file, all are counted. */
+void convoke_client_stats_data_message (ConvokeClientStats *stats,
+                                        const char *participant_sid, const char *label,
+                                        const char *text);
+
 /* From streaming threads. */
 void convoke_track_stats_add_bytes (ConvokeTrackStats *track, gsize bytes);
 void convoke_track_stats_add_decoded (ConvokeTrackStats *track);

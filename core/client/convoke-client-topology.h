@@ -37,6 +37,8 @@ typedef struct
    * unknown. Free with g_free(). */
   char *(*track_owner) (ConvokeClientSession *session, ConvokePeer *peer, const char *mid,
                         const char *msid);
+  /* After an answer of ours to @peer went out; may be NULL. */
+  void (*answered) (ConvokeClientSession *session, ConvokePeer *peer);
 } ConvokeClientTopology;
 
 extern const ConvokeClientTopology convoke_client_topology_mesh;

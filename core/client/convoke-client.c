@@ -48,8 +48,11 @@ typedef struct
   char **ice_addresses;
   gboolean quiet;
   gboolean version;
+  char *data_track;
+  int data_every_ms;
 
   /* run time */
+  guint64 data_sent;
   GMainLoop *loop;
   GstPipeline *pipeline;
   ConvokeClientSession *session;
@@ -375,6 +378,14 @@ parse_options (Client *client, int *argc, char ***argv, GError **error)
       N_ ("Gather ICE candidates on ADDRESS only; repeatable (default: 127.0.0.1 for a "
           "loopback URL, else every interface)"),
       N_ ("ADDRESS") },
+    { "data-track", 0, 0, G_OPTION_ARG_STRING, &client->data_track,
+      N_ ("Publish a data track named NAME; messages others send on theirs are counted in "
+          "--stats-json"),
+      N_ ("NAME") },
+    { "data-every", 0, 0, G_OPTION_ARG_INT, &client->data_every_ms,
+      N_ ("Send “IDENTITY:N” (N = 0, 1, …) on the --data-track every MS ms once it is "
+          "open"),
+      N_ ("MS") },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &client->quiet, N_ ("Print only errors"),
       NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &client->version, N_ ("Print the version"),
@@ -396,6 +407,13 @@ parse_options (Client *client, int *argc, char ***argv, GError **error)
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                    _ ("--latency must be 0 to 10000 ms, not %d"), client->latency_ms);
+      return FALSE;
+    }
+  if (client->data_every_ms != 0 && (client->data_track == NULL || client->data_every_ms < 10))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _ ("--data-every needs --data-track and at least 10 ms, not %d"),
+                   client->data_every_ms);
       return FALSE;
     }
   if (client->url == NULL)
@@ -448,6 +466,40 @@ parse_options (Client *client, int *argc, char ***argv, GError **error)
   return TRUE;
 }
 
+/* Text as it came; binary messages as their size. */
+static void
+on_data_message (ConvokeClientSession *session, const char *participant, const char *label,
+                 GBytes *data, gboolean binary, Client *client)
+{
+  g_autofree char *text
+      = binary ? g_strdup_printf ("(%" G_GSIZE_FORMAT " bytes)", g_bytes_get_size (data))
+               : g_strndup (g_bytes_get_data (data, NULL), g_bytes_get_size (data));
+
+  convoke_client_stats_data_message (client->stats, participant, label, text);
+}
+
+/* --data-every: the next numbered message, once a channel is open. */
+static gboolean
+on_data_timer (gpointer user_data)
+{
+  Client *client = user_data;
+  g_autofree char *text = NULL;
+  g_autoptr (GBytes) bytes = NULL;
+
+  if (client->session == NULL || client->stopping)
+    return G_SOURCE_CONTINUE;
+  text = g_strdup_printf ("%s:%" G_GUINT64_FORMAT,
+                          convoke_client_session_get_identity (client->session)
+                              ? convoke_client_session_get_identity (client->session)
+                              : "",
+                          client->data_sent);
+  bytes = g_bytes_new (text, strlen (text));
+  if (convoke_client_session_send_data (client->session, client->data_track, bytes, FALSE,
+                                        NULL))
+    client->data_sent++;
+  return G_SOURCE_CONTINUE;
+}
+
 static gboolean
 start (Client *client, GError **error)
 {
@@ -476,8 +528,12 @@ start (Client *client, GError **error)
   g_signal_connect (client->session, "track-added", G_CALLBACK (on_track_added), client);
   g_signal_connect (client->session, "track-removed", G_CALLBACK (on_track_removed),
                     client);
+  g_signal_connect (client->session, "data-message", G_CALLBACK (on_data_message), client);
   g_signal_connect (client->session, "warning", G_CALLBACK (on_warning), client);
   g_signal_connect (client->session, "error", G_CALLBACK (on_error), client);
+  if (client->data_track != NULL
+      && !convoke_client_session_add_data_track (client->session, client->data_track, error))
+    return FALSE;
   g_signal_connect (client->session, "closed", G_CALLBACK (on_closed), client);
 
   if (!client->no_video
@@ -539,6 +595,7 @@ client_clear (Client *client)
   g_free (client->audio_source);
   g_free (client->stats_path);
   g_strfreev (client->ice_addresses);
+  g_free (client->data_track);
 }
 
 int
@@ -592,6 +649,8 @@ main (int argc, char **argv)
     g_timeout_add (STATS_INTERVAL_MS, on_stats_timer, &client);
   if (client.duration > 0)
     g_timeout_add_seconds (client.duration, on_duration_elapsed, &client);
+  if (client.data_track != NULL && client.data_every_ms > 0)
+    g_timeout_add (client.data_every_ms, on_data_timer, &client);
 
   g_main_loop_run (client.loop);
 

@@ -44,6 +44,12 @@ struct _ConvokePeer
   gboolean closed;
 
   GPtrArray *branches;       /* LocalBranch* */
+  /* GstWebRTCDataChannel*: the ones we opened and the ones the other side
+   * did (convoke-peer-data.c); data_lock guards both arrays, which
+   * webrtcbin's threads add to. */
+  GMutex data_lock;
+  GPtrArray *local_channels;
+  GPtrArray *remote_channels;
   GPtrArray *fallback_sinks; /* fakesinks for remote pads nobody linked */
 
   GstSDPMessage *remote_sdp;
@@ -104,6 +110,18 @@ void convoke_peer_emit_local_description (ConvokePeer *self, const char *type,
 void convoke_peer_emit_local_candidate (ConvokePeer *self, guint mline_index,
                                         const char *candidate);
 void convoke_peer_emit_connected (ConvokePeer *self);
+void convoke_peer_emit_data_channel (ConvokePeer *self, const char *label,
+                                     const char *protocol);
+void convoke_peer_emit_data_message (ConvokePeer *self, const char *label,
+                                     const char *protocol, GBytes *data, gboolean binary);
+
+/* convoke-peer-data.c */
+
+/* Follows the channels the other side opens; @bootstrap adds the channel
+ * that gives a mesh connection's first offer its data m-line. */
+void convoke_peer_setup_data (ConvokePeer *self, gboolean bootstrap);
+/* Forgets every channel (at close). */
+void convoke_peer_close_data (ConvokePeer *self);
 
 /* convoke-peer-negotiation.c */
 

@@ -22,6 +22,8 @@ enum
   SIGNAL_REMOTE_PAD,
   SIGNAL_FAILED,
   SIGNAL_CONNECTED,
+  SIGNAL_DATA_CHANNEL,
+  SIGNAL_DATA_MESSAGE,
   N_SIGNALS
 };
 static guint signals[N_SIGNALS];
@@ -54,6 +56,7 @@ convoke_peer_config_copy (const ConvokePeerConfig *config)
   copy->trickle = config->trickle;
   copy->relay_only = config->relay_only;
   copy->latency_ms = config->latency_ms;
+  copy->data_m_line = config->data_m_line;
   copy->stun_server = g_strdup (config->stun_server);
   copy->turn_servers = g_strdupv (config->turn_servers);
   copy->local_addresses = g_strdupv (config->local_addresses);
@@ -210,6 +213,19 @@ convoke_peer_emit_connected (ConvokePeer *self)
   g_signal_emit (self, signals[SIGNAL_CONNECTED], 0);
 }
 
+void
+convoke_peer_emit_data_channel (ConvokePeer *self, const char *label, const char *protocol)
+{
+  g_signal_emit (self, signals[SIGNAL_DATA_CHANNEL], 0, label, protocol);
+}
+
+void
+convoke_peer_emit_data_message (ConvokePeer *self, const char *label, const char *protocol,
+                                GBytes *data, gboolean binary)
+{
+  g_signal_emit (self, signals[SIGNAL_DATA_MESSAGE], 0, label, protocol, data, binary);
+}
+
 /* ---- remote streams ---------------------------------------------------- */
 
 static GstPadProbeReturn
@@ -330,6 +346,13 @@ convoke_peer_add_local_track (ConvokePeer *self, GstElement *tee, GstCaps *caps,
   g_object_get (branch->sink_pad, "transceiver", &branch->transceiver, NULL);
   g_object_set (branch->transceiver, "direction", direction, "codec-preferences", caps,
                 NULL);
+  /* Retransmission for video only: webrtcbin would announce an RTX
+   * stream (a=ssrc-group:FID) for audio too, and Chromium refuses a
+   * remote offer with one ("Failed to add remote stream ssrc"). */
+  if (g_strcmp0 (gst_structure_get_string (gst_caps_get_structure (caps, 0), "media"),
+                 "audio")
+      == 0)
+    g_object_set (branch->transceiver, "do-nack", FALSE, NULL);
   if (msid != NULL)
     g_object_set (branch->sink_pad, "msid", msid, NULL);
   gst_pad_add_probe (branch->sink_pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
@@ -376,6 +399,8 @@ convoke_peer_add_receiver (ConvokePeer *self, const char *kind)
   g_signal_emit_by_name (self->webrtcbin, "add-transceiver",
                          GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_RECVONLY, caps,
                          &transceiver);
+  if (transceiver != NULL && g_str_equal (kind, "audio"))
+    g_object_set (transceiver, "do-nack", FALSE, NULL);
 }
 
 /* webrtcbin 1.22 asks for lost packets (its jitter buffers'
@@ -388,9 +413,14 @@ static void
 on_new_transceiver (GstElement *webrtcbin, GstWebRTCRTPTransceiver *transceiver,
                     gpointer unused)
 {
+  GstWebRTCKind kind = GST_WEBRTC_KIND_UNKNOWN;
+
   (void) webrtcbin;
   (void) unused;
-  g_object_set (transceiver, "do-nack", TRUE, NULL);
+  /* Audio ones are switched off again where they are made (RTX is for
+   * video); those a remote offer creates know their kind already. */
+  g_object_get (transceiver, "kind", &kind, NULL);
+  g_object_set (transceiver, "do-nack", kind != GST_WEBRTC_KIND_AUDIO, NULL);
 }
 
 /* ---- life cycle -------------------------------------------------------- */
@@ -429,6 +459,7 @@ convoke_peer_close (ConvokePeer *self)
   /* webrtcbin goes before the queues: until it is negotiated it holds
    * their streaming threads blocked on its sink pads, and only flushing
    * those pads lets the queues stop. */
+  convoke_peer_close_data (self);
   remove_element (self->bin, self->webrtcbin);
   for (guint i = 0; i < self->branches->len; i++)
     remove_element (self->bin,
@@ -507,6 +538,8 @@ convoke_peer_new (GstBin *bin, const char *remote_id, const ConvokePeerConfig *c
 
   gst_bin_add (bin, self->webrtcbin);
   gst_element_sync_state_with_parent (self->webrtcbin);
+  /* webrtcbin takes data channels only once it has left NULL. */
+  convoke_peer_setup_data (self, self->config->data_m_line);
   self->created_time = g_get_monotonic_time ();
   return g_steal_pointer (&self);
 }
@@ -528,6 +561,9 @@ convoke_peer_finalize (GObject *object)
 
   g_ptr_array_unref (self->branches);
   g_ptr_array_unref (self->fallback_sinks);
+  g_ptr_array_unref (self->local_channels);
+  g_ptr_array_unref (self->remote_channels);
+  g_mutex_clear (&self->data_lock);
   g_array_unref (self->gathered);
   g_clear_pointer (&self->remote_sdp, gst_sdp_message_free);
   g_clear_pointer (&self->config, convoke_peer_config_free);
@@ -545,6 +581,9 @@ convoke_peer_init (ConvokePeer *self)
   self->context = g_main_context_ref_thread_default ();
   self->branches = g_ptr_array_new_with_free_func ((GDestroyNotify) local_branch_free);
   self->fallback_sinks = g_ptr_array_new_with_free_func (gst_object_unref);
+  g_mutex_init (&self->data_lock);
+  self->local_channels = g_ptr_array_new_with_free_func (g_object_unref);
+  self->remote_channels = g_ptr_array_new_with_free_func (g_object_unref);
   self->gathered = g_array_new (FALSE, TRUE, sizeof (GatheredCandidate));
   g_array_set_clear_func (self->gathered, gathered_candidate_clear);
 }
@@ -569,6 +608,12 @@ convoke_peer_class_init (ConvokePeerClass *klass)
   signals[SIGNAL_FAILED]
       = g_signal_new ("failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
                       NULL, NULL, G_TYPE_NONE, 1, G_TYPE_ERROR);
+  signals[SIGNAL_DATA_CHANNEL]
+      = g_signal_new ("data-channel", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                      NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+  signals[SIGNAL_DATA_MESSAGE] = g_signal_new (
+      "data-message", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+      G_TYPE_NONE, 4, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_BYTES, G_TYPE_BOOLEAN);
   signals[SIGNAL_CONNECTED]
       = g_signal_new ("connected", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
                       NULL, NULL, G_TYPE_NONE, 0);

@@ -33,6 +33,10 @@ typedef struct
   /* Restricts ICE gathering to these local addresses (e.g. "127.0.0.1");
    * NULL-terminated, NULL or empty: every interface. */
   char **local_addresses;
+  /* Give the first offer a data m-line even without data channels of
+   * ours (a pre-negotiated channel that carries nothing), so that both
+   * sides' data channels need no renegotiation later: mesh connections. */
+  gboolean data_m_line;
 } ConvokePeerConfig;
 
 ConvokePeerConfig *convoke_peer_config_copy (const ConvokePeerConfig *config);
@@ -58,6 +62,11 @@ G_DECLARE_FINAL_TYPE (ConvokePeer, convoke_peer, CONVOKE, PEER, GObject)
  *       negotiation or the media connection failed (CONVOKE_ERROR).
  *   "connected"         ()
  *       the peer connection reached the connected state.
+ *   "data-channel"      (const char *label, const char *protocol)
+ *       a data channel the other side opened is open.
+ *   "data-message"      (const char *label, const char *protocol,
+ *                        GBytes *data, gboolean binary)
+ *       a message on a data channel the other side opened.
  */
 
 /* Timers of the library's objects, on the main context the object was
@@ -94,6 +103,22 @@ gboolean convoke_peer_add_local_track (ConvokePeer *self, GstElement *tee, GstCa
  * the codecs Convoke clients send, so that an offer can receive a kind
  * that no local track sends. Call before the first offer. */
 void convoke_peer_add_receiver (ConvokePeer *self, const char *kind);
+
+/* Opens a data channel labelled @label (a data track's id): ordered or
+ * not; @max_retransmits or @max_packet_lifetime (ms) limit its
+ * reliability (-1: not limited). Call before the offer or answer that
+ * should carry the data m-line. */
+gboolean convoke_peer_add_data_channel (ConvokePeer *self, const char *label,
+                                        gboolean ordered, gint max_retransmits,
+                                        gint max_packet_lifetime, GError **error);
+/* Whether this side opened data channels. */
+gboolean convoke_peer_has_data_channels (ConvokePeer *self);
+/* Whether the current remote description has a data m-line. */
+gboolean convoke_peer_remote_has_data (ConvokePeer *self);
+/* Sends one message on our channel @label; FALSE (53300) when it is not
+ * open (yet). */
+gboolean convoke_peer_send_data (ConvokePeer *self, const char *label, GBytes *data,
+                                 gboolean binary, GError **error);
 
 /* Creates an offer, sets it locally and emits "local-description". */
 void convoke_peer_create_offer (ConvokePeer *self);

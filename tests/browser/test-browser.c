@@ -503,6 +503,125 @@ test_peer_to_peer_data (void)
   run_data_tracks ("trio");
 }
 
+/* Browsers and a GStreamer convoke-client exchange data messages: the
+ * client publishes a data track and sends a numbered message every 50 ms,
+ * the browsers each send 60 on theirs; every message arrives in order. */
+static void
+run_data_with_client (const char *room)
+{
+  const char *const browsers[] = { "alice", "bob", NULL };
+  const char *const client_args[] = { "--data-track", "gstchat", "--data-every", "50",
+                                      NULL };
+  g_autoptr (GError) error = NULL;
+  TestClient *gst;
+  DemoScene *scene;
+  gint64 deadline;
+
+  if (skip_without_chromium ())
+    return;
+  scene = demo_scene_start (ROOMS_CONFIG);
+  for (guint i = 0; browsers[i] != NULL; i++)
+    {
+      CdpPage *page = demo_scene_open_page (scene, browsers[i], NULL);
+      g_autoptr (JsonNode) ready = NULL;
+
+      demo_page_join (page, room, browsers[i]);
+      demo_page_wait_state (page, "joined", DEMO_JOIN_TIMEOUT_MS);
+      ready = cdp_page_eval (
+          page,
+          "(async () => { const room = convokeDemo.room; window.fromGst = [];"
+          "  room.on('trackMessage', (data, track, p) => {"
+          "    if (p.identity === 'gst') fromGst.push(data); });"
+          "  window.chat = await room.publishDataTrack({ name: 'chat' });"
+          "  return true; })()",
+          &error);
+      g_assert_no_error (error);
+    }
+  gst = test_client_start (scene->daemon, "gst", room, client_args);
+
+  /* Each browser subscribes to the client's track and reads a run of its
+   * numbered messages with no gap and nothing out of order. */
+  for (guint i = 0; browsers[i] != NULL; i++)
+    if (!cdp_page_wait_true (
+            scene->pages[i],
+            "fromGst.length >= 20 && fromGst.every((m, k) => k === 0 || "
+            "  +m.split(':')[1] === +fromGst[k - 1].split(':')[1] + 1) && "
+            "  fromGst.every((m) => m.startsWith('gst:'))",
+            DEMO_MEDIA_TIMEOUT_MS))
+      {
+        g_autofree char *seen = cdp_page_eval_string (scene->pages[i],
+                                                      "JSON.stringify(fromGst)");
+
+        cdp_test_fail ("%s did not get the client's messages in order: %s",
+                       cdp_page_get_name (scene->pages[i]), seen);
+      }
+
+  /* The client has both browsers' channels by now: they send 60 each. */
+  for (guint i = 0; browsers[i] != NULL; i++)
+    {
+      g_autofree char *send = g_strdup_printf (
+          "(() => { for (let i = 0; i < %d; i++) chat.send('%s:' + i); return true; })()",
+          DATA_MESSAGES, browsers[i]);
+      g_autoptr (JsonNode) sent = cdp_page_eval (scene->pages[i], send, &error);
+
+      g_assert_no_error (error);
+    }
+  deadline = test_deadline (DEMO_MEDIA_TIMEOUT_MS);
+  for (guint i = 0; browsers[i] != NULL;)
+    {
+      g_autoptr (JsonObject) stats = test_client_stats (gst);
+      JsonObject *from = stats ? test_stats_participant (stats, browsers[i]) : NULL;
+      JsonObject *data = from ? cdp_object_member (from, "data") : NULL;
+      /* convoke.js labels a track's channels with the track's id. */
+      g_autoptr (GList) labels = data ? json_object_get_members (data) : NULL;
+      JsonObject *chat = labels ? cdp_object_member (data, labels->data) : NULL;
+      JsonArray *messages = chat && json_object_has_member (chat, "messages")
+                                ? json_object_get_array_member (chat, "messages")
+                                : NULL;
+      gboolean complete = messages != NULL && json_array_get_length (messages) == DATA_MESSAGES;
+
+      for (guint k = 0; complete && k < DATA_MESSAGES; k++)
+        {
+          g_autofree char *want = g_strdup_printf ("%s:%u", browsers[i], k);
+
+          complete = g_strcmp0 (json_array_get_string_element (messages, k), want) == 0;
+        }
+      if (complete)
+        {
+          i++;
+          continue;
+        }
+      if (g_get_monotonic_time () > deadline)
+        {
+          g_autofree char *text = NULL;
+
+          if (stats != NULL)
+            {
+              g_autoptr (JsonNode) node = json_node_init_object (json_node_alloc (), stats);
+
+              text = json_to_string (node, FALSE);
+            }
+          cdp_test_fail ("convoke-client did not get %s's %d messages in order: %s",
+                         browsers[i], DATA_MESSAGES, text ? text : "(no stats)");
+        }
+      demo_spin_for (200);
+    }
+  g_assert_cmpint (test_client_stop (gst), ==, 0);
+  demo_scene_stop (scene);
+}
+
+static void
+test_group_data_client (void)
+{
+  run_data_with_client ("team");
+}
+
+static void
+test_peer_to_peer_data_client (void)
+{
+  run_data_with_client ("trio");
+}
+
 /* Every CDP message would otherwise log several libsoup and GIO debug
  * lines, burying what the test itself reports. */
 static void
@@ -527,5 +646,7 @@ main (int argc, char **argv)
   g_test_add_func ("/browser/group/mixed", test_group_mixed);
   g_test_add_func ("/browser/group/data", test_group_data);
   g_test_add_func ("/browser/peer-to-peer/data", test_peer_to_peer_data);
+  g_test_add_func ("/browser/group/data-client", test_group_data_client);
+  g_test_add_func ("/browser/peer-to-peer/data-client", test_peer_to_peer_data_client);
   return g_test_run ();
 }
