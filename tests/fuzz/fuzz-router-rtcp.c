@@ -188,7 +188,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
           break;
         case 4:
           now_us += (gint64) length * 1000;
-          router_table_tick (table, now_us, pushes);
+          router_table_tick (table, now_us, pushes, events);
           break;
         case 5:
           router_table_set_sending (table, b->id, length > 0 && (packet[0] & 1), pushes);
