@@ -130,6 +130,19 @@ parse_sender (GroupRemoteMedia *remote, const GstSDPMedia *media)
               remote->rtx_ssrc = (guint32) second;
             }
         }
+      else if (g_str_equal (attribute->key, "extmap"))
+        {
+          /* "ID[/DIRECTION] URI[ ATTRIBUTES]"; one-byte header ids only
+           * (RFC 8285: 1–14), which is what browsers offer for it. */
+          first = g_ascii_strtoull (attribute->value, &end, 10);
+          if (end != NULL && (*end == ' ' || *end == '/'))
+            end = strchr (end, ' ');
+          if (first >= 1 && first <= 14 && end != NULL
+              && g_str_has_prefix (end + 1, GROUP_AUDIO_LEVEL_URI)
+              && (end[1 + strlen (GROUP_AUDIO_LEVEL_URI)] == '\0'
+                  || end[1 + strlen (GROUP_AUDIO_LEVEL_URI)] == ' '))
+            remote->audio_level_id = (guint) first;
+        }
       else if (g_str_equal (attribute->key, "ssrc"))
         {
           first = g_ascii_strtoull (attribute->value, &end, 10);
@@ -612,6 +625,13 @@ add_media (GstSDPMedia *sdp_media, const GroupLocalDescription *description,
   gst_sdp_media_add_attribute (sdp_media, "rtcp-mux", NULL);
   gst_sdp_media_add_attribute (sdp_media, direction_name (media->direction), NULL);
   add_codec (sdp_media, media->codec, g_str_equal (media->kind, "video"));
+  if (media->audio_level_id != 0)
+    {
+      g_autofree char *extmap
+          = g_strdup_printf ("%u %s", media->audio_level_id, GROUP_AUDIO_LEVEL_URI);
+
+      gst_sdp_media_add_attribute (sdp_media, "extmap", extmap);
+    }
 
   if (GROUP_DIRECTION_SENDS (media->direction) && media->ssrc != 0)
     {
