@@ -133,6 +133,14 @@ router_activity_report_blocks (RouterParticipant *from, GstRTCPPacket *packet,
                                                 : 90000;
       input.loss = fractionlost / 256.0;
       input.jitter_ms = clock_rate > 0 ? jitter * 1000.0 / clock_rate : -1;
+      /* Forwarded as it came: what the publisher's link lost or delayed
+       * is in the report too. Only the rest is the subscriber's link. */
+      if (slot->stream != NULL)
+        {
+          input.loss = MAX (input.loss - slot->stream->uplink_loss, 0.0);
+          if (input.jitter_ms >= 0)
+            input.jitter_ms = MAX (input.jitter_ms - slot->stream->uplink_jitter_ms, 0.0);
+        }
       input.rtt_ms = -1;
       /* RFC 3550 6.4.1: LSR names our SR, DLSR (1/65536 s) how long the
        * receiver held it. */
@@ -166,6 +174,8 @@ router_activity_quality_tick (RouterTable *table, RouterParticipant *participant
 
       if (streams[i]->clock_rate > 0)
         input.jitter_ms = blocks[i].jitter * 1000.0 / streams[i]->clock_rate;
+      streams[i]->uplink_loss = input.loss;
+      streams[i]->uplink_jitter_ms = MAX (input.jitter_ms, 0.0);
       network_quality_input_merge (&link, &input);
     }
   level = network_quality_level (&link);

@@ -78,6 +78,10 @@ typedef struct
   gint64 last_keyframe_request_us;
   gboolean keyframe_request_pending;
   GPtrArray *slots; /* RouterSlot* carrying this stream, borrowed */
+  /* What the last tick measured of its way to us (router-table-activity.c):
+   * a subscriber's report includes it, and that is not its link's fault. */
+  double uplink_loss;
+  double uplink_jitter_ms;
 } RouterStream;
 
 /* One sendonly m-line of a subscriber: an SSRC of ours that carries
