@@ -3,6 +3,8 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "group-announce.h"
 
+#include <stdlib.h>
+
 #define SPEAKER_FLAG "dominant_speaker"
 #define QUALITY_FLAG "network_quality"
 
@@ -64,17 +66,25 @@ speaker_message (GroupAnnounce *announce)
   return message;
 }
 
+static int
+compare_sids (const void *a, const void *b)
+{
+  return g_strcmp0 (*(const char *const *) a, *(const char *const *) b);
+}
+
 static JsonObject *
 levels_message (GroupAnnounce *announce)
 {
   JsonObject *message = json_object_new ();
   JsonObject *levels = json_object_new ();
-  GHashTableIter iter;
-  gpointer key, value;
+  g_autofree gpointer *sids = g_hash_table_get_keys_as_array (announce->levels, NULL);
+  guint n = g_hash_table_size (announce->levels);
 
-  g_hash_table_iter_init (&iter, announce->levels);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    json_object_set_int_member (levels, key, GPOINTER_TO_INT (value) - 1);
+  /* In sid order: the same levels make the same message. */
+  qsort (sids, n, sizeof (gpointer), compare_sids);
+  for (guint i = 0; i < n; i++)
+    json_object_set_int_member (
+        levels, sids[i], GPOINTER_TO_INT (g_hash_table_lookup (announce->levels, sids[i])) - 1);
   json_object_set_string_member (message, "type", "network-quality");
   json_object_set_object_member (message, "levels", levels);
   return message;
