@@ -7,6 +7,9 @@
 //
 // SPDX-License-Identifier: LGPL-2.1-or-later
 
+import { LocalDataTrack, RemoteDataTrack, MAX_DATA_MESSAGE_BYTES } from './convoke-data.js';
+
+export { LocalDataTrack, RemoteDataTrack, MAX_DATA_MESSAGE_BYTES };
 export const VERSION = '0.1.0';
 
 const PROTOCOL = 'convoke-signaling-1';
@@ -47,6 +50,7 @@ const HANDLER_ARGS = {
   trackSubscribed: (e) => [e.track, e.participant],
   trackUnsubscribed: (e) => [e.track, e.participant],
   trackPublished: (e) => [e.publication, e.participant],
+  trackMessage: (e) => [e.data, e.track, e.participant],
   trackUnpublished: (e) => [e.publication, e.participant],
   mediaConnectionFailed: (e) => [e.participant],
   dominantSpeakerChanged: (e) => [e.participant],
@@ -91,7 +95,7 @@ function mediaSections(sdp) {
 }
 
 function publicationFrom(track) {
-  return { sid: track.sid, name: track.name ?? track.sid, kind: track.kind };
+  return { sid: track.sid, name: track.name ?? track.sid, kind: track.kind, msid: track.msid ?? null };
 }
 
 // A remote participant as the application sees it.
@@ -102,6 +106,8 @@ class RemoteParticipant {
     this.trickle = info.trickle !== false;
     // Subscribed MediaStreamTracks, by MediaStreamTrack.id.
     this.tracks = new Map();
+    // Subscribed RemoteDataTracks, by track id (their channel's label).
+    this.dataTracks = new Map();
     // What the participant announced with track-published, by track sid.
     this.publications = new Map();
     for (const t of info.tracks ?? []) this.publications.set(t.sid, publicationFrom(t));
@@ -239,6 +245,8 @@ export class Room extends EventTarget {
     this.localStream = new MediaStream(this.localTracks);
     // Tracks published after joining: MediaStreamTrack.id -> {sid, transceiver}.
     this._extraSenders = new Map();
+    this._dataTracks = []; // LocalDataTrack
+    this._orphanChannels = new Map(); // participant sid -> [RTCDataChannel]
   }
 
   // Twilio-style subscription: handler gets the event's own arguments.
@@ -279,6 +287,37 @@ export class Room extends EventTarget {
       await link.sendLocal(await link.pc.createOffer());
     });
     return publicationFrom(answer.track);
+  }
+
+  // Publishes a data track (Twilio's LocalDataTrack): every other
+  // participant gets trackPublished and trackSubscribed with a
+  // RemoteDataTrack, and a trackMessage event (and the track's "message"
+  // event) for each message the returned track's send() writes. Options:
+  // name, ordered (default true), maxRetransmits or maxPacketLifeTime (ms)
+  // for a track that may lose messages. docs/javascript.md, *Data tracks*.
+  async publishDataTrack(options = {}) {
+    if (this.state !== 'connected')
+      throw new ConvokeError(53300, 'publishDataTrack works in a joined room');
+    const track = new LocalDataTrack(options, (code, message) => new ConvokeError(code, message));
+    const answer = await this._request({
+      type: 'track-published', track: { name: track.name, kind: 'data', msid: track.id },
+    });
+    track.sid = answer.track?.sid ?? null;
+    this._dataTracks.push(track);
+    this.localParticipant.dataTracks.set(track.id, track);
+    for (const link of this._links.values()) this._openDataChannel(link, track);
+    return track;
+  }
+
+  // Stops publishing a data track: its channels close, the others get
+  // trackUnsubscribed and trackUnpublished.
+  async unpublishDataTrack(track) {
+    if (!this._dataTracks.includes(track))
+      throw new ConvokeError(53300, 'Only tracks published with publishDataTrack() can be unpublished');
+    this._dataTracks = this._dataTracks.filter((t) => t !== track);
+    this.localParticipant.dataTracks.delete(track.id);
+    track._close();
+    if (track.sid) await this._request({ type: 'track-unpublished', track: { sid: track.sid } });
   }
 
   // Stops publishing a track that publishTrack() added; the others get
@@ -500,6 +539,7 @@ export class Room extends EventTarget {
       identity: msg.participant?.identity,
       tracks: new Map(this.localTracks.map((t) => [t.id, t])),
       networkQualityLevel: null,
+      dataTracks: new Map(),
     };
     this._iceServers = [...(msg.ice_servers ?? []), ...(this._options.iceServers ?? [])];
     for (const info of msg.participants ?? [])
@@ -535,6 +575,9 @@ export class Room extends EventTarget {
     for (const { track, receiver } of this._orphanTracks.get(info.sid) ?? [])
       this._subscribe(participant, track, receiver);
     this._orphanTracks.delete(info.sid);
+    for (const channel of this._orphanChannels.get(info.sid) ?? [])
+      this._subscribeData(participant, channel);
+    this._orphanChannels.delete(info.sid);
   }
 
   _participantBySid(sid) {
@@ -567,7 +610,9 @@ export class Room extends EventTarget {
   _removeParticipant(sid, announce) {
     const participant = this.participants.get(sid);
     for (const track of [...participant.tracks.values()]) this._unsubscribe(participant, track);
+    for (const track of [...participant.dataTracks.values()]) this._unsubscribeData(participant, track);
     this.participants.delete(sid);
+    this._orphanChannels.delete(sid);
     if (this.topology === 'mesh') {
       this._links.get(sid)?.close();
       this._links.delete(sid);
@@ -611,6 +656,53 @@ export class Room extends EventTarget {
     this._dispatch('trackUnsubscribed', { participant, track });
   }
 
+  // A data channel that carries another participant's data track: in group
+  // rooms the server opens it, with the publisher's sid as its protocol;
+  // in mesh rooms the publisher itself does.
+  _onDataChannel(link, channel) {
+    if (link.to !== SERVER && channel.negotiated) return;
+    const sid = link.to === SERVER ? channel.protocol : link.to;
+    const participant = this.participants.get(sid);
+    if (!participant) {
+      if (!this._orphanChannels.has(sid)) this._orphanChannels.set(sid, []);
+      this._orphanChannels.get(sid).push(channel);
+      return;
+    }
+    this._subscribeData(participant, channel);
+  }
+
+  _subscribeData(participant, channel) {
+    const publication = [...participant.publications.values()].find((p) => p.msid === channel.label);
+    const track = new RemoteDataTrack(channel, publication);
+    const subscribed = () => {
+      if (participant.dataTracks.has(track.id)) return;
+      participant.dataTracks.set(track.id, track);
+      this._dispatch('trackSubscribed', { participant, track });
+    };
+    channel.addEventListener('message', (e) => {
+      track.dispatchEvent(new ConvokeEvent('message', { data: e.data }));
+      this._dispatch('trackMessage', { participant, track, data: e.data });
+    });
+    channel.addEventListener('close', () => this._unsubscribeData(participant, track));
+    if (channel.readyState === 'open') subscribed();
+    else channel.addEventListener('open', subscribed, { once: true });
+  }
+
+  _unsubscribeData(participant, track) {
+    if (participant.dataTracks.get(track.id) !== track) return;
+    participant.dataTracks.delete(track.id);
+    this._dispatch('trackUnsubscribed', { participant, track });
+  }
+
+  // Opens @track's channel on @link. A group room's connection gets its
+  // data m-line from an offer of ours when the server's had none
+  // (onnegotiationneeded below); a mesh connection always has one.
+  _openDataChannel(link, track) {
+    link.serialize(async () => {
+      if (!link.closed) track._open(link.pc);
+    });
+  }
+
   _mediaFailed(link) {
     const participant = link.to === SERVER ? null : this.participants.get(link.to) ?? null;
     this._dispatch('mediaConnectionFailed', { participant });
@@ -625,6 +717,22 @@ export class Room extends EventTarget {
   _newLink(to, trickle) {
     const link = new PeerLink(this, to, trickle && this._options.trickle !== false);
     link.pc.ontrack = (e) => this._onTrack(link, e);
+    link.pc.ondatachannel = (e) => this._onDataChannel(link, e.channel);
+    if (to === SERVER) {
+      // A data channel before the connection has SCTP needs an offer; the
+      // browser says so, again each time it is back to stable.
+      link.pc.onnegotiationneeded = () => link.serialize(async () => {
+        if (link.closed || link.pc.sctp !== null || link.pc.signalingState !== 'stable' ||
+            this._dataTracks.length === 0) return;
+        await link.sendLocal(await link.pc.createOffer());
+      });
+    } else {
+      // Every mesh connection carries SCTP from its first offer, so that
+      // data tracks published later need no renegotiation: a channel both
+      // sides create with one id, never used.
+      link.pc.createDataChannel('convoke', { negotiated: true, id: 1023 });
+    }
+    for (const track of this._dataTracks) track._open(link.pc);
     return link;
   }
 

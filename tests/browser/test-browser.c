@@ -351,6 +351,132 @@ test_group_mixed (void)
   demo_scene_stop (scene);
 }
 
+/* Data tracks: each of three browsers publishes one and sends numbered
+ * messages; every other browser receives all of them, in order, with the
+ * publisher known; binary messages keep their bytes, and a message over
+ * 16 KiB is refused with a clear error. In group rooms the media server
+ * forwards them, in peer-to-peer rooms they go end to end. */
+#define DATA_MESSAGES 60
+
+static void
+run_data_tracks (const char *room)
+{
+  const char *const everyone[] = { "alice", "bob", "carol", NULL };
+  g_autoptr (GError) error = NULL;
+  DemoScene *scene;
+
+  if (skip_without_chromium ())
+    return;
+  scene = demo_scene_start (ROOMS_CONFIG);
+  for (guint i = 0; everyone[i] != NULL; i++)
+    {
+      CdpPage *page = demo_scene_open_page (scene, everyone[i], NULL);
+
+      demo_page_join (page, room, everyone[i]);
+      demo_page_wait_state (page, "joined", DEMO_JOIN_TIMEOUT_MS);
+    }
+  for (guint i = 0; i < scene->n_pages; i++)
+    g_assert_true (cdp_page_wait_true (scene->pages[i],
+                                       "convokeDemo.room.participants.size === 2",
+                                       DEMO_JOIN_TIMEOUT_MS));
+
+  for (guint i = 0; i < scene->n_pages; i++)
+    {
+      g_autoptr (JsonNode) published = cdp_page_eval (
+          scene->pages[i],
+          "(async () => { const room = convokeDemo.room;"
+          "  window.got = {}; window.gotBinary = {};"
+          "  room.on('trackMessage', (data, track, p) => {"
+          "    const into = typeof data === 'string' ? got : gotBinary;"
+          "    if (!into[p.identity]) into[p.identity] = [];"
+          "    into[p.identity].push(typeof data === 'string' ? data"
+          "                          : [...new Uint8Array(data)].join('.'));"
+          "  });"
+          "  window.chat = await room.publishDataTrack({ name: 'chat' });"
+          "  return chat.sid !== null; })()",
+          &error);
+      g_assert_no_error (error);
+      g_assert_true (json_node_get_boolean (published));
+    }
+  /* Everyone has the others' tracks open before anything is sent. */
+  for (guint i = 0; i < scene->n_pages; i++)
+    if (!cdp_page_wait_true (scene->pages[i],
+                             "[...convokeDemo.room.participants.values()].every("
+                             "  (p) => [...p.dataTracks.values()].some((t) => t.name === 'chat'))",
+                             DEMO_MEDIA_TIMEOUT_MS))
+      {
+        g_autofree char *state = cdp_page_eval_string (
+            scene->pages[i], "JSON.stringify([...convokeDemo.room.participants.values()]"
+                             ".map((p) => [p.identity, [...p.dataTracks.keys()], "
+                             "[...p.publications.values()]]))");
+
+        cdp_test_fail ("%s did not subscribe to every data track: %s",
+                       cdp_page_get_name (scene->pages[i]), state);
+      }
+
+  for (guint i = 0; i < scene->n_pages; i++)
+    {
+      g_autofree char *send = g_strdup_printf (
+          "(() => { for (let i = 0; i < %d; i++) chat.send('%s:' + i);"
+          "  chat.send(new Uint8Array([1, 2, 3, 255]));"
+          "  try { chat.send('x'.repeat(16385)); return 'sent'; }"
+          "  catch (e) { return `${e.code} ${e.message}`; } })()",
+          DATA_MESSAGES, everyone[i]);
+      g_autofree char *refused = cdp_page_eval_string (scene->pages[i], send);
+
+      g_assert_true (g_str_has_prefix (refused, "53300 "));
+      g_assert_nonnull (strstr (refused, "16385 bytes"));
+    }
+
+  for (guint i = 0; i < scene->n_pages; i++)
+    for (guint j = 0; everyone[j] != NULL; j++)
+      {
+        g_autofree char *check = NULL;
+        g_autofree char *seen = NULL;
+
+        if (i == j)
+          continue;
+        check = g_strdup_printf (
+            "(got['%1$s'] || []).length === %2$d && "
+            "got['%1$s'].every((m, i) => m === '%1$s:' + i) && "
+            "(gotBinary['%1$s'] || []).join() === '1.2.3.255'",
+            everyone[j], DATA_MESSAGES);
+        if (cdp_page_wait_true (scene->pages[i], check, DEMO_MEDIA_TIMEOUT_MS))
+          continue;
+        seen = cdp_page_eval_string (scene->pages[i], "JSON.stringify([got, gotBinary])");
+        cdp_test_fail ("%s did not get %s's %d messages in order: %s",
+                       cdp_page_get_name (scene->pages[i]), everyone[j], DATA_MESSAGES,
+                       seen);
+      }
+
+  /* Unpublishing ends the track for the others. */
+  {
+    g_autoptr (JsonNode) done = cdp_page_eval (
+        scene->pages[0], "convokeDemo.room.unpublishDataTrack(chat).then(() => true)", &error);
+
+    g_assert_no_error (error);
+    for (guint i = 1; i < scene->n_pages; i++)
+      g_assert_true (cdp_page_wait_true (
+          scene->pages[i],
+          "[...convokeDemo.room.participants.values()].find("
+          "  (p) => p.identity === 'alice').dataTracks.size === 0",
+          DEMO_JOIN_TIMEOUT_MS));
+  }
+  demo_scene_stop (scene);
+}
+
+static void
+test_group_data (void)
+{
+  run_data_tracks ("team");
+}
+
+static void
+test_peer_to_peer_data (void)
+{
+  run_data_tracks ("trio");
+}
+
 /* Makes the page's microphone a 440 Hz tone (@gain 0.3: talking) or
  * digital silence (@gain 0), and records the dominant speakers convoke.js
  * announces in window.speakers. Call before demo_page_join(). */
@@ -464,6 +590,8 @@ main (int argc, char **argv)
   g_test_add_func ("/browser/lost-connection", test_lost_connection);
   g_test_add_func ("/browser/relay", test_relay);
   g_test_add_func ("/browser/group/mixed", test_group_mixed);
+  g_test_add_func ("/browser/group/data", test_group_data);
+  g_test_add_func ("/browser/peer-to-peer/data", test_peer_to_peer_data);
   g_test_add_func ("/browser/group/speaker", test_group_speaker);
   return g_test_run ();
 }

@@ -241,7 +241,7 @@ test_answer_chrome_offer (void)
   g_assert_true (group_session_is_stable (session));
 
   sdp = sdp_of (answer, "passive");
-  g_assert_cmpstr (gst_sdp_message_get_attribute_val (sdp, "group"), ==, "BUNDLE 0 1");
+  g_assert_cmpstr (gst_sdp_message_get_attribute_val (sdp, "group"), ==, "BUNDLE 0 1 2");
   g_assert_cmpuint (gst_sdp_message_medias_len (sdp), ==, 3);
   /* One payload type each: Chromium's own numbers for Opus and VP8. */
   g_assert_cmpuint (gst_sdp_media_formats_len (gst_sdp_message_get_media (sdp, 0)), ==,
@@ -255,11 +255,24 @@ test_answer_chrome_offer (void)
   g_assert_cmpstr (attribute (sdp, 1, "setup"), ==, "passive");
   g_assert_cmpstr (attribute (sdp, 1, "mid"), ==, "1");
   g_assert_null (attribute (sdp, 1, "extmap"));
-  /* The data channel is refused, its m-line kept. */
+  /* The data channel m-line is the participant's SCTP association. */
   data = gst_sdp_message_get_media (sdp, 2);
-  g_assert_cmpuint (gst_sdp_media_get_port (data), ==, 0);
+  g_assert_cmpuint (gst_sdp_media_get_port (data), ==, 9);
   g_assert_cmpstr (gst_sdp_media_get_media (data), ==, "application");
+  g_assert_cmpstr (gst_sdp_media_get_proto (data), ==, "UDP/DTLS/SCTP");
+  g_assert_cmpstr (gst_sdp_media_get_format (data, 0), ==, "webrtc-datachannel");
   g_assert_cmpstr (attribute (sdp, 2, "mid"), ==, "2");
+  g_assert_cmpstr (attribute (sdp, 2, "sctp-port"), ==, "5000");
+  g_assert_cmpstr (attribute (sdp, 2, "max-message-size"), ==, "16384");
+  g_assert_null (attribute (sdp, 2, "rtcp-mux"));
+  {
+    guint port = 0;
+    guint64 size = 0;
+
+    g_assert_true (group_session_get_data (session, &port, &size));
+    g_assert_cmpuint (port, ==, 5000);
+    g_assert_cmpuint (size, ==, 65536); /* not said: RFC 8841 default */
+  }
   g_assert_cmpstr (gst_sdp_message_get_attribute_val (sdp, "fingerprint"), ==,
                    "sha-256 " FINGERPRINT);
   gst_sdp_message_free (sdp);
@@ -324,6 +337,74 @@ sources (const char *first, ...)
     }
   va_end (args);
   return list;
+}
+
+/* Once the room has data for it, our next offer adds a data channel
+ * m-line (and only one); the answer's a=sctp-port is the participant's. */
+static void
+test_server_offers_data (void)
+{
+  g_autoptr (GroupSession) session = group_session_new (opus, vp8);
+  g_autoptr (GPtrArray) none = sources (NULL);
+  g_autoptr (GPtrArray) offer = group_session_create_offer (session, none);
+  g_autoptr (GPtrArray) offer2 = NULL, offer3 = NULL;
+  g_autoptr (GroupRemoteDescription) answer = NULL;
+  g_autoptr (GString) text = NULL;
+  g_autoptr (GError) error = NULL;
+  GstSDPMessage *sdp;
+
+  sdp = sdp_of (offer, "actpass");
+  answer = client_answer (sdp, TRUE);
+  gst_sdp_message_free (sdp);
+  g_assert_true (group_session_apply_answer (session, answer, &error));
+  g_clear_pointer (&answer, group_remote_description_free);
+  g_assert_false (group_session_get_data (session, NULL, NULL));
+  g_assert_false (group_session_needs_offer (session, none));
+
+  group_session_want_data (session);
+  g_assert_true (group_session_needs_offer (session, none));
+  offer2 = group_session_create_offer (session, none);
+  g_assert_cmpuint (offer2->len, ==, 3);
+  sdp = sdp_of (offer2, "actpass");
+  g_assert_cmpstr (gst_sdp_media_get_media (gst_sdp_message_get_media (sdp, 2)), ==,
+                   "application");
+  g_assert_cmpstr (gst_sdp_media_get_proto (gst_sdp_message_get_media (sdp, 2)), ==,
+                   "UDP/DTLS/SCTP");
+  g_assert_cmpstr (attribute (sdp, 2, "sctp-port"), ==, "5000");
+  g_assert_cmpstr (gst_sdp_message_get_attribute_val (sdp, "group"), ==, "BUNDLE 0 1 2");
+  gst_sdp_message_free (sdp);
+
+  text = g_string_new ("v=0\r\no=- 7 2 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n"
+                       "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\n"
+                       "a=rtpmap:111 opus/48000/2\r\na=rtcp-mux\r\na=setup:active\r\n" TRANSPORT
+                       "a=sendonly\r\n"
+                       "m=video 9 UDP/TLS/RTP/SAVPF 96\r\nc=IN IP4 0.0.0.0\r\na=mid:1\r\n"
+                       "a=rtpmap:96 VP8/90000\r\na=rtcp-mux\r\na=setup:active\r\n" TRANSPORT
+                       "a=sendonly\r\n"
+                       "m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n"
+                       "c=IN IP4 0.0.0.0\r\na=mid:2\r\na=setup:active\r\n" TRANSPORT
+                       "a=sctp-port:5001\r\na=max-message-size:262144\r\n");
+  answer = parse_ok (text->str);
+  g_assert_true (group_session_apply_answer (session, answer, &error));
+  g_assert_no_error (error);
+  {
+    guint port = 0;
+    guint64 size = 0;
+
+    g_assert_true (group_session_get_data (session, &port, &size));
+    g_assert_cmpuint (port, ==, 5001);
+    g_assert_cmpuint (size, ==, 262144);
+  }
+  /* Published media only: the data m-line is no track. */
+  {
+    g_autoptr (GPtrArray) published = group_session_list_published (session, "PA1");
+
+    g_assert_cmpuint (published->len, ==, 2);
+  }
+  /* No second data m-line. */
+  g_assert_false (group_session_needs_offer (session, none));
+  offer3 = group_session_create_offer (session, none);
+  g_assert_cmpuint (offer3->len, ==, 3);
 }
 
 static void
@@ -1027,6 +1108,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sfu/session/rtx", test_rtx);
   g_test_add_func ("/sfu/session/several-tracks", test_several_tracks);
   g_test_add_func ("/sfu/session/slots-reused", test_slots_reused);
+  g_test_add_func ("/sfu/session/server-offers-data", test_server_offers_data);
   g_test_add_func ("/sfu/session/fuzz-offers", test_fuzz_offers);
   status = g_test_run ();
   group_codec_free (opus);

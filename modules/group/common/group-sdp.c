@@ -90,6 +90,32 @@ group_codec_matches (const GroupCodec *offered, const GroupCodec *wanted)
   return TRUE;
 }
 
+gboolean
+group_remote_media_is_data (const GroupRemoteMedia *media)
+{
+  return g_strcmp0 (media->kind, "application") == 0 && media->proto != NULL
+         && strstr (media->proto, "SCTP") != NULL
+         && g_strcmp0 (media->formats, "webrtc-datachannel") == 0;
+}
+
+/* a=sctp-port and a=max-message-size of a data channel m-line; out of
+ * range values count as not given. */
+static void
+parse_sctp (GroupRemoteMedia *remote, const GstSDPMedia *media)
+{
+  const char *port = gst_sdp_media_get_attribute_val (media, "sctp-port");
+  const char *size = gst_sdp_media_get_attribute_val (media, "max-message-size");
+  guint64 value;
+
+  remote->sctp_port = GROUP_SCTP_PORT;
+  remote->max_message_size = 65536;
+  if (port != NULL && g_ascii_string_to_unsigned (port, 10, 1, 65535, &value, NULL))
+    remote->sctp_port = (guint) value;
+  /* 0 means "no limit" (RFC 8841 section 6). */
+  if (size != NULL && g_ascii_string_to_unsigned (size, 10, 0, G_MAXUINT64, &value, NULL))
+    remote->max_message_size = value == 0 ? G_MAXUINT64 : value;
+}
+
 static void
 remote_media_free (gpointer data)
 {
@@ -461,6 +487,8 @@ group_remote_description_parse (const char *text, GError **error)
       remote->direction = parse_direction (message, media);
       remote->codecs = parse_codecs (media);
       parse_sender (remote, media);
+      if (group_remote_media_is_data (remote))
+        parse_sctp (remote, media);
       if (remote->kind == NULL || remote->proto == NULL)
         {
           g_set_error (error, CONVOKE_TOPOLOGY_ERROR, CONVOKE_ERROR_SDP_SERVER_REMOTE,
@@ -606,14 +634,34 @@ add_codec (GstSDPMedia *sdp_media, const GroupCodec *codec, gboolean video)
 }
 
 static void
+add_candidates (GstSDPMedia *sdp_media, const GroupLocalDescription *description,
+                gboolean carries_candidates)
+{
+  if (!carries_candidates)
+    return;
+  /* In a BUNDLE group the candidates belong to the first m-line. */
+  for (guint i = 0; description->candidates && i < description->candidates->len; i++)
+    {
+      const char *candidate = g_ptr_array_index (description->candidates, i);
+
+      if (g_str_has_prefix (candidate, "candidate:"))
+        gst_sdp_media_add_attribute (sdp_media, "candidate",
+                                     candidate + strlen ("candidate:"));
+    }
+  if (description->end_of_candidates)
+    gst_sdp_media_add_attribute (sdp_media, "end-of-candidates", NULL);
+}
+
+static void
 add_media (GstSDPMedia *sdp_media, const GroupLocalDescription *description,
            const GroupLocalMedia *media, gboolean carries_candidates)
 {
   g_autofree char *fingerprint = g_strdup_printf ("sha-256 %s", description->fingerprint);
+  gboolean data = g_str_equal (media->kind, "application");
 
   gst_sdp_media_set_media (sdp_media, media->kind);
   gst_sdp_media_set_port_info (sdp_media, 9, 1);
-  gst_sdp_media_set_proto (sdp_media, "UDP/TLS/RTP/SAVPF");
+  gst_sdp_media_set_proto (sdp_media, data ? "UDP/DTLS/SCTP" : "UDP/TLS/RTP/SAVPF");
   gst_sdp_media_add_connection (sdp_media, "IN", "IP4", "0.0.0.0", 0, 0);
   gst_sdp_media_add_attribute (sdp_media, "mid", media->mid);
   gst_sdp_media_add_attribute (sdp_media, "ice-ufrag", description->ice_ufrag);
@@ -622,6 +670,18 @@ add_media (GstSDPMedia *sdp_media, const GroupLocalDescription *description,
     gst_sdp_media_add_attribute (sdp_media, "ice-options", "trickle");
   gst_sdp_media_add_attribute (sdp_media, "fingerprint", fingerprint);
   gst_sdp_media_add_attribute (sdp_media, "setup", description->setup);
+  if (data)
+    {
+      g_autofree char *port = g_strdup_printf ("%u", GROUP_SCTP_PORT);
+      g_autofree char *size = g_strdup_printf ("%u", GROUP_DATA_MAX_MESSAGE_SIZE);
+
+      /* RFC 8841: no direction, no codecs; the format names the protocol. */
+      gst_sdp_media_add_format (sdp_media, "webrtc-datachannel");
+      gst_sdp_media_add_attribute (sdp_media, "sctp-port", port);
+      gst_sdp_media_add_attribute (sdp_media, "max-message-size", size);
+      add_candidates (sdp_media, description, carries_candidates);
+      return;
+    }
   gst_sdp_media_add_attribute (sdp_media, "rtcp-mux", NULL);
   gst_sdp_media_add_attribute (sdp_media, direction_name (media->direction), NULL);
   add_codec (sdp_media, media->codec, g_str_equal (media->kind, "video"));
@@ -663,20 +723,7 @@ add_media (GstSDPMedia *sdp_media, const GroupLocalDescription *description,
         }
     }
 
-  if (carries_candidates)
-    {
-      /* In a BUNDLE group the candidates belong to the first m-line. */
-      for (guint i = 0; description->candidates && i < description->candidates->len; i++)
-        {
-          const char *candidate = g_ptr_array_index (description->candidates, i);
-
-          if (g_str_has_prefix (candidate, "candidate:"))
-            gst_sdp_media_add_attribute (sdp_media, "candidate",
-                                         candidate + strlen ("candidate:"));
-        }
-      if (description->end_of_candidates)
-        gst_sdp_media_add_attribute (sdp_media, "end-of-candidates", NULL);
-    }
+  add_candidates (sdp_media, description, carries_candidates);
 }
 
 char *

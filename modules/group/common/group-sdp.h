@@ -76,7 +76,23 @@ typedef struct
   guint32 rtx_ssrc;
   /* Its a=extmap id for GROUP_AUDIO_LEVEL_URI (1–14), 0: none. */
   guint audio_level_id;
+  /* A data channel m-line (group_remote_media_is_data()): the remote's
+   * a=sctp-port (5000 when not said, RFC 8841) and a=max-message-size
+   * (65536 when not said, RFC 8841 section 6.1). */
+  guint sctp_port;
+  guint64 max_message_size;
 } GroupRemoteMedia;
+
+/* Whether @media is an SCTP data channel m-line as WebRTC writes it
+ * (`m=application … UDP/DTLS/SCTP webrtc-datachannel`, RFC 8841). The
+ * older `DTLS/SCTP 5000` form is not one. */
+gboolean group_remote_media_is_data (const GroupRemoteMedia *media);
+
+/* The SCTP port of our data channel m-lines, and the largest data channel
+ * message we take (a=max-message-size): 16 KiB, what Twilio allows and
+ * what every browser can send and receive in one message. */
+#define GROUP_SCTP_PORT 5000
+#define GROUP_DATA_MAX_MESSAGE_SIZE 16384
 
 typedef struct
 {
@@ -98,7 +114,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (GroupRemoteDescription, group_remote_description_
 
 typedef struct
 {
-  char *kind;
+  char *kind; /* "application": a data channel m-line (SCTP port GROUP_SCTP_PORT) */
   char *mid;
   /* Port 0, mirroring the remote's proto and formats. */
   gboolean rejected;

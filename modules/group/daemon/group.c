@@ -444,15 +444,20 @@ media_track_changed (ConvokeRoom *room, GroupDaemonRoom *data,
 {
   const char *kind = json_object_get_string_member_with_default (event, "kind", "");
   const char *sid = core->participant_get_sid (participant);
+  /* A data track is the channel the client opened, named by its label. */
+  const char *label = g_str_equal (kind, "data")
+                          ? json_object_get_string_member_with_default (event, "name", NULL)
+                          : NULL;
   g_autofree char *key = NULL;
   const char *track;
 
   g_debug ("room %s: %s %s %s (ssrc %" G_GINT64_FORMAT ")", core->room_get_sid (room),
            sid, name, kind, json_object_get_int_member_with_default (event, "ssrc", 0));
   if (!CONVOKE_CORE_API_HAS (core, participant_unpublish_track)
-      || (!g_str_equal (kind, "audio") && !g_str_equal (kind, "video")))
+      || (!g_str_equal (kind, "audio") && !g_str_equal (kind, "video") && label == NULL))
     return;
-  key = g_strdup_printf ("%s/%s", sid, kind);
+  key = label != NULL ? g_strdup_printf ("%s/data/%s", sid, label)
+                      : g_strdup_printf ("%s/%s", sid, kind);
   track = g_hash_table_lookup (data->media_tracks, key);
 
   if (g_str_equal (name, "track-ended"))
@@ -466,8 +471,11 @@ media_track_changed (ConvokeRoom *room, GroupDaemonRoom *data,
     }
   if (track != NULL)
     return; /* a new SSRC for media already published */
-  /* NULL when the client announced a track of this kind itself. */
-  track = core->participant_publish_track (participant, NULL, kind);
+  /* NULL when the client announced a track of this kind itself. A label
+   * that is no valid track name (too long, taken) publishes under the sid. */
+  track = core->participant_publish_track (participant, label, kind);
+  if (track == NULL && label != NULL)
+    track = core->participant_publish_track (participant, NULL, kind);
   if (track != NULL)
     g_hash_table_insert (data->media_tracks, g_steal_pointer (&key), g_strdup (track));
 }

@@ -12,6 +12,7 @@
 
 #include "convokerouter-pads.h"
 
+#include "group-sctp.h"
 #include "group-sdp.h"
 #include "group-session.h"
 #include "group-transport.h"
@@ -26,6 +27,7 @@ GST_DEBUG_CATEGORY_EXTERN (group_media_debug);
 
 typedef struct _GroupMediaRoom GroupMediaRoom;
 typedef struct _GroupParticipant GroupParticipant;
+typedef struct _GroupDataTrack GroupDataTrack;
 
 struct _GroupMediaRoom
 {
@@ -49,6 +51,8 @@ struct _GroupMediaRoom
   GroupCodec *audio_codec;
   GroupCodec *video_codec;
 
+  GPtrArray *data_tracks; /* GroupDataTrack* (group-data-tracks.c) */
+
   gboolean tearing_down;
   struct _GroupRecording *recording; /* group-recording.c; NULL: not recording */
   struct _GroupActivity *activity;   /* group-activity.c */
@@ -60,6 +64,8 @@ struct _GroupParticipant
   char *sid;
   gboolean trickle;
   GroupTransport *transport;
+  GroupSctp *sctp; /* its data channels (group-data-tracks.c) */
+  gboolean dtls_connected;
   GroupSession *session;
   GstPad *router_pads[CONVOKE_ROUTER_N_PADS]; /* indexed by ConvokeRouterPad */
   GHashTable *router_slots; /* SSRCs set on the router */
@@ -93,5 +99,15 @@ gboolean group_participant_apply_description (GroupParticipant *participant,
 gboolean group_participant_add_candidate (GroupParticipant *participant,
                                           const char *candidate, gint mline_index,
                                           const char *mid, GError **error);
+
+/* group-data-tracks.c */
+void group_data_tracks_init (GroupMediaRoom *room);
+/* Adds the participant's SCTP bin, linked to its transport. */
+gboolean group_data_participant_added (GroupParticipant *participant, GError **error);
+/* Starts its SCTP association once DTLS is up and a data m-line is
+ * negotiated; call after each of those. */
+void group_data_participant_update (GroupParticipant *participant);
+/* Ends its data tracks and its subscriptions, and removes its SCTP bin. */
+void group_data_participant_removed (GroupParticipant *participant);
 
 G_END_DECLS

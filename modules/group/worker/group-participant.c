@@ -216,6 +216,7 @@ participant_negotiated (GroupParticipant *participant)
   gboolean changed = published->len != participant->published->len;
 
   participant_sync_router (participant);
+  group_data_participant_update (participant);
   for (guint k = 0; !changed && k < published->len; k++)
     {
       GroupSource *now = g_ptr_array_index (published, k);
@@ -344,6 +345,8 @@ on_connected (GroupTransport *transport, gpointer user_data)
 
   g_signal_emit_by_name (participant->room->router, "set-sending", participant->sid, TRUE,
                          &ok);
+  participant->dtls_connected = TRUE;
+  group_data_participant_update (participant);
   json_object_set_string_member (event, "event", "connected");
   json_object_set_string_member (event, "participant", participant->sid);
   group_media_room_send_event (participant->room, event);
@@ -466,6 +469,7 @@ group_participant_add (GroupMediaRoom *room, const char *sid, const char *identi
 
   gst_bin_add (GST_BIN (room->pipeline), GST_ELEMENT (participant->transport));
   if (!participant_link_router (participant, error)
+      || !group_data_participant_added (participant, error)
       || !gst_element_sync_state_with_parent (GST_ELEMENT (participant->transport))
       || !group_transport_gather (participant->transport, error))
     {
@@ -497,6 +501,7 @@ group_participant_remove (GroupParticipant *participant, gboolean notify_others)
   /* The order matters: the router stops choosing the participant's pads,
    * its elements stop (no more packets from it), then the pads go. */
   g_signal_emit_by_name (room->router, "remove-participant", participant->sid, &ok);
+  group_data_participant_removed (participant);
   group_transport_shutdown (participant->transport);
   for (guint i = 0; i < G_N_ELEMENTS (participant->router_pads); i++)
     if (participant->router_pads[i] != NULL)

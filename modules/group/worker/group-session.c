@@ -15,6 +15,7 @@ struct _GroupSession
   GPtrArray *pending;    /* our outstanding offer, or NULL */
   gboolean negotiated;
   gboolean reuse;        /* group_session_set_reuse() */
+  gboolean want_data;    /* group_session_want_data() */
 };
 
 static int
@@ -176,6 +177,8 @@ sources_contain (GPtrArray *sources, const char *publisher, const char *kind,
   return FALSE;
 }
 
+static GroupMLine *find_data (GPtrArray *mlines);
+
 static GroupMLine *
 find_slot (GPtrArray *mlines, const char *publisher, const char *kind, const char *track)
 {
@@ -224,6 +227,8 @@ group_session_carries (GroupSession *session, GPtrArray *sources)
 gboolean
 group_session_needs_offer (GroupSession *session, GPtrArray *sources)
 {
+  if (session->want_data && find_data (latest_mlines (session)) == NULL)
+    return TRUE;
   GPtrArray *mlines = latest_mlines (session);
 
   if (!group_session_carries (session, sources))
@@ -276,7 +281,8 @@ group_session_list_published (GroupSession *session, const char *publisher)
     {
       GroupMLine *mline = g_ptr_array_index (session->mlines, i);
 
-      if (mline->role != GROUP_MLINE_REJECTED && mline->remote_sends)
+      if ((mline->role == GROUP_MLINE_PUBLISH || mline->role == GROUP_MLINE_SLOT)
+          && mline->remote_sends)
         g_ptr_array_add (list, group_source_new_track (publisher, mline->kind,
                                                        mline->publish_track,
                                                        mline->publish_msid));
@@ -335,6 +341,39 @@ group_session_knows_mline (GroupSession *session, gint index, const char *mid)
           return TRUE;
       return FALSE;
     }
+  return TRUE;
+}
+
+static GroupMLine *
+find_data (GPtrArray *mlines)
+{
+  for (guint i = 0; i < mlines->len; i++)
+    {
+      GroupMLine *mline = g_ptr_array_index (mlines, i);
+
+      if (mline->role == GROUP_MLINE_DATA)
+        return mline;
+    }
+  return NULL;
+}
+
+void
+group_session_want_data (GroupSession *session)
+{
+  session->want_data = TRUE;
+}
+
+gboolean
+group_session_get_data (GroupSession *session, guint *sctp_port, guint64 *max_message_size)
+{
+  const GroupMLine *mline = session->negotiated ? find_data (session->mlines) : NULL;
+
+  if (mline == NULL || mline->sctp_port == 0)
+    return FALSE;
+  if (sctp_port != NULL)
+    *sctp_port = mline->sctp_port;
+  if (max_message_size != NULL)
+    *max_message_size = mline->max_message_size;
   return TRUE;
 }
 
@@ -407,6 +446,8 @@ local_media_for (const GroupMLine *mline, gboolean offer)
   media->mid = g_strdup (mline->mid);
   switch (mline->role)
     {
+    case GROUP_MLINE_DATA:
+      break;
     case GROUP_MLINE_REJECTED:
       media->rejected = TRUE;
       media->rejected_proto = g_strdup (mline->rejected_proto);
@@ -479,6 +520,10 @@ group_session_create_offer (GroupSession *session, GPtrArray *sources)
       g_ptr_array_add (mlines, mline_new (GROUP_MLINE_PUBLISH, "video",
                                           unique_mid (mlines), session->codecs[1]));
     }
+
+  if (session->want_data && find_data (mlines) == NULL)
+    g_ptr_array_add (mlines,
+                     mline_new (GROUP_MLINE_DATA, "application", unique_mid (mlines), NULL));
 
   mlines_set_live (mlines, sources);
   for (guint s = 0; s < sources->len; s++)
@@ -662,6 +707,17 @@ publish_update_sender (GPtrArray *mlines, GroupMLine *mline, const GroupRemoteMe
     mline->audio_level_id = media->audio_level_id;
 }
 
+/* A data m-line as the client's latest description has it: refused (port
+ * 0, or not the SCTP data channel form) leaves no SCTP port. */
+static void
+data_update (GroupMLine *mline, const GroupRemoteMedia *media)
+{
+  gboolean accepted = !media->rejected && group_remote_media_is_data (media);
+
+  mline->sctp_port = accepted ? media->sctp_port : 0;
+  mline->max_message_size = accepted ? media->max_message_size : 0;
+}
+
 gboolean
 group_session_apply_answer (GroupSession *session, const GroupRemoteDescription *answer,
                             GError **error)
@@ -707,6 +763,11 @@ group_session_apply_answer (GroupSession *session, const GroupRemoteDescription 
 
       if (mline->role == GROUP_MLINE_REJECTED)
         continue;
+      if (mline->role == GROUP_MLINE_DATA)
+        {
+          data_update (mline, media);
+          continue;
+        }
       mline->remote_sends = accepted && GROUP_DIRECTION_SENDS (media->direction);
       if (mline->role == GROUP_MLINE_SLOT)
         mline->remote_receives = accepted && GROUP_DIRECTION_RECEIVES (media->direction);
@@ -747,12 +808,21 @@ count_publish (GPtrArray *mlines, const char *kind)
 }
 
 /* A client's new m-line: audio and video are its uplink, up to
- * GROUP_MAX_PUBLISH; anything else (data channels) is refused. */
+ * GROUP_MAX_PUBLISH; its first data channel m-line is its SCTP
+ * association; anything else is refused. */
 static GroupMLine *
 accept_new_mline (GroupSession *session, GPtrArray *mlines, const GroupRemoteMedia *media)
 {
   const GroupCodec *codec;
   GroupMLine *mline;
+
+  if (!media->rejected && media->mid != NULL && group_remote_media_is_data (media)
+      && find_data (mlines) == NULL)
+    {
+      mline = mline_new (GROUP_MLINE_DATA, media->kind, g_strdup (media->mid), NULL);
+      data_update (mline, media);
+      return mline;
+    }
 
   if (media->rejected || media->mid == NULL || !is_media_kind (media->kind)
       || count_publish (mlines, NULL) >= GROUP_MAX_PUBLISH)
@@ -811,6 +881,11 @@ group_session_apply_offer (GroupSession *session, const GroupRemoteDescription *
       mline = g_ptr_array_index (mlines, i);
       if (mline->role == GROUP_MLINE_REJECTED)
         continue;
+      if (mline->role == GROUP_MLINE_DATA)
+        {
+          data_update (mline, media);
+          continue;
+        }
       codec = media->rejected ? NULL
                               : choose_codec (media->codecs, mline->codec,
                                               session->codecs[kind_index (mline->kind)]);

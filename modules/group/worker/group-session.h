@@ -22,6 +22,10 @@
  *   new publisher's track takes it over, under a new msid and SSRC: going
  *   through inactive makes the browser treat it as a new track. So a long
  *   room's SDP grows with the publishers present, not with all who came.
+ * - DATA: the participant's one SCTP association for data channels
+ *   (`m=application … webrtc-datachannel`): accepted in a client offer, and
+ *   added to our offers once group_session_want_data() asked for it (the
+ *   room has data to send it). A second data m-line is refused.
  * - REJECTED: an m-line we refused (port 0), kept so the indexes stay.
  *
  * Pure bookkeeping, no GStreamer: the worker feeds it parsed remote
@@ -39,6 +43,7 @@ typedef enum
   GROUP_MLINE_PUBLISH,
   GROUP_MLINE_SLOT,
   GROUP_MLINE_REJECTED,
+  GROUP_MLINE_DATA,
 } GroupMLineRole;
 
 typedef struct
@@ -74,6 +79,8 @@ typedef struct
   gboolean live;            /* SLOT: its publisher still publishes: route it */
   gboolean remote_receives; /* SLOT: the participant accepted it */
   gboolean vacant;          /* SLOT: no source; offered inactive */
+  guint sctp_port;           /* DATA: the participant's a=sctp-port, once it said */
+  guint64 max_message_size;  /* DATA: its a=max-message-size */
 } GroupMLine;
 
 /* Audio and video m-lines one participant may publish on. */
@@ -135,6 +142,14 @@ const char *group_session_get_bundle_mid (GroupSession *session, guint *index);
 /* Whether a remote candidate's sdpMLineIndex (-1: not given) and sdpMid
  * (NULL: not given) name an m-line of the latest description. */
 gboolean group_session_knows_mline (GroupSession *session, gint index, const char *mid);
+
+/* Asks for a data channel m-line in our next offers, when the
+ * participant has none. */
+void group_session_want_data (GroupSession *session);
+/* Whether a data channel m-line is negotiated, with the participant's SCTP
+ * port and largest message (either may be NULL). */
+gboolean group_session_get_data (GroupSession *session, guint *sctp_port,
+                                 guint64 *max_message_size);
 
 guint64 group_session_get_id (GroupSession *session);
 /* Increases with every description written. */

@@ -452,7 +452,10 @@ transport_build_elements (GroupTransport *self, const char *name, const char *pe
       || !add_ghost (self, self->dec, "rtp_src", FALSE, "rtp_src")
       || !add_ghost (self, self->dec, "rtcp_src", FALSE, "rtcp_src")
       || !add_ghost (self, self->enc, "rtp_sink_0", TRUE, "rtp_sink")
-      || !add_ghost (self, self->enc, "rtcp_sink_0", TRUE, "rtcp_sink"))
+      || !add_ghost (self, self->enc, "rtcp_sink_0", TRUE, "rtcp_sink")
+      /* dtlssrtpdec gives its data pad only before the keys are set. */
+      || !add_ghost (self, self->dec, "data_src", TRUE, "data_src")
+      || !add_ghost (self, self->enc, "data_sink", TRUE, "data_sink"))
     {
       g_set_error (error, CONVOKE_TOPOLOGY_ERROR, CONVOKE_ERROR_INTERNAL,
                    _ ("Could not link the media transport elements of %s"), name);

@@ -6,7 +6,9 @@
  * Ghost pads: `rtp_src`, `rtcp_src` (decrypted packets from the
  * participant) and `rtp_sink`, `rtcp_sink` (packets for it; push nothing
  * before the "connected" signal, dtlssrtpenc would encrypt with a random
- * key).
+ * key); `data_src` and `data_sink`, the DTLS application data both ways
+ * (SCTP packets, group-sctp.h). Link `data_src` before the bin starts: an
+ * unlinked one would fail the whole receive path.
  *
  * The bin keeps its children's errors to itself: an ERROR message from
  * inside becomes the "failed" signal, so one participant's broken DTLS

@@ -48,6 +48,7 @@ room_clear (gpointer data)
 
   g_clear_pointer (&room->participants, g_hash_table_unref);
   g_clear_pointer (&room->order, g_ptr_array_unref);
+  g_clear_pointer (&room->data_tracks, g_ptr_array_unref);
   g_clear_pointer (&room->context, g_main_context_unref);
   g_free (room->pem);
   g_free (room->fingerprint);
@@ -356,6 +357,7 @@ convoke_group_worker_setup (ConvokeWorker *worker, const ConvokeWorkerApi *api,
   room->context = g_main_context_ref_thread_default ();
   room->participants = g_hash_table_new (g_str_hash, g_str_equal);
   room->order = g_ptr_array_new ();
+  group_data_tracks_init (room);
 
   if (!parse_addresses (room, error)
       || !parse_uint_option (room, "max-bitrate", G_MAXUINT, &max_bitrate, error)
