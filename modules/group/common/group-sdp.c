@@ -160,13 +160,15 @@ parse_sender (GroupRemoteMedia *remote, const GstSDPMedia *media)
         {
           /* "ID[/DIRECTION] URI[ ATTRIBUTES]"; one-byte header ids only
            * (RFC 8285: 1–14), which is what browsers offer for it. */
+          const char *uri = NULL;
+
           first = g_ascii_strtoull (attribute->value, &end, 10);
-          if (end != NULL && (*end == ' ' || *end == '/'))
-            end = strchr (end, ' ');
-          if (first >= 1 && first <= 14 && end != NULL
-              && g_str_has_prefix (end + 1, GROUP_AUDIO_LEVEL_URI)
-              && (end[1 + strlen (GROUP_AUDIO_LEVEL_URI)] == '\0'
-                  || end[1 + strlen (GROUP_AUDIO_LEVEL_URI)] == ' '))
+          if (end != attribute->value && (*end == ' ' || *end == '/'))
+            uri = strchr (end, ' ');
+          if (uri != NULL && first >= 1 && first <= 14
+              && g_str_has_prefix (uri + 1, GROUP_AUDIO_LEVEL_URI)
+              && (uri[1 + strlen (GROUP_AUDIO_LEVEL_URI)] == '\0'
+                  || uri[1 + strlen (GROUP_AUDIO_LEVEL_URI)] == ' '))
             remote->audio_level_id = (guint) first;
         }
       else if (g_str_equal (attribute->key, "ssrc"))
