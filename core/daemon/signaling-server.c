@@ -120,7 +120,8 @@ static const char *const join_flags[] = { "dominant_speaker", "network_quality" 
 static gboolean
 is_boolean (JsonNode *node)
 {
-  return JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_BOOLEAN;
+  return JSON_NODE_HOLDS_VALUE (node)
+         && json_node_get_value_type (node) == G_TYPE_BOOLEAN;
 }
 
 static gboolean
@@ -407,8 +408,8 @@ handle_join (ConvokeSignalingServer *self, ConvokeSignalingConnection *conn,
 
       if (flag != NULL && !is_boolean (flag))
         {
-          g_autofree char *text
-              = g_strdup_printf (_ ("“join” has a “%s” that is not a boolean"), join_flags[i]);
+          g_autofree char *text = g_strdup_printf (
+              _ ("“join” has a “%s” that is not a boolean"), join_flags[i]);
 
           convoke_signaling_connection_send_error (
               conn, id, CONVOKE_ERROR_SIGNALING_INVALID_MESSAGE, text);

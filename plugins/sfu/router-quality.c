@@ -8,7 +8,8 @@
  * audibly from about 2% loss, 30 ms of jitter and 300 ms of round trip
  * (ITU-T G.114 puts 150 ms one way as the limit of good interaction), and
  * become unusable beyond 20% loss, 300 ms of jitter or 1.5 s round trip. */
-static const double loss_thresholds[NETWORK_QUALITY_MAX] = { 0.01, 0.03, 0.06, 0.12, 0.20 };
+static const double loss_thresholds[NETWORK_QUALITY_MAX]
+    = { 0.01, 0.03, 0.06, 0.12, 0.20 };
 static const double jitter_thresholds[NETWORK_QUALITY_MAX] = { 30, 50, 100, 200, 300 };
 static const double rtt_thresholds[NETWORK_QUALITY_MAX] = { 200, 350, 600, 1000, 1500 };
 

@@ -48,7 +48,8 @@ router_activity_audio_level_id (const GstStructure *payload)
       guint64 id;
 
       if (!g_str_has_prefix (name, "extmap-")
-          || !g_ascii_string_to_unsigned (name + strlen ("extmap-"), 10, 1, 255, &id, NULL))
+          || !g_ascii_string_to_unsigned (name + strlen ("extmap-"), 10, 1, 255, &id,
+                                          NULL))
         continue;
       if (G_VALUE_HOLDS_STRING (value))
         uri = g_value_get_string (value);
@@ -87,11 +88,10 @@ router_activity_audio_packet (RouterTable *table, RouterParticipant *from,
   /* One-byte headers (RFC 8285) carry ids 1–14, two-byte ones any. A
    * level is one byte: V flag and 7 bits of -dBov. Anything else in the
    * element is ignored, and a missing element is no level at all. */
-  if (!gst_rtp_buffer_get_extension_onebyte_header (rtp, payload->audio_level_id, 0, &data,
-                                                     &size)
-      && !gst_rtp_buffer_get_extension_twobytes_header (rtp, &appbits,
-                                                         payload->audio_level_id, 0, &data,
-                                                         &size))
+  if (!gst_rtp_buffer_get_extension_onebyte_header (rtp, payload->audio_level_id, 0,
+                                                    &data, &size)
+      && !gst_rtp_buffer_get_extension_twobytes_header (
+          rtp, &appbits, payload->audio_level_id, 0, &data, &size))
     return;
   if (data == NULL || size < 1)
     return;
@@ -128,7 +128,7 @@ router_activity_report_blocks (RouterParticipant *from, GstRTCPPacket *packet,
       slot = g_hash_table_lookup (from->slots, GUINT_TO_POINTER (ssrc));
       if (slot == NULL)
         continue;
-      clock_rate = slot->stream != NULL ? slot->stream->clock_rate
+      clock_rate = slot->stream != NULL         ? slot->stream->clock_rate
                    : slot->media == MEDIA_AUDIO ? 48000
                                                 : 90000;
       input.loss = fractionlost / 256.0;
@@ -157,8 +157,9 @@ router_activity_report_blocks (RouterParticipant *from, GstRTCPPacket *packet,
 
 void
 router_activity_quality_tick (RouterTable *table, RouterParticipant *participant,
-                              RouterStream *const *streams, const RouterReportBlock *blocks,
-                              guint n_blocks, GArray *events)
+                              RouterStream *const *streams,
+                              const RouterReportBlock *blocks, guint n_blocks,
+                              GArray *events)
 {
   NetworkQualityInput link = participant->downlink;
   RouterStreamEvent event = { 0 };

@@ -483,27 +483,27 @@ test_peer_to_peer_data (void)
 static void
 page_sound (CdpPage *page, double gain)
 {
-  g_autofree char *script = g_strdup_printf (
-      "(() => {"
-      "  const md = navigator.mediaDevices;"
-      "  const real = md.getUserMedia.bind(md);"
-      "  md.getUserMedia = async () => {"
-      "    const camera = await real({video: true});"
-      "    const ctx = new AudioContext();"
-      "    await ctx.resume();"
-      "    const osc = ctx.createOscillator();"
-      "    const gain = ctx.createGain();"
-      "    gain.gain.value = %g;"
-      "    const out = ctx.createMediaStreamDestination();"
-      "    osc.connect(gain).connect(out);"
-      "    osc.start();"
-      "    return new MediaStream([...out.stream.getAudioTracks(),"
-      "                            ...camera.getVideoTracks()]);"
-      "  };"
-      "  window.speakers = [];"
-      "  return true;"
-      "})()",
-      gain);
+  g_autofree char *script
+      = g_strdup_printf ("(() => {"
+                         "  const md = navigator.mediaDevices;"
+                         "  const real = md.getUserMedia.bind(md);"
+                         "  md.getUserMedia = async () => {"
+                         "    const camera = await real({video: true});"
+                         "    const ctx = new AudioContext();"
+                         "    await ctx.resume();"
+                         "    const osc = ctx.createOscillator();"
+                         "    const gain = ctx.createGain();"
+                         "    gain.gain.value = %g;"
+                         "    const out = ctx.createMediaStreamDestination();"
+                         "    osc.connect(gain).connect(out);"
+                         "    osc.start();"
+                         "    return new MediaStream([...out.stream.getAudioTracks(),"
+                         "                            ...camera.getVideoTracks()]);"
+                         "  };"
+                         "  window.speakers = [];"
+                         "  return true;"
+                         "})()",
+                         gain);
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonNode) result = cdp_page_eval (page, script, &error);
 
@@ -559,11 +559,11 @@ test_group_speaker (void)
       g_test_message ("%s heard %s; outlined: %s", everyone[i], speakers, tile);
       g_assert_null (strstr (speakers, "bob"));
       g_assert_cmpstr (tile, ==, i == 0 ? "alice (you)" : "alice");
-      g_assert_true (cdp_page_wait_true (
-          scene->pages[i],
-          "[...document.querySelectorAll('#grid figure')].every("
-          "  (f) => f.dataset.quality === '5')",
-          DEMO_MEDIA_TIMEOUT_MS));
+      g_assert_true (
+          cdp_page_wait_true (scene->pages[i],
+                              "[...document.querySelectorAll('#grid figure')].every("
+                              "  (f) => f.dataset.quality === '5')",
+                              DEMO_MEDIA_TIMEOUT_MS));
     }
   demo_scene_stop (scene);
 }

@@ -377,8 +377,7 @@ test_speaker_and_quality (void)
   {
     const char *expected[] = {
       "PA0001 {\"type\":\"dominant-speaker\",\"participant\":\"PA0002\"}",
-      "PA0001 {\"type\":\"network-quality\",\"levels\":{\"PA0001\":5,\"PA0002\":2}}",
-      NULL
+      "PA0001 {\"type\":\"network-quality\",\"levels\":{\"PA0001\":5,\"PA0002\":2}}", NULL
     };
     assert_sent (expected);
   }
@@ -389,9 +388,8 @@ test_speaker_and_quality (void)
   raw_event (module, data, "{\"event\":\"network-quality\",\"levels\":3}");
   raw_event (module, data, "{\"event\":\"dominant-speaker\",\"speaker\":\"PA0003\"}");
   {
-    const char *expected[] = {
-      "PA0001 {\"type\":\"dominant-speaker\",\"participant\":null}", NULL
-    };
+    const char *expected[]
+        = { "PA0001 {\"type\":\"dominant-speaker\",\"participant\":null}", NULL };
     assert_sent (expected);
   }
 
@@ -402,8 +400,7 @@ test_speaker_and_quality (void)
   module->participant_joined (&room, data, &carol);
   {
     const char *expected[] = {
-      "PA0003 {\"type\":\"network-quality\",\"levels\":{\"PA0001\":5,\"PA0002\":2}}",
-      NULL
+      "PA0003 {\"type\":\"network-quality\",\"levels\":{\"PA0001\":5,\"PA0002\":2}}", NULL
     };
     assert_sent (expected);
   }
@@ -414,8 +411,7 @@ test_speaker_and_quality (void)
   {
     const char *expected[] = {
       "PA0001 {\"type\":\"network-quality\",\"levels\":{\"PA0001\":5,\"PA0003\":4}}",
-      "PA0003 {\"type\":\"network-quality\",\"levels\":{\"PA0001\":5,\"PA0003\":4}}",
-      NULL
+      "PA0003 {\"type\":\"network-quality\",\"levels\":{\"PA0001\":5,\"PA0003\":4}}", NULL
     };
     assert_sent (expected);
   }

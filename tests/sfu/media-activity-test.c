@@ -101,7 +101,8 @@ test_speaker_and_quality (void)
 
   /* The silent one's uplink loses a third: its level falls, the other's
    * stays. */
-  pay = gst_bin_get_by_name (GST_BIN (media_client_get_pipeline (clients[1])), "audiopay");
+  pay = gst_bin_get_by_name (GST_BIN (media_client_get_pipeline (clients[1])),
+                             "audiopay");
   pay_src = gst_element_get_static_pad (pay, "src");
   gst_pad_add_probe (pay_src, GST_PAD_PROBE_TYPE_BUFFER, drop_some, &count, NULL);
   level.at_least = 0;

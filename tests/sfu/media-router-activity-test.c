@@ -34,7 +34,8 @@ static void
 on_quality (GstElement *router, const char *participant, int level, Seen *seen)
 {
   g_mutex_lock (&seen->lock);
-  g_hash_table_replace (seen->levels, g_strdup (participant), GINT_TO_POINTER (level + 1));
+  g_hash_table_replace (seen->levels, g_strdup (participant),
+                        GINT_TO_POINTER (level + 1));
   g_mutex_unlock (&seen->lock);
 }
 
@@ -83,13 +84,13 @@ level_of (Seen *seen, const char *participant)
 static void
 set_payloads_with_levels (Fixture *f, const char *id)
 {
-  g_autofree char *description = g_strdup_printf (
-      "application/x-rtp, payload=(int)100, media=(string)video, "
-      "encoding-name=(string)VP8, clock-rate=(int)90000; "
-      "application/x-rtp, payload=(int)101, media=(string)audio, "
-      "encoding-name=(string)OPUS, clock-rate=(int)48000, "
-      "extmap-%d=(string)urn:ietf:params:rtp-hdrext:ssrc-audio-level",
-      AUDIO_LEVEL_ID);
+  g_autofree char *description
+      = g_strdup_printf ("application/x-rtp, payload=(int)100, media=(string)video, "
+                         "encoding-name=(string)VP8, clock-rate=(int)90000; "
+                         "application/x-rtp, payload=(int)101, media=(string)audio, "
+                         "encoding-name=(string)OPUS, clock-rate=(int)48000, "
+                         "extmap-%d=(string)urn:ietf:params:rtp-hdrext:ssrc-audio-level",
+                         AUDIO_LEVEL_ID);
   g_autoptr (GstCaps) caps = gst_caps_from_string (description);
   gboolean ok = FALSE;
 
@@ -109,7 +110,8 @@ opus_with_level (guint32 ssrc, guint16 seq, const guint8 *data, guint size,
 
   g_assert_true (gst_rtp_buffer_map (buffer, GST_MAP_READWRITE, &rtp));
   if (two_bytes)
-    g_assert_true (gst_rtp_buffer_add_extension_twobytes_header (&rtp, 0, id, data, size));
+    g_assert_true (
+        gst_rtp_buffer_add_extension_twobytes_header (&rtp, 0, id, data, size));
   else
     g_assert_true (gst_rtp_buffer_add_extension_onebyte_header (&rtp, id, data, size));
   gst_rtp_buffer_unmap (&rtp);
@@ -226,8 +228,8 @@ test_malformed_levels (Fixture *f, gconstpointer data)
   publish_two (f);
   for (guint i = 0; i < 10; i++)
     {
-      push (f->peers[0].rtp_in, opus_with_level (SSRC_A_AUDIO, seq++, &all_ones, 1, FALSE,
-                                                 AUDIO_LEVEL_ID));
+      push (f->peers[0].rtp_in,
+            opus_with_level (SSRC_A_AUDIO, seq++, &all_ones, 1, FALSE, AUDIO_LEVEL_ID));
       push (f->peers[0].rtp_in, opus_with_level (SSRC_A_AUDIO, seq++, long_element, 4,
                                                  FALSE, AUDIO_LEVEL_ID));
       /* An empty two-byte element, and one under another id. */
@@ -268,8 +270,8 @@ receiver_report (guint32 sender, guint32 about, guint8 fraction_lost)
 static gboolean
 levels_settled (Seen *seen)
 {
-  return level_of (seen, "A") >= 0 && level_of (seen, "A") <= 1 && level_of (seen, "C") == 5
-         && level_of (seen, "B") == 5;
+  return level_of (seen, "A") >= 0 && level_of (seen, "A") <= 1
+         && level_of (seen, "C") == 5 && level_of (seen, "B") == 5;
 }
 
 /* A's uplink loses a third of its packets: its level falls; C's clean
@@ -301,8 +303,8 @@ test_network_quality (Fixture *f, gconstpointer data)
       push (f->peers[1].rtcp_in, receiver_report (0xb000000fu, SLOT_B_AUDIO, 85));
       push (f->peers[0].rtcp_in, receiver_report (0xa000000fu, SLOT_A_AUDIO, 0));
     }
-  g_test_message ("levels: A %d, B %d, C %d", level_of (&seen, "A"), level_of (&seen, "B"),
-                  level_of (&seen, "C"));
+  g_test_message ("levels: A %d, B %d, C %d", level_of (&seen, "A"),
+                  level_of (&seen, "B"), level_of (&seen, "C"));
   g_assert_true (levels_settled (&seen));
 
   /* B's subscriber reports heavy loss on its downlink: B falls too. */

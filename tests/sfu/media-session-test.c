@@ -549,8 +549,8 @@ test_audio_levels (void)
       g_autoptr (GroupRemoteDescription) parsed = NULL;
 
       g_string_replace (short_text,
-                        "a=extmap:1 urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\n", line,
-                        1);
+                        "a=extmap:1 urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\n",
+                        line, 1);
       parsed = parse_ok (short_text->str);
       g_assert_cmpuint (
           ((GroupRemoteMedia *) g_ptr_array_index (parsed->media, 0))->audio_level_id, ==,

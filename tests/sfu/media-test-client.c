@@ -526,7 +526,8 @@ media_client_new (MediaRoom *room, const char *sid, MediaClientFlags flags)
   gst_object_unref (client->webrtc); /* the pipeline keeps it */
   if (flags & MEDIA_CLIENT_AUDIO_LEVELS)
     {
-      g_autoptr (GstElement) pay = gst_bin_get_by_name (GST_BIN (client->pipeline), "audiopay");
+      g_autoptr (GstElement) pay
+          = gst_bin_get_by_name (GST_BIN (client->pipeline), "audiopay");
       g_autoptr (GstRTPHeaderExtension) extension
           = gst_rtp_header_extension_create_from_uri (
               "urn:ietf:params:rtp-hdrext:ssrc-audio-level");

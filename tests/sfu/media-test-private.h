@@ -26,7 +26,7 @@ struct _MediaRoom
   GHashTable *clients; /* sid → MediaClient* (borrowed from all_clients) */
   GPtrArray *all_clients;
   GPtrArray *errors;
-  GPtrArray *speakers;  /* char*: dominant-speaker events */
+  GPtrArray *speakers; /* char*: dominant-speaker events */
   GHashTable *quality; /* sid → level + 1 */
   GHashTable *last_description;
   GHashTable *tracks_started;

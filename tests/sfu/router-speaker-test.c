@@ -6,8 +6,8 @@
 #include "router-speaker.h"
 
 #define PACKET_US (20 * 1000)
-#define SPEECH 30  /* -30 dBov: talking */
-#define NOISE 45   /* -45 dBov: a room, a keyboard */
+#define SPEECH 30 /* -30 dBov: talking */
+#define NOISE 45  /* -45 dBov: a room, a keyboard */
 #define SILENCE 127
 
 typedef struct

@@ -368,8 +368,8 @@ test_join_flags (void)
                     "\"network_quality\":true,\"dominant_speaker\":\"yes\"}",
                     token);
   error = sig_client_expect_error (c, 53004, WAIT_MS);
-  g_assert_nonnull (strstr (json_object_get_string_member (error, "message"),
-                            "dominant_speaker"));
+  g_assert_nonnull (
+      strstr (json_object_get_string_member (error, "message"), "dominant_speaker"));
   sig_client_sendf (c,
                     "{\"type\":\"join\",\"token\":\"%s\",\"room\":\"flags\","
                     "\"network_quality\":true,\"dominant_speaker\":false}",

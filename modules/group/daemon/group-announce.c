@@ -11,8 +11,8 @@
 struct _GroupAnnounce
 {
   const ConvokeCoreApi *core;
-  char *speaker;       /* the dominant speaker's sid, or NULL */
-  GHashTable *levels;  /* sid → network quality level + 1 */
+  char *speaker;      /* the dominant speaker's sid, or NULL */
+  GHashTable *levels; /* sid → network quality level + 1 */
 };
 
 GroupAnnounce *
@@ -84,7 +84,8 @@ levels_message (GroupAnnounce *announce)
   qsort (sids, n, sizeof (gpointer), compare_sids);
   for (guint i = 0; i < n; i++)
     json_object_set_int_member (
-        levels, sids[i], GPOINTER_TO_INT (g_hash_table_lookup (announce->levels, sids[i])) - 1);
+        levels, sids[i],
+        GPOINTER_TO_INT (g_hash_table_lookup (announce->levels, sids[i])) - 1);
   json_object_set_string_member (message, "type", "network-quality");
   json_object_set_object_member (message, "levels", levels);
   return message;
@@ -110,7 +111,8 @@ group_announce_joined (GroupAnnounce *announce, ConvokeParticipant *participant)
 
       announce->core->participant_send (participant, message);
     }
-  if (g_hash_table_size (announce->levels) > 0 && wants (announce, participant, QUALITY_FLAG))
+  if (g_hash_table_size (announce->levels) > 0
+      && wants (announce, participant, QUALITY_FLAG))
     {
       g_autoptr (JsonObject) message = levels_message (announce);
 
@@ -121,13 +123,15 @@ group_announce_joined (GroupAnnounce *announce, ConvokeParticipant *participant)
 void
 group_announce_left (GroupAnnounce *announce, ConvokeParticipant *participant)
 {
-  g_hash_table_remove (announce->levels, announce->core->participant_get_sid (participant));
+  g_hash_table_remove (announce->levels,
+                       announce->core->participant_get_sid (participant));
 }
 
 static void
 speaker_changed (GroupAnnounce *announce, ConvokeRoom *room, JsonObject *event)
 {
-  const char *speaker = json_object_get_string_member_with_default (event, "speaker", NULL);
+  const char *speaker
+      = json_object_get_string_member_with_default (event, "speaker", NULL);
   g_autoptr (JsonObject) message = NULL;
 
   /* The worker may name someone who has just left. */
@@ -162,14 +166,17 @@ levels_changed (GroupAnnounce *announce, ConvokeRoom *room, JsonObject *event)
       JsonNode *level = json_object_get_member (json_node_get_object (node), sid);
       gint64 value;
 
-      if (!JSON_NODE_HOLDS_VALUE (level) || json_node_get_value_type (level) != G_TYPE_INT64)
+      if (!JSON_NODE_HOLDS_VALUE (level)
+          || json_node_get_value_type (level) != G_TYPE_INT64)
         continue;
       value = json_node_get_int (level);
-      if (value < 0 || value > 5 || announce->core->room_find_participant (room, sid) == NULL)
+      if (value < 0 || value > 5
+          || announce->core->room_find_participant (room, sid) == NULL)
         continue;
       if (GPOINTER_TO_INT (g_hash_table_lookup (announce->levels, sid)) == value + 1)
         continue;
-      g_hash_table_replace (announce->levels, g_strdup (sid), GINT_TO_POINTER (value + 1));
+      g_hash_table_replace (announce->levels, g_strdup (sid),
+                            GINT_TO_POINTER (value + 1));
       changed = TRUE;
     }
   if (!changed)

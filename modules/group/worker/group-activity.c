@@ -7,7 +7,7 @@
 
 struct _GroupActivity
 {
-  GroupMediaRoom *room; /* owns us */
+  GroupMediaRoom *room;          /* owns us */
   GHashTable *speaker_listeners; /* sids that asked for the dominant speaker */
   GHashTable *quality_listeners; /* sids that asked for network quality */
   /* Levels the router reported since the last flush; taken on the main
@@ -76,8 +76,7 @@ speaker_notice_deliver (gpointer data)
 
 /* On a streaming thread. */
 static void
-on_dominant_speaker (GstElement *router, const char *participant,
-                     GroupActivity *activity)
+on_dominant_speaker (GstElement *router, const char *participant, GroupActivity *activity)
 {
   SpeakerNotice *notice = g_new0 (SpeakerNotice, 1);
 
@@ -139,9 +138,12 @@ group_activity_new (GroupMediaRoom *room)
   GroupActivity *activity = g_new0 (GroupActivity, 1);
 
   activity->room = room;
-  activity->speaker_listeners = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  activity->quality_listeners = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  activity->pending_levels = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  activity->speaker_listeners
+      = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  activity->quality_listeners
+      = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  activity->pending_levels
+      = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_mutex_init (&activity->lock);
   g_atomic_ref_count_init (&activity->refs);
   g_signal_connect (room->router, "dominant-speaker-changed",

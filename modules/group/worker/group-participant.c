@@ -149,17 +149,18 @@ participant_sync_router (GroupParticipant *participant)
             g_signal_emit_by_name (room->router, "set-track-ssrc", participant->sid,
                                    mline->remote_ssrc, mline->remote_rtx_ssrc,
                                    mline->publish_track, &ok);
-          payload = gst_structure_new ("application/x-rtp", "payload", G_TYPE_INT,
-                                       mline->codec->pt, "media", G_TYPE_STRING, mline->kind,
-                                       "encoding-name", G_TYPE_STRING, encoding,
-                                       "clock-rate", G_TYPE_INT,
-                                       (gint) mline->codec->clock_rate, NULL);
+          payload = gst_structure_new (
+              "application/x-rtp", "payload", G_TYPE_INT, mline->codec->pt, "media",
+              G_TYPE_STRING, mline->kind, "encoding-name", G_TYPE_STRING, encoding,
+              "clock-rate", G_TYPE_INT, (gint) mline->codec->clock_rate, NULL);
           /* Where its audio levels are, for the dominant speaker. */
           if (mline->audio_level_id != 0)
             {
-              g_autofree char *field = g_strdup_printf ("extmap-%u", mline->audio_level_id);
+              g_autofree char *field
+                  = g_strdup_printf ("extmap-%u", mline->audio_level_id);
 
-              gst_structure_set (payload, field, G_TYPE_STRING, GROUP_AUDIO_LEVEL_URI, NULL);
+              gst_structure_set (payload, field, G_TYPE_STRING, GROUP_AUDIO_LEVEL_URI,
+                                 NULL);
             }
           gst_caps_append_structure (payloads, payload);
           /* Its retransmissions: the router restores the original packets. */
