@@ -5,6 +5,8 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #define G_LOG_DOMAIN "convoke-signaling"
+#include <string.h>
+
 #include "rsp-session-private.h"
 
 #include "room-participants.h"
@@ -100,6 +102,32 @@ convoke_rsp_session_describe_published (ConvokeRspSession *self)
 }
 
 
+/* Every connected participant's data tracks that carry the client's own
+ * id, as {sid, id} pairs. */
+static void
+list_data_tracks (ConvokeRspSession *self, JsonArray *tracks)
+{
+  for (guint i = 0; i < self->participant->room->participants->len; i++)
+    {
+      ConvokeParticipant *other = g_ptr_array_index (self->participant->room->participants, i);
+
+      if (other == self->participant || other->status != CONVOKE_PARTICIPANT_CONNECTED)
+        continue;
+      for (guint t = 0; t < other->published_tracks->len; t++)
+        {
+          ConvokeTrack *published = g_ptr_array_index (other->published_tracks, t);
+          JsonObject *track;
+
+          if (published->client_id == NULL || !g_str_equal (published->kind, "data"))
+            continue;
+          track = json_object_new ();
+          json_object_set_string_member (track, "sid", published->sid);
+          json_object_set_string_member (track, "id", published->client_id);
+          json_array_add_object_element (tracks, track);
+        }
+    }
+}
+
 /* What this client receives now, as {sid, id} pairs: id is the track id
  * of the media-level a=msid in the SDP the client got for it. In rooms
  * with a media server, the server's subscriptions (REST's
@@ -150,6 +178,12 @@ list_subscribed (ConvokeRspSession *self)
           json_object_set_string_member (track, "id", id);
           json_array_add_object_element (tracks, track);
         }
+      /* Data tracks: once the server's description has a data m-line, the
+       * media server opens a channel of each to this client, labelled with
+       * the publisher's own track id (docs/group-media.md, *Data
+       * tracks*); the SDK subscribes when that channel opens. */
+      if (pc != NULL && pc->last_sdp != NULL && strstr (pc->last_sdp, "m=application ") != NULL)
+        list_data_tracks (self, tracks);
       return tracks;
     }
 

@@ -480,6 +480,7 @@ export class Room extends EventTarget {
   _onError(msg) {
     const error = new ConvokeError(msg.code, msg.message);
     if (!FATAL_CODES.has(msg.code)) {
+      if (msg.code === 53403) this._offerRefused();
       this._dispatch('warning', { error });
       return;
     }
@@ -703,6 +704,22 @@ export class Room extends EventTarget {
     });
   }
 
+  // The media server refused our offer: it may not have withdrawn the
+  // offer of its own we kept aside, so roll ours back and answer that one.
+  _offerRefused() {
+    const link = this._links.get(SERVER);
+    if (this.topology !== 'sfu' || !link) return;
+    link.serialize(async () => {
+      const kept = link.keptOffer;
+      if (!kept || link.pc.signalingState !== 'have-local-offer') return;
+      link.keptOffer = null;
+      await link.pc.setLocalDescription({ type: 'rollback' });
+      await link.setRemote('offer', kept);
+      await this._attachPublishedTracks(link, kept);
+      await link.sendLocal(await link.pc.createAnswer());
+    });
+  }
+
   _mediaFailed(link) {
     const participant = link.to === SERVER ? null : this.participants.get(link.to) ?? null;
     this._dispatch('mediaConnectionFailed', { participant });
@@ -788,8 +805,17 @@ export class Room extends EventTarget {
       link.serialize(async () => {
         if (msg.type !== 'offer') {
           await link.setRemote('answer', msg.sdp);
+          link.keptOffer = null; // the server offers again after answering ours
           return;
         }
+        if (link.pc.signalingState === 'have-local-offer') {
+          // Crossing offers: ours wins. The server withdraws its offer and
+          // sends a new one after its answer; keep this one only in case
+          // ours is refused (docs/signaling.md, *Crossing offers*).
+          link.keptOffer = msg.sdp;
+          return;
+        }
+        link.keptOffer = null;
         await link.setRemote('offer', msg.sdp);
         await this._attachPublishedTracks(link, msg.sdp);
         await link.sendLocal(await link.pc.createAnswer());

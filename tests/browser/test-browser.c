@@ -414,6 +414,33 @@ run_data_tracks (const char *room)
                        cdp_page_get_name (scene->pages[i]), state);
       }
 
+  /* REST lists each as a data track (Participants can be named by
+   * identity, as Twilio allows). */
+  for (guint i = 0; everyone[i] != NULL; i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/v1/Rooms/%s/Participants/%s/PublishedTracks",
+                                               room, everyone[i]);
+      g_autoptr (JsonNode) listed = NULL;
+      JsonArray *tracks;
+      guint data_tracks = 0;
+
+      g_assert_cmpuint (test_http (scene->daemon, "GET", path, TRUE, NULL, &listed, NULL),
+                        ==, 200);
+      tracks = json_object_get_array_member (json_node_get_object (listed),
+                                             "published_tracks");
+      for (guint k = 0; k < json_array_get_length (tracks); k++)
+        {
+          JsonObject *track = json_array_get_object_element (tracks, k);
+
+          if (g_strcmp0 (json_object_get_string_member (track, "kind"), "data") == 0)
+            {
+              g_assert_cmpstr (json_object_get_string_member (track, "name"), ==, "chat");
+              data_tracks++;
+            }
+        }
+      g_assert_cmpuint (data_tracks, ==, 1);
+    }
+
   for (guint i = 0; i < scene->n_pages; i++)
     {
       g_autofree char *send = g_strdup_printf (

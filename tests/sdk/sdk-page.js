@@ -124,6 +124,10 @@
       info.subscribed = true;
       info.subscribedAt = performance.now();
       info.mediaTrackId = track.mediaStreamTrack ? track.mediaStreamTrack.id : null;
+      if (track.kind === 'data') {
+        info.messages = [];
+        track.on('message', (m) => info.messages.push(m));
+      }
       if (track.kind === 'video' || track.kind === 'audio') {
         const element = track.attach();
         element.muted = true;
@@ -196,6 +200,21 @@
     t.local[name] = publication.trackSid;
     t.screenTrack = track;
     return publication.trackSid;
+  };
+
+  // A data track (LocalDataTrack) that sends @count numbered messages once
+  // published.
+  t.publishData = async function (name) {
+    const track = new Twilio.Video.LocalDataTrack({ name });
+    const publication = await t.room.localParticipant.publishTrack(track);
+    t.local[name] = publication.trackSid;
+    t.dataTrack = track;
+    return publication.trackSid;
+  };
+
+  t.sendData = function (prefix, count) {
+    for (let i = 0; i < count; i++) t.dataTrack.send(`${prefix}:${i}`);
+    return true;
   };
 
   t.unpublish = function (name) {

@@ -758,6 +758,37 @@ screen_share_in (const char *room)
   scene_stop (scene);
 }
 
+/* twilio-video.js data tracks in a group room: alice's LocalDataTrack,
+ * published after connect, reaches bob and carol as a subscribed
+ * RemoteDataTrack, and every message arrives in order. */
+static void
+test_group_data (void)
+{
+  const char *const everyone[] = { "alice", "bob", "carol", NULL };
+  g_autofree char *subscribed = js_remote_track ("alice", "data",
+                                                 "t.name === 'chat' && t.subscribed");
+  g_autofree char *all = js_remote_track (
+      "alice", "data",
+      "t.name === 'chat' && t.messages && t.messages.length === 40 && "
+      "t.messages.every((m, i) => m === 'alice:' + i)");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) published = NULL;
+  SdkScene *scene;
+
+  if (skip_without_sdk ())
+    return;
+  scene = scene_with (everyone, "team");
+  published = cdp_page_eval (scene->pages[0], "sdkTest.publishData('chat')", &error);
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (json_node_get_string (published), "MT"));
+  for (guint i = 1; i < 3; i++)
+    wait_js (scene->pages[i], subscribed, "alice's data track subscribed");
+  g_assert_nonnull (cdp_page_eval (scene->pages[0], "sdkTest.sendData('alice', 40)", NULL));
+  for (guint i = 1; i < 3; i++)
+    wait_js (scene->pages[i], all, "alice's 40 messages, in order");
+  scene_stop (scene);
+}
+
 static void
 test_group_screen_share (void)
 {
@@ -792,6 +823,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sdk/group/sync", test_group_sync);
   g_test_add_func ("/sdk/group/mixed", test_group_mixed);
   g_test_add_func ("/sdk/group/screen-share", test_group_screen_share);
+  g_test_add_func ("/sdk/group/data", test_group_data);
   g_test_add_func ("/sdk/peer-to-peer/screen-share", test_peer_to_peer_screen_share);
   g_test_add_func ("/sdk/group/turnover", test_group_turnover);
   return g_test_run ();
