@@ -318,6 +318,65 @@ test_network_quality (Fixture *f, gconstpointer data)
   seen_clear (&seen, f);
 }
 
+/* A receiver report with LSR and DLSR (1/65536 s) about @about. */
+static GstBuffer *
+receiver_report_lsr (guint32 sender, guint32 about, guint32 lsr, guint32 dlsr)
+{
+  GstBuffer *buffer = gst_rtcp_buffer_new (1400);
+  GstRTCPBuffer rtcp = GST_RTCP_BUFFER_INIT;
+  GstRTCPPacket packet;
+
+  gst_rtcp_buffer_map (buffer, GST_MAP_READWRITE, &rtcp);
+  g_assert_true (gst_rtcp_buffer_add_packet (&rtcp, GST_RTCP_TYPE_RR, &packet));
+  gst_rtcp_packet_rr_set_ssrc (&packet, sender);
+  g_assert_true (gst_rtcp_packet_add_rb (&packet, about, 0, 0, 0, 0, lsr, dlsr));
+  gst_rtcp_buffer_unmap (&rtcp);
+  return buffer;
+}
+
+/* The round trip of B's link, from the sender report the router forwards
+ * it and B's report naming it: answered about 1 s later, held for 100 ms,
+ * about 900 ms: level 2 (1 on a slow machine). A report naming another
+ * sender report says nothing of the round trip. */
+static void
+test_round_trip (Fixture *f, gconstpointer data)
+{
+  const guint64 ntp = G_GUINT64_CONSTANT (0xE800000012345678);
+  const guint32 lsr = (guint32) (ntp >> 16);
+  GstBuffer *sr = gst_rtcp_buffer_new (1400);
+  GstRTCPBuffer rtcp = GST_RTCP_BUFFER_INIT;
+  GstRTCPPacket packet;
+  Seen seen;
+  gint64 deadline;
+
+  seen_init (&seen, f);
+  g_object_set (f->router, "network-quality", TRUE, NULL);
+  publish_two (f);
+  for (guint16 seq = 1; seq < 5; seq++)
+    push (f->peers[0].rtp_in, opus_packet (SSRC_A_AUDIO, seq, seq * 960u));
+  gst_rtcp_buffer_map (sr, GST_MAP_READWRITE, &rtcp);
+  g_assert_true (gst_rtcp_buffer_add_packet (&rtcp, GST_RTCP_TYPE_SR, &packet));
+  gst_rtcp_packet_sr_set_sender_info (&packet, SSRC_A_AUDIO, ntp, 4 * 960, 4, 40);
+  gst_rtcp_buffer_unmap (&rtcp);
+  push (f->peers[0].rtcp_in, sr);
+
+  /* Another SR's LSR: no RTT; no loss, no jitter: 5. */
+  g_usleep (700 * 1000);
+  push (f->peers[1].rtcp_in, receiver_report_lsr (0xb000000fu, SLOT_B_AUDIO, lsr + 1, 0));
+  test_watch_for (NULL, NULL, 300);
+  g_assert_cmpint (level_of (&seen, "B"), ==, 5);
+
+  push (f->peers[1].rtcp_in,
+        receiver_report_lsr (0xb000000fu, SLOT_B_AUDIO, lsr, 65536 / 10));
+  deadline = test_deadline (2000);
+  while (g_get_monotonic_time () < deadline && level_of (&seen, "B") > 2)
+    g_usleep (20 * 1000);
+  g_test_message ("B's level with a round trip of about 900 ms: %d", level_of (&seen, "B"));
+  g_assert_cmpint (level_of (&seen, "B"), <=, 2);
+  g_assert_cmpint (level_of (&seen, "B"), >=, 1);
+  seen_clear (&seen, f);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -331,5 +390,7 @@ main (int argc, char **argv)
               test_malformed_levels, fixture_tear_down);
   g_test_add ("/router/activity/network-quality", Fixture, NULL, fixture_set_up,
               test_network_quality, fixture_tear_down);
+  g_test_add ("/router/activity/round-trip", Fixture, NULL, fixture_set_up,
+              test_round_trip, fixture_tear_down);
   return g_test_run ();
 }
