@@ -199,6 +199,18 @@ core_participant_get_reuses_mlines (ConvokeParticipant *participant)
   return vtable->get_reuses_mlines (participant->transport);
 }
 
+static gboolean
+core_participant_get_join_flag (ConvokeParticipant *participant, const char *feature)
+{
+  const ConvokeParticipantTransport *vtable;
+
+  g_return_val_if_fail (participant != NULL && feature != NULL, FALSE);
+  vtable = participant->transport_vtable;
+  if (participant->transport == NULL || vtable == NULL || vtable->get_join_flag == NULL)
+    return FALSE;
+  return vtable->get_join_flag (participant->transport, feature);
+}
+
 /* The signaling protocol's limit on track names (docs/signaling.md). */
 #define TRACK_NAME_MAX_CHARS 128
 
@@ -284,6 +296,7 @@ static const ConvokeCoreApi core_api = {
 
   .participant_get_trickle = core_participant_get_trickle,
   .participant_get_reuses_mlines = core_participant_get_reuses_mlines,
+  .participant_get_join_flag = core_participant_get_join_flag,
   .participant_publish_track = core_participant_publish_track,
   .participant_unpublish_track = core_participant_unpublish_track,
   .participant_subscribe_track = core_participant_subscribe_track,

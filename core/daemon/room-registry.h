@@ -49,6 +49,9 @@ typedef struct
    * other media (ConvokeCoreApi.participant_get_reuses_mlines); may be
    * NULL (FALSE). */
   gboolean (*get_reuses_mlines) (gpointer transport);
+  /* An opt-in flag from `join` (ConvokeCoreApi.participant_get_join_flag);
+   * may be NULL (FALSE). */
+  gboolean (*get_join_flag) (gpointer transport, const char *feature);
 } ConvokeParticipantTransport;
 
 struct _ConvokeTrack

@@ -34,6 +34,7 @@ struct _ConvokeSignalingConnection
   ConvokeParticipant *participant;
   gboolean trickle;
   gboolean reuses_mlines;
+  GHashTable *join_flags; /* names of the opt-in flags set in `join`, or NULL */
 
   /* Token bucket: tokens refill at max_messages_per_second up to twice
    * that; a message without a token is dropped. */
@@ -94,6 +95,7 @@ convoke_signaling_connection_finalize (GObject *object)
   ConvokeSignalingConnection *self = CONVOKE_SIGNALING_CONNECTION (object);
 
   g_free (self->peer);
+  g_clear_pointer (&self->join_flags, g_hash_table_unref);
 
   G_OBJECT_CLASS (convoke_signaling_connection_parent_class)->finalize (object);
 }
@@ -712,6 +714,28 @@ convoke_signaling_connection_set_reuses_mlines (ConvokeSignalingConnection *self
 {
   g_return_if_fail (CONVOKE_IS_SIGNALING_CONNECTION (self));
   self->reuses_mlines = reuse;
+}
+
+void
+convoke_signaling_connection_set_join_flag (ConvokeSignalingConnection *self,
+                                            const char *feature, gboolean value)
+{
+  g_return_if_fail (CONVOKE_IS_SIGNALING_CONNECTION (self) && feature != NULL);
+  if (self->join_flags == NULL)
+    self->join_flags = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  if (value)
+    g_hash_table_add (self->join_flags, g_strdup (feature));
+  else
+    g_hash_table_remove (self->join_flags, feature);
+}
+
+gboolean
+convoke_signaling_connection_get_join_flag (ConvokeSignalingConnection *self,
+                                            const char *feature)
+{
+  g_return_val_if_fail (CONVOKE_IS_SIGNALING_CONNECTION (self), FALSE);
+  return self->join_flags != NULL && feature != NULL
+         && g_hash_table_contains (self->join_flags, feature);
 }
 
 gboolean

@@ -72,6 +72,13 @@ void convoke_signaling_connection_set_reuses_mlines (ConvokeSignalingConnection 
                                                      gboolean reuse);
 gboolean convoke_signaling_connection_get_reuses_mlines (ConvokeSignalingConnection *self);
 
+/* The opt-in flags of `join` (convoke_signaling_join_flags), default
+ * FALSE. */
+void convoke_signaling_connection_set_join_flag (ConvokeSignalingConnection *self,
+                                                 const char *feature, gboolean value);
+gboolean convoke_signaling_connection_get_join_flag (ConvokeSignalingConnection *self,
+                                                     const char *feature);
+
 /* The `trickle` flag from `join` (default TRUE). */
 void convoke_signaling_connection_set_trickle (ConvokeSignalingConnection *self,
                                                gboolean trickle);

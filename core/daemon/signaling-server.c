@@ -99,12 +99,30 @@ transport_get_reuses_mlines (gpointer transport)
   return convoke_signaling_connection_get_reuses_mlines (transport);
 }
 
+static gboolean
+transport_get_join_flag (gpointer transport, const char *feature)
+{
+  return convoke_signaling_connection_get_join_flag (transport, feature);
+}
+
 static const ConvokeParticipantTransport transport_vtable = {
   .send = transport_send,
   .close = transport_close,
   .get_trickle = transport_get_trickle,
   .get_reuses_mlines = transport_get_reuses_mlines,
+  .get_join_flag = transport_get_join_flag,
 };
+
+/* What a client may opt in to in `join` (ConvokeCoreApi.participant_get_
+ * join_flag); modules decide what each means. */
+static const char *const join_flags[] = { "dominant_speaker", "network_quality" };
+
+static gboolean
+is_boolean (JsonNode *node)
+{
+  return JSON_NODE_HOLDS_VALUE (node)
+         && json_node_get_value_type (node) == G_TYPE_BOOLEAN;
+}
 
 static gboolean
 participant_trickle (ConvokeParticipant *participant)
@@ -384,6 +402,20 @@ handle_join (ConvokeSignalingServer *self, ConvokeSignalingConnection *conn,
              "“reuse_mlines” that is not a boolean"));
       return;
     }
+  for (guint i = 0; i < G_N_ELEMENTS (join_flags); i++)
+    {
+      JsonNode *flag = json_object_get_member (message, join_flags[i]);
+
+      if (flag != NULL && !is_boolean (flag))
+        {
+          g_autofree char *text = g_strdup_printf (
+              _ ("“join” has a “%s” that is not a boolean"), join_flags[i]);
+
+          convoke_signaling_connection_send_error (
+              conn, id, CONVOKE_ERROR_SIGNALING_INVALID_MESSAGE, text);
+          return;
+        }
+    }
   if (jwt == NULL)
     {
       convoke_signaling_connection_fail (conn, id, CONVOKE_ERROR_TOKEN_INVALID,
@@ -396,6 +428,13 @@ handle_join (ConvokeSignalingServer *self, ConvokeSignalingConnection *conn,
       conn, trickle != NULL ? json_node_get_boolean (trickle) : TRUE);
   convoke_signaling_connection_set_reuses_mlines (
       conn, reuse != NULL && json_node_get_boolean (reuse));
+  for (guint i = 0; i < G_N_ELEMENTS (join_flags); i++)
+    {
+      JsonNode *flag = json_object_get_member (message, join_flags[i]);
+
+      convoke_signaling_connection_set_join_flag (
+          conn, join_flags[i], flag != NULL && json_node_get_boolean (flag));
+    }
 
   /* Modules and the registry's signal handlers may send to the newcomer
    * from inside the join; all of that must arrive after `joined`. */

@@ -53,6 +53,8 @@ const HANDLER_ARGS = {
   trackMessage: (e) => [e.data, e.track, e.participant],
   trackUnpublished: (e) => [e.publication, e.participant],
   mediaConnectionFailed: (e) => [e.participant],
+  dominantSpeakerChanged: (e) => [e.participant],
+  networkQualityLevelChanged: (e) => [e.participant, e.level],
   warning: (e) => [e.error],
   disconnected: (e) => [e.room, e.error],
 };
@@ -111,6 +113,8 @@ class RemoteParticipant {
     for (const t of info.tracks ?? []) this.publications.set(t.sid, publicationFrom(t));
     // The MediaStream its tracks are grouped in, ready for a <video>.
     this.stream = new MediaStream();
+    // 0–5, with the networkQuality join option; null until known.
+    this.networkQualityLevel = null;
   }
 }
 
@@ -234,6 +238,9 @@ export class Room extends EventTarget {
     this.topology = null;
     this.localParticipant = null;
     this.participants = new Map();
+    // With the dominantSpeaker join option: who speaks (a participant of
+    // this.participants, or this.localParticipant), or null.
+    this.dominantSpeaker = null;
     this.localTracks = (options.tracks ?? []).filter((t) => t && t.kind);
     this.localStream = new MediaStream(this.localTracks);
     // Tracks published after joining: MediaStreamTrack.id -> {sid, transceiver}.
@@ -457,6 +464,12 @@ export class Room extends EventTarget {
       case 'candidate':
         this._linkFor(msg.from)?.addRemoteCandidate(msg).catch((e) => this._warn(e));
         break;
+      case 'dominant-speaker':
+        this._onDominantSpeaker(msg.participant);
+        break;
+      case 'network-quality':
+        this._onNetworkQuality(msg.levels);
+        break;
       default:
         break; // later minor versions may add types
     }
@@ -526,6 +539,7 @@ export class Room extends EventTarget {
       sid: msg.participant?.sid,
       identity: msg.participant?.identity,
       tracks: new Map(this.localTracks.map((t) => [t.id, t])),
+      networkQualityLevel: null,
       dataTracks: new Map(),
     };
     this._iceServers = [...(msg.ice_servers ?? []), ...(this._options.iceServers ?? [])];
@@ -567,6 +581,29 @@ export class Room extends EventTarget {
     this._orphanChannels.delete(info.sid);
   }
 
+  _participantBySid(sid) {
+    if (sid && sid === this.localParticipant?.sid) return this.localParticipant;
+    return this.participants.get(sid) ?? null;
+  }
+
+  _onDominantSpeaker(sid) {
+    const participant = this._participantBySid(sid);
+    if (participant === this.dominantSpeaker) return;
+    this.dominantSpeaker = participant;
+    this._dispatch('dominantSpeakerChanged', { participant });
+  }
+
+  // Every participant's level; events for those that changed.
+  _onNetworkQuality(levels) {
+    for (const [sid, level] of Object.entries(levels ?? {})) {
+      const participant = this._participantBySid(sid);
+      if (!participant || !Number.isInteger(level) || participant.networkQualityLevel === level)
+        continue;
+      participant.networkQualityLevel = level;
+      this._dispatch('networkQualityLevelChanged', { participant, level });
+    }
+  }
+
   _onParticipantDisconnected(sid) {
     if (sid && this.participants.has(sid)) this._removeParticipant(sid, true);
   }
@@ -583,6 +620,10 @@ export class Room extends EventTarget {
     }
     this._orphanTracks.delete(sid);
     if (announce) this._dispatch('participantDisconnected', { participant });
+    if (this.dominantSpeaker === participant) {
+      this.dominantSpeaker = null;
+      if (announce) this._dispatch('dominantSpeakerChanged', { participant: null });
+    }
   }
 
   _onTrackPublished(sid, track) {
@@ -856,8 +897,12 @@ export function connect(url, token, options = {}) {
     ws.onopen = () => {
       // reuse_mlines: a browser takes m-lines that go inactive and come
       // back carrying another publisher (docs/signaling.md).
+      // dominant_speaker, network_quality: opt-ins, as Twilio's
+      // dominantSpeaker and networkQuality connect options (group rooms).
       room._request({ type: 'join', token, room: options.room, trickle: options.trickle !== false,
-                      reuse_mlines: true, client: `convoke.js/${VERSION}` })
+                      reuse_mlines: true, dominant_speaker: options.dominantSpeaker === true,
+                      network_quality: Boolean(options.networkQuality),
+                      client: `convoke.js/${VERSION}` })
         .then((joined) => {
           if (settled) return;
           try {

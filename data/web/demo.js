@@ -132,6 +132,21 @@ function showTracks(sid, tracks) {
   video.play().catch(() => {}); // autoplay may wait for a gesture; the tile stays
 }
 
+// The speaker's tile is outlined; the others lose the outline.
+function highlightSpeaker(sid) {
+  for (const tile of document.querySelectorAll('figure.tile.speaking'))
+    tile.classList.remove('speaking');
+  if (sid) document.getElementById(tileId(sid))?.classList.add('speaking');
+}
+
+// Network quality, 0–5, drawn after the name by demo.css.
+function showQuality(sid, level) {
+  const tile = document.getElementById(tileId(sid));
+  if (!tile) return;
+  tile.dataset.quality = String(level);
+  tile.querySelector('figcaption').title = `Network quality ${level} of 5`;
+}
+
 function removeTile(sid) {
   document.getElementById(tileId(sid))?.remove();
 }
@@ -160,6 +175,8 @@ function watchRoom(room) {
     showError(p ? `The media connection to ${p.identity} failed; you may not see or hear them.`
                 : 'The media connection to the server failed; you may not see or hear others.');
   });
+  room.on('dominantSpeakerChanged', (p) => highlightSpeaker(p?.sid));
+  room.on('networkQualityLevelChanged', (p, level) => showQuality(p.sid, level));
   room.on('warning', (error) => console.warn('convoke:', error.code, error.message));
   room.on('disconnected', (r, error) => {
     clearGrid();
@@ -206,6 +223,9 @@ async function join(roomName, identity) {
       tracks: demo.localTracks,
       room: roomName,
       iceTransportPolicy: relay ? 'relay' : 'all',
+      // Group rooms then say who speaks and how good each link is.
+      dominantSpeaker: true,
+      networkQuality: true,
     });
     demo.room = room;
     demo.identity = room.localParticipant.identity; // the token's, which rules

@@ -94,6 +94,8 @@ struct _GstConvokeRouter
   guint keyframe_request_interval;
   guint report_interval;
   guint retransmission_cache_size;
+  gboolean dominant_speaker;
+  gboolean network_quality;
   GstClockID report_clock_id;
 };
 
@@ -105,12 +107,16 @@ enum
   PROP_REPORT_INTERVAL,
   PROP_RETRANSMISSION_CACHE_SIZE,
   PROP_STATS,
+  PROP_DOMINANT_SPEAKER,
+  PROP_NETWORK_QUALITY,
 };
 
 enum
 {
   SIGNAL_STREAM_STARTED,
   SIGNAL_STREAM_ENDED,
+  SIGNAL_DOMINANT_SPEAKER_CHANGED,
+  SIGNAL_NETWORK_QUALITY_CHANGED,
   SIGNAL_ADD_PARTICIPANT,
   SIGNAL_REMOVE_PARTICIPANT,
   SIGNAL_SET_PAYLOADS,
@@ -137,6 +143,18 @@ router_emit_stream_events (GstConvokeRouter *self, GArray *events)
     {
       RouterStreamEvent *event = &g_array_index (events, RouterStreamEvent, i);
 
+      if (event->kind == ROUTER_EVENT_DOMINANT_SPEAKER)
+        {
+          g_signal_emit (self, router_signals[SIGNAL_DOMINANT_SPEAKER_CHANGED], 0,
+                         event->participant);
+          continue;
+        }
+      if (event->kind == ROUTER_EVENT_NETWORK_QUALITY)
+        {
+          g_signal_emit (self, router_signals[SIGNAL_NETWORK_QUALITY_CHANGED], 0,
+                         event->participant, event->level);
+          continue;
+        }
       g_signal_emit (
           self,
           router_signals[event->started ? SIGNAL_STREAM_STARTED : SIGNAL_STREAM_ENDED], 0,
@@ -190,8 +208,10 @@ router_report_tick (GstClock *clock, GstClockTime time, GstClockID id, gpointer 
 {
   GstConvokeRouter *self = user_data;
   g_autoptr (GArray) pushes = router_pushes_new ();
+  g_autoptr (GArray) events = router_stream_events_new ();
 
-  router_table_tick (self->table, g_get_monotonic_time (), pushes);
+  router_table_tick (self->table, g_get_monotonic_time (), pushes, events);
+  router_emit_stream_events (self, events);
   router_pads_push (GST_ELEMENT (self), pushes);
   return TRUE;
 }
@@ -383,6 +403,14 @@ router_set_property (GObject *object, guint prop_id, const GValue *value,
       router_table_set_retransmission_cache_size (self->table,
                                                   self->retransmission_cache_size);
       break;
+    case PROP_DOMINANT_SPEAKER:
+      self->dominant_speaker = g_value_get_boolean (value);
+      router_table_set_dominant_speaker (self->table, self->dominant_speaker);
+      break;
+    case PROP_NETWORK_QUALITY:
+      self->network_quality = g_value_get_boolean (value);
+      router_table_set_network_quality (self->table, self->network_quality);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -418,6 +446,12 @@ router_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *
       break;
     case PROP_RETRANSMISSION_CACHE_SIZE:
       g_value_set_uint (value, self->retransmission_cache_size);
+      break;
+    case PROP_DOMINANT_SPEAKER:
+      g_value_set_boolean (value, self->dominant_speaker);
+      break;
+    case PROP_NETWORK_QUALITY:
+      g_value_set_boolean (value, self->network_quality);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -521,6 +555,36 @@ install_properties (GObjectClass *object_class)
    * included) and `packets-recovered` (missing packets that arrived late or
    * retransmitted).
    */
+  /**
+   * GstConvokeRouter:dominant-speaker:
+   *
+   * Follow the RFC 6464 audio levels of the publishers whose payload
+   * types declare the extension (`extmap-N` in #GstConvokeRouter::set-payloads)
+   * and emit #GstConvokeRouter::dominant-speaker-changed. Off: levels are
+   * not even read.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (
+      object_class, PROP_DOMINANT_SPEAKER,
+      g_param_spec_boolean ("dominant-speaker", "Dominant speaker",
+                            "Detect the dominant speaker from audio levels", FALSE,
+                            G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+  /**
+   * GstConvokeRouter:network-quality:
+   *
+   * Rate each participant's link, 0–5, from the loss and jitter of what it
+   * sends, and the loss, jitter and round-trip time in its receiver
+   * reports, every #GstConvokeRouter:report-interval, and emit
+   * #GstConvokeRouter::network-quality-changed when a level changes.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (
+      object_class, PROP_NETWORK_QUALITY,
+      g_param_spec_boolean ("network-quality", "Network quality",
+                            "Rate each participant's link from RTCP", FALSE,
+                            G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
   g_object_class_install_property (
       object_class, PROP_STATS,
       g_param_spec_boxed ("stats", "Statistics", "Per-participant counters",
@@ -559,6 +623,34 @@ install_signals (GObjectClass *object_class)
   router_signals[SIGNAL_STREAM_ENDED]
       = g_signal_new ("stream-ended", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                       G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_UINT, G_TYPE_STRING);
+  /**
+   * GstConvokeRouter::dominant-speaker-changed:
+   * @router: the router
+   * @participant: (nullable): the new dominant speaker's identifier; NULL
+   *   when the dominant speaker left and nobody has taken over yet
+   *
+   * With #GstConvokeRouter:dominant-speaker. Emitted from a streaming
+   * thread or the thread removing a participant.
+   *
+   * Since: 0.1
+   */
+  router_signals[SIGNAL_DOMINANT_SPEAKER_CHANGED]
+      = g_signal_new ("dominant-speaker-changed", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                      NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  /**
+   * GstConvokeRouter::network-quality-changed:
+   * @router: the router
+   * @participant: the participant's identifier
+   * @level: its network quality, 0 (unusable) to 5 (excellent)
+   *
+   * With #GstConvokeRouter:network-quality. Emitted from the clock thread
+   * of the periodic reports.
+   *
+   * Since: 0.1
+   */
+  router_signals[SIGNAL_NETWORK_QUALITY_CHANGED]
+      = g_signal_new ("network-quality-changed", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                      NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_INT);
   /**
    * GstConvokeRouter::add-participant:
    * @router: the router

@@ -9,8 +9,10 @@
 #include <gst/rtp/rtp.h>
 
 #include "router-loss.h"
+#include "router-quality.h"
 #include "router-rtp.h"
 #include "router-rtx.h"
+#include "router-speaker.h"
 #include "router-table.h"
 
 G_BEGIN_DECLS
@@ -55,6 +57,8 @@ typedef struct
   guint clock_rate;
   gboolean rtx; /* RFC 4588 retransmissions of payload type @apt */
   guint8 apt;
+  /* The RFC 6464 audio level header extension's id (1–255), 0: none. */
+  guint8 audio_level_id;
 } RouterPayload;
 
 typedef struct _RouterSlot RouterSlot;
@@ -74,6 +78,10 @@ typedef struct
   gint64 last_keyframe_request_us;
   gboolean keyframe_request_pending;
   GPtrArray *slots; /* RouterSlot* carrying this stream, borrowed */
+  /* What the last tick measured of its way to us (router-table-activity.c):
+   * a subscriber's report includes it, and that is not its link's fault. */
+  double uplink_loss;
+  double uplink_jitter_ms;
 } RouterStream;
 
 /* One sendonly m-line of a subscriber: an SSRC of ours that carries
@@ -106,6 +114,10 @@ struct _RouterSlot
   gint64 last_time_us;
   guint32 packet_count;
   guint32 octet_count;
+  /* The last sender report sent on it (the middle 32 bits of its NTP
+   * time, as a receiver report's LSR names it) and when: for the RTT. */
+  guint32 sr_ntp_middle;
+  gint64 sr_sent_us;
 };
 
 typedef struct
@@ -151,6 +163,10 @@ struct _RouterParticipant
   guint32 local_ssrc; /* sender SSRC of the RTCP we send it */
   gsize retransmit_budget; /* bytes, see RETRANSMIT_SHARE */
   RouterCounters counters;
+  /* What its report blocks said of its downlink since the last tick, and
+   * the network quality level last announced (-1: none yet). */
+  NetworkQualityInput downlink;
+  int quality_level;
 };
 
 struct _RouterTable
@@ -161,6 +177,8 @@ struct _RouterTable
   guint max_bitrate;
   guint keyframe_request_interval_ms;
   guint cache_size;
+  SpeakerDetector *speaker; /* NULL: dominant speaker off */
+  gboolean network_quality;
 };
 
 void router_pushes_add (GArray *pushes, RouterParticipant *to, GstPad *pad,
@@ -189,6 +207,26 @@ RouterStream *router_participant_track_stream (RouterParticipant *publisher,
                                                RouterMedia media, const char *key);
 guint router_participant_track_for_ssrc (RouterParticipant *publisher, guint32 ssrc,
                                          RouterMedia media);
+
+/* router-table-activity.c. An audio packet of @from's with @payload: its
+ * audio level, when it carries one, goes to the speaker detector. */
+void router_activity_audio_packet (RouterTable *table, RouterParticipant *from,
+                                   const RouterPayload *payload, GstRTPBuffer *rtp,
+                                   gint64 now_us, GArray *events);
+/* @participant leaves: it is no longer a speaker. */
+void router_activity_forget (RouterTable *table, RouterParticipant *participant,
+                             GArray *events);
+/* The report blocks of an SR or RR from @from, about our slots. */
+void router_activity_report_blocks (RouterParticipant *from, GstRTCPPacket *packet,
+                                    gint64 now_us);
+/* At a tick: @participant's level from its downlink and the @n_blocks
+ * report blocks (@blocks, about @streams) just made of its uplink. */
+void router_activity_quality_tick (RouterTable *table, RouterParticipant *participant,
+                                   RouterStream *const *streams,
+                                   const RouterReportBlock *blocks, guint n_blocks,
+                                   GArray *events);
+/* The payload's extension id from a set-payloads structure. */
+guint8 router_activity_audio_level_id (const GstStructure *payload);
 
 /* A copy of @in as @slot sends it. */
 GstBuffer *router_slot_rewrite (RouterSlot *slot, GstRTPBuffer *in);

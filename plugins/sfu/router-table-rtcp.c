@@ -34,6 +34,8 @@ handle_sender_report (RouterParticipant *from, GstRTCPPacket *packet, gint64 now
       if (!slot->started || slot->in_ssrc != stream->ssrc || !subscriber->sending
           || subscriber->pads[CONVOKE_ROUTER_PAD_SEND_RTCP] == NULL)
         continue;
+      slot->sr_ntp_middle = (guint32) (ntp_time >> 16);
+      slot->sr_sent_us = now_us;
       router_pushes_add (
           pushes, subscriber, subscriber->pads[CONVOKE_ROUTER_PAD_SEND_RTCP],
           router_rtcp_build_sender_report (slot->ssrc, from->id, ntp_time,
@@ -199,6 +201,10 @@ router_table_handle_rtcp (RouterTable *table, RouterParticipant *from, GstBuffer
         {
         case GST_RTCP_TYPE_SR:
           handle_sender_report (from, &packet, now_us, pushes);
+          router_activity_report_blocks (from, &packet, now_us);
+          break;
+        case GST_RTCP_TYPE_RR:
+          router_activity_report_blocks (from, &packet, now_us);
           break;
         case GST_RTCP_TYPE_BYE:
           handle_bye (from, &packet, now_us, events);
@@ -210,7 +216,7 @@ router_table_handle_rtcp (RouterTable *table, RouterParticipant *from, GstBuffer
           handle_transport_feedback (from, &packet, pushes);
           break;
         default:
-          /* RR, SDES, APP, XR: nothing we act on. */
+          /* SDES, APP, XR: nothing we act on. */
           break;
         }
     }
@@ -221,7 +227,7 @@ out:
 }
 
 void
-router_table_tick (RouterTable *table, gint64 now_us, GArray *pushes)
+router_table_tick (RouterTable *table, gint64 now_us, GArray *pushes, GArray *events)
 {
   GHashTableIter iter;
   gpointer value;
@@ -232,6 +238,7 @@ router_table_tick (RouterTable *table, gint64 now_us, GArray *pushes)
     {
       RouterParticipant *participant = value;
       guint32 ssrcs[ROUTER_MAX_TRACKS];
+      RouterStream *reported[ROUTER_MAX_TRACKS];
       RouterReportBlock blocks[ROUTER_MAX_TRACKS];
       guint n_blocks = 0;
 
@@ -244,8 +251,13 @@ router_table_tick (RouterTable *table, gint64 now_us, GArray *pushes)
           if (stream->keyframe_request_pending)
             router_stream_request_keyframe (table, stream, now_us, pushes);
           if (router_receive_stats_report (&stream->stats, now_us, &blocks[n_blocks]))
-            ssrcs[n_blocks++] = stream->ssrc;
+            {
+              reported[n_blocks] = stream;
+              ssrcs[n_blocks++] = stream->ssrc;
+            }
         }
+      router_activity_quality_tick (table, participant, reported, blocks, n_blocks,
+                                    events);
       if (n_blocks == 0 || !participant->sending
           || participant->pads[CONVOKE_ROUTER_PAD_SEND_RTCP] == NULL)
         continue;

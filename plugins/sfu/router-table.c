@@ -144,6 +144,8 @@ participant_new (const char *id)
   participant->rtx_ssrcs = g_hash_table_new (NULL, NULL);
   participant->local_ssrc = g_random_int ();
   participant->retransmit_budget = RETRANSMIT_BURST_BYTES;
+  network_quality_input_init (&participant->downlink);
+  participant->quality_level = -1;
   return participant;
 }
 
@@ -231,6 +233,7 @@ router_table_free (RouterTable *table)
   while (g_hash_table_iter_next (&iter, NULL, &value))
     participant_clear (value, NULL);
   g_hash_table_unref (table->participants);
+  g_clear_pointer (&table->speaker, speaker_detector_free);
   g_mutex_clear (&table->lock);
   g_free (table);
 }
@@ -595,6 +598,8 @@ router_table_handle_rtp (RouterTable *table, RouterParticipant *from, GstBuffer 
   seq = gst_rtp_buffer_get_seq (&rtp);
   router_receive_stats_update (&stream->stats, seq, gst_rtp_buffer_get_timestamp (&rtp),
                                now_us);
+  if (stream->media == MEDIA_AUDIO)
+    router_activity_audio_packet (table, from, payload, &rtp, now_us, events);
 
   if (stream->media == MEDIA_VIDEO)
     {
@@ -645,6 +650,7 @@ router_table_remove_participant (RouterTable *table, const char *id, GArray *eve
   participant = g_hash_table_lookup (table->participants, id);
   if (participant != NULL)
     {
+      router_activity_forget (table, participant, events);
       participant_clear (participant, events);
       g_hash_table_remove (table->participants, id);
     }
@@ -679,6 +685,8 @@ router_table_set_payloads (RouterTable *table, const char *id, const GstCaps *ca
       payloads[pt].codec
           = router_codec_from_name (gst_structure_get_string (s, "encoding-name"));
       payloads[pt].clock_rate = clock_rate;
+      if (media == MEDIA_AUDIO)
+        payloads[pt].audio_level_id = router_activity_audio_level_id (s);
       if (g_strcmp0 (gst_structure_get_string (s, "encoding-name"), "RTX") == 0)
         {
           gint apt;

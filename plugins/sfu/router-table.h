@@ -30,12 +30,21 @@ typedef struct
   GstBuffer *buffer;
 } RouterPush;
 
+typedef enum
+{
+  ROUTER_EVENT_STREAM,           /* a stream started or ended */
+  ROUTER_EVENT_DOMINANT_SPEAKER, /* @participant (NULL: none) is the dominant speaker */
+  ROUTER_EVENT_NETWORK_QUALITY,  /* @participant's network quality is now @level */
+} RouterEventKind;
+
 typedef struct
 {
   gboolean started; /* FALSE: ended */
   char *participant;
   guint32 ssrc;
   const char *media; /* "audio" or "video", static */
+  RouterEventKind kind;
+  int level; /* ROUTER_EVENT_NETWORK_QUALITY: 0–5 */
 } RouterStreamEvent;
 
 /* Arrays of RouterPush and RouterStreamEvent that clear their elements. */
@@ -51,6 +60,13 @@ RouterTable *router_table_new (GstElement *element);
 void router_table_free (RouterTable *table);
 
 void router_table_set_max_bitrate (RouterTable *table, guint bits_per_second);
+/* router-table-activity.c: whether to follow the RFC 6464 audio levels of
+ * publishers that negotiated them (set-payloads' extmap-N) and announce
+ * the dominant speaker (ROUTER_EVENT_DOMINANT_SPEAKER), and whether to
+ * rate each participant's link from RTCP at every tick
+ * (ROUTER_EVENT_NETWORK_QUALITY, on change). Both start off. */
+void router_table_set_dominant_speaker (RouterTable *table, gboolean enabled);
+void router_table_set_network_quality (RouterTable *table, gboolean enabled);
 void router_table_set_keyframe_request_interval (RouterTable *table, guint ms);
 /* Applies to streams that start afterwards. */
 void router_table_set_retransmission_cache_size (RouterTable *table, guint packets);
@@ -107,8 +123,10 @@ void router_table_handle_rtp (RouterTable *table, RouterParticipant *from,
 void router_table_handle_rtcp (RouterTable *table, RouterParticipant *from,
                                GstBuffer *buffer, gint64 now_us, GArray *pushes,
                                GArray *events);
-/* Receiver reports, REMB and postponed key frame requests. */
-void router_table_tick (RouterTable *table, gint64 now_us, GArray *pushes);
+/* Receiver reports, REMB, postponed key frame requests and, when enabled,
+ * network quality (@events may be NULL). */
+void router_table_tick (RouterTable *table, gint64 now_us, GArray *pushes,
+                        GArray *events);
 
 GstStructure *router_table_get_stats (RouterTable *table);
 

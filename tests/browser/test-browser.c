@@ -9,6 +9,7 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <signal.h>
+#include <string.h>
 
 #include "client-runner.h"
 #include "demo-scene.h"
@@ -503,6 +504,97 @@ test_peer_to_peer_data (void)
   run_data_tracks ("trio");
 }
 
+/* Makes the page's microphone a 440 Hz tone (@gain 0.3: talking) or
+ * digital silence (@gain 0), and records the dominant speakers convoke.js
+ * announces in window.speakers. Call before demo_page_join(). */
+static void
+page_sound (CdpPage *page, double gain)
+{
+  g_autofree char *script
+      = g_strdup_printf ("(() => {"
+                         "  const md = navigator.mediaDevices;"
+                         "  const real = md.getUserMedia.bind(md);"
+                         "  md.getUserMedia = async () => {"
+                         "    const camera = await real({video: true});"
+                         "    const ctx = new AudioContext();"
+                         "    await ctx.resume();"
+                         "    const osc = ctx.createOscillator();"
+                         "    const gain = ctx.createGain();"
+                         "    gain.gain.value = %g;"
+                         "    const out = ctx.createMediaStreamDestination();"
+                         "    osc.connect(gain).connect(out);"
+                         "    osc.start();"
+                         "    return new MediaStream([...out.stream.getAudioTracks(),"
+                         "                            ...camera.getVideoTracks()]);"
+                         "  };"
+                         "  window.speakers = [];"
+                         "  return true;"
+                         "})()",
+                         gain);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) result = cdp_page_eval (page, script, &error);
+
+  g_assert_no_error (error);
+}
+
+/* Dominant speaker and network quality through convoke.js and the demo
+ * page: of two browsers in a group room, one talking (a tone), one silent,
+ * both pages outline the talking one's tile within a second of its audio
+ * arriving, nothing ever names the silent one, and each tile shows a
+ * network quality level (5 on loopback). */
+static void
+test_group_speaker (void)
+{
+  const char *const everyone[] = { "alice", "bob", NULL };
+  static const char speaker_js[]
+      = "(() => { const t = document.querySelector('figure.tile.speaking figcaption');"
+        "  return t ? t.textContent : ''; })()";
+  DemoScene *scene;
+
+  if (skip_without_chromium ())
+    return;
+  scene = demo_scene_start (ROOMS_CONFIG);
+  for (guint i = 0; everyone[i] != NULL; i++)
+    {
+      CdpPage *page = demo_scene_open_page (scene, everyone[i], NULL);
+      g_autoptr (JsonNode) listening = NULL;
+
+      page_sound (page, i == 0 ? 0.3 : 0.0);
+      demo_page_join (page, "team", everyone[i]);
+      demo_page_wait_state (page, "joined", DEMO_JOIN_TIMEOUT_MS);
+      listening = cdp_page_eval (
+          page,
+          "window.convokeDemo.room.on('dominantSpeakerChanged',"
+          "  (p) => window.speakers.push(p ? p.identity : null)) && true",
+          NULL);
+    }
+  demo_assert_pages_receive (scene, everyone);
+  /* Within a second of the audio arriving (scaled). */
+  g_assert_true (cdp_page_wait_true (
+      scene->pages[1], "window.convokeDemo.room.dominantSpeaker?.identity === 'alice'",
+      1000));
+  g_assert_true (cdp_page_wait_true (
+      scene->pages[0], "window.convokeDemo.room.dominantSpeaker?.identity === 'alice'",
+      1000));
+  demo_spin_for (2000);
+  for (guint i = 0; i < scene->n_pages; i++)
+    {
+      g_autofree char *speakers
+          = cdp_page_eval_string (scene->pages[i], "JSON.stringify(window.speakers)");
+      g_autofree char *tile = cdp_page_eval_string (scene->pages[i], speaker_js);
+
+      g_test_message ("%s heard %s; outlined: %s", everyone[i], speakers, tile);
+      g_assert_null (strstr (speakers, "bob"));
+      g_assert_cmpstr (tile, ==, i == 0 ? "alice (you)" : "alice");
+      g_assert_true (
+          cdp_page_wait_true (scene->pages[i],
+                              "[...document.querySelectorAll('#grid figure')].every("
+                              "  (f) => f.dataset.quality === '5')",
+                              DEMO_MEDIA_TIMEOUT_MS));
+    }
+  demo_scene_stop (scene);
+}
+
 /* Browsers and a GStreamer convoke-client exchange data messages: the
  * client publishes a data track and sends a numbered message every 50 ms,
  * the browsers each send 60 on theirs; every message arrives in order. */
@@ -648,5 +740,6 @@ main (int argc, char **argv)
   g_test_add_func ("/browser/peer-to-peer/data", test_peer_to_peer_data);
   g_test_add_func ("/browser/group/data-client", test_group_data_client);
   g_test_add_func ("/browser/peer-to-peer/data-client", test_peer_to_peer_data_client);
+  g_test_add_func ("/browser/group/speaker", test_group_speaker);
   return g_test_run ();
 }

@@ -3,7 +3,9 @@
  * router-rtcp.c), driven through the routing table the element wraps.
  *
  * Each input starts a fresh table in the state of a two-person room: A and
- * B each publish opus (PT 111) and VP8 (PT 96) or H.264 (PT 102), each
+ * B each publish opus (PT 111, with RFC 6464 audio levels as extension 1,
+ * and the dominant speaker and network quality on) and VP8 (PT 96) or
+ * H.264 (PT 102), each
  * receives the other's audio and video on two slots, and both are sending,
  * so that sender reports are forwarded, PLI/FIR reach the publisher, and
  * NACKs are answered from the retransmission cache. The input is a
@@ -50,7 +52,7 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
   GST_DEBUG_CATEGORY_INIT (gst_convoke_router_debug, "convokerouter", 0, "fuzz");
   payloads = gst_caps_from_string (
       "application/x-rtp, media=audio, payload=111, clock-rate=48000, "
-      "encoding-name=OPUS; "
+      "encoding-name=OPUS, extmap-1=urn:ietf:params:rtp-hdrext:ssrc-audio-level; "
       "application/x-rtp, media=video, payload=96, clock-rate=90000, "
       "encoding-name=VP8; "
       "application/x-rtp, media=video, payload=102, clock-rate=90000, "
@@ -151,6 +153,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   size_t offset = 0;
 
   router_table_set_max_bitrate (table, 1000000);
+  router_table_set_dominant_speaker (table, TRUE);
+  router_table_set_network_quality (table, TRUE);
   router_table_set_retransmission_cache_size (table, 64);
   member_join (table, a, "PA00000000000000000000000000000001");
   member_join (table, b, "PA00000000000000000000000000000002");
@@ -188,7 +192,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
           break;
         case 4:
           now_us += (gint64) length * 1000;
-          router_table_tick (table, now_us, pushes);
+          router_table_tick (table, now_us, pushes, events);
           break;
         case 5:
           router_table_set_sending (table, b->id, length > 0 && (packet[0] & 1), pushes);

@@ -308,6 +308,26 @@ def router_seeds():
     write("router-rtcp", "rejoin", publish + record(7) + record(0, rtp(96, 500, 1, a_video, vp8_key)))
     write("router-rtcp", "xr-app", record(3, rr(1) + rtcp(204, 0, struct.pack("!I", 1) + b"name" + b"data") + rtcp(207, 0, struct.pack("!I", 1) + struct.pack("!BBH", 4, 0, 2) + b"\x00" * 8)))
     write("router-rtcp", "truncated", record(3, rr(1)[:6]) + record(3, b"\x81\xc9\x00\x07" + b"\x00" * 8))
+    # RFC 6464 audio levels (extmap-1 in the target's payloads): speech,
+    # then malformed elements: empty two-byte, too long, V bit set, wrong id.
+    def with_level(seq, element):
+        extension = struct.pack("!HH", 0xBEDE, (len(element) + 3) // 4)
+        extension += element + b"\x00" * (-len(element) % 4)
+        return bytes([0x90, 111]) + struct.pack("!HII", seq, seq * 960, a_audio) + extension + b"\xfc" * 20
+    levels = b"".join(record(0, with_level(10 + i, b"\x10\x1e")) for i in range(40))
+    levels += record(0, with_level(60, b"\x13\x1e\x01\x02\x03"))
+    levels += record(0, with_level(61, b"\x10\xff"))
+    levels += record(0, with_level(62, b"\x20\x1e"))
+    levels += record(0, bytes([0x90, 111]) + struct.pack("!HIIHH", 63, 1, a_audio, 0x1000, 1) + b"\x01\x00\x00\x00" + b"\xfc" * 4)
+    write("router-rtcp", "audio-level", publish + levels + record(7) + levels)
+    # Network quality: A's SR forwarded to B, B's RR about the slot with
+    # loss, jitter and LSR/DLSR, then a tick.
+    slot_audio_of_a = 0xB0000001
+    block = struct.pack("!IIIIII", slot_audio_of_a, 0x40000010, 20, 480, 0x00001000, 0x00008000)
+    write("router-rtcp", "quality", publish + record(2, sr(a_audio) + sdes(a_audio))
+          + record(3, rtcp(201, 1, struct.pack("!I", 0xB0B0B0B0) + block))
+          + record(4, b"\x00" * 200) + record(3, rtcp(201, 1, struct.pack("!I", 0xB0B0B0B0) + block))
+          + record(4, b"\x00" * 1000))
     write("router-rtcp", "csrc-padding", record(0, bytes([0xA2, 96]) + struct.pack("!HII", 1, 1, a_video) + b"\x00" * 8 + vp8_key + b"\x00\x00\x03"))
 
 

@@ -31,6 +31,7 @@ static ConvokeParticipant carol = { "PA0003", TRUE, TRUE, { FALSE, FALSE } };
 
 static GPtrArray *worker_bodies; /* JsonObject*: what went to the worker */
 static GPtrArray *calls; /* char*: "publish PA… video", "unpublish PA… MT…" */
+static GPtrArray *messages_sent; /* char*: "PA… {json}", each signaling message sent */
 static guint next_track;
 
 static int
@@ -91,6 +92,32 @@ fake_participant_get_identity (ConvokeParticipant *p)
 static void
 fake_participant_send (ConvokeParticipant *p, JsonObject *message)
 {
+  g_autoptr (JsonNode) node = json_node_init_object (json_node_alloc (), message);
+  g_autofree char *text = json_to_string (node, FALSE);
+
+  g_ptr_array_add (messages_sent, g_strdup_printf ("%s %s", p->sid, text));
+}
+
+static GList *
+fake_room_list_participants (ConvokeRoom *r)
+{
+  ConvokeParticipant *all[] = { &alice, &bob, &carol };
+  GList *list = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (all); i++)
+    if (all[i]->present)
+      list = g_list_append (list, all[i]);
+  return list;
+}
+
+/* Alice opts in to both, Bob to nothing, Carol to network quality. */
+static gboolean
+fake_participant_get_join_flag (ConvokeParticipant *p, const char *feature)
+{
+  if (p == &alice)
+    return g_str_equal (feature, "dominant_speaker")
+           || g_str_equal (feature, "network_quality");
+  return p == &carol && g_str_equal (feature, "network_quality");
 }
 
 static void
@@ -174,6 +201,7 @@ static const ConvokeCoreApi fake_core = {
   .room_get_type = fake_room_get_type,
   .room_get_option = fake_room_get_option,
   .room_find_participant = fake_room_find_participant,
+  .room_list_participants = fake_room_list_participants,
   .participant_get_sid = fake_participant_get_sid,
   .participant_get_identity = fake_participant_get_identity,
   .participant_send = fake_participant_send,
@@ -186,6 +214,7 @@ static const ConvokeCoreApi fake_core = {
   .participant_subscribe_track = fake_participant_subscribe_track,
   .participant_unsubscribe_track = fake_participant_unsubscribe_track,
   .participant_get_reuses_mlines = fake_participant_get_reuses_mlines,
+  .participant_get_join_flag = fake_participant_get_join_flag,
 };
 
 static void
@@ -193,6 +222,7 @@ reset (void)
 {
   g_ptr_array_set_size (worker_bodies, 0);
   g_ptr_array_set_size (calls, 0);
+  g_ptr_array_set_size (messages_sent, 0);
   alice.present = bob.present = carol.present = TRUE;
   memset (alice.has_kind, 0, sizeof (alice.has_kind));
   memset (bob.has_kind, 0, sizeof (bob.has_kind));
@@ -293,6 +323,99 @@ added_with_trickle (guint index)
 
   g_assert_cmpstr (json_object_get_string_member (body, "cmd"), ==, "add-participant");
   return json_object_get_boolean_member (body, "trickle");
+}
+
+static void
+raw_event (const ConvokeTopologyModule *module, gpointer data, const char *json)
+{
+  g_autoptr (JsonNode) node = json_from_string (json, NULL);
+
+  g_assert_nonnull (node);
+  module->worker_event (&room, data, json_node_get_object (node));
+}
+
+static void
+assert_sent (const char *const *expected)
+{
+  for (guint i = 0; expected[i] != NULL; i++)
+    {
+      g_assert_cmpuint (i, <, messages_sent->len);
+      g_assert_cmpstr (messages_sent->pdata[i], ==, expected[i]);
+    }
+  g_assert_cmpuint (messages_sent->len, ==, g_strv_length ((char **) expected));
+  g_ptr_array_set_size (messages_sent, 0);
+}
+
+/* The opt-in flags reach the worker, and its dominant-speaker and
+ * network-quality events reach those that opted in, and only them; a
+ * newcomer that opted in learns the current state. */
+static void
+test_speaker_and_quality (void)
+{
+  const ConvokeTopologyModule *module = convoke_topology_module_entry ();
+  g_autoptr (GError) error = NULL;
+  gpointer data = NULL;
+  JsonObject *body;
+
+  reset ();
+  g_assert_true (module->module_init (&fake_core, &error));
+  g_assert_true (module->room_create (&room, &data, &error));
+  carol.present = FALSE;
+  module->participant_joined (&room, data, &alice);
+  module->participant_joined (&room, data, &bob);
+  body = g_ptr_array_index (worker_bodies, 0);
+  g_assert_true (json_object_get_boolean_member (body, "dominant-speaker"));
+  g_assert_true (json_object_get_boolean_member (body, "network-quality"));
+  body = g_ptr_array_index (worker_bodies, 1);
+  g_assert_false (json_object_get_boolean_member (body, "dominant-speaker"));
+  g_assert_false (json_object_get_boolean_member (body, "network-quality"));
+
+  raw_event (module, data, "{\"event\":\"dominant-speaker\",\"speaker\":\"PA0002\"}");
+  raw_event (module, data, "{\"event\":\"dominant-speaker\",\"speaker\":\"PA0002\"}");
+  raw_event (module, data,
+             "{\"event\":\"network-quality\",\"levels\":{\"PA0001\":5,\"PA0002\":2}}");
+  {
+    const char *expected[] = {
+      "PA0001 {\"type\":\"dominant-speaker\",\"participant\":\"PA0002\"}",
+      "PA0001 {\"type\":\"network-quality\",\"levels\":{\"PA0001\":5,\"PA0002\":2}}", NULL
+    };
+    assert_sent (expected);
+  }
+  /* Nothing new, someone absent, or nonsense: nothing is sent. */
+  raw_event (module, data,
+             "{\"event\":\"network-quality\",\"levels\":{\"PA0001\":5,\"PA0003\":1,"
+             "\"PA0002\":9,\"x\":\"y\"}}");
+  raw_event (module, data, "{\"event\":\"network-quality\",\"levels\":3}");
+  raw_event (module, data, "{\"event\":\"dominant-speaker\",\"speaker\":\"PA0003\"}");
+  {
+    const char *expected[]
+        = { "PA0001 {\"type\":\"dominant-speaker\",\"participant\":null}", NULL };
+    assert_sent (expected);
+  }
+
+  /* Carol joins, opted in to network quality: she learns the levels. */
+  raw_event (module, data, "{\"event\":\"dominant-speaker\",\"speaker\":\"PA0001\"}");
+  g_ptr_array_set_size (messages_sent, 0);
+  carol.present = TRUE;
+  module->participant_joined (&room, data, &carol);
+  {
+    const char *expected[] = {
+      "PA0003 {\"type\":\"network-quality\",\"levels\":{\"PA0001\":5,\"PA0002\":2}}", NULL
+    };
+    assert_sent (expected);
+  }
+  /* Bob leaves: his level is forgotten. */
+  bob.present = FALSE;
+  module->participant_left (&room, data, &bob);
+  raw_event (module, data, "{\"event\":\"network-quality\",\"levels\":{\"PA0003\":4}}");
+  {
+    const char *expected[] = {
+      "PA0001 {\"type\":\"network-quality\",\"levels\":{\"PA0001\":5,\"PA0003\":4}}",
+      "PA0003 {\"type\":\"network-quality\",\"levels\":{\"PA0001\":5,\"PA0003\":4}}", NULL
+    };
+    assert_sent (expected);
+  }
+  module->room_destroy (&room, data);
 }
 
 static void
@@ -684,6 +807,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   worker_bodies = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
   calls = g_ptr_array_new_with_free_func (g_free);
+  messages_sent = g_ptr_array_new_with_free_func (g_free);
 
   g_test_add_func ("/group/daemon-side/trickle-and-tracks", test_trickle_and_tracks);
   g_test_add_func ("/group/daemon-side/subscriptions", test_subscriptions);
@@ -692,8 +816,10 @@ main (int argc, char **argv)
                    test_core_without_subscriptions);
   g_test_add_func ("/group/daemon-side/empty-sdp", test_empty_sdp);
   g_test_add_func ("/group/daemon-side/track-limit", test_track_limit);
+  g_test_add_func ("/group/daemon-side/speaker-and-quality", test_speaker_and_quality);
   status = g_test_run ();
   g_ptr_array_unref (worker_bodies);
   g_ptr_array_unref (calls);
+  g_ptr_array_unref (messages_sent);
   return status;
 }

@@ -470,13 +470,18 @@ client_set_sendonly (MediaClient *client, const char *pad_name, const char *pref
 MediaClient *
 media_client_new (MediaRoom *room, const char *sid, MediaClientFlags flags)
 {
-  static const char audio[]
+  /* The level element measures what the audio level extension carries. */
+  static const char audio_format[]
       = "webrtcbin name=webrtc bundle-policy=max-bundle latency=100 "
-        "audiotestsrc is-live=true wave=sine volume=0.05 "
-        "! audio/x-raw,rate=48000,channels=1 ! opusenc bitrate=16000 "
-        "! rtpopuspay pt=111 "
+        "audiotestsrc is-live=true wave=sine volume=%s "
+        "! audio/x-raw,rate=48000,channels=1 "
+        "! level audio-level-meta=true post-messages=false "
+        "! opusenc bitrate=16000 "
+        "! rtpopuspay pt=111 name=audiopay "
         "! application/x-rtp,media=audio,encoding-name=OPUS,payload=111,clock-rate=48000 "
         "! webrtc.sink_0 ";
+  g_autofree char *audio
+      = g_strdup_printf (audio_format, (flags & MEDIA_CLIENT_SILENT) ? "0" : "0.05");
   /* Key frames only when asked: late joiners depend on the router's PLIs. */
   static const char vp8[]
       = "videotestsrc is-live=true pattern=ball "
@@ -519,6 +524,19 @@ media_client_new (MediaRoom *room, const char *sid, MediaClientFlags flags)
   g_assert_no_error (error);
   client->webrtc = gst_bin_get_by_name (GST_BIN (client->pipeline), "webrtc");
   gst_object_unref (client->webrtc); /* the pipeline keeps it */
+  if (flags & MEDIA_CLIENT_AUDIO_LEVELS)
+    {
+      g_autoptr (GstElement) pay
+          = gst_bin_get_by_name (GST_BIN (client->pipeline), "audiopay");
+      g_autoptr (GstRTPHeaderExtension) extension
+          = gst_rtp_header_extension_create_from_uri (
+              "urn:ietf:params:rtp-hdrext:ssrc-audio-level");
+
+      g_assert_nonnull (extension);
+      /* The id the server offers (group-sdp.h). */
+      gst_rtp_header_extension_set_id (extension, 1);
+      g_signal_emit_by_name (pay, "add-extension", extension);
+    }
 
   /* libnice pins host candidates to their interface: both ends must be on
    * loopback to pair. */
@@ -566,6 +584,11 @@ media_client_join (MediaClient *client)
   json_object_set_string_member (command, "identity", client->sid);
   json_object_set_boolean_member (command, "trickle",
                                   !(client->flags & MEDIA_CLIENT_NO_TRICKLE));
+  if (client->flags & MEDIA_CLIENT_AUDIO_LEVELS)
+    {
+      json_object_set_boolean_member (command, "dominant-speaker", TRUE);
+      json_object_set_boolean_member (command, "network-quality", TRUE);
+    }
   media_room_command (client->room, command);
 
   if (client->flags & MEDIA_CLIENT_OFFERS)
@@ -581,6 +604,12 @@ media_client_leave (MediaClient *client)
   client_send_command (client, "remove-participant", NULL);
   g_hash_table_remove (client->room->clients, client->sid);
   media_client_stop (client);
+}
+
+GstElement *
+media_client_get_pipeline (MediaClient *client)
+{
+  return client->pipeline;
 }
 
 const char *

@@ -22,6 +22,11 @@ typedef enum
   MEDIA_CLIENT_OFFERS = 1 << 0, /* sends its own offer to publish, as browsers do */
   MEDIA_CLIENT_NO_TRICKLE = 1 << 1, /* candidates only inside its SDP */
   MEDIA_CLIENT_H264 = 1 << 2,       /* H.264 (openh264) instead of VP8 */
+  /* Puts RFC 6464 audio levels in its audio (rtphdrextclientaudiolevel,
+   * from a level element's GstAudioLevelMeta) and joins with the
+   * dominant-speaker and network-quality flags. */
+  MEDIA_CLIENT_AUDIO_LEVELS = 1 << 3,
+  MEDIA_CLIENT_SILENT = 1 << 4, /* its audio is digital silence */
 } MediaClientFlags;
 
 /* @options: NULL-terminated KEY, VALUE pairs for worker_get_option(). */
@@ -33,6 +38,11 @@ gboolean media_room_try_setup (const char *const *options, GError **error);
 
 /* Sends a raw command body to the worker, as the daemon would. */
 void media_room_command (MediaRoom *room, JsonObject *command);
+/* The speakers of the worker's dominant-speaker events so far, in order
+ * (char*, "" for none). */
+GPtrArray *media_room_get_speakers (MediaRoom *room);
+/* The latest network quality level of @sid the worker reported, -1: none. */
+int media_room_quality_level (MediaRoom *room, const char *sid);
 /* Error events the worker sent so far (JsonObject*). */
 GPtrArray *media_room_get_errors (MediaRoom *room);
 /* The last local-description SDP the worker sent @sid. */
@@ -50,6 +60,8 @@ void media_client_join (MediaClient *client);
 /* Sends remove-participant and stops the client. */
 void media_client_leave (MediaClient *client);
 const char *media_client_get_sid (MediaClient *client);
+/* The client's pipeline (transfer none). */
+GstElement *media_client_get_pipeline (MediaClient *client);
 /* Decoded video frames and audio buffers from @publisher so far. */
 guint media_client_video_frames (MediaClient *client, const char *publisher);
 guint media_client_audio_buffers (MediaClient *client, const char *publisher);

@@ -26,6 +26,8 @@ struct _MediaRoom
   GHashTable *clients; /* sid → MediaClient* (borrowed from all_clients) */
   GPtrArray *all_clients;
   GPtrArray *errors;
+  GPtrArray *speakers; /* char*: dominant-speaker events */
+  GHashTable *quality; /* sid → level + 1 */
   GHashTable *last_description;
   GHashTable *tracks_started;
   GHashTable *subscriptions; /* sid → its latest subscribed-tracks, see below */

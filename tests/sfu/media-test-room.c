@@ -73,6 +73,20 @@ room_deliver (gpointer data)
       else if (g_str_equal (name, "local-description"))
         g_hash_table_insert (room->last_description, g_strdup (sid),
                              g_strdup (json_object_get_string_member (event, "sdp")));
+      else if (g_str_equal (name, "dominant-speaker"))
+        g_ptr_array_add (
+            room->speakers,
+            g_strdup (json_object_get_string_member_with_default (event, "speaker", "")));
+      else if (g_str_equal (name, "network-quality"))
+        {
+          JsonObject *levels = json_object_get_object_member (event, "levels");
+          g_autoptr (GList) members = json_object_get_members (levels);
+
+          for (GList *l = members; l != NULL; l = l->next)
+            g_hash_table_insert (
+                room->quality, g_strdup (l->data),
+                GINT_TO_POINTER (json_object_get_int_member (levels, l->data) + 1));
+        }
       else if (g_str_equal (name, "subscribed-tracks"))
         g_hash_table_insert (room->subscriptions, g_strdup (sid),
                              describe_subscriptions (event));
@@ -128,6 +142,8 @@ media_room_new (const char *const *options)
   room->clients = g_hash_table_new (g_str_hash, g_str_equal);
   room->all_clients = g_ptr_array_new ();
   room->errors = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  room->speakers = g_ptr_array_new_with_free_func (g_free);
+  room->quality = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   room->last_description
       = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   room->tracks_started = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -190,6 +206,8 @@ media_room_free (MediaRoom *room)
   g_ptr_array_unref (room->all_clients);
   g_hash_table_unref (room->clients);
   g_ptr_array_unref (room->errors);
+  g_ptr_array_unref (room->speakers);
+  g_hash_table_unref (room->quality);
   g_hash_table_unref (room->last_description);
   g_hash_table_unref (room->tracks_started);
   g_hash_table_unref (room->subscriptions);
@@ -201,6 +219,18 @@ void
 media_room_command (MediaRoom *room, JsonObject *command)
 {
   convoke_group_worker_handle_message (&room->worker, room->worker_data, command);
+}
+
+GPtrArray *
+media_room_get_speakers (MediaRoom *room)
+{
+  return room->speakers;
+}
+
+int
+media_room_quality_level (MediaRoom *room, const char *sid)
+{
+  return GPOINTER_TO_INT (g_hash_table_lookup (room->quality, sid)) - 1;
 }
 
 GPtrArray *

@@ -352,6 +352,33 @@ expect_token_refused (const char *token, const char *room, int code)
   sig_client_free (c);
 }
 
+/* The opt-in flags of `join` must be booleans: anything else is 53004,
+ * not fatal, naming the flag; the client may join again on the same
+ * connection. */
+static void
+test_join_flags (void)
+{
+  SigClient *c = sig_client_connect (daemon_);
+  g_autofree char *token = test_daemon_token (daemon_, "flags", "flags");
+  g_autoptr (JsonObject) error = NULL;
+  g_autoptr (JsonObject) joined = NULL;
+
+  sig_client_sendf (c,
+                    "{\"type\":\"join\",\"token\":\"%s\",\"room\":\"flags\","
+                    "\"network_quality\":true,\"dominant_speaker\":\"yes\"}",
+                    token);
+  error = sig_client_expect_error (c, 53004, WAIT_MS);
+  g_assert_nonnull (
+      strstr (json_object_get_string_member (error, "message"), "dominant_speaker"));
+  sig_client_sendf (c,
+                    "{\"type\":\"join\",\"token\":\"%s\",\"room\":\"flags\","
+                    "\"network_quality\":true,\"dominant_speaker\":false}",
+                    token);
+  joined = sig_client_wait_for (c, "joined", WAIT_MS);
+  g_assert_nonnull (joined);
+  sig_client_free (c);
+}
+
 static void
 test_token_refusals (void)
 {
@@ -658,6 +685,7 @@ main (int argc, char **argv)
   g_test_add_func ("/signaling/session/relay", test_relay);
   g_test_add_func ("/signaling/session/go-room-full", test_go_room_full);
   g_test_add_func ("/signaling/session/token-refusals", test_token_refusals);
+  g_test_add_func ("/signaling/session/join-flags", test_join_flags);
   g_test_add_func ("/signaling/session/kick-and-rest", test_kick_and_rest);
   g_test_add_func ("/signaling/session/duplicate-identity", test_duplicate_identity);
   g_test_add_func ("/signaling/session/room-completed", test_room_completed);

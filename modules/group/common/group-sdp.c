@@ -156,6 +156,21 @@ parse_sender (GroupRemoteMedia *remote, const GstSDPMedia *media)
               remote->rtx_ssrc = (guint32) second;
             }
         }
+      else if (g_str_equal (attribute->key, "extmap"))
+        {
+          /* "ID[/DIRECTION] URI[ ATTRIBUTES]"; one-byte header ids only
+           * (RFC 8285: 1–14), which is what browsers offer for it. */
+          const char *uri = NULL;
+
+          first = g_ascii_strtoull (attribute->value, &end, 10);
+          if (end != attribute->value && (*end == ' ' || *end == '/'))
+            uri = strchr (end, ' ');
+          if (uri != NULL && first >= 1 && first <= 14
+              && g_str_has_prefix (uri + 1, GROUP_AUDIO_LEVEL_URI)
+              && (uri[1 + strlen (GROUP_AUDIO_LEVEL_URI)] == '\0'
+                  || uri[1 + strlen (GROUP_AUDIO_LEVEL_URI)] == ' '))
+            remote->audio_level_id = (guint) first;
+        }
       else if (g_str_equal (attribute->key, "ssrc"))
         {
           first = g_ascii_strtoull (attribute->value, &end, 10);
@@ -672,6 +687,13 @@ add_media (GstSDPMedia *sdp_media, const GroupLocalDescription *description,
   gst_sdp_media_add_attribute (sdp_media, "rtcp-mux", NULL);
   gst_sdp_media_add_attribute (sdp_media, direction_name (media->direction), NULL);
   add_codec (sdp_media, media->codec, g_str_equal (media->kind, "video"));
+  if (media->audio_level_id != 0)
+    {
+      g_autofree char *extmap
+          = g_strdup_printf ("%u %s", media->audio_level_id, GROUP_AUDIO_LEVEL_URI);
+
+      gst_sdp_media_add_attribute (sdp_media, "extmap", extmap);
+    }
 
   if (GROUP_DIRECTION_SENDS (media->direction) && media->ssrc != 0)
     {

@@ -17,6 +17,12 @@ G_BEGIN_DECLS
 #define GROUP_N_MEDIA_KINDS 2
 extern const char *const group_media_kinds[GROUP_N_MEDIA_KINDS];
 
+/* RFC 6464: the level of each audio packet, for the dominant speaker. The
+ * only RTP header extension group rooms negotiate, on audio m-lines the
+ * participant publishes on; our offers give it this id. */
+#define GROUP_AUDIO_LEVEL_URI "urn:ietf:params:rtp-hdrext:ssrc-audio-level"
+#define GROUP_AUDIO_LEVEL_ID 1
+
 /* Bit 0: sends, bit 1: receives, from the point of view of the side that
  * wrote the description. */
 typedef enum
@@ -68,6 +74,8 @@ typedef struct
   char *msid_track;
   guint32 ssrc;
   guint32 rtx_ssrc;
+  /* Its a=extmap id for GROUP_AUDIO_LEVEL_URI (1–14), 0: none. */
+  guint audio_level_id;
   /* A data channel m-line (group_remote_media_is_data()): the remote's
    * a=sctp-port (5000 when not said, RFC 8841) and a=max-message-size
    * (65536 when not said, RFC 8841 section 6.1). */
@@ -121,6 +129,8 @@ typedef struct
   char *msid_stream;
   char *msid_track;
   char *cname;
+  /* Written as a=extmap:ID GROUP_AUDIO_LEVEL_URI when not 0. */
+  guint audio_level_id;
 } GroupLocalMedia;
 
 typedef struct

@@ -19,6 +19,7 @@
 
 #include <convoke/topology.h>
 
+#include "group-announce.h"
 #include "group-sdp.h"
 #include "group-worker.h"
 #include "i18n.h"
@@ -45,6 +46,7 @@ typedef struct
    * from the worker's latest subscribed-tracks report for it. */
   GHashTable *subscriptions;
   char *lost_reason; /* set once the worker is gone */
+  GroupAnnounce *announce; /* dominant speaker, network quality */
 } GroupDaemonRoom;
 
 static void
@@ -54,6 +56,7 @@ group_daemon_room_free (GroupDaemonRoom *room_data)
   g_hash_table_unref (room_data->media_tracks);
   g_hash_table_unref (room_data->subscriptions);
   g_free (room_data->lost_reason);
+  group_announce_free (room_data->announce);
   g_free (room_data);
 }
 
@@ -98,6 +101,7 @@ group_room_create (ConvokeRoom *room, gpointer *room_data, GError **error)
                       &data->max_tracks, error))
     return FALSE;
   data->published = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  data->announce = group_announce_new (core);
   data->media_tracks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   data->subscriptions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                                (GDestroyNotify) g_hash_table_unref);
@@ -173,9 +177,11 @@ group_participant_joined (ConvokeRoom *room, gpointer room_data,
   json_object_set_boolean_member (body, "reuse-mlines",
                                   CONVOKE_CORE_API_HAS (core, participant_get_reuses_mlines)
                                       && core->participant_get_reuses_mlines (participant));
+  group_announce_add_flags (data->announce, participant, body);
   if (!send_command (room, body, &error))
     g_message ("room %s: participant %s not added: %s", core->room_get_sid (room), sid,
                error->message);
+  group_announce_joined (data->announce, participant);
 }
 
 static void
@@ -200,6 +206,7 @@ group_participant_left (ConvokeRoom *room, gpointer room_data,
     }
   /* The core drops its subscriptions, as subscriber and as publisher. */
   g_hash_table_remove (data->subscriptions, sid);
+  group_announce_left (data->announce, participant);
 
   if (data->lost_reason != NULL)
     return;
@@ -572,6 +579,10 @@ group_worker_event (ConvokeRoom *room, gpointer room_data, JsonObject *event)
   ConvokeParticipant *participant
       = sid != NULL ? core->room_find_participant (room, sid) : NULL;
 
+  /* About the room, not one participant. */
+  if (group_announce_worker_event (((GroupDaemonRoom *) room_data)->announce, room, name,
+                                   event))
+    return;
   if (participant == NULL)
     {
       /* It left while the worker was answering; nothing to deliver. */

@@ -55,6 +55,7 @@ struct _GroupMediaRoom
 
   gboolean tearing_down;
   struct _GroupRecording *recording; /* group-recording.c; NULL: not recording */
+  struct _GroupActivity *activity;   /* group-activity.c */
 };
 
 struct _GroupParticipant

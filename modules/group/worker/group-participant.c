@@ -141,6 +141,7 @@ participant_sync_router (GroupParticipant *participant)
           && mline->codec != NULL)
         {
           g_autofree char *encoding = g_ascii_strup (mline->codec->encoding, -1);
+          GstStructure *payload;
 
           /* Which track its SSRCs are, so that a second video (a screen
            * share) is not taken for a restarted camera. */
@@ -148,12 +149,20 @@ participant_sync_router (GroupParticipant *participant)
             g_signal_emit_by_name (room->router, "set-track-ssrc", participant->sid,
                                    mline->remote_ssrc, mline->remote_rtx_ssrc,
                                    mline->publish_track, &ok);
-          gst_caps_append_structure (
-              payloads,
-              gst_structure_new ("application/x-rtp", "payload", G_TYPE_INT,
-                                 mline->codec->pt, "media", G_TYPE_STRING, mline->kind,
-                                 "encoding-name", G_TYPE_STRING, encoding, "clock-rate",
-                                 G_TYPE_INT, (gint) mline->codec->clock_rate, NULL));
+          payload = gst_structure_new (
+              "application/x-rtp", "payload", G_TYPE_INT, mline->codec->pt, "media",
+              G_TYPE_STRING, mline->kind, "encoding-name", G_TYPE_STRING, encoding,
+              "clock-rate", G_TYPE_INT, (gint) mline->codec->clock_rate, NULL);
+          /* Where its audio levels are, for the dominant speaker. */
+          if (mline->audio_level_id != 0)
+            {
+              g_autofree char *field
+                  = g_strdup_printf ("extmap-%u", mline->audio_level_id);
+
+              gst_structure_set (payload, field, G_TYPE_STRING, GROUP_AUDIO_LEVEL_URI,
+                                 NULL);
+            }
+          gst_caps_append_structure (payloads, payload);
           /* Its retransmissions: the router restores the original packets. */
           if (mline->codec->rtx_pt >= 0)
             gst_caps_append_structure (

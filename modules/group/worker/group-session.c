@@ -457,6 +457,12 @@ local_media_for (const GroupMLine *mline, gboolean offer)
       media->codec = group_codec_copy (mline->codec);
       media->direction = offer || mline->remote_sends ? GROUP_DIRECTION_RECVONLY
                                                       : GROUP_DIRECTION_INACTIVE;
+      /* Audio levels, for the dominant speaker: offered on every audio
+       * uplink, answered where the client offered them. */
+      if (g_str_equal (mline->kind, "audio"))
+        media->audio_level_id = mline->audio_level_id != 0 ? mline->audio_level_id
+                                : offer                    ? GROUP_AUDIO_LEVEL_ID
+                                                           : 0;
       break;
     case GROUP_MLINE_SLOT:
       media->codec = group_codec_copy (mline->codec);
@@ -697,6 +703,8 @@ publish_update_sender (GPtrArray *mlines, GroupMLine *mline, const GroupRemoteMe
       mline->remote_ssrc = media->ssrc;
       mline->remote_rtx_ssrc = media->rtx_ssrc;
     }
+  if (mline->role == GROUP_MLINE_PUBLISH)
+    mline->audio_level_id = media->audio_level_id;
 }
 
 /* A data m-line as the client's latest description has it: refused (port

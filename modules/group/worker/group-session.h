@@ -64,6 +64,9 @@ typedef struct
   char *publish_msid;
   guint32 remote_ssrc;
   guint32 remote_rtx_ssrc;
+  /* PUBLISH audio: the RFC 6464 audio level id the participant's latest
+   * description gave (GroupRemoteMedia), 0: none. */
+  guint audio_level_id;
   /* SLOT: which of the source's tracks it carries (its publish_track),
    * and the msid track id we announce it with (NULL: "<source>-<kind>"). */
   char *track;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "context-dispatch.h"
+#include "group-activity.h"
 #include "group-recording.h"
 #include "group-media-room.h"
 #include "i18n.h"
@@ -382,6 +383,7 @@ convoke_group_worker_setup (ConvokeWorker *worker, const ConvokeWorkerApi *api,
   g_signal_connect (room->router, "stream-ended", G_CALLBACK (on_stream_ended), room);
   gst_bin_add (GST_BIN (pipeline), room->router);
   room->recording = group_recording_new (room);
+  room->activity = group_activity_new (room);
 
   *worker_data = room;
   return TRUE;
@@ -428,8 +430,11 @@ handle_add_participant (GroupMediaRoom *room, const char *sid, JsonObject *messa
   if (participant == NULL)
     group_media_room_send_error (room, sid, error->code, error->message);
   else
-    group_session_set_reuse (participant->session,
-                             get_boolean (message, "reuse-mlines", FALSE));
+    {
+      group_session_set_reuse (participant->session,
+                               get_boolean (message, "reuse-mlines", FALSE));
+      group_activity_participant_added (room->activity, sid, message);
+    }
 }
 
 static void
@@ -483,7 +488,10 @@ convoke_group_worker_handle_message (ConvokeWorker *worker, gpointer worker_data
     }
 
   if (g_str_equal (cmd, "remove-participant"))
-    group_participant_remove (participant, TRUE);
+    {
+      group_activity_participant_removed (room->activity, sid);
+      group_participant_remove (participant, TRUE);
+    }
   else if (g_str_equal (cmd, "remote-description"))
     {
       const char *sdp = convoke_json_get_string (message, "sdp");
@@ -516,6 +524,7 @@ convoke_group_worker_teardown (ConvokeWorker *worker, gpointer worker_data)
 
   room->tearing_down = TRUE;
   g_clear_pointer (&room->recording, group_recording_free);
+  g_clear_pointer (&room->activity, group_activity_free);
   while (room->order->len > 0)
     group_participant_remove (g_ptr_array_index (room->order, 0), FALSE);
 

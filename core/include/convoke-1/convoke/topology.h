@@ -172,6 +172,14 @@ typedef struct
    * publishers may do so for this participant only. FALSE when the client
    * did not say, and once the participant has left. */
   gboolean (*participant_get_reuses_mlines) (ConvokeParticipant *participant);
+
+  /* Since 1.4. Whether the participant's client opted in to @feature with
+   * `"FEATURE": true` in its `join`: "dominant_speaker" or
+   * "network_quality" (docs/signaling.md). FALSE for other names, when
+   * the client did not say, for participants that did not join over
+   * signaling, and once the participant has left. */
+  gboolean (*participant_get_join_flag) (ConvokeParticipant *participant,
+                                         const char *feature);
 } ConvokeCoreApi;
 
 /* TRUE when @core is recent enough to have @member (a function added after
