@@ -39,7 +39,20 @@ struct _ConvokeRspSession
   GHashTable *peer_connections;
   /* ids closed for good: never reused, their messages ignored */
   GHashTable *closed_ids;
+
+  /* What `connect.media_signaling` asked for (rsp-media-signaling.c). */
+  gboolean msp_active_speaker;
+  gboolean msp_network_quality;
 };
+
+/* rsp-media-signaling.c */
+/* The opt-in flags the session joins with ("dominant_speaker", "network_quality"). */
+gboolean convoke_rsp_session_get_msp_flag (ConvokeRspSession *self, const char *feature);
+/* `media_signaling` for `connected`/`synced`, or NULL (nothing granted). */
+JsonObject *convoke_rsp_session_describe_media_signaling (ConvokeRspSession *self);
+/* The room's native `dominant-speaker` or `network-quality` message, as
+ * MSP on the client's data channel. */
+void convoke_rsp_session_msp_from_room (ConvokeRspSession *self, JsonObject *message);
 
 /* Accessors and helpers of rsp-session.c. */
 void convoke_rsp_session_send_body (ConvokeRspSession *self, JsonObject *body);

@@ -254,6 +254,8 @@ session_send (gpointer transport, JsonObject *message)
     convoke_rsp_session_relay_from_room (self, message, type);
   else if (g_str_equal (type, "error"))
     convoke_rsp_session_room_error (self, message);
+  else if (g_str_equal (type, "dominant-speaker") || g_str_equal (type, "network-quality"))
+    convoke_rsp_session_msp_from_room (self, message);
 }
 
 /* An `error` the room's module sent this participant. The SDK takes
@@ -332,11 +334,19 @@ session_get_reuses_mlines (gpointer transport)
   return TRUE;
 }
 
+/* The SDK opts in through `connect.media_signaling`. */
+static gboolean
+session_get_join_flag (gpointer transport, const char *feature)
+{
+  return convoke_rsp_session_get_msp_flag (transport, feature);
+}
+
 static const ConvokeParticipantTransport session_transport = {
   .send = session_send,
   .close = session_close,
   .get_trickle = session_get_trickle,
   .get_reuses_mlines = session_get_reuses_mlines,
+  .get_join_flag = session_get_join_flag,
 };
 
 const ConvokeParticipantTransport *

@@ -49,6 +49,10 @@ ConvokeRspSession *convoke_rsp_session_ref (ConvokeRspSession *session);
 void convoke_rsp_session_unref (ConvokeRspSession *session);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConvokeRspSession, convoke_rsp_session_unref)
 
+/* Reads `media_signaling` of a `connect` (@body): call before the
+ * session joins, whose opt-in flags it sets (rsp-media-signaling.c). */
+void convoke_rsp_session_read_media_signaling (ConvokeRspSession *session, JsonObject *body);
+
 /* "SE" + 32 hex digits: what the client echoes in every message. */
 const char *convoke_rsp_session_get_id (ConvokeRspSession *session);
 ConvokeParticipant *convoke_rsp_session_get_participant (ConvokeRspSession *session);

@@ -281,6 +281,10 @@ convoke_rsp_session_build_state (ConvokeRspSession *self, const char *type)
   json_object_set_int_member (object, "revision", 1);
   json_object_set_object_member (body, "recording", object);
 
+  object = convoke_rsp_session_describe_media_signaling (self);
+  if (object != NULL)
+    json_object_set_object_member (body, "media_signaling", object);
+
   options = json_object_new ();
   json_object_set_int_member (options, "session_timeout", CONVOKE_RSP_SESSION_TIMEOUT);
   json_object_set_string_member (options, "signaling_region", "convoke");

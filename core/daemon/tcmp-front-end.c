@@ -216,6 +216,8 @@ handle_connect (TcmpConn *tc, JsonObject *body)
       return;
     }
   session = convoke_rsp_session_new (self->registry, on_session_ended, self);
+  /* Before joining: the module reads the opt-in flags as it adds it. */
+  convoke_rsp_session_read_media_signaling (session, body);
   participant = convoke_signaling_server_join (
       self->server, convoke_json_get_string (body, "token"),
       convoke_json_get_string (body, "name"), convoke_rsp_session_transport (), session,

@@ -631,6 +631,12 @@ export class Room extends EventTarget {
     if (!participant || !track?.sid) return; // our own track's echo, or stale
     const publication = publicationFrom(track);
     participant.publications.set(track.sid, publication);
+    // A data track's channel can open before its announcement arrives.
+    const data = publication.msid ? participant.dataTracks.get(publication.msid) : null;
+    if (data && data.sid === null) {
+      data.sid = publication.sid;
+      data.name = publication.name;
+    }
     this._dispatch('trackPublished', { participant, publication });
   }
 

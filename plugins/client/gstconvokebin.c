@@ -31,6 +31,10 @@
  *   (when joining) or joined it. Fields: `sid`, `identity` (strings).
  * - `convoke-participant-disconnected`: that participant left. Fields:
  *   `sid`, `identity` (strings).
+ * - `convoke-data-message`: a message on another participant's data
+ *   track. Fields: `sid` (the publisher), `label` (its track's channel
+ *   label: its msid), and `text` (string) or, for a binary message, `data`
+ *   (#GBytes).
  * - `convoke-error`: the session ended with an error (it is followed by
  *   an ERROR message). Fields: `code` (int, the Twilio error code, e.g.
  *   20107 for a token with a bad signature, 53105 for a full room) and
@@ -65,11 +69,15 @@ GST_DEBUG_CATEGORY (gst_convoke_bin_debug);
 /* The id of the first of the properties in gstconvokeelement-properties.c,
  * the only ones of the class. */
 #define PROP_FIRST_SETTING 1
+/* The class's own, after them. */
+#define PROP_DATA_TRACK (PROP_FIRST_SETTING + GST_CONVOKE_SETTINGS_N_PROPERTIES)
 
 enum
 {
   SIGNAL_PARTICIPANT_CONNECTED,
   SIGNAL_PARTICIPANT_DISCONNECTED,
+  SIGNAL_DATA_MESSAGE,
+  SIGNAL_SEND_DATA,
   N_SIGNALS
 };
 static guint signals[N_SIGNALS];
@@ -78,6 +86,7 @@ typedef struct
 {
   /* The properties, under the object lock. */
   GstConvokeSettings settings;
+  char *data_track;
 
   /* What this run joins with: set before the session exists, read on
    * the session thread. */
@@ -214,6 +223,78 @@ on_participant_disconnected (ConvokeClientSession *session, const char *sid,
 }
 
 static void
+on_data_message (ConvokeClientSession *session, const char *sid, const char *label,
+                 GBytes *data, gboolean binary, GstConvokeBin *self)
+{
+  gst_convoke_post_data_message (GST_ELEMENT (self), sid, label, data, binary);
+  g_signal_emit (self, signals[SIGNAL_DATA_MESSAGE], 0, sid, label, data, binary);
+}
+
+typedef struct
+{
+  GstConvokeBin *self;
+  GBytes *data;
+  gboolean binary;
+  gboolean sent;
+  gboolean done;
+} SendCall;
+
+static gboolean
+send_call_dispatch (gpointer data)
+{
+  SendCall *call = data;
+  GstConvokeBinPrivate *priv = PRIV (call->self);
+  g_autoptr (ConvokeClientSession) session = gst_convoke_bin_ref_session (call->self);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *name = NULL;
+
+  GST_OBJECT_LOCK (call->self);
+  name = g_strdup (priv->data_track);
+  GST_OBJECT_UNLOCK (call->self);
+  if (session != NULL && name != NULL)
+    call->sent = convoke_client_session_send_data (session, name, call->data, call->binary,
+                                                   &error);
+  if (error != NULL)
+    GST_DEBUG_OBJECT (call->self, "%s", error->message);
+  g_mutex_lock (&priv->lock);
+  call->done = TRUE;
+  g_cond_broadcast (&priv->cond);
+  g_mutex_unlock (&priv->lock);
+  return G_SOURCE_REMOVE;
+}
+
+/* The "send-data" action: runs on the session thread, which owns the
+ * session, and waits for it. */
+static gboolean
+gst_convoke_bin_send_data (GstConvokeBin *self, GBytes *data, gboolean binary)
+{
+  GstConvokeBinPrivate *priv = PRIV (self);
+  SendCall call = { self, data, binary, FALSE, FALSE };
+
+  if (data == NULL || priv->context == NULL)
+    return FALSE;
+  if (g_thread_self () == priv->thread)
+    {
+      send_call_dispatch (&call);
+      return call.sent;
+    }
+  convoke_context_dispatch (priv->context, send_call_dispatch, &call, NULL);
+  g_mutex_lock (&priv->lock);
+  while (!call.done)
+    g_cond_wait (&priv->cond, &priv->lock);
+  g_mutex_unlock (&priv->lock);
+  return call.sent;
+}
+
+static gboolean
+send_data_action (GstConvokeBin *self, const char *text)
+{
+  g_autoptr (GBytes) data = text ? g_bytes_new (text, strlen (text)) : NULL;
+
+  return gst_convoke_bin_send_data (self, data, FALSE);
+}
+
+static void
 on_warning (ConvokeClientSession *session, GError *error, GstConvokeBin *self)
 {
   gst_convoke_post_session_warning (GST_ELEMENT (self), error);
@@ -283,6 +364,8 @@ create_session (GstConvokeBin *self)
   g_autofree char *client_name = g_strdup_printf (
       "%s/%s", GST_OBJECT_NAME (gst_element_get_factory (GST_ELEMENT (self))),
       PACKAGE_VERSION);
+  g_autofree char *data_track = NULL;
+  g_autoptr (GError) error = NULL;
   gboolean relay_only;
 
   GST_OBJECT_LOCK (self);
@@ -300,6 +383,12 @@ create_session (GstConvokeBin *self)
   g_signal_connect (session, "warning", G_CALLBACK (on_warning), self);
   g_signal_connect (session, "error", G_CALLBACK (on_error), self);
   g_signal_connect (session, "closed", G_CALLBACK (on_closed), self);
+  g_signal_connect (session, "data-message", G_CALLBACK (on_data_message), self);
+  GST_OBJECT_LOCK (self);
+  data_track = g_strdup (priv->data_track);
+  GST_OBJECT_UNLOCK (self);
+  if (data_track != NULL && !convoke_client_session_add_data_track (session, data_track, &error))
+    gst_convoke_post_session_warning (GST_ELEMENT (self), error);
   if (klass->session_created != NULL)
     klass->session_created (self, session);
 
@@ -511,8 +600,13 @@ gst_convoke_bin_set_property (GObject *object, guint prop_id, const GValue *valu
   GstConvokeBinPrivate *priv = PRIV (GST_CONVOKE_BIN (object));
 
   GST_OBJECT_LOCK (object);
-  if (!gst_convoke_settings_set_property (&priv->settings, PROP_FIRST_SETTING, prop_id,
-                                          value))
+  if (prop_id == PROP_DATA_TRACK)
+    {
+      g_free (priv->data_track);
+      priv->data_track = g_value_dup_string (value);
+    }
+  else if (!gst_convoke_settings_set_property (&priv->settings, PROP_FIRST_SETTING, prop_id,
+                                               value))
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
   GST_OBJECT_UNLOCK (object);
 }
@@ -524,8 +618,10 @@ gst_convoke_bin_get_property (GObject *object, guint prop_id, GValue *value,
   GstConvokeBinPrivate *priv = PRIV (GST_CONVOKE_BIN (object));
 
   GST_OBJECT_LOCK (object);
-  if (!gst_convoke_settings_get_property (&priv->settings, PROP_FIRST_SETTING, prop_id,
-                                          value))
+  if (prop_id == PROP_DATA_TRACK)
+    g_value_set_string (value, priv->data_track);
+  else if (!gst_convoke_settings_get_property (&priv->settings, PROP_FIRST_SETTING, prop_id,
+                                               value))
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
   GST_OBJECT_UNLOCK (object);
 }
@@ -539,6 +635,7 @@ gst_convoke_bin_finalize (GObject *object)
   stop_thread (self);
   g_clear_pointer (&priv->run, gst_convoke_run_free);
   gst_convoke_settings_clear (&priv->settings);
+  g_free (priv->data_track);
   g_mutex_clear (&priv->lock);
   g_cond_clear (&priv->cond);
   G_OBJECT_CLASS (gst_convoke_bin_parent_class)->finalize (object);
@@ -573,6 +670,22 @@ gst_convoke_bin_class_init (GstConvokeBinClass *klass)
   bin_class->handle_message = GST_DEBUG_FUNCPTR (gst_convoke_bin_handle_message);
 
   gst_convoke_settings_install_properties (object_class, PROP_FIRST_SETTING);
+  /**
+   * GstConvokeBin:data-track:
+   *
+   * Publishes a data track with this name (also its data channels'
+   * label): reliable and ordered. Send on it with the #GstConvokeBin::send-data
+   * action. Read when the element joins.
+   *
+   * Since: 0.2
+   */
+  g_object_class_install_property (
+      object_class, PROP_DATA_TRACK,
+      g_param_spec_string ("data-track", "Data track",
+                           "Publish a data track with this name (send with the "
+                           "send-data action signal)",
+                           NULL, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
+                                     | GST_PARAM_MUTABLE_READY));
 
   /**
    * GstConvokeBin::participant-connected:
@@ -598,6 +711,38 @@ gst_convoke_bin_class_init (GstConvokeBinClass *klass)
   signals[SIGNAL_PARTICIPANT_DISCONNECTED] = g_signal_new (
       "participant-disconnected", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
       NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+
+  /**
+   * GstConvokeBin::data-message:
+   * @self: the element
+   * @sid: the publisher's participant sid
+   * @label: its data track's channel label (the track's msid)
+   * @data: the message
+   * @binary: whether it was sent as binary rather than text
+   *
+   * A message on another participant's data track. Emitted on the
+   * element's session thread; the same goes to the bus as
+   * `convoke-data-message`.
+   *
+   * Since: 0.2
+   */
+  signals[SIGNAL_DATA_MESSAGE] = g_signal_new (
+      "data-message", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+      G_TYPE_NONE, 4, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_BYTES, G_TYPE_BOOLEAN);
+  /**
+   * GstConvokeBin::send-data:
+   * @self: the element
+   * @text: the message (at most 16384 bytes)
+   *
+   * Sends @text on the #GstConvokeBin:data-track to every participant its
+   * channels reach now. Returns %FALSE when the element has no data track,
+   * none of its channels is open yet, or @text is too long.
+   *
+   * Since: 0.2
+   */
+  signals[SIGNAL_SEND_DATA] = g_signal_new_class_handler (
+      "send-data", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+      G_CALLBACK (send_data_action), NULL, NULL, NULL, G_TYPE_BOOLEAN, 1, G_TYPE_STRING);
 
   gst_type_mark_as_plugin_api (GST_TYPE_CONVOKE_BIN, 0);
   GST_DEBUG_CATEGORY_INIT (gst_convoke_bin_debug, "convokebin", 0,

@@ -64,6 +64,24 @@ gst_convoke_post_participant_disconnected (GstElement *element, const char *sid,
                         sid, "identity", G_TYPE_STRING, identity, NULL);
 }
 
+void
+gst_convoke_post_data_message (GstElement *element, const char *sid, const char *label,
+                               GBytes *data, gboolean binary)
+{
+  if (binary)
+    post_element_message (element, "convoke-data-message", "sid", G_TYPE_STRING, sid,
+                          "label", G_TYPE_STRING, label, "data", G_TYPE_BYTES, data, NULL);
+  else
+    {
+      g_autofree char *text
+          = g_strndup (g_bytes_get_data (data, NULL), g_bytes_get_size (data));
+
+      post_element_message (element, "convoke-data-message", "sid", G_TYPE_STRING, sid,
+                            "label", G_TYPE_STRING, label, "text", G_TYPE_STRING, text,
+                            NULL);
+    }
+}
+
 static void
 post_track_message (GstElement *element, const char *name, ConvokeRemoteTrack *track,
                     const char *pad_name)

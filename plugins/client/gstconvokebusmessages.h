@@ -19,6 +19,10 @@ void gst_convoke_post_joined (GstElement *element, ConvokeClientSession *session
 
 /* convoke-participant-connected / -disconnected about another
  * participant. */
+/* `convoke-data-message`: a message on another participant's data track;
+ * `text` (string) or, for a binary message, `data` (GBytes). */
+void gst_convoke_post_data_message (GstElement *element, const char *sid,
+                                    const char *label, GBytes *data, gboolean binary);
 void gst_convoke_post_participant_connected (GstElement *element, const char *sid,
                                              const char *identity);
 void gst_convoke_post_participant_disconnected (GstElement *element, const char *sid,

@@ -16,6 +16,9 @@
     local: {},    // track name -> MT sid
     remotes: {},  // identity -> {sid, state, tracks: {MT sid: {...}}}
     dominantSpeaker: null,
+    frames: [],   // the latest server frames (debugging)
+    channels: [], // labels of the data channels the server opened
+    channelMessages: [], // the latest messages on them (debugging)
     // performance.now() when connect() was called, when it resolved and
     // when a peer connection first gave a remote video track, for
     // bench/sdk-join (joinTiming() below).
@@ -31,6 +34,11 @@
     const ws = protocols === undefined ? new NativeWebSocket(url)
                                        : new NativeWebSocket(url, protocols);
     sockets.push(ws);
+    // The latest frames the server sent, for a failing test to show.
+    ws.addEventListener('message', (e) => {
+      t.frames.push(String(e.data).slice(0, 2000));
+      if (t.frames.length > 40) t.frames.shift();
+    });
     return ws;
   };
   window.WebSocket.prototype = NativeWebSocket.prototype;
@@ -48,6 +56,13 @@
     peerConnections.push(pc);
     // The first remote video track the browser itself hands over, before
     // the SDK makes it a subscribed RemoteVideoTrack (joinTiming()).
+    pc.addEventListener('datachannel', e => {
+      t.channels.push(e.channel.label);
+      e.channel.addEventListener('message', m => {
+        t.channelMessages.push(`${e.channel.label} ${String(m.data).slice(0, 300)}`);
+        if (t.channelMessages.length > 40) t.channelMessages.shift();
+      });
+    });
     pc.addEventListener('track', e => {
       if (e.track.kind === 'video' && t.firstVideoTrackAt === null) {
         t.firstVideoTrackAt = performance.now();

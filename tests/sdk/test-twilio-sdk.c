@@ -789,6 +789,85 @@ test_group_data (void)
   scene_stop (scene);
 }
 
+/* Media signaling in a group room: two SDK participants that ask for the
+ * dominant speaker and network quality (dominantSpeaker: true,
+ * networkQuality), one talking (a tone), one silent. Both are told the
+ * talking one is the dominant speaker, no one else is announced while the
+ * other stays silent, and each learns its own network quality level. */
+static void
+test_group_media_signaling (void)
+{
+  const char *const everyone[] = { "alice", "bob", NULL };
+  SdkScene *scene;
+
+  if (skip_without_sdk ())
+    return;
+  scene = scene_start ();
+  for (guint i = 0; everyone[i] != NULL; i++)
+    {
+      CdpPage *page = scene_open (scene, everyone[i]);
+      g_autofree char *token = test_daemon_token (scene->daemon, everyone[i], "team");
+      g_autofree char *token_js = cdp_js_string (token);
+      g_autofree char *ws_js = cdp_js_string (scene->ws_server);
+      /* The microphone: a 440 Hz tone (talking) or digital silence. */
+      g_autofree char *script = g_strdup_printf (
+          "(async () => {"
+          "  const md = navigator.mediaDevices;"
+          "  const real = md.getUserMedia.bind(md);"
+          "  md.getUserMedia = async (c) => {"
+          "    const camera = c && c.video ? await real({video: true}) : null;"
+          "    const ctx = new AudioContext(); await ctx.resume();"
+          "    const osc = ctx.createOscillator(); const gain = ctx.createGain();"
+          "    gain.gain.value = %g;"
+          "    const out = ctx.createMediaStreamDestination();"
+          "    osc.connect(gain).connect(out); osc.start();"
+          "    return new MediaStream([...out.stream.getAudioTracks(),"
+          "      ...(camera ? camera.getVideoTracks() : [])]);"
+          "  };"
+          "  window.speakers = [];"
+          "  const ok = await sdkTest.connect({token: %s, name: 'team', wsServer: %s,"
+          "    extra: {dominantSpeaker: true, networkQuality: {local: 1, remote: 1}}});"
+          "  if (ok) sdkTest.room.on('dominantSpeakerChanged',"
+          "    (p) => window.speakers.push(p ? p.identity : null));"
+          "  return ok; })()",
+          i == 0 ? 0.3 : 0.0, token_js, ws_js);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (JsonNode) connected = cdp_page_eval (page, script, &error);
+
+      g_assert_no_error (error);
+      g_assert_true (json_node_get_boolean (connected));
+    }
+  /* The SDK shows remote speakers only (room.dominantSpeaker is a
+   * RemoteParticipant): bob's page shows alice. */
+  if (!cdp_page_wait_true (scene->pages[1],
+                           "sdkTest.room.dominantSpeaker && "
+                           "sdkTest.room.dominantSpeaker.identity === 'alice'",
+                           20000))
+    cdp_test_fail ("[bob] alice was not announced as the dominant speaker: %s",
+                   cdp_page_eval_string (scene->pages[1],
+                                         "JSON.stringify({channels: sdkTest.channels, "
+                                         "messages: sdkTest.channelMessages})"));
+  for (guint i = 0; i < scene->n_pages; i++)
+    wait_js (scene->pages[i],
+             "typeof sdkTest.room.localParticipant.networkQualityLevel === 'number' && "
+             "sdkTest.room.localParticipant.networkQualityLevel >= 3",
+             "a network quality level of 3 or more for a loopback link");
+  /* Bob stays silent: he is never announced, to anyone. */
+  demo_spin_for (2000);
+  for (guint i = 0; i < scene->n_pages; i++)
+    {
+      g_autofree char *speakers
+          = cdp_page_eval_string (scene->pages[i], "JSON.stringify(window.speakers)");
+
+      g_test_message ("%s: dominant speakers announced %s", everyone[i], speakers);
+      /* Alice's own page is told of herself, which the SDK shows as null. */
+      g_assert_null (strstr (speakers, "bob"));
+      if (i == 1)
+        g_assert_cmpstr (speakers, ==, "[\"alice\"]");
+    }
+  scene_stop (scene);
+}
+
 static void
 test_group_screen_share (void)
 {
@@ -824,6 +903,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sdk/group/mixed", test_group_mixed);
   g_test_add_func ("/sdk/group/screen-share", test_group_screen_share);
   g_test_add_func ("/sdk/group/data", test_group_data);
+  g_test_add_func ("/sdk/group/media-signaling", test_group_media_signaling);
   g_test_add_func ("/sdk/peer-to-peer/screen-share", test_peer_to_peer_screen_share);
   g_test_add_func ("/sdk/group/turnover", test_group_turnover);
   return g_test_run ();

@@ -350,6 +350,35 @@ forward_candidate (ConvokeRoom *room, const char *sid, JsonObject *message,
   return send_command (room, body, error);
 }
 
+/* Media signaling (MSP) for an SDK participant: its RSP session asks for
+ * a message on one of the data channels the worker opens to it
+ * (docs/twilio-video-sdk.md, *Dominant speaker and network quality*). */
+#define MSP_MAX_LABEL 64
+#define MSP_MAX_MESSAGE 4096
+
+static gboolean
+forward_msp (ConvokeRoom *room, const char *sid, JsonObject *message, GError **error)
+{
+  g_autoptr (JsonObject) body = json_object_new ();
+  const char *label = json_object_get_string_member_with_default (message, "label", NULL);
+  const char *text = json_object_get_string_member_with_default (message, "message", NULL);
+
+  if (label == NULL || *label == '\0' || strlen (label) > MSP_MAX_LABEL || text == NULL
+      || strlen (text) > MSP_MAX_MESSAGE)
+    {
+      g_set_error (error, CONVOKE_TOPOLOGY_ERROR, CONVOKE_ERROR_SIGNALING_INVALID_MESSAGE,
+                   _ ("An “msp” needs a “label” of 1 to %d bytes and a “message” of at "
+                      "most %d"),
+                   MSP_MAX_LABEL, MSP_MAX_MESSAGE);
+      return FALSE;
+    }
+  json_object_set_string_member (body, "cmd", "msp-send");
+  json_object_set_string_member (body, "participant", sid);
+  json_object_set_string_member (body, "label", label);
+  json_object_set_string_member (body, "message", text);
+  return send_command (room, body, error);
+}
+
 static gboolean
 group_handle_message (ConvokeRoom *room, gpointer room_data, ConvokeParticipant *from,
                       const char *type, JsonObject *message, GError **error)
@@ -359,7 +388,7 @@ group_handle_message (ConvokeRoom *room, gpointer room_data, ConvokeParticipant 
   const char *to;
 
   if (!g_str_equal (type, "offer") && !g_str_equal (type, "answer")
-      && !g_str_equal (type, "candidate"))
+      && !g_str_equal (type, "candidate") && !g_str_equal (type, "msp"))
     {
       g_set_error (error, CONVOKE_TOPOLOGY_ERROR, CONVOKE_ERROR_SIGNALING_INVALID_MESSAGE,
                    _ ("Message type “%s” is not used in group rooms"), type);
@@ -386,6 +415,8 @@ group_handle_message (ConvokeRoom *room, gpointer room_data, ConvokeParticipant 
 
   if (g_str_equal (type, "candidate"))
     return forward_candidate (room, sid, message, error);
+  if (g_str_equal (type, "msp"))
+    return forward_msp (room, sid, message, error);
   return forward_description (room, data, sid, type, message, error);
 }
 

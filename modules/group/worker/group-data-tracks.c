@@ -120,15 +120,83 @@ end_track (GroupMediaRoom *room, guint index)
   g_ptr_array_remove_index (room->data_tracks, index);
 }
 
+/* ---- media signaling (the Twilio SDK's MSP) ---- */
+
+/* MSP is JSON on a reliable, ordered channel the server opens. */
+static void
+msp_send_now (GroupParticipant *participant, const char *label, const char *message)
+{
+  gpointer stream = g_hash_table_lookup (participant->msp_streams, label);
+  g_autoptr (GroupDataChannelInfo) info
+      = group_data_channel_info_new (GROUP_DCEP_RELIABLE, 0, 0, label, "");
+  g_autoptr (GBytes) bytes = g_bytes_new (message, strlen (message));
+
+  if (stream == NULL)
+    {
+      gint opened = group_sctp_open_channel (participant->sctp, info);
+
+      if (opened < 0)
+        return;
+      stream = GUINT_TO_POINTER ((guint) opened + 1);
+      g_hash_table_insert (participant->msp_streams, g_strdup (label), stream);
+    }
+  group_sctp_send (participant->sctp, GPOINTER_TO_UINT (stream) - 1, info, FALSE, bytes);
+  if (g_hash_table_lookup (participant->msp_last, label) != message)
+    g_hash_table_insert (participant->msp_last, g_strdup (label), g_strdup (message));
+}
+
+/* The SDK says {"type":"ready"} once it listens on a channel (what came
+ * before is lost to it), and sends its network quality inputs expecting
+ * an answer: either way it gets the latest state again. */
+static void
+msp_answer (GroupParticipant *participant, guint stream)
+{
+  GHashTableIter iter;
+  gpointer label, msp_stream;
+
+  g_hash_table_iter_init (&iter, participant->msp_streams);
+  while (g_hash_table_iter_next (&iter, &label, &msp_stream))
+    if (GPOINTER_TO_UINT (msp_stream) == stream + 1)
+      {
+        const char *last = g_hash_table_lookup (participant->msp_last, label);
+
+        if (last != NULL)
+          msp_send_now (participant, label, last);
+        return;
+      }
+}
+
+void
+group_data_participant_msp (GroupParticipant *participant, const char *label,
+                            const char *message)
+{
+  if (participant->sctp == NULL || label == NULL || message == NULL || participant->failed)
+    return;
+  if (group_sctp_is_connected (participant->sctp))
+    {
+      msp_send_now (participant, label, message);
+      return;
+    }
+  /* Only the latest state matters (the speaker, the levels). */
+  g_hash_table_insert (participant->msp_pending, g_strdup (label), g_strdup (message));
+  want_data (participant);
+}
+
 static void
 on_connected (GroupSctp *sctp, gpointer user_data)
 {
   GroupParticipant *participant = user_data;
   GroupMediaRoom *room = participant->room;
+  GHashTableIter iter;
+  gpointer label, message;
 
   GST_DEBUG_OBJECT (sctp, "%s: data channels up", participant->sid);
   for (guint i = 0; i < room->data_tracks->len; i++)
     subscribe (g_ptr_array_index (room->data_tracks, i), participant);
+  g_hash_table_iter_init (&iter, participant->msp_pending);
+  while (g_hash_table_iter_next (&iter, &label, &message))
+    msp_send_now (participant, label, message);
+  g_hash_table_remove_all (participant->msp_pending);
 }
 
 static void
@@ -174,6 +242,19 @@ on_channel_closed (GroupSctp *sctp, guint stream, gpointer user_data)
       end_track (room, index);
       return;
     }
+  {
+    GHashTableIter iter;
+    gpointer label, msp_stream;
+
+    g_hash_table_iter_init (&iter, participant->msp_streams);
+    while (g_hash_table_iter_next (&iter, &label, &msp_stream))
+      if (GPOINTER_TO_UINT (msp_stream) == stream + 1)
+        {
+          g_hash_table_iter_remove (&iter);
+          group_sctp_close_channel (sctp, stream);
+          return;
+        }
+  }
   /* One of ours to it: the subscriber closed it, it gets no more. */
   for (guint i = 0; i < room->data_tracks->len; i++)
     {
@@ -219,7 +300,10 @@ on_message (GroupSctp *sctp, guint stream, gboolean binary, GBytes *payload,
 
   /* Messages on the channels we opened to it are not forwarded. */
   if (track == NULL)
-    return;
+    {
+      msp_answer (participant, stream);
+      return;
+    }
   if (size > GROUP_DATA_MAX_MESSAGE_SIZE)
     {
       refuse_message (track, size);
@@ -262,6 +346,9 @@ group_data_participant_added (GroupParticipant *participant, GError **error)
   GroupMediaRoom *room = participant->room;
   g_autofree char *name = g_strconcat ("sctp-", participant->sid, NULL);
 
+  participant->msp_streams = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  participant->msp_pending = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  participant->msp_last = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   participant->sctp = group_sctp_new (name, room->context);
   if (participant->sctp == NULL)
     {
@@ -312,6 +399,9 @@ group_data_participant_removed (GroupParticipant *participant)
 {
   GroupMediaRoom *room = participant->room;
 
+  g_clear_pointer (&participant->msp_streams, g_hash_table_unref);
+  g_clear_pointer (&participant->msp_pending, g_hash_table_unref);
+  g_clear_pointer (&participant->msp_last, g_hash_table_unref);
   if (participant->sctp == NULL)
     return;
   if (room->data_tracks != NULL)

@@ -65,6 +65,11 @@ struct _GroupParticipant
   gboolean trickle;
   GroupTransport *transport;
   GroupSctp *sctp; /* its data channels (group-data-tracks.c) */
+  /* Media signaling channels of ours to it: label → stream + 1 (0: not
+   * open yet), and the latest message per label waiting for it. */
+  GHashTable *msp_streams;
+  GHashTable *msp_pending;
+  GHashTable *msp_last; /* label → the latest message sent on it */
   gboolean dtls_connected;
   GroupSession *session;
   GstPad *router_pads[CONVOKE_ROUTER_N_PADS]; /* indexed by ConvokeRouterPad */
@@ -107,6 +112,11 @@ gboolean group_data_participant_added (GroupParticipant *participant, GError **e
 /* Starts its SCTP association once DTLS is up and a data m-line is
  * negotiated; call after each of those. */
 void group_data_participant_update (GroupParticipant *participant);
+/* Sends @message (JSON text) on the media signaling channel @label of
+ * ours to the participant (the Twilio SDK's MSP), opening it first; until
+ * its SCTP association is up only the latest message per label waits. */
+void group_data_participant_msp (GroupParticipant *participant, const char *label,
+                                 const char *message);
 /* Ends its data tracks and its subscriptions, and removes its SCTP bin. */
 void group_data_participant_removed (GroupParticipant *participant);
 

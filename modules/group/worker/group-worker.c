@@ -509,6 +509,9 @@ convoke_group_worker_handle_message (ConvokeWorker *worker, gpointer worker_data
     }
   else if (g_str_equal (cmd, "remote-candidate"))
     handle_remote_candidate (room, participant, message, &error);
+  else if (g_str_equal (cmd, "msp-send"))
+    group_data_participant_msp (participant, convoke_json_get_string (message, "label"),
+                                convoke_json_get_string (message, "message"));
   else
     g_warning ("room %s: unknown worker command “%s”",
                room->api->worker_get_room_sid (room->worker), cmd);
