@@ -89,6 +89,16 @@ convoke_client_session_add_participant (ConvokeClientSession *self, const char *
 void convoke_client_session_remove_participant (ConvokeClientSession *self,
                                                 const char *sid);
 
+void convoke_client_session_emit_data_message (ConvokeClientSession *self,
+                                               const char *publisher, const char *label,
+                                               GBytes *data, gboolean binary);
+
+/* convoke-client-data.c */
+
+/* Opens a channel of each of our data tracks on the new @peer and follows
+ * the messages on its remote ones. */
+gboolean convoke_client_session_attach_data (ConvokeClientSession *self, ConvokePeer *peer,
+                                             GError **error);
 /* Sends an offer on @peer when it has data channels of ours but its
  * remote description has no data m-line (sfu: the server's offers have
  * one only once the room has data for us). */

@@ -70,8 +70,8 @@ data_call_post (GstWebRTCDataChannel *channel, ConvokePeer *self, GBytes *data,
 static void
 on_message_string (GstWebRTCDataChannel *channel, const char *text, gpointer user_data)
 {
-  data_call_post (channel, user_data, g_bytes_new (text ? text : "", text ? strlen (text) : 0),
-                  FALSE, FALSE);
+  data_call_post (channel, user_data,
+                  g_bytes_new (text ? text : "", text ? strlen (text) : 0), FALSE, FALSE);
 }
 
 static void
@@ -111,7 +111,8 @@ on_data_channel (GstElement *webrtcbin, GstWebRTCDataChannel *channel, gpointer 
 void
 convoke_peer_setup_data (ConvokePeer *self, gboolean bootstrap)
 {
-  g_signal_connect (self->webrtcbin, "on-data-channel", G_CALLBACK (on_data_channel), self);
+  g_signal_connect (self->webrtcbin, "on-data-channel", G_CALLBACK (on_data_channel),
+                    self);
   if (bootstrap)
     {
       g_autoptr (GstStructure) options
@@ -138,7 +139,8 @@ convoke_peer_add_data_channel (ConvokePeer *self, const char *label, gboolean or
   if (max_packet_lifetime >= 0)
     gst_structure_set (options, "max-packet-lifetime", G_TYPE_INT, max_packet_lifetime,
                        NULL);
-  g_signal_emit_by_name (self->webrtcbin, "create-data-channel", label, options, &channel);
+  g_signal_emit_by_name (self->webrtcbin, "create-data-channel", label, options,
+                         &channel);
   if (channel == NULL)
     {
       g_set_error (error, CONVOKE_ERROR, CONVOKE_ERROR_TRACK_INVALID,
@@ -160,8 +162,8 @@ convoke_peer_has_data_channels (ConvokePeer *self)
 gboolean
 convoke_peer_remote_has_data (ConvokePeer *self)
 {
-  for (guint i = 0; self->remote_sdp != NULL && i < gst_sdp_message_medias_len (self->remote_sdp);
-       i++)
+  for (guint i = 0;
+       self->remote_sdp != NULL && i < gst_sdp_message_medias_len (self->remote_sdp); i++)
     {
       const GstSDPMedia *media = gst_sdp_message_get_media (self->remote_sdp, i);
 
@@ -201,7 +203,8 @@ convoke_peer_send_data (ConvokePeer *self, const char *label, GBytes *data,
   if (binary)
     return gst_webrtc_data_channel_send_data_full (found, data, error);
   {
-    g_autofree char *text = g_strndup (g_bytes_get_data (data, NULL), g_bytes_get_size (data));
+    g_autofree char *text
+        = g_strndup (g_bytes_get_data (data, NULL), g_bytes_get_size (data));
 
     return gst_webrtc_data_channel_send_string_full (found, text, error);
   }

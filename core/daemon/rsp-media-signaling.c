@@ -49,8 +49,8 @@ convoke_rsp_session_read_media_signaling (ConvokeRspSession *self, JsonObject *b
 {
   JsonObject *media_signaling = convoke_rsp_json_object (body, "media_signaling");
 
-  self->msp_active_speaker = media_signaling != NULL
-                             && wants_data_channel (media_signaling, "active_speaker");
+  self->msp_active_speaker
+      = media_signaling != NULL && wants_data_channel (media_signaling, "active_speaker");
   self->msp_network_quality = media_signaling != NULL
                               && wants_data_channel (media_signaling, "network_quality");
 }
@@ -114,17 +114,28 @@ void
 convoke_rsp_session_msp_from_room (ConvokeRspSession *self, JsonObject *message)
 {
   const char *type = convoke_json_get_string (message, "type");
-  g_autoptr (JsonObject) msp = json_object_new ();
+  g_autoptr (JsonObject) msp = NULL;
 
+  if (self->participant == NULL)
+    {
+      JsonObject **held = g_strcmp0 (type, "dominant-speaker") == 0 ? &self->msp_held_speaker
+                                                                     : &self->msp_held_quality;
+
+      g_clear_pointer (held, json_object_unref);
+      *held = json_object_ref (message);
+      return;
+    }
   if (convoke_rsp_session_is_mesh (self))
     return;
+  msp = json_object_new ();
   if (g_strcmp0 (type, "dominant-speaker") == 0 && self->msp_active_speaker)
     {
       JsonNode *speaker = json_object_get_member (message, "participant");
 
       json_object_set_string_member (msp, "type", "active_speaker");
       json_object_set_member (msp, "participant",
-                              speaker ? json_node_copy (speaker) : json_node_new (JSON_NODE_NULL));
+                              speaker ? json_node_copy (speaker)
+                                      : json_node_new (JSON_NODE_NULL));
       send_msp (self, ACTIVE_SPEAKER_LABEL, msp);
     }
   else if (g_strcmp0 (type, "network-quality") == 0 && self->msp_network_quality)
@@ -155,4 +166,23 @@ convoke_rsp_session_msp_from_room (ConvokeRspSession *self, JsonObject *message)
       if (json_object_has_member (msp, "local"))
         send_msp (self, NETWORK_QUALITY_LABEL, msp);
     }
+}
+
+void
+convoke_rsp_session_msp_started (ConvokeRspSession *self)
+{
+  g_autoptr (JsonObject) speaker = g_steal_pointer (&self->msp_held_speaker);
+  g_autoptr (JsonObject) quality = g_steal_pointer (&self->msp_held_quality);
+
+  if (speaker != NULL)
+    convoke_rsp_session_msp_from_room (self, speaker);
+  if (quality != NULL)
+    convoke_rsp_session_msp_from_room (self, quality);
+}
+
+void
+convoke_rsp_session_msp_clear (ConvokeRspSession *self)
+{
+  g_clear_pointer (&self->msp_held_speaker, json_object_unref);
+  g_clear_pointer (&self->msp_held_quality, json_object_unref);
 }

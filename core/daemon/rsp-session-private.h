@@ -43,6 +43,10 @@ struct _ConvokeRspSession
   /* What `connect.media_signaling` asked for (rsp-media-signaling.c). */
   gboolean msp_active_speaker;
   gboolean msp_network_quality;
+  /* The room's latest `dominant-speaker` and `network-quality` for this
+   * client that came while it joined, before the session started. */
+  JsonObject *msp_held_speaker;
+  JsonObject *msp_held_quality;
 };
 
 /* rsp-media-signaling.c */
@@ -51,8 +55,13 @@ gboolean convoke_rsp_session_get_msp_flag (ConvokeRspSession *self, const char *
 /* `media_signaling` for `connected`/`synced`, or NULL (nothing granted). */
 JsonObject *convoke_rsp_session_describe_media_signaling (ConvokeRspSession *self);
 /* The room's native `dominant-speaker` or `network-quality` message, as
- * MSP on the client's data channel. */
+ * MSP on the client's data channel. Before the session has started (the
+ * module catches a newcomer up while it joins) the latest of each waits
+ * for convoke_rsp_session_msp_started(). */
 void convoke_rsp_session_msp_from_room (ConvokeRspSession *self, JsonObject *message);
+void convoke_rsp_session_msp_started (ConvokeRspSession *self);
+/* Drops what waits. */
+void convoke_rsp_session_msp_clear (ConvokeRspSession *self);
 
 /* Accessors and helpers of rsp-session.c. */
 void convoke_rsp_session_send_body (ConvokeRspSession *self, JsonObject *body);

@@ -242,7 +242,14 @@ session_send (gpointer transport, JsonObject *message)
   ConvokeRspSession *self = transport;
   const char *type = convoke_json_get_string (message, "type");
 
-  if (self->over || self->participant == NULL || type == NULL)
+  if (self->over || type == NULL)
+    return;
+  if (g_str_equal (type, "dominant-speaker") || g_str_equal (type, "network-quality"))
+    {
+      convoke_rsp_session_msp_from_room (self, message);
+      return;
+    }
+  if (self->participant == NULL)
     return;
   if (g_str_equal (type, "participant-connected")
       || g_str_equal (type, "participant-disconnected")
@@ -254,8 +261,6 @@ session_send (gpointer transport, JsonObject *message)
     convoke_rsp_session_relay_from_room (self, message, type);
   else if (g_str_equal (type, "error"))
     convoke_rsp_session_room_error (self, message);
-  else if (g_str_equal (type, "dominant-speaker") || g_str_equal (type, "network-quality"))
-    convoke_rsp_session_msp_from_room (self, message);
 }
 
 /* An `error` the room's module sent this participant. The SDK takes
@@ -398,6 +403,7 @@ convoke_rsp_session_unref (ConvokeRspSession *self)
   g_hash_table_destroy (self->peer_connections);
   g_hash_table_destroy (self->closed_ids);
   g_free (self->subscribed_key);
+  convoke_rsp_session_msp_clear (self);
   g_free (self->id);
   g_free (self);
 }
@@ -487,7 +493,10 @@ convoke_rsp_session_start (ConvokeRspSession *self, ConvokeParticipant *particip
   connected = convoke_rsp_session_build_state (self, "connected");
   self->state_sent = TRUE;
   convoke_rsp_session_send_body (self, connected);
-  return convoke_rsp_session_after_connect (self, body, error);
+  if (!convoke_rsp_session_after_connect (self, body, error))
+    return FALSE;
+  convoke_rsp_session_msp_started (self);
+  return TRUE;
 }
 
 gboolean

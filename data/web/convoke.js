@@ -7,7 +7,9 @@
 //
 // SPDX-License-Identifier: LGPL-2.1-or-later
 
-import { LocalDataTrack, RemoteDataTrack, MAX_DATA_MESSAGE_BYTES } from './convoke-data.js';
+import {
+  LocalDataTrack, RemoteDataTrack, MAX_DATA_MESSAGE_BYTES, dataTrackMethods,
+} from './convoke-data.js';
 
 export { LocalDataTrack, RemoteDataTrack, MAX_DATA_MESSAGE_BYTES };
 export const VERSION = '0.1.0';
@@ -287,37 +289,6 @@ export class Room extends EventTarget {
       await link.sendLocal(await link.pc.createOffer());
     });
     return publicationFrom(answer.track);
-  }
-
-  // Publishes a data track (Twilio's LocalDataTrack): every other
-  // participant gets trackPublished and trackSubscribed with a
-  // RemoteDataTrack, and a trackMessage event (and the track's "message"
-  // event) for each message the returned track's send() writes. Options:
-  // name, ordered (default true), maxRetransmits or maxPacketLifeTime (ms)
-  // for a track that may lose messages. docs/javascript.md, *Data tracks*.
-  async publishDataTrack(options = {}) {
-    if (this.state !== 'connected')
-      throw new ConvokeError(53300, 'publishDataTrack works in a joined room');
-    const track = new LocalDataTrack(options, (code, message) => new ConvokeError(code, message));
-    const answer = await this._request({
-      type: 'track-published', track: { name: track.name, kind: 'data', msid: track.id },
-    });
-    track.sid = answer.track?.sid ?? null;
-    this._dataTracks.push(track);
-    this.localParticipant.dataTracks.set(track.id, track);
-    for (const link of this._links.values()) this._openDataChannel(link, track);
-    return track;
-  }
-
-  // Stops publishing a data track: its channels close, the others get
-  // trackUnsubscribed and trackUnpublished.
-  async unpublishDataTrack(track) {
-    if (!this._dataTracks.includes(track))
-      throw new ConvokeError(53300, 'Only tracks published with publishDataTrack() can be unpublished');
-    this._dataTracks = this._dataTracks.filter((t) => t !== track);
-    this.localParticipant.dataTracks.delete(track.id);
-    track._close();
-    if (track.sid) await this._request({ type: 'track-unpublished', track: { sid: track.sid } });
   }
 
   // Stops publishing a track that publishTrack() added; the others get
@@ -663,53 +634,6 @@ export class Room extends EventTarget {
     this._dispatch('trackUnsubscribed', { participant, track });
   }
 
-  // A data channel that carries another participant's data track: in group
-  // rooms the server opens it, with the publisher's sid as its protocol;
-  // in mesh rooms the publisher itself does.
-  _onDataChannel(link, channel) {
-    if (link.to !== SERVER && channel.negotiated) return;
-    const sid = link.to === SERVER ? channel.protocol : link.to;
-    const participant = this.participants.get(sid);
-    if (!participant) {
-      if (!this._orphanChannels.has(sid)) this._orphanChannels.set(sid, []);
-      this._orphanChannels.get(sid).push(channel);
-      return;
-    }
-    this._subscribeData(participant, channel);
-  }
-
-  _subscribeData(participant, channel) {
-    const publication = [...participant.publications.values()].find((p) => p.msid === channel.label);
-    const track = new RemoteDataTrack(channel, publication);
-    const subscribed = () => {
-      if (participant.dataTracks.has(track.id)) return;
-      participant.dataTracks.set(track.id, track);
-      this._dispatch('trackSubscribed', { participant, track });
-    };
-    channel.addEventListener('message', (e) => {
-      track.dispatchEvent(new ConvokeEvent('message', { data: e.data }));
-      this._dispatch('trackMessage', { participant, track, data: e.data });
-    });
-    channel.addEventListener('close', () => this._unsubscribeData(participant, track));
-    if (channel.readyState === 'open') subscribed();
-    else channel.addEventListener('open', subscribed, { once: true });
-  }
-
-  _unsubscribeData(participant, track) {
-    if (participant.dataTracks.get(track.id) !== track) return;
-    participant.dataTracks.delete(track.id);
-    this._dispatch('trackUnsubscribed', { participant, track });
-  }
-
-  // Opens @track's channel on @link. A group room's connection gets its
-  // data m-line from an offer of ours when the server's had none
-  // (onnegotiationneeded below); a mesh connection always has one.
-  _openDataChannel(link, track) {
-    link.serialize(async () => {
-      if (!link.closed) track._open(link.pc);
-    });
-  }
-
   // The media server refused our offer: it may not have withdrawn the
   // offer of its own we kept aside, so roll ours back and answer that one.
   _offerRefused() {
@@ -869,6 +793,10 @@ export class Room extends EventTarget {
     }
   }
 }
+
+// Data tracks: publishDataTrack(), unpublishDataTrack() and the channels
+// that carry the others' (convoke-data.js).
+Object.assign(Room.prototype, dataTrackMethods({ ConvokeError, ConvokeEvent, SERVER }));
 
 // Errors after which the server closes the connection (docs/signaling.md).
 const FATAL_CODES = new Set([20101, 20102, 20103, 20104, 20105, 20106, 20107, 53002,

@@ -110,6 +110,7 @@ test_bundled_client (void)
     { "/", "index.html", "text/html; charset=utf-8" },
     { "/index.html", "index.html", "text/html; charset=utf-8" },
     { "/convoke.js", "convoke.js", "text/javascript; charset=utf-8" },
+    { "/convoke-data.js", "convoke-data.js", "text/javascript; charset=utf-8" },
     { "/demo.js", "demo.js", "text/javascript; charset=utf-8" },
     { "/demo.css", "demo.css", "text/css; charset=utf-8" },
   };

@@ -34,7 +34,8 @@ static void
 on_data_message (GstElement *element, const char *sid, const char *label, GBytes *data,
                  gboolean binary, Received *received)
 {
-  g_autofree char *text = g_strndup (g_bytes_get_data (data, NULL), g_bytes_get_size (data));
+  g_autofree char *text
+      = g_strndup (g_bytes_get_data (data, NULL), g_bytes_get_size (data));
 
   if (binary || !g_str_has_prefix (text, "gst:"))
     return;
@@ -54,8 +55,8 @@ received_in_order (Received *received)
   for (guint i = 1; ok && i < received->from_gst->len; i++)
     ok = g_ascii_strtoull (strchr (g_ptr_array_index (received->from_gst, i), ':') + 1,
                            NULL, 10)
-         == g_ascii_strtoull (strchr (g_ptr_array_index (received->from_gst, i - 1), ':') + 1,
-                              NULL, 10)
+         == g_ascii_strtoull (
+                strchr (g_ptr_array_index (received->from_gst, i - 1), ':') + 1, NULL, 10)
                 + 1;
   g_mutex_unlock (&received->lock);
   return ok;
@@ -108,8 +109,8 @@ client_has_element_messages (TestClient *client)
 static void
 exchange_in (const char *room, const char *type)
 {
-  const char *const client_args[] = { "--data-track", "gstchat", "--data-every", "50",
-                                      "--no-video", NULL };
+  const char *const client_args[]
+      = { "--data-track", "gstchat", "--data-every", "50", "--no-video", NULL };
   const char *form[] = { "UniqueName", room, "Type", type, NULL };
   TestDaemon *d = test_client_daemon_start (ROOMS_CONFIG);
   Received received = { .from_gst = g_ptr_array_new_with_free_func (g_free) };

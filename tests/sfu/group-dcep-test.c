@@ -9,9 +9,9 @@
 
 /* What Chromium sends for createDataChannel ("chat", {ordered: false,
  * maxRetransmits: 3}) with protocol "p". */
-static const guint8 chromium_open[] = { 0x03, 0x81, 0x01, 0x00, 0x00, 0x00, 0x00, 0x03,
-                                        0x00, 0x04, 0x00, 0x01, 'c',  'h',  'a',  't',
-                                        'p' };
+static const guint8 chromium_open[]
+    = { 0x03, 0x81, 0x01, 0x00, 0x00, 0x00, 0x00, 0x03, 0x00,
+        0x04, 0x00, 0x01, 'c',  'h',  'a',  't',  'p' };
 
 static void
 test_parse_open (void)
@@ -19,8 +19,9 @@ test_parse_open (void)
   g_autoptr (GroupDataChannelInfo) info = NULL;
   g_autoptr (GError) error = NULL;
 
-  g_assert_cmpint (group_dcep_parse (chromium_open, sizeof (chromium_open), &info, &error),
-                   ==, GROUP_DCEP_MESSAGE_OPEN);
+  g_assert_cmpint (
+      group_dcep_parse (chromium_open, sizeof (chromium_open), &info, &error), ==,
+      GROUP_DCEP_MESSAGE_OPEN);
   g_assert_no_error (error);
   g_assert_cmpstr (info->label, ==, "chat");
   g_assert_cmpstr (info->protocol, ==, "p");
@@ -33,23 +34,24 @@ test_parse_open (void)
 static void
 test_round_trip (void)
 {
-  g_autoptr (GroupDataChannelInfo) info
-      = group_data_channel_info_new (GROUP_DCEP_PARTIAL_RELIABLE_TIMED, 512, 1500,
-                                     "cursor ✓", "PA0123");
+  g_autoptr (GroupDataChannelInfo) info = group_data_channel_info_new (
+      GROUP_DCEP_PARTIAL_RELIABLE_TIMED, 512, 1500, "cursor ✓", "PA0123");
   g_autoptr (GroupDataChannelInfo) back = NULL;
   g_autoptr (GBytes) open = group_dcep_write_open (info);
   g_autoptr (GBytes) ack = group_dcep_write_ack ();
   gsize size;
   const guint8 *data = g_bytes_get_data (open, &size);
 
-  g_assert_cmpint (group_dcep_parse (data, size, &back, NULL), ==, GROUP_DCEP_MESSAGE_OPEN);
+  g_assert_cmpint (group_dcep_parse (data, size, &back, NULL), ==,
+                   GROUP_DCEP_MESSAGE_OPEN);
   g_assert_cmpstr (back->label, ==, "cursor ✓");
   g_assert_cmpstr (back->protocol, ==, "PA0123");
   g_assert_cmpuint (back->channel_type, ==, GROUP_DCEP_PARTIAL_RELIABLE_TIMED);
   g_assert_cmpuint (back->priority, ==, 512);
   g_assert_cmpuint (back->reliability, ==, 1500);
   data = g_bytes_get_data (ack, &size);
-  g_assert_cmpint (group_dcep_parse (data, size, &back, NULL), ==, GROUP_DCEP_MESSAGE_ACK);
+  g_assert_cmpint (group_dcep_parse (data, size, &back, NULL), ==,
+                   GROUP_DCEP_MESSAGE_ACK);
 }
 
 /* Every malformed message is refused with a reason, never read past its
@@ -59,7 +61,8 @@ test_refuses_bad_input (void)
 {
   guint8 bad[sizeof (chromium_open)];
   g_autoptr (GroupDataChannelInfo) info = NULL;
-  guint8 long_label[12 + 2000] = { 0x03, 0x00, 0, 0, 0, 0, 0, 0, 2000 >> 8, 2000 & 0xff, 0, 0 };
+  guint8 long_label[12 + 2000]
+      = { 0x03, 0x00, 0, 0, 0, 0, 0, 0, 2000 >> 8, 2000 & 0xff, 0, 0 };
 
   struct
   {
@@ -67,10 +70,10 @@ test_refuses_bad_input (void)
     guint8 value;
     const char *why;
   } cases[] = {
-    { 0, 0x04, "neither" },        /* unknown message type */
-    { 1, 0x03, "channel type" },   /* unknown channel type */
-    { 9, 0x05, "add up" },         /* label longer than the message */
-    { 11, 0x00, "add up" },        /* bytes left over */
+    { 0, 0x04, "neither" },      /* unknown message type */
+    { 1, 0x03, "channel type" }, /* unknown channel type */
+    { 9, 0x05, "add up" },       /* label longer than the message */
+    { 11, 0x00, "add up" },      /* bytes left over */
     { 12, 0xff, "label is not UTF-8" },
   };
 

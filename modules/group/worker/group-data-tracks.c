@@ -170,7 +170,8 @@ void
 group_data_participant_msp (GroupParticipant *participant, const char *label,
                             const char *message)
 {
-  if (participant->sctp == NULL || label == NULL || message == NULL || participant->failed)
+  if (participant->sctp == NULL || label == NULL || message == NULL
+      || participant->failed)
     return;
   if (group_sctp_is_connected (participant->sctp))
     {
@@ -210,8 +211,9 @@ on_channel_opened (GroupSctp *sctp, guint stream, gpointer data, gpointer user_d
   track->publisher = participant;
   track->stream = stream;
   track->info = group_data_channel_info_copy (info);
-  track->subscriber_info = group_data_channel_info_new (
-      info->channel_type, info->priority, info->reliability, info->label, participant->sid);
+  track->subscriber_info
+      = group_data_channel_info_new (info->channel_type, info->priority,
+                                     info->reliability, info->label, participant->sid);
   track->subscribers = g_hash_table_new (NULL, NULL);
   g_ptr_array_add (room->data_tracks, track);
   GST_DEBUG_OBJECT (sctp, "%s publishes data track “%s” on stream %u", participant->sid,
@@ -280,10 +282,10 @@ refuse_message (GroupDataTrack *track, gsize size)
   if (now - track->last_refusal < G_USEC_PER_SEC)
     return;
   track->last_refusal = now;
-  message = g_strdup_printf (_ ("A message of %u bytes on data track “%s” was not "
-                                "forwarded: group rooms forward messages of up to %u bytes"),
-                             (guint) MIN (size, G_MAXUINT), track->info->label,
-                             GROUP_DATA_MAX_MESSAGE_SIZE);
+  message = g_strdup_printf (
+      _ ("A message of %u bytes on data track “%s” was not "
+         "forwarded: group rooms forward messages of up to %u bytes"),
+      (guint) MIN (size, G_MAXUINT), track->info->label, GROUP_DATA_MAX_MESSAGE_SIZE);
   group_media_room_send_error (track->publisher->room, track->publisher->sid,
                                CONVOKE_ERROR_TRACK_INVALID, message);
 }
@@ -312,7 +314,8 @@ on_message (GroupSctp *sctp, guint stream, gboolean binary, GBytes *payload,
   g_hash_table_iter_init (&iter, track->subscribers);
   while (g_hash_table_iter_next (&iter, &subscriber, &subscriber_stream))
     group_sctp_send (((GroupParticipant *) subscriber)->sctp,
-                     GPOINTER_TO_UINT (subscriber_stream) - 1, track->info, binary, payload);
+                     GPOINTER_TO_UINT (subscriber_stream) - 1, track->info, binary,
+                     payload);
 }
 
 static void
@@ -346,8 +349,10 @@ group_data_participant_added (GroupParticipant *participant, GError **error)
   GroupMediaRoom *room = participant->room;
   g_autofree char *name = g_strconcat ("sctp-", participant->sid, NULL);
 
-  participant->msp_streams = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  participant->msp_pending = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  participant->msp_streams
+      = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  participant->msp_pending
+      = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   participant->msp_last = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   participant->sctp = group_sctp_new (name, room->context);
   if (participant->sctp == NULL)
@@ -358,7 +363,8 @@ group_data_participant_added (GroupParticipant *participant, GError **error)
       return FALSE;
     }
   gst_object_ref_sink (participant->sctp);
-  g_signal_connect (participant->sctp, "connected", G_CALLBACK (on_connected), participant);
+  g_signal_connect (participant->sctp, "connected", G_CALLBACK (on_connected),
+                    participant);
   g_signal_connect (participant->sctp, "channel-opened", G_CALLBACK (on_channel_opened),
                     participant);
   g_signal_connect (participant->sctp, "channel-closed", G_CALLBACK (on_channel_closed),
@@ -374,7 +380,8 @@ group_data_participant_added (GroupParticipant *participant, GError **error)
       || !gst_element_sync_state_with_parent (GST_ELEMENT (participant->sctp)))
     {
       g_set_error (error, CONVOKE_TOPOLOGY_ERROR, CONVOKE_ERROR_INTERNAL,
-                   _ ("Could not link the data channel elements of %s"), participant->sid);
+                   _ ("Could not link the data channel elements of %s"),
+                   participant->sid);
       return FALSE;
     }
   return TRUE;

@@ -29,8 +29,8 @@ group_data_channel_info_new (guint8 channel_type, guint16 priority, guint32 reli
 GroupDataChannelInfo *
 group_data_channel_info_copy (const GroupDataChannelInfo *info)
 {
-  return group_data_channel_info_new (info->channel_type, info->priority, info->reliability,
-                                      info->label, info->protocol);
+  return group_data_channel_info_new (info->channel_type, info->priority,
+                                      info->reliability, info->label, info->protocol);
 }
 
 void
@@ -124,10 +124,10 @@ group_dcep_parse (const guint8 *data, gsize size, GroupDataChannelInfo **info,
   if (protocol == NULL)
     return GROUP_DCEP_MESSAGE_INVALID;
 
-  *info = group_data_channel_info_new (
-      data[1], (guint16) (data[2] << 8 | data[3]),
-      (guint32) data[4] << 24 | (guint32) data[5] << 16 | (guint32) data[6] << 8 | data[7],
-      label, protocol);
+  *info = group_data_channel_info_new (data[1], (guint16) (data[2] << 8 | data[3]),
+                                       (guint32) data[4] << 24 | (guint32) data[5] << 16
+                                           | (guint32) data[6] << 8 | data[7],
+                                       label, protocol);
   /* The parameter means nothing on a reliable channel (RFC 8832 5.1). */
   if (((*info)->channel_type & ~GROUP_DCEP_UNORDERED) == GROUP_DCEP_RELIABLE)
     (*info)->reliability = 0;

@@ -165,8 +165,9 @@ queue_op (GroupSctp *self, SendOp *op)
       && g_atomic_int_get (&self->queued) + (gint) size > GROUP_SCTP_MAX_QUEUED)
     {
       self->dropped++;
-      GST_WARNING_OBJECT (self, "%d bytes wait for the participant already: a message "
-                                "of %" G_GSIZE_FORMAT " bytes dropped",
+      GST_WARNING_OBJECT (self,
+                          "%d bytes wait for the participant already: a message "
+                          "of %" G_GSIZE_FORMAT " bytes dropped",
                           g_atomic_int_get (&self->queued), size);
       send_op_free (op);
       return FALSE;
@@ -299,7 +300,8 @@ receive_dcep (GroupSctp *self, guint stream, const guint8 *data, gsize size)
     case GROUP_DCEP_MESSAGE_ACK:
       return; /* our channels are usable before it (RFC 8832 section 6) */
     case GROUP_DCEP_MESSAGE_INVALID:
-      GST_INFO_OBJECT (self, "stream %u: %s; the stream is closed", stream, error->message);
+      GST_INFO_OBJECT (self, "stream %u: %s; the stream is closed", stream,
+                       error->message);
       queue_op (self, close_op_new (stream));
       return;
     case GROUP_DCEP_MESSAGE_OPEN:
@@ -310,7 +312,8 @@ receive_dcep (GroupSctp *self, guint stream, const guint8 *data, gsize size)
   open = g_hash_table_size (self->streams);
   owner = g_hash_table_contains (self->streams, GUINT_TO_POINTER (stream))
               ? STREAM_REFUSED
-              : open >= GROUP_SCTP_MAX_CHANNELS ? STREAM_REFUSED : STREAM_REMOTE;
+          : open >= GROUP_SCTP_MAX_CHANNELS ? STREAM_REFUSED
+                                            : STREAM_REMOTE;
   if (owner == STREAM_REMOTE)
     g_hash_table_insert (self->streams, GUINT_TO_POINTER (stream),
                          GUINT_TO_POINTER (owner));
@@ -318,15 +321,18 @@ receive_dcep (GroupSctp *self, guint stream, const guint8 *data, gsize size)
 
   if (owner == STREAM_REFUSED)
     {
-      GST_INFO_OBJECT (self, "stream %u: a second open, or %u channels open already; "
-                             "refused", stream, open);
+      GST_INFO_OBJECT (self,
+                       "stream %u: a second open, or %u channels open already; "
+                       "refused",
+                       stream, open);
       queue_op (self, close_op_new (stream));
       return;
     }
   GST_DEBUG_OBJECT (self, "stream %u: channel “%s” (protocol “%s”, type 0x%02x) opened",
                     stream, info->label, info->protocol, info->channel_type);
   queue_op (self, send_op_new (stream, GROUP_PPID_DCEP, group_dcep_write_ack ()));
-  deliver (self, SIGNAL_CHANNEL_OPENED, stream, FALSE, NULL, g_steal_pointer (&info), NULL);
+  deliver (self, SIGNAL_CHANNEL_OPENED, stream, FALSE, NULL, g_steal_pointer (&info),
+           NULL);
 }
 
 static GstPadProbeReturn
@@ -335,7 +341,8 @@ on_stream_buffer (GstPad *pad, GstPadProbeInfo *probe_info, gpointer user_data)
   GroupSctp *self = user_data;
   GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (probe_info);
   GstSctpReceiveMeta *meta = gst_sctp_buffer_get_receive_meta (buffer);
-  guint stream = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (pad), "group-sctp-stream"));
+  guint stream
+      = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (pad), "group-sctp-stream"));
   StreamOwner owner;
   GstMapInfo map;
 
@@ -349,7 +356,8 @@ on_stream_buffer (GstPad *pad, GstPadProbeInfo *probe_info, gpointer user_data)
     }
 
   g_mutex_lock (&self->lock);
-  owner = GPOINTER_TO_UINT (g_hash_table_lookup (self->streams, GUINT_TO_POINTER (stream)));
+  owner
+      = GPOINTER_TO_UINT (g_hash_table_lookup (self->streams, GUINT_TO_POINTER (stream)));
   g_mutex_unlock (&self->lock);
   switch (owner == STREAM_REFUSED ? 0 : meta->ppid)
     {
@@ -524,7 +532,8 @@ group_sctp_open_channel (GroupSctp *self, const GroupDataChannelInfo *info)
   g_mutex_unlock (&self->lock);
   if (stream < 0)
     return -1;
-  queue_op (self, send_op_new ((guint) stream, GROUP_PPID_DCEP, group_dcep_write_open (info)));
+  queue_op (self,
+            send_op_new ((guint) stream, GROUP_PPID_DCEP, group_dcep_write_open (info)));
   return stream;
 }
 
@@ -548,7 +557,8 @@ group_sctp_send (GroupSctp *self, guint stream, const GroupDataChannelInfo *info
     {
       static const guint8 empty[] = { 0 };
 
-      op = send_op_new (stream, binary ? GROUP_PPID_BINARY_EMPTY : GROUP_PPID_STRING_EMPTY,
+      op = send_op_new (stream,
+                        binary ? GROUP_PPID_BINARY_EMPTY : GROUP_PPID_STRING_EMPTY,
                         g_bytes_new_static (empty, sizeof (empty)));
     }
   else
@@ -633,21 +643,21 @@ group_sctp_class_init (GroupSctpClass *klass)
   object_class->finalize = group_sctp_finalize;
   bin_class->handle_message = group_sctp_handle_message;
 
-  signals[SIGNAL_CONNECTED] = g_signal_new ("connected", G_TYPE_FROM_CLASS (klass),
-                                            G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                                            G_TYPE_NONE, 0);
+  signals[SIGNAL_CONNECTED]
+      = g_signal_new ("connected", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                      NULL, NULL, G_TYPE_NONE, 0);
   signals[SIGNAL_CHANNEL_OPENED]
       = g_signal_new ("channel-opened", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                       NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_UINT, G_TYPE_POINTER);
   signals[SIGNAL_CHANNEL_CLOSED]
       = g_signal_new ("channel-closed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                       NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_UINT);
-  signals[SIGNAL_MESSAGE]
-      = g_signal_new ("message", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
-                      NULL, NULL, G_TYPE_NONE, 3, G_TYPE_UINT, G_TYPE_BOOLEAN, G_TYPE_BYTES);
-  signals[SIGNAL_FAILED] = g_signal_new ("failed", G_TYPE_FROM_CLASS (klass),
-                                         G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                                         G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[SIGNAL_MESSAGE] = g_signal_new (
+      "message", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+      G_TYPE_NONE, 3, G_TYPE_UINT, G_TYPE_BOOLEAN, G_TYPE_BYTES);
+  signals[SIGNAL_FAILED]
+      = g_signal_new ("failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                      NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 
   GST_DEBUG_CATEGORY_INIT (group_sctp_debug, "convokegroupsctp", 0,
                            "Convoke group worker: data channels");
