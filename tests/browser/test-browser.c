@@ -441,6 +441,39 @@ run_data_tracks (const char *room)
       g_assert_cmpuint (data_tracks, ==, 1);
     }
 
+  /* In group rooms the media server knows who receives what: REST lists
+   * the others' data tracks among each one's subscriptions. */
+  if (g_str_equal (room, "team"))
+    for (guint i = 0; everyone[i] != NULL; i++)
+      {
+        g_autofree char *path = g_strdup_printf (
+            "/v1/Rooms/%s/Participants/%s/SubscribedTracks", room, everyone[i]);
+        gint64 deadline = test_deadline (DEMO_JOIN_TIMEOUT_MS);
+        guint data_tracks = 0;
+
+        while (data_tracks != 2)
+          {
+            g_autoptr (JsonNode) listed = NULL;
+            JsonArray *tracks;
+
+            g_assert_cmpuint (test_http (scene->daemon, "GET", path, TRUE, NULL, &listed, NULL),
+                              ==, 200);
+            tracks = json_object_get_array_member (json_node_get_object (listed),
+                                                   "subscribed_tracks");
+            data_tracks = 0;
+            for (guint k = 0; k < json_array_get_length (tracks); k++)
+              data_tracks += g_strcmp0 (json_object_get_string_member (
+                                            json_array_get_object_element (tracks, k), "kind"),
+                                        "data")
+                             == 0;
+            if (data_tracks != 2 && g_get_monotonic_time () > deadline)
+              cdp_test_fail ("%s's SubscribedTracks lists %u data tracks, not 2", everyone[i],
+                             data_tracks);
+            if (data_tracks != 2)
+              demo_spin_for (200);
+          }
+      }
+
   for (guint i = 0; i < scene->n_pages; i++)
     {
       g_autofree char *send = g_strdup_printf (

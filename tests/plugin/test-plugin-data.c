@@ -164,6 +164,14 @@ exchange_in (const char *room, const char *type)
     }
   g_assert_true (test_wait_until ((GSourceFunc) client_has_element_messages, client,
                                   DATA_TIMEOUT_MS));
+  /* Over 16 KiB is refused, not split. */
+  {
+    g_autofree char *large = g_strnfill (16385, 'x');
+    gboolean sent = TRUE;
+
+    g_signal_emit_by_name (sink, "send-data", large, &sent);
+    g_assert_false (sent);
+  }
 
   gst_element_set_state (pipeline, GST_STATE_NULL);
   g_assert_cmpint (test_client_stop (client), ==, 0);

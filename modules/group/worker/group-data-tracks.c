@@ -75,6 +75,28 @@ subscribe (GroupDataTrack *track, GroupParticipant *subscriber)
       return;
     }
   g_hash_table_insert (track->subscribers, subscriber, GUINT_TO_POINTER (stream + 1));
+  group_participant_report_subscriptions (subscriber);
+}
+
+void
+group_data_list_subscriptions (GroupParticipant *participant, JsonArray *tracks)
+{
+  GroupMediaRoom *room = participant->room;
+  g_autoptr (GHashTable) listed = g_hash_table_new (NULL, NULL);
+
+  for (guint i = 0; room->data_tracks != NULL && i < room->data_tracks->len; i++)
+    {
+      GroupDataTrack *track = g_ptr_array_index (room->data_tracks, i);
+      JsonObject *entry;
+
+      if (!g_hash_table_contains (track->subscribers, participant)
+          || !g_hash_table_add (listed, track->publisher))
+        continue;
+      entry = json_object_new ();
+      json_object_set_string_member (entry, "publisher", track->publisher->sid);
+      json_object_set_string_member (entry, "kind", "data");
+      json_array_add_object_element (tracks, entry);
+    }
 }
 
 /* Makes sure @participant can receive data channels: a data m-line is
@@ -109,6 +131,7 @@ static void
 end_track (GroupMediaRoom *room, guint index)
 {
   GroupDataTrack *track = g_ptr_array_index (room->data_tracks, index);
+  g_autoptr (GList) subscribers = NULL;
   GHashTableIter iter;
   gpointer subscriber, stream;
 
@@ -117,7 +140,10 @@ end_track (GroupMediaRoom *room, guint index)
     group_sctp_close_channel (((GroupParticipant *) subscriber)->sctp,
                               GPOINTER_TO_UINT (stream) - 1);
   send_track_event (track, "track-ended");
+  subscribers = g_hash_table_get_keys (track->subscribers);
   g_ptr_array_remove_index (room->data_tracks, index);
+  for (GList *l = subscribers; l != NULL; l = l->next)
+    group_participant_report_subscriptions (l->data);
 }
 
 /* ---- media signaling (the Twilio SDK's MSP) ---- */
@@ -267,6 +293,7 @@ on_channel_closed (GroupSctp *sctp, guint stream, gpointer user_data)
         {
           g_hash_table_remove (track->subscribers, participant);
           group_sctp_close_channel (sctp, stream);
+          group_participant_report_subscriptions (participant);
           return;
         }
     }
@@ -341,6 +368,7 @@ on_failed (GroupSctp *sctp, const char *message, gpointer user_data)
 
   GST_WARNING_OBJECT (sctp, "%s: data channels failed: %s", participant->sid, message);
   drop_participant_tracks (participant);
+  group_participant_report_subscriptions (participant);
 }
 
 gboolean

@@ -101,6 +101,8 @@ void group_participant_request_offer (GroupParticipant *participant);
 gboolean group_participant_apply_description (GroupParticipant *participant,
                                               const char *sdp_type, const char *sdp,
                                               GError **error);
+/* Tells the daemon what the participant receives now (`subscribed-tracks`). */
+void group_participant_report_subscriptions (GroupParticipant *participant);
 gboolean group_participant_add_candidate (GroupParticipant *participant,
                                           const char *candidate, gint mline_index,
                                           const char *mid, GError **error);
@@ -117,6 +119,9 @@ void group_data_participant_update (GroupParticipant *participant);
  * its SCTP association is up only the latest message per label waits. */
 void group_data_participant_msp (GroupParticipant *participant, const char *label,
                                  const char *message);
+/* Adds {publisher, kind: "data"} to @tracks for each publisher whose data
+ * track the participant receives (once per publisher). */
+void group_data_list_subscriptions (GroupParticipant *participant, JsonArray *tracks);
 /* Ends its data tracks and its subscriptions, and removes its SCTP bin. */
 void group_data_participant_removed (GroupParticipant *participant);
 

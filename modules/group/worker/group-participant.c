@@ -115,10 +115,21 @@ participant_report_subscriptions (GroupParticipant *participant, GPtrArray *mlin
       json_object_set_string_member (track, "kind", mline->kind);
       json_array_add_object_element (tracks, track);
     }
+  if (!participant->failed)
+    group_data_list_subscriptions (participant, tracks);
   json_object_set_string_member (event, "event", "subscribed-tracks");
   json_object_set_string_member (event, "participant", participant->sid);
   json_object_set_array_member (event, "tracks", tracks);
   group_media_room_send_event (participant->room, event);
+}
+
+void
+group_participant_report_subscriptions (GroupParticipant *participant)
+{
+  participant_report_subscriptions (
+      participant, group_session_has_negotiated (participant->session)
+                       ? group_session_get_mlines (participant->session)
+                       : NULL);
 }
 
 static void
