@@ -96,7 +96,8 @@ load_peer_apply_remote (LoadPeer *peer, const char *sdp, gboolean is_offer,
   if (!peer->remote_applied)
     group_transport_set_controlling (peer->transport, !is_offer);
   if (!group_transport_set_remote (peer->transport, remote->ice_ufrag, remote->ice_pwd,
-                                   remote->fingerprint_hash, remote->fingerprint, error))
+                                   remote->fingerprint_hash, remote->fingerprint, is_offer,
+                                   error))
     return FALSE;
   /* Our answer says which; to our actpass offer the remote chose. */
   group_transport_set_dtls_client (peer->transport,

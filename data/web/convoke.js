@@ -291,6 +291,19 @@ export class Room extends EventTarget {
     return publicationFrom(answer.track);
   }
 
+  // Restarts ICE on every peer connection (after a network change: new
+  // Wi-Fi, mobile data): each gets an offer with new ICE credentials, and
+  // media resumes over whatever path works now, in the same room, with the
+  // same tracks. Resolves once every offer went out.
+  async restartIce() {
+    if (this.state !== 'connected') return;
+    await Promise.all([...this._links.values()].map((link) => link.serialize(async () => {
+      if (link.closed) return;
+      link.pc.restartIce();
+      await link.sendLocal(await link.pc.createOffer({ iceRestart: true }));
+    })));
+  }
+
   // Stops publishing a track that publishTrack() added; the others get
   // trackUnpublished. The track itself stays the caller's.
   async unpublishTrack(track) {

@@ -747,6 +747,100 @@ test_peer_to_peer_data_client (void)
   run_data_with_client ("trio");
 }
 
+/* An ICE restart (a network change): alice's browser re-offers with new
+ * ICE credentials; the media server answers with new ones of its own, and
+ * video from bob resumes within 2 s, in both directions, with nobody
+ * leaving the room. */
+#define ICE_RESTART_RESUME_MS 2000
+
+static void
+test_group_ice_restart (void)
+{
+  const char *const everyone[] = { "alice", "bob", NULL };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) restarted = NULL;
+  g_autofree char *resumed = NULL;
+  DemoScene *scene;
+
+  if (skip_without_chromium ())
+    return;
+  scene = demo_scene_start (ROOMS_CONFIG);
+  for (guint i = 0; everyone[i] != NULL; i++)
+    {
+      CdpPage *page = demo_scene_open_page (scene, everyone[i], NULL);
+
+      demo_page_join (page, "team", everyone[i]);
+      demo_page_wait_state (page, "joined", DEMO_JOIN_TIMEOUT_MS);
+    }
+  demo_assert_pages_receive (scene, everyone);
+
+  for (guint i = 0; i < scene->n_pages; i++)
+    {
+      g_autoptr (JsonNode) ready = cdp_page_eval (
+          scene->pages[i],
+          "(() => {"
+          "  window.videoFrames = async () => (await convokeDemo.room.getStats())"
+          "    .filter((e) => e.kind === 'video')"
+          "    .reduce((sum, e) => sum + (e.framesDecoded || 0), 0);"
+          "  window.ufragOf = (d) => d && /a=ice-ufrag:(\\S+)/.exec(d.sdp)[1];"
+          "  window.serverLink = convokeDemo.room._links.get('server');"
+          "  return true; })()",
+          &error);
+      g_assert_no_error (error);
+    }
+  restarted = cdp_page_eval (scene->pages[0],
+                             "(async () => {"
+                             "  window.before = {local: ufragOf(serverLink.pc.localDescription),"
+                             "    remote: ufragOf(serverLink.pc.remoteDescription)};"
+                             "  await convokeDemo.room.restartIce();"
+                             "  return true; })()",
+                             &error);
+  g_assert_no_error (error);
+
+  /* The server answered with credentials of its own, new ones. */
+  g_assert_true (cdp_page_wait_true (
+      scene->pages[0],
+      "serverLink.pc.signalingState === 'stable' && "
+      "ufragOf(serverLink.pc.localDescription) !== before.local && "
+      "ufragOf(serverLink.pc.remoteDescription) !== before.remote",
+      DEMO_JOIN_TIMEOUT_MS));
+  for (guint i = 0; i < scene->n_pages; i++)
+    {
+      g_autoptr (JsonNode) marked = cdp_page_eval (
+          scene->pages[i],
+          "(async () => { window.framesAtAnswer = await videoFrames();"
+          "  window.answeredAt = performance.now(); return true; })()",
+          &error);
+      g_assert_no_error (error);
+    }
+  /* 15 more frames (a second at 15 fps) on each side within the limit. */
+  for (guint i = 0; i < scene->n_pages; i++)
+    {
+      g_autofree char *more = g_strdup_printf (
+          "videoFrames().then((n) => { window.framesNow = n; "
+          "  if (n >= framesAtAnswer + 15 && !window.resumedAfter)"
+          "    window.resumedAfter = performance.now() - answeredAt; }) && "
+          "window.resumedAfter !== undefined");
+
+      if (!cdp_page_wait_true (scene->pages[i], more, ICE_RESTART_RESUME_MS))
+        cdp_test_fail ("%s: video did not resume within %u ms of the ICE restart: %s",
+                       cdp_page_get_name (scene->pages[i]),
+                       test_scaled_ms (ICE_RESTART_RESUME_MS),
+                       cdp_page_eval_string (scene->pages[i],
+                                             "JSON.stringify({framesAtAnswer, framesNow, "
+                                             "state: serverLink.pc.connectionState})"));
+      g_free (resumed);
+      resumed = cdp_page_eval_string (scene->pages[i], "String(Math.round(resumedAfter))");
+      g_test_message ("%s: 15 more frames %s ms after the restart's answer",
+                      cdp_page_get_name (scene->pages[i]), resumed);
+      g_assert_true (cdp_page_wait_true (scene->pages[i],
+                                         "convokeDemo.room.participants.size === 1 && "
+                                         "convokeDemo.state === 'joined'",
+                                         1000));
+    }
+  demo_scene_stop (scene);
+}
+
 /* Every CDP message would otherwise log several libsoup and GIO debug
  * lines, burying what the test itself reports. */
 static void
@@ -774,5 +868,6 @@ main (int argc, char **argv)
   g_test_add_func ("/browser/group/data-client", test_group_data_client);
   g_test_add_func ("/browser/peer-to-peer/data-client", test_peer_to_peer_data_client);
   g_test_add_func ("/browser/group/speaker", test_group_speaker);
+  g_test_add_func ("/browser/group/ice-restart", test_group_ice_restart);
   return g_test_run ();
 }

@@ -542,7 +542,8 @@ group_participant_remove (GroupParticipant *participant, gboolean notify_others)
 /* ICE and DTLS parameters of a description, applied to the transport. */
 static gboolean
 participant_apply_transport (GroupParticipant *participant,
-                             const GroupRemoteDescription *remote, GError **error)
+                             const GroupRemoteDescription *remote, gboolean offer,
+                             GError **error)
 {
   GroupTransport *transport = participant->transport;
 
@@ -553,7 +554,7 @@ participant_apply_transport (GroupParticipant *participant,
       return FALSE;
     }
   return group_transport_set_remote (transport, remote->ice_ufrag, remote->ice_pwd,
-                                     remote->fingerprint_hash, remote->fingerprint,
+                                     remote->fingerprint_hash, remote->fingerprint, offer,
                                      error);
 }
 
@@ -585,7 +586,7 @@ participant_apply_answer (GroupParticipant *participant,
                    _ ("Got an answer, but the server has no offer outstanding"));
       return FALSE;
     }
-  if (!participant_apply_transport (participant, remote, error)
+  if (!participant_apply_transport (participant, remote, FALSE, error)
       || !group_session_apply_answer (participant->session, remote, error))
     return FALSE;
   /* We offered actpass: "active" makes us the DTLS server. */
@@ -611,7 +612,7 @@ participant_apply_offer (GroupParticipant *participant,
           _ ("Got an offer while the answer to the previous one is not sent yet"));
       return FALSE;
     }
-  if (!participant_apply_transport (participant, remote, error))
+  if (!participant_apply_transport (participant, remote, TRUE, error))
     return FALSE;
   /* The client's offer crossed ours: the server gives way, and offers
    * again once this exchange is done. */

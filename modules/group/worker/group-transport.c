@@ -34,6 +34,7 @@ struct _GroupTransport
   guint relayed_candidates;
   gboolean gathering_done;
   char *remote_ufrag;
+  guint ice_restarts;
   char *remote_fingerprint_hash;
   char *remote_fingerprint;
   gboolean dtls_role_decided;
@@ -612,22 +613,57 @@ group_transport_set_controlling (GroupTransport *self, gboolean controlling)
   g_object_set (self->agent, "controlling-mode", controlling, NULL);
 }
 
+/* An ICE restart (RFC 8445 section 9): the client's offer brings new
+ * credentials. libnice keeps the local candidates and their sockets,
+ * draws new local credentials (our answer carries them), forgets the
+ * remote candidates and checks again; DTLS and SRTP go on over the new
+ * pair, so the participant keeps its keys, its m-lines and its place. */
+static gboolean
+transport_restart_ice (GroupTransport *self, const char *ufrag, const char *pwd,
+                       const char *fingerprint_hash, const char *fingerprint,
+                       GError **error)
+{
+  if (g_ascii_strcasecmp (fingerprint_hash, self->remote_fingerprint_hash) != 0
+      || g_ascii_strcasecmp (fingerprint, self->remote_fingerprint) != 0)
+    {
+      g_set_error (error, CONVOKE_TOPOLOGY_ERROR, CONVOKE_ERROR_SDP_SERVER_REMOTE,
+                   _ ("The ICE restart to a=ice-ufrag:%s also changes the DTLS "
+                      "certificate (a=fingerprint): a new DTLS session is not supported"),
+                   ufrag);
+      return FALSE;
+    }
+  GST_INFO_OBJECT (self, "ICE restart: remote ufrag %s → %s", self->remote_ufrag, ufrag);
+  if (!nice_agent_restart_stream (self->agent, self->stream_id)
+      || !nice_agent_set_remote_credentials (self->agent, self->stream_id, ufrag, pwd))
+    {
+      g_set_error (error, CONVOKE_TOPOLOGY_ERROR, CONVOKE_ERROR_SDP_SERVER_REMOTE,
+                   _ ("The ICE restart to a=ice-ufrag:%s failed"), ufrag);
+      return FALSE;
+    }
+  g_free (self->remote_ufrag);
+  self->remote_ufrag = g_strdup (ufrag);
+  self->ice_restarts++;
+  return TRUE;
+}
+
 gboolean
 group_transport_set_remote (GroupTransport *self, const char *ufrag, const char *pwd,
                             const char *fingerprint_hash, const char *fingerprint,
-                            GError **error)
+                            gboolean offer, GError **error)
 {
   if (self->remote_ufrag != NULL)
     {
-      if (g_strcmp0 (self->remote_ufrag, ufrag) != 0)
+      if (g_strcmp0 (self->remote_ufrag, ufrag) == 0)
+        return TRUE;
+      if (!offer)
         {
           g_set_error (error, CONVOKE_TOPOLOGY_ERROR, CONVOKE_ERROR_SDP_SERVER_REMOTE,
-                       _ ("a=ice-ufrag changed from “%s” to “%s”: ICE restarts are not "
-                          "supported"),
+                       _ ("a=ice-ufrag changed from “%s” to “%s” in an answer: only a "
+                          "client's offer may restart ICE"),
                        self->remote_ufrag, ufrag);
           return FALSE;
         }
-      return TRUE;
+      return transport_restart_ice (self, ufrag, pwd, fingerprint_hash, fingerprint, error);
     }
   if (!nice_agent_set_remote_credentials (self->agent, self->stream_id, ufrag, pwd))
     {

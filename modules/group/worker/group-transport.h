@@ -71,11 +71,14 @@ gboolean group_transport_is_gathering_done (GroupTransport *self);
 /* The ICE role, before the first remote description is applied. */
 void group_transport_set_controlling (GroupTransport *self, gboolean controlling);
 
-/* The remote side's ICE credentials and DTLS fingerprint. Changing the
- * credentials later (an ICE restart) is refused with 53403. */
+/* The remote side's ICE credentials and DTLS fingerprint, from an offer
+ * (@offer) or an answer. New credentials in a later offer restart ICE
+ * (new local credentials: read them again for the answer); in an answer,
+ * or with another fingerprint, they are refused with 53403. */
 gboolean group_transport_set_remote (GroupTransport *self, const char *ufrag,
                                      const char *pwd, const char *fingerprint_hash,
-                                     const char *fingerprint, GError **error);
+                                     const char *fingerprint, gboolean offer,
+                                     GError **error);
 /* "candidate:…" or "a=candidate:…". Component 2 and mDNS (.local)
  * candidates are ignored; malformed ones are an error (53403). */
 gboolean group_transport_add_remote_candidate (GroupTransport *self,
