@@ -18,10 +18,6 @@
 #define MESSAGES 40
 #define DATA_TIMEOUT_MS 30000
 
-#define PIPELINE                                                                         \
-  "audiotestsrc is-live=true ! audioconvert ! audioresample ! opusenc ! "                \
-  "convokesink name=k url=%s room=%s identity=elem api-key=%s api-secret=%s "            \
-  "data-track=elemchat"
 
 typedef struct
 {
@@ -114,11 +110,9 @@ exchange_in (const char *room, const char *type)
   const char *form[] = { "UniqueName", room, "Type", type, NULL };
   TestDaemon *d = test_client_daemon_start (ROOMS_CONFIG);
   Received received = { .from_gst = g_ptr_array_new_with_free_func (g_free) };
-  g_autofree char *description = NULL;
-  g_autoptr (GstElement) pipeline = NULL;
+  g_autoptr (GstElement) pipeline = gst_pipeline_new (NULL);
   g_autoptr (GstElement) sink = NULL;
   g_autoptr (GstBus) bus = NULL;
-  g_autoptr (GError) error = NULL;
   gboolean bus_seen = FALSE;
   TestClient *client;
   gint64 deadline;
@@ -127,10 +121,12 @@ exchange_in (const char *room, const char *type)
   g_assert_cmpuint (test_http (d, "POST", "/v1/Rooms", TRUE, form, NULL, NULL), ==, 201);
   client = test_client_start (d, "gst", room, client_args);
 
-  description = g_strdup_printf (PIPELINE, d->base_url, room, d->api_key, d->api_secret);
-  pipeline = gst_parse_launch (description, &error);
-  g_assert_no_error (error);
-  sink = gst_bin_get_by_name (GST_BIN (pipeline), "k");
+  /* A convokesink with no pads publishes nothing but its data track. */
+  sink = gst_element_factory_make ("convokesink", "k");
+  g_assert_nonnull (sink);
+  g_object_set (sink, "url", d->base_url, "room", room, "identity", "elem", "api-key",
+                d->api_key, "api-secret", d->api_secret, "data-track", "elemchat", NULL);
+  gst_bin_add (GST_BIN (pipeline), gst_object_ref (sink));
   g_signal_connect (sink, "data-message", G_CALLBACK (on_data_message), &received);
   bus = gst_element_get_bus (pipeline);
   g_assert_cmpint (gst_element_set_state (pipeline, GST_STATE_PLAYING), !=,

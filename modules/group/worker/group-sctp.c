@@ -97,7 +97,17 @@ sender_get_pad (GroupSctp *self, guint stream)
   /* NULL until the association is up; nothing is queued before that. */
   pad = gst_element_request_pad_simple (self->enc, name);
   if (pad != NULL)
-    g_hash_table_insert (self->enc_pads, GUINT_TO_POINTER (stream), pad);
+    {
+      GstSegment segment;
+
+      /* Buffers are chained in directly, with no upstream element: the
+       * pad gets the sticky events one would have sent first (sctpenc
+       * ignores them; GStreamer warns of data flow without them). */
+      gst_segment_init (&segment, GST_FORMAT_BYTES);
+      gst_pad_send_event (pad, gst_event_new_stream_start (name));
+      gst_pad_send_event (pad, gst_event_new_segment (&segment));
+      g_hash_table_insert (self->enc_pads, GUINT_TO_POINTER (stream), pad);
+    }
   return pad;
 }
 
