@@ -12,6 +12,7 @@
 #include "core-api.h"
 #include "http-listener.h"
 #include "i18n.h"
+#include "cluster.h"
 #include "metrics.h"
 #include "rest-server.h"
 #include "signaling-server.h"
@@ -37,6 +38,7 @@ struct _ConvokeDaemon
   ConvokeMetrics *metrics;
   ConvokeSignalingServer *signaling;
   ConvokeStatusCallbacks *callbacks;
+  ConvokeCluster *cluster;
   GFileMonitor *monitor;
   char *config_checksum; /* SHA-256 of the file as last read */
   guint reload_timeout;
@@ -291,6 +293,7 @@ convoke_daemon_start (ConvokeDaemon *self, GError **error)
   convoke_web_client_register (self, self->server);
   self->signaling = convoke_signaling_server_new (self, self->server);
   self->callbacks = convoke_status_callbacks_new (self);
+  self->cluster = convoke_cluster_new (self);
   watch_config_file (self);
   self->running = TRUE;
 
@@ -322,6 +325,7 @@ convoke_daemon_stop (ConvokeDaemon *self)
                                       CONVOKE_ROOM_COMPLETED, NULL);
   }
   g_clear_pointer (&self->signaling, convoke_signaling_server_free);
+  g_clear_pointer (&self->cluster, convoke_cluster_free);
   g_clear_pointer (&self->callbacks, convoke_status_callbacks_free);
   g_clear_pointer (&self->listener, convoke_http_listener_free);
   if (self->server != NULL)
@@ -447,7 +451,19 @@ convoke_daemon_get_base_url (ConvokeDaemon *self)
   return self->base_url;
 }
 
-struct _ConvokeMetrics *
+struct _ConvokeStatusCallbacks *
+convoke_daemon_get_status_callbacks (ConvokeDaemon *self)
+{
+  return self->callbacks;
+}
+
+ConvokeCluster *
+convoke_daemon_get_cluster (ConvokeDaemon *self)
+{
+  return self->cluster;
+}
+
+ConvokeMetrics *
 convoke_daemon_get_metrics (ConvokeDaemon *self)
 {
   g_return_val_if_fail (CONVOKE_IS_DAEMON (self), NULL);

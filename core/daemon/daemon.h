@@ -53,6 +53,10 @@ SoupServer *convoke_daemon_get_server (ConvokeDaemon *self);
 struct _ConvokeHttpListener *convoke_daemon_get_http_listener (ConvokeDaemon *self);
 /* "http://127.0.0.1:PORT" (or [server] public-url). */
 const char *convoke_daemon_get_base_url (ConvokeDaemon *self);
+/* Status callbacks (status-callbacks.h); NULL before start. */
+struct _ConvokeStatusCallbacks *convoke_daemon_get_status_callbacks (ConvokeDaemon *self);
+/* Cluster mode (cluster.h), or NULL when [cluster] redis is not set. */
+struct _ConvokeCluster *convoke_daemon_get_cluster (ConvokeDaemon *self);
 /* Counters for /metrics. */
 struct _ConvokeMetrics *convoke_daemon_get_metrics (ConvokeDaemon *self);
 

@@ -100,6 +100,23 @@ char *convoke_rest_url (ConvokeRestRequest *req, const char *path_format, ...)
 void convoke_rest_handle_rooms (ConvokeRestRequest *req);
 JsonNode *convoke_rest_room_to_json (ConvokeRestRequest *req, ConvokeRoom *room);
 
+/* POST /v1/Rooms with the room's sid chosen (NULL: a new one). */
+void convoke_rest_create_room (ConvokeRestRequest *req, const char *sid);
+
+/* rest-cluster.c: cluster mode. Each returns FALSE, having done nothing,
+ * when the daemon is not in a cluster (or the request is one another
+ * node forwarded, for _handle_remote_room); TRUE when it took the
+ * request over, to answer it later. */
+gboolean convoke_rest_cluster_list_rooms (ConvokeRestRequest *req, GPtrArray *local,
+                                         const char *status, const char *unique_name,
+                                         GDateTime *after, GDateTime *before,
+                                         const char *const *filters);
+gboolean convoke_rest_cluster_create_room (ConvokeRestRequest *req);
+/* A room that is not this node's: requests under /v1/Rooms/{Sid}. */
+gboolean convoke_rest_cluster_handle_remote_room (ConvokeRestRequest *req);
+/* GET /v1/Nodes */
+void convoke_rest_handle_nodes (ConvokeRestRequest *req);
+
 /* rest-participants.c: requests under /v1/Rooms/{room}/Participants. */
 void convoke_rest_handle_participants (ConvokeRestRequest *req, ConvokeRoom *room);
 

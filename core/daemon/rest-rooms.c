@@ -146,8 +146,8 @@ nonempty (GHashTable *params, const char *name)
   return value != NULL && *value != '\0' ? value : NULL;
 }
 
-static void
-create_room (ConvokeRestRequest *req)
+void
+convoke_rest_create_room (ConvokeRestRequest *req, const char *sid)
 {
   ConvokeRoomCreateParams params = CONVOKE_ROOM_CREATE_PARAMS_INIT;
   g_autoptr (GError) error = NULL;
@@ -219,6 +219,7 @@ create_room (ConvokeRestRequest *req)
   params.max_participants = (gint) max_participants;
   params.empty_room_timeout = (gint) empty_timeout;
   params.unused_room_timeout = (gint) unused_timeout;
+  params.sid = sid;
   /* EnableTurn, VideoCodecs, MediaRegion, AudioOnly, MaxParticipantDuration,
    * RecordingRules, LargeRoom and the transcription parameters are
    * accepted and ignored, as docs/rest-api.md says. */
@@ -276,8 +277,10 @@ list_rooms (ConvokeRestRequest *req)
       NULL,
     };
     /* clang-format on */
-    convoke_rest_reply_page (req, "/v1/Rooms", filters, "rooms", filtered, room_sid_of,
-                             room_item_to_json);
+    if (!convoke_rest_cluster_list_rooms (req, filtered, status, unique_name, after, before,
+                                          filters))
+      convoke_rest_reply_page (req, "/v1/Rooms", filters, "rooms", filtered, room_sid_of,
+                               room_item_to_json);
   }
 }
 
@@ -408,13 +411,18 @@ convoke_rest_handle_rooms (ConvokeRestRequest *req)
       if (is_get)
         list_rooms (req);
       else if (is_post)
-        create_room (req);
+        {
+          if (!convoke_rest_cluster_create_room (req))
+            convoke_rest_create_room (req, NULL);
+        }
       else
         convoke_rest_reply_method_not_allowed (req, "GET, POST");
       return;
     }
 
   found = convoke_room_registry_lookup (req->registry, req->segments[1]);
+  if (found == NULL && convoke_rest_cluster_handle_remote_room (req))
+    return;
   if (found == NULL)
     {
       convoke_rest_reply_not_found (req, _("No room “%s”"), req->segments[1]);

@@ -794,7 +794,7 @@ v1_handler (SoupServer *server, SoupServerMessage *msg, const char *path,
   segments = split_path (path, &req.n_segments);
   if (segments == NULL
       || (strcmp (segments[0], "Rooms") != 0 && strcmp (segments[0], "Tokens") != 0
-          && strcmp (segments[0], "Recordings") != 0))
+          && strcmp (segments[0], "Recordings") != 0 && strcmp (segments[0], "Nodes") != 0))
     {
       convoke_rest_reply_not_found (&req, _("No resource at %s"), path);
       return;
@@ -808,6 +808,8 @@ v1_handler (SoupServer *server, SoupServerMessage *msg, const char *path,
     convoke_rest_handle_tokens (&req);
   else if (strcmp (segments[0], "Recordings") == 0)
     convoke_rest_handle_recordings (&req);
+  else if (strcmp (segments[0], "Nodes") == 0)
+    convoke_rest_handle_nodes (&req);
   else
     convoke_rest_handle_rooms (&req);
 }

@@ -312,7 +312,7 @@ convoke_room_registry_create_room (ConvokeRoomRegistry *self,
 
   room = g_new0 (ConvokeRoom, 1);
   g_atomic_ref_count_init (&room->ref);
-  room->sid = convoke_sid_new (CONVOKE_SID_ROOM);
+  room->sid = params->sid != NULL ? g_strdup (params->sid) : convoke_sid_new (CONVOKE_SID_ROOM);
   room->unique_name = g_strdup (params->unique_name ? params->unique_name : room->sid);
   room->type = convoke_room_type_ref (type);
   room->module = module;

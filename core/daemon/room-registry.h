@@ -148,10 +148,13 @@ typedef struct
   gboolean record_set;        /* FALSE: the type's recording= decides */
   const char *status_callback;
   const char *status_callback_method;
+  /* NULL: a new one. Cluster mode (cluster.h) claims the room's name in
+   * Redis under its sid before the room exists. */
+  const char *sid;
 } ConvokeRoomCreateParams;
 
 #define CONVOKE_ROOM_CREATE_PARAMS_INIT                                          \
-  { NULL, NULL, -1, -1, -1, FALSE, FALSE, NULL, NULL }
+  { NULL, NULL, -1, -1, -1, FALSE, FALSE, NULL, NULL, NULL }
 
 /* Creates a room. Errors (CONVOKE_ERROR): 53113 exists, 53108 unknown type,
  * 53107 max participants out of range, 53117 recording not supported. */

@@ -58,6 +58,15 @@ struct _ConvokeSignalingConnection
   const char *first_message;
   /* A malformed frame closes the connection (1008) after its error. */
   gboolean invalid_is_fatal;
+
+  /* Cluster mode: while a join waits for Redis, frames that pass the
+   * limits wait here (GBytes*) instead of being handled; once relayed,
+   * they go to @relay as text instead of being parsed. */
+  guint input_paused;
+  GQueue paused_frames;
+  ConvokeSignalingRelayFunc relay;
+  gpointer relay_data;
+  gboolean forwarded;
 };
 
 enum
@@ -85,6 +94,7 @@ convoke_signaling_connection_dispose (GObject *object)
   g_clear_object (&self->ws);
   g_clear_pointer (&self->participant, convoke_participant_unref);
   g_queue_clear_full (&self->held, g_free);
+  g_queue_clear_full (&self->paused_frames, (GDestroyNotify) g_bytes_unref);
 
   G_OBJECT_CLASS (convoke_signaling_connection_parent_class)->dispose (object);
 }
@@ -124,6 +134,7 @@ convoke_signaling_connection_init (ConvokeSignalingConnection *self)
 {
   self->trickle = TRUE;
   g_queue_init (&self->held);
+  g_queue_init (&self->paused_frames);
 }
 
 /* ---- going away --------------------------------------------------------- */
@@ -139,6 +150,7 @@ mark_disconnected (ConvokeSignalingConnection *self)
   g_clear_handle_id (&self->keepalive_source, g_source_remove);
   g_clear_handle_id (&self->join_deadline_source, g_source_remove);
   g_queue_clear_full (&self->held, g_free);
+  g_queue_clear_full (&self->paused_frames, (GDestroyNotify) g_bytes_unref);
   g_signal_emit (self, signals[SIGNAL_DISCONNECTED], 0);
 }
 
@@ -513,7 +525,71 @@ on_ws_message (SoupWebsocketConnection *ws, gint data_type, GBytes *bytes,
       return;
     }
 
-  handle_text (self, bytes);
+  if (self->input_paused > 0)
+    g_queue_push_tail (&self->paused_frames, g_bytes_ref (bytes));
+  else if (self->relay != NULL)
+    self->relay (self, bytes, self->relay_data);
+  else
+    handle_text (self, bytes);
+}
+
+void
+convoke_signaling_connection_pause_input (ConvokeSignalingConnection *self)
+{
+  g_return_if_fail (CONVOKE_IS_SIGNALING_CONNECTION (self));
+  self->input_paused++;
+}
+
+void
+convoke_signaling_connection_resume_input (ConvokeSignalingConnection *self)
+{
+  G_GNUC_UNUSED g_autoptr (ConvokeSignalingConnection) hold = NULL;
+
+  g_return_if_fail (CONVOKE_IS_SIGNALING_CONNECTION (self));
+  if (self->input_paused == 0 || --self->input_paused > 0)
+    return;
+  hold = g_object_ref (self);
+  /* A frame may pause input again (another join), or close us. */
+  while (self->open && self->input_paused == 0 && !g_queue_is_empty (&self->paused_frames))
+    {
+      g_autoptr (GBytes) bytes = g_queue_pop_head (&self->paused_frames);
+
+      if (self->relay != NULL)
+        self->relay (self, bytes, self->relay_data);
+      else
+        handle_text (self, bytes);
+    }
+}
+
+void
+convoke_signaling_connection_set_relay (ConvokeSignalingConnection *self,
+                                        ConvokeSignalingRelayFunc relay, gpointer user_data)
+{
+  g_return_if_fail (CONVOKE_IS_SIGNALING_CONNECTION (self));
+  self->relay = relay;
+  self->relay_data = user_data;
+  /* The node that hosts the room applies its own deadline. */
+  g_clear_handle_id (&self->join_deadline_source, g_source_remove);
+}
+
+void
+convoke_signaling_connection_set_forwarded (ConvokeSignalingConnection *self,
+                                            gboolean forwarded)
+{
+  self->forwarded = forwarded;
+}
+
+gboolean
+convoke_signaling_connection_get_forwarded (ConvokeSignalingConnection *self)
+{
+  return self->forwarded;
+}
+
+void
+convoke_signaling_connection_send_text (ConvokeSignalingConnection *self, const char *text)
+{
+  g_return_if_fail (CONVOKE_IS_SIGNALING_CONNECTION (self));
+  send_text (self, g_strdup (text));
 }
 
 /* The frames of one message add up to more than the limit: the rest of

@@ -123,4 +123,27 @@ void convoke_signaling_connection_stop_join_deadline (ConvokeSignalingConnection
 void convoke_signaling_connection_hold (ConvokeSignalingConnection *self);
 void convoke_signaling_connection_release (ConvokeSignalingConnection *self);
 
+/* Cluster mode (cluster-proxy.h). While paused (nested), the frames
+ * that pass the limits are queued; on the last resume they are handled
+ * in order. */
+void convoke_signaling_connection_pause_input (ConvokeSignalingConnection *self);
+void convoke_signaling_connection_resume_input (ConvokeSignalingConnection *self);
+
+/* Relays every later frame (text that passed the limits, unparsed) to
+ * @relay instead of emitting "message"; the join deadline ends. */
+typedef void (*ConvokeSignalingRelayFunc) (ConvokeSignalingConnection *self, GBytes *text,
+                                           gpointer user_data);
+void convoke_signaling_connection_set_relay (ConvokeSignalingConnection *self,
+                                             ConvokeSignalingRelayFunc relay,
+                                             gpointer user_data);
+/* The socket was opened by another node relaying its client
+ * (CONVOKE_CLUSTER_FORWARDED_HEADER): it is served here, never relayed
+ * again. */
+void convoke_signaling_connection_set_forwarded (ConvokeSignalingConnection *self,
+                                                 gboolean forwarded);
+gboolean convoke_signaling_connection_get_forwarded (ConvokeSignalingConnection *self);
+/* Sends @text as it is (a frame relayed from another node). */
+void convoke_signaling_connection_send_text (ConvokeSignalingConnection *self,
+                                             const char *text);
+
 G_END_DECLS

@@ -6,6 +6,8 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "signaling-server.h"
 
+#include "cluster-proxy.h"
+
 #include <string.h>
 
 #include "i18n.h"
@@ -366,20 +368,20 @@ convoke_signaling_server_authenticated (ConvokeSignalingServer *self,
     convoke_http_client_set_authenticated (client);
 }
 
+static void join_here (ConvokeSignalingServer *self, ConvokeSignalingConnection *conn,
+                       JsonObject *message, JsonNode *id);
+static gboolean route_join (ConvokeSignalingServer *self, ConvokeSignalingConnection *conn,
+                            JsonObject *message, JsonNode *id);
+
 static void
 handle_join (ConvokeSignalingServer *self, ConvokeSignalingConnection *conn,
              JsonObject *message, JsonNode *id)
 {
-  g_autoptr (ConvokeConfig) config
-      = convoke_config_ref (convoke_daemon_get_config (self->daemon));
-  g_autoptr (GError) error = NULL;
-  g_autoptr (JsonObject) joined = NULL;
   JsonNode *trickle = json_object_get_member (message, "trickle");
   JsonNode *reuse = json_object_get_member (message, "reuse_mlines");
   JsonNode *room_node = json_object_get_member (message, "room");
   const char *jwt = convoke_json_get_string (message, "token");
   const char *requested = convoke_json_get_string (message, "room");
-  ConvokeParticipant *participant;
 
   if (convoke_signaling_connection_get_participant (conn) != NULL)
     {
@@ -436,6 +438,23 @@ handle_join (ConvokeSignalingServer *self, ConvokeSignalingConnection *conn,
           conn, join_flags[i], flag != NULL && json_node_get_boolean (flag));
     }
 
+  if (!route_join (self, conn, message, id))
+    join_here (self, conn, message, id);
+}
+
+/* The room is on this node. */
+static void
+join_here (ConvokeSignalingServer *self, ConvokeSignalingConnection *conn,
+           JsonObject *message, JsonNode *id)
+{
+  g_autoptr (ConvokeConfig) config
+      = convoke_config_ref (convoke_daemon_get_config (self->daemon));
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) joined = NULL;
+  const char *jwt = convoke_json_get_string (message, "token");
+  const char *requested = convoke_json_get_string (message, "room");
+  ConvokeParticipant *participant;
+
   /* Modules and the registry's signal handlers may send to the newcomer
    * from inside the join; all of that must arrive after `joined`. */
   convoke_signaling_connection_hold (conn);
@@ -460,6 +479,94 @@ handle_join (ConvokeSignalingServer *self, ConvokeSignalingConnection *conn,
   /* `joined` jumps the queue: it goes out before what was held. */
   convoke_signaling_connection_send_first (conn, joined, id);
   convoke_signaling_connection_release (conn);
+}
+
+/* ---- cluster mode ------------------------------------------------------- */
+
+typedef struct
+{
+  ConvokeSignalingServer *self;
+  JsonObject *message;
+  JsonNode *id;
+} RoutedJoin;
+
+static void
+routed_join_free (gpointer data)
+{
+  RoutedJoin *routed = data;
+
+  json_object_unref (routed->message);
+  g_clear_pointer (&routed->id, json_node_unref);
+  g_free (routed);
+}
+
+static void
+on_join_routed (ConvokeSignalingConnection *conn, const GError *error, gpointer user_data)
+{
+  RoutedJoin *routed = user_data;
+
+  /* The socket closed while Redis answered. */
+  if (!g_hash_table_contains (routed->self->connections, conn))
+    return;
+  if (error != NULL)
+    {
+      int code = error_code (error, CONVOKE_ERROR_INTERNAL);
+
+      convoke_signaling_connection_fail (conn, routed->id, code, error->message,
+                                         close_code_for_error (code));
+      return;
+    }
+  join_here (routed->self, conn, routed->message, routed->id);
+}
+
+/* Cluster mode: a join for a room on another node is relayed there
+ * (cluster-proxy.h). Returns FALSE when the join is simply this node's:
+ * no cluster, or a token that the local join will refuse with its own
+ * words. */
+static gboolean
+route_join (ConvokeSignalingServer *self, ConvokeSignalingConnection *conn,
+            JsonObject *message, JsonNode *id)
+{
+  ConvokeCluster *cluster = convoke_daemon_get_cluster (self->daemon);
+  ConvokeConfig *config = convoke_daemon_get_config (self->daemon);
+  g_autoptr (ConvokeAccessToken) token = NULL;
+  g_autoptr (JsonNode) root = NULL;
+  g_autofree char *first_frame = NULL;
+  ConvokeClusterJoin join = { 0 };
+  RoutedJoin *routed;
+  const char *room;
+
+  if (cluster == NULL)
+    return FALSE;
+  /* Routing needs the room, and only a valid token says which; nothing
+   * is relayed for a stranger. */
+  token = convoke_access_token_verify (convoke_json_get_string (message, "token"),
+                                       config->api_key, config->api_secret, NULL,
+                                       CONVOKE_TOKEN_CLOCK_SKEW, NULL);
+  if (token == NULL)
+    return FALSE;
+  room = convoke_json_get_string (message, "room");
+  if (room == NULL)
+    room = token->room;
+  if (room == NULL || *room == '\0')
+    return FALSE;
+
+  root = json_node_new (JSON_NODE_OBJECT);
+  json_node_set_object (root, message);
+  first_frame = json_to_string (root, FALSE);
+  join.room_name = room;
+  join.forwarded = convoke_signaling_connection_get_forwarded (conn);
+  join.may_create = config->auto_create || convoke_config_named_room_type (config, room) != NULL;
+  join.path = SIGNALING_PATH;
+  join.subprotocol = CONVOKE_SIGNALING_PROTOCOL;
+  join.first_frame = first_frame;
+  routed = g_new0 (RoutedJoin, 1);
+  routed->self = self;
+  routed->message = json_object_ref (message);
+  routed->id = id != NULL ? json_node_copy (id) : NULL;
+  convoke_cluster_route_join (cluster, self->registry, conn, &join, on_join_routed, routed,
+                              routed_join_free);
+  return TRUE;
 }
 
 /* ---- tracks ------------------------------------------------------------- */
@@ -757,6 +864,11 @@ start_connection (ConvokeSignalingServer *self, SoupServerMessage *msg,
     .keepalive_interval = config->keepalive_interval,
   };
   ConvokeSignalingConnection *conn = convoke_signaling_connection_new (ws, &limits, peer);
+
+  convoke_signaling_connection_set_forwarded (
+      conn, soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                          CONVOKE_CLUSTER_FORWARDED_HEADER)
+                != NULL);
 
   g_debug ("signaling: %s connected to %s", peer, g_uri_get_path (soup_server_message_get_uri (msg)));
   g_signal_connect (conn, "error-sent", G_CALLBACK (on_error_sent), self);

@@ -318,32 +318,81 @@ participant_params (GHashTable *params, ConvokeParticipant *participant)
 }
 
 static void
-enqueue (ConvokeStatusCallbacks *self, ConvokeRoom *room, GHashTable *params)
+enqueue_to (ConvokeStatusCallbacks *self, const char *room_sid, const char *url,
+            const char *method, gboolean room_ended, GHashTable *params)
 {
-  RoomQueue *queue = g_hash_table_lookup (self->queues, room->sid);
+  RoomQueue *queue = g_hash_table_lookup (self->queues, room_sid);
   CallbackEvent *event = g_new0 (CallbackEvent, 1);
 
   if (queue == NULL)
     {
       queue = g_rc_box_new0 (RoomQueue);
       queue->owner = self;
-      queue->room_sid = g_strdup (room->sid);
+      queue->room_sid = g_strdup (room_sid);
       g_queue_init (&queue->events);
       g_hash_table_insert (self->queues, queue->room_sid, queue);
     }
   /* Events that trail room-ended (late disconnects) still let the queue
    * go once it drains. */
-  if (room->status != CONVOKE_ROOM_IN_PROGRESS)
+  if (room_ended)
     queue->room_ended = TRUE;
 
-  event->url = g_strdup (room->status_callback);
-  event->method
-      = g_strdup (g_strcmp0 (room->status_callback_method, "GET") == 0 ? "GET" : "POST");
+  event->url = g_strdup (url);
+  event->method = g_strdup (g_strcmp0 (method, "GET") == 0 ? "GET" : "POST");
   event->event = g_strdup (g_hash_table_lookup (params, "StatusCallbackEvent"));
   event->params = params;
   g_queue_push_tail (&queue->events, event);
   if (!queue->busy)
     send_head (queue);
+}
+
+static void
+enqueue (ConvokeStatusCallbacks *self, ConvokeRoom *room, GHashTable *params)
+{
+  enqueue_to (self, room->sid, room->status_callback, room->status_callback_method,
+              room->status != CONVOKE_ROOM_IN_PROGRESS, params);
+}
+
+static const char *
+json_string (JsonObject *object, const char *name)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
+
+  return node != NULL && JSON_NODE_HOLDS_VALUE (node)
+                 && json_node_get_value_type (node) == G_TYPE_STRING
+             ? json_node_get_string (node)
+             : NULL;
+}
+
+void
+convoke_status_callbacks_room_failed_elsewhere (ConvokeStatusCallbacks *self,
+                                                JsonObject *room, JsonObject *callback)
+{
+  const char *url = json_string (callback, "url");
+  GHashTable *params;
+  g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree char *timestamp = convoke_format_date (now);
+  JsonNode *duration = room != NULL ? json_object_get_member (room, "duration") : NULL;
+
+  if (self == NULL || url == NULL || json_string (room, "sid") == NULL)
+    return;
+  params = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  set_param (params, "AccountSid", convoke_daemon_get_config (self->daemon)->account_sid);
+  set_param (params, "RoomSid", json_string (room, "sid"));
+  set_param (params, "RoomName", json_string (room, "unique_name"));
+  set_param (params, "RoomStatus", "failed");
+  set_param (params, "RoomType", json_string (room, "type"));
+  set_param (params, "StatusCallbackEvent", "room-ended");
+  set_param (params, "Timestamp", timestamp);
+  g_hash_table_replace (params, (gpointer) "SequenceNumber",
+                        g_strdup_printf ("%" G_GINT64_FORMAT,
+                                         json_object_get_int_member_with_default (
+                                             callback, "sequence", 0)));
+  if (duration != NULL && JSON_NODE_HOLDS_VALUE (duration))
+    g_hash_table_replace (params, (gpointer) "RoomDuration",
+                          g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (duration)));
+  enqueue_to (self, json_string (room, "sid"), url, json_string (callback, "method"), TRUE,
+              params);
 }
 
 static void

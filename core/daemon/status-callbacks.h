@@ -3,6 +3,8 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <json-glib/json-glib.h>
+
 #include "daemon.h"
 
 G_BEGIN_DECLS
@@ -13,6 +15,13 @@ typedef struct _ConvokeStatusCallbacks ConvokeStatusCallbacks;
  * a StatusCallback. */
 ConvokeStatusCallbacks *convoke_status_callbacks_new (ConvokeDaemon *daemon);
 void convoke_status_callbacks_free (ConvokeStatusCallbacks *self);
+
+/* Cluster mode: room-ended (failed) for a room whose node died, sent
+ * from this node. @room is the room's REST resource as its node last
+ * wrote it, already marked failed; @callback its {"url", "method",
+ * "sequence"} (cluster.h). Nothing is sent without a url. */
+void convoke_status_callbacks_room_failed_elsewhere (ConvokeStatusCallbacks *self,
+                                                    JsonObject *room, JsonObject *callback);
 
 /* Twilio's signature: base64(HMAC-SHA1(auth_token, url + sorted k+v…)). */
 char *convoke_twilio_signature (const char *secret, const char *url, GHashTable *params);

@@ -6,6 +6,7 @@
 #include "i18n.h"
 #include "ice-servers.h"
 #include "rsp-session.h"
+#include "cluster-proxy.h"
 #include "signaling-server.h"
 #include "twilio-error.h"
 #include "untrusted-json.h"
@@ -40,6 +41,7 @@ typedef struct
   /* The connection's own limits sent an RSP `error` (53009, 53010): the
    * SDK ends the room on any `error` and never resumes. */
   gboolean limit_error_sent;
+  gint64 timeout_ms; /* negotiated in `hello` */
 } TcmpConn;
 
 static void
@@ -148,6 +150,9 @@ on_session_ended (ConvokeRspSession *session, gpointer user_data)
 {
   ConvokeTcmpFrontEnd *self = user_data;
 
+  if (convoke_daemon_get_cluster (self->daemon) != NULL)
+    convoke_cluster_forget_session (convoke_daemon_get_cluster (self->daemon),
+                                    convoke_rsp_session_get_id (session));
   g_hash_table_remove (self->sessions, convoke_rsp_session_get_id (session));
 }
 
@@ -200,8 +205,183 @@ handle_ice (TcmpConn *tc, JsonObject *body)
   send_body (tc, iced);
 }
 
+/* ---- cluster mode: rooms on other nodes (cluster-proxy.h) ---------------- */
+
+typedef struct
+{
+  ConvokeTcmpFrontEnd *front_end;
+  JsonObject *body;
+} RoutedConnect;
+
+static void
+routed_connect_free (gpointer data)
+{
+  RoutedConnect *routed = data;
+
+  json_object_unref (routed->body);
+  g_free (routed);
+}
+
+/* What the hosting node first hears: a `hello` carrying the body, as a
+ * client with its own ICE servers sends it. Its `welcome` is dropped:
+ * the client has had this node's. */
+static char *
+hello_frame (TcmpConn *tc, JsonObject *body)
+{
+  g_autoptr (JsonObject) hello = json_object_new ();
+  g_autoptr (JsonNode) root = json_node_new (JSON_NODE_OBJECT);
+
+  json_object_set_string_member (hello, "type", "hello");
+  json_object_set_string_member (hello, "id", "cluster");
+  json_object_set_int_member (hello, "version", TCMP_VERSION);
+  json_object_set_int_member (hello, "timeout",
+                              tc->timeout_ms > 0 ? tc->timeout_ms : DEFAULT_TIMEOUT_MS);
+  json_object_set_object_member (hello, "body", json_object_ref (body));
+  json_node_set_object (root, hello);
+  return json_to_string (root, FALSE);
+}
+
+static void handle_connect_here (TcmpConn *tc, JsonObject *body);
+
+static void
+on_connect_routed (ConvokeSignalingConnection *conn, const GError *error, gpointer user_data)
+{
+  RoutedConnect *routed = user_data;
+  TcmpConn *tc = g_hash_table_lookup (routed->front_end->conns, conn);
+
+  if (tc == NULL)
+    return; /* the socket closed meanwhile */
+  if (error != NULL)
+    refuse_room (tc, error);
+  else
+    handle_connect_here (tc, routed->body);
+}
+
+static gboolean
+route_connect (TcmpConn *tc, JsonObject *body)
+{
+  ConvokeTcmpFrontEnd *self = tc->front_end;
+  ConvokeCluster *cluster = convoke_daemon_get_cluster (self->daemon);
+  ConvokeConfig *config = convoke_daemon_get_config (self->daemon);
+  g_autoptr (ConvokeAccessToken) token = NULL;
+  g_autofree char *first_frame = NULL;
+  ConvokeClusterJoin join = { 0 };
+  RoutedConnect *routed;
+  const char *room;
+
+  if (cluster == NULL)
+    return FALSE;
+  /* Only a valid token is relayed; the local connect words the rest. */
+  token = verify_token (self, body, NULL);
+  if (token == NULL)
+    return FALSE;
+  room = convoke_json_get_string (body, "name");
+  if (room == NULL)
+    room = token->room;
+  if (room == NULL || *room == '\0')
+    return FALSE;
+  first_frame = hello_frame (tc, body);
+  join.room_name = room;
+  join.forwarded = convoke_signaling_connection_get_forwarded (tc->conn);
+  join.may_create = config->auto_create || convoke_config_named_room_type (config, room) != NULL;
+  join.path = CONVOKE_TCMP_PATH;
+  join.first_frame = first_frame;
+  join.drop_first_type = "welcome";
+  routed = g_new0 (RoutedConnect, 1);
+  routed->front_end = self;
+  routed->body = json_object_ref (body);
+  convoke_cluster_route_join (cluster, self->registry, tc->conn, &join, on_connect_routed,
+                              routed, routed_connect_free);
+  return TRUE;
+}
+
+typedef struct
+{
+  ConvokeTcmpFrontEnd *front_end;
+  ConvokeSignalingConnection *conn;
+  char *first_frame;
+} RoutedSync;
+
+static void
+on_sync_routed (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  RoutedSync *routed = user_data;
+  ConvokeCluster *cluster = convoke_daemon_get_cluster (routed->front_end->daemon);
+  TcmpConn *tc = g_hash_table_lookup (routed->front_end->conns, routed->conn);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ConvokeClusterRoute) route
+      = cluster != NULL ? convoke_cluster_route_finish (cluster, result, &error) : NULL;
+
+  if (tc != NULL && (route == NULL || route->local))
+    {
+      if (error == NULL)
+        g_set_error (&error, CONVOKE_ERROR, CONVOKE_ERROR_SIGNALING_DISCONNECTED,
+                     _ ("No session to resume: it ended or never existed"));
+      refuse_room (tc, error);
+      convoke_signaling_connection_resume_input (routed->conn);
+    }
+  else if (tc != NULL)
+    {
+      ConvokeClusterJoin join = { 0 };
+
+      join.path = CONVOKE_TCMP_PATH;
+      join.first_frame = routed->first_frame;
+      join.drop_first_type = "welcome";
+      /* The relay resumes input once connected. */
+      convoke_cluster_relay (cluster, routed->conn, route->node_url, &join);
+    }
+  else
+    convoke_signaling_connection_resume_input (routed->conn);
+  g_object_unref (routed->conn);
+  g_free (routed->first_frame);
+  g_free (routed);
+}
+
+/* A `sync` for a session this node does not hold: another node may. */
+static gboolean
+route_sync (TcmpConn *tc, JsonObject *body, const char *id)
+{
+  ConvokeTcmpFrontEnd *self = tc->front_end;
+  ConvokeCluster *cluster = convoke_daemon_get_cluster (self->daemon);
+  RoutedSync *routed;
+
+  if (cluster == NULL || id == NULL || tc->session != NULL
+      || convoke_signaling_connection_get_forwarded (tc->conn))
+    return FALSE;
+  {
+    g_autoptr (ConvokeAccessToken) token = verify_token (self, body, NULL);
+
+    if (token == NULL)
+      return FALSE;
+  }
+  routed = g_new0 (RoutedSync, 1);
+  routed->front_end = self;
+  routed->conn = g_object_ref (tc->conn);
+  routed->first_frame = hello_frame (tc, body);
+  convoke_signaling_connection_pause_input (tc->conn);
+  convoke_cluster_route_session_async (cluster, id, on_sync_routed, routed);
+  return TRUE;
+}
+
 static void
 handle_connect (TcmpConn *tc, JsonObject *body)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (tc->session != NULL)
+    {
+      g_set_error (&error, CONVOKE_ERROR, CONVOKE_ERROR_SIGNALING_INVALID_MESSAGE,
+                   _ ("Already connected: a socket connects once"));
+      refuse_room (tc, error);
+      return;
+    }
+  if (!route_connect (tc, body))
+    handle_connect_here (tc, body);
+}
+
+/* The room is on this node. */
+static void
+handle_connect_here (TcmpConn *tc, JsonObject *body)
 {
   ConvokeTcmpFrontEnd *self = tc->front_end;
   g_autoptr (GError) error = NULL;
@@ -232,6 +412,10 @@ handle_connect (TcmpConn *tc, JsonObject *body)
   tc->session = convoke_rsp_session_ref (session);
   g_hash_table_insert (self->sessions, g_strdup (convoke_rsp_session_get_id (session)),
                        convoke_rsp_session_ref (session));
+  /* A `sync` may reach any node after a drop. */
+  if (convoke_daemon_get_cluster (self->daemon) != NULL)
+    convoke_cluster_note_session (convoke_daemon_get_cluster (self->daemon),
+                                  convoke_rsp_session_get_id (session));
   g_message ("signaling: %s joined room %s as %s (%s) with the Twilio SDK protocol",
              convoke_signaling_connection_get_peer (tc->conn), participant->room->sid,
              participant->sid, participant->identity);
@@ -249,6 +433,8 @@ handle_sync (TcmpConn *tc, JsonObject *body)
   g_autoptr (ConvokeAccessToken) token = NULL;
   ConvokeParticipant *participant;
 
+  if (session == NULL && route_sync (tc, body, id))
+    return;
   if (session == NULL)
     {
       g_autofree char *quoted = convoke_quote_untrusted (id != NULL ? id : "", MAX_QUOTED_CHARS);
@@ -391,6 +577,7 @@ handle_hello (TcmpConn *tc, JsonObject *frame)
     timeout_ms = CLAMP (json_node_get_int (timeout), MIN_TIMEOUT_MS, MAX_TIMEOUT_MS);
 
   tc->welcomed = TRUE;
+  tc->timeout_ms = timeout_ms;
   welcome = json_object_new ();
   json_object_set_string_member (welcome, "type", "welcome");
   json_object_set_int_member (welcome, "negotiatedTimeout", timeout_ms);

@@ -74,6 +74,8 @@ static const char *const signaling_keys[]
     = { "max-message-size", "max-messages-per-second", "keepalive-interval", NULL };
 static const char *const modules_keys[] = { "dir", NULL };
 static const char *const recording_keys[] = { "dir", "public-key", NULL };
+static const char *const cluster_keys[]
+    = { "redis", "node-id", "node-url", "region", "placement-region", "heartbeat-ttl", NULL };
 static const char *const room_keys[] = { "type", NULL };
 
 static const GroupSchema fixed_groups[] = {
@@ -81,6 +83,7 @@ static const GroupSchema fixed_groups[] = {
   { "media", media_keys },     { "turn", turn_keys },
   { "rooms", rooms_keys },     { "signaling", signaling_keys },
   { "modules", modules_keys }, { "recording", recording_keys },
+  { "cluster", cluster_keys },
 };
 
 /* ---- reference counting ------------------------------------------------ */
@@ -146,6 +149,12 @@ convoke_config_unref (ConvokeConfig *config)
   g_free (config->module_dir);
   g_free (config->recording_dir);
   g_free (config->recording_public_key);
+  g_free (config->cluster_redis);
+  g_free (config->cluster_redis_host);
+  g_free (config->cluster_node_id);
+  g_free (config->cluster_node_url);
+  g_free (config->cluster_region);
+  g_free (config->cluster_placement_region);
   g_clear_pointer (&config->types, g_hash_table_unref);
   g_clear_pointer (&config->named_rooms, g_hash_table_unref);
   g_free (config);
@@ -173,6 +182,7 @@ config_new_with_defaults (const char *origin)
   config->max_message_size = 65536;
   config->max_messages_per_second = 50;
   config->keepalive_interval = 10;
+  config->cluster_heartbeat_ttl = 10;
   config->types = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                          (GDestroyNotify) convoke_room_type_unref);
   config->named_rooms = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
@@ -626,7 +636,8 @@ convoke_config_load_data (const char *data, gssize length, const char *origin,
   l = (Loader){ keys, origin, base_dir, config };
 
   if (!check_structure (&l, error) || !load_server (&l, error) || !load_auth (&l, error)
-      || !load_media_and_turn (&l, error) || !load_rooms_and_signaling (&l, error))
+      || !load_media_and_turn (&l, error) || !load_rooms_and_signaling (&l, error)
+      || !config_read_cluster (&l, error))
     return NULL;
 
   groups = g_key_file_get_groups (keys, NULL);

@@ -94,6 +94,18 @@ typedef struct
   char *recording_dir;
   char *recording_public_key;
 
+  /* [cluster] (docs/cluster.md): cluster mode is on when cluster_redis is
+   * set. */
+  char *cluster_redis;          /* the URL as written, or NULL */
+  char *cluster_redis_host;
+  guint cluster_redis_port;     /* default 6379 */
+  guint cluster_redis_db;       /* default 0 */
+  char *cluster_node_id;        /* default: the host's name */
+  char *cluster_node_url;       /* how other nodes reach this one; NULL: the base URL */
+  char *cluster_region;         /* a label, or NULL */
+  char *cluster_placement_region; /* place new rooms only on nodes of this region */
+  guint cluster_heartbeat_ttl;  /* seconds; default 10 */
+
   GHashTable *types;        /* name → ConvokeRoomType* */
   GHashTable *named_rooms;  /* unique name → type name */
 } ConvokeConfig;

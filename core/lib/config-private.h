@@ -40,5 +40,7 @@ gboolean config_read_public_url (const Loader *l, GError **error);
 gboolean config_read_port_range (const Loader *l, GError **error);
 gboolean config_read_stun_server (const Loader *l, GError **error);
 gboolean config_read_turn_urls (const Loader *l, GError **error);
+/* config-cluster.c */
+gboolean config_read_cluster (const Loader *l, GError **error);
 
 G_END_DECLS

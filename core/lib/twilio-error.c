@@ -29,6 +29,8 @@ convoke_error_http_status (int code)
       return 429;
     case CONVOKE_ERROR_INTERNAL:
       return 500;
+    case CONVOKE_ERROR_SERVICE_UNAVAILABLE:
+      return 503;
     default:
       return 400;
     }

@@ -22,6 +22,8 @@ typedef enum
   CONVOKE_ERROR_TOO_MANY_REQUESTS = 20429,
   CONVOKE_ERROR_REQUEST_TOO_LARGE = 21617, /* body over the size limit */
   CONVOKE_ERROR_INTERNAL = 20500,
+  /* Twilio's "Service unavailable": cluster mode without its Redis. */
+  CONVOKE_ERROR_SERVICE_UNAVAILABLE = 20503,
 
   /* Access tokens */
   CONVOKE_ERROR_TOKEN_INVALID = 20101,

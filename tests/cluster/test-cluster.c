@@ -1,0 +1,503 @@
+/* Cluster mode (docs/cluster.md): a real redis-server and three convoked
+ * nodes on loopback ports, as issue 18's acceptance lists them.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <signal.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+
+#include "client-runner.h"
+#include "test-daemon.h"
+#include "test-process.h"
+
+/* The heartbeat TTL the nodes run with: short, so a death shows fast. */
+#define TTL_S 2
+
+typedef struct
+{
+  GSubprocess *redis;
+  guint redis_port;
+  char *redis_dir;
+  TestDaemon *nodes[3]; /* a, b, c */
+} Cluster;
+
+static guint
+free_port (void)
+{
+  g_autoptr (GSocket) socket
+      = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+  g_autoptr (GSocketAddress) bound = NULL;
+
+  g_assert_true (g_socket_bind (socket, any, TRUE, NULL));
+  bound = g_socket_get_local_address (socket, NULL);
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+}
+
+static gboolean
+redis_answers (gpointer data)
+{
+  Cluster *c = data;
+  g_autoptr (GSocketClient) client = g_socket_client_new ();
+  g_autoptr (GSocketConnection) conn
+      = g_socket_client_connect_to_host (client, "127.0.0.1", c->redis_port, NULL, NULL);
+
+  return conn != NULL;
+}
+
+static void
+redis_start (Cluster *c)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *port = g_strdup_printf ("%u", c->redis_port);
+  g_autoptr (GSubprocessLauncher) launcher
+      = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  const char *redis = g_getenv ("CONVOKE_TEST_REDIS_SERVER");
+
+  g_subprocess_launcher_set_child_setup (launcher, test_die_with_parent, NULL, NULL);
+  g_subprocess_launcher_set_cwd (launcher, c->redis_dir);
+  c->redis = g_subprocess_launcher_spawn (
+      launcher, &error, redis != NULL ? redis : "redis-server", "--port", port, "--bind",
+      "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", c->redis_dir, NULL);
+  g_assert_no_error (error);
+  test_kill_with_test (atoi (g_subprocess_get_identifier (c->redis)));
+  g_assert_true (test_wait_until (redis_answers, c, 5000));
+}
+
+static void
+redis_stop (Cluster *c)
+{
+  if (c->redis == NULL)
+    return;
+  g_subprocess_force_exit (c->redis);
+  g_subprocess_wait (c->redis, NULL, NULL);
+  g_clear_object (&c->redis);
+}
+
+/* @extra[i]: more config for node i, or NULL. */
+static Cluster *
+cluster_start (const char *const extra[3])
+{
+  Cluster *c = g_new0 (Cluster, 1);
+  static const char *const ids[] = { "a", "b", "c" };
+
+  if (g_getenv ("CONVOKE_TEST_REQUIRE_REDIS") == NULL
+      && g_find_program_in_path ("redis-server") == NULL)
+    {
+      g_test_skip ("no redis-server (Debian's redis-server; .ci/test installs it)");
+      g_free (c);
+      return NULL;
+    }
+  c->redis_dir = test_mkdtemp ();
+  c->redis_port = free_port ();
+  redis_start (c);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *config = g_strdup_printf (
+          "[cluster]\nredis=redis://127.0.0.1:%u/0\nnode-id=%s\nheartbeat-ttl=%d\n%s\n",
+          c->redis_port, ids[i], TTL_S, extra != NULL && extra[i] != NULL ? extra[i] : "");
+
+      c->nodes[i] = test_client_daemon_start (config);
+    }
+  return c;
+}
+
+static void
+cluster_stop (Cluster *c)
+{
+  if (c == NULL)
+    return;
+  for (guint i = 0; i < 3; i++)
+    test_daemon_stop (c->nodes[i]);
+  redis_stop (c);
+  test_rm_rf (c->redis_dir);
+  g_free (c->redis_dir);
+  g_free (c);
+}
+
+/* ---- REST helpers -------------------------------------------------------- */
+
+static JsonObject *
+get_object (TestDaemon *d, const char *path, guint expect_status)
+{
+  g_autoptr (JsonNode) json = NULL;
+  guint status = test_http (d, "GET", path, TRUE, NULL, &json, NULL);
+
+  g_assert_cmpuint (status, ==, expect_status);
+  g_assert_nonnull (json);
+  return json_object_ref (json_node_get_object (json));
+}
+
+static JsonObject *
+create_room (TestDaemon *d, const char *name, const char *type, guint expect_status)
+{
+  const char *form[] = { "UniqueName", name, "Type", type, NULL };
+  g_autoptr (JsonNode) json = NULL;
+  guint status = test_http (d, "POST", "/v1/Rooms", TRUE, form, &json, NULL);
+
+  g_assert_cmpuint (status, ==, expect_status);
+  g_assert_nonnull (json);
+  return json_object_ref (json_node_get_object (json));
+}
+
+/* The node that hosts room @name: the one whose own rooms list it. */
+static gint64
+node_rooms (TestDaemon *d, const char *node_id)
+{
+  g_autoptr (JsonObject) body = get_object (d, "/v1/Nodes", 200);
+  JsonArray *nodes = json_object_get_array_member (body, "nodes");
+
+  for (guint i = 0; i < json_array_get_length (nodes); i++)
+    {
+      JsonObject *node = json_array_get_object_element (nodes, i);
+
+      if (g_strcmp0 (json_object_get_string_member (node, "id"), node_id) == 0)
+        return json_object_get_int_member (node, "rooms");
+    }
+  return -1;
+}
+
+static guint
+count_rooms (TestDaemon *d, const char *query)
+{
+  g_autofree char *path = g_strconcat ("/v1/Rooms", query, NULL);
+  g_autoptr (JsonObject) body = get_object (d, path, 200);
+
+  return json_array_get_length (json_object_get_array_member (body, "rooms"));
+}
+
+/* ---- rooms spread, REST on any node lists every room --------------------- */
+
+static void
+test_spread_and_list (void)
+{
+  Cluster *c = cluster_start (NULL);
+  static const char *const ids[] = { "a", "b", "c" };
+  g_autoptr (JsonObject) nodes = NULL;
+
+  if (c == NULL)
+    return;
+  nodes = get_object (c->nodes[1], "/v1/Nodes", 200);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (nodes, "nodes")), ==,
+                    3);
+  /* Six rooms, all created through node a. */
+  for (guint i = 0; i < 6; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("spread-%u", i);
+      g_autoptr (JsonObject) room = create_room (c->nodes[0], name, "peer-to-peer", 201);
+
+      g_assert_cmpstr (json_object_get_string_member (room, "unique_name"), ==, name);
+    }
+  /* Least-loaded placement: two each. */
+  for (guint i = 0; i < 3; i++)
+    g_assert_cmpint (node_rooms (c->nodes[2], ids[i]), ==, 2);
+  /* Every node lists every room, and finds each by name. */
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *status = NULL;
+
+      g_assert_cmpuint (count_rooms (c->nodes[i], ""), ==, 6);
+      g_assert_cmpuint (count_rooms (c->nodes[i], "?UniqueName=spread-4"), ==, 1);
+      status = test_daemon_room_string (c->nodes[i], "spread-0", "status");
+      g_assert_cmpstr (status, ==, "in-progress");
+    }
+  /* Another node's room ends through any node (forwarded), and every
+   * node sees it completed. */
+  {
+    const char *form[] = { "Status", "completed", NULL };
+    g_autoptr (JsonNode) json = NULL;
+    guint status = test_http (c->nodes[1], "POST", "/v1/Rooms/spread-5", TRUE, form, &json, NULL);
+
+    g_assert_cmpuint (status, ==, 202);
+    g_assert_cmpstr (json_object_get_string_member (json_node_get_object (json), "status"), ==,
+                     "completed");
+    for (guint i = 0; i < 3; i++)
+      g_assert_cmpuint (count_rooms (c->nodes[i], "?Status=completed"), ==, 1);
+  }
+  cluster_stop (c);
+}
+
+/* ---- the unique-name race ------------------------------------------------ */
+
+typedef struct
+{
+  guint status;
+  int code;
+  gboolean done;
+} RaceResult;
+
+static void
+on_raced (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  RaceResult *r = user_data;
+  SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (source), result);
+  g_autoptr (GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, NULL);
+  g_autoptr (JsonParser) parser = json_parser_new ();
+
+  r->status = soup_message_get_status (msg);
+  if (body != NULL
+      && json_parser_load_from_data (parser, g_bytes_get_data (body, NULL),
+                                     (gssize) g_bytes_get_size (body), NULL))
+    r->code = (int) json_object_get_int_member_with_default (
+        json_node_get_object (json_parser_get_root (parser)), "code", 0);
+  r->done = TRUE;
+}
+
+static gboolean
+all_raced (gpointer data)
+{
+  RaceResult *r = data;
+
+  return r[0].done && r[1].done && r[2].done;
+}
+
+static void
+test_unique_name_race (void)
+{
+  Cluster *c = cluster_start (NULL);
+
+  if (c == NULL)
+    return;
+  for (guint round = 0; round < 5; round++)
+    {
+      g_autofree char *name = g_strdup_printf ("race-%u", round);
+      g_autofree char *form = g_strdup_printf ("UniqueName=%s&Type=peer-to-peer", name);
+      g_autofree char *query = g_strdup_printf ("?UniqueName=%s", name);
+      RaceResult results[3] = { 0 };
+      guint created = 0;
+
+      /* The same name at once through every node. */
+      for (guint i = 0; i < 3; i++)
+        {
+          g_autofree char *url = g_strconcat (c->nodes[i]->base_url, "/v1/Rooms", NULL);
+          g_autoptr (SoupMessage) msg = soup_message_new ("POST", url);
+          g_autofree char *credentials = g_strdup_printf ("%s:%s", c->nodes[i]->api_key,
+                                                          c->nodes[i]->api_secret);
+          g_autofree char *basic = g_base64_encode ((const guchar *) credentials,
+                                                    strlen (credentials));
+          g_autofree char *header = g_strconcat ("Basic ", basic, NULL);
+          g_autoptr (GBytes) body = g_bytes_new (form, strlen (form));
+
+          soup_message_headers_replace (soup_message_get_request_headers (msg),
+                                        "Authorization", header);
+          soup_message_set_request_body_from_bytes (msg, "application/x-www-form-urlencoded",
+                                                    body);
+          soup_session_send_and_read_async (c->nodes[i]->session, msg, G_PRIORITY_DEFAULT,
+                                            NULL, on_raced, &results[i]);
+        }
+      g_assert_true (test_wait_until (all_raced, results, 10000));
+      for (guint i = 0; i < 3; i++)
+        {
+          if (results[i].status == 201)
+            created++;
+          else
+            g_assert_cmpint (results[i].code, ==, 53113);
+        }
+      g_assert_cmpuint (created, ==, 1);
+      for (guint i = 0; i < 3; i++)
+        g_assert_cmpuint (count_rooms (c->nodes[i], query), ==, 1);
+    }
+  cluster_stop (c);
+}
+
+/* ---- media: a client on node a and one on node b, in a room on node c ----- */
+
+static void
+test_media_across_nodes (void)
+{
+  /* Node a places new rooms in region west, which only node c is in. */
+  const char *const extra[3] = { "region=east\nplacement-region=west",
+                                 "region=east", "region=west" };
+  Cluster *c = cluster_start (extra);
+  TestClient *clients[3] = { NULL };
+  g_autoptr (JsonObject) room = NULL;
+  g_autoptr (JsonObject) participants = NULL;
+  g_autofree char *path = NULL;
+
+  if (c == NULL)
+    return;
+  room = create_room (c->nodes[0], "across", "group", 201);
+  g_assert_cmpint (node_rooms (c->nodes[0], "c"), ==, 1);
+  clients[0] = test_client_start (c->nodes[0], "alice", "across", NULL);
+  clients[1] = test_client_start (c->nodes[1], "bob", "across", NULL);
+  g_assert_true (test_clients_wait_all_receive (clients, 30, 30, 40000));
+  /* Both are in node c's room, which every node reports. */
+  path = g_strdup_printf ("/v1/Rooms/%s/Participants?Status=connected",
+                          json_object_get_string_member (room, "sid"));
+  for (guint i = 0; i < 3; i++)
+    {
+      g_clear_pointer (&participants, json_object_unref);
+      participants = get_object (c->nodes[i], path, 200);
+      g_assert_cmpuint (
+          json_array_get_length (json_object_get_array_member (participants, "participants")),
+          ==, 2);
+    }
+  g_assert_cmpint (test_client_stop (clients[0]), ==, 0);
+  g_assert_cmpint (test_client_stop (clients[1]), ==, 0);
+  cluster_stop (c);
+}
+
+/* ---- kill -9 of a node ------------------------------------------------------ */
+
+typedef struct
+{
+  TestDaemon *d;
+  const char *name;
+} RoomWatch;
+
+static gboolean
+room_failed (gpointer data)
+{
+  RoomWatch *w = data;
+  g_autofree char *query = g_strdup_printf ("?Status=failed&UniqueName=%s", w->name);
+
+  return count_rooms (w->d, query) == 1;
+}
+
+static void
+test_node_death (void)
+{
+  Cluster *c = cluster_start (NULL);
+  TestDaemon *dead;
+  g_autofree char *dead_room = NULL;
+  gint64 killed_at;
+  RoomWatch watch;
+
+  if (c == NULL)
+    return;
+  for (guint i = 0; i < 6; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("death-%u", i);
+      g_autoptr (JsonObject) room = create_room (c->nodes[0], name, "peer-to-peer", 201);
+    }
+  g_assert_cmpint (node_rooms (c->nodes[0], "c"), ==, 2);
+  /* Which two rooms are node c's: the ones its own list has first. */
+  {
+    g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+
+    for (guint i = 0; i < 6; i++)
+      {
+        g_autofree char *name = g_strdup_printf ("death-%u", i);
+        g_autofree char *path = g_strdup_printf ("/v1/Rooms/%s", name);
+        g_autofree char *url = g_strconcat (c->nodes[2]->base_url, path, NULL);
+        g_autoptr (SoupMessage) msg = soup_message_new ("GET", url);
+        g_autofree char *credentials
+            = g_strdup_printf ("%s:%s", c->nodes[2]->api_key, c->nodes[2]->api_secret);
+        g_autofree char *basic
+            = g_base64_encode ((const guchar *) credentials, strlen (credentials));
+        g_autofree char *header = g_strconcat ("Basic ", basic, NULL);
+        g_autoptr (GBytes) body = NULL;
+
+        /* Marked as forwarded, node c answers only for its own rooms. */
+        soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization",
+                                      header);
+        soup_message_headers_replace (soup_message_get_request_headers (msg),
+                                      "X-Convoke-Forwarded-By", "test");
+        body = soup_session_send_and_read (c->nodes[2]->session, msg, NULL, NULL);
+        if (soup_message_get_status (msg) == 200)
+          g_ptr_array_add (names, g_steal_pointer (&name));
+      }
+    g_assert_cmpuint (names->len, ==, 2);
+    dead_room = g_strdup (g_ptr_array_index (names, 0));
+  }
+
+  dead = c->nodes[2];
+  kill (dead->pid, SIGKILL);
+  g_subprocess_wait (dead->process, NULL, NULL);
+  killed_at = g_get_monotonic_time ();
+  /* Marked failed within the TTL (plus the half-TTL reaping period and
+   * a beat's slack), as every remaining node reports. */
+  watch.d = c->nodes[0];
+  watch.name = dead_room;
+  g_assert_true (test_wait_until (room_failed, &watch, (TTL_S * 2 + 2) * 1000));
+  g_test_message ("room of the dead node failed after %.1f s",
+                  (double) (g_get_monotonic_time () - killed_at) / G_USEC_PER_SEC);
+  watch.d = c->nodes[1];
+  g_assert_true (room_failed (&watch));
+  /* Only its rooms: the other four are in progress. */
+  g_assert_cmpuint (count_rooms (c->nodes[1], ""), ==, 4);
+  g_assert_cmpuint (count_rooms (c->nodes[0], "?Status=failed"), ==, 2);
+  /* The name is free again: a new room of that name starts elsewhere. */
+  {
+    g_autoptr (JsonObject) again = create_room (c->nodes[1], dead_room, "peer-to-peer", 201);
+    g_autoptr (JsonObject) nodes = get_object (c->nodes[0], "/v1/Nodes", 200);
+
+    g_assert_cmpstr (json_object_get_string_member (again, "status"), ==, "in-progress");
+    g_assert_cmpuint (json_array_get_length (json_object_get_array_member (nodes, "nodes")),
+                      ==, 2);
+  }
+  cluster_stop (c);
+}
+
+/* ---- Redis goes away, and comes back ---------------------------------------- */
+
+static gboolean
+placement_works (gpointer data)
+{
+  TestDaemon *d = data;
+  const char *form[] = { "Type", "peer-to-peer", NULL };
+
+  return test_http (d, "POST", "/v1/Rooms", TRUE, form, NULL, NULL) == 201;
+}
+
+static void
+test_redis_outage (void)
+{
+  Cluster *c = cluster_start (NULL);
+  g_autoptr (JsonObject) room = NULL;
+  g_autoptr (JsonObject) refused = NULL;
+  TestClient *clients[3] = { NULL };
+  const char *sid;
+
+  if (c == NULL)
+    return;
+  room = create_room (c->nodes[0], "outage", "group", 201);
+  sid = json_object_get_string_member (room, "sid");
+  clients[0] = test_client_start (c->nodes[0], "alice", "outage", NULL);
+  clients[1] = test_client_start (c->nodes[0], "bob", "outage", NULL);
+  g_assert_true (test_clients_wait_all_receive (clients, 10, 10, 40000));
+
+  redis_stop (c);
+  /* New placements are refused, naming the cause. */
+  refused = create_room (c->nodes[1], "outage-new", "group", 503);
+  g_assert_cmpint (json_object_get_int_member (refused, "code"), ==, 20503);
+  g_assert_nonnull (strstr (json_object_get_string_member (refused, "message"), "Redis"));
+  /* Past the heartbeat TTL, the room and its media go on. */
+  g_usleep ((TTL_S + 1) * G_USEC_PER_SEC);
+  {
+    gint64 before = test_client_frames_from (clients[0], "bob", "video");
+
+    g_assert_true (test_clients_wait_all_receive (clients, before + 30, 10, 20000));
+  }
+  for (guint i = 0; i < 3; i++)
+    g_assert_true (test_daemon_alive (c->nodes[i]));
+
+  /* Redis comes back empty, on the same port: the nodes find it again,
+   * put their rooms back, and place new ones. */
+  redis_start (c);
+  g_assert_true (test_wait_until (placement_works, c->nodes[1], 10000));
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/v1/Rooms/%s", sid);
+      g_autoptr (JsonObject) again = get_object (c->nodes[i], path, 200);
+
+      g_assert_cmpstr (json_object_get_string_member (again, "status"), ==, "in-progress");
+    }
+  g_assert_cmpint (test_client_stop (clients[0]), ==, 0);
+  g_assert_cmpint (test_client_stop (clients[1]), ==, 0);
+  cluster_stop (c);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/cluster/spread-and-list", test_spread_and_list);
+  g_test_add_func ("/cluster/unique-name-race", test_unique_name_race);
+  g_test_add_func ("/cluster/media-across-nodes", test_media_across_nodes);
+  g_test_add_func ("/cluster/node-death", test_node_death);
+  g_test_add_func ("/cluster/redis-outage", test_redis_outage);
+  return g_test_run ();
+}
