@@ -379,7 +379,40 @@ static const GOptionEntry participants_list_entries[] = {
   { NULL },
 };
 
+/* Cluster mode: one line per live node; "*" marks the node asked. */
+static void
+add_node_row (CtlClient *client, CtlTable *table, JsonObject *node)
+{
+  g_autofree char *id = ctl_json_member_text (node, "id");
+  g_autofree char *url = ctl_json_member_text (node, "url");
+  g_autofree char *region = ctl_json_member_text (node, "region");
+  g_autofree char *rooms = ctl_json_member_text (node, "rooms");
+  g_autofree char *participants = ctl_json_member_text (node, "participants");
+  g_autofree char *workers = ctl_json_member_text (node, "workers");
+  g_autofree char *started = ctl_json_member_text (node, "started");
+  g_autofree char *cpu = json_object_has_member (node, "cpu")
+                             ? g_strdup_printf ("%.0f%%", json_object_get_double_member_with_default (node, "cpu", 0))
+                             : NULL;
+  g_autofree char *name = json_object_get_boolean_member_with_default (node, "this_node", FALSE)
+                              ? g_strconcat (id, " *", NULL)
+                              : g_strdup (id);
+
+  ctl_table_add_row (table, name, url, region, rooms, participants, workers, cpu, started);
+}
+
+static int
+run_nodes_list (CtlGlobals *globals, char **args)
+{
+  g_autoptr (CtlTable) table
+      = ctl_table_new (_ ("NODE"), _ ("URL"), _ ("REGION"), _ ("ROOMS"), _ ("PARTICIPANTS"),
+                       _ ("WORKERS"), _ ("CPU"), _ ("STARTED"), NULL);
+
+  return list_resource (globals, "/v1/Nodes", NULL, "nodes", table, add_node_row);
+}
+
 const CtlCommand ctl_room_commands[] = {
+  { "nodes", "list", "", N_ ("List the cluster's live nodes and their load"), NULL, 0, 0,
+    run_nodes_list, NULL },
   { "rooms", "list", "", N_ ("List rooms, newest first"), rooms_list_entries, 0, 0,
     run_rooms_list, clear_options },
   { "rooms", "create", N_ ("[NAME]"), N_ ("Create a room"), rooms_create_entries, 0, 1,

@@ -294,6 +294,8 @@ convoke_daemon_start (ConvokeDaemon *self, GError **error)
   self->signaling = convoke_signaling_server_new (self, self->server);
   self->callbacks = convoke_status_callbacks_new (self);
   self->cluster = convoke_cluster_new (self);
+  if (self->cluster != NULL)
+    convoke_metrics_set_node (self->metrics, convoke_cluster_get_node_id (self->cluster));
   watch_config_file (self);
   self->running = TRUE;
 

@@ -8,6 +8,8 @@
 
 #include "metrics.h"
 
+#include <string.h>
+
 #include "worker-supervisor.h"
 
 struct _ConvokeMetrics
@@ -16,6 +18,7 @@ struct _ConvokeMetrics
   /* "surface\ncode" → count; '\n' cannot appear in a surface name we
    * emit, so the key splits back unambiguously. */
   GHashTable *errors;
+  char *node; /* cluster mode: every sample gets node="…" */
 };
 
 static const ConvokeRoomStatus all_statuses[]
@@ -38,6 +41,7 @@ convoke_metrics_free (ConvokeMetrics *self)
     return;
   g_clear_object (&self->registry);
   g_clear_pointer (&self->errors, g_hash_table_unref);
+  g_free (self->node);
   g_free (self);
 }
 
@@ -155,6 +159,44 @@ count_connected (ConvokeRoomRegistry *registry)
   return n;
 }
 
+void
+convoke_metrics_set_node (ConvokeMetrics *self, const char *node_id)
+{
+  g_free (self->node);
+  self->node = g_strdup (node_id);
+}
+
+/* Adds node="…" to every sample line, after the rest is rendered: one
+ * place, so that no metric can be added without it. */
+static char *
+label_samples (const char *text, const char *node)
+{
+  g_autoptr (GString) out = g_string_new (NULL);
+  g_autoptr (GString) label = g_string_new ("node=\"");
+  g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
+
+  append_label_value (label, node);
+  g_string_append_c (label, '"');
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      const char *line = lines[i];
+      const char *brace = strchr (line, '{');
+      const char *space = strchr (line, ' ');
+
+      if (i > 0)
+        g_string_append_c (out, '\n');
+      if (*line == '\0' || *line == '#' || space == NULL)
+        g_string_append (out, line);
+      else if (brace != NULL && brace < space)
+        g_string_append_printf (out, "%.*s%s,%s", (int) (brace - line + 1), line,
+                                label->str, brace + 1);
+      else
+        g_string_append_printf (out, "%.*s{%s}%s", (int) (space - line), line, label->str,
+                                space);
+    }
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
 char *
 convoke_metrics_render (ConvokeMetrics *self)
 {
@@ -188,6 +230,12 @@ convoke_metrics_render (ConvokeMetrics *self)
       append_label_value (out, parts[0]);
       g_string_append_printf (out, "\",code=\"%s\"} %" G_GUINT64_FORMAT "\n", parts[1],
                               *(guint64 *)g_hash_table_lookup (self->errors, errors[i]));
+    }
+  if (self->node != NULL)
+    {
+      g_autofree char *plain = g_string_free (out, FALSE);
+
+      return label_samples (plain, self->node);
     }
   return g_string_free (out, FALSE);
 }

@@ -15,5 +15,7 @@ void convoke_metrics_free (ConvokeMetrics *self);
 void convoke_metrics_count_error (ConvokeMetrics *self, const char *surface, int code);
 /* The exposition text. */
 char *convoke_metrics_render (ConvokeMetrics *self);
+/* Cluster mode: every sample carries node="@node_id" (NULL: none). */
+void convoke_metrics_set_node (ConvokeMetrics *self, const char *node_id);
 
 G_END_DECLS

@@ -76,6 +76,18 @@ redis_stop (Cluster *c)
   g_clear_object (&c->redis);
 }
 
+static gboolean
+all_nodes_live (gpointer data)
+{
+  TestDaemon *d = data;
+  g_autoptr (JsonNode) json = NULL;
+
+  return test_http (d, "GET", "/v1/Nodes", TRUE, NULL, &json, NULL) == 200 && json != NULL
+         && json_array_get_length (
+                json_object_get_array_member (json_node_get_object (json), "nodes"))
+                == 3;
+}
+
 /* @extra[i]: more config for node i, or NULL. */
 static Cluster *
 cluster_start (const char *const extra[3])
@@ -101,6 +113,8 @@ cluster_start (const char *const extra[3])
 
       c->nodes[i] = test_client_daemon_start (config);
     }
+  /* Each node joins as it reaches Redis, just after it starts serving. */
+  g_assert_true (test_wait_until (all_nodes_live, c->nodes[0], 5000));
   return c;
 }
 
@@ -203,6 +217,17 @@ test_spread_and_list (void)
       status = test_daemon_room_string (c->nodes[i], "spread-0", "status");
       g_assert_cmpstr (status, ==, "in-progress");
     }
+  /* Each node's metrics carry its id. */
+  {
+    g_autoptr (GBytes) body = NULL;
+    g_autofree char *text = NULL;
+
+    g_assert_cmpuint (test_http (c->nodes[1], "GET", "/metrics", TRUE, NULL, NULL, &body),
+                      ==, 200);
+    text = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+    g_assert_nonnull (strstr (text, "\nconvoke_workers_running{node=\"b\"} 0\n"));
+    g_assert_nonnull (strstr (text, "convoke_rooms{node=\"b\",type=\"peer-to-peer\",status=\"in-progress\"} 2\n"));
+  }
   /* Another node's room ends through any node (forwarded), and every
    * node sees it completed. */
   {
