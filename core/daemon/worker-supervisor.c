@@ -34,7 +34,8 @@ struct _ConvokeWorkerHandle
 {
   grefcount ref; /* the room's, the process watch's, timers', dumps' */
   ConvokeRoomRegistry *registry;
-  ConvokeRoom *room;
+  ConvokeRoom *room; /* NULL: pooled, until convoke_worker_assign() */
+  const ConvokeLoadedModule *module;
   char *label; /* "worker RM… (pid N)" for logs */
   GSubprocess *process;
   GPid pid;
@@ -43,6 +44,9 @@ struct _ConvokeWorkerHandle
   ConvokeLineReader *stderr_reader;
   gboolean running;
   gboolean ready;
+  gboolean waiting; /* pooled: sent `waiting` */
+  ConvokeWorkerPoolFunc pool_func; /* pooled and unassigned only */
+  gpointer pool_data;
   gboolean stop_requested;
   char *failure_reason; /* from a `failed` message */
   guint escalation_source;
@@ -55,7 +59,8 @@ struct _ConvokeWorkerHandle
   GHashTable *dumps; /* id (gint64*) → GTask* */
 };
 
-static guint workers_running;
+static guint workers_running;    /* every worker process, pooled or not */
+static guint workers_unassigned; /* pooled ones without a room yet */
 static guint channels_open; /* workers whose last reports may still come */
 
 static ConvokeWorkerHandle *
@@ -77,7 +82,8 @@ worker_unref (ConvokeWorkerHandle *worker)
       g_signal_handlers_disconnect_by_data (worker->channel, worker);
       convoke_control_channel_close (worker->channel);
       g_clear_object (&worker->channel);
-      convoke_recording_worker_gone (worker->room);
+      if (worker->room != NULL)
+        convoke_recording_worker_gone (worker->room);
     }
   g_clear_object (&worker->process);
   g_hash_table_unref (worker->dumps);
@@ -159,6 +165,8 @@ worker_on_exit (GObject *source, GAsyncResult *result, gpointer user_data)
   g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL);
   worker->running = FALSE;
   workers_running--;
+  if (room == NULL)
+    workers_unassigned--;
   g_clear_handle_id (&worker->escalation_source, g_source_remove);
   g_clear_handle_id (&worker->orphan_source, g_source_remove);
   g_clear_handle_id (&worker->ready_source, g_source_remove);
@@ -167,6 +175,20 @@ worker_on_exit (GObject *source, GAsyncResult *result, gpointer user_data)
    * finished as it stopped) were sent before it exited. */
   worker_fail_dumps (worker);
 
+  if (room == NULL)
+    {
+      /* A pooled worker no room had yet: only the pool cares. */
+      if (!worker->stop_requested)
+        {
+          reason = worker_describe_exit (worker);
+          g_message ("%s: exited before it had a room (%s)", worker->label, reason);
+        }
+      else
+        g_debug ("%s: stopped before it had a room", worker->label);
+      if (worker->pool_func != NULL)
+        worker->pool_func (worker, CONVOKE_WORKER_POOL_EXITED, worker->pool_data);
+      return;
+    }
   if (worker->stop_requested || room->status != CONVOKE_ROOM_IN_PROGRESS)
     {
       if (g_subprocess_get_if_exited (worker->process))
@@ -237,8 +259,9 @@ worker_on_message (ConvokeControlChannel *channel, JsonObject *message,
     {
       JsonNode *body = json_object_get_member (message, "body");
 
-      if (body == NULL || !JSON_NODE_HOLDS_OBJECT (body))
-        g_message ("%s: a module event without an object body; dropped", worker->label);
+      if (body == NULL || !JSON_NODE_HOLDS_OBJECT (body) || room == NULL)
+        g_message ("%s: a module event without an object body or a room; dropped",
+                   worker->label);
       else if (convoke_recording_take_worker_event (room, json_node_get_object (body)))
         return; /* the daemon's own, taken even after the room ended */
       else if (room->status == CONVOKE_ROOM_IN_PROGRESS && room->module != NULL
@@ -254,6 +277,18 @@ worker_on_message (ConvokeControlChannel *channel, JsonObject *message,
       worker->ready = TRUE;
       g_clear_handle_id (&worker->ready_source, g_source_remove);
       g_debug ("%s: ready, timings (ms) %s", worker->label, text != NULL ? text : "none");
+    }
+  else if (g_str_equal (type, "waiting") && room == NULL && !worker->waiting)
+    {
+      JsonNode *timings = json_object_get_member (message, "timings");
+      g_autofree char *text = timings != NULL ? json_to_string (timings, FALSE) : NULL;
+
+      worker->waiting = TRUE;
+      g_clear_handle_id (&worker->ready_source, g_source_remove);
+      g_debug ("%s: waiting for a room, timings (ms) %s", worker->label,
+               text != NULL ? text : "none");
+      if (worker->pool_func != NULL)
+        worker->pool_func (worker, CONVOKE_WORKER_POOL_WAITING, worker->pool_data);
     }
   else if (g_str_equal (type, "pipeline"))
     worker_on_pipeline (worker, message);
@@ -282,7 +317,8 @@ worker_on_ready_timeout (gpointer user_data)
   ConvokeWorkerHandle *worker = user_data;
 
   worker->ready_source = 0;
-  if (worker->running && !worker->ready && !worker->stop_requested)
+  if (worker->running && !worker->ready && !worker->stop_requested
+      && (worker->room != NULL || !worker->waiting))
     {
       g_message ("%s: not ready after %u ms; killing it", worker->label,
                  worker_ready_timeout_ms ());
@@ -320,7 +356,8 @@ worker_on_channel_closed (ConvokeControlChannel *channel, GError *error,
 {
   ConvokeWorkerHandle *worker = user_data;
 
-  convoke_recording_worker_gone (worker->room);
+  if (worker->room != NULL)
+    convoke_recording_worker_gone (worker->room);
   if (error != NULL)
     g_message ("%s: control socket: %s", worker->label, error->message);
   /* Normal when the process is on its way out, so its exit status gets a
@@ -394,7 +431,7 @@ worker_send_turn (ConvokeWorkerHandle *worker)
       = convoke_config_ref (convoke_room_registry_get_config (worker->registry));
   g_autoptr (JsonObject) message = NULL;
 
-  if (worker->channel == NULL || worker->stop_requested
+  if (worker->channel == NULL || worker->stop_requested || worker->room == NULL
       || (!config->worker_turn && !worker->turn_sent))
     return;
   message = convoke_worker_turn_message (config, worker->room->sid,
@@ -421,26 +458,36 @@ worker_on_turn_refresh (gpointer user_data)
 
 /* ---- public API ---------------------------------------------------------- */
 
+/* The command line; @room NULL for a pooled worker, whose room and
+ * options come later in `assign`. */
 static GPtrArray *
-worker_build_argv (ConvokeRoom *room, const char *worker_path, gboolean with_certificate,
+worker_build_argv (ConvokeRoomRegistry *registry, const ConvokeLoadedModule *module,
+                   ConvokeRoom *room, const char *worker_path, gboolean with_certificate,
                    GError **error)
 {
-  g_autoptr (ConvokeConfig) config = NULL;
-  GPtrArray *argv = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr (GHashTable) options
-      = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
-  GHashTableIter iter;
-  gpointer key, value;
+  g_autoptr (ConvokeConfig) config
+      = convoke_config_ref (convoke_room_registry_get_config (registry));
+  g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
 
   g_ptr_array_add (argv, g_strdup (worker_path));
-  g_ptr_array_add (argv, g_strdup ("--room-sid"));
-  g_ptr_array_add (argv, g_strdup (room->sid));
+  if (room != NULL)
+    {
+      g_ptr_array_add (argv, g_strdup ("--room-sid"));
+      g_ptr_array_add (argv, g_strdup (room->sid));
+    }
+  else
+    {
+      /* As long as a sid: the worker writes its room's sid over it, so
+       * that ps names the room of every worker alike. */
+      g_ptr_array_add (argv, g_strdup ("--pooled"));
+      g_ptr_array_add (argv, g_strdup ("RM--------------------------------"));
+    }
   g_ptr_array_add (argv, g_strdup ("--module"));
-  g_ptr_array_add (argv, g_strdup (room->module->name));
+  g_ptr_array_add (argv, g_strdup (module->name));
   g_ptr_array_add (argv, g_strdup ("--module-dir"));
   /* The directory the daemon loaded the module from: both processes run
    * the same file. */
-  g_ptr_array_add (argv, g_path_get_dirname (room->module->path));
+  g_ptr_array_add (argv, g_path_get_dirname (module->path));
   g_ptr_array_add (argv, g_strdup ("--control-fd"));
   g_ptr_array_add (argv, g_strdup ("3"));
   if (with_certificate)
@@ -449,7 +496,6 @@ worker_build_argv (ConvokeRoom *room, const char *worker_path, gboolean with_cer
       g_ptr_array_add (argv, g_strdup ("4"));
     }
 
-  config = convoke_config_ref (convoke_room_registry_get_config (room->registry));
   /* A root daemon's worker becomes [media] worker-user once it has
    * started (docs/security.md); any other daemon's keeps its user. */
   if (geteuid () == 0)
@@ -458,48 +504,35 @@ worker_build_argv (ConvokeRoom *room, const char *worker_path, gboolean with_cer
       gid_t gid;
 
       if (!convoke_worker_resolve_user (config->worker_user, &uid, &gid, error))
-        {
-          g_ptr_array_unref (argv);
-          return NULL;
-        }
+        return NULL;
       g_ptr_array_add (argv, g_strdup ("--uid"));
       g_ptr_array_add (argv, g_strdup_printf ("%u", (guint) uid));
       g_ptr_array_add (argv, g_strdup ("--gid"));
       g_ptr_array_add (argv, g_strdup_printf ("%u", (guint) gid));
     }
 
-  if (room->type != NULL && room->type->options != NULL)
+  if (room != NULL)
     {
-      g_hash_table_iter_init (&iter, room->type->options);
+      g_autoptr (GHashTable) options = convoke_worker_room_options (room);
+      GHashTableIter iter;
+      gpointer key, value;
+
+      g_hash_table_iter_init (&iter, options);
       while (g_hash_table_iter_next (&iter, &key, &value))
-        g_hash_table_insert (options, key, g_strdup (value));
-    }
-  g_hash_table_insert (options, "max-participants",
-                       g_strdup_printf ("%u", room->max_participants));
-  g_hash_table_insert (
-      options, "max-bitrate",
-      g_strdup_printf ("%u", room->type != NULL ? room->type->max_bitrate : 0));
-  g_hash_table_insert (options, "room-name", g_strdup (room->unique_name));
-
-  if (config->port_min != 0 || config->port_max != 0)
-    g_hash_table_insert (options, "port-range",
-                         g_strdup_printf ("%u-%u", config->port_min, config->port_max));
-  if (config->stun_server != NULL)
-    g_hash_table_insert (options, "stun-server", g_strdup (config->stun_server));
-  convoke_recording_add_worker_options (room, options);
-
-  g_hash_table_iter_init (&iter, options);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    {
-      g_ptr_array_add (argv, g_strdup ("--option"));
-      g_ptr_array_add (argv, g_strdup_printf ("%s=%s", (char *) key, (char *) value));
+        {
+          g_ptr_array_add (argv, g_strdup ("--option"));
+          g_ptr_array_add (argv, g_strdup_printf ("%s=%s", (char *) key, (char *) value));
+        }
     }
   g_ptr_array_add (argv, NULL);
-  return argv;
+  return g_steal_pointer (&argv);
 }
 
-ConvokeWorkerHandle *
-convoke_worker_spawn (ConvokeRoomRegistry *registry, ConvokeRoom *room, GError **error)
+/* Starts a worker for @room, or a pooled one (@room NULL) that waits for
+ * `assign`. */
+static ConvokeWorkerHandle *
+worker_launch (ConvokeRoomRegistry *registry, const ConvokeLoadedModule *module,
+               ConvokeRoom *room, GError **error)
 {
   g_autoptr (GSubprocessLauncher) launcher = NULL;
   g_autoptr (GPtrArray) argv = NULL;
@@ -510,8 +543,6 @@ convoke_worker_spawn (ConvokeRoomRegistry *registry, ConvokeRoom *room, GError *
   const char *registry_path;
   const char *certificate;
   int pair[2];
-
-  g_return_val_if_fail (room != NULL && room->module != NULL, NULL);
 
   if (worker_path == NULL || *worker_path == '\0')
     worker_path = CONVOKE_LIBEXECDIR "/convoke-room-worker";
@@ -540,12 +571,13 @@ convoke_worker_spawn (ConvokeRoomRegistry *registry, ConvokeRoom *room, GError *
   if (certificate != NULL
       && !convoke_worker_pass_certificate (launcher, certificate, &local_error))
     {
-      g_message ("room %s: %s; the worker makes its own", room->sid,
-                 local_error->message);
+      g_message ("room %s: %s; the worker makes its own",
+                 room != NULL ? room->sid : "(pooled)", local_error->message);
       certificate = NULL;
     }
 
-  argv = worker_build_argv (room, worker_path, certificate != NULL, error);
+  argv = worker_build_argv (registry, module, room, worker_path, certificate != NULL,
+                            error);
   if (argv == NULL)
     {
       close (pair[0]);
@@ -555,7 +587,8 @@ convoke_worker_spawn (ConvokeRoomRegistry *registry, ConvokeRoom *room, GError *
   worker = g_new0 (ConvokeWorkerHandle, 1);
   g_ref_count_init (&worker->ref); /* the room's */
   worker->registry = registry;
-  worker->room = convoke_room_ref (room);
+  worker->room = room != NULL ? convoke_room_ref (room) : NULL;
+  worker->module = module;
   worker->dumps = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   worker->process = g_subprocess_launcher_spawnv (
       launcher, (const char *const *) argv->pdata, &local_error);
@@ -570,9 +603,14 @@ convoke_worker_spawn (ConvokeRoomRegistry *registry, ConvokeRoom *room, GError *
     }
 
   worker->pid = atoi (g_subprocess_get_identifier (worker->process));
-  worker->label = g_strdup_printf ("worker %s (pid %d)", room->sid, (int) worker->pid);
+  if (room != NULL)
+    worker->label = g_strdup_printf ("worker %s (pid %d)", room->sid, (int) worker->pid);
+  else
+    worker->label = g_strdup_printf ("pooled worker (pid %d)", (int) worker->pid);
   worker->running = TRUE;
   workers_running++;
+  if (room == NULL)
+    workers_unassigned++;
 
   worker->channel
       = convoke_control_channel_new_from_fd (pair[0], worker->label, &local_error);
@@ -596,8 +634,10 @@ convoke_worker_spawn (ConvokeRoomRegistry *registry, ConvokeRoom *room, GError *
       channels_open++;
       convoke_control_channel_start (worker->channel);
       /* Before any module message: the first participant's agent
-       * already allocates a relay. */
-      worker_send_turn (worker);
+       * already allocates a relay. A pooled worker gets its own with
+       * its room. */
+      if (room != NULL)
+        worker_send_turn (worker);
     }
   worker->stdout_reader = convoke_line_reader_new (
       g_subprocess_get_stdout_pipe (worker->process), OUTPUT_MAX_LINE,
@@ -610,8 +650,105 @@ convoke_worker_spawn (ConvokeRoomRegistry *registry, ConvokeRoom *room, GError *
       G_PRIORITY_DEFAULT, worker_ready_timeout_ms (), worker_on_ready_timeout,
       worker_ref (worker), (GDestroyNotify) worker_unref);
 
-  g_debug ("%s: started for module %s", worker->label, room->module->name);
+  g_debug ("%s: started for module %s", worker->label, module->name);
   return worker;
+}
+
+ConvokeWorkerHandle *
+convoke_worker_spawn (ConvokeRoomRegistry *registry, ConvokeRoom *room, GError **error)
+{
+  g_return_val_if_fail (room != NULL && room->module != NULL, NULL);
+  return worker_launch (registry, room->module, room, error);
+}
+
+ConvokeWorkerHandle *
+convoke_worker_spawn_pooled (ConvokeRoomRegistry *registry,
+                             const ConvokeLoadedModule *module,
+                             ConvokeWorkerPoolFunc func, gpointer user_data,
+                             GError **error)
+{
+  ConvokeWorkerHandle *worker;
+
+  g_return_val_if_fail (module != NULL && func != NULL, NULL);
+  worker = worker_launch (registry, module, NULL, error);
+  if (worker != NULL)
+    {
+      worker->pool_func = func;
+      worker->pool_data = user_data;
+    }
+  return worker;
+}
+
+gboolean
+convoke_worker_is_waiting (ConvokeWorkerHandle *worker)
+{
+  return worker->room == NULL && worker->waiting && worker->running
+         && !worker->stop_requested && worker->channel != NULL;
+}
+
+gboolean
+convoke_worker_has_waited (ConvokeWorkerHandle *worker)
+{
+  return worker->waiting;
+}
+
+GPid
+convoke_worker_get_pid (ConvokeWorkerHandle *worker)
+{
+  return worker->pid;
+}
+
+const ConvokeLoadedModule *
+convoke_worker_get_module (ConvokeWorkerHandle *worker)
+{
+  return worker->module;
+}
+
+gboolean
+convoke_worker_assign (ConvokeWorkerHandle *worker, ConvokeRoom *room, GError **error)
+{
+  g_autoptr (JsonObject) message = json_object_new ();
+  g_autoptr (JsonObject) options_json = json_object_new ();
+  g_autoptr (GHashTable) options = NULL;
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_return_val_if_fail (room != NULL && room->module == worker->module, FALSE);
+  if (!convoke_worker_is_waiting (worker))
+    {
+      g_set_error (error, CONVOKE_ERROR, CONVOKE_ERROR_INTERNAL,
+                   _ ("The pooled media worker (pid %d) is not waiting for a room"),
+                   (int) worker->pid);
+      return FALSE;
+    }
+  options = convoke_worker_room_options (room);
+  g_hash_table_iter_init (&iter, options);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    json_object_set_string_member (options_json, key, value);
+  json_object_set_string_member (message, "type", "assign");
+  json_object_set_string_member (message, "room-sid", room->sid);
+  json_object_set_object_member (message, "options", g_steal_pointer (&options_json));
+  if (!convoke_control_channel_send (worker->channel, message))
+    {
+      g_set_error (error, CONVOKE_ERROR, CONVOKE_ERROR_INTERNAL,
+                   _ ("The control socket of the pooled media worker (pid %d) is closed"),
+                   (int) worker->pid);
+      return FALSE;
+    }
+
+  /* From here on it is the room's, as a cold worker is from its start. */
+  worker->room = convoke_room_ref (room);
+  worker->pool_func = NULL;
+  worker->pool_data = NULL;
+  workers_unassigned--;
+  g_free (worker->label);
+  worker->label = g_strdup_printf ("worker %s (pid %d)", room->sid, (int) worker->pid);
+  worker_send_turn (worker);
+  worker->ready_source = g_timeout_add_full (
+      G_PRIORITY_DEFAULT, worker_ready_timeout_ms (), worker_on_ready_timeout,
+      worker_ref (worker), (GDestroyNotify) worker_unref);
+  g_debug ("%s: pooled worker assigned", worker->label);
+  return TRUE;
 }
 
 gboolean
@@ -649,6 +786,9 @@ convoke_worker_stop (ConvokeWorkerHandle *worker)
   if (worker == NULL)
     return;
 
+  /* A pooled worker being stopped is no longer the pool's concern. */
+  worker->pool_func = NULL;
+  worker->pool_data = NULL;
   if (worker->running && !worker->stop_requested)
     {
       g_autoptr (JsonObject) shutdown = json_object_new ();
@@ -673,7 +813,7 @@ convoke_worker_stop (ConvokeWorkerHandle *worker)
 guint
 convoke_worker_count_running (void)
 {
-  return workers_running;
+  return workers_running - workers_unassigned;
 }
 
 typedef struct
