@@ -5,7 +5,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #define G_LOG_DOMAIN "convoke-worker"
 
-#include "worker-supervisor.h"
+#include "worker-supervisor-private.h"
 
 #include <errno.h>
 #include <glib-unix.h>
@@ -23,55 +23,26 @@
 #include "worker-turn.h"
 
 #define GRACE_PERIOD_MS 2000 /* shutdown → SIGTERM → SIGKILL */
-#define DUMP_TIMEOUT_MS 5000
 #define OUTPUT_MAX_LINE 65536 /* a worker's stdout/stderr lines */
 #define ORPHAN_GRACE_MS 1000  /* socket closed, process still there */
 /* A worker not PLAYING by then is stuck (a pipeline waiting for a preroll
  * that never comes); commands would pile up unanswered. */
 #define READY_TIMEOUT_MS 30000
 
-struct _ConvokeWorkerHandle
-{
-  grefcount ref; /* the room's, the process watch's, timers', dumps' */
-  ConvokeRoomRegistry *registry;
-  ConvokeRoom *room; /* NULL: pooled, until convoke_worker_assign() */
-  const ConvokeLoadedModule *module;
-  char *label; /* "worker RM… (pid N)" for logs */
-  GSubprocess *process;
-  GPid pid;
-  ConvokeControlChannel *channel;
-  ConvokeLineReader *stdout_reader;
-  ConvokeLineReader *stderr_reader;
-  gboolean running;
-  gboolean ready;
-  gboolean waiting; /* pooled: sent `waiting` */
-  ConvokeWorkerPoolFunc pool_func; /* pooled and unassigned only */
-  gpointer pool_data;
-  gboolean stop_requested;
-  char *failure_reason; /* from a `failed` message */
-  guint escalation_source;
-  int escalation_step;
-  guint orphan_source;
-  guint ready_source;
-  guint turn_source;  /* next fresh TURN credentials ([media] worker-turn) */
-  gboolean turn_sent; /* the worker holds TURN options */
-  gint64 next_dump_id;
-  GHashTable *dumps; /* id (gint64*) → GTask* */
-};
 
 static guint workers_running;    /* every worker process, pooled or not */
 static guint workers_unassigned; /* pooled ones without a room yet */
 static guint channels_open; /* workers whose last reports may still come */
 
-static ConvokeWorkerHandle *
-worker_ref (ConvokeWorkerHandle *worker)
+ConvokeWorkerHandle *
+convoke_worker_ref (ConvokeWorkerHandle *worker)
 {
   g_ref_count_inc (&worker->ref);
   return worker;
 }
 
-static void
-worker_unref (ConvokeWorkerHandle *worker)
+void
+convoke_worker_unref (ConvokeWorkerHandle *worker)
 {
   if (!g_ref_count_dec (&worker->ref))
     return;
@@ -93,7 +64,6 @@ worker_unref (ConvokeWorkerHandle *worker)
   g_free (worker);
 }
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConvokeWorkerHandle, worker_unref)
 
 /* CONVOKE_WORKER_READY_TIMEOUT_MS shortens the wait for tests only. */
 static guint
@@ -108,23 +78,6 @@ worker_ready_timeout_ms (void)
 }
 
 /* ---- the worker's death ------------------------------------------------ */
-
-static void
-worker_fail_dumps (ConvokeWorkerHandle *worker)
-{
-  g_autoptr (GList) tasks = g_hash_table_get_values (worker->dumps);
-
-  /* The table frees only its keys; the tasks are ours now. */
-  g_hash_table_remove_all (worker->dumps);
-  for (GList *l = tasks; l != NULL; l = l->next)
-    {
-      g_autoptr (GTask) task = l->data;
-
-      g_task_return_new_error (task, CONVOKE_ERROR, CONVOKE_ERROR_ROOM_MEDIA_FAILED,
-                               _ ("The media worker of room %s exited"),
-                               worker->room->sid);
-    }
-}
 
 /* The reason the room fails with; participants read it in their 53119
  * error, so it starts with what happened to them. A reason we or the
@@ -173,7 +126,7 @@ worker_on_exit (GObject *source, GAsyncResult *result, gpointer user_data)
   g_clear_handle_id (&worker->turn_source, g_source_remove);
   /* The socket is read to its end: the last reports (recordings the worker
    * finished as it stopped) were sent before it exited. */
-  worker_fail_dumps (worker);
+  convoke_worker_fail_dumps (worker);
 
   if (room == NULL)
     {
@@ -229,29 +182,10 @@ worker_escalate (gpointer user_data)
 /* ---- messages from the worker ------------------------------------------ */
 
 static void
-worker_on_pipeline (ConvokeWorkerHandle *worker, JsonObject *message)
-{
-  gint64 id = json_object_get_int_member_with_default (message, "id", -1);
-  const char *data = json_object_get_string_member_with_default (message, "data", NULL);
-  const char *error = json_object_get_string_member_with_default (message, "error", NULL);
-  g_autoptr (GTask) task = g_hash_table_lookup (worker->dumps, &id);
-
-  if (task == NULL)
-    return; /* timed out already */
-  /* The table frees only its keys: @task now holds the table's reference. */
-  g_hash_table_remove (worker->dumps, &id);
-  if (data != NULL)
-    g_task_return_pointer (task, g_strdup (data), g_free);
-  else
-    g_task_return_new_error (task, CONVOKE_ERROR, CONVOKE_ERROR_INVALID_PARAMETER, "%s",
-                             error != NULL ? error : _ ("The worker sent no pipeline"));
-}
-
-static void
 worker_on_message (ConvokeControlChannel *channel, JsonObject *message,
                    gpointer user_data)
 {
-  g_autoptr (ConvokeWorkerHandle) worker = worker_ref (user_data);
+  g_autoptr (ConvokeWorkerHandle) worker = convoke_worker_ref (user_data);
   const char *type = json_object_get_string_member (message, "type");
   ConvokeRoom *room = worker->room;
 
@@ -291,7 +225,7 @@ worker_on_message (ConvokeControlChannel *channel, JsonObject *message,
         worker->pool_func (worker, CONVOKE_WORKER_POOL_WAITING, worker->pool_data);
     }
   else if (g_str_equal (type, "pipeline"))
-    worker_on_pipeline (worker, message);
+    convoke_worker_take_pipeline (worker, message);
   else if (g_str_equal (type, "certificate"))
     {
       const char *pem = json_object_get_string_member_with_default (message, "pem", NULL);
@@ -366,9 +300,9 @@ worker_on_channel_closed (ConvokeControlChannel *channel, GError *error,
   if (worker->running && !worker->stop_requested && worker->orphan_source == 0)
     worker->orphan_source
         = g_timeout_add_full (G_PRIORITY_DEFAULT, ORPHAN_GRACE_MS, worker_on_orphaned,
-                              worker_ref (worker), (GDestroyNotify) worker_unref);
+                              convoke_worker_ref (worker), (GDestroyNotify) convoke_worker_unref);
   channels_open--;
-  worker_unref (worker); /* the channel's */
+  convoke_worker_unref (worker); /* the channel's */
 }
 
 /* Each output reader holds a reference until its pipe ends, so that the
@@ -397,7 +331,7 @@ worker_output_line (ConvokeWorkerHandle *worker, ConvokeLineReader **reader,
       return;
     }
   g_clear_pointer (reader, convoke_line_reader_free);
-  worker_unref (worker);
+  convoke_worker_unref (worker);
 }
 
 static void
@@ -442,7 +376,7 @@ worker_send_turn (ConvokeWorkerHandle *worker)
   if (config->worker_turn)
     worker->turn_source = g_timeout_add_full (
         G_PRIORITY_DEFAULT, convoke_worker_turn_refresh_ms (config),
-        worker_on_turn_refresh, worker_ref (worker), (GDestroyNotify) worker_unref);
+        worker_on_turn_refresh, convoke_worker_ref (worker), (GDestroyNotify) convoke_worker_unref);
 }
 
 static gboolean
@@ -598,7 +532,7 @@ worker_launch (ConvokeRoomRegistry *registry, const ConvokeLoadedModule *module,
       /* GSubprocess's message already names the program and the cause. */
       g_set_error_literal (error, CONVOKE_ERROR, CONVOKE_ERROR_INTERNAL,
                            local_error->message);
-      worker_unref (worker);
+      convoke_worker_unref (worker);
       return NULL;
     }
 
@@ -630,7 +564,7 @@ worker_launch (ConvokeRoomRegistry *registry, const ConvokeLoadedModule *module,
       g_signal_connect (worker->channel, "closed", G_CALLBACK (worker_on_channel_closed),
                         worker);
       /* The channel's, until it ends: reports sent just before an exit count. */
-      worker_ref (worker);
+      convoke_worker_ref (worker);
       channels_open++;
       convoke_control_channel_start (worker->channel);
       /* Before any module message: the first participant's agent
@@ -641,14 +575,14 @@ worker_launch (ConvokeRoomRegistry *registry, const ConvokeLoadedModule *module,
     }
   worker->stdout_reader = convoke_line_reader_new (
       g_subprocess_get_stdout_pipe (worker->process), OUTPUT_MAX_LINE,
-      worker_on_stdout_line, worker_ref (worker));
+      worker_on_stdout_line, convoke_worker_ref (worker));
   worker->stderr_reader = convoke_line_reader_new (
       g_subprocess_get_stderr_pipe (worker->process), OUTPUT_MAX_LINE,
-      worker_on_stderr_line, worker_ref (worker));
-  g_subprocess_wait_async (worker->process, NULL, worker_on_exit, worker_ref (worker));
+      worker_on_stderr_line, convoke_worker_ref (worker));
+  g_subprocess_wait_async (worker->process, NULL, worker_on_exit, convoke_worker_ref (worker));
   worker->ready_source = g_timeout_add_full (
       G_PRIORITY_DEFAULT, worker_ready_timeout_ms (), worker_on_ready_timeout,
-      worker_ref (worker), (GDestroyNotify) worker_unref);
+      convoke_worker_ref (worker), (GDestroyNotify) convoke_worker_unref);
 
   g_debug ("%s: started for module %s", worker->label, module->name);
   return worker;
@@ -746,7 +680,7 @@ convoke_worker_assign (ConvokeWorkerHandle *worker, ConvokeRoom *room, GError **
   worker_send_turn (worker);
   worker->ready_source = g_timeout_add_full (
       G_PRIORITY_DEFAULT, worker_ready_timeout_ms (), worker_on_ready_timeout,
-      worker_ref (worker), (GDestroyNotify) worker_unref);
+      convoke_worker_ref (worker), (GDestroyNotify) convoke_worker_unref);
   g_debug ("%s: pooled worker assigned", worker->label);
   return TRUE;
 }
@@ -805,111 +739,15 @@ convoke_worker_stop (ConvokeWorkerHandle *worker)
        * process exits (worker_on_exit removes it). */
       worker->escalation_source
           = g_timeout_add_full (G_PRIORITY_DEFAULT, GRACE_PERIOD_MS, worker_escalate,
-                                worker_ref (worker), (GDestroyNotify) worker_unref);
+                                convoke_worker_ref (worker), (GDestroyNotify) convoke_worker_unref);
     }
-  worker_unref (worker);
+  convoke_worker_unref (worker);
 }
 
 guint
 convoke_worker_count_running (void)
 {
   return workers_running - workers_unassigned;
-}
-
-typedef struct
-{
-  ConvokeWorkerHandle *worker;
-  gint64 id;
-  guint timeout_source;
-} DumpRequest;
-
-static void
-dump_request_free (DumpRequest *request)
-{
-  g_clear_handle_id (&request->timeout_source, g_source_remove);
-  worker_unref (request->worker);
-  g_free (request);
-}
-
-static gboolean
-dump_on_timeout (gpointer user_data)
-{
-  DumpRequest *request = user_data;
-  g_autoptr (GTask) task = g_hash_table_lookup (request->worker->dumps, &request->id);
-
-  request->timeout_source = 0;
-  if (task == NULL)
-    return G_SOURCE_REMOVE;
-  /* The table frees only its keys: @task now holds the table's reference,
-   * which keeps the task (and @request, its data) alive until we return. */
-  g_hash_table_remove (request->worker->dumps, &request->id);
-  g_task_return_new_error (task, CONVOKE_ERROR, CONVOKE_ERROR_INTERNAL,
-                           _ ("The media worker of room %s did not send its pipeline "
-                              "within %d s"),
-                           request->worker->room->sid, DUMP_TIMEOUT_MS / 1000);
-  return G_SOURCE_REMOVE;
-}
-
-void
-convoke_worker_dump_pipeline_async (ConvokeWorkerHandle *worker, const char *format,
-                                    GAsyncReadyCallback callback, gpointer user_data)
-{
-  g_autoptr (GTask) task = g_task_new (NULL, NULL, callback, user_data);
-  g_autoptr (JsonObject) request = NULL;
-  DumpRequest *pending;
-  gint64 *key;
-
-  g_task_set_source_tag (task, convoke_worker_dump_pipeline_async);
-  if (format == NULL)
-    format = "dot";
-  if (!g_str_equal (format, "dot") && !g_str_equal (format, "text"))
-    {
-      g_task_return_new_error (task, CONVOKE_ERROR, CONVOKE_ERROR_INVALID_PARAMETER,
-                               _ ("Format “%s” is invalid: expected “dot” or “text”"),
-                               format);
-      return;
-    }
-  if (worker == NULL || !worker->running || worker->stop_requested
-      || worker->channel == NULL)
-    {
-      g_task_return_new_error (task, CONVOKE_ERROR, CONVOKE_ERROR_ROOM_MEDIA_FAILED,
-                               _ ("The media worker of room %s is not running"),
-                               worker != NULL ? worker->room->sid : "?");
-      return;
-    }
-
-  pending = g_new0 (DumpRequest, 1);
-  pending->worker = worker_ref (worker);
-  pending->id = ++worker->next_dump_id;
-  g_task_set_task_data (task, pending, (GDestroyNotify) dump_request_free);
-
-  request = json_object_new ();
-  json_object_set_string_member (request, "type", "dump-pipeline");
-  json_object_set_int_member (request, "id", pending->id);
-  json_object_set_string_member (request, "format", format);
-  if (!convoke_control_channel_send (worker->channel, request))
-    {
-      g_task_return_new_error (task, CONVOKE_ERROR, CONVOKE_ERROR_ROOM_MEDIA_FAILED,
-                               _ ("The control socket of the media worker of room %s is "
-                                  "closed"),
-                               worker->room->sid);
-      return;
-    }
-  pending->timeout_source = g_timeout_add (DUMP_TIMEOUT_MS, dump_on_timeout, pending);
-  key = g_new (gint64, 1);
-  *key = pending->id;
-  g_hash_table_insert (worker->dumps, key, g_object_ref (task));
-}
-
-char *
-convoke_worker_dump_pipeline_finish (ConvokeWorkerHandle *worker, GAsyncResult *result,
-                                     GError **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result))
-                            == convoke_worker_dump_pipeline_async,
-                        NULL);
-  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 static void
