@@ -551,6 +551,13 @@ worker_wait_for_room (ConvokeWorker *worker)
 {
   g_autoptr (JsonObject) message = json_object_new ();
 
+  /* What the room's first participant would wait for, paid while no one
+   * waits: still before the sandbox's last step, like worker_setup(). */
+  if (worker->module->vtable->worker_warm_up != NULL)
+    {
+      worker->module->vtable->worker_warm_up ();
+      worker_note_time (worker, "warm_up");
+    }
   worker_note_time (worker, "waiting");
   json_object_set_string_member (message, "type", "waiting");
   json_object_set_int_member (message, "pid", getpid ());
