@@ -18,6 +18,7 @@
 #include "signaling-server.h"
 #include "status-callbacks.h"
 #include "web-client.h"
+#include "worker-pool.h"
 
 /* Editors save in several steps (truncate, write, rename); reloading on
  * the first event would read a half-written file. */
@@ -29,6 +30,7 @@ struct _ConvokeDaemon
 
   ConvokeConfig *config;
   char *config_path;         /* NULL: the embedded default, nothing to reload */
+  ConvokeWorkerPool *worker_pool;
   char *module_dir_override; /* --module-dir */
   ConvokeModuleSet *modules;
   ConvokeRoomRegistry *registry;
@@ -273,6 +275,8 @@ convoke_daemon_start (ConvokeDaemon *self, GError **error)
     return FALSE;
 
   self->registry = convoke_room_registry_new (config, self->modules);
+  self->worker_pool = convoke_worker_pool_new (self->registry, self->modules);
+  convoke_room_registry_set_worker_pool (self->registry, self->worker_pool);
   self->server = soup_server_new ("server-header", "convoked/" PACKAGE_VERSION " ", NULL);
   address = listen_address (config);
   self->listener = convoke_http_listener_new (self, self->server, address, &local);
@@ -326,6 +330,9 @@ convoke_daemon_stop (ConvokeDaemon *self)
       convoke_room_registry_end_room (self->registry, g_ptr_array_index (rooms, i),
                                       CONVOKE_ROOM_COMPLETED, NULL);
   }
+  /* Waiting workers stop too; convoke_worker_wait_all() waits for them. */
+  if (self->worker_pool != NULL)
+    convoke_worker_pool_stop (self->worker_pool);
   g_clear_pointer (&self->signaling, convoke_signaling_server_free);
   g_clear_pointer (&self->cluster, convoke_cluster_free);
   g_clear_pointer (&self->callbacks, convoke_status_callbacks_free);
@@ -394,6 +401,8 @@ convoke_daemon_reload (ConvokeDaemon *self, GError **error)
   self->config = convoke_config_ref (next);
   if (self->registry != NULL)
     convoke_room_registry_set_config (self->registry, next);
+  if (self->worker_pool != NULL && self->running)
+    convoke_worker_pool_reconfigure (self->worker_pool);
   g_message ("configuration reloaded from %s", self->config_path);
   return TRUE;
 }
@@ -488,6 +497,9 @@ convoke_daemon_finalize (GObject *object)
   ConvokeDaemon *self = CONVOKE_DAEMON (object);
 
   g_clear_pointer (&self->metrics, convoke_metrics_free);
+  if (self->registry != NULL)
+    convoke_room_registry_set_worker_pool (self->registry, NULL);
+  g_clear_pointer (&self->worker_pool, convoke_worker_pool_free);
   g_clear_object (&self->registry);
   /* After the registry: room_destroy() ran when the rooms ended, and
    * module_shutdown() must be the last call into a module. */

@@ -10,6 +10,7 @@
 
 #include <string.h>
 
+#include "worker-pool.h"
 #include "worker-supervisor.h"
 
 struct _ConvokeMetrics
@@ -197,6 +198,35 @@ label_samples (const char *text, const char *node)
   return g_string_free (g_steal_pointer (&out), FALSE);
 }
 
+static void
+render_worker_pool (ConvokeMetrics *self, GString *out)
+{
+  ConvokeWorkerPoolStats stats;
+
+  convoke_worker_pool_get_stats (convoke_room_registry_get_worker_pool (self->registry),
+                                 &stats);
+  g_string_append_printf (
+      out,
+      "# HELP convoke_worker_pool_size Media workers kept started ahead, per module "
+      "with a worker half ([media] worker-pool).\n"
+      "# TYPE convoke_worker_pool_size gauge\n"
+      "convoke_worker_pool_size %u\n"
+      "# HELP convoke_worker_pool_ready Pooled media workers waiting for a room.\n"
+      "# TYPE convoke_worker_pool_ready gauge\n"
+      "convoke_worker_pool_ready %u\n"
+      "# HELP convoke_worker_pool_starting Pooled media workers starting.\n"
+      "# TYPE convoke_worker_pool_starting gauge\n"
+      "convoke_worker_pool_starting %u\n"
+      "# HELP convoke_worker_pool_hits_total Rooms that got a pooled media worker.\n"
+      "# TYPE convoke_worker_pool_hits_total counter\n"
+      "convoke_worker_pool_hits_total %" G_GUINT64_FORMAT "\n"
+      "# HELP convoke_worker_cold_starts_total Rooms whose media worker was started "
+      "for them (pool empty or off, or a recording room).\n"
+      "# TYPE convoke_worker_cold_starts_total counter\n"
+      "convoke_worker_cold_starts_total %" G_GUINT64_FORMAT "\n",
+      stats.size, stats.ready, stats.starting, stats.hits, stats.cold);
+}
+
 char *
 convoke_metrics_render (ConvokeMetrics *self)
 {
@@ -213,10 +243,11 @@ convoke_metrics_render (ConvokeMetrics *self)
       count_connected (self->registry));
   g_string_append_printf (
       out,
-      "# HELP convoke_workers_running Media worker processes running.\n"
+      "# HELP convoke_workers_running Media worker processes serving a room.\n"
       "# TYPE convoke_workers_running gauge\n"
       "convoke_workers_running %u\n",
       convoke_worker_count_running ());
+  render_worker_pool (self, out);
 
   g_string_append (out,
                    "# HELP convoke_errors_total Errors returned to users, by surface "

@@ -17,6 +17,7 @@
 #include "i18n.h"
 #include "sid.h"
 #include "twilio-error.h"
+#include "worker-pool.h"
 #include "worker-supervisor.h"
 
 #define UNIQUE_NAME_MAX_LENGTH 128
@@ -29,6 +30,7 @@ struct _ConvokeRoomRegistry
 
   ConvokeConfig *config;
   ConvokeModuleSet *modules;  /* borrowed from the daemon */
+  ConvokeWorkerPool *worker_pool; /* borrowed from the daemon; NULL: cold starts */
   GPtrArray *rooms;           /* every room, oldest first; owns a reference */
   GHashTable *by_sid;         /* sid → room (borrowed) */
   GHashTable *active_by_name; /* unique name → in-progress room (borrowed) */
@@ -333,7 +335,7 @@ convoke_room_registry_create_room (ConvokeRoomRegistry *self,
   /* The worker comes first: room_create() may already talk to it. */
   if (module->vtable->needs_media_worker)
     {
-      room->worker = convoke_worker_spawn (self, room, error);
+      room->worker = convoke_worker_pool_start_room (self->worker_pool, self, room, error);
       if (room->worker == NULL)
         {
           g_prefix_error (error, _ ("Cannot start the media worker of room “%s”: "),
@@ -535,4 +537,18 @@ convoke_room_registry_new (ConvokeConfig *config, ConvokeModuleSet *modules)
   self->config = convoke_config_ref (config);
   self->modules = modules;
   return self;
+}
+
+void
+convoke_room_registry_set_worker_pool (ConvokeRoomRegistry *self, ConvokeWorkerPool *pool)
+{
+  g_return_if_fail (CONVOKE_IS_ROOM_REGISTRY (self));
+  self->worker_pool = pool;
+}
+
+ConvokeWorkerPool *
+convoke_room_registry_get_worker_pool (ConvokeRoomRegistry *self)
+{
+  g_return_val_if_fail (CONVOKE_IS_ROOM_REGISTRY (self), NULL);
+  return self->worker_pool;
 }

@@ -136,6 +136,12 @@ ConvokeRoomRegistry *convoke_room_registry_new (ConvokeConfig *config,
  * room whose configured type changed gets pending_type set. */
 void convoke_room_registry_set_config (ConvokeRoomRegistry *self, ConvokeConfig *config);
 ConvokeConfig *convoke_room_registry_get_config (ConvokeRoomRegistry *self);
+/* The warm worker pool new rooms take their worker from (worker-pool.h);
+ * borrowed, NULL (the default) starts every worker cold. */
+struct _ConvokeWorkerPool;
+void convoke_room_registry_set_worker_pool (ConvokeRoomRegistry *self,
+                                            struct _ConvokeWorkerPool *pool);
+struct _ConvokeWorkerPool *convoke_room_registry_get_worker_pool (ConvokeRoomRegistry *self);
 
 typedef struct
 {

@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include "i18n.h"
+#include "recording-store.h"
+#include "room-registry.h"
 #include "twilio-error.h"
 
 /* The certificate workers share is renewed this often; each one is valid
@@ -181,4 +183,34 @@ convoke_worker_environment (const char *registry_path)
       g_strv_builder_add (builder, registry);
     }
   return g_strv_builder_end (builder);
+}
+
+GHashTable *
+convoke_worker_room_options (ConvokeRoom *room)
+{
+  ConvokeConfig *config = convoke_room_registry_get_config (room->registry);
+  GHashTable *options = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  GHashTableIter iter;
+  gpointer key, value;
+
+  if (room->type != NULL && room->type->options != NULL)
+    {
+      g_hash_table_iter_init (&iter, room->type->options);
+      while (g_hash_table_iter_next (&iter, &key, &value))
+        g_hash_table_insert (options, key, g_strdup (value));
+    }
+  g_hash_table_insert (options, "max-participants",
+                       g_strdup_printf ("%u", room->max_participants));
+  g_hash_table_insert (
+      options, "max-bitrate",
+      g_strdup_printf ("%u", room->type != NULL ? room->type->max_bitrate : 0));
+  g_hash_table_insert (options, "room-name", g_strdup (room->unique_name));
+
+  if (config->port_min != 0 || config->port_max != 0)
+    g_hash_table_insert (options, "port-range",
+                         g_strdup_printf ("%u-%u", config->port_min, config->port_max));
+  if (config->stun_server != NULL)
+    g_hash_table_insert (options, "stun-server", g_strdup (config->stun_server));
+  convoke_recording_add_worker_options (room, options);
+  return options;
 }

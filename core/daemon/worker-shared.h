@@ -10,6 +10,8 @@
 
 G_BEGIN_DECLS
 
+struct _ConvokeRoom;
+
 /* GST_REGISTRY for workers run from @worker_path: one cache per plugin
  * set. NULL when the environment already chose, or no directory is
  * writable. Decided once per process. */
@@ -36,5 +38,10 @@ gboolean convoke_worker_resolve_user (const char *name, uid_t *uid, gid_t *gid,
  * LANG, LANGUAGE, LC_*, CONVOKE_LOCALEDIR, *SAN_OPTIONS), taken from the
  * daemon's, plus GST_REGISTRY=@registry_path when not NULL. */
 char **convoke_worker_environment (const char *registry_path);
+
+/* The worker options of @room (docs/worker-protocol.md, "Options the
+ * supervisor passes"): on a cold worker's command line, or in a pooled
+ * worker's `assign`. Keys are static or the type's; values are owned. */
+GHashTable *convoke_worker_room_options (struct _ConvokeRoom *room);
 
 G_END_DECLS

@@ -5,7 +5,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #define G_LOG_DOMAIN "convoke-worker"
 
-#include "worker-supervisor.h"
+#include "worker-supervisor-private.h"
 
 #include <errno.h>
 #include <glib-unix.h>
@@ -23,50 +23,26 @@
 #include "worker-turn.h"
 
 #define GRACE_PERIOD_MS 2000 /* shutdown → SIGTERM → SIGKILL */
-#define DUMP_TIMEOUT_MS 5000
 #define OUTPUT_MAX_LINE 65536 /* a worker's stdout/stderr lines */
 #define ORPHAN_GRACE_MS 1000  /* socket closed, process still there */
 /* A worker not PLAYING by then is stuck (a pipeline waiting for a preroll
  * that never comes); commands would pile up unanswered. */
 #define READY_TIMEOUT_MS 30000
 
-struct _ConvokeWorkerHandle
-{
-  grefcount ref; /* the room's, the process watch's, timers', dumps' */
-  ConvokeRoomRegistry *registry;
-  ConvokeRoom *room;
-  char *label; /* "worker RM… (pid N)" for logs */
-  GSubprocess *process;
-  GPid pid;
-  ConvokeControlChannel *channel;
-  ConvokeLineReader *stdout_reader;
-  ConvokeLineReader *stderr_reader;
-  gboolean running;
-  gboolean ready;
-  gboolean stop_requested;
-  char *failure_reason; /* from a `failed` message */
-  guint escalation_source;
-  int escalation_step;
-  guint orphan_source;
-  guint ready_source;
-  guint turn_source;  /* next fresh TURN credentials ([media] worker-turn) */
-  gboolean turn_sent; /* the worker holds TURN options */
-  gint64 next_dump_id;
-  GHashTable *dumps; /* id (gint64*) → GTask* */
-};
 
-static guint workers_running;
+static guint workers_running;    /* every worker process, pooled or not */
+static guint workers_unassigned; /* pooled ones without a room yet */
 static guint channels_open; /* workers whose last reports may still come */
 
-static ConvokeWorkerHandle *
-worker_ref (ConvokeWorkerHandle *worker)
+ConvokeWorkerHandle *
+convoke_worker_ref (ConvokeWorkerHandle *worker)
 {
   g_ref_count_inc (&worker->ref);
   return worker;
 }
 
-static void
-worker_unref (ConvokeWorkerHandle *worker)
+void
+convoke_worker_unref (ConvokeWorkerHandle *worker)
 {
   if (!g_ref_count_dec (&worker->ref))
     return;
@@ -77,7 +53,8 @@ worker_unref (ConvokeWorkerHandle *worker)
       g_signal_handlers_disconnect_by_data (worker->channel, worker);
       convoke_control_channel_close (worker->channel);
       g_clear_object (&worker->channel);
-      convoke_recording_worker_gone (worker->room);
+      if (worker->room != NULL)
+        convoke_recording_worker_gone (worker->room);
     }
   g_clear_object (&worker->process);
   g_hash_table_unref (worker->dumps);
@@ -87,7 +64,6 @@ worker_unref (ConvokeWorkerHandle *worker)
   g_free (worker);
 }
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConvokeWorkerHandle, worker_unref)
 
 /* CONVOKE_WORKER_READY_TIMEOUT_MS shortens the wait for tests only. */
 static guint
@@ -102,23 +78,6 @@ worker_ready_timeout_ms (void)
 }
 
 /* ---- the worker's death ------------------------------------------------ */
-
-static void
-worker_fail_dumps (ConvokeWorkerHandle *worker)
-{
-  g_autoptr (GList) tasks = g_hash_table_get_values (worker->dumps);
-
-  /* The table frees only its keys; the tasks are ours now. */
-  g_hash_table_remove_all (worker->dumps);
-  for (GList *l = tasks; l != NULL; l = l->next)
-    {
-      g_autoptr (GTask) task = l->data;
-
-      g_task_return_new_error (task, CONVOKE_ERROR, CONVOKE_ERROR_ROOM_MEDIA_FAILED,
-                               _ ("The media worker of room %s exited"),
-                               worker->room->sid);
-    }
-}
 
 /* The reason the room fails with; participants read it in their 53119
  * error, so it starts with what happened to them. A reason we or the
@@ -159,14 +118,30 @@ worker_on_exit (GObject *source, GAsyncResult *result, gpointer user_data)
   g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL);
   worker->running = FALSE;
   workers_running--;
+  if (room == NULL)
+    workers_unassigned--;
   g_clear_handle_id (&worker->escalation_source, g_source_remove);
   g_clear_handle_id (&worker->orphan_source, g_source_remove);
   g_clear_handle_id (&worker->ready_source, g_source_remove);
   g_clear_handle_id (&worker->turn_source, g_source_remove);
   /* The socket is read to its end: the last reports (recordings the worker
    * finished as it stopped) were sent before it exited. */
-  worker_fail_dumps (worker);
+  convoke_worker_fail_dumps (worker);
 
+  if (room == NULL)
+    {
+      /* A pooled worker no room had yet: only the pool cares. */
+      if (!worker->stop_requested)
+        {
+          reason = worker_describe_exit (worker);
+          g_message ("%s: exited before it had a room (%s)", worker->label, reason);
+        }
+      else
+        g_debug ("%s: stopped before it had a room", worker->label);
+      if (worker->pool_func != NULL)
+        worker->pool_func (worker, CONVOKE_WORKER_POOL_EXITED, worker->pool_data);
+      return;
+    }
   if (worker->stop_requested || room->status != CONVOKE_ROOM_IN_PROGRESS)
     {
       if (g_subprocess_get_if_exited (worker->process))
@@ -207,29 +182,10 @@ worker_escalate (gpointer user_data)
 /* ---- messages from the worker ------------------------------------------ */
 
 static void
-worker_on_pipeline (ConvokeWorkerHandle *worker, JsonObject *message)
-{
-  gint64 id = json_object_get_int_member_with_default (message, "id", -1);
-  const char *data = json_object_get_string_member_with_default (message, "data", NULL);
-  const char *error = json_object_get_string_member_with_default (message, "error", NULL);
-  g_autoptr (GTask) task = g_hash_table_lookup (worker->dumps, &id);
-
-  if (task == NULL)
-    return; /* timed out already */
-  /* The table frees only its keys: @task now holds the table's reference. */
-  g_hash_table_remove (worker->dumps, &id);
-  if (data != NULL)
-    g_task_return_pointer (task, g_strdup (data), g_free);
-  else
-    g_task_return_new_error (task, CONVOKE_ERROR, CONVOKE_ERROR_INVALID_PARAMETER, "%s",
-                             error != NULL ? error : _ ("The worker sent no pipeline"));
-}
-
-static void
 worker_on_message (ConvokeControlChannel *channel, JsonObject *message,
                    gpointer user_data)
 {
-  g_autoptr (ConvokeWorkerHandle) worker = worker_ref (user_data);
+  g_autoptr (ConvokeWorkerHandle) worker = convoke_worker_ref (user_data);
   const char *type = json_object_get_string_member (message, "type");
   ConvokeRoom *room = worker->room;
 
@@ -237,8 +193,9 @@ worker_on_message (ConvokeControlChannel *channel, JsonObject *message,
     {
       JsonNode *body = json_object_get_member (message, "body");
 
-      if (body == NULL || !JSON_NODE_HOLDS_OBJECT (body))
-        g_message ("%s: a module event without an object body; dropped", worker->label);
+      if (body == NULL || !JSON_NODE_HOLDS_OBJECT (body) || room == NULL)
+        g_message ("%s: a module event without an object body or a room; dropped",
+                   worker->label);
       else if (convoke_recording_take_worker_event (room, json_node_get_object (body)))
         return; /* the daemon's own, taken even after the room ended */
       else if (room->status == CONVOKE_ROOM_IN_PROGRESS && room->module != NULL
@@ -255,8 +212,20 @@ worker_on_message (ConvokeControlChannel *channel, JsonObject *message,
       g_clear_handle_id (&worker->ready_source, g_source_remove);
       g_debug ("%s: ready, timings (ms) %s", worker->label, text != NULL ? text : "none");
     }
+  else if (g_str_equal (type, "waiting") && room == NULL && !worker->waiting)
+    {
+      JsonNode *timings = json_object_get_member (message, "timings");
+      g_autofree char *text = timings != NULL ? json_to_string (timings, FALSE) : NULL;
+
+      worker->waiting = TRUE;
+      g_clear_handle_id (&worker->ready_source, g_source_remove);
+      g_debug ("%s: waiting for a room, timings (ms) %s", worker->label,
+               text != NULL ? text : "none");
+      if (worker->pool_func != NULL)
+        worker->pool_func (worker, CONVOKE_WORKER_POOL_WAITING, worker->pool_data);
+    }
   else if (g_str_equal (type, "pipeline"))
-    worker_on_pipeline (worker, message);
+    convoke_worker_take_pipeline (worker, message);
   else if (g_str_equal (type, "certificate"))
     {
       const char *pem = json_object_get_string_member_with_default (message, "pem", NULL);
@@ -282,7 +251,8 @@ worker_on_ready_timeout (gpointer user_data)
   ConvokeWorkerHandle *worker = user_data;
 
   worker->ready_source = 0;
-  if (worker->running && !worker->ready && !worker->stop_requested)
+  if (worker->running && !worker->ready && !worker->stop_requested
+      && (worker->room != NULL || !worker->waiting))
     {
       g_message ("%s: not ready after %u ms; killing it", worker->label,
                  worker_ready_timeout_ms ());
@@ -320,7 +290,8 @@ worker_on_channel_closed (ConvokeControlChannel *channel, GError *error,
 {
   ConvokeWorkerHandle *worker = user_data;
 
-  convoke_recording_worker_gone (worker->room);
+  if (worker->room != NULL)
+    convoke_recording_worker_gone (worker->room);
   if (error != NULL)
     g_message ("%s: control socket: %s", worker->label, error->message);
   /* Normal when the process is on its way out, so its exit status gets a
@@ -329,9 +300,9 @@ worker_on_channel_closed (ConvokeControlChannel *channel, GError *error,
   if (worker->running && !worker->stop_requested && worker->orphan_source == 0)
     worker->orphan_source
         = g_timeout_add_full (G_PRIORITY_DEFAULT, ORPHAN_GRACE_MS, worker_on_orphaned,
-                              worker_ref (worker), (GDestroyNotify) worker_unref);
+                              convoke_worker_ref (worker), (GDestroyNotify) convoke_worker_unref);
   channels_open--;
-  worker_unref (worker); /* the channel's */
+  convoke_worker_unref (worker); /* the channel's */
 }
 
 /* Each output reader holds a reference until its pipe ends, so that the
@@ -360,7 +331,7 @@ worker_output_line (ConvokeWorkerHandle *worker, ConvokeLineReader **reader,
       return;
     }
   g_clear_pointer (reader, convoke_line_reader_free);
-  worker_unref (worker);
+  convoke_worker_unref (worker);
 }
 
 static void
@@ -394,7 +365,7 @@ worker_send_turn (ConvokeWorkerHandle *worker)
       = convoke_config_ref (convoke_room_registry_get_config (worker->registry));
   g_autoptr (JsonObject) message = NULL;
 
-  if (worker->channel == NULL || worker->stop_requested
+  if (worker->channel == NULL || worker->stop_requested || worker->room == NULL
       || (!config->worker_turn && !worker->turn_sent))
     return;
   message = convoke_worker_turn_message (config, worker->room->sid,
@@ -405,7 +376,7 @@ worker_send_turn (ConvokeWorkerHandle *worker)
   if (config->worker_turn)
     worker->turn_source = g_timeout_add_full (
         G_PRIORITY_DEFAULT, convoke_worker_turn_refresh_ms (config),
-        worker_on_turn_refresh, worker_ref (worker), (GDestroyNotify) worker_unref);
+        worker_on_turn_refresh, convoke_worker_ref (worker), (GDestroyNotify) convoke_worker_unref);
 }
 
 static gboolean
@@ -421,26 +392,36 @@ worker_on_turn_refresh (gpointer user_data)
 
 /* ---- public API ---------------------------------------------------------- */
 
+/* The command line; @room NULL for a pooled worker, whose room and
+ * options come later in `assign`. */
 static GPtrArray *
-worker_build_argv (ConvokeRoom *room, const char *worker_path, gboolean with_certificate,
+worker_build_argv (ConvokeRoomRegistry *registry, const ConvokeLoadedModule *module,
+                   ConvokeRoom *room, const char *worker_path, gboolean with_certificate,
                    GError **error)
 {
-  g_autoptr (ConvokeConfig) config = NULL;
-  GPtrArray *argv = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr (GHashTable) options
-      = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
-  GHashTableIter iter;
-  gpointer key, value;
+  g_autoptr (ConvokeConfig) config
+      = convoke_config_ref (convoke_room_registry_get_config (registry));
+  g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
 
   g_ptr_array_add (argv, g_strdup (worker_path));
-  g_ptr_array_add (argv, g_strdup ("--room-sid"));
-  g_ptr_array_add (argv, g_strdup (room->sid));
+  if (room != NULL)
+    {
+      g_ptr_array_add (argv, g_strdup ("--room-sid"));
+      g_ptr_array_add (argv, g_strdup (room->sid));
+    }
+  else
+    {
+      /* As long as a sid: the worker writes its room's sid over it, so
+       * that ps names the room of every worker alike. */
+      g_ptr_array_add (argv, g_strdup ("--pooled"));
+      g_ptr_array_add (argv, g_strdup ("RM--------------------------------"));
+    }
   g_ptr_array_add (argv, g_strdup ("--module"));
-  g_ptr_array_add (argv, g_strdup (room->module->name));
+  g_ptr_array_add (argv, g_strdup (module->name));
   g_ptr_array_add (argv, g_strdup ("--module-dir"));
   /* The directory the daemon loaded the module from: both processes run
    * the same file. */
-  g_ptr_array_add (argv, g_path_get_dirname (room->module->path));
+  g_ptr_array_add (argv, g_path_get_dirname (module->path));
   g_ptr_array_add (argv, g_strdup ("--control-fd"));
   g_ptr_array_add (argv, g_strdup ("3"));
   if (with_certificate)
@@ -449,7 +430,6 @@ worker_build_argv (ConvokeRoom *room, const char *worker_path, gboolean with_cer
       g_ptr_array_add (argv, g_strdup ("4"));
     }
 
-  config = convoke_config_ref (convoke_room_registry_get_config (room->registry));
   /* A root daemon's worker becomes [media] worker-user once it has
    * started (docs/security.md); any other daemon's keeps its user. */
   if (geteuid () == 0)
@@ -458,48 +438,35 @@ worker_build_argv (ConvokeRoom *room, const char *worker_path, gboolean with_cer
       gid_t gid;
 
       if (!convoke_worker_resolve_user (config->worker_user, &uid, &gid, error))
-        {
-          g_ptr_array_unref (argv);
-          return NULL;
-        }
+        return NULL;
       g_ptr_array_add (argv, g_strdup ("--uid"));
       g_ptr_array_add (argv, g_strdup_printf ("%u", (guint) uid));
       g_ptr_array_add (argv, g_strdup ("--gid"));
       g_ptr_array_add (argv, g_strdup_printf ("%u", (guint) gid));
     }
 
-  if (room->type != NULL && room->type->options != NULL)
+  if (room != NULL)
     {
-      g_hash_table_iter_init (&iter, room->type->options);
+      g_autoptr (GHashTable) options = convoke_worker_room_options (room);
+      GHashTableIter iter;
+      gpointer key, value;
+
+      g_hash_table_iter_init (&iter, options);
       while (g_hash_table_iter_next (&iter, &key, &value))
-        g_hash_table_insert (options, key, g_strdup (value));
-    }
-  g_hash_table_insert (options, "max-participants",
-                       g_strdup_printf ("%u", room->max_participants));
-  g_hash_table_insert (
-      options, "max-bitrate",
-      g_strdup_printf ("%u", room->type != NULL ? room->type->max_bitrate : 0));
-  g_hash_table_insert (options, "room-name", g_strdup (room->unique_name));
-
-  if (config->port_min != 0 || config->port_max != 0)
-    g_hash_table_insert (options, "port-range",
-                         g_strdup_printf ("%u-%u", config->port_min, config->port_max));
-  if (config->stun_server != NULL)
-    g_hash_table_insert (options, "stun-server", g_strdup (config->stun_server));
-  convoke_recording_add_worker_options (room, options);
-
-  g_hash_table_iter_init (&iter, options);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    {
-      g_ptr_array_add (argv, g_strdup ("--option"));
-      g_ptr_array_add (argv, g_strdup_printf ("%s=%s", (char *) key, (char *) value));
+        {
+          g_ptr_array_add (argv, g_strdup ("--option"));
+          g_ptr_array_add (argv, g_strdup_printf ("%s=%s", (char *) key, (char *) value));
+        }
     }
   g_ptr_array_add (argv, NULL);
-  return argv;
+  return g_steal_pointer (&argv);
 }
 
-ConvokeWorkerHandle *
-convoke_worker_spawn (ConvokeRoomRegistry *registry, ConvokeRoom *room, GError **error)
+/* Starts a worker for @room, or a pooled one (@room NULL) that waits for
+ * `assign`. */
+static ConvokeWorkerHandle *
+worker_launch (ConvokeRoomRegistry *registry, const ConvokeLoadedModule *module,
+               ConvokeRoom *room, GError **error)
 {
   g_autoptr (GSubprocessLauncher) launcher = NULL;
   g_autoptr (GPtrArray) argv = NULL;
@@ -510,8 +477,6 @@ convoke_worker_spawn (ConvokeRoomRegistry *registry, ConvokeRoom *room, GError *
   const char *registry_path;
   const char *certificate;
   int pair[2];
-
-  g_return_val_if_fail (room != NULL && room->module != NULL, NULL);
 
   if (worker_path == NULL || *worker_path == '\0')
     worker_path = CONVOKE_LIBEXECDIR "/convoke-room-worker";
@@ -540,12 +505,13 @@ convoke_worker_spawn (ConvokeRoomRegistry *registry, ConvokeRoom *room, GError *
   if (certificate != NULL
       && !convoke_worker_pass_certificate (launcher, certificate, &local_error))
     {
-      g_message ("room %s: %s; the worker makes its own", room->sid,
-                 local_error->message);
+      g_message ("room %s: %s; the worker makes its own",
+                 room != NULL ? room->sid : "(pooled)", local_error->message);
       certificate = NULL;
     }
 
-  argv = worker_build_argv (room, worker_path, certificate != NULL, error);
+  argv = worker_build_argv (registry, module, room, worker_path, certificate != NULL,
+                            error);
   if (argv == NULL)
     {
       close (pair[0]);
@@ -555,7 +521,8 @@ convoke_worker_spawn (ConvokeRoomRegistry *registry, ConvokeRoom *room, GError *
   worker = g_new0 (ConvokeWorkerHandle, 1);
   g_ref_count_init (&worker->ref); /* the room's */
   worker->registry = registry;
-  worker->room = convoke_room_ref (room);
+  worker->room = room != NULL ? convoke_room_ref (room) : NULL;
+  worker->module = module;
   worker->dumps = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   worker->process = g_subprocess_launcher_spawnv (
       launcher, (const char *const *) argv->pdata, &local_error);
@@ -565,14 +532,19 @@ convoke_worker_spawn (ConvokeRoomRegistry *registry, ConvokeRoom *room, GError *
       /* GSubprocess's message already names the program and the cause. */
       g_set_error_literal (error, CONVOKE_ERROR, CONVOKE_ERROR_INTERNAL,
                            local_error->message);
-      worker_unref (worker);
+      convoke_worker_unref (worker);
       return NULL;
     }
 
   worker->pid = atoi (g_subprocess_get_identifier (worker->process));
-  worker->label = g_strdup_printf ("worker %s (pid %d)", room->sid, (int) worker->pid);
+  if (room != NULL)
+    worker->label = g_strdup_printf ("worker %s (pid %d)", room->sid, (int) worker->pid);
+  else
+    worker->label = g_strdup_printf ("pooled worker (pid %d)", (int) worker->pid);
   worker->running = TRUE;
   workers_running++;
+  if (room == NULL)
+    workers_unassigned++;
 
   worker->channel
       = convoke_control_channel_new_from_fd (pair[0], worker->label, &local_error);
@@ -592,26 +564,125 @@ convoke_worker_spawn (ConvokeRoomRegistry *registry, ConvokeRoom *room, GError *
       g_signal_connect (worker->channel, "closed", G_CALLBACK (worker_on_channel_closed),
                         worker);
       /* The channel's, until it ends: reports sent just before an exit count. */
-      worker_ref (worker);
+      convoke_worker_ref (worker);
       channels_open++;
       convoke_control_channel_start (worker->channel);
       /* Before any module message: the first participant's agent
-       * already allocates a relay. */
-      worker_send_turn (worker);
+       * already allocates a relay. A pooled worker gets its own with
+       * its room. */
+      if (room != NULL)
+        worker_send_turn (worker);
     }
   worker->stdout_reader = convoke_line_reader_new (
       g_subprocess_get_stdout_pipe (worker->process), OUTPUT_MAX_LINE,
-      worker_on_stdout_line, worker_ref (worker));
+      worker_on_stdout_line, convoke_worker_ref (worker));
   worker->stderr_reader = convoke_line_reader_new (
       g_subprocess_get_stderr_pipe (worker->process), OUTPUT_MAX_LINE,
-      worker_on_stderr_line, worker_ref (worker));
-  g_subprocess_wait_async (worker->process, NULL, worker_on_exit, worker_ref (worker));
+      worker_on_stderr_line, convoke_worker_ref (worker));
+  g_subprocess_wait_async (worker->process, NULL, worker_on_exit, convoke_worker_ref (worker));
   worker->ready_source = g_timeout_add_full (
       G_PRIORITY_DEFAULT, worker_ready_timeout_ms (), worker_on_ready_timeout,
-      worker_ref (worker), (GDestroyNotify) worker_unref);
+      convoke_worker_ref (worker), (GDestroyNotify) convoke_worker_unref);
 
-  g_debug ("%s: started for module %s", worker->label, room->module->name);
+  g_debug ("%s: started for module %s", worker->label, module->name);
   return worker;
+}
+
+ConvokeWorkerHandle *
+convoke_worker_spawn (ConvokeRoomRegistry *registry, ConvokeRoom *room, GError **error)
+{
+  g_return_val_if_fail (room != NULL && room->module != NULL, NULL);
+  return worker_launch (registry, room->module, room, error);
+}
+
+ConvokeWorkerHandle *
+convoke_worker_spawn_pooled (ConvokeRoomRegistry *registry,
+                             const ConvokeLoadedModule *module,
+                             ConvokeWorkerPoolFunc func, gpointer user_data,
+                             GError **error)
+{
+  ConvokeWorkerHandle *worker;
+
+  g_return_val_if_fail (module != NULL && func != NULL, NULL);
+  worker = worker_launch (registry, module, NULL, error);
+  if (worker != NULL)
+    {
+      worker->pool_func = func;
+      worker->pool_data = user_data;
+    }
+  return worker;
+}
+
+gboolean
+convoke_worker_is_waiting (ConvokeWorkerHandle *worker)
+{
+  return worker->room == NULL && worker->waiting && worker->running
+         && !worker->stop_requested && worker->channel != NULL;
+}
+
+gboolean
+convoke_worker_has_waited (ConvokeWorkerHandle *worker)
+{
+  return worker->waiting;
+}
+
+GPid
+convoke_worker_get_pid (ConvokeWorkerHandle *worker)
+{
+  return worker->pid;
+}
+
+const ConvokeLoadedModule *
+convoke_worker_get_module (ConvokeWorkerHandle *worker)
+{
+  return worker->module;
+}
+
+gboolean
+convoke_worker_assign (ConvokeWorkerHandle *worker, ConvokeRoom *room, GError **error)
+{
+  g_autoptr (JsonObject) message = json_object_new ();
+  g_autoptr (JsonObject) options_json = json_object_new ();
+  g_autoptr (GHashTable) options = NULL;
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_return_val_if_fail (room != NULL && room->module == worker->module, FALSE);
+  if (!convoke_worker_is_waiting (worker))
+    {
+      g_set_error (error, CONVOKE_ERROR, CONVOKE_ERROR_INTERNAL,
+                   _ ("The pooled media worker (pid %d) is not waiting for a room"),
+                   (int) worker->pid);
+      return FALSE;
+    }
+  options = convoke_worker_room_options (room);
+  g_hash_table_iter_init (&iter, options);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    json_object_set_string_member (options_json, key, value);
+  json_object_set_string_member (message, "type", "assign");
+  json_object_set_string_member (message, "room-sid", room->sid);
+  json_object_set_object_member (message, "options", g_steal_pointer (&options_json));
+  if (!convoke_control_channel_send (worker->channel, message))
+    {
+      g_set_error (error, CONVOKE_ERROR, CONVOKE_ERROR_INTERNAL,
+                   _ ("The control socket of the pooled media worker (pid %d) is closed"),
+                   (int) worker->pid);
+      return FALSE;
+    }
+
+  /* From here on it is the room's, as a cold worker is from its start. */
+  worker->room = convoke_room_ref (room);
+  worker->pool_func = NULL;
+  worker->pool_data = NULL;
+  workers_unassigned--;
+  g_free (worker->label);
+  worker->label = g_strdup_printf ("worker %s (pid %d)", room->sid, (int) worker->pid);
+  worker_send_turn (worker);
+  worker->ready_source = g_timeout_add_full (
+      G_PRIORITY_DEFAULT, worker_ready_timeout_ms (), worker_on_ready_timeout,
+      convoke_worker_ref (worker), (GDestroyNotify) convoke_worker_unref);
+  g_debug ("%s: pooled worker assigned", worker->label);
+  return TRUE;
 }
 
 gboolean
@@ -649,6 +720,9 @@ convoke_worker_stop (ConvokeWorkerHandle *worker)
   if (worker == NULL)
     return;
 
+  /* A pooled worker being stopped is no longer the pool's concern. */
+  worker->pool_func = NULL;
+  worker->pool_data = NULL;
   if (worker->running && !worker->stop_requested)
     {
       g_autoptr (JsonObject) shutdown = json_object_new ();
@@ -665,111 +739,15 @@ convoke_worker_stop (ConvokeWorkerHandle *worker)
        * process exits (worker_on_exit removes it). */
       worker->escalation_source
           = g_timeout_add_full (G_PRIORITY_DEFAULT, GRACE_PERIOD_MS, worker_escalate,
-                                worker_ref (worker), (GDestroyNotify) worker_unref);
+                                convoke_worker_ref (worker), (GDestroyNotify) convoke_worker_unref);
     }
-  worker_unref (worker);
+  convoke_worker_unref (worker);
 }
 
 guint
 convoke_worker_count_running (void)
 {
-  return workers_running;
-}
-
-typedef struct
-{
-  ConvokeWorkerHandle *worker;
-  gint64 id;
-  guint timeout_source;
-} DumpRequest;
-
-static void
-dump_request_free (DumpRequest *request)
-{
-  g_clear_handle_id (&request->timeout_source, g_source_remove);
-  worker_unref (request->worker);
-  g_free (request);
-}
-
-static gboolean
-dump_on_timeout (gpointer user_data)
-{
-  DumpRequest *request = user_data;
-  g_autoptr (GTask) task = g_hash_table_lookup (request->worker->dumps, &request->id);
-
-  request->timeout_source = 0;
-  if (task == NULL)
-    return G_SOURCE_REMOVE;
-  /* The table frees only its keys: @task now holds the table's reference,
-   * which keeps the task (and @request, its data) alive until we return. */
-  g_hash_table_remove (request->worker->dumps, &request->id);
-  g_task_return_new_error (task, CONVOKE_ERROR, CONVOKE_ERROR_INTERNAL,
-                           _ ("The media worker of room %s did not send its pipeline "
-                              "within %d s"),
-                           request->worker->room->sid, DUMP_TIMEOUT_MS / 1000);
-  return G_SOURCE_REMOVE;
-}
-
-void
-convoke_worker_dump_pipeline_async (ConvokeWorkerHandle *worker, const char *format,
-                                    GAsyncReadyCallback callback, gpointer user_data)
-{
-  g_autoptr (GTask) task = g_task_new (NULL, NULL, callback, user_data);
-  g_autoptr (JsonObject) request = NULL;
-  DumpRequest *pending;
-  gint64 *key;
-
-  g_task_set_source_tag (task, convoke_worker_dump_pipeline_async);
-  if (format == NULL)
-    format = "dot";
-  if (!g_str_equal (format, "dot") && !g_str_equal (format, "text"))
-    {
-      g_task_return_new_error (task, CONVOKE_ERROR, CONVOKE_ERROR_INVALID_PARAMETER,
-                               _ ("Format “%s” is invalid: expected “dot” or “text”"),
-                               format);
-      return;
-    }
-  if (worker == NULL || !worker->running || worker->stop_requested
-      || worker->channel == NULL)
-    {
-      g_task_return_new_error (task, CONVOKE_ERROR, CONVOKE_ERROR_ROOM_MEDIA_FAILED,
-                               _ ("The media worker of room %s is not running"),
-                               worker != NULL ? worker->room->sid : "?");
-      return;
-    }
-
-  pending = g_new0 (DumpRequest, 1);
-  pending->worker = worker_ref (worker);
-  pending->id = ++worker->next_dump_id;
-  g_task_set_task_data (task, pending, (GDestroyNotify) dump_request_free);
-
-  request = json_object_new ();
-  json_object_set_string_member (request, "type", "dump-pipeline");
-  json_object_set_int_member (request, "id", pending->id);
-  json_object_set_string_member (request, "format", format);
-  if (!convoke_control_channel_send (worker->channel, request))
-    {
-      g_task_return_new_error (task, CONVOKE_ERROR, CONVOKE_ERROR_ROOM_MEDIA_FAILED,
-                               _ ("The control socket of the media worker of room %s is "
-                                  "closed"),
-                               worker->room->sid);
-      return;
-    }
-  pending->timeout_source = g_timeout_add (DUMP_TIMEOUT_MS, dump_on_timeout, pending);
-  key = g_new (gint64, 1);
-  *key = pending->id;
-  g_hash_table_insert (worker->dumps, key, g_object_ref (task));
-}
-
-char *
-convoke_worker_dump_pipeline_finish (ConvokeWorkerHandle *worker, GAsyncResult *result,
-                                     GError **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result))
-                            == convoke_worker_dump_pipeline_async,
-                        NULL);
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return workers_running - workers_unassigned;
 }
 
 static void

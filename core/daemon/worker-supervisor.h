@@ -9,15 +9,47 @@ G_BEGIN_DECLS
 
 /* ConvokeWorkerHandle is declared in room-registry.h, whose rooms hold one. */
 
-/* Starts the worker of @room (room->worker is set). Events from the worker
+/* Starts the worker of @room cold (room->worker is set). Events from the worker
  * go to the room module's worker_event(); its death to worker_lost() and
  * then convoke_room_registry_end_room (…, FAILED, …). */
 ConvokeWorkerHandle *convoke_worker_spawn (ConvokeRoomRegistry *registry, ConvokeRoom *room,
                                            GError **error);
+
+/* What happens to a pooled worker that has no room yet. */
+typedef enum
+{
+  CONVOKE_WORKER_POOL_WAITING, /* set up, waiting for convoke_worker_assign() */
+  CONVOKE_WORKER_POOL_EXITED,  /* gone (killed, crashed, or stopped) */
+} ConvokeWorkerPoolEvent;
+
+typedef void (*ConvokeWorkerPoolFunc) (ConvokeWorkerHandle *worker,
+                                       ConvokeWorkerPoolEvent event, gpointer user_data);
+
+/* Starts a worker of @module for no room yet (docs/worker-protocol.md,
+ * "Pooled workers"). @func hears of it until it is assigned; the caller
+ * owns the returned reference, and gives it up with convoke_worker_stop()
+ * or to the room it assigns the worker to. */
+ConvokeWorkerHandle *convoke_worker_spawn_pooled (ConvokeRoomRegistry *registry,
+                                                  const ConvokeLoadedModule *module,
+                                                  ConvokeWorkerPoolFunc func,
+                                                  gpointer user_data, GError **error);
+/* TRUE for a pooled worker that sent `waiting` and has no room. */
+gboolean convoke_worker_is_waiting (ConvokeWorkerHandle *worker);
+/* TRUE once it sent `waiting`, even after it exited. */
+gboolean convoke_worker_has_waited (ConvokeWorkerHandle *worker);
+GPid convoke_worker_get_pid (ConvokeWorkerHandle *worker);
+const ConvokeLoadedModule *convoke_worker_get_module (ConvokeWorkerHandle *worker);
+/* Hands a waiting pooled worker to @room for the rest of its life: sends
+ * `assign` with the room's options (and its TURN credentials). The pool
+ * function is not called again; the reference becomes the room's
+ * (room->worker). */
+gboolean convoke_worker_assign (ConvokeWorkerHandle *worker, ConvokeRoom *room,
+                                GError **error);
 gboolean convoke_worker_send (ConvokeWorkerHandle *worker, JsonObject *message,
                               GError **error);
 /* Asks the worker to finish (SIGTERM after a grace period) and forgets it. */
 void convoke_worker_stop (ConvokeWorkerHandle *worker);
+/* Worker processes serving a room (pooled ones waiting are not counted). */
 guint convoke_worker_count_running (void);
 
 /* The live pipeline graph of the room, for GET /v1/Rooms/{Sid}/Pipeline:

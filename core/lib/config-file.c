@@ -32,6 +32,8 @@
 #define ROOM_GROUP_PREFIX "room:"
 
 /* Twilio's limits for EmptyRoomTimeout/UnusedRoomTimeout and UniqueName. */
+/* Each waiting worker holds about 20 MiB. */
+#define WORKER_POOL_MAX 16
 #define ROOM_TIMEOUT_MAX_MINUTES 60
 #define UNIQUE_NAME_MAX_LENGTH 128
 #define MAX_PARTICIPANTS_LIMIT 1000
@@ -66,7 +68,7 @@ static const char *const server_keys[]
         "body-timeout",   "max-unauthenticated-connections", NULL };
 static const char *const auth_keys[] = { "api-key", "api-secret", "account-sid", NULL };
 static const char *const media_keys[]
-    = { "port-range", "stun-server", "worker-turn", "worker-user", NULL };
+    = { "port-range", "stun-server", "worker-turn", "worker-user", "worker-pool", NULL };
 static const char *const turn_keys[] = { "urls", "secret", "ttl", NULL };
 static const char *const rooms_keys[] = { "default-type", "empty-room-timeout",
                                           "unused-room-timeout", "auto-create", NULL };
@@ -175,6 +177,7 @@ config_new_with_defaults (const char *origin)
   config->max_unauthenticated_connections = 256;
   config->turn_ttl = 3600;
   config->worker_user = g_strdup ("convoke-worker");
+  config->worker_pool = 1;
   config->default_type = g_strdup ("group");
   config->empty_room_timeout = 5;
   config->unused_room_timeout = 5;
@@ -273,6 +276,9 @@ load_media_and_turn (const Loader *l, GError **error)
   if (!config_read_port_range (l, error) || !config_read_stun_server (l, error)
       || !config_read_bool (l, "media", "worker-turn", &c->worker_turn, error)
       || !config_read_string (l, "media", "worker-user", &c->worker_user, error)
+      || !config_read_uint (l, "media", "worker-pool", 0, WORKER_POOL_MAX,
+                            _ ("a number of workers from 0 to 16"), &c->worker_pool,
+                            error)
       || !config_read_turn_urls (l, error)
       || !config_read_string (l, "turn", "secret", &c->turn_secret, error)
       || !config_read_uint (l, "turn", "ttl", 60, 7 * 86400,

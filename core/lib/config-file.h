@@ -70,6 +70,7 @@ typedef struct
   char *stun_server;         /* stun:host:port, or NULL */
   gboolean worker_turn;      /* media workers allocate TURN relays from [turn] */
   char *worker_user;         /* the user a root daemon's workers become */
+  guint worker_pool;         /* workers started ahead per module, 0: none */
 
   /* [turn] */
   char **turn_urls;          /* NULL-terminated, may be NULL */

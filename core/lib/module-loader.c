@@ -20,7 +20,7 @@
  * and including the reserved tail. Later minor versions take fields out of
  * reserved[], so a v1 descriptor never shrinks below this. */
 #define TOPOLOGY_MODULE_V1_SIZE                                                          \
-  (offsetof (ConvokeTopologyModule, reserved) + 8 * sizeof (gpointer))
+  (offsetof (ConvokeTopologyModule, worker_warm_up) + 8 * sizeof (gpointer))
 
 G_STATIC_ASSERT (TOPOLOGY_MODULE_V1_SIZE <= sizeof (ConvokeTopologyModule));
 

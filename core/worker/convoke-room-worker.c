@@ -51,6 +51,8 @@ main (int argc, char **argv)
   g_autoptr (GOptionContext) context = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *room_sid = NULL;
+  g_autofree char *pooled = NULL;
+  char *title_slot = NULL;
   g_autofree char *module_name = NULL;
   g_autofree char *module_dir = NULL;
   g_auto (GStrv) options = NULL;
@@ -61,6 +63,10 @@ main (int argc, char **argv)
   ConvokeWorkerConfig config;
   const GOptionEntry entries[] = {
     { "room-sid", 0, 0, G_OPTION_ARG_STRING, &room_sid, N_ ("The room's sid"), "RM…" },
+    { "pooled", 0, 0, G_OPTION_ARG_STRING, &pooled,
+      N_ ("Start without a room and wait for one (a placeholder as long as a room sid, "
+          "replaced by the sid once assigned)"),
+      N_ ("PLACEHOLDER") },
     { "module", 0, 0, G_OPTION_ARG_STRING, &module_name,
       N_ ("The topology module to host"), N_ ("NAME") },
     { "module-dir", 0, 0, G_OPTION_ARG_FILENAME, &module_dir,
@@ -100,6 +106,16 @@ main (int argc, char **argv)
       return 1;
     }
 
+  /* GOption copies values: the placeholder must be found in argv's own
+   * memory, which is what /proc/PID/cmdline reads. */
+  for (int i = 1; i < argc; i++)
+    {
+      if (g_str_equal (argv[i], "--pooled") && i + 1 < argc)
+        title_slot = argv[i + 1];
+      else if (g_str_has_prefix (argv[i], "--pooled="))
+        title_slot = argv[i] + strlen ("--pooled=");
+    }
+
   context = g_option_context_new (NULL);
   g_option_context_set_summary (
       context, _ ("Runs the media pipeline of one room for convoked. Not "
@@ -112,7 +128,12 @@ main (int argc, char **argv)
       return 2;
     }
 
-  if (!convoke_sid_is_valid (room_sid, "RM"))
+  if (pooled != NULL && room_sid != NULL)
+    {
+      g_printerr (_ ("convoke-room-worker: --pooled and --room-sid exclude each other\n"));
+      return 2;
+    }
+  if (pooled == NULL && !convoke_sid_is_valid (room_sid, "RM"))
     {
       g_printerr (
           _ ("convoke-room-worker: --room-sid “%s” is not a room sid (RM and 32 hex "
@@ -157,6 +178,7 @@ main (int argc, char **argv)
 
   config = (ConvokeWorkerConfig){
     .room_sid = room_sid,
+    .title_slot = title_slot,
     .module_name = module_name,
     .module_dir = module_dir,
     .control_fd = control_fd,

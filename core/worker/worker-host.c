@@ -11,6 +11,7 @@
 #include "control-channel.h"
 #include "i18n.h"
 #include "module-loader.h"
+#include "sid.h"
 #include "worker-certificate.h"
 #include "worker-pipeline-dump.h"
 #include "srtp-openssl.h"
@@ -23,6 +24,13 @@
 struct _ConvokeWorker
 {
   const ConvokeWorkerConfig *config;
+  /* The room's sid; "(pooled)" in a pooled worker until `assign` names
+   * its room. */
+  char *room_sid;
+  gboolean assigned; /* a pooled worker got its room */
+  /* Messages that came before `ready` on a channel already started (a
+   * pooled worker's): handled, in order, once the pipeline plays. */
+  GQueue early_messages;
   GHashTable *options; /* char* → char* */
   JsonObject *timings;
 
@@ -72,7 +80,7 @@ worker_send_failed (ConvokeWorker *worker, const char *reason)
   if (worker->failed)
     return;
   worker->failed = TRUE;
-  g_warning ("room %s: %s", worker->config->room_sid, reason);
+  g_warning ("room %s: %s", worker->room_sid, reason);
   json_object_set_string_member (message, "type", "failed");
   json_object_set_string_member (message, "reason", reason);
   convoke_control_channel_send (worker->channel, message);
@@ -86,7 +94,7 @@ worker_send_failed (ConvokeWorker *worker, const char *reason)
 static const char *
 api_get_room_sid (ConvokeWorker *worker)
 {
-  return worker->config->room_sid;
+  return worker->room_sid;
 }
 
 static const char *
@@ -235,7 +243,7 @@ worker_set_options (ConvokeWorker *worker, JsonObject *message)
     {
       g_warning (_ ("Room %s: a “set-options” control message without an object "
                     "“options”; dropped"),
-                 worker->config->room_sid);
+                 worker->room_sid);
       return;
     }
   options = json_node_get_object (node);
@@ -247,7 +255,7 @@ worker_set_options (ConvokeWorker *worker, JsonObject *message)
 
       if (g_str_equal (key, "certificate") || *key == '\0')
         g_warning (_ ("Room %s: option “%s” cannot be set at run time; ignored"),
-                   worker->config->room_sid, key);
+                   worker->room_sid, key);
       else if (JSON_NODE_HOLDS_NULL (value))
         g_hash_table_remove (worker->options, key);
       else if (JSON_NODE_HOLDS_VALUE (value)
@@ -257,9 +265,12 @@ worker_set_options (ConvokeWorker *worker, JsonObject *message)
       else
         g_warning (_ ("Room %s: option “%s” in “set-options” is neither a string nor "
                       "null; ignored"),
-                   worker->config->room_sid, key);
+                   worker->room_sid, key);
     }
 }
+
+static void worker_assign (ConvokeWorker *worker, JsonObject *message);
+static void worker_handle_message (ConvokeWorker *worker, JsonObject *message);
 
 static void
 worker_on_message (ConvokeControlChannel *channel, JsonObject *message,
@@ -271,6 +282,30 @@ worker_on_message (ConvokeControlChannel *channel, JsonObject *message,
   if (worker->stopping)
     return;
 
+  if (g_str_equal (type, "shutdown"))
+    {
+      worker_stop (worker, 0);
+      return;
+    }
+  if (g_str_equal (type, "assign"))
+    {
+      worker_assign (worker, message);
+      return;
+    }
+  if (!worker->ready)
+    {
+      /* Only a pooled worker reads its channel this early. */
+      g_queue_push_tail (&worker->early_messages, json_object_ref (message));
+      return;
+    }
+  worker_handle_message (worker, message);
+}
+
+static void
+worker_handle_message (ConvokeWorker *worker, JsonObject *message)
+{
+  const char *type = json_object_get_string_member (message, "type");
+
   if (g_str_equal (type, "module"))
     {
       JsonNode *body = json_object_get_member (message, "body");
@@ -279,7 +314,7 @@ worker_on_message (ConvokeControlChannel *channel, JsonObject *message,
         {
           g_warning (_ ("Room %s: a “module” control message without an object “body”; "
                         "dropped"),
-                     worker->config->room_sid);
+                     worker->room_sid);
           return;
         }
       if (worker->module->vtable->worker_handle_message != NULL)
@@ -290,11 +325,9 @@ worker_on_message (ConvokeControlChannel *channel, JsonObject *message,
     worker_set_options (worker, message);
   else if (g_str_equal (type, "dump-pipeline"))
     worker_answer_dump (worker, message);
-  else if (g_str_equal (type, "shutdown"))
-    worker_stop (worker, 0);
   else
     g_warning (_ ("Room %s: unknown control message type “%s”; ignored"),
-               worker->config->room_sid, type);
+               worker->room_sid, type);
 }
 
 static void
@@ -305,7 +338,7 @@ worker_on_channel_closed (ConvokeControlChannel *channel, GError *error,
 
   /* The daemon is gone or gave up on us; nobody is left to serve. */
   if (error != NULL)
-    g_message ("room %s: control channel failed: %s", worker->config->room_sid,
+    g_message ("room %s: control channel failed: %s", worker->room_sid,
                error->message);
   worker_stop (worker, worker->stopping ? worker->exit_status : 0);
 }
@@ -332,8 +365,14 @@ worker_send_ready (ConvokeWorker *worker)
   json_object_set_object_member (message, "timings", json_object_ref (worker->timings));
   convoke_control_channel_send (worker->channel, message);
 
-  /* Commands the daemon sent meanwhile waited in the socket; now they may
-   * reach the module. */
+  /* Commands the daemon sent meanwhile waited in the socket (or, in a
+   * pooled worker, in early_messages); now they may reach the module. */
+  while (!g_queue_is_empty (&worker->early_messages) && !worker->stopping)
+    {
+      g_autoptr (JsonObject) early = g_queue_pop_head (&worker->early_messages);
+
+      worker_handle_message (worker, early);
+    }
   convoke_control_channel_start (worker->channel);
 }
 
@@ -352,7 +391,7 @@ worker_on_state_changed (GstBus *bus, GstMessage *message, gpointer user_data)
 
   /* Writes a file only when GST_DEBUG_DUMP_DOT_DIR is set. */
   GST_DEBUG_BIN_TO_DOT_FILE_WITH_TS (GST_BIN (worker->pipeline), GST_DEBUG_GRAPH_SHOW_ALL,
-                                     worker->config->room_sid);
+                                     worker->room_sid);
   if (worker->ready || worker->stopping)
     return;
   /* The last moment before the daemon's commands, and with them the
@@ -381,7 +420,7 @@ worker_on_bus_problem (GstBus *bus, GstMessage *message, gpointer user_data)
     gst_message_parse_error (message, &error, &debug);
   else
     gst_message_parse_warning (message, &error, &debug);
-  g_message ("room %s: %s from %s: %s (%s)", worker->config->room_sid,
+  g_message ("room %s: %s from %s: %s (%s)", worker->room_sid,
              is_error ? "error" : "warning", GST_MESSAGE_SRC_NAME (message),
              error->message, debug != NULL ? debug : "");
 }
@@ -469,7 +508,7 @@ worker_build_pipeline (ConvokeWorker *worker, GError **error)
   g_autoptr (GError) setup_error = NULL;
   GstStateChangeReturn change;
 
-  worker->pipeline = gst_pipeline_new (worker->config->room_sid);
+  worker->pipeline = gst_pipeline_new (worker->room_sid);
   bus = gst_pipeline_get_bus (GST_PIPELINE (worker->pipeline));
   /* A signal watch rather than gst_bus_add_watch(): a bus has one watch
    * only, and the module needs to listen too. */
@@ -485,7 +524,7 @@ worker_build_pipeline (ConvokeWorker *worker, GError **error)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
                    _ ("Module “%s” could not set up room %s: %s"),
-                   worker->config->module_name, worker->config->room_sid,
+                   worker->config->module_name, worker->room_sid,
                    setup_error != NULL ? setup_error->message : _ ("no reason given"));
       return FALSE;
     }
@@ -497,12 +536,108 @@ worker_build_pipeline (ConvokeWorker *worker, GError **error)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
                    _ ("The pipeline of room %s could not be set to PLAYING"),
-                   worker->config->room_sid);
+                   worker->room_sid);
       return FALSE;
     }
   /* SUCCESS and NO_PREROLL post state-changed to PLAYING too; `ready` goes
    * out from that message so there is one path. */
   return TRUE;
+}
+
+/* A pooled worker: everything but the room is ready (GStreamer, the
+ * certificate, the module); the daemon hands it a room with `assign`. */
+static void
+worker_wait_for_room (ConvokeWorker *worker)
+{
+  g_autoptr (JsonObject) message = json_object_new ();
+
+  /* What the room's first participant would wait for, paid while no one
+   * waits: still before the sandbox's last step, like worker_setup(). */
+  if (worker->module->vtable->worker_warm_up != NULL)
+    {
+      worker->module->vtable->worker_warm_up ();
+      worker_note_time (worker, "warm_up");
+    }
+  worker_note_time (worker, "waiting");
+  json_object_set_string_member (message, "type", "waiting");
+  json_object_set_int_member (message, "pid", getpid ());
+  json_object_set_string_member (message, "module", worker->config->module_name);
+  json_object_set_object_member (message, "timings", json_object_ref (worker->timings));
+  convoke_control_channel_send (worker->channel, message);
+  /* `assign` must get through; anything else waits for `ready`. */
+  convoke_control_channel_start (worker->channel);
+}
+
+/* The options a room brings, as `set-options` reads them but stricter: an
+ * option the sandbox needed before gst_init() cannot come now. */
+static gboolean
+worker_take_room_options (ConvokeWorker *worker, JsonObject *options, GError **error)
+{
+  g_autoptr (GList) keys = json_object_get_members (options);
+
+  for (GList *l = keys; l != NULL; l = l->next)
+    {
+      const char *key = l->data;
+      JsonNode *value = json_object_get_member (options, key);
+
+      if (g_str_equal (key, "recording-dir") || g_str_equal (key, "recording-public-key"))
+        {
+          /* Landlock was set up without the room's directory. */
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                       _ ("A pooled worker cannot take option “%s”: its sandbox was set "
+                          "up before it had a room"),
+                       key);
+          return FALSE;
+        }
+      if (g_str_equal (key, "certificate") || *key == '\0' || !JSON_NODE_HOLDS_VALUE (value)
+          || json_node_get_value_type (value) != G_TYPE_STRING)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                       _ ("Option “%s” in “assign” is not a string the daemon may set"),
+                       key);
+          return FALSE;
+        }
+      g_hash_table_insert (worker->options, g_strdup (key),
+                           g_strdup (json_node_get_string (value)));
+    }
+  return TRUE;
+}
+
+/* `assign`: the room a pooled worker serves, for the rest of its life. */
+static void
+worker_assign (ConvokeWorker *worker, JsonObject *message)
+{
+  const char *sid = json_object_get_string_member_with_default (message, "room-sid", NULL);
+  JsonNode *options = json_object_get_member (message, "options");
+  g_autoptr (GError) error = NULL;
+
+  if (worker->config->room_sid != NULL || worker->assigned)
+    {
+      g_warning (_ ("Room %s: “assign” to a worker that has a room already; ignored"),
+                 worker->room_sid);
+      return;
+    }
+  if (!convoke_sid_is_valid (sid, "RM")
+      || (options != NULL && !JSON_NODE_HOLDS_OBJECT (options)))
+    {
+      worker_send_failed (worker, _ ("“assign” needs a room sid (RM and 32 hex digits) "
+                                     "and an object “options”"));
+      return;
+    }
+  worker->assigned = TRUE;
+  g_free (worker->room_sid);
+  worker->room_sid = g_strdup (sid);
+  /* ps and /proc/PID/cmdline name the room, as a cold worker's command
+   * line does: the slot is the pooled placeholder, as long as a sid. */
+  if (worker->config->title_slot != NULL
+      && strlen (worker->config->title_slot) == strlen (sid))
+    memcpy (worker->config->title_slot, sid, strlen (sid));
+  convoke_worker_sandbox_set_room_sid (worker->sandbox, sid);
+  worker_note_time (worker, "assigned");
+  if ((options != NULL
+       && !worker_take_room_options (worker, json_node_get_object (options), &error))
+      || !worker_build_pipeline (worker, &error))
+    worker_send_failed (worker, error->message);
 }
 
 static void
@@ -552,6 +687,8 @@ convoke_worker_run (const ConvokeWorkerConfig *config)
   guint sigterm_source = 0, sigint_source = 0;
 
   worker.config = config;
+  worker.room_sid = g_strdup (config->room_sid != NULL ? config->room_sid : "(pooled)");
+  g_queue_init (&worker.early_messages);
   worker.options = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   worker.timings = json_object_new ();
   worker.context = g_main_context_default ();
@@ -571,7 +708,7 @@ convoke_worker_run (const ConvokeWorkerConfig *config)
 
   /* The options first: the sandbox opens the recording directory they
    * name, before gst_init() or the signal sources start any thread. */
-  worker.sandbox = convoke_worker_sandbox_new (config->room_sid, config->switch_user,
+  worker.sandbox = convoke_worker_sandbox_new (worker.room_sid, config->switch_user,
                                                config->uid, config->gid);
   if (config->without_seccomp)
     convoke_worker_sandbox_leave_out_seccomp (worker.sandbox);
@@ -583,13 +720,17 @@ convoke_worker_run (const ConvokeWorkerConfig *config)
       /* Before the first SRTP session (DTLS completes long after), while
        * OpenSSL may still read its configuration. */
       if (!convoke_srtp_use_openssl (&srtp_error))
-        g_printerr ("convoke-room-worker: room %s: %s\n", config->room_sid,
+        g_printerr ("convoke-room-worker: room %s: %s\n", worker.room_sid,
                     srtp_error->message);
       sigterm_source = g_unix_signal_add (SIGTERM, worker_on_unix_signal, &worker);
       sigint_source = g_unix_signal_add (SIGINT, worker_on_unix_signal, &worker);
       if (!convoke_worker_sandbox_confine_files (worker.sandbox, &error)
           || !worker_prepare_certificate (&worker, &error)
-          || !worker_load_module (&worker, &error) || !worker_build_pipeline (&worker, &error))
+          || !worker_load_module (&worker, &error))
+        worker_send_failed (&worker, error->message);
+      else if (config->room_sid == NULL)
+        worker_wait_for_room (&worker);
+      else if (!worker_build_pipeline (&worker, &error))
         worker_send_failed (&worker, error->message);
     }
   else
@@ -609,6 +750,8 @@ convoke_worker_run (const ConvokeWorkerConfig *config)
   g_clear_pointer (&worker.timings, json_object_unref);
   g_clear_pointer (&worker.options, g_hash_table_unref);
   g_clear_pointer (&worker.sandbox, convoke_worker_sandbox_free);
+  g_queue_clear_full (&worker.early_messages, (GDestroyNotify) json_object_unref);
+  g_free (worker.room_sid);
   g_main_context_release (worker.context);
   return worker.exit_status;
 }

@@ -11,7 +11,10 @@ G_BEGIN_DECLS
 
 typedef struct
 {
-  const char *room_sid;
+  const char *room_sid; /* NULL: pooled, the room comes in `assign` */
+  /* The pooled placeholder in the process's own argv memory, rewritten
+   * with the room sid once assigned (what ps shows); may be NULL. */
+  char *title_slot;
   const char *module_name;
   const char *module_dir;
   int control_fd;

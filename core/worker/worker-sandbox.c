@@ -79,6 +79,13 @@ convoke_worker_sandbox_leave_out_seccomp (ConvokeWorkerSandbox *sandbox)
 }
 
 void
+convoke_worker_sandbox_set_room_sid (ConvokeWorkerSandbox *sandbox, const char *room_sid)
+{
+  g_free (sandbox->room_sid);
+  sandbox->room_sid = g_strdup (room_sid);
+}
+
+void
 convoke_worker_sandbox_free (ConvokeWorkerSandbox *sandbox)
 {
   if (sandbox == NULL)

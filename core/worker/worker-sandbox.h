@@ -21,6 +21,10 @@ ConvokeWorkerSandbox *convoke_worker_sandbox_new (const char *room_sid,
                                                   gboolean switch_user, uid_t uid,
                                                   gid_t gid);
 void convoke_worker_sandbox_free (ConvokeWorkerSandbox *sandbox);
+/* A pooled worker learns its room after the sandbox's first steps; the
+ * sid only names the room in messages. */
+void convoke_worker_sandbox_set_room_sid (ConvokeWorkerSandbox *sandbox,
+                                          const char *room_sid);
 /* No seccomp filter at convoke_worker_sandbox_lock(): the worker's
  * --without-seccomp, for valgrind, which cannot run under one. The other
  * layers stay. Says so on stderr, which the daemon logs. */

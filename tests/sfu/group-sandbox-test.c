@@ -104,6 +104,27 @@ assert_status_sandboxed (pid_t pid)
   g_assert_cmpstr (seccomp, ==, "2"); /* a filter */
 }
 
+/* A pooled worker waits before the sandbox's last step and takes it
+ * after `assign`, before `ready`: its room's worker is as confined as a
+ * cold one. */
+static void
+test_pooled_proc_status (void)
+{
+  const char *extra[] = { "--pooled", "RM--------------------------------", NULL };
+  GroupWorker *w = group_worker_start (extra, NULL);
+
+  group_worker_wait_message (w, "waiting", NULL);
+  group_worker_send (w, "{\"type\":\"assign\",\"room-sid\":\"" GROUP_TEST_ROOM_SID "\","
+                        "\"options\":{}}");
+  group_worker_wait_message (w, "ready", NULL);
+  assert_status_sandboxed (worker_pid (w));
+  group_worker_send (w, "{\"type\":\"module\",\"body\":{\"cmd\":\"echo\"}}");
+  group_worker_wait_event (w, "echo");
+  group_worker_send (w, "{\"type\":\"shutdown\"}");
+  g_assert_cmpint (group_worker_wait_exit (w), ==, 0);
+  group_worker_free (w);
+}
+
 static void
 test_proc_status (void)
 {
@@ -329,6 +350,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/group/sandbox/proc-status", test_proc_status);
+  g_test_add_func ("/group/sandbox/pooled-proc-status", test_pooled_proc_status);
   for (guint i = 0; i < G_N_ELEMENTS (forbidden); i++)
     {
       g_autofree char *name = g_strdup_printf ("/group/sandbox/forbidden/%s", forbidden[i]);

@@ -21,7 +21,12 @@
 /* A deadline, as a base figure: the harness's waits scale it. */
 #define WAIT_MS 20000
 
-static const char config[] = "[type:group]\n"
+/* Without the pool: these tests count the daemon's worker processes, and
+ * a waiting pooled worker would be one more (group-pool-test.c tests the
+ * pool). */
+static const char config[] = "[media]\n"
+                             "worker-pool=0\n"
+                             "[type:group]\n"
                              "module=grouptest\n"
                              "[type:group-small]\n"
                              "module=grouptest\n"
@@ -753,7 +758,8 @@ test_clean_exit (void)
   g_autoptr (GSocket) marker_socket = bind_marker (dir, marker);
   g_autofree char *module_dir = make_module_dir ();
   g_autofree char *slow_config
-      = g_strdup_printf ("[type:group]\nmodule=grouptest\nteardown-marker=%s\n"
+      = g_strdup_printf ("[media]\nworker-pool=0\n"
+                         "[type:group]\nmodule=grouptest\nteardown-marker=%s\n"
                          "[type:group-small]\nmodule=grouptest\n",
                          marker);
   const char *args[] = { "--module-dir", module_dir, NULL };

@@ -80,8 +80,12 @@ group_worker_start_program (const char *program, const char *module_dir,
     }
 
   g_ptr_array_add (argv, (char *) (program != NULL ? program : g_getenv ("CONVOKE_WORKER")));
-  g_ptr_array_add (argv, "--room-sid");
-  g_ptr_array_add (argv, GROUP_TEST_ROOM_SID);
+  /* A pooled worker names no room. */
+  if (argv_extra == NULL || argv_extra[0] == NULL || !g_str_equal (argv_extra[0], "--pooled"))
+    {
+      g_ptr_array_add (argv, "--room-sid");
+      g_ptr_array_add (argv, GROUP_TEST_ROOM_SID);
+    }
   g_ptr_array_add (argv, "--module");
   g_ptr_array_add (argv, "grouptest");
   g_ptr_array_add (argv, "--module-dir");

@@ -50,6 +50,8 @@ const char *group_test_module_dir (void);
 /* A GSubprocessLauncher child setup: become nobody (we are root). */
 void group_become_nobody (gpointer user_data);
 
+/* An @argv_extra that starts with --pooled starts a pooled worker, without
+ * --room-sid. Otherwise: */
 /* Starts the worker with @argv_extra after the required options (and,
  * when we are root, GROUP_WORKER_USER_ARGS). @pem, when not NULL, goes
  * through --certificate-fd 4. @registry_dir, when not NULL, holds its

@@ -22,6 +22,7 @@
 
 #define ROOM_SID GROUP_TEST_ROOM_SID
 #define TIMEOUT_MS GROUP_TEST_TIMEOUT_MS
+#define POOLED_PLACEHOLDER "RM--------------------------------"
 
 static void
 test_ready_echo_shutdown (void)
@@ -70,6 +71,123 @@ test_ready_echo_shutdown (void)
   g_assert_cmpint (group_worker_wait_exit (w), ==, 0);
   g_assert_cmpuint (group_worker_count_messages (w, "failed"), ==, 0);
   group_worker_free (w);
+}
+
+/* Whether /proc/@pid/cmdline holds @arg. */
+static gboolean
+cmdline_has (GroupWorker *w, const char *arg)
+{
+  g_autofree char *path
+      = g_strdup_printf ("/proc/%s/cmdline", g_subprocess_get_identifier (w->process));
+  g_autofree char *cmdline = NULL;
+  gsize length;
+
+  g_assert_true (g_file_get_contents (path, &cmdline, &length, NULL));
+  for (const char *p = cmdline; p < cmdline + length; p += strlen (p) + 1)
+    if (g_str_equal (p, arg))
+      return TRUE;
+  return FALSE;
+}
+
+static guint
+message_index (GroupWorker *w, const char *type, const char *event)
+{
+  for (guint i = 0; i < w->messages->len; i++)
+    {
+      JsonObject *message = g_ptr_array_index (w->messages, i);
+      JsonObject *body;
+
+      if (g_strcmp0 (json_object_get_string_member (message, "type"), type) != 0)
+        continue;
+      if (event == NULL)
+        return i;
+      body = json_object_get_object_member (message, "body");
+      if (g_strcmp0 (json_object_get_string_member (body, "event"), event) == 0)
+        return i;
+    }
+  g_assert_not_reached ();
+}
+
+/* A pooled worker (docs/worker-protocol.md, "Pooled workers"): `waiting`
+ * without a room, `assign` brings the room and its options, messages sent
+ * before `ready` wait for it, and the room is its for good. */
+static void
+test_pooled_assign (void)
+{
+  const char *extra[] = { "--pooled", POOLED_PLACEHOLDER, NULL };
+  GroupWorker *w = group_worker_start (extra, NULL);
+  JsonObject *waiting;
+
+  waiting = group_worker_wait_message (w, "waiting", NULL);
+  g_assert_cmpint (json_object_get_int_member (waiting, "pid"), ==,
+                   atoi (g_subprocess_get_identifier (w->process)));
+  g_assert_true (
+      json_object_has_member (json_object_get_object_member (waiting, "timings"), "waiting"));
+  g_assert_true (cmdline_has (w, POOLED_PLACEHOLDER));
+  g_assert_cmpuint (group_worker_count_messages (w, "ready"), ==, 0);
+
+  /* Held until the pipeline plays. */
+  group_worker_send (w, "{\"type\":\"module\",\"body\":{\"cmd\":\"echo\",\"n\":7}}");
+  group_worker_send (w, "{\"type\":\"assign\",\"room-sid\":\"" ROOM_SID "\","
+                        "\"options\":{\"colour\":\"red\"}}");
+  group_worker_wait_event (w, "echo");
+  g_assert_cmpuint (message_index (w, "ready", NULL), <, message_index (w, "module", "echo"));
+  g_assert_cmpstr (group_worker_ask_option (w, "colour"), ==, "red");
+  /* ps names the room now, as a cold worker's command line does. */
+  g_assert_true (cmdline_has (w, ROOM_SID));
+  g_assert_false (cmdline_has (w, POOLED_PLACEHOLDER));
+
+  /* One room per life. */
+  group_worker_send (w, "{\"type\":\"assign\",\"room-sid\":"
+                        "\"RMffffffffffffffffffffffffffffffff\",\"options\":{}}");
+  group_worker_wait_output (w, "“assign” to a worker that has a room already");
+  g_assert_false (cmdline_has (w, "RMffffffffffffffffffffffffffffffff"));
+
+  group_worker_send (w, "{\"type\":\"shutdown\"}");
+  g_assert_cmpint (group_worker_wait_exit (w), ==, 0);
+  g_assert_cmpuint (group_worker_count_messages (w, "failed"), ==, 0);
+  group_worker_free (w);
+}
+
+/* What a pooled worker refuses in `assign`, and `shutdown` while it waits. */
+static void
+test_pooled_refusals (void)
+{
+  const char *extra[] = { "--pooled", POOLED_PLACEHOLDER, NULL };
+  const char *const bad[] = {
+    /* its sandbox was set up without the room's directory */
+    "{\"type\":\"assign\",\"room-sid\":\"" ROOM_SID "\","
+    "\"options\":{\"recording-dir\":\"/tmp\"}}",
+    "{\"type\":\"assign\",\"room-sid\":\"RMnothex\",\"options\":{}}",
+    "{\"type\":\"assign\",\"room-sid\":\"" ROOM_SID "\",\"options\":{\"x\":1}}",
+  };
+  const char *const reasons[]
+      = { "cannot take option “recording-dir”", "needs a room sid", "“x” in “assign”" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      GroupWorker *w = group_worker_start (extra, NULL);
+      JsonObject *failed;
+
+      group_worker_wait_message (w, "waiting", NULL);
+      group_worker_send (w, bad[i]);
+      failed = group_worker_wait_message (w, "failed", NULL);
+      g_test_message ("%s", json_object_get_string_member (failed, "reason"));
+      g_assert_nonnull (strstr (json_object_get_string_member (failed, "reason"), reasons[i]));
+      g_assert_cmpint (group_worker_wait_exit (w), ==, 1);
+      g_assert_cmpuint (group_worker_count_messages (w, "ready"), ==, 0);
+      group_worker_free (w);
+    }
+
+  {
+    GroupWorker *w = group_worker_start (extra, NULL);
+
+    group_worker_wait_message (w, "waiting", NULL);
+    group_worker_send (w, "{\"type\":\"shutdown\"}");
+    g_assert_cmpint (group_worker_wait_exit (w), ==, 0);
+    g_assert_cmpuint (group_worker_count_messages (w, "failed"), ==, 0);
+    group_worker_free (w);
+  }
 }
 
 /* `set-options` (docs/worker-protocol.md): how the daemon hands a worker
@@ -330,6 +448,9 @@ test_bad_command_lines (void)
       "--control-fd", "3", "--uid", "65534", NULL },
     { "--room-sid", ROOM_SID, "--module", "grouptest", "--module-dir", "/",
       "--control-fd", "3", "--uid", "0", "--gid", "0", NULL },
+    /* a pooled worker has no room yet */
+    { "--pooled", POOLED_PLACEHOLDER, "--room-sid", ROOM_SID, "--module", "grouptest",
+      "--module-dir", "/", "--control-fd", "3", NULL },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -539,6 +660,8 @@ main (int argc, char **argv)
 
   g_test_add_func ("/group/worker/ready-echo-shutdown", test_ready_echo_shutdown);
   g_test_add_func ("/group/worker/set-options", test_set_options);
+  g_test_add_func ("/group/worker/pooled-assign", test_pooled_assign);
+  g_test_add_func ("/group/worker/pooled-refusals", test_pooled_refusals);
   g_test_add_func ("/group/worker/certificate-fd", test_certificate_fd);
   g_test_add_func ("/group/worker/isolation", test_isolation);
   g_test_add_func ("/group/worker/parent-death", test_parent_death);

@@ -677,6 +677,7 @@ static const ConvokeTopologyModule group_module = {
   .worker_setup = convoke_group_worker_setup,
   .worker_handle_message = convoke_group_worker_handle_message,
   .worker_teardown = convoke_group_worker_teardown,
+  .worker_warm_up = convoke_group_worker_warm_up,
 };
 
 CONVOKE_TOPOLOGY_MODULE_EXPORT const ConvokeTopologyModule *

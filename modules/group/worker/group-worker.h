@@ -1,6 +1,6 @@
 /* The worker side of the group topology module: the media path of one
  * group room, inside convoke-room-worker. modules/group/daemon/group.c puts
- * these three functions in the module descriptor.
+ * these four functions in the module descriptor.
  *
  * The room's pipeline holds one convokerouter and, per participant, a
  * GroupTransport (ICE, DTLS-SRTP) linked to it. The worker writes the SDP
@@ -23,5 +23,8 @@ gboolean convoke_group_worker_setup (ConvokeWorker *worker, const ConvokeWorkerA
 void convoke_group_worker_handle_message (ConvokeWorker *worker, gpointer worker_data,
                                           JsonObject *message);
 void convoke_group_worker_teardown (ConvokeWorker *worker, gpointer worker_data);
+/* In a pooled worker, before it has a room: loads the plugins a
+ * participant's transport uses and makes dtlsdec's process-wide agent. */
+void convoke_group_worker_warm_up (void);
 
 G_END_DECLS

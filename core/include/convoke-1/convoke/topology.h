@@ -275,8 +275,17 @@ typedef struct
                                  JsonObject *message);
   void (*worker_teardown) (ConvokeWorker *worker, gpointer worker_data);
 
+  /* Worker side, optional (since 1.1, in the first reserved slot): called
+   * once in a pooled worker, before it has a room, so neither options nor
+   * a room sid exist yet. Load here what every room's first participant
+   * would otherwise wait for (GStreamer plugins, process-wide caches such
+   * as the DTLS agent dtlsdec makes on first use). Leave no element, thread
+   * or room state behind: the room's worker_setup() comes later, after
+   * `assign`. */
+  void (*worker_warm_up) (void);
+
   /* Room for later minor versions; keep zeroed. */
-  gpointer reserved[8];
+  gpointer reserved[7];
 } ConvokeTopologyModule;
 
 /* Starts a descriptor with the version fields set:

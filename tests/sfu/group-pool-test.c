@@ -1,0 +1,406 @@
+/* The warm worker pool ([media] worker-pool) inside a real convoked: a
+ * pooled worker serves exactly one room, a killed pooled worker is
+ * replaced, an empty or disabled pool falls back to cold starts, and a
+ * reload resizes the pool.
+ *
+ * The rooms run the "grouptest" module (group-test-module.c), as in
+ * group-supervisor-test.c: real workers, no media. A pooled worker is
+ * recognised by its command line: `--pooled` and a placeholder that the
+ * worker overwrites with its room's sid once assigned.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "group-proc-checks.h"
+#include "group-ws-participant.h"
+#include "test-daemon.h"
+
+/* A deadline, as a base figure: the harness's waits scale it. */
+#define WAIT_MS 20000
+#define PLACEHOLDER "RM--------------------------------"
+
+typedef struct
+{
+  TestDaemon *daemon;
+  char *module_dir;
+} Fixture;
+
+/* The mesh module (the built-in peer-to-peer and go types need it) and
+ * the test module. */
+static char *
+make_module_dir (void)
+{
+  char *dir = test_mkdtemp ();
+  const char *links[][2] = {
+    { g_getenv ("CONVOKE_MODULE_DIR"), "libconvoke-topology-mesh.so" },
+    { g_getenv ("GROUP_TEST_MODULE_DIR"), "libconvoke-topology-grouptest.so" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (links); i++)
+    {
+      g_autofree char *target = g_build_filename (links[i][0], links[i][1], NULL);
+      g_autofree char *link = g_build_filename (dir, links[i][1], NULL);
+
+      g_assert_cmpint (symlink (target, link), ==, 0);
+    }
+  return dir;
+}
+
+static char *
+pool_config (guint size)
+{
+  return g_strdup_printf ("[media]\nworker-pool=%u\n[type:group]\nmodule=grouptest\n"
+                          "[type:group-small]\nmodule=grouptest\n",
+                          size);
+}
+
+static void
+fixture_start (Fixture *f, guint pool_size)
+{
+  const char *args[] = { "--module-dir", NULL, NULL };
+  g_autofree char *config = pool_config (pool_size);
+
+  f->module_dir = make_module_dir ();
+  args[1] = f->module_dir;
+  f->daemon = test_daemon_start (config, args);
+}
+
+static void
+fixture_stop (Fixture *f)
+{
+  test_daemon_stop (f->daemon);
+  test_rm_rf (f->module_dir);
+  g_free (f->module_dir);
+}
+
+static char *
+create_room (TestDaemon *d, const char *name)
+{
+  const char *form[] = { "UniqueName", name, "Type", "group", NULL };
+  g_autoptr (JsonNode) body = NULL;
+
+  g_assert_cmpuint (test_http (d, "POST", "/v1/Rooms", TRUE, form, &body, NULL), ==, 201);
+  return g_strdup (json_object_get_string_member (json_node_get_object (body), "sid"));
+}
+
+static void
+complete_room (TestDaemon *d, const char *sid)
+{
+  const char *complete[] = { "Status", "completed", NULL };
+  g_autofree char *path = g_strdup_printf ("/v1/Rooms/%s", sid);
+
+  g_assert_cmpuint (test_http (d, "POST", path, TRUE, complete, NULL, NULL), ==, 202);
+}
+
+static guint64
+metric (TestDaemon *d, const char *name)
+{
+  g_autoptr (GBytes) body = NULL;
+  g_autofree char *needle = g_strdup_printf ("\n%s ", name);
+  const char *line;
+
+  g_assert_cmpuint (test_http (d, "GET", "/metrics", FALSE, NULL, NULL, &body), ==, 200);
+  line = strstr (g_bytes_get_data (body, NULL), needle);
+  g_assert_nonnull (line);
+  return g_ascii_strtoull (line + strlen (needle), NULL, 10);
+}
+
+/* The daemon's pooled workers that have no room yet. */
+static GArray *
+pooled_workers (TestDaemon *d)
+{
+  g_autoptr (GArray) children = group_proc_children (d->pid, GROUP_WORKER_COMM);
+  GArray *pooled = g_array_new (FALSE, FALSE, sizeof (pid_t));
+
+  for (guint i = 0; i < children->len; i++)
+    {
+      pid_t pid = g_array_index (children, pid_t, i);
+      g_autofree char *path = g_strdup_printf ("/proc/%d/cmdline", (int) pid);
+      g_autofree char *cmdline = NULL;
+      gsize length;
+
+      if (!group_proc_alive (pid) || !g_file_get_contents (path, &cmdline, &length, NULL))
+        continue;
+      for (const char *arg = cmdline; arg < cmdline + length; arg += strlen (arg) + 1)
+        if (g_str_equal (arg, PLACEHOLDER))
+          g_array_append_val (pooled, pid);
+    }
+  return pooled;
+}
+
+typedef struct
+{
+  TestDaemon *daemon;
+  guint ready;        /* convoke_worker_pool_ready and pooled processes */
+  pid_t not_this;     /* none of them may be this one (0: any) */
+  pid_t found;
+} PoolWait;
+
+static gboolean
+pool_settled (gpointer data)
+{
+  PoolWait *wait = data;
+  g_autoptr (GArray) pooled = pooled_workers (wait->daemon);
+
+  if (pooled->len != wait->ready
+      || metric (wait->daemon, "convoke_worker_pool_ready") != wait->ready)
+    return FALSE;
+  for (guint i = 0; i < pooled->len; i++)
+    if (g_array_index (pooled, pid_t, i) == wait->not_this)
+      return FALSE;
+  wait->found = pooled->len > 0 ? g_array_index (pooled, pid_t, 0) : 0;
+  return TRUE;
+}
+
+/* Waits until the pool holds @ready waiting workers, none of them
+ * @not_this, and returns one of them (0 when @ready is 0). */
+static pid_t
+wait_pool (TestDaemon *d, guint ready, pid_t not_this)
+{
+  PoolWait wait = { d, ready, not_this, 0 };
+
+  if (!test_wait_until (pool_settled, &wait, WAIT_MS))
+    g_error ("the pool does not hold %u waiting workers (other than %d)", ready,
+             (int) not_this);
+  return wait.found;
+}
+
+typedef struct
+{
+  TestDaemon *daemon;
+  const char *sid;
+  pid_t found;
+} WorkerWait;
+
+static gboolean
+worker_found (gpointer data)
+{
+  WorkerWait *wait = data;
+
+  wait->found = group_proc_find_worker (wait->daemon->pid, wait->sid);
+  return wait->found > 0;
+}
+
+/* The worker serving @sid: a pooled worker names its room on its command
+ * line once it has read `assign`, a moment after the room was created. */
+static pid_t
+wait_room_worker (TestDaemon *d, const char *sid)
+{
+  WorkerWait wait = { d, sid, 0 };
+
+  if (!test_wait_until (worker_found, &wait, WAIT_MS))
+    g_error ("no worker names room %s", sid);
+  return wait.found;
+}
+
+static gboolean
+pid_gone (gpointer data)
+{
+  return !group_proc_alive (GPOINTER_TO_INT (data));
+}
+
+/* The room's worker carries its participant's messages both ways. */
+static void
+assert_room_serves (TestDaemon *d, const char *name)
+{
+  g_autoptr (GroupWsParticipant) alice = group_ws_join (d, name, "alice");
+  g_autofree char *request = NULL;
+  guint from = 0;
+
+  g_assert_nonnull (group_ws_wait (alice, "echo", &from, WAIT_MS));
+  request = g_strdup_printf (
+      "{\"type\":\"to-worker\",\"body\":{\"cmd\":\"echo\",\"participant\":\"%s\"}}",
+      alice->sid);
+  group_ws_send (alice, request);
+  g_assert_nonnull (group_ws_wait (alice, "echo", &from, WAIT_MS));
+  g_assert_false (alice->closed);
+}
+
+/* The first room gets the worker started before it existed, the pool
+ * starts another for the next room, and when the first room ends its
+ * worker exits instead of going back to the pool. */
+static void
+test_one_room_per_worker (void)
+{
+  Fixture f;
+  g_autofree char *sid_a = NULL;
+  g_autofree char *sid_b = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr (GBytes) pipeline = NULL;
+  pid_t first, second, third;
+
+  fixture_start (&f, 1);
+  first = wait_pool (f.daemon, 1, 0);
+  g_assert_cmpuint (metric (f.daemon, "convoke_worker_pool_size"), ==, 1);
+  g_assert_cmpuint (metric (f.daemon, "convoke_workers_running"), ==, 0);
+
+  sid_a = create_room (f.daemon, "pool-a");
+  g_assert_cmpint (wait_room_worker (f.daemon, sid_a), ==, first);
+  second = wait_pool (f.daemon, 1, first);
+  g_assert_cmpint (second, !=, first);
+  assert_room_serves (f.daemon, "pool-a");
+
+  /* The pipeline is named after the room `assign` gave it. */
+  path = g_strdup_printf ("/v1/Rooms/%s/Pipeline?format=text", sid_a);
+  g_assert_cmpuint (test_http (f.daemon, "GET", path, TRUE, NULL, NULL, &pipeline), ==,
+                    200);
+  g_assert_nonnull (strstr (g_bytes_get_data (pipeline, NULL), sid_a));
+
+  sid_b = create_room (f.daemon, "pool-b");
+  g_assert_cmpint (wait_room_worker (f.daemon, sid_b), ==, second);
+  third = wait_pool (f.daemon, 1, second);
+  g_assert_cmpint (third, !=, first);
+  assert_room_serves (f.daemon, "pool-b");
+  g_assert_cmpuint (metric (f.daemon, "convoke_worker_pool_hits_total"), ==, 2);
+  g_assert_cmpuint (metric (f.daemon, "convoke_worker_cold_starts_total"), ==, 0);
+  g_assert_cmpuint (metric (f.daemon, "convoke_workers_running"), ==, 2);
+
+  /* Room A ends: its worker exits and is not pooled again. */
+  complete_room (f.daemon, sid_a);
+  g_assert_true (test_wait_until (pid_gone, GINT_TO_POINTER (first), WAIT_MS));
+  g_assert_cmpint (wait_pool (f.daemon, 1, first), ==, third);
+  g_assert_cmpint (group_proc_find_worker (f.daemon->pid, sid_b), ==, second);
+
+  /* On the daemon's exit the waiting worker stops too. */
+  fixture_stop (&f);
+  g_assert_true (test_wait_until (pid_gone, GINT_TO_POINTER (third), WAIT_MS));
+}
+
+/* A waiting worker killed with SIGKILL is replaced; the room served by
+ * the worker pooled before it carries on. */
+static void
+test_killed_worker_replaced (void)
+{
+  Fixture f;
+  g_autofree char *sid = NULL;
+  g_autofree char *status = NULL;
+  pid_t serving, waiting, replacement;
+
+  fixture_start (&f, 1);
+  serving = wait_pool (f.daemon, 1, 0);
+  sid = create_room (f.daemon, "pool-kill");
+  g_assert_cmpint (wait_room_worker (f.daemon, sid), ==, serving);
+  waiting = wait_pool (f.daemon, 1, serving);
+
+  g_assert_cmpint (kill (waiting, SIGKILL), ==, 0);
+  g_assert_true (test_wait_until (pid_gone, GINT_TO_POINTER (waiting), WAIT_MS));
+  replacement = wait_pool (f.daemon, 1, waiting);
+  g_assert_cmpint (replacement, !=, serving);
+
+  status = test_daemon_room_string (f.daemon, sid, "status");
+  g_assert_cmpstr (status, ==, "in-progress");
+  g_assert_true (group_proc_alive (serving));
+  assert_room_serves (f.daemon, "pool-kill");
+  fixture_stop (&f);
+}
+
+/* worker-pool=0: every room starts its worker cold, with its sid on the
+ * command line, and works. */
+static void
+test_no_pool_cold_start (void)
+{
+  Fixture f;
+  g_autofree char *sid = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *cmdline = NULL;
+  gsize length;
+  pid_t worker;
+  gboolean room_sid_flag = FALSE;
+
+  fixture_start (&f, 0);
+  g_assert_cmpuint (metric (f.daemon, "convoke_worker_pool_size"), ==, 0);
+  sid = create_room (f.daemon, "cold");
+  worker = wait_room_worker (f.daemon, sid);
+  path = g_strdup_printf ("/proc/%d/cmdline", (int) worker);
+  g_assert_true (g_file_get_contents (path, &cmdline, &length, NULL));
+  for (const char *arg = cmdline; arg < cmdline + length; arg += strlen (arg) + 1)
+    room_sid_flag |= g_str_equal (arg, "--room-sid");
+  g_assert_true (room_sid_flag);
+  assert_room_serves (f.daemon, "cold");
+  g_assert_cmpuint (metric (f.daemon, "convoke_worker_cold_starts_total"), ==, 1);
+  g_assert_cmpuint (metric (f.daemon, "convoke_worker_pool_hits_total"), ==, 0);
+  g_assert_cmpuint (metric (f.daemon, "convoke_worker_pool_ready"), ==, 0);
+  {
+    g_autoptr (GArray) pooled = pooled_workers (f.daemon);
+
+    g_assert_cmpuint (pooled->len, ==, 0);
+  }
+  fixture_stop (&f);
+}
+
+/* A burst drains a pool of one: the first room gets the pooled worker,
+ * the others start cold, and all of them work. */
+static void
+test_drained_pool_cold_start (void)
+{
+  Fixture f;
+  char *sids[3];
+  pid_t workers[3];
+
+  fixture_start (&f, 1);
+  wait_pool (f.daemon, 1, 0);
+  for (guint i = 0; i < G_N_ELEMENTS (sids); i++)
+    {
+      g_autofree char *name = g_strdup_printf ("burst-%u", i);
+
+      sids[i] = create_room (f.daemon, name);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (sids); i++)
+    {
+      g_autofree char *name = g_strdup_printf ("burst-%u", i);
+
+      workers[i] = wait_room_worker (f.daemon, sids[i]);
+      for (guint j = 0; j < i; j++)
+        g_assert_cmpint (workers[i], !=, workers[j]);
+      assert_room_serves (f.daemon, name);
+    }
+  g_assert_cmpuint (metric (f.daemon, "convoke_worker_pool_hits_total"), ==, 1);
+  g_assert_cmpuint (metric (f.daemon, "convoke_worker_cold_starts_total"), ==, 2);
+  /* And it fills again. */
+  wait_pool (f.daemon, 1, workers[0]);
+  for (guint i = 0; i < G_N_ELEMENTS (sids); i++)
+    g_free (sids[i]);
+  fixture_stop (&f);
+}
+
+/* A reload changes the pool's size both ways. */
+static void
+test_reload_resizes (void)
+{
+  Fixture f;
+  g_autofree char *two = pool_config (2);
+  g_autofree char *none = pool_config (0);
+  g_autoptr (GArray) pooled = NULL;
+
+  fixture_start (&f, 1);
+  wait_pool (f.daemon, 1, 0);
+  test_daemon_rewrite_config (f.daemon, two);
+  test_daemon_reload (f.daemon);
+  wait_pool (f.daemon, 2, 0);
+  g_assert_cmpuint (metric (f.daemon, "convoke_worker_pool_size"), ==, 2);
+  pooled = pooled_workers (f.daemon);
+
+  test_daemon_rewrite_config (f.daemon, none);
+  test_daemon_reload (f.daemon);
+  wait_pool (f.daemon, 0, 0);
+  for (guint i = 0; i < pooled->len; i++)
+    g_assert_true (
+        test_wait_until (pid_gone, GINT_TO_POINTER (g_array_index (pooled, pid_t, i)),
+                         WAIT_MS));
+  g_assert_cmpuint (metric (f.daemon, "convoke_worker_pool_size"), ==, 0);
+  fixture_stop (&f);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/group/pool/one-room-per-worker", test_one_room_per_worker);
+  g_test_add_func ("/group/pool/killed-worker-replaced", test_killed_worker_replaced);
+  g_test_add_func ("/group/pool/no-pool-cold-start", test_no_pool_cold_start);
+  g_test_add_func ("/group/pool/drained-pool-cold-start", test_drained_pool_cold_start);
+  g_test_add_func ("/group/pool/reload-resizes", test_reload_resizes);
+  return g_test_run ();
+}
