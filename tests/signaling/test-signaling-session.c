@@ -27,6 +27,9 @@ static const char *config_text = "[rooms]\n"
                                  "max-participants=2\n"
                                  "[media]\n"
                                  "stun-server=stun:127.0.0.1:3478\n"
+                                 /* no-worker counts worker processes:
+                                  * none may wait for a group room. */
+                                 "worker-pool=0\n"
                                  "[turn]\n"
                                  "urls=turn:127.0.0.1:3478?transport=udp;"
                                  "turn:127.0.0.1:3478?transport=tcp\n"
