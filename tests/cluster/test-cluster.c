@@ -4,77 +4,20 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <signal.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <netinet/in.h>
 
 #include "client-runner.h"
 #include "test-daemon.h"
 #include "test-process.h"
+#include "test-redis.h"
 
 /* The heartbeat TTL the nodes run with: short, so a death shows fast. */
 #define TTL_S 2
 
 typedef struct
 {
-  GSubprocess *redis;
-  guint redis_port;
-  char *redis_dir;
+  TestRedis *redis;
   TestDaemon *nodes[3]; /* a, b, c */
 } Cluster;
-
-static guint
-free_port (void)
-{
-  g_autoptr (GSocket) socket
-      = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
-  g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr (GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
-  g_autoptr (GSocketAddress) bound = NULL;
-
-  g_assert_true (g_socket_bind (socket, any, TRUE, NULL));
-  bound = g_socket_get_local_address (socket, NULL);
-  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-}
-
-static gboolean
-redis_answers (gpointer data)
-{
-  Cluster *c = data;
-  g_autoptr (GSocketClient) client = g_socket_client_new ();
-  g_autoptr (GSocketConnection) conn
-      = g_socket_client_connect_to_host (client, "127.0.0.1", c->redis_port, NULL, NULL);
-
-  return conn != NULL;
-}
-
-static void
-redis_start (Cluster *c)
-{
-  g_autoptr (GError) error = NULL;
-  g_autofree char *port = g_strdup_printf ("%u", c->redis_port);
-  g_autoptr (GSubprocessLauncher) launcher
-      = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
-  const char *redis = g_getenv ("CONVOKE_TEST_REDIS_SERVER");
-
-  g_subprocess_launcher_set_child_setup (launcher, test_die_with_parent, NULL, NULL);
-  g_subprocess_launcher_set_cwd (launcher, c->redis_dir);
-  c->redis = g_subprocess_launcher_spawn (
-      launcher, &error, redis != NULL ? redis : "redis-server", "--port", port, "--bind",
-      "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", c->redis_dir, NULL);
-  g_assert_no_error (error);
-  test_kill_with_test (atoi (g_subprocess_get_identifier (c->redis)));
-  g_assert_true (test_wait_until (redis_answers, c, 5000));
-}
-
-static void
-redis_stop (Cluster *c)
-{
-  if (c->redis == NULL)
-    return;
-  g_subprocess_force_exit (c->redis);
-  g_subprocess_wait (c->redis, NULL, NULL);
-  g_clear_object (&c->redis);
-}
 
 static gboolean
 all_nodes_live (gpointer data)
@@ -92,24 +35,20 @@ all_nodes_live (gpointer data)
 static Cluster *
 cluster_start (const char *const extra[3])
 {
-  Cluster *c = g_new0 (Cluster, 1);
+  Cluster *c;
   static const char *const ids[] = { "a", "b", "c" };
 
-  if (g_getenv ("CONVOKE_TEST_REQUIRE_REDIS") == NULL
-      && g_find_program_in_path ("redis-server") == NULL)
+  if (g_getenv ("CONVOKE_TEST_REQUIRE_REDIS") == NULL && !test_redis_available ())
     {
       g_test_skip ("no redis-server (Debian's redis-server; .ci/test installs it)");
-      g_free (c);
       return NULL;
     }
-  c->redis_dir = test_mkdtemp ();
-  c->redis_port = free_port ();
-  redis_start (c);
+  c = g_new0 (Cluster, 1);
+  c->redis = test_redis_new ();
   for (guint i = 0; i < 3; i++)
     {
-      g_autofree char *config = g_strdup_printf (
-          "[cluster]\nredis=redis://127.0.0.1:%u/0\nnode-id=%s\nheartbeat-ttl=%d\n%s\n",
-          c->redis_port, ids[i], TTL_S, extra != NULL && extra[i] != NULL ? extra[i] : "");
+      g_autofree char *config = test_redis_cluster_config (
+          c->redis, ids[i], TTL_S, extra != NULL ? extra[i] : NULL);
 
       c->nodes[i] = test_client_daemon_start (config);
     }
@@ -125,9 +64,7 @@ cluster_stop (Cluster *c)
     return;
   for (guint i = 0; i < 3; i++)
     test_daemon_stop (c->nodes[i]);
-  redis_stop (c);
-  test_rm_rf (c->redis_dir);
-  g_free (c->redis_dir);
+  test_redis_free (c->redis);
   g_free (c);
 }
 
@@ -138,6 +75,92 @@ get_object (TestDaemon *d, const char *path, guint expect_status)
 {
   g_autoptr (JsonNode) json = NULL;
   guint status = test_http (d, "GET", path, TRUE, NULL, &json, NULL);
+
+  g_assert_cmpuint (status, ==, expect_status);
+  g_assert_nonnull (json);
+  return json_object_ref (json_node_get_object (json));
+}
+
+/* Status callbacks: each request's form, as a hash table. */
+typedef struct
+{
+  SoupServer *server;
+  char *url;
+  GPtrArray *requests; /* GHashTable* */
+} Receiver;
+
+static void
+receiver_handler (SoupServer *server, SoupServerMessage *msg, const char *path,
+                  GHashTable *query, gpointer user_data)
+{
+  Receiver *r = user_data;
+  SoupMessageBody *body = soup_server_message_get_request_body (msg);
+  g_autoptr (GBytes) bytes = soup_message_body_flatten (body);
+  g_autofree char *text = g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+
+  g_ptr_array_add (r->requests, soup_form_decode (text));
+  soup_server_message_set_status (msg, 204, NULL);
+}
+
+static Receiver *
+receiver_start (void)
+{
+  Receiver *r = g_new0 (Receiver, 1);
+  g_autoptr (GError) error = NULL;
+  GSList *uris;
+
+  r->requests = g_ptr_array_new_with_free_func ((GDestroyNotify) g_hash_table_unref);
+  r->server = soup_server_new (NULL, NULL);
+  soup_server_add_handler (r->server, "/callback", receiver_handler, r, NULL);
+  g_assert_true (soup_server_listen_local (r->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
+  uris = soup_server_get_uris (r->server);
+  r->url = g_strdup_printf ("http://127.0.0.1:%d/callback", g_uri_get_port (uris->data));
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  return r;
+}
+
+static void
+receiver_free (Receiver *r)
+{
+  soup_server_disconnect (r->server);
+  g_object_unref (r->server);
+  g_ptr_array_unref (r->requests);
+  g_free (r->url);
+  g_free (r);
+}
+
+typedef struct
+{
+  Receiver *receiver;
+  const char *room_sid;
+} EndedWatch;
+
+static gboolean
+room_ended_failed (gpointer data)
+{
+  EndedWatch *w = data;
+
+  for (guint i = 0; i < w->receiver->requests->len; i++)
+    {
+      GHashTable *form = g_ptr_array_index (w->receiver->requests, i);
+
+      if (g_strcmp0 (g_hash_table_lookup (form, "RoomSid"), w->room_sid) == 0
+          && g_strcmp0 (g_hash_table_lookup (form, "StatusCallbackEvent"), "room-ended") == 0)
+        {
+          g_assert_cmpstr (g_hash_table_lookup (form, "RoomStatus"), ==, "failed");
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+static JsonObject *
+create_room_full (TestDaemon *d, const char *name, const char *type, const char *callback,
+                  guint expect_status)
+{
+  const char *form[] = { "UniqueName", name, "Type", type, "StatusCallback", callback, NULL };
+  g_autoptr (JsonNode) json = NULL;
+  guint status = test_http (d, "POST", "/v1/Rooms", TRUE, form, &json, NULL);
 
   g_assert_cmpuint (status, ==, expect_status);
   g_assert_nonnull (json);
@@ -387,15 +410,20 @@ test_node_death (void)
   Cluster *c = cluster_start (NULL);
   TestDaemon *dead;
   g_autofree char *dead_room = NULL;
+  g_autofree char *dead_sid = NULL;
   gint64 killed_at;
   RoomWatch watch;
+  Receiver *receiver;
+  EndedWatch ended;
 
   if (c == NULL)
     return;
+  receiver = receiver_start ();
   for (guint i = 0; i < 6; i++)
     {
       g_autofree char *name = g_strdup_printf ("death-%u", i);
-      g_autoptr (JsonObject) room = create_room (c->nodes[0], name, "peer-to-peer", 201);
+      g_autoptr (JsonObject) room
+          = create_room_full (c->nodes[0], name, "peer-to-peer", receiver->url, 201);
     }
   g_assert_cmpint (node_rooms (c->nodes[0], "c"), ==, 2);
   /* Which two rooms are node c's: the ones its own list has first. */
@@ -426,6 +454,7 @@ test_node_death (void)
       }
     g_assert_cmpuint (names->len, ==, 2);
     dead_room = g_strdup (g_ptr_array_index (names, 0));
+    dead_sid = test_daemon_room_string (c->nodes[0], dead_room, "sid");
   }
 
   dead = c->nodes[2];
@@ -441,6 +470,11 @@ test_node_death (void)
                   (double) (g_get_monotonic_time () - killed_at) / G_USEC_PER_SEC);
   watch.d = c->nodes[1];
   g_assert_true (room_failed (&watch));
+  /* Its status callback, room-ended with RoomStatus=failed, comes from a
+   * live node. */
+  ended.receiver = receiver;
+  ended.room_sid = dead_sid;
+  g_assert_true (test_wait_until (room_ended_failed, &ended, 10000));
   /* Only its rooms: the other four are in progress. */
   g_assert_cmpuint (count_rooms (c->nodes[1], ""), ==, 4);
   g_assert_cmpuint (count_rooms (c->nodes[0], "?Status=failed"), ==, 2);
@@ -454,6 +488,7 @@ test_node_death (void)
                       ==, 2);
   }
   cluster_stop (c);
+  receiver_free (receiver);
 }
 
 /* ---- Redis goes away, and comes back ---------------------------------------- */
@@ -484,7 +519,7 @@ test_redis_outage (void)
   clients[1] = test_client_start (c->nodes[0], "bob", "outage", NULL);
   g_assert_true (test_clients_wait_all_receive (clients, 10, 10, 40000));
 
-  redis_stop (c);
+  test_redis_stop (c->redis);
   /* New placements are refused, naming the cause. */
   refused = create_room (c->nodes[1], "outage-new", "group", 503);
   g_assert_cmpint (json_object_get_int_member (refused, "code"), ==, 20503);
@@ -501,7 +536,7 @@ test_redis_outage (void)
 
   /* Redis comes back empty, on the same port: the nodes find it again,
    * put their rooms back, and place new ones. */
-  redis_start (c);
+  test_redis_start (c->redis);
   g_assert_true (test_wait_until (placement_works, c->nodes[1], 10000));
   for (guint i = 0; i < 3; i++)
     {

@@ -46,10 +46,16 @@ skip_without_sdk (void)
 SdkScene *
 scene_start (void)
 {
+  return scene_start_config (ROOMS_CONFIG);
+}
+
+SdkScene *
+scene_start_config (const char *config)
+{
   SdkScene *scene = g_new0 (SdkScene, 1);
   g_autofree char *native = NULL;
 
-  scene->demo = demo_scene_start (ROOMS_CONFIG);
+  scene->demo = demo_scene_start (config);
   scene->daemon = scene->demo->daemon;
   scene->browser = scene->demo->browser;
   scene->bundle = sdk_bundle ();

@@ -52,6 +52,8 @@ void sdk_scene_use_old_release (void);
 const char *sdk_bundle (void);
 gboolean skip_without_sdk (void);
 SdkScene *scene_start (void);
+/* The same with @config instead of ROOMS_CONFIG for the daemon. */
+SdkScene *scene_start_config (const char *config);
 void scene_stop (SdkScene *scene);
 CdpPage *scene_open (SdkScene *scene, const char *identity);
 gboolean page_connect (SdkScene *scene, CdpPage *page, const char *identity,
