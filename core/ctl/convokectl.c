@@ -286,6 +286,24 @@ find_command (const char *group, const char *verb, gboolean *group_known)
   return NULL;
 }
 
+/* The one command of a group that has only one (`nodes list`), which runs
+ * without its verb too (`convokectl nodes`); else NULL. */
+static const CtlCommand *
+only_command (const char *group)
+{
+  const CtlCommand *found = NULL;
+
+  for (guint t = 0; t < G_N_ELEMENTS (command_tables); t++)
+    for (const CtlCommand *c = command_tables[t]; c->group != NULL; c++)
+      if (g_str_equal (c->group, group))
+        {
+          if (found != NULL)
+            return NULL;
+          found = c;
+        }
+  return found;
+}
+
 static gboolean
 is_help_option (const char *arg)
 {
@@ -372,6 +390,8 @@ run (int argc, char **argv)
   if (command == NULL && !group_known)
     return ctl_usage_error (
         _ ("Unknown command “%s”; run “convokectl --help” for the list"), words[0]);
+  if (command == NULL && !help && words[1] == NULL)
+    command = only_command (words[0]);
   if (command == NULL && (help || words[1] == NULL))
     return print_main_help (words[0], help);
   if (command == NULL)

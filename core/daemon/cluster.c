@@ -1015,7 +1015,9 @@ convoke_cluster_new (ConvokeDaemon *daemon)
   /* Three beats per TTL: one late beat is not a death. */
   self->heartbeat_source
       = g_timeout_add (MAX (self->ttl * 1000 / 3, 300u), heartbeat_cb, self);
-  self->reap_source = g_timeout_add (MAX (self->ttl * 1000 / 2, 500u), reap_cb, self);
+  /* Looking for the dead is one small script: often enough that a dead
+   * node's rooms fail within a fifth of the TTL after its key expires. */
+  self->reap_source = g_timeout_add (MAX (self->ttl * 1000 / 5, 200u), reap_cb, self);
   g_message ("cluster: node %s (%s) with Redis at %s", self->node_id, self->node_url,
              convoke_redis_get_address (self->redis));
   return self;
