@@ -72,13 +72,22 @@ bench_srtp_version (void)
  * outbound session re-encrypts with it (an SFU uses other keys towards
  * each receiver, which costs the same). */
 static gboolean
-session_new (srtp_t *session, srtp_ssrc_type_t ssrc_type, guchar *key, GError **error)
+session_new (BenchSrtpProfile profile, srtp_t *session, srtp_ssrc_type_t ssrc_type,
+             guchar *key, GError **error)
 {
   srtp_policy_t policy;
 
   memset (&policy, 0, sizeof (policy));
-  srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80 (&policy.rtp);
-  srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80 (&policy.rtcp);
+  if (profile == BENCH_SRTP_AEAD_AES_128_GCM)
+    {
+      srtp_crypto_policy_set_aes_gcm_128_16_auth (&policy.rtp);
+      srtp_crypto_policy_set_aes_gcm_128_16_auth (&policy.rtcp);
+    }
+  else
+    {
+      srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80 (&policy.rtp);
+      srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80 (&policy.rtcp);
+    }
   policy.ssrc.type = ssrc_type;
   policy.ssrc.value = ssrc_type == ssrc_specific ? BENCH_SSRC : 0;
   policy.key = key;
@@ -131,14 +140,15 @@ batch_clear (Batch *batch)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Batch, batch_clear)
 
 static gboolean
-batch_prepare (Batch *batch, gsize packet_bytes, guchar *key, GError **error)
+batch_prepare (BenchSrtpProfile profile, Batch *batch, gsize packet_bytes, guchar *key,
+               GError **error)
 {
   srtp_t publisher = NULL;
 
   batch->plain = g_malloc0 (BATCH * SLOT_BYTES);
   batch->srtp = g_malloc0 (BATCH * SLOT_BYTES);
   batch->work = g_malloc0 (BATCH * SLOT_BYTES);
-  if (!session_new (&publisher, ssrc_specific, key, error))
+  if (!session_new (profile, &publisher, ssrc_specific, key, error))
     return FALSE;
   for (guint i = 0; i < BATCH; i++)
     {
@@ -163,7 +173,8 @@ batch_prepare (Batch *batch, gsize packet_bytes, guchar *key, GError **error)
  * numbers start again each round, which an old session would refuse as
  * replays). Adds CPU ns to the three sums. */
 static gboolean
-batch_round (Batch *batch, gsize packet_bytes, guchar *key, gboolean verify,
+batch_round (BenchSrtpProfile profile, Batch *batch, gsize packet_bytes, guchar *key,
+             gboolean verify,
              gint64 *copy_ns, gint64 *unprotect_ns, gint64 *protect_ns, GError **error)
 {
   srtp_t inbound = NULL, outbound = NULL;
@@ -172,8 +183,8 @@ batch_round (Batch *batch, gsize packet_bytes, guchar *key, gboolean verify,
   srtp_err_status_t status = srtp_err_status_ok;
   const char *failed_call = NULL;
 
-  if (!session_new (&inbound, ssrc_any_inbound, key, error)
-      || !session_new (&outbound, ssrc_any_outbound, key, error))
+  if (!session_new (profile, &inbound, ssrc_any_inbound, key, error)
+      || !session_new (profile, &outbound, ssrc_any_outbound, key, error))
     goto out;
 
   /* The baseline alone first, then the same copy followed by the
@@ -244,6 +255,21 @@ gboolean
 bench_srtp_measure (gsize packet_bytes, guint64 packets, BenchSrtpResult *result,
                     GError **error)
 {
+  return bench_srtp_measure_profile (BENCH_SRTP_AES_CM_128_HMAC_SHA1_80, packet_bytes, packets,
+                                     result, error);
+}
+
+const char *
+bench_srtp_profile_name (BenchSrtpProfile profile)
+{
+  return profile == BENCH_SRTP_AEAD_AES_128_GCM ? "AEAD_AES_128_GCM"
+                                                : "AES_CM_128_HMAC_SHA1_80";
+}
+
+gboolean
+bench_srtp_measure_profile (BenchSrtpProfile profile, gsize packet_bytes, guint64 packets,
+                            BenchSrtpResult *result, GError **error)
+{
   g_auto (Batch) batch = { 0 };
   guchar key[KEY_BYTES];
   guint64 rounds = MAX ((packets + BATCH - 1) / BATCH, 1);
@@ -264,11 +290,11 @@ bench_srtp_measure (gsize packet_bytes, guint64 packets, BenchSrtpResult *result
 
   for (guint i = 0; i < KEY_BYTES; i++)
     key[i] = (guchar) g_random_int ();
-  if (!batch_prepare (&batch, packet_bytes, key, error))
+  if (!batch_prepare (profile, &batch, packet_bytes, key, error))
     return FALSE;
 
   for (guint64 round = 0; round < rounds; round++)
-    if (!batch_round (&batch, packet_bytes, key, round == 0, &copy_ns, &unprotect_ns,
+    if (!batch_round (profile, &batch, packet_bytes, key, round == 0, &copy_ns, &unprotect_ns,
                       &protect_ns, error))
       return FALSE;
 

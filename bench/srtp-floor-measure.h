@@ -32,8 +32,19 @@ typedef struct
  * decrypted packet is checked against what was encrypted, so a broken
  * session set-up fails instead of timing an error path. Errors name the
  * libsrtp call and its status. */
+/* The SRTP protection profile measured. */
+typedef enum
+{
+  BENCH_SRTP_AES_CM_128_HMAC_SHA1_80, /* what DTLS-SRTP negotiates in Convoke */
+  BENCH_SRTP_AEAD_AES_128_GCM,        /* RFC 7714, measured for comparison */
+} BenchSrtpProfile;
+
+/* AES_CM_128_HMAC_SHA1_80. */
 gboolean bench_srtp_measure (gsize packet_bytes, guint64 packets, BenchSrtpResult *result,
                              GError **error);
+gboolean bench_srtp_measure_profile (BenchSrtpProfile profile, gsize packet_bytes,
+                                     guint64 packets, BenchSrtpResult *result, GError **error);
+const char *bench_srtp_profile_name (BenchSrtpProfile profile);
 
 /* libsrtp's own version string, e.g. "libsrtp2 2.5.0". */
 const char *bench_srtp_version (void);

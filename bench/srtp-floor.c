@@ -57,10 +57,16 @@ main (int argc, char **argv)
   gboolean json = FALSE;
   g_autofree char *crypto = NULL;
   g_autofree char *library = NULL;
+  g_autofree char *profile_name = NULL;
+  BenchSrtpProfile profile = BENCH_SRTP_AES_CM_128_HMAC_SHA1_80;
   const GOptionEntry entries[] = {
     { "crypto", 0, 0, G_OPTION_ARG_STRING, &crypto,
       N_ ("The crypto inside libsrtp2: “openssl” (what Convoke's processes use, the "
           "default) or “libsrtp2” (its own, on NSS in Debian)"),
+      N_ ("NAME") },
+    { "profile", 0, 0, G_OPTION_ARG_STRING, &profile_name,
+      N_ ("The SRTP profile: “aes-cm-128-hmac-sha1-80” (what DTLS-SRTP negotiates, the "
+          "default) or “aead-aes-128-gcm” (RFC 7714, for comparison)"),
       N_ ("NAME") },
     { "packets", 'n', 0, G_OPTION_ARG_INT64, &packets,
       N_ ("Packets to measure per size (default 200000)"), N_ ("N") },
@@ -96,6 +102,15 @@ main (int argc, char **argv)
       g_printerr (_ ("--crypto must be “openssl” or “libsrtp2”, not “%s”\n"), crypto);
       return 2;
     }
+  if (profile_name != NULL && g_str_equal (profile_name, "aead-aes-128-gcm"))
+    profile = BENCH_SRTP_AEAD_AES_128_GCM;
+  else if (profile_name != NULL && !g_str_equal (profile_name, "aes-cm-128-hmac-sha1-80"))
+    {
+      g_printerr (_ ("--profile must be “aes-cm-128-hmac-sha1-80” or “aead-aes-128-gcm”, "
+                     "not “%s”\n"),
+                  profile_name);
+      return 2;
+    }
   gst_init (&argc, &argv);
   if (g_str_equal (crypto, "openssl") && !convoke_srtp_use_openssl (&error))
     {
@@ -104,8 +119,10 @@ main (int argc, char **argv)
     }
   library = g_strdup_printf ("%s, %s crypto", bench_srtp_version (), convoke_srtp_crypto_name ());
 
-  if (!bench_srtp_measure (VIDEO_PACKET_BYTES, (guint64) packets, &video, &error)
-      || !bench_srtp_measure (AUDIO_PACKET_BYTES, (guint64) packets, &audio, &error))
+  if (!bench_srtp_measure_profile (profile, VIDEO_PACKET_BYTES, (guint64) packets, &video,
+                                   &error)
+      || !bench_srtp_measure_profile (profile, AUDIO_PACKET_BYTES, (guint64) packets, &audio,
+                                      &error))
     {
       g_printerr (_ ("srtp-floor: %s\n"), error->message);
       return 1;
@@ -122,7 +139,7 @@ main (int argc, char **argv)
       json_builder_set_member_name (builder, "library");
       json_builder_add_string_value (builder, library);
       json_builder_set_member_name (builder, "profile");
-      json_builder_add_string_value (builder, "AES_CM_128_HMAC_SHA1_80");
+      json_builder_add_string_value (builder, bench_srtp_profile_name (profile));
       add_result (builder, "video", &video);
       add_result (builder, "audio", &audio);
       json_builder_end_object (builder);
@@ -133,7 +150,7 @@ main (int argc, char **argv)
     }
   else
     {
-      g_print ("%s, AES_CM_128_HMAC_SHA1_80\n", library);
+      g_print ("%s, %s\n", library, bench_srtp_profile_name (profile));
       print_text ("video", &video);
       print_text ("audio", &audio);
     }
