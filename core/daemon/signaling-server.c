@@ -545,6 +545,10 @@ route_join (ConvokeSignalingServer *self, ConvokeSignalingConnection *conn,
                                        CONVOKE_TOKEN_CLOCK_SKEW, NULL);
   if (token == NULL)
     return FALSE;
+  /* A valid token: relayed or not, the socket no longer counts against
+   * the listener's unauthenticated limit (which would close the oldest
+   * such sockets, relayed participants among them). */
+  convoke_signaling_server_authenticated (self, conn);
   room = convoke_json_get_string (message, "room");
   if (room == NULL)
     room = token->room;

@@ -275,6 +275,8 @@ route_connect (TcmpConn *tc, JsonObject *body)
   token = verify_token (self, body, NULL);
   if (token == NULL)
     return FALSE;
+  /* Relayed or not, a valid token ends the unauthenticated count. */
+  convoke_signaling_server_authenticated (self->server, tc->conn);
   room = convoke_json_get_string (body, "name");
   if (room == NULL)
     room = token->room;
@@ -353,6 +355,7 @@ route_sync (TcmpConn *tc, JsonObject *body, const char *id)
 
     if (token == NULL)
       return FALSE;
+    convoke_signaling_server_authenticated (self->server, tc->conn);
   }
   routed = g_new0 (RoutedSync, 1);
   routed->front_end = self;

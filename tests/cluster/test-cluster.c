@@ -355,9 +355,13 @@ test_unique_name_race (void)
 static void
 test_media_across_nodes (void)
 {
-  /* Node a places new rooms in region west, which only node c is in. */
-  const char *const extra[3] = { "region=east\nplacement-region=west",
-                                 "region=east", "region=west" };
+  /* Node a places new rooms in region west, which only node c is in. It
+   * keeps one unauthenticated connection at most: a relayed participant
+   * must not count as one, or the next stranger would close it. */
+  const char *const extra[3] = {
+    "region=east\nplacement-region=west\n[server]\nmax-unauthenticated-connections=1",
+    "region=east", "region=west"
+  };
   Cluster *c = cluster_start (extra);
   TestClient *clients[3] = { NULL };
   g_autoptr (JsonObject) room = NULL;
@@ -371,6 +375,20 @@ test_media_across_nodes (void)
   clients[0] = test_client_start (c->nodes[0], "alice", "across", NULL);
   clients[1] = test_client_start (c->nodes[1], "bob", "across", NULL);
   g_assert_true (test_clients_wait_all_receive (clients, 30, 30, 40000));
+  /* Strangers connect to node a; alice, relayed through it, stays. */
+  {
+    g_autoptr (GSocketClient) socket_client = g_socket_client_new ();
+    g_autoptr (GUri) uri = g_uri_parse (c->nodes[0]->base_url, G_URI_FLAGS_NONE, NULL);
+    g_autoptr (GSocketConnection) first = g_socket_client_connect_to_host (
+        socket_client, "127.0.0.1", (guint16) g_uri_get_port (uri), NULL, NULL);
+    g_autoptr (GSocketConnection) second = g_socket_client_connect_to_host (
+        socket_client, "127.0.0.1", (guint16) g_uri_get_port (uri), NULL, NULL);
+    gint64 frames = test_client_frames_from (clients[0], "bob", "video");
+
+    g_assert_nonnull (first);
+    g_assert_nonnull (second);
+    g_assert_true (test_clients_wait_all_receive (clients, frames + 30, 30, 20000));
+  }
   /* Both are in node c's room, which every node reports. */
   path = g_strdup_printf ("/v1/Rooms/%s/Participants?Status=connected",
                           json_object_get_string_member (room, "sid"));
