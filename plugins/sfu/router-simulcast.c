@@ -67,7 +67,7 @@ router_vp8_parse (const guint8 *payload, gsize size, RouterVp8Descriptor *vp8)
 {
   gsize offset = 1;
 
-  *vp8 = (RouterVp8Descriptor) { 0 };
+  *vp8 = (RouterVp8Descriptor){ 0 };
   if (size < 1)
     return FALSE;
   vp8->start = (payload[0] & 0x10) != 0;
@@ -124,7 +124,7 @@ void
 router_simulcast_init (RouterSimulcast *sc, guint32 out_ssrc, guint32 clock_rate,
                        gboolean vp8)
 {
-  *sc = (RouterSimulcast) { 0 };
+  *sc = (RouterSimulcast){ 0 };
   sc->out_ssrc = out_ssrc;
   sc->clock_rate = clock_rate;
   sc->vp8 = vp8;
@@ -136,7 +136,8 @@ router_simulcast_init (RouterSimulcast *sc, guint32 out_ssrc, guint32 clock_rate
 static gboolean
 layer_active (const RouterSimulcast *sc, guint layer, gint64 now_us)
 {
-  return sc->seen_us[layer] != 0 && now_us - sc->seen_us[layer] < ROUTER_SIMULCAST_LAYER_TIMEOUT_US;
+  return sc->seen_us[layer] != 0
+         && now_us - sc->seen_us[layer] < ROUTER_SIMULCAST_LAYER_TIMEOUT_US;
 }
 
 gint
@@ -160,7 +161,8 @@ should_request (RouterSimulcast *sc, gint wanted, gint64 now_us)
 {
   if (wanted < 0 || wanted == sc->current)
     return FALSE;
-  if (sc->requested == wanted && now_us - sc->requested_us < ROUTER_SIMULCAST_REQUEST_RETRY_US)
+  if (sc->requested == wanted
+      && now_us - sc->requested_us < ROUTER_SIMULCAST_REQUEST_RETRY_US)
     return FALSE;
   sc->requested = wanted;
   sc->requested_us = now_us;
@@ -301,7 +303,8 @@ router_simulcast_packet (RouterSimulcast *sc, guint layer, const guint8 *packet,
   guint32 rtp_time, ssrc;
   gint wanted;
 
-  if (layer >= ROUTER_SIMULCAST_MAX_LAYERS || !rtp_payload (packet, size, &offset, &length))
+  if (layer >= ROUTER_SIMULCAST_MAX_LAYERS
+      || !rtp_payload (packet, size, &offset, &length))
     return ROUTER_SIMULCAST_DROP;
   seq = read_be16 (packet + 2);
   rtp_time = read_be32 (packet + 4);
@@ -368,14 +371,16 @@ router_simulcast_rewrite (const RouterSimulcast *sc, guint8 *packet, gsize size)
       write_be16 (packet + offset + vp8.picture_id_offset, 0x8000 | id);
     }
   else if (vp8.picture_id_bits == 7)
-    packet[offset + vp8.picture_id_offset] = (vp8.picture_id + sc->picture_id_delta) & 0x7f;
+    packet[offset + vp8.picture_id_offset]
+        = (vp8.picture_id + sc->picture_id_delta) & 0x7f;
   if (vp8.tl0_offset != 0)
     packet[offset + vp8.tl0_offset] = (guint8) (vp8.tl0 + sc->tl0_delta);
   return TRUE;
 }
 
 gboolean
-router_simulcast_original_seq (const RouterSimulcast *sc, guint16 out_seq, guint16 *in_seq)
+router_simulcast_original_seq (const RouterSimulcast *sc, guint16 out_seq,
+                               guint16 *in_seq)
 {
   guint16 seq = out_seq - sc->seq_delta;
 

@@ -41,8 +41,8 @@ G_BEGIN_DECLS
  * Offsets are from the start of the RTP payload; 0 means absent. */
 typedef struct
 {
-  gboolean start;        /* S: first packet of a partition */
-  guint8 partition;      /* PID */
+  gboolean start;   /* S: first packet of a partition */
+  guint8 partition; /* PID */
   gsize picture_id_offset;
   guint8 picture_id_bits; /* 7 or 15; 0: no PictureID */
   guint16 picture_id;

@@ -119,9 +119,14 @@ fixture_init (Fixture *f, guint8 picture_id_bits)
 
   for (guint i = 0; i < N_LAYERS; i++)
     {
-      f->layers[i] = (Layer) { 0x1000 + i, seqs[i], 0x10000000u * (i + 1),
-                               (guint16) (100 * (i + 1)), (guint8) (50 * (i + 1)),
-                               picture_id_bits, FALSE, FALSE };
+      f->layers[i] = (Layer){ 0x1000 + i,
+                              seqs[i],
+                              0x10000000u * (i + 1),
+                              (guint16) (100 * (i + 1)),
+                              (guint8) (50 * (i + 1)),
+                              picture_id_bits,
+                              FALSE,
+                              FALSE };
     }
   f->now_us = 1000 * G_USEC_PER_SEC;
   f->out = g_array_new (FALSE, FALSE, sizeof (Packet));
@@ -138,8 +143,8 @@ fixture_clear (Fixture *f)
 static void
 feed (Fixture *f, guint layer, Packet packet)
 {
-  RouterSimulcastAction action
-      = router_simulcast_packet (&f->sc, layer, packet.data, packet.size, FALSE, f->now_us);
+  RouterSimulcastAction action = router_simulcast_packet (&f->sc, layer, packet.data,
+                                                          packet.size, FALSE, f->now_us);
 
   if (action & ROUTER_SIMULCAST_REQUEST_KEYFRAME)
     {
@@ -169,7 +174,8 @@ frame (Fixture *f, guint keyframes)
       feed (f, i, make_packet (layer, TRUE, key));
       feed (f, i, make_packet (layer, FALSE, key));
       layer->ts += FRAME_TICKS;
-      layer->picture_id = (layer->picture_id + 1) & (layer->picture_id_bits == 7 ? 0x7f : 0x7fff);
+      layer->picture_id
+          = (layer->picture_id + 1) & (layer->picture_id_bits == 7 ? 0x7f : 0x7fff);
       if (key)
         layer->tl0++;
     }
@@ -243,8 +249,10 @@ assert_continuous (Fixture *f, guint8 picture_id_bits)
           g_assert_cmpuint (ts_step, <, 60 * FRAME_TICKS);
         }
       if (picture_id_bits != 0)
-        g_assert_cmpuint ((out_picture_id (b, picture_id_bits) - out_picture_id (a, picture_id_bits)) & mask,
-                          ==, ts_step != 0 ? 1 : 0);
+        g_assert_cmpuint (
+            (out_picture_id (b, picture_id_bits) - out_picture_id (a, picture_id_bits))
+                & mask,
+            ==, ts_step != 0 ? 1 : 0);
     }
 }
 
@@ -572,8 +580,8 @@ test_malformed (void)
                    ROUTER_SIMULCAST_DROP);
   g_assert_cmpint (router_simulcast_packet (&sc, 0, cut, sizeof cut, TRUE, 1), ==,
                    ROUTER_SIMULCAST_DROP);
-  g_assert_cmpint (router_simulcast_packet (&sc, ROUTER_SIMULCAST_MAX_LAYERS, cut, sizeof cut,
-                                            TRUE, 1),
+  g_assert_cmpint (router_simulcast_packet (&sc, ROUTER_SIMULCAST_MAX_LAYERS, cut,
+                                            sizeof cut, TRUE, 1),
                    ==, ROUTER_SIMULCAST_DROP);
   g_assert_false (router_simulcast_rewrite (&sc, garbage, sizeof garbage));
 }
