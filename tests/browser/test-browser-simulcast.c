@@ -30,110 +30,6 @@
 #define MAX_FRAME_GAP_MS 1000
 #define WATCH_MS 3000
 
-/* Joins @identity to "team" from @page; alice with a 960x540 camera sent as
- * three layers with small bitrates (so that a short test reaches the top
- * one), the others without media. Then samples the page's video receive
- * statistics every 50 ms: the decoded width and the longest time between
- * two decoded frames since window.sc.mark(). */
-static void
-join (CdpPage *page, const char *identity)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (JsonNode) joined = NULL;
-  g_autofree char *identity_js = cdp_js_string (identity);
-  g_autofree char *script = g_strdup_printf (
-      "(async () => {"
-      "  const Convoke = (await import('/convoke.js')).default;"
-      "  const identity = %s;"
-      "  const reply = await fetch(`/dev/token?identity=${identity}&room=team`);"
-      "  const token = (await reply.json()).token;"
-      "  let tracks = [];"
-      "  if (identity === 'alice') {"
-      "    const stream = await navigator.mediaDevices.getUserMedia({"
-      "      video: { width: { ideal: 960 }, height: { ideal: 540 }, frameRate: { ideal: "
-      "15 } } });"
-      "    tracks = stream.getVideoTracks();"
-      "    window.sentWidth = tracks[0].getSettings().width;"
-      "  }"
-      "  window.room = await Convoke.connect(null, token, { room: 'team', tracks, "
-      "simulcast: ["
-      "    { rid: 'q', scaleResolutionDownBy: 4, maxBitrate: 60000 },"
-      "    { rid: 'h', scaleResolutionDownBy: 2, maxBitrate: 150000 },"
-      "    { rid: 'f', scaleResolutionDownBy: 1, maxBitrate: 450000 } ] });"
-      "  window.sc = { width: 0, frames: 0, last: 0, maxGap: 0,"
-      "    mark() { this.maxGap = 0; this.last = performance.now(); } };"
-      "  setInterval(async () => {"
-      "    const report = await room._links.get('server').pc.getStats();"
-      "    report.forEach((s) => {"
-      "      if (s.type !== 'inbound-rtp' || s.kind !== 'video') return;"
-      "      const now = performance.now();"
-      "      if ((s.framesDecoded ?? 0) > sc.frames) {"
-      "        if (sc.last) sc.maxGap = Math.max(sc.maxGap, now - sc.last);"
-      "        sc.last = now;"
-      "        sc.frames = s.framesDecoded;"
-      "      }"
-      "      sc.width = s.frameWidth ?? 0;"
-      "    });"
-      "  }, 50);"
-      "  return true;"
-      "})()",
-      identity_js);
-
-  joined = cdp_page_eval (page, script, &error);
-  g_assert_no_error (error);
-}
-
-static char *
-describe (CdpPage *page)
-{
-  return cdp_page_eval_string (
-      page, "JSON.stringify({ width: sc.width, frames: sc.frames, maxGap: sc.maxGap })");
-}
-
-/* Waits until @page decodes alice's video @width wide. */
-static void
-wait_width (CdpPage *page, guint width, guint timeout_ms)
-{
-  g_autofree char *condition = g_strdup_printf ("sc.width === %u", width);
-
-  if (!cdp_page_wait_true (page, condition, timeout_ms))
-    {
-      g_autofree char *state = describe (page);
-
-      cdp_test_fail ("%s: no video %u wide within %u ms: %s", cdp_page_get_name (page),
-                     width, test_scaled_ms (timeout_ms), state);
-    }
-  g_test_message ("%s decodes %u wide", cdp_page_get_name (page), width);
-}
-
-static void
-set_layer (CdpPage *page, guint layer)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (JsonNode) done = NULL;
-  g_autofree char *script = g_strdup_printf (
-      "(() => {"
-      "  const alice = [...room.participants.values()].find((p) => p.identity === "
-      "'alice');"
-      "  const track = [...alice.tracks.values()].find((t) => t.kind === 'video');"
-      "  sc.mark();"
-      "  track.setPreferredLayer(%u);"
-      "  return true;"
-      "})()",
-      layer);
-
-  done = cdp_page_eval (page, script, &error);
-  g_assert_no_error (error);
-}
-
-static guint
-eval_uint (CdpPage *page, const char *expression)
-{
-  g_autofree char *text = cdp_page_eval_string (page, expression);
-
-  return (guint) g_ascii_strtoull (text, NULL, 10);
-}
-
 static void
 test_group_simulcast (void)
 {
@@ -150,38 +46,44 @@ test_group_simulcast (void)
   alice = demo_scene_open_page (scene, "alice", NULL);
   bob = demo_scene_open_page (scene, "bob", NULL);
   carol = demo_scene_open_page (scene, "carol", NULL);
-  join (bob, "bob");
-  join (carol, "carol");
-  join (alice, "alice");
-  full = eval_uint (alice, "String(sentWidth)");
+  demo_page_connect_direct (bob, "team", "bob", 0, 0, NULL);
+  demo_page_connect_direct (carol, "team", "carol", 0, 0, NULL);
+  /* Small bitrates, so that Chromium's estimate soon allows the top one. */
+  demo_page_connect_direct (
+      alice, "team", "alice", 960, 540,
+      "simulcast: ["
+      "{ rid: 'q', scaleResolutionDownBy: 4, maxBitrate: 60000 },"
+      "{ rid: 'h', scaleResolutionDownBy: 2, maxBitrate: 150000 },"
+      "{ rid: 'f', scaleResolutionDownBy: 1, maxBitrate: 450000 } ]");
+  full = demo_page_eval_uint (alice, "String(sentWidth)");
   low = full / 4;
   g_test_message ("alice sends %u wide: layers %u, %u and %u wide", full, low, full / 2,
                   full);
 
   /* Both get the top layer, once alice sends it. */
-  wait_width (bob, full, LAYERS_TIMEOUT_MS);
-  wait_width (carol, full, LAYERS_TIMEOUT_MS);
+  demo_page_wait_video_width (bob, "alice", full, LAYERS_TIMEOUT_MS);
+  demo_page_wait_video_width (carol, "alice", full, LAYERS_TIMEOUT_MS);
 
   /* Carol goes down; bob stays up. */
-  set_layer (carol, 0);
-  g_free (cdp_page_eval_string (bob, "(sc.mark(), '')"));
-  wait_width (carol, low, SWITCH_TIMEOUT_MS);
+  demo_page_set_layer (carol, "alice", 0);
+  g_free (cdp_page_eval_string (bob, "(demoMark('alice'), '')"));
+  demo_page_wait_video_width (carol, "alice", low, SWITCH_TIMEOUT_MS);
   demo_spin_for (WATCH_MS);
-  g_assert_cmpuint (eval_uint (bob, "String(sc.width)"), ==, full);
-  g_assert_cmpuint (eval_uint (carol, "String(sc.width)"), ==, low);
-  gap = eval_uint (bob, "String(Math.round(sc.maxGap))");
+  g_assert_cmpuint (demo_page_eval_uint (bob, "String(sc.alice.width)"), ==, full);
+  g_assert_cmpuint (demo_page_eval_uint (carol, "String(sc.alice.width)"), ==, low);
+  gap = demo_page_eval_uint (bob, "String(Math.round(sc.alice.maxGap))");
   g_test_message ("bob: longest gap between frames %u ms", gap);
   g_assert_cmpuint (gap, <, MAX_FRAME_GAP_MS);
-  gap = eval_uint (carol, "String(Math.round(sc.maxGap))");
+  gap = demo_page_eval_uint (carol, "String(Math.round(sc.alice.maxGap))");
   g_test_message ("carol, going down: longest gap between frames %u ms", gap);
   g_assert_cmpuint (gap, <, MAX_FRAME_GAP_MS);
 
   /* And up again: the width rises, frames keep coming. */
-  set_layer (carol, 2);
-  wait_width (carol, full, SWITCH_TIMEOUT_MS);
+  demo_page_set_layer (carol, "alice", 2);
+  demo_page_wait_video_width (carol, "alice", full, SWITCH_TIMEOUT_MS);
   demo_spin_for (WATCH_MS);
-  g_assert_cmpuint (eval_uint (carol, "String(sc.width)"), ==, full);
-  gap = eval_uint (carol, "String(Math.round(sc.maxGap))");
+  g_assert_cmpuint (demo_page_eval_uint (carol, "String(sc.alice.width)"), ==, full);
+  gap = demo_page_eval_uint (carol, "String(Math.round(sc.alice.maxGap))");
   g_test_message ("carol, going up: longest gap between frames %u ms", gap);
   g_assert_cmpuint (gap, <, MAX_FRAME_GAP_MS);
 
