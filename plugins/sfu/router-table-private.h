@@ -89,6 +89,7 @@ typedef struct
    * stream and get every layer's packets from there. */
   guint base_track;
   guint layer;
+  gint64 last_packet_us; /* when its last packet arrived */
   RouterMedia media;
   RouterCodec codec;
   guint clock_rate;
@@ -262,6 +263,11 @@ RouterStream *router_stream_base (RouterStream *stream);
 /* The stream whose packets @slot forwards now (a layer of its stream's
  * track, for simulcast), or NULL. */
 RouterStream *router_slot_source_stream (RouterSlot *slot);
+/* Which stream to ask for a key frame when @slot (re)starts on @stream:
+ * @stream, or for a simulcast track the layer the slot will take (the
+ * highest sending up to its target). */
+RouterStream *router_slot_keyframe_stream (RouterSlot *slot, RouterStream *stream,
+                                           gint64 now_us);
 /* A packet of @from with an SSRC not seen yet: when its RID (or, for a
  * retransmission, repaired RID) header extension names an announced
  * layer, the SSRC is announced as that layer's. */

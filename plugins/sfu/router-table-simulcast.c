@@ -77,6 +77,28 @@ router_slot_source_stream (RouterSlot *slot)
   return stream != NULL ? stream : slot->stream;
 }
 
+RouterStream *
+router_slot_keyframe_stream (RouterSlot *slot, RouterStream *stream, gint64 now_us)
+{
+  RouterParticipant *publisher = stream->publisher;
+
+  if (stream->media != MEDIA_VIDEO
+      || !g_hash_table_contains (publisher->ssrc_layers, GUINT_TO_POINTER (stream->ssrc)))
+    return stream;
+  for (gint layer = (gint) MIN (slot->target_layer, ROUTER_SIMULCAST_MAX_LAYERS - 1);
+       layer > 0; layer--)
+    {
+      gint track = router_participant_layer_track (publisher, stream->track,
+                                                   (guint) layer, FALSE);
+      RouterStream *candidate = track >= 0 ? publisher->streams[track] : NULL;
+
+      if (candidate != NULL
+          && now_us - candidate->last_packet_us < ROUTER_SIMULCAST_LAYER_TIMEOUT_US)
+        return candidate;
+    }
+  return stream;
+}
+
 /* The value of an RFC 7941 SDES item header extension (MID, RID), as a
  * string. */
 static gboolean
@@ -168,7 +190,9 @@ router_simulcast_learn_ssrc (RouterParticipant *from, const RouterPayload *paylo
 }
 
 /* The switcher takes over from the slot's own rewriting state, so that a
- * slot that carried the track before it sent layers continues. */
+ * slot that carried the track before it sent layers continues. It knows
+ * at once which layers send: otherwise it would take the first one whose
+ * packet it sees for the best there is, and ask for its key frame. */
 static void
 slot_start_simulcast (RouterSlot *slot, RouterStream *stream)
 {
@@ -177,6 +201,15 @@ slot_start_simulcast (RouterSlot *slot, RouterStream *stream)
   router_simulcast_init (sc, slot->ssrc, stream->clock_rate,
                          stream->codec == ROUTER_CODEC_VP8);
   sc->target = slot->target_layer;
+  for (guint layer = 0; layer < ROUTER_SIMULCAST_MAX_LAYERS; layer++)
+    {
+      gint track = router_participant_layer_track (stream->publisher, stream->base_track,
+                                                   layer, FALSE);
+      RouterStream *sending = track >= 0 ? stream->publisher->streams[track] : NULL;
+
+      if (sending != NULL)
+        sc->seen_us[layer] = sending->last_packet_us;
+    }
   if (slot->started)
     {
       sc->started = TRUE;

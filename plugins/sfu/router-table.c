@@ -354,7 +354,8 @@ router_slot_bind (RouterTable *table, RouterSlot *slot, RouterStream *stream, gi
    * switcher starts again from the slot's own state. */
   slot->simulcast = FALSE;
   if (slot->subscriber->sending)
-    router_stream_request_keyframe (table, stream, now_us, pushes);
+    router_stream_request_keyframe (
+        table, router_slot_keyframe_stream (slot, stream, now_us), now_us, pushes);
 }
 
 /* Points every slot that carries @publisher's @track at its current stream. */
@@ -515,6 +516,7 @@ router_table_handle_rtp (RouterTable *table, RouterParticipant *from, GstBuffer 
     }
 
   from->counters.rtp_received++;
+  stream->last_packet_us = now_us;
   seq = gst_rtp_buffer_get_seq (&rtp);
   router_receive_stats_update (&stream->stats, seq, gst_rtp_buffer_get_timestamp (&rtp),
                                now_us);
@@ -758,7 +760,9 @@ router_table_set_sending (RouterTable *table, const char *id, gboolean sending,
           if (slot->stream == NULL)
             continue;
           slot->need_keyframe = slot->media == MEDIA_VIDEO;
-          router_stream_request_keyframe (table, slot->stream, now_us, pushes);
+          router_stream_request_keyframe (
+              table, router_slot_keyframe_stream (slot, slot->stream, now_us), now_us,
+              pushes);
         }
       /* Requests held back while it could not be sent RTCP. */
       for (guint track = 0; track < ROUTER_MAX_TRACKS; track++)

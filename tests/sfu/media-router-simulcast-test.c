@@ -260,6 +260,36 @@ test_pli_to_current_layer (Fixture *f, gconstpointer data)
   g_assert_cmpuint (count_plis (&f->peers[0].rtcp, layer_ssrcs[2]), ==, 1);
 }
 
+/* A slot that starts while the layers flow goes straight for the top one:
+ * the key frame asked for is that layer's, and it does not start on a
+ * lower layer whose key frame comes first. */
+static void
+test_late_slot (Fixture *f, gconstpointer data)
+{
+  Publisher p = { { 100, 200, 300 }, { 1, 2, 3 }, { 1, 2, 3 }, FALSE };
+  Received c = { 0 };
+  g_autoptr (GString) first = NULL, then = NULL;
+  gboolean ok = FALSE;
+
+  (void) data;
+  publish (f, FALSE);
+  g_signal_emit_by_name (f->router, "remove-slot", "C", SLOT_C_VIDEO, &ok);
+  g_assert_true (ok);
+  push_frame (f, &p, 0x7);
+  push_frame (f, &p, 0);
+  collected_clear (&f->peers[0].rtcp);
+  set_slot (f, "C", SLOT_C_VIDEO, "video", PT_VP8_OUT, "A");
+  g_assert_cmpuint (count_plis (&f->peers[0].rtcp, layer_ssrcs[2]), ==, 1);
+  push_frame (f, &p, 0x1);
+  g_assert_cmpuint (count_plis (&f->peers[0].rtcp, layer_ssrcs[0]), ==, 0);
+  first = received_layers (&f->peers[2], SLOT_C_VIDEO, &c);
+  g_assert_cmpstr (first->str, ==, "");
+  push_frame (f, &p, 0x4);
+  push_frame (f, &p, 0);
+  then = received_layers (&f->peers[2], SLOT_C_VIDEO, &c);
+  g_assert_cmpstr (then->str, ==, "22");
+}
+
 static void
 test_bad_arguments (Fixture *f, gconstpointer data)
 {
@@ -297,6 +327,8 @@ main (int argc, char **argv)
               test_nack_on_layer, fixture_tear_down);
   g_test_add ("/media/router-simulcast/pli-to-current-layer", Fixture, NULL,
               fixture_set_up, test_pli_to_current_layer, fixture_tear_down);
+  g_test_add ("/media/router-simulcast/late-slot", Fixture, NULL, fixture_set_up,
+              test_late_slot, fixture_tear_down);
   g_test_add ("/media/router-simulcast/bad-arguments", Fixture, NULL, fixture_set_up,
               test_bad_arguments, fixture_tear_down);
   return g_test_run ();
