@@ -20,7 +20,12 @@
  *   and a known payload type starts a stream
  *   (#GstConvokeRouter::stream-started); packets of unknown payload types
  *   are dropped. A participant publishes at most one audio and one video
- *   stream: a new SSRC of the same media replaces the previous one.
+ *   stream: a new SSRC of the same media replaces the previous one, unless
+ *   its SSRCs were announced as tracks of their own
+ *   (#GstConvokeRouter::set-track-ssrc) or as simulcast layers of one
+ *   track (#GstConvokeRouter::set-track-layer,
+ *   #GstConvokeRouter::set-track-rids), of which each slot forwards one
+ *   (#GstConvokeRouter::set-slot-layer).
  * - #GstConvokeRouter::set-slot gives a subscriber a *slot*: an SSRC of the
  *   router's choosing (the one announced in the subscriber's SDP with
  *   `a=ssrc`) that carries a publisher's audio or video. The router

@@ -353,7 +353,6 @@ main (int argc, char **argv)
 {
   int result;
 
-  gst_init (&argc, &argv);
   g_test_init (&argc, &argv, NULL);
   opus = group_codec_new (111, "opus", 48000, 2, "minptime=10;useinbandfec=1");
   vp8 = group_codec_new (96, "VP8", 90000, 0, NULL);
