@@ -290,6 +290,75 @@ test_late_slot (Fixture *f, gconstpointer data)
   g_assert_cmpstr (then->str, ==, "22");
 }
 
+/* RID simulcast with RTX: a retransmission on an SSRC nobody announced,
+ * whose repaired RID header extension names layer "h", repairs that
+ * layer's stream, and what it carries reaches the subscriber on "h". */
+static void
+test_rid_rtx (Fixture *f, gconstpointer data)
+{
+  Publisher p = { { 100, 200, 300 }, { 1, 2, 3 }, { 1, 2, 3 }, TRUE };
+  g_autoptr (GstCaps) caps = gst_caps_from_string (
+      "application/x-rtp, payload=(int)100, media=(string)video, "
+      "encoding-name=(string)VP8, clock-rate=(int)90000, "
+      "extmap-4=(string)urn:ietf:params:rtp-hdrext:sdes:mid, "
+      "extmap-10=(string)urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id; "
+      "application/x-rtp, payload=(int)102, media=(string)video, "
+      "encoding-name=(string)RTX, clock-rate=(int)90000, apt=(int)100, "
+      "extmap-4=(string)urn:ietf:params:rtp-hdrext:sdes:mid, "
+      "extmap-11=(string)urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id");
+  GstBuffer *lost, *rtx;
+  GstRTPBuffer in = GST_RTP_BUFFER_INIT, out = GST_RTP_BUFFER_INIT;
+  guint16 lost_seq;
+  guint8 *payload;
+  gboolean ok = FALSE;
+  guint n = 0;
+  Parsed parsed;
+
+  (void) data;
+  publish (f, TRUE);
+  g_signal_emit_by_name (f->router, "set-payloads", "A", caps, &ok);
+  g_assert_true (ok);
+  g_signal_emit_by_name (f->router, "set-slot-layer", "B", SLOT_B_VIDEO, 1, &ok);
+  push_frame (f, &p, 0);
+  push_frame (f, &p, 0x7);
+  collected_clear (&f->peers[1].rtp);
+
+  /* Layer h's next packet is lost on the way; its RTX comes later. */
+  lost_seq = p.seq[1];
+  lost = layer_packet (&p, 1, FALSE);
+  push_frame (f, &p, 0);
+  g_assert_cmpuint (collected_count (&f->peers[1].rtp), ==, 1);
+  collected_clear (&f->peers[1].rtp);
+
+  gst_rtp_buffer_map (lost, GST_MAP_READ, &in);
+  rtx = gst_rtp_buffer_new_allocate (gst_rtp_buffer_get_payload_len (&in) + 2, 0, 0);
+  gst_rtp_buffer_map (rtx, GST_MAP_WRITE, &out);
+  gst_rtp_buffer_set_payload_type (&out, 102);
+  gst_rtp_buffer_set_ssrc (&out, 0xa1990001u);
+  gst_rtp_buffer_set_seq (&out, 7);
+  gst_rtp_buffer_set_timestamp (&out, gst_rtp_buffer_get_timestamp (&in));
+  payload = gst_rtp_buffer_get_payload (&out);
+  payload[0] = (guint8) (lost_seq >> 8);
+  payload[1] = (guint8) lost_seq;
+  memcpy (payload + 2, gst_rtp_buffer_get_payload (&in),
+          gst_rtp_buffer_get_payload_len (&in));
+  gst_rtp_buffer_unmap (&out);
+  gst_rtp_buffer_unmap (&in);
+  gst_buffer_unref (lost);
+  gst_rtp_buffer_map (rtx, GST_MAP_READWRITE, &out);
+  g_assert_true (gst_rtp_buffer_add_extension_onebyte_header (&out, MID_ID, "1", 1));
+  g_assert_true (gst_rtp_buffer_add_extension_onebyte_header (&out, 11, "h", 1));
+  gst_rtp_buffer_unmap (&out);
+  push (f->peers[0].rtp_in, rtx);
+
+  n = collected_count (&f->peers[1].rtp);
+  g_assert_cmpuint (n, ==, 1);
+  parsed = parse_rtp (collected_pop (&f->peers[1].rtp));
+  g_assert_cmphex (parsed.ssrc, ==, SLOT_B_VIDEO);
+  g_assert_cmpuint (parsed.payload[5], ==, 1);
+  g_assert_cmpuint (router_stat (f, "A", "rtx-received"), ==, 1);
+}
+
 static void
 test_bad_arguments (Fixture *f, gconstpointer data)
 {
@@ -327,6 +396,8 @@ main (int argc, char **argv)
               test_nack_on_layer, fixture_tear_down);
   g_test_add ("/media/router-simulcast/pli-to-current-layer", Fixture, NULL,
               fixture_set_up, test_pli_to_current_layer, fixture_tear_down);
+  g_test_add ("/media/router-simulcast/rid-rtx", Fixture, NULL, fixture_set_up,
+              test_rid_rtx, fixture_tear_down);
   g_test_add ("/media/router-simulcast/late-slot", Fixture, NULL, fixture_set_up,
               test_late_slot, fixture_tear_down);
   g_test_add ("/media/router-simulcast/bad-arguments", Fixture, NULL, fixture_set_up,
