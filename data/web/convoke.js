@@ -18,6 +18,28 @@ const PROTOCOL = 'convoke-signaling-1';
 const SIGNALING_PATH = '/v1/Signaling';
 const DEFAULT_JOIN_TIMEOUT_MS = 15000;
 const SERVER = 'server';
+// Simulcast in group rooms: layers of the camera, lowest first as the
+// server expects (docs/group-media.md, *Simulcast*): a quarter, half and
+// full resolution. Layer numbers for setPreferredLayer() follow.
+const SIMULCAST_ENCODINGS = [
+  { rid: 'q', scaleResolutionDownBy: 4, maxBitrate: 150000 },
+  { rid: 'h', scaleResolutionDownBy: 2, maxBitrate: 500000 },
+  { rid: 'f', scaleResolutionDownBy: 1, maxBitrate: 1500000 },
+];
+
+// The encodings for @track. Chromium sends at most as many layers as its
+// size allows (3 from 960x540, 2 from 480x270, else 1: libwebrtc's
+// simulcast formats), and it drops the top ones: a 320x240 camera asked for
+// three layers sends only the 80x60 one. So smaller cameras get fewer
+// layers, the full resolution always among them; null: one layer, no
+// simulcast.
+function simulcastEncodings(track) {
+  const { width, height } = track.getSettings?.() ?? {};
+  const pixels = (width ?? 0) * (height ?? 0);
+  const layers = pixels >= 960 * 540 ? 3 : pixels >= 480 * 270 ? 2 : 1;
+  if (layers < 2) return null;
+  return SIMULCAST_ENCODINGS.slice(-layers).map((e) => ({ ...e }));
+}
 
 // Twilio codes this client reports for failures it detects itself.
 export const ErrorCode = Object.freeze({
@@ -537,8 +559,47 @@ export class Room extends EventTarget {
       // The newcomer offers to everyone already there.
       for (const participant of this.participants.values()) this._meshOffer(participant);
     } else if (this.topology === 'sfu') {
-      this._links.set(SERVER, this._newLink(SERVER, this._options.trickle !== false));
+      const link = this._newLink(SERVER, this._options.trickle !== false);
+      this._links.set(SERVER, link);
+      // options.simulcast: true (the default), false, or the encodings.
+      const video = this.localTracks.find((t) => t.kind === 'video');
+      const encodings = !video || this._options.simulcast === false ? null
+        : Array.isArray(this._options.simulcast) ? this._options.simulcast.map((e) => ({ ...e }))
+          : simulcastEncodings(video);
+      if (encodings) this._offerSimulcast(link, encodings);
     }
+  }
+
+  // Simulcast needs the sending side to offer it (RID simulcast, RFC
+  // 8853), so with a camera the client publishes with an offer of its
+  // own: its first audio and its first video, the video as @encodings.
+  // The server's first offer crosses it and gives way (docs/signaling.md,
+  // *Crossing offers*); its next one brings what we receive.
+  _offerSimulcast(link, encodings) {
+    link.serialize(async () => {
+      for (const kind of ['audio', 'video']) {
+        const track = this.localTracks.find((t) => t.kind === kind);
+        if (!track) continue;
+        const init = { direction: 'sendonly', streams: [this.localStream] };
+        if (kind === 'video') init.sendEncodings = encodings;
+        link.pc.addTransceiver(track, init);
+      }
+      await link.sendLocal(await link.pc.createOffer());
+    });
+  }
+
+  // Which simulcast layer of a remote video track this client receives in
+  // a group room: 0 is the lowest resolution, 2 the highest (the default).
+  // The server switches at the layer's next key frame. Nothing changes for
+  // a publisher that does not send simulcast.
+  setPreferredLayer(track, layer) {
+    if (this.topology !== 'sfu' || track?.kind !== 'video')
+      throw new ConvokeError(53004, 'setPreferredLayer takes a remote video track of a group room');
+    if (!Number.isInteger(layer) || layer < 0 || layer > 3)
+      throw new ConvokeError(53004, 'A layer is a whole number from 0 to 3');
+    const participant = [...this.participants.values()].find((p) => p.tracks.get(track.id) === track);
+    if (!participant) throw new ConvokeError(53004, 'Not a track this client receives');
+    this._send({ type: 'set-video-layer', publisher: participant.sid, track: track.id, layer });
   }
 
   _publishTrackInfo() {
@@ -635,6 +696,9 @@ export class Room extends EventTarget {
   _subscribe(participant, track, receiver) {
     if (participant.tracks.has(track.id)) return;
     participant.tracks.set(track.id, track);
+    // remoteVideoTrack.setPreferredLayer(n), as Room.setPreferredLayer.
+    if (this.topology === 'sfu' && track.kind === 'video')
+      track.setPreferredLayer = (layer) => this.setPreferredLayer(track, layer);
     participant.stream.addTrack(track);
     this._linkFor(participant.sid)?.receivers.set(track.id, receiver);
     this._dispatch('trackSubscribed', { participant, track });

@@ -20,7 +20,12 @@
  *   and a known payload type starts a stream
  *   (#GstConvokeRouter::stream-started); packets of unknown payload types
  *   are dropped. A participant publishes at most one audio and one video
- *   stream: a new SSRC of the same media replaces the previous one.
+ *   stream: a new SSRC of the same media replaces the previous one, unless
+ *   its SSRCs were announced as tracks of their own
+ *   (#GstConvokeRouter::set-track-ssrc) or as simulcast layers of one
+ *   track (#GstConvokeRouter::set-track-layer,
+ *   #GstConvokeRouter::set-track-rids), of which each slot forwards one
+ *   (#GstConvokeRouter::set-slot-layer).
  * - #GstConvokeRouter::set-slot gives a subscriber a *slot*: an SSRC of the
  *   router's choosing (the one announced in the subscriber's SDP with
  *   `a=ssrc`) that carries a publisher's audio or video. The router
@@ -74,6 +79,7 @@
 #include "gstconvokerouter.h"
 
 #include "router-pads.h"
+#include "router-simulcast-signals.h"
 
 GST_DEBUG_CATEGORY (gst_convoke_router_debug);
 #define GST_CAT_DEFAULT gst_convoke_router_debug
@@ -135,6 +141,12 @@ static guint router_signals[N_SIGNALS];
 G_DEFINE_TYPE (GstConvokeRouter, gst_convoke_router, GST_TYPE_ELEMENT);
 GST_ELEMENT_REGISTER_DEFINE (convokerouter, "convokerouter", GST_RANK_NONE,
                              GST_TYPE_CONVOKE_ROUTER);
+
+RouterTable *
+gst_convoke_router_get_table (GstElement *router)
+{
+  return GST_CONVOKE_ROUTER (router)->table;
+}
 
 static void
 router_emit_stream_events (GstConvokeRouter *self, GArray *events)
@@ -776,6 +788,7 @@ install_signals (GObjectClass *object_class)
    *
    * Returns FALSE when there was no such slot.
    */
+  router_simulcast_signals_install (type);
   router_signals[SIGNAL_REMOVE_SLOT] = g_signal_new_class_handler (
       "remove-slot", type, G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
       G_CALLBACK (router_remove_slot), NULL, NULL, NULL, G_TYPE_BOOLEAN, 2, G_TYPE_STRING,

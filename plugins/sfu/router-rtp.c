@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "router-rtp.h"
 
+#include "router-simulcast.h"
+
 /* A jump this large is a restarted sender, not loss (RFC 3550 A.1). */
 #define MAX_DROPOUT 3000
 #define MAX_MISORDER 100
@@ -127,36 +129,9 @@ router_receive_stats_report (RouterReceiveStats *stats, gint64 now_us,
 static gboolean
 vp8_starts_keyframe (const guint8 *payload, gsize size)
 {
-  gsize offset = 1;
-  guint8 first = payload[0];
+  RouterVp8Descriptor vp8;
 
-  /* Only the first packet of partition 0 carries the frame header. */
-  if (!(first & 0x10) || (first & 0x07) != 0)
-    return FALSE;
-
-  if (first & 0x80)
-    {
-      guint8 extension;
-
-      if (size < 2)
-        return FALSE;
-      extension = payload[1];
-      offset = 2;
-      if (extension & 0x80) /* I: picture id, 7 or 15 bits */
-        {
-          if (size <= offset)
-            return FALSE;
-          offset += (payload[offset] & 0x80) ? 2 : 1;
-        }
-      if (extension & 0x40) /* L: TL0PICIDX */
-        offset++;
-      if (extension & 0x30) /* T or K: TID/KEYIDX */
-        offset++;
-    }
-  if (size <= offset)
-    return FALSE;
-  /* P bit of the VP8 payload header: 0 for a key frame. */
-  return (payload[offset] & 0x01) == 0;
+  return router_vp8_parse (payload, size, &vp8) && vp8.keyframe;
 }
 
 static gboolean

@@ -14,8 +14,6 @@
 GST_DEBUG_CATEGORY_EXTERN (gst_convoke_router_debug);
 #define GST_CAT_DEFAULT gst_convoke_router_debug
 
-#define AUDIO_LEVEL_URI "urn:ietf:params:rtp-hdrext:ssrc-audio-level"
-
 void
 router_table_set_dominant_speaker (RouterTable *table, gboolean enabled)
 {
@@ -38,7 +36,7 @@ router_table_set_network_quality (RouterTable *table, gboolean enabled)
 /* extmap-N fields, as GStreamer writes them in RTP caps: the URI, or an
  * array (direction, URI, attributes). */
 guint8
-router_activity_audio_level_id (const GstStructure *payload)
+router_payload_extension_id (const GstStructure *payload, const char *wanted)
 {
   for (gint i = 0; i < gst_structure_n_fields (payload); i++)
     {
@@ -56,7 +54,7 @@ router_activity_audio_level_id (const GstStructure *payload)
       else if (GST_VALUE_HOLDS_ARRAY (value) && gst_value_array_get_size (value) >= 2
                && G_VALUE_HOLDS_STRING (gst_value_array_get_value (value, 1)))
         uri = g_value_get_string (gst_value_array_get_value (value, 1));
-      if (g_strcmp0 (uri, AUDIO_LEVEL_URI) == 0)
+      if (g_strcmp0 (uri, wanted) == 0)
         return (guint8) id;
     }
   return 0;

@@ -1,7 +1,10 @@
 /* Private to the routing table (router-table.c: participants, streams,
- * slots and forwarding; router-table-rtcp.c: what arrives as RTCP, the
- * periodic reports and statistics). Every function here expects the
- * table's lock to be held.
+ * slots; router-table-forward.c: how a slot rewrites what it forwards;
+ * router-table-simulcast.c: layers of simulcast tracks;
+ * router-table-tracks.c: a publisher's several tracks;
+ * router-table-rtcp.c: what arrives as RTCP, the periodic reports and
+ * statistics; router-table-activity.c: speakers and network quality).
+ * Every function here expects the table's lock to be held.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
@@ -12,6 +15,7 @@
 #include "router-quality.h"
 #include "router-rtp.h"
 #include "router-rtx.h"
+#include "router-simulcast.h"
 #include "router-speaker.h"
 #include "router-table.h"
 
@@ -32,11 +36,17 @@ G_BEGIN_DECLS
 #define RETRANSMIT_SHARE 4
 #define RETRANSMIT_BURST_BYTES (64 * 1024)
 #define N_PAYLOAD_TYPES 128
+/* The header extensions the router reads (set-payloads' extmap-N). */
+#define ROUTER_AUDIO_LEVEL_URI "urn:ietf:params:rtp-hdrext:ssrc-audio-level"
+#define ROUTER_MID_URI "urn:ietf:params:rtp-hdrext:sdes:mid"
+#define ROUTER_RID_URI "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id"
+#define ROUTER_REPAIRED_RID_URI "urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id"
 /* Streams one publisher may send at once: its first audio and video
  * (ROUTER_TRACK_AUDIO/VIDEO, found by media alone, for publishers whose
  * SSRCs nobody announced) and a few more announced by SSRC (a screen
- * share beside a camera). Bounds what one publisher makes the router keep. */
-#define ROUTER_MAX_TRACKS 8
+ * share beside a camera, the upper layers of a simulcast track). Bounds
+ * what one publisher makes the router keep. */
+#define ROUTER_MAX_TRACKS 12
 #define ROUTER_TRACK_AUDIO 0
 #define ROUTER_TRACK_VIDEO 1
 
@@ -59,6 +69,11 @@ typedef struct
   guint8 apt;
   /* The RFC 6464 audio level header extension's id (1–255), 0: none. */
   guint8 audio_level_id;
+  /* Simulcast by RID (router-table-simulcast.c): the ids of the MID, RID
+   * and repaired RID header extensions, 0: none. */
+  guint8 mid_id;
+  guint8 rid_id;
+  guint8 repaired_rid_id;
 } RouterPayload;
 
 typedef struct _RouterSlot RouterSlot;
@@ -69,6 +84,12 @@ typedef struct
   guint32 ssrc;
   RouterParticipant *publisher; /* owns the stream */
   guint track;                  /* its index in publisher->streams */
+  /* Simulcast: the index of its track's layer 0 (@track when it is
+   * layer 0, or no layer at all), and its layer. Slots bind to layer 0's
+   * stream and get every layer's packets from there. */
+  guint base_track;
+  guint layer;
+  gint64 last_packet_us; /* when its last packet arrived */
   RouterMedia media;
   RouterCodec codec;
   guint clock_rate;
@@ -118,6 +139,12 @@ struct _RouterSlot
    * time, as a receiver report's LSR names it) and when: for the RTT. */
   guint32 sr_ntp_middle;
   gint64 sr_sent_us;
+  /* Simulcast (router-table-simulcast.c): the layer the subscriber asked
+   * for, and, once its source sends layers, the switcher that picks them
+   * (@simulcast: in use; the rewriting state above then mirrors it). */
+  guint target_layer;
+  gboolean simulcast;
+  RouterSimulcast sc;
 };
 
 typedef struct
@@ -156,6 +183,12 @@ struct _RouterParticipant
   char *track_keys[ROUTER_MAX_TRACKS];
   GHashTable *ssrc_tracks; /* announced SSRC → track key (owned) */
   GHashTable *rtx_ssrcs;   /* announced RTX SSRC → the SSRC it repairs */
+  /* Simulcast: streams[i] is layer layer[i] of the track at layer_of[i]
+   * (i itself, layer 0, for other tracks). */
+  guint8 layer_of[ROUTER_MAX_TRACKS];
+  guint8 layer[ROUTER_MAX_TRACKS];
+  GHashTable *ssrc_layers; /* SSRC announced as a layer → the layer + 1 */
+  GHashTable *rids;        /* "MID RID" → RouterRid* (owned) */
   RouterRetiredSsrc retired[RETIRED_SSRCS];
   guint retired_next;
   GHashTable *slots; /* our ssrc → RouterSlot* (owned) */
@@ -200,13 +233,51 @@ void router_slot_bind (RouterTable *table, RouterSlot *slot, RouterStream *strea
 /* router-table-tracks.c: the index in @publisher->streams of the track a
  * slot names (@key NULL: its first of @media), or -1 when it has none yet;
  * that track's stream, or NULL; and the index a new stream on @ssrc
- * takes. */
+ * takes (-1: none is left). */
 gint router_participant_track_index (RouterParticipant *publisher, RouterMedia media,
                                      const char *key);
 RouterStream *router_participant_track_stream (RouterParticipant *publisher,
                                                RouterMedia media, const char *key);
-guint router_participant_track_for_ssrc (RouterParticipant *publisher, guint32 ssrc,
-                                         RouterMedia media);
+gint router_participant_track_for_ssrc (RouterParticipant *publisher, guint32 ssrc,
+                                        RouterMedia media);
+
+/* router-table-simulcast.c. A layer of a simulcast track announced by RID
+ * (router_table_set_track_rids): its track, its layer, and its SSRC once
+ * learned from a packet. */
+typedef struct
+{
+  char *track_key; /* NULL: the first video track */
+  guint layer;
+  guint32 ssrc;
+} RouterRid;
+
+void router_rid_free (gpointer data);
+/* The index in @publisher->streams of layer @layer of the track at
+ * @base; with @create, one is given to a layer that has none yet.
+ * -1 when there is none. */
+gint router_participant_layer_track (RouterParticipant *publisher, guint base,
+                                     guint layer, gboolean create);
+/* The stream of layer 0 of @stream's track: @stream itself, unless it is
+ * an upper layer. NULL when layer 0 sends nothing. */
+RouterStream *router_stream_base (RouterStream *stream);
+/* The stream whose packets @slot forwards now (a layer of its stream's
+ * track, for simulcast), or NULL. */
+RouterStream *router_slot_source_stream (RouterSlot *slot);
+/* Which stream to ask for a key frame when @slot (re)starts on @stream:
+ * @stream, or for a simulcast track the layer the slot will take (the
+ * highest sending up to its target). */
+RouterStream *router_slot_keyframe_stream (RouterSlot *slot, RouterStream *stream,
+                                           gint64 now_us);
+/* A packet of @from with an SSRC not seen yet: when its RID (or, for a
+ * retransmission, repaired RID) header extension names an announced
+ * layer, the SSRC is announced as that layer's. */
+void router_simulcast_learn_ssrc (RouterParticipant *from, const RouterPayload *payload,
+                                  GstRTPBuffer *rtp);
+/* What @slot does with a packet of @stream, a layer of a simulcast track:
+ * the copy to send, or NULL. May ask the publisher for a key frame. */
+GstBuffer *router_slot_forward_layer (RouterTable *table, RouterSlot *slot,
+                                      RouterStream *stream, GstRTPBuffer *rtp,
+                                      gboolean keyframe, gint64 now_us, GArray *pushes);
 
 /* router-table-activity.c. An audio packet of @from's with @payload: its
  * audio level, when it carries one, goes to the speaker detector. */
@@ -225,10 +296,15 @@ void router_activity_quality_tick (RouterTable *table, RouterParticipant *partic
                                    RouterStream *const *streams,
                                    const RouterReportBlock *blocks, guint n_blocks,
                                    GArray *events);
-/* The payload's extension id from a set-payloads structure. */
-guint8 router_activity_audio_level_id (const GstStructure *payload);
+/* The id of the header extension @uri from a set-payloads structure
+ * (extmap-N fields), 0: none. */
+guint8 router_payload_extension_id (const GstStructure *payload, const char *uri);
 
-/* A copy of @in as @slot sends it. */
+/* router-table-forward.c. A copy of @in as @slot sends it. */
 GstBuffer *router_slot_rewrite (RouterSlot *slot, GstRTPBuffer *in);
+/* What @slot sends of a packet of @stream, the stream it carries (NULL:
+ * nothing, it waits for a key frame or cannot send). */
+GstBuffer *router_slot_forward (RouterSlot *slot, RouterStream *stream, GstRTPBuffer *rtp,
+                                gboolean keyframe, gint64 now_us);
 
 G_END_DECLS

@@ -15,7 +15,7 @@ handle_sender_report (RouterParticipant *from, GstRTCPPacket *packet, gint64 now
 {
   guint32 ssrc, rtp_time, packet_count, octet_count;
   guint64 ntp_time;
-  RouterStream *stream;
+  RouterStream *stream, *base;
 
   gst_rtcp_packet_sr_get_sender_info (packet, &ssrc, &ntp_time, &rtp_time, &packet_count,
                                       &octet_count);
@@ -25,10 +25,12 @@ handle_sender_report (RouterParticipant *from, GstRTCPPacket *packet, gint64 now
   router_receive_stats_sender_report (&stream->stats, ntp_time, now_us);
 
   /* The publisher's NTP↔RTP mapping, moved onto each slot's timeline, is
-   * what lets subscribers synchronise its audio and video. */
-  for (guint i = 0; i < stream->slots->len; i++)
+   * what lets subscribers synchronise its audio and video. A simulcast
+   * layer's slots are its layer 0's; those it is forwarded to now take it. */
+  base = router_stream_base (stream);
+  for (guint i = 0; base != NULL && i < base->slots->len; i++)
     {
-      RouterSlot *slot = g_ptr_array_index (stream->slots, i);
+      RouterSlot *slot = g_ptr_array_index (base->slots, i);
       RouterParticipant *subscriber = slot->subscriber;
 
       if (!slot->started || slot->in_ssrc != stream->ssrc || !subscriber->sending
@@ -68,7 +70,9 @@ request_keyframe_for_slot (RouterTable *table, RouterParticipant *from, guint32 
   if (slot == NULL || slot->stream == NULL)
     return;
   from->counters.keyframe_requests_received++;
-  router_stream_request_keyframe (table, slot->stream, now_us, pushes);
+  /* Of the simulcast layer it gets. */
+  router_stream_request_keyframe (table, router_slot_source_stream (slot), now_us,
+                                  pushes);
 }
 
 static void
@@ -123,7 +127,8 @@ retransmit_one (guint16 out_seq, gpointer user_data)
   if ((gint16) (in_seq - slot->first_in_seq) < 0
       || (gint16) (out_seq - slot->last_seq) > 0)
     return;
-  cached = router_retransmit_cache_lookup (&slot->stream->cache, in_seq);
+  cached
+      = router_retransmit_cache_lookup (&router_slot_source_stream (slot)->cache, in_seq);
   if (cached == NULL)
     return;
   if (gst_buffer_get_size (cached) > subscriber->retransmit_budget)
@@ -164,7 +169,7 @@ handle_transport_feedback (RouterParticipant *from, GstRTCPPacket *packet, GArra
   slot = g_hash_table_lookup (
       from->slots, GUINT_TO_POINTER (gst_rtcp_packet_fb_get_media_ssrc (packet)));
   if (slot == NULL || slot->stream == NULL || !slot->started
-      || slot->in_ssrc != slot->stream->ssrc || !from->sending
+      || slot->in_ssrc != router_slot_source_stream (slot)->ssrc || !from->sending
       || from->pads[CONVOKE_ROUTER_PAD_SEND_RTP] == NULL)
     return;
   context.slot = slot;

@@ -28,10 +28,10 @@ router_participant_track_stream (RouterParticipant *publisher, RouterMedia media
   return track >= 0 ? publisher->streams[track] : NULL;
 }
 
-/* Where a new stream of @publisher goes: the track its SSRC was announced
- * for, else its first track of @media. */
-guint
-router_participant_track_for_ssrc (RouterParticipant *publisher, guint32 ssrc, RouterMedia media)
+/* The track (layer 0 of it, for simulcast) @ssrc was announced for, else
+ * @publisher's first track of @media. */
+static guint
+track_for_key (RouterParticipant *publisher, guint32 ssrc, RouterMedia media)
 {
   const char *key = g_hash_table_lookup (publisher->ssrc_tracks, GUINT_TO_POINTER (ssrc));
   guint free_index = 0;
@@ -52,6 +52,22 @@ router_participant_track_for_ssrc (RouterParticipant *publisher, guint32 ssrc, R
     return media == MEDIA_AUDIO ? ROUTER_TRACK_AUDIO : ROUTER_TRACK_VIDEO;
   publisher->track_keys[free_index] = g_strdup (key);
   return free_index;
+}
+
+/* Where a new stream of @publisher goes: the track its SSRC was announced
+ * for, else its first track of @media; for an upper simulcast layer, that
+ * layer's own index. -1 when no index is left for it. */
+gint
+router_participant_track_for_ssrc (RouterParticipant *publisher, guint32 ssrc,
+                                   RouterMedia media)
+{
+  guint base = track_for_key (publisher, ssrc, media);
+  guint layer = GPOINTER_TO_UINT (
+      g_hash_table_lookup (publisher->ssrc_layers, GUINT_TO_POINTER (ssrc)));
+
+  if (layer <= 1)
+    return (gint) base;
+  return router_participant_layer_track (publisher, base, layer - 1, TRUE);
 }
 
 gboolean
@@ -94,6 +110,7 @@ router_table_set_track_ssrc (RouterTable *table, const char *publisher_id, guint
     {
       g_hash_table_remove_all (publisher->ssrc_tracks);
       g_hash_table_remove_all (publisher->rtx_ssrcs);
+      g_hash_table_remove_all (publisher->ssrc_layers);
     }
   if (track_key != NULL)
     g_hash_table_insert (publisher->ssrc_tracks, GUINT_TO_POINTER (ssrc),

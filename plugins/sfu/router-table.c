@@ -142,6 +142,11 @@ participant_new (const char *id)
   participant->slots = g_hash_table_new_full (NULL, NULL, NULL, slot_free);
   participant->ssrc_tracks = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   participant->rtx_ssrcs = g_hash_table_new (NULL, NULL);
+  participant->ssrc_layers = g_hash_table_new (NULL, NULL);
+  participant->rids
+      = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, router_rid_free);
+  for (guint i = 0; i < ROUTER_MAX_TRACKS; i++)
+    participant->layer_of[i] = (guint8) i;
   participant->local_ssrc = g_random_int ();
   participant->retransmit_budget = RETRANSMIT_BURST_BYTES;
   network_quality_input_init (&participant->downlink);
@@ -165,6 +170,8 @@ router_participant_unref (RouterParticipant *participant)
   g_hash_table_unref (participant->slots);
   g_hash_table_unref (participant->ssrc_tracks);
   g_hash_table_unref (participant->rtx_ssrcs);
+  g_hash_table_unref (participant->ssrc_layers);
+  g_hash_table_unref (participant->rids);
   for (guint i = 0; i < ROUTER_MAX_TRACKS; i++)
     g_free (participant->track_keys[i]);
   g_free (participant->id);
@@ -343,8 +350,12 @@ router_slot_bind (RouterTable *table, RouterSlot *slot, RouterStream *stream, gi
   g_ptr_array_add (stream->slots, slot);
   slot->stream = stream;
   slot->need_keyframe = stream->media == MEDIA_VIDEO;
+  /* Another source: what its layers did says nothing of this one's. The
+   * switcher starts again from the slot's own state. */
+  slot->simulcast = FALSE;
   if (slot->subscriber->sending)
-    router_stream_request_keyframe (table, stream, now_us, pushes);
+    router_stream_request_keyframe (
+        table, router_slot_keyframe_stream (slot, stream, now_us), now_us, pushes);
 }
 
 /* Points every slot that carries @publisher's @track at its current stream. */
@@ -377,7 +388,7 @@ participant_start_stream (RouterTable *table, RouterParticipant *publisher, guin
 {
   const RouterPayload *payload = &publisher->payloads[pt & 0x7f];
   RouterStream *stream;
-  guint track;
+  gint track;
 
   if (!payload->known)
     {
@@ -390,9 +401,13 @@ participant_start_stream (RouterTable *table, RouterParticipant *publisher, guin
       return NULL;
 
   track = router_participant_track_for_ssrc (publisher, ssrc, payload->media);
+  if (track < 0)
+    return NULL;
   router_participant_end_stream (publisher, track, now_us, events);
   stream = stream_new (table, publisher, ssrc, payload);
   stream->track = track;
+  stream->base_track = publisher->layer_of[track];
+  stream->layer = publisher->layer[track];
   publisher->streams[track] = stream;
   GST_INFO_OBJECT (table->element, "%s: new %s stream, SSRC %u, track %s", publisher->id,
                    router_media_names[payload->media], ssrc,
@@ -402,119 +417,23 @@ participant_start_stream (RouterTable *table, RouterParticipant *publisher, guin
   return stream;
 }
 
-/* A copy of @in for @slot: its SSRC, payload type, and sequence numbers and
- * timestamps shifted by the slot's deltas. Header extensions are left out:
- * their ids were negotiated with the publisher, not with the subscriber. */
-GstBuffer *
-router_slot_rewrite (RouterSlot *slot, GstRTPBuffer *in)
-{
-  guint payload_len = gst_rtp_buffer_get_payload_len (in);
-  guint8 csrc_count = gst_rtp_buffer_get_csrc_count (in);
-  guint8 padding = 0;
-  GstRTPBuffer out = GST_RTP_BUFFER_INIT;
-  GstBuffer *buffer;
-
-  if (gst_rtp_buffer_get_padding (in))
-    padding = (guint8) (gst_buffer_get_size (in->buffer)
-                        - gst_rtp_buffer_get_header_len (in) - payload_len);
-
-  buffer = gst_rtp_buffer_new_allocate (payload_len, padding, csrc_count);
-  gst_rtp_buffer_map (buffer, GST_MAP_WRITE, &out);
-  gst_rtp_buffer_set_marker (&out, gst_rtp_buffer_get_marker (in));
-  gst_rtp_buffer_set_payload_type (
-      &out, slot->pt >= 0 ? (guint8) slot->pt : gst_rtp_buffer_get_payload_type (in));
-  gst_rtp_buffer_set_seq (&out, gst_rtp_buffer_get_seq (in) + slot->seq_delta);
-  gst_rtp_buffer_set_timestamp (&out, gst_rtp_buffer_get_timestamp (in) + slot->ts_delta);
-  gst_rtp_buffer_set_ssrc (&out, slot->ssrc);
-  for (guint8 i = 0; i < csrc_count; i++)
-    gst_rtp_buffer_set_csrc (&out, i, gst_rtp_buffer_get_csrc (in, i));
-  memcpy (gst_rtp_buffer_get_payload (&out), gst_rtp_buffer_get_payload (in),
-          payload_len);
-  gst_rtp_buffer_unmap (&out);
-  return buffer;
-}
-
-/* The slot starts carrying a stream (the first one, or another one after
- * a switch): it continues its own sequence and timeline, so the
- * subscriber sees one uninterrupted stream. */
-static void
-slot_restart (RouterSlot *slot, RouterStream *stream, guint16 seq, guint32 rtp_time,
-              gint64 now_us)
-{
-  guint16 next_seq;
-  guint32 next_ts;
-
-  if (slot->started)
-    {
-      guint64 elapsed = (guint64) MAX (now_us - slot->last_time_us, 0);
-
-      next_seq = slot->last_seq + 1;
-      next_ts = slot->last_ts
-                + MAX ((guint32) (elapsed * stream->clock_rate / G_USEC_PER_SEC), 1);
-    }
-  else
-    {
-      next_seq = g_random_int () & 0x7fff;
-      next_ts = g_random_int ();
-    }
-  slot->seq_delta = next_seq - seq;
-  slot->ts_delta = next_ts - rtp_time;
-  slot->in_ssrc = stream->ssrc;
-  slot->first_in_seq = seq;
-  slot->last_seq = next_seq - 1;
-  slot->last_ts = next_ts;
-  slot->last_time_us = now_us;
-  slot->started = TRUE;
-}
-
-static GstBuffer *
-slot_forward (RouterSlot *slot, RouterStream *stream, GstRTPBuffer *rtp,
-              gboolean keyframe, gint64 now_us)
-{
-  guint16 seq = gst_rtp_buffer_get_seq (rtp);
-  guint32 rtp_time = gst_rtp_buffer_get_timestamp (rtp);
-  guint16 out_seq;
-
-  if (!slot->subscriber->sending
-      || slot->subscriber->pads[CONVOKE_ROUTER_PAD_SEND_RTP] == NULL)
-    return NULL;
-  /* A decoder cannot start from a delta frame. */
-  if (slot->need_keyframe)
-    {
-      if (!keyframe)
-        return NULL;
-      slot->need_keyframe = FALSE;
-    }
-  if (!slot->started || slot->in_ssrc != stream->ssrc)
-    slot_restart (slot, stream, seq, rtp_time, now_us);
-
-  out_seq = seq + slot->seq_delta;
-  if ((gint16) (out_seq - slot->last_seq) > 0)
-    {
-      slot->last_seq = out_seq;
-      slot->last_ts = rtp_time + slot->ts_delta;
-      slot->last_time_us = now_us;
-    }
-  slot->packet_count++;
-  slot->octet_count += gst_rtp_buffer_get_payload_len (rtp);
-  slot->subscriber->retransmit_budget
-      = MIN (slot->subscriber->retransmit_budget
-                 + gst_buffer_get_size (rtp->buffer) / RETRANSMIT_SHARE,
-             RETRANSMIT_BURST_BYTES);
-  return router_slot_rewrite (slot, rtp);
-}
-
 /* The packet an RTX packet of @from carries, as its stream of that media;
  * NULL for padding, or when it has no such stream. */
 static GstBuffer *
 participant_unwrap_rtx (RouterParticipant *from, const RouterPayload *payload,
                         GstRTPBuffer *rtp)
 {
-  gpointer repaired = g_hash_table_lookup (from->rtx_ssrcs,
-                                           GUINT_TO_POINTER (gst_rtp_buffer_get_ssrc (rtp)));
-  RouterStream *stream
-      = repaired != NULL ? router_participant_find_stream (from, GPOINTER_TO_UINT (repaired))
-                         : NULL;
+  gpointer repaired;
+  RouterStream *stream;
+
+  if (!g_hash_table_contains (from->rtx_ssrcs,
+                              GUINT_TO_POINTER (gst_rtp_buffer_get_ssrc (rtp))))
+    router_simulcast_learn_ssrc (from, payload, rtp);
+  repaired = g_hash_table_lookup (from->rtx_ssrcs,
+                                  GUINT_TO_POINTER (gst_rtp_buffer_get_ssrc (rtp)));
+  stream = repaired != NULL
+               ? router_participant_find_stream (from, GPOINTER_TO_UINT (repaired))
+               : NULL;
 
   /* Unannounced RTX repairs the first stream of its media. */
   if (stream == NULL)
@@ -553,10 +472,10 @@ router_table_handle_rtp (RouterTable *table, RouterParticipant *from, GstBuffer 
                          gint64 now_us, GArray *pushes, GArray *events)
 {
   GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
-  RouterStream *stream;
+  RouterStream *stream, *base;
   const RouterPayload *payload;
   GstBuffer *unwrapped = NULL;
-  gboolean keyframe = FALSE;
+  gboolean keyframe = FALSE, simulcast;
   guint16 seq;
 
   if (!gst_rtp_buffer_map (buffer, GST_MAP_READ, &rtp))
@@ -581,6 +500,8 @@ router_table_handle_rtp (RouterTable *table, RouterParticipant *from, GstBuffer 
 
   stream = router_participant_find_stream (from, gst_rtp_buffer_get_ssrc (&rtp));
   if (stream == NULL)
+    router_simulcast_learn_ssrc (from, payload, &rtp);
+  if (stream == NULL)
     stream = participant_start_stream (table, from, gst_rtp_buffer_get_ssrc (&rtp),
                                        gst_rtp_buffer_get_payload_type (&rtp), now_us,
                                        pushes, events);
@@ -595,6 +516,7 @@ router_table_handle_rtp (RouterTable *table, RouterParticipant *from, GstBuffer 
     }
 
   from->counters.rtp_received++;
+  stream->last_packet_us = now_us;
   seq = gst_rtp_buffer_get_seq (&rtp);
   router_receive_stats_update (&stream->stats, seq, gst_rtp_buffer_get_timestamp (&rtp),
                                now_us);
@@ -621,10 +543,18 @@ router_table_handle_rtp (RouterTable *table, RouterParticipant *from, GstBuffer 
         router_stream_request_keyframe (table, stream, now_us, pushes);
     }
 
-  for (guint i = 0; i < stream->slots->len; i++)
+  /* Slots bind to a simulcast track's layer 0; every layer goes to them,
+   * and each picks its own. */
+  base = router_stream_base (stream);
+  simulcast = stream->media == MEDIA_VIDEO && base != NULL
+              && g_hash_table_contains (from->ssrc_layers, GUINT_TO_POINTER (base->ssrc));
+  for (guint i = 0; base != NULL && i < base->slots->len; i++)
     {
-      RouterSlot *slot = g_ptr_array_index (stream->slots, i);
-      GstBuffer *out = slot_forward (slot, stream, &rtp, keyframe, now_us);
+      RouterSlot *slot = g_ptr_array_index (base->slots, i);
+      GstBuffer *out = simulcast
+                           ? router_slot_forward_layer (table, slot, stream, &rtp,
+                                                        keyframe, now_us, pushes)
+                           : router_slot_forward (slot, stream, &rtp, keyframe, now_us);
 
       if (out != NULL)
         router_pushes_add (pushes, slot->subscriber,
@@ -686,7 +616,12 @@ router_table_set_payloads (RouterTable *table, const char *id, const GstCaps *ca
           = router_codec_from_name (gst_structure_get_string (s, "encoding-name"));
       payloads[pt].clock_rate = clock_rate;
       if (media == MEDIA_AUDIO)
-        payloads[pt].audio_level_id = router_activity_audio_level_id (s);
+        payloads[pt].audio_level_id
+            = router_payload_extension_id (s, ROUTER_AUDIO_LEVEL_URI);
+      payloads[pt].mid_id = router_payload_extension_id (s, ROUTER_MID_URI);
+      payloads[pt].rid_id = router_payload_extension_id (s, ROUTER_RID_URI);
+      payloads[pt].repaired_rid_id
+          = router_payload_extension_id (s, ROUTER_REPAIRED_RID_URI);
       if (g_strcmp0 (gst_structure_get_string (s, "encoding-name"), "RTX") == 0)
         {
           gint apt;
@@ -745,6 +680,7 @@ router_table_set_slot (RouterTable *table, const char *subscriber_id, guint32 ss
       slot->subscriber = subscriber;
       slot->rtx_pt = -1;
       slot->rtx_seq = (guint16) g_random_int ();
+      slot->target_layer = ROUTER_SIMULCAST_MAX_LAYERS - 1;
       g_hash_table_insert (subscriber->slots, GUINT_TO_POINTER (ssrc), slot);
       created = TRUE;
     }
@@ -824,7 +760,9 @@ router_table_set_sending (RouterTable *table, const char *id, gboolean sending,
           if (slot->stream == NULL)
             continue;
           slot->need_keyframe = slot->media == MEDIA_VIDEO;
-          router_stream_request_keyframe (table, slot->stream, now_us, pushes);
+          router_stream_request_keyframe (
+              table, router_slot_keyframe_stream (slot, slot->stream, now_us), now_us,
+              pushes);
         }
       /* Requests held back while it could not be sent RTCP. */
       for (guint track = 0; track < ROUTER_MAX_TRACKS; track++)

@@ -104,6 +104,27 @@ gboolean router_table_set_slot_track (RouterTable *table, const char *subscriber
 gboolean router_table_set_track_ssrc (RouterTable *table, const char *publisher,
                                       guint32 ssrc, guint32 rtx_ssrc,
                                       const char *track_key);
+/* Simulcast (router-table-simulcast.c). @publisher's stream @ssrc
+ * (repaired on @rtx_ssrc, 0: none) is layer @layer (0 the lowest) of its
+ * track @track_key, as a=ssrc-group:SIM lists them. FALSE when an
+ * argument is invalid. */
+gboolean router_table_set_track_layer (RouterTable *table, const char *publisher,
+                                       guint32 ssrc, guint32 rtx_ssrc,
+                                       const char *track_key, guint layer);
+/* @publisher's m-line @mid sends its track @track_key as the layers
+ * @rids (lowest first; NULL or empty: none), RID-based simulcast: each
+ * layer's SSRC is learned from the RID header extension of its first
+ * packets (set-payloads' extmap-N names the MID, RID and repaired RID
+ * extensions). Replaces what was said of @mid before. */
+gboolean router_table_set_track_rids (RouterTable *table, const char *publisher,
+                                      const char *track_key, const char *mid,
+                                      const char *const *rids);
+/* The layer (0 the lowest; ROUTER_SIMULCAST_MAX_LAYERS - 1 or more: the
+ * highest there is, the default) the slot should carry when its source
+ * sends simulcast. The switch waits for a key frame of that layer, which
+ * is requested. FALSE when there is no such slot. */
+gboolean router_table_set_slot_layer (RouterTable *table, const char *subscriber,
+                                      guint32 ssrc, guint layer, GArray *pushes);
 /* Answers the slot's NACKs as RFC 4588 RTX on @rtx_ssrc with payload type
  * @rtx_pt, or, with @rtx_pt -1, by sending the packet again. FALSE when
  * there is no such slot or the arguments are invalid. */

@@ -336,3 +336,108 @@ demo_assert_tiles_show_their_senders (DemoScene *scene)
         }
     }
 }
+
+void
+demo_page_connect_direct (CdpPage *page, const char *room, const char *identity,
+                          guint width, guint height, const char *options_js)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) joined = NULL;
+  g_autofree char *room_js = cdp_js_string (room);
+  g_autofree char *identity_js = cdp_js_string (identity);
+  g_autofree char *script = g_strdup_printf (
+      "(async () => {"
+      "  const Convoke = (await import('/convoke.js')).default;"
+      "  const query = new URLSearchParams({ identity: %s, room: %s });"
+      "  const token = (await (await fetch(`/dev/token?${query}`)).json()).token;"
+      "  let tracks = [];"
+      "  if (%u > 0) {"
+      "    const stream = await navigator.mediaDevices.getUserMedia({ video: {"
+      "      width: { ideal: %u }, height: { ideal: %u }, frameRate: { ideal: 15 } } });"
+      "    tracks = stream.getVideoTracks();"
+      "    window.sentWidth = tracks[0].getSettings().width;"
+      "  }"
+      "  window.room = await Convoke.connect(null, token, { room: %s, tracks, %s });"
+      "  window.sc = {};"
+      "  window.demoMark = (id) => {"
+      "    const v = sc[id];"
+      "    if (v) { v.maxGap = 0; v.last = performance.now(); } };"
+      "  setInterval(async () => {"
+      "    const report = await room._links.get('server').pc.getStats();"
+      "    const byTrack = {};"
+      "    report.forEach((s) => {"
+      "      if (s.type === 'inbound-rtp' && s.kind === 'video') "
+      "byTrack[s.trackIdentifier] = s;"
+      "    });"
+      "    for (const p of room.participants.values())"
+      "      for (const t of p.tracks.values()) {"
+      "        const s = byTrack[t.id];"
+      "        if (!s) continue;"
+      "        const v = sc[p.identity] ||"
+      "          (sc[p.identity] = { width: 0, frames: 0, last: 0, maxGap: 0 });"
+      "        const now = performance.now();"
+      "        if ((s.framesDecoded ?? 0) > v.frames) {"
+      "          if (v.last) v.maxGap = Math.max(v.maxGap, now - v.last);"
+      "          v.last = now;"
+      "          v.frames = s.framesDecoded;"
+      "        }"
+      "        v.width = s.frameWidth ?? 0;"
+      "      }"
+      "  }, 50);"
+      "  return true;"
+      "})()",
+      identity_js, room_js, width, width, height, room_js,
+      options_js != NULL ? options_js : "");
+
+  joined = cdp_page_eval (page, script, &error);
+  g_assert_no_error (error);
+}
+
+void
+demo_page_wait_video_width (CdpPage *page, const char *publisher, guint width,
+                            guint timeout_ms)
+{
+  g_autofree char *publisher_js = cdp_js_string (publisher);
+  g_autofree char *condition
+      = g_strdup_printf ("sc[%s]?.width === %u", publisher_js, width);
+
+  if (!cdp_page_wait_true (page, condition, timeout_ms))
+    {
+      g_autofree char *state = cdp_page_eval_string (page, "JSON.stringify(sc)");
+
+      cdp_test_fail ("%s: no video of %s %u wide within %u ms: %s",
+                     cdp_page_get_name (page), publisher, width,
+                     test_scaled_ms (timeout_ms), state);
+    }
+  g_test_message ("%s decodes %s's video %u wide", cdp_page_get_name (page), publisher,
+                  width);
+}
+
+void
+demo_page_set_layer (CdpPage *page, const char *publisher, guint layer)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) done = NULL;
+  g_autofree char *publisher_js = cdp_js_string (publisher);
+  g_autofree char *script = g_strdup_printf (
+      "(() => {"
+      "  const id = %s;"
+      "  const from = [...room.participants.values()].find((p) => p.identity === id);"
+      "  const track = [...from.tracks.values()].find((t) => t.kind === 'video');"
+      "  demoMark(id);"
+      "  track.setPreferredLayer(%u);"
+      "  return true;"
+      "})()",
+      publisher_js, layer);
+
+  done = cdp_page_eval (page, script, &error);
+  g_assert_no_error (error);
+}
+
+guint
+demo_page_eval_uint (CdpPage *page, const char *expression)
+{
+  g_autofree char *text = cdp_page_eval_string (page, expression);
+
+  return (guint) g_ascii_strtoull (text, NULL, 10);
+}

@@ -69,4 +69,24 @@ void demo_assert_pages_receive (DemoScene *scene, const char *const *senders);
  * window, not scaled (test_watch_for). */
 void demo_spin_for (guint ms);
 
+/* Simulcast tests: convoke.js driven directly from a demo page (for its
+ * origin only), to choose the camera and the connect options. Joins
+ * @room as @identity with a camera of @width × @height at 15 fps (0: no
+ * media) and @options_js (more convoke.js connect options, e.g.
+ * "simulcast: [...]", or NULL); window.room is the Room, window.sentWidth
+ * the camera's width. Then samples the page's video receive statistics
+ * every 50 ms into window.sc[identity of the publisher]: the decoded width
+ * and, since demoMark(identity), the longest time between two decoded
+ * frames. */
+void demo_page_connect_direct (CdpPage *page, const char *room, const char *identity,
+                               guint width, guint height, const char *options_js);
+/* Waits until the page decodes @publisher's video @width wide. */
+void demo_page_wait_video_width (CdpPage *page, const char *publisher, guint width,
+                                 guint timeout_ms);
+/* remoteVideoTrack.setPreferredLayer(@layer) on @publisher's video, after
+ * demoMark(@publisher). */
+void demo_page_set_layer (CdpPage *page, const char *publisher, guint layer);
+/* A whole number the page computes (@expression gives a string). */
+guint demo_page_eval_uint (CdpPage *page, const char *expression);
+
 G_END_DECLS

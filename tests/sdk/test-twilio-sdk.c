@@ -555,6 +555,74 @@ test_peer_to_peer_screen_share (void)
   screen_share_in ("trio");
 }
 
+/* twilio-video.js with VP8 simulcast on: it writes a=ssrc-group:SIM (with
+ * an FID group per layer) and the server takes each SSRC for a layer of
+ * one track (docs/group-media.md, *Simulcast*). The Chromium of these
+ * tests sends only the group's first SSRC, at full size (it does not act
+ * on a SIM group set into an answer), so this checks that SIM simulcast
+ * keeps everyone's video whole: both subscribers decode alice's camera,
+ * and one that asks for the low layer, which is not sent, keeps getting
+ * the layer there is, without a stall. Switching between layers that are
+ * sent is tested with convoke.js's RID simulcast (browser-group-simulcast)
+ * and, for SIM SSRCs, in the router (media-router-simulcast). */
+static void
+test_group_simulcast (void)
+{
+  SdkScene *scene;
+  CdpPage *alice, *bob, *web;
+  g_autofree char *token = NULL, *token_js = NULL, *ws_js = NULL, *script = NULL;
+  g_autofree char *groups = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) connected = NULL;
+  const char *bob_sees_full = "sdkTest.status().then((s) => "
+                              "Object.values((s.remotes.alice || {tracks: {}}).tracks)"
+                              ".some((t) => t.kind === 'video' && t.width === 960))";
+
+  if (skip_without_sdk ())
+    return;
+  scene = scene_start ();
+  alice = scene_open (scene, "alice");
+  token = test_daemon_token (scene->daemon, "alice", "team");
+  token_js = cdp_js_string (token);
+  ws_js = cdp_js_string (scene->ws_server);
+  /* Alice's peer connections, to read the SDP her SDK sends. */
+  g_free (cdp_page_eval_string (
+      alice, "(() => { window.made = []; const Native = RTCPeerConnection;"
+             "  window.RTCPeerConnection = function (...a) {"
+             "    const pc = new Native(...a); made.push(pc); return pc; };"
+             "  window.RTCPeerConnection.prototype = Native.prototype; return ''; })()"));
+  script = g_strdup_printf (
+      "sdkTest.connect({token: %s, name: 'team', wsServer: %s, extra: {"
+      "  video: {width: 960, height: 540, frameRate: 15},"
+      "  preferredVideoCodecs: [{codec: 'VP8', simulcast: true}]}})",
+      token_js, ws_js);
+  connected = cdp_page_eval (alice, script, &error);
+  g_assert_no_error (error);
+  g_assert_true (json_node_get_boolean (connected));
+  bob = scene_open (scene, "bob");
+  g_assert_true (page_connect (scene, bob, "bob", "team", NULL));
+  web = demo_scene_open_page (scene->demo, "web", NULL);
+  demo_page_connect_direct (web, "team", "web", 0, 0, NULL);
+
+  if (!cdp_page_wait_true (bob, bob_sees_full, 45000))
+    cdp_test_fail ("[bob] alice's video never came 960 wide: %s",
+                   describe (page_status (bob)));
+  demo_page_wait_video_width (web, "alice", 960, 45000);
+  groups = cdp_page_eval_string (
+      alice, "made.map((pc) => (pc.localDescription?.sdp.match(/a=ssrc-group:SIM .*/g)"
+             "  || []).join()).join()");
+  g_test_message ("alice's SDK sent %s", groups);
+  g_assert_true (g_str_has_prefix (groups, "a=ssrc-group:SIM "));
+
+  demo_page_set_layer (web, "alice", 0);
+  demo_spin_for (3000);
+  g_assert_cmpuint (demo_page_eval_uint (web, "String(sc.alice.width)"), ==, 960);
+  g_assert_cmpuint (demo_page_eval_uint (web, "String(Math.round(sc.alice.maxGap))"), <,
+                    1000);
+  g_assert_true (cdp_page_wait_true (bob, bob_sees_full, 1000));
+  scene_stop (scene);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -579,5 +647,6 @@ main (int argc, char **argv)
   g_test_add_func ("/sdk/group/media-signaling", test_group_media_signaling);
   g_test_add_func ("/sdk/peer-to-peer/screen-share", test_peer_to_peer_screen_share);
   g_test_add_func ("/sdk/group/turnover", test_group_turnover);
+  g_test_add_func ("/sdk/group/simulcast", test_group_simulcast);
   return g_test_run ();
 }

@@ -689,6 +689,74 @@ test_empty_sdp (void)
   module->room_destroy (&room, data);
 }
 
+/* set-video-layer goes to the worker as it is, "to" or not; malformed
+ * ones are refused (53004) and go nowhere. */
+static void
+test_video_layer (void)
+{
+  const ConvokeTopologyModule *module = convoke_topology_module_entry ();
+  static const char *const bad[] = {
+    "{\"publisher\":\"PA0001\"}",
+    "{\"publisher\":\"PA0001\",\"layer\":4}",
+    "{\"publisher\":\"PA0001\",\"layer\":-1}",
+    "{\"publisher\":\"PA0001\",\"layer\":\"1\"}",
+    "{\"publisher\":7,\"layer\":1}",
+    "{\"layer\":1}",
+    "{\"publisher\":\"PA0001\",\"layer\":1,\"track\":3}",
+    "{\"publisher\":\"PA0001\",\"layer\":1,\"to\":\"PA0002\"}",
+  };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) node = NULL;
+  gpointer data = NULL;
+  JsonObject *body;
+
+  reset ();
+  g_assert_true (module->module_init (&fake_core, &error));
+  g_assert_true (module->room_create (&room, &data, &error));
+  module->participant_joined (&room, data, &alice);
+  module->participant_joined (&room, data, &bob);
+  g_ptr_array_set_size (worker_bodies, 0);
+
+  node = json_from_string ("{\"publisher\":\"PA0001\",\"track\":\"cam\",\"layer\":0}",
+                           NULL);
+  g_assert_true (module->handle_message (&room, data, &bob, "set-video-layer",
+                                         json_node_get_object (node), &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (worker_bodies->len, ==, 1);
+  body = g_ptr_array_index (worker_bodies, 0);
+  g_assert_cmpstr (json_object_get_string_member (body, "cmd"), ==, "set-video-layer");
+  g_assert_cmpstr (json_object_get_string_member (body, "participant"), ==, "PA0002");
+  g_assert_cmpstr (json_object_get_string_member (body, "publisher"), ==, "PA0001");
+  g_assert_cmpstr (json_object_get_string_member (body, "track"), ==, "cam");
+  g_assert_cmpint (json_object_get_int_member (body, "layer"), ==, 0);
+  g_clear_pointer (&node, json_node_unref);
+
+  node = json_from_string (
+      "{\"publisher\":\"PA0001\",\"layer\":2,\"to\":\"server\"}", NULL);
+  g_assert_true (module->handle_message (&room, data, &bob, "set-video-layer",
+                                         json_node_get_object (node), &error));
+  g_assert_cmpuint (worker_bodies->len, ==, 2);
+  body = g_ptr_array_index (worker_bodies, 1);
+  g_assert_false (json_object_has_member (body, "track"));
+  g_assert_cmpint (json_object_get_int_member (body, "layer"), ==, 2);
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr (JsonNode) message = json_from_string (bad[i], NULL);
+
+      g_assert_false (module->handle_message (&room, data, &bob, "set-video-layer",
+                                              json_node_get_object (message), &error));
+      g_assert_error (error, CONVOKE_TOPOLOGY_ERROR, 53004);
+      g_test_message ("%s: %s", bad[i], error->message);
+      g_clear_error (&error);
+    }
+  g_assert_cmpuint (worker_bodies->len, ==, 2);
+
+  module->participant_left (&room, data, &bob);
+  module->participant_left (&room, data, &alice);
+  module->room_destroy (&room, data);
+}
+
 /* A client SDP the worker's parser accepts: @n_sending m-lines that
  * send (audio and video in turn), then @n_receiving recvonly ones. With
  * @bundle_only every m-line after the first has port 0 and
@@ -816,6 +884,7 @@ main (int argc, char **argv)
                    test_core_without_subscriptions);
   g_test_add_func ("/group/daemon-side/empty-sdp", test_empty_sdp);
   g_test_add_func ("/group/daemon-side/track-limit", test_track_limit);
+  g_test_add_func ("/group/daemon-side/video-layer", test_video_layer);
   g_test_add_func ("/group/daemon-side/speaker-and-quality", test_speaker_and_quality);
   status = g_test_run ();
   g_ptr_array_unref (worker_bodies);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "group-sdp.h"
+#include "group-sdp-private.h"
 
 #include <convoke/topology.h>
 #include <gst/sdp/sdp.h>
@@ -126,6 +126,8 @@ remote_media_free (gpointer data)
   g_free (media->proto);
   g_free (media->formats);
   g_free (media->msid_track);
+  for (guint i = 0; i < G_N_ELEMENTS (media->rids); i++)
+    g_free (media->rids[i]);
   g_ptr_array_unref (media->codecs);
   g_free (media);
 }
@@ -489,6 +491,7 @@ group_remote_description_parse (const char *text, GError **error)
       remote->direction = parse_direction (message, media);
       remote->codecs = parse_codecs (media);
       parse_sender (remote, media);
+      group_sdp_parse_simulcast (remote, media);
       if (group_remote_media_is_data (remote))
         parse_sctp (remote, media);
       if (remote->kind == NULL || remote->proto == NULL)
@@ -543,6 +546,7 @@ group_local_media_free (GroupLocalMedia *media)
   g_free (media->msid_stream);
   g_free (media->msid_track);
   g_free (media->cname);
+  g_strfreev (media->rids);
   g_free (media);
 }
 
@@ -694,6 +698,7 @@ add_media (GstSDPMedia *sdp_media, const GroupLocalDescription *description,
 
       gst_sdp_media_add_attribute (sdp_media, "extmap", extmap);
     }
+  group_sdp_write_simulcast (sdp_media, media);
 
   if (GROUP_DIRECTION_SENDS (media->direction) && media->ssrc != 0)
     {

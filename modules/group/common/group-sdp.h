@@ -23,6 +23,27 @@ extern const char *const group_media_kinds[GROUP_N_MEDIA_KINDS];
 #define GROUP_AUDIO_LEVEL_URI "urn:ietf:params:rtp-hdrext:ssrc-audio-level"
 #define GROUP_AUDIO_LEVEL_ID 1
 
+/* Simulcast (group-sdp-simulcast.c, docs/group-media.md): a client sends
+ * one video track as several layers, lowest resolution first. RID-based
+ * simulcast (RFC 8853, what Chromium writes for sendEncodings) names them
+ * in a=rid and a=simulcast and marks each stream's first packets with
+ * these header extensions, which are answered where offered; the legacy
+ * form (a=ssrc-group:SIM, what twilio-video.js writes) lists their SSRCs. */
+#define GROUP_MAX_SIMULCAST_LAYERS 4
+#define GROUP_MID_URI "urn:ietf:params:rtp-hdrext:sdes:mid"
+#define GROUP_RID_URI "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id"
+#define GROUP_REPAIRED_RID_URI "urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id"
+/* RFC 8851 allows longer ids; a one-byte header extension carries 16. */
+#define GROUP_MAX_RID_LENGTH 16
+
+/* Header extension ids (1–14, 0: none) for the URIs above. */
+typedef struct
+{
+  guint mid;
+  guint rid;
+  guint repaired_rid;
+} GroupSimulcastExtensions;
+
 /* Bit 0: sends, bit 1: receives, from the point of view of the side that
  * wrote the description. */
 typedef enum
@@ -76,6 +97,17 @@ typedef struct
   guint32 rtx_ssrc;
   /* Its a=extmap id for GROUP_AUDIO_LEVEL_URI (1–14), 0: none. */
   guint audio_level_id;
+  /* Simulcast: the layers it sends, lowest first (n_layers 0: none, else
+   * at least 2). With RIDs (a=simulcast:send, each also an a=rid:ID send;
+   * a paused "~ID" still counts, alternatives after the first are left
+   * out) @rids names them and their SSRCs come with their first packets;
+   * with a=ssrc-group:SIM @layer_ssrcs lists them, each with the RTX SSRC
+   * of its a=ssrc-group:FID in @layer_rtx_ssrcs (0: none). */
+  guint n_layers;
+  char *rids[GROUP_MAX_SIMULCAST_LAYERS + 1]; /* NULL-ended */
+  guint32 layer_ssrcs[GROUP_MAX_SIMULCAST_LAYERS];
+  guint32 layer_rtx_ssrcs[GROUP_MAX_SIMULCAST_LAYERS];
+  GroupSimulcastExtensions extensions;
   /* A data channel m-line (group_remote_media_is_data()): the remote's
    * a=sctp-port (5000 when not said, RFC 8841) and a=max-message-size
    * (65536 when not said, RFC 8841 section 6.1). */
@@ -131,6 +163,13 @@ typedef struct
   char *cname;
   /* Written as a=extmap:ID GROUP_AUDIO_LEVEL_URI when not 0. */
   guint audio_level_id;
+  /* Answering RID simulcast: a=rid:ID recv for each of @rids (NULL-ended,
+   * lowest layer first) and a=simulcast:recv with them all, and the
+   * extensions' a=extmap lines for those not 0 (RID simulcast is only
+   * answered with the RID extension: without it the layers could not be
+   * told apart). */
+  GStrv rids;
+  GroupSimulcastExtensions extensions;
 } GroupLocalMedia;
 
 typedef struct

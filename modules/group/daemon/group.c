@@ -379,6 +379,43 @@ forward_msp (ConvokeRoom *room, const char *sid, JsonObject *message, GError **e
   return send_command (room, body, error);
 }
 
+/* Which simulcast layer of a publisher's video a subscriber gets
+ * (docs/signaling.md, `set-video-layer`). The worker finds the slot by
+ * the publisher and the track id the subscriber received it under. */
+#define SIMULCAST_MAX_LAYER 3
+#define MAX_TRACK_ID 256
+
+static gboolean
+forward_video_layer (ConvokeRoom *room, const char *sid, JsonObject *message,
+                     GError **error)
+{
+  g_autoptr (JsonObject) body = json_object_new ();
+  JsonNode *publisher = json_object_get_member (message, "publisher");
+  JsonNode *track = json_object_get_member (message, "track");
+  JsonNode *layer = json_object_get_member (message, "layer");
+
+  if (publisher == NULL || json_node_get_value_type (publisher) != G_TYPE_STRING
+      || layer == NULL || json_node_get_value_type (layer) != G_TYPE_INT64
+      || json_node_get_int (layer) < 0 || json_node_get_int (layer) > SIMULCAST_MAX_LAYER
+      || (track != NULL && !JSON_NODE_HOLDS_NULL (track)
+          && (json_node_get_value_type (track) != G_TYPE_STRING
+              || strlen (json_node_get_string (track)) > MAX_TRACK_ID)))
+    {
+      g_set_error (error, CONVOKE_TOPOLOGY_ERROR, CONVOKE_ERROR_SIGNALING_INVALID_MESSAGE,
+                   _ ("A “set-video-layer” needs a “publisher” string, a “layer” from 0 "
+                      "to %d and, if any, a “track” string of at most %d bytes"),
+                   SIMULCAST_MAX_LAYER, MAX_TRACK_ID);
+      return FALSE;
+    }
+  json_object_set_string_member (body, "cmd", "set-video-layer");
+  json_object_set_string_member (body, "participant", sid);
+  json_object_set_string_member (body, "publisher", json_node_get_string (publisher));
+  if (track != NULL && !JSON_NODE_HOLDS_NULL (track))
+    json_object_set_string_member (body, "track", json_node_get_string (track));
+  json_object_set_int_member (body, "layer", json_node_get_int (layer));
+  return send_command (room, body, error);
+}
+
 static gboolean
 group_handle_message (ConvokeRoom *room, gpointer room_data, ConvokeParticipant *from,
                       const char *type, JsonObject *message, GError **error)
@@ -388,7 +425,8 @@ group_handle_message (ConvokeRoom *room, gpointer room_data, ConvokeParticipant 
   const char *to;
 
   if (!g_str_equal (type, "offer") && !g_str_equal (type, "answer")
-      && !g_str_equal (type, "candidate") && !g_str_equal (type, "msp"))
+      && !g_str_equal (type, "candidate") && !g_str_equal (type, "msp")
+      && !g_str_equal (type, "set-video-layer"))
     {
       g_set_error (error, CONVOKE_TOPOLOGY_ERROR, CONVOKE_ERROR_SIGNALING_INVALID_MESSAGE,
                    _ ("Message type “%s” is not used in group rooms"), type);
@@ -396,6 +434,9 @@ group_handle_message (ConvokeRoom *room, gpointer room_data, ConvokeParticipant 
     }
 
   to = json_object_get_string_member_with_default (message, "to", NULL);
+  /* Only ever for the server, so it need not say so. */
+  if (g_str_equal (type, "set-video-layer") && to == NULL)
+    to = "server";
   if (g_strcmp0 (to, "server") != 0)
     {
       g_set_error (error, CONVOKE_TOPOLOGY_ERROR, CONVOKE_ERROR_SIGNALING_INVALID_MESSAGE,
@@ -417,6 +458,8 @@ group_handle_message (ConvokeRoom *room, gpointer room_data, ConvokeParticipant 
     return forward_candidate (room, sid, message, error);
   if (g_str_equal (type, "msp"))
     return forward_msp (room, sid, message, error);
+  if (g_str_equal (type, "set-video-layer"))
+    return forward_video_layer (room, sid, message, error);
   return forward_description (room, data, sid, type, message, error);
 }
 

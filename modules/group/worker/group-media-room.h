@@ -107,6 +107,15 @@ gboolean group_participant_add_candidate (GroupParticipant *participant,
                                           const char *candidate, gint mline_index,
                                           const char *mid, GError **error);
 
+/* Which simulcast layer (0 the lowest) of @publisher's video the
+ * participant gets, on the slot it receives it on as the track id @track
+ * (its a=msid; NULL: the first of that publisher's video slots). When
+ * the publisher does not send simulcast, it gets the one stream there is.
+ * FALSE (53004) when it receives no such video. */
+gboolean group_participant_set_video_layer (GroupParticipant *participant,
+                                            const char *publisher, const char *track,
+                                            guint layer, GError **error);
+
 /* group-data-tracks.c */
 void group_data_tracks_init (GroupMediaRoom *room);
 /* Adds the participant's SCTP bin, linked to its transport. */

@@ -132,6 +132,53 @@ group_participant_report_subscriptions (GroupParticipant *participant)
                        : NULL);
 }
 
+/* Sets the extmap-@id field of @payload (when @id is not 0) to @uri. */
+static void
+payload_set_extension (GstStructure *payload, guint id, const char *uri)
+{
+  g_autofree char *field = NULL;
+
+  if (payload == NULL || id == 0)
+    return;
+  field = g_strdup_printf ("extmap-%u", id);
+  gst_structure_set (payload, field, G_TYPE_STRING, uri, NULL);
+}
+
+/* The simulcast layers the participant sends on @mline, a video m-line
+ * it publishes on, told to the router: their SSRCs (a=ssrc-group:SIM) or
+ * their RIDs and the header extensions that carry them, on the media
+ * (@payload) and retransmission (@rtx_payload, may be NULL) payload
+ * types. */
+static void
+participant_sync_simulcast (GroupParticipant *participant, const GroupMLine *mline,
+                            GstStructure *payload, GstStructure *rtx_payload)
+{
+  const GroupMLineSimulcast *simulcast = &mline->simulcast;
+  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto (GStrv) rids = NULL;
+  gboolean ok;
+
+  if (simulcast->n_layers > 0 && simulcast->rids[0][0] == '\0')
+    for (guint i = 0; i < simulcast->n_layers; i++)
+      if (simulcast->ssrcs[i] != 0)
+        g_signal_emit_by_name (participant->room->router, "set-track-layer",
+                               participant->sid, simulcast->ssrcs[i],
+                               simulcast->rtx_ssrcs[i], mline->publish_track, i, &ok);
+  for (guint i = 0; i < simulcast->n_layers && simulcast->rids[i][0] != '\0'; i++)
+    g_strv_builder_add (builder, simulcast->rids[i]);
+  rids = g_strv_builder_end (builder);
+  /* Also without RIDs, so that the m-line's old ones are forgotten. */
+  g_signal_emit_by_name (participant->room->router, "set-track-rids", participant->sid,
+                         mline->publish_track, mline->mid, rids, &ok);
+  if (rids[0] == NULL)
+    return;
+  payload_set_extension (payload, simulcast->extensions.mid, GROUP_MID_URI);
+  payload_set_extension (payload, simulcast->extensions.rid, GROUP_RID_URI);
+  payload_set_extension (rtx_payload, simulcast->extensions.mid, GROUP_MID_URI);
+  payload_set_extension (rtx_payload, simulcast->extensions.repaired_rid,
+                         GROUP_REPAIRED_RID_URI);
+}
+
 static void
 participant_sync_router (GroupParticipant *participant)
 {
@@ -152,7 +199,7 @@ participant_sync_router (GroupParticipant *participant)
           && mline->codec != NULL)
         {
           g_autofree char *encoding = g_ascii_strup (mline->codec->encoding, -1);
-          GstStructure *payload;
+          GstStructure *payload, *rtx_payload = NULL;
 
           /* Which track its SSRCs are, so that a second video (a screen
            * share) is not taken for a restarted camera. */
@@ -173,16 +220,18 @@ participant_sync_router (GroupParticipant *participant)
               gst_structure_set (payload, field, G_TYPE_STRING, GROUP_AUDIO_LEVEL_URI,
                                  NULL);
             }
-          gst_caps_append_structure (payloads, payload);
           /* Its retransmissions: the router restores the original packets. */
           if (mline->codec->rtx_pt >= 0)
-            gst_caps_append_structure (
-                payloads, gst_structure_new (
-                              "application/x-rtp", "payload", G_TYPE_INT,
-                              mline->codec->rtx_pt, "media", G_TYPE_STRING, mline->kind,
-                              "encoding-name", G_TYPE_STRING, "RTX", "clock-rate",
-                              G_TYPE_INT, (gint) mline->codec->clock_rate, "apt",
-                              G_TYPE_INT, mline->codec->pt, NULL));
+            rtx_payload = gst_structure_new (
+                "application/x-rtp", "payload", G_TYPE_INT, mline->codec->rtx_pt, "media",
+                G_TYPE_STRING, mline->kind, "encoding-name", G_TYPE_STRING, "RTX",
+                "clock-rate", G_TYPE_INT, (gint) mline->codec->clock_rate, "apt",
+                G_TYPE_INT, mline->codec->pt, NULL);
+          if (g_str_equal (mline->kind, "video"))
+            participant_sync_simulcast (participant, mline, payload, rtx_payload);
+          gst_caps_append_structure (payloads, payload);
+          if (rtx_payload != NULL)
+            gst_caps_append_structure (payloads, rtx_payload);
         }
       if (mline->role == GROUP_MLINE_SLOT && mline->remote_receives)      if (mline->role == GROUP_MLINE_SLOT && mline->remote_receives)
         {
@@ -684,4 +733,37 @@ group_participant_add_candidate (GroupParticipant *participant, const char *cand
       return FALSE;
     }
   return group_transport_add_remote_candidate (participant->transport, candidate, error);
+}
+
+gboolean
+group_participant_set_video_layer (GroupParticipant *participant, const char *publisher,
+                                   const char *track, guint layer, GError **error)
+{
+  GPtrArray *mlines = group_session_get_mlines (participant->session);
+  gboolean found = FALSE, ok = FALSE;
+
+  for (guint i = 0; i < mlines->len && !found; i++)
+    {
+      const GroupMLine *mline = g_ptr_array_index (mlines, i);
+      g_autofree char *msid_track = NULL;
+
+      if (mline->role != GROUP_MLINE_SLOT || g_strcmp0 (mline->kind, "video") != 0
+          || mline->vacant || !mline->remote_receives
+          || g_strcmp0 (mline->source, publisher) != 0)
+        continue;
+      /* The track id the slot is announced with (group-session.c). */
+      msid_track = mline->msid_track != NULL
+                       ? g_strdup (mline->msid_track)
+                       : g_strdup_printf ("%s-%s", mline->source, mline->kind);
+      if (track != NULL && g_strcmp0 (track, msid_track) != 0)
+        continue;
+      found = TRUE;
+      g_signal_emit_by_name (participant->room->router, "set-slot-layer",
+                             participant->sid, mline->ssrc, layer, &ok);
+    }
+  if (!found)
+    g_set_error (error, CONVOKE_TOPOLOGY_ERROR, CONVOKE_ERROR_SIGNALING_INVALID_MESSAGE,
+                 _ ("No video of “%s” with track id “%s” is sent to you"), publisher,
+                 track != NULL ? track : "");
+  return found;
 }

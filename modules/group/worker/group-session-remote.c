@@ -5,6 +5,8 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "group-session-private.h"
 
+#include <string.h>
+
 #include <convoke/topology.h>
 
 #include "i18n.h"
@@ -88,6 +90,28 @@ has_first_track (GPtrArray *mlines, const GroupMLine *mline)
   return FALSE;
 }
 
+/* The layers @media says the client sends. RIDs only count with the RID
+ * header extension: without it, packets would not say their layer. */
+static void
+simulcast_update (GroupMLineSimulcast *simulcast, const GroupRemoteMedia *media)
+{
+  gboolean by_rid = media->rids[0] != NULL;
+
+  memset (simulcast, 0, sizeof (*simulcast));
+  if (media->n_layers < 2 || (by_rid && media->extensions.rid == 0))
+    return;
+  simulcast->n_layers = media->n_layers;
+  for (guint i = 0; i < media->n_layers; i++)
+    {
+      if (by_rid)
+        g_strlcpy (simulcast->rids[i], media->rids[i], sizeof (simulcast->rids[i]));
+      simulcast->ssrcs[i] = media->layer_ssrcs[i];
+      simulcast->rtx_ssrcs[i] = media->layer_rtx_ssrcs[i];
+    }
+  if (by_rid)
+    simulcast->extensions = media->extensions;
+}
+
 /* What the client says it sends on @mline (one of @mlines): its track
  * name, the first time it sends, and its msid and SSRCs. */
 static void
@@ -114,6 +138,8 @@ publish_update_sender (GPtrArray *mlines, GroupMLine *mline,
     }
   if (mline->role == GROUP_MLINE_PUBLISH)
     mline->audio_level_id = media->audio_level_id;
+  if (g_strcmp0 (mline->kind, "video") == 0)
+    simulcast_update (&mline->simulcast, media);
 }
 
 /* A data m-line as the client's latest description has it: refused (port

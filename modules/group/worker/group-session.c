@@ -424,6 +424,22 @@ group_mline_new (GroupMLineRole role, const char *kind, char *mid,
   return mline;
 }
 
+/* RID simulcast the client sends on @mline: its layers and extensions,
+ * in our answer and in our later offers alike (an offer without them
+ * would make Chromium stop all but one layer). */
+static void
+local_media_simulcast (GroupLocalMedia *media, const GroupMLine *mline)
+{
+  const GroupMLineSimulcast *simulcast = &mline->simulcast;
+
+  if (!mline->remote_sends || simulcast->n_layers == 0 || simulcast->rids[0][0] == '\0')
+    return;
+  media->rids = g_new0 (char *, simulcast->n_layers + 1);
+  for (guint i = 0; i < simulcast->n_layers; i++)
+    media->rids[i] = g_strdup (simulcast->rids[i]);
+  media->extensions = simulcast->extensions;
+}
+
 /* The m-line as we describe it: in an offer we receive on every PUBLISH
  * m-line; in an answer only where the participant sends. */
 static GroupLocalMedia *
@@ -452,6 +468,7 @@ local_media_for (const GroupMLine *mline, gboolean offer)
         media->audio_level_id = mline->audio_level_id != 0 ? mline->audio_level_id
                                 : offer                    ? GROUP_AUDIO_LEVEL_ID
                                                            : 0;
+      local_media_simulcast (media, mline);
       break;
     case GROUP_MLINE_SLOT:
       media->codec = group_codec_copy (mline->codec);

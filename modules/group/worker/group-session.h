@@ -46,6 +46,22 @@ typedef enum
   GROUP_MLINE_DATA,
 } GroupMLineRole;
 
+/* The simulcast layers a client sends on a video m-line, lowest first,
+ * as its latest description has them (GroupRemoteMedia): named by RID
+ * (@rids, when it negotiated the RID header extension), or listed by
+ * SSRC (a=ssrc-group:SIM; @rids empty). Fixed size, so m-lines copy it
+ * as is. */
+typedef struct
+{
+  guint n_layers; /* 0: no simulcast */
+  char rids[GROUP_MAX_SIMULCAST_LAYERS][GROUP_MAX_RID_LENGTH + 1];
+  guint32 ssrcs[GROUP_MAX_SIMULCAST_LAYERS];
+  guint32 rtx_ssrcs[GROUP_MAX_SIMULCAST_LAYERS];
+  /* RID form: the header extension ids the client offered, which our
+   * descriptions of the m-line repeat. */
+  GroupSimulcastExtensions extensions;
+} GroupMLineSimulcast;
+
 typedef struct
 {
   GroupMLineRole role;
@@ -67,6 +83,8 @@ typedef struct
   /* PUBLISH audio: the RFC 6464 audio level id the participant's latest
    * description gave (GroupRemoteMedia), 0: none. */
   guint audio_level_id;
+  /* PUBLISH or sending SLOT video: its layers, when it sends simulcast. */
+  GroupMLineSimulcast simulcast;
   /* SLOT: which of the source's tracks it carries (its publish_track),
    * and the msid track id we announce it with (NULL: "<source>-<kind>"). */
   char *track;

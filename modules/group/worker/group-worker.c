@@ -535,6 +535,20 @@ convoke_group_worker_handle_message (ConvokeWorker *worker, gpointer worker_data
     }
   else if (g_str_equal (cmd, "remote-candidate"))
     handle_remote_candidate (room, participant, message, &error);
+  else if (g_str_equal (cmd, "set-video-layer"))
+    {
+      gint64 layer = -1;
+      const char *publisher = convoke_json_get_string (message, "publisher");
+
+      if (publisher == NULL || !get_int (message, "layer", &layer) || layer < 0
+          || layer > G_MAXINT)
+        g_warning ("room %s: malformed set-video-layer command; ignored",
+                   room->api->worker_get_room_sid (room->worker));
+      else
+        group_participant_set_video_layer (participant, publisher,
+                                           convoke_json_get_string (message, "track"),
+                                           (guint) layer, &error);
+    }
   else if (g_str_equal (cmd, "msp-send"))
     group_data_participant_msp (participant, convoke_json_get_string (message, "label"),
                                 convoke_json_get_string (message, "message"));

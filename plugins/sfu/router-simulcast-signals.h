@@ -1,0 +1,21 @@
+/* convokerouter's simulcast action signals (set-track-layer,
+ * set-track-rids, set-slot-layer), kept beside the element's other
+ * signals' documentation style but in a file of their own. They call the
+ * routing table (router-table.h), which does its own locking.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <gst/gst.h>
+
+#include "router-table.h"
+
+G_BEGIN_DECLS
+
+/* Once, from the element's class_init. */
+void router_simulcast_signals_install (GType type);
+
+/* The routing table of the convokerouter @router (gstconvokerouter.c). */
+RouterTable *gst_convoke_router_get_table (GstElement *router);
+
+G_END_DECLS
