@@ -77,6 +77,13 @@ ConvokeClusterRoute *convoke_cluster_route_finish (ConvokeCluster *self,
  * REST requests, proxied signaling). */
 struct _SoupSession *convoke_cluster_get_http_session (ConvokeCluster *self);
 
+/* Completes once Redis has applied everything this node sent before
+ * (a room just created here is then listed by every node). FALSE when
+ * Redis is away; nothing is lost for it, the reconnection rewrites. */
+void convoke_cluster_sync_async (ConvokeCluster *self, GAsyncReadyCallback callback,
+                                 gpointer user_data);
+gboolean convoke_cluster_sync_finish (ConvokeCluster *self, GAsyncResult *result);
+
 /* Gives @name up, if the room @sid still holds it (a creation that
  * failed after its claim). */
 void convoke_cluster_release_name (ConvokeCluster *self, const char *name, const char *sid);

@@ -382,6 +382,17 @@ typedef struct
 } Creation;
 
 static void
+on_created_synced (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  PendingRest *p = user_data;
+
+  /* Redis away: the room is made all the same and answered; its record
+   * follows when Redis comes back. */
+  convoke_cluster_sync_finish (p->cluster, result);
+  pending_done (p);
+}
+
+static void
 on_claimed (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   Creation *c = user_data;
@@ -400,8 +411,17 @@ on_claimed (GObject *source, GAsyncResult *result, gpointer user_data)
       convoke_rest_create_room (&p->req, c->sid);
       if (convoke_room_registry_lookup (p->req.registry, c->sid) == NULL)
         convoke_cluster_release_name (p->cluster, c->name, c->sid);
+      else
+        {
+          /* The answer waits until Redis has the room's record and this
+           * node's new load: a client that lists rooms on any node, or
+           * creates the next one, right after it sees them. */
+          convoke_cluster_sync_async (p->cluster, on_created_synced, p);
+          p = NULL;
+        }
     }
-  pending_done (p);
+  if (p != NULL)
+    pending_done (p);
   g_free (c->sid);
   g_free (c->name);
   g_free (c);

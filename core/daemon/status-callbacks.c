@@ -364,35 +364,65 @@ json_string (JsonObject *object, const char *name)
              : NULL;
 }
 
-void
-convoke_status_callbacks_room_failed_elsewhere (ConvokeStatusCallbacks *self,
-                                                JsonObject *room, JsonObject *callback)
+/* The parameters of a room whose node died, from its record. */
+static GHashTable *
+remote_room_params (ConvokeStatusCallbacks *self, JsonObject *room, const char *event,
+                    gint64 sequence)
 {
-  const char *url = json_string (callback, "url");
-  GHashTable *params;
+  GHashTable *params = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
   g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
   g_autofree char *timestamp = convoke_format_date (now);
-  JsonNode *duration = room != NULL ? json_object_get_member (room, "duration") : NULL;
 
-  if (self == NULL || url == NULL || json_string (room, "sid") == NULL)
-    return;
-  params = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
   set_param (params, "AccountSid", convoke_daemon_get_config (self->daemon)->account_sid);
   set_param (params, "RoomSid", json_string (room, "sid"));
   set_param (params, "RoomName", json_string (room, "unique_name"));
   set_param (params, "RoomStatus", "failed");
   set_param (params, "RoomType", json_string (room, "type"));
-  set_param (params, "StatusCallbackEvent", "room-ended");
+  set_param (params, "StatusCallbackEvent", event);
   set_param (params, "Timestamp", timestamp);
   g_hash_table_replace (params, (gpointer) "SequenceNumber",
-                        g_strdup_printf ("%" G_GINT64_FORMAT,
-                                         json_object_get_int_member_with_default (
-                                             callback, "sequence", 0)));
+                        g_strdup_printf ("%" G_GINT64_FORMAT, sequence));
+  return params;
+}
+
+void
+convoke_status_callbacks_room_failed_elsewhere (ConvokeStatusCallbacks *self,
+                                                JsonObject *room, JsonObject *callback,
+                                                JsonArray *connected)
+{
+  const char *url = json_string (callback, "url");
+  const char *method = json_string (callback, "method");
+  const char *sid = json_string (room, "sid");
+  gint64 sequence = json_object_get_int_member_with_default (callback, "sequence", 0);
+  JsonNode *duration = room != NULL ? json_object_get_member (room, "duration") : NULL;
+  g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+  GHashTable *params;
+
+  if (self == NULL || url == NULL || sid == NULL)
+    return;
+  for (guint i = 0; connected != NULL && i < json_array_get_length (connected); i++)
+    {
+      JsonNode *node = json_array_get_element (connected, i);
+      JsonObject *participant = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node)
+                                                              : NULL;
+      const char *start_text = json_string (participant, "start_time");
+      g_autoptr (GDateTime) start
+          = start_text != NULL ? g_date_time_new_from_iso8601 (start_text, NULL) : NULL;
+
+      if (json_string (participant, "sid") == NULL)
+        continue;
+      params = remote_room_params (self, room, "participant-disconnected", sequence++);
+      set_param (params, "ParticipantSid", json_string (participant, "sid"));
+      set_param (params, "ParticipantIdentity", json_string (participant, "identity"));
+      set_param (params, "ParticipantStatus", "disconnected");
+      set_seconds (params, "ParticipantDuration", start, now);
+      enqueue_to (self, sid, url, method, TRUE, params);
+    }
+  params = remote_room_params (self, room, "room-ended", sequence);
   if (duration != NULL && JSON_NODE_HOLDS_VALUE (duration))
     g_hash_table_replace (params, (gpointer) "RoomDuration",
                           g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (duration)));
-  enqueue_to (self, json_string (room, "sid"), url, json_string (callback, "method"), TRUE,
-              params);
+  enqueue_to (self, sid, url, method, TRUE, params);
 }
 
 static void

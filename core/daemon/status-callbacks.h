@@ -16,12 +16,15 @@ typedef struct _ConvokeStatusCallbacks ConvokeStatusCallbacks;
 ConvokeStatusCallbacks *convoke_status_callbacks_new (ConvokeDaemon *daemon);
 void convoke_status_callbacks_free (ConvokeStatusCallbacks *self);
 
-/* Cluster mode: room-ended (failed) for a room whose node died, sent
- * from this node. @room is the room's REST resource as its node last
- * wrote it, already marked failed; @callback its {"url", "method",
- * "sequence"} (cluster.h). Nothing is sent without a url. */
+/* Cluster mode: the callbacks of a room whose node died, sent from this
+ * node: participant-disconnected for each of @connected ({"sid",
+ * "identity", "start_time"}; may be NULL), then room-ended (failed).
+ * @room is the room's REST resource as its node last wrote it, already
+ * marked failed; @callback its {"url", "method", "sequence"} (cluster.h).
+ * Nothing is sent without a url. */
 void convoke_status_callbacks_room_failed_elsewhere (ConvokeStatusCallbacks *self,
-                                                    JsonObject *room, JsonObject *callback);
+                                                    JsonObject *room, JsonObject *callback,
+                                                    JsonArray *connected);
 
 /* Twilio's signature: base64(HMAC-SHA1(auth_token, url + sorted k+v…)). */
 char *convoke_twilio_signature (const char *secret, const char *url, GHashTable *params);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "client-runner.h"
+#include "signaling-test-client.h"
 #include "test-daemon.h"
 #include "test-process.h"
 #include "test-redis.h"
@@ -433,6 +434,7 @@ test_node_death (void)
   RoomWatch watch;
   Receiver *receiver;
   EndedWatch ended;
+  SigClient *dana;
 
   if (c == NULL)
     return;
@@ -475,6 +477,9 @@ test_node_death (void)
     dead_sid = test_daemon_room_string (c->nodes[0], dead_room, "sid");
   }
 
+  /* Dana is in the doomed room through node a, which relays her. */
+  dana = sig_client_new_joined (c->nodes[0], "dana", dead_room);
+
   dead = c->nodes[2];
   kill (dead->pid, SIGKILL);
   g_subprocess_wait (dead->process, NULL, NULL);
@@ -489,11 +494,38 @@ test_node_death (void)
                   (double) (g_get_monotonic_time () - killed_at) / G_USEC_PER_SEC);
   watch.d = c->nodes[1];
   g_assert_true (room_failed (&watch));
-  /* Its status callback, room-ended with RoomStatus=failed, comes from a
-   * live node. */
+  /* Node a tells dana what a crashed worker's participants hear. */
+  {
+    g_autoptr (JsonObject) error = sig_client_expect_error (dana, 53119, 5000);
+
+    sig_client_free (dana);
+  }
+  /* Its status callbacks come from a live node: dana's
+   * participant-disconnected, then room-ended with RoomStatus=failed. */
   ended.receiver = receiver;
   ended.room_sid = dead_sid;
   g_assert_true (test_wait_until (room_ended_failed, &ended, 10000));
+  {
+    gboolean dana_left = FALSE;
+
+    for (guint i = 0; i < receiver->requests->len; i++)
+      {
+        GHashTable *form = g_ptr_array_index (receiver->requests, i);
+
+        if (g_strcmp0 (g_hash_table_lookup (form, "RoomSid"), dead_sid) == 0
+            && g_strcmp0 (g_hash_table_lookup (form, "StatusCallbackEvent"),
+                          "participant-disconnected")
+                   == 0)
+          {
+            g_assert_cmpstr (g_hash_table_lookup (form, "ParticipantIdentity"), ==, "dana");
+            g_assert_cmpstr (g_hash_table_lookup (form, "ParticipantStatus"), ==,
+                             "disconnected");
+            g_assert_cmpstr (g_hash_table_lookup (form, "RoomStatus"), ==, "failed");
+            dana_left = TRUE;
+          }
+      }
+    g_assert_true (dana_left);
+  }
   /* Only its rooms: the other four are in progress. */
   g_assert_cmpuint (count_rooms (c->nodes[1], ""), ==, 4);
   g_assert_cmpuint (count_rooms (c->nodes[0], "?Status=failed"), ==, 2);
