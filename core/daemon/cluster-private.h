@@ -8,6 +8,7 @@
 
 #include "cluster-redis.h"
 #include "cluster.h"
+#include "untrusted-json.h"
 
 G_BEGIN_DECLS
 
@@ -44,7 +45,6 @@ char *cluster_key (const char *kind, const char *id);
 JsonObject *cluster_parse_object (const char *text);
 char *cluster_object_to_string (JsonObject *object);
 /* Members of the given type, or NULL/0; @object may be NULL. */
-const char *cluster_member_string (JsonObject *object, const char *name);
 JsonObject *cluster_member_object (JsonObject *object, const char *name);
 gint64 cluster_member_int (JsonObject *object, const char *name);
 gint64 cluster_unix_usec (GDateTime *when);

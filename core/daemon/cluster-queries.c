@@ -55,8 +55,8 @@ route_to_node (ConvokeCluster *self, JsonObject *node, const char *room_sid)
 {
   ConvokeClusterRoute *route = g_new0 (ConvokeClusterRoute, 1);
 
-  route->node_id = g_strdup (cluster_member_string (node, "id"));
-  route->node_url = g_strdup (cluster_member_string (node, "url"));
+  route->node_id = g_strdup (convoke_json_get_string (node, "id"));
+  route->node_url = g_strdup (convoke_json_get_string (node, "url"));
   route->local = g_strcmp0 (route->node_id, self->node_id) == 0;
   route->room_sid = g_strdup (room_sid);
   return route;
@@ -76,7 +76,7 @@ pick_node (ConvokeCluster *self, GPtrArray *nodes)
       gint64 cmp;
 
       if (self->placement_region != NULL
-          && g_strcmp0 (cluster_member_string (node, "region"), self->placement_region) != 0)
+          && g_strcmp0 (convoke_json_get_string (node, "region"), self->placement_region) != 0)
         continue;
       if (best == NULL)
         {
@@ -134,37 +134,37 @@ on_route (ConvokeRedis *redis, redisReply *reply, gpointer user_data)
     {
       JsonObject *n = cluster_parse_object (reply->element[1]->element[i]->str);
 
-      if (n != NULL && cluster_member_string (n, "id") != NULL && cluster_member_string (n, "url") != NULL)
+      if (n != NULL && convoke_json_get_string (n, "id") != NULL && convoke_json_get_string (n, "url") != NULL)
         g_ptr_array_add (nodes, n);
       else if (n != NULL)
         json_object_unref (n);
     }
   record = cluster_parse_object (convoke_redis_reply_string (reply->element[0]));
   room = cluster_member_object (record, "room");
-  if (room != NULL && g_strcmp0 (cluster_member_string (room, "status"), "in-progress") == 0)
+  if (room != NULL && g_strcmp0 (convoke_json_get_string (room, "status"), "in-progress") == 0)
     {
-      const char *node_id = cluster_member_string (record, "node");
+      const char *node_id = convoke_json_get_string (record, "node");
 
       for (guint i = 0; i < nodes->len; i++)
-        if (g_strcmp0 (cluster_member_string (g_ptr_array_index (nodes, i), "id"), node_id) == 0)
+        if (g_strcmp0 (convoke_json_get_string (g_ptr_array_index (nodes, i), "id"), node_id) == 0)
           {
             g_task_return_pointer (task,
                                    route_to_node (self, g_ptr_array_index (nodes, i),
-                                                  cluster_member_string (room, "sid")),
+                                                  convoke_json_get_string (room, "sid")),
                                    (GDestroyNotify) convoke_cluster_route_free);
             return;
           }
       g_task_return_new_error (task, CONVOKE_ERROR, CONVOKE_ERROR_ROOM_MEDIA_FAILED,
                                _ ("Room “%s” is on node %s, which stopped answering; the "
                                   "room is about to be marked failed"),
-                               cluster_member_string (room, "unique_name"), node_id);
+                               convoke_json_get_string (room, "unique_name"), node_id);
       return;
     }
   if (room != NULL && convoke_sid_is_valid (job->sid_or_name, CONVOKE_SID_ROOM))
     {
       g_task_return_new_error (task, CONVOKE_ERROR, CONVOKE_ERROR_ROOM_COMPLETED,
-                               _ ("Room “%s” is %s"), cluster_member_string (room, "unique_name"),
-                               cluster_member_string (room, "status"));
+                               _ ("Room “%s” is %s"), convoke_json_get_string (room, "unique_name"),
+                               convoke_json_get_string (room, "status"));
       return;
     }
   if (!job->place || convoke_sid_is_valid (job->sid_or_name, CONVOKE_SID_ROOM))
@@ -227,7 +227,7 @@ on_session_node (ConvokeRedis *redis, redisReply *reply, gpointer user_data)
       return;
     }
   node = cluster_parse_object (convoke_redis_reply_string (reply));
-  if (node == NULL || cluster_member_string (node, "url") == NULL)
+  if (node == NULL || convoke_json_get_string (node, "url") == NULL)
     {
       g_task_return_new_error (task, CONVOKE_ERROR, CONVOKE_ERROR_SIGNALING_DISCONNECTED,
                                _ ("No session to resume: it ended, never existed, or its "
@@ -377,8 +377,8 @@ static const char list_nodes_script[]
 static int
 compare_node_ids (gconstpointer a, gconstpointer b)
 {
-  return g_strcmp0 (cluster_member_string (*(JsonObject *const *) a, "id"),
-                    cluster_member_string (*(JsonObject *const *) b, "id"));
+  return g_strcmp0 (convoke_json_get_string (*(JsonObject *const *) a, "id"),
+                    convoke_json_get_string (*(JsonObject *const *) b, "id"));
 }
 
 static void

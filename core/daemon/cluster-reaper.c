@@ -38,7 +38,7 @@ mark_failed (JsonObject *room)
   g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
   g_autofree char *now_text = convoke_format_date (now);
   g_autoptr (GDateTime) created = NULL;
-  const char *created_text = cluster_member_string (room, "date_created");
+  const char *created_text = convoke_json_get_string (room, "date_created");
 
   json_object_set_string_member (room, "status", "failed");
   json_object_set_string_member (room, "end_time", now_text);
@@ -84,11 +84,11 @@ on_dead_rooms (ConvokeRedis *redis, redisReply *reply, gpointer user_data)
     {
       g_autoptr (JsonObject) record = cluster_parse_object (reply->element[i]->str);
       JsonObject *room = cluster_member_object (record, "room");
-      const char *sid = cluster_member_string (room, "sid");
+      const char *sid = convoke_json_get_string (room, "sid");
       g_autofree char *room_key = NULL;
       g_autofree char *json = NULL;
 
-      if (sid == NULL || g_strcmp0 (cluster_member_string (room, "status"), "in-progress") != 0
+      if (sid == NULL || g_strcmp0 (convoke_json_get_string (room, "status"), "in-progress") != 0
           || (job->own && convoke_room_registry_lookup (self->registry, sid) != NULL))
         continue;
       mark_failed (room);
@@ -98,9 +98,9 @@ on_dead_rooms (ConvokeRedis *redis, redisReply *reply, gpointer user_data)
       convoke_redis_commandv (self->redis, NULL, NULL, "SET", room_key, json, "EX", ttl,
                               NULL);
       convoke_redis_commandv (self->redis, NULL, NULL, "SREM", node_rooms, sid, NULL);
-      convoke_cluster_release_name (self, cluster_member_string (room, "unique_name"), sid);
+      convoke_cluster_release_name (self, convoke_json_get_string (room, "unique_name"), sid);
       g_warning ("cluster: node %s stopped answering: its room %s (%s) failed", job->node_id,
-                 sid, cluster_member_string (room, "unique_name"));
+                 sid, convoke_json_get_string (room, "unique_name"));
       convoke_status_callbacks_room_failed_elsewhere (
           convoke_daemon_get_status_callbacks (self->daemon), room,
           cluster_member_object (record, "callback"),

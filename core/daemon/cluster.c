@@ -50,17 +50,6 @@ cluster_object_to_string (JsonObject *object)
   return json_to_string (root, FALSE);
 }
 
-const char *
-cluster_member_string (JsonObject *object, const char *name)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_VALUE (node)
-                 && json_node_get_value_type (node) == G_TYPE_STRING
-             ? json_node_get_string (node)
-             : NULL;
-}
-
 JsonObject *
 cluster_member_object (JsonObject *object, const char *name)
 {

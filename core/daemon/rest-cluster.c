@@ -24,6 +24,7 @@
 #include "rest-private.h"
 #include "sid.h"
 #include "twilio-error.h"
+#include "untrusted-json.h"
 
 /* How long a forwarded request may take on the other node. */
 #define FORWARD_TIMEOUT_S 15
@@ -109,17 +110,6 @@ pending_done (PendingRest *p)
 
 /* ---- records -------------------------------------------------------------- */
 
-static const char *
-member_string (JsonObject *object, const char *name)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_VALUE (node)
-                 && json_node_get_value_type (node) == G_TYPE_STRING
-             ? json_node_get_string (node)
-             : NULL;
-}
-
 static JsonObject *
 record_room (JsonObject *record)
 {
@@ -162,7 +152,7 @@ record_to_json (ConvokeRestRequest *req, JsonObject *record)
 
   json_node_set_object (node, record_room (record));
   /* A copy: the record may be listed again. */
-  return rebase_urls (json_node_copy (node), member_string (record, "base_url"),
+  return rebase_urls (json_node_copy (node), convoke_json_get_string (record, "base_url"),
                       req->base_url);
 }
 
@@ -210,12 +200,12 @@ record_matches (PendingRest *p, JsonObject *record, gint64 created_us)
 {
   JsonObject *room = record_room (record);
 
-  if (room == NULL || member_string (room, "sid") == NULL)
+  if (room == NULL || convoke_json_get_string (room, "sid") == NULL)
     return FALSE;
-  if (p->status != NULL && g_strcmp0 (member_string (room, "status"), p->status) != 0)
+  if (p->status != NULL && g_strcmp0 (convoke_json_get_string (room, "status"), p->status) != 0)
     return FALSE;
   if (p->unique_name != NULL
-      && g_strcmp0 (member_string (room, "unique_name"), p->unique_name) != 0)
+      && g_strcmp0 (convoke_json_get_string (room, "unique_name"), p->unique_name) != 0)
     return FALSE;
   if (p->after != NULL && created_us < unix_usec (p->after))
     return FALSE;
@@ -259,11 +249,11 @@ on_rooms_listed (GObject *source, GAsyncResult *result, gpointer user_data)
 
       /* This node's own rooms come from its registry, which is newer. */
       if (!record_matches (p, record, created_us)
-          || g_hash_table_contains (seen, member_string (room, "sid")))
+          || g_hash_table_contains (seen, convoke_json_get_string (room, "sid")))
         continue;
       listed = g_new0 (ListedRoom, 1);
       listed->record = record;
-      listed->sid = member_string (room, "sid");
+      listed->sid = convoke_json_get_string (room, "sid");
       listed->created_us = created_us;
       g_ptr_array_add (items, listed);
     }
@@ -515,16 +505,16 @@ on_room_found (GObject *source, GAsyncResult *result, gpointer user_data)
       convoke_rest_reply_json (&p->req, SOUP_STATUS_OK, record_to_json (&p->req, record));
       pending_done (p);
     }
-  else if (g_strcmp0 (member_string (record, "failure"), "node-lost") == 0)
+  else if (g_strcmp0 (convoke_json_get_string (record, "failure"), "node-lost") == 0)
     {
       convoke_rest_reply_error (&p->req, CONVOKE_ERROR_ROOM_MEDIA_FAILED,
                                 _ ("Room %s failed with its node %s, which stopped "
                                    "answering: only the room itself can be read"),
-                                member_string (room, "sid"), member_string (record, "node"));
+                                convoke_json_get_string (room, "sid"), convoke_json_get_string (record, "node"));
       pending_done (p);
     }
   else
-    forward (p, member_string (record, "node_url"));
+    forward (p, convoke_json_get_string (record, "node_url"));
 }
 
 gboolean
@@ -570,7 +560,7 @@ on_nodes (GObject *source, GAsyncResult *result, gpointer user_data)
 
           json_object_set_boolean_member (
               node, "this_node",
-              g_strcmp0 (member_string (node, "id"), convoke_cluster_get_node_id (p->cluster))
+              g_strcmp0 (convoke_json_get_string (node, "id"), convoke_cluster_get_node_id (p->cluster))
                   == 0);
           json_array_add_object_element (array, json_object_ref (node));
         }

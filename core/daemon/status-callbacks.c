@@ -8,6 +8,8 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "status-callbacks.h"
 
+#include "untrusted-json.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -353,17 +355,6 @@ enqueue (ConvokeStatusCallbacks *self, ConvokeRoom *room, GHashTable *params)
               room->status != CONVOKE_ROOM_IN_PROGRESS, params);
 }
 
-static const char *
-json_string (JsonObject *object, const char *name)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_VALUE (node)
-                 && json_node_get_value_type (node) == G_TYPE_STRING
-             ? json_node_get_string (node)
-             : NULL;
-}
-
 /* The parameters of a room whose node died, from its record. */
 static GHashTable *
 remote_room_params (ConvokeStatusCallbacks *self, JsonObject *room, const char *event,
@@ -374,10 +365,10 @@ remote_room_params (ConvokeStatusCallbacks *self, JsonObject *room, const char *
   g_autofree char *timestamp = convoke_format_date (now);
 
   set_param (params, "AccountSid", convoke_daemon_get_config (self->daemon)->account_sid);
-  set_param (params, "RoomSid", json_string (room, "sid"));
-  set_param (params, "RoomName", json_string (room, "unique_name"));
+  set_param (params, "RoomSid", convoke_json_get_string (room, "sid"));
+  set_param (params, "RoomName", convoke_json_get_string (room, "unique_name"));
   set_param (params, "RoomStatus", "failed");
-  set_param (params, "RoomType", json_string (room, "type"));
+  set_param (params, "RoomType", convoke_json_get_string (room, "type"));
   set_param (params, "StatusCallbackEvent", event);
   set_param (params, "Timestamp", timestamp);
   g_hash_table_replace (params, (gpointer) "SequenceNumber",
@@ -390,9 +381,9 @@ convoke_status_callbacks_room_failed_elsewhere (ConvokeStatusCallbacks *self,
                                                 JsonObject *room, JsonObject *callback,
                                                 JsonArray *connected)
 {
-  const char *url = json_string (callback, "url");
-  const char *method = json_string (callback, "method");
-  const char *sid = json_string (room, "sid");
+  const char *url = convoke_json_get_string (callback, "url");
+  const char *method = convoke_json_get_string (callback, "method");
+  const char *sid = convoke_json_get_string (room, "sid");
   gint64 sequence = json_object_get_int_member_with_default (callback, "sequence", 0);
   JsonNode *duration = room != NULL ? json_object_get_member (room, "duration") : NULL;
   g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
@@ -405,15 +396,15 @@ convoke_status_callbacks_room_failed_elsewhere (ConvokeStatusCallbacks *self,
       JsonNode *node = json_array_get_element (connected, i);
       JsonObject *participant = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node)
                                                               : NULL;
-      const char *start_text = json_string (participant, "start_time");
+      const char *start_text = convoke_json_get_string (participant, "start_time");
       g_autoptr (GDateTime) start
           = start_text != NULL ? g_date_time_new_from_iso8601 (start_text, NULL) : NULL;
 
-      if (json_string (participant, "sid") == NULL)
+      if (convoke_json_get_string (participant, "sid") == NULL)
         continue;
       params = remote_room_params (self, room, "participant-disconnected", sequence++);
-      set_param (params, "ParticipantSid", json_string (participant, "sid"));
-      set_param (params, "ParticipantIdentity", json_string (participant, "identity"));
+      set_param (params, "ParticipantSid", convoke_json_get_string (participant, "sid"));
+      set_param (params, "ParticipantIdentity", convoke_json_get_string (participant, "identity"));
       set_param (params, "ParticipantStatus", "disconnected");
       set_seconds (params, "ParticipantDuration", start, now);
       enqueue_to (self, sid, url, method, TRUE, params);
