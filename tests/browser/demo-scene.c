@@ -13,6 +13,19 @@ demo_scene_start (const char *config)
   return scene;
 }
 
+static void
+drop_log_message (const char *domain, GLogLevelFlags level, const char *message,
+                  gpointer user_data)
+{
+}
+
+void
+demo_scene_quiet_debug_logs (void)
+{
+  g_log_set_handler ("libsoup", G_LOG_LEVEL_DEBUG, drop_log_message, NULL);
+  g_log_set_handler ("GLib-GIO", G_LOG_LEVEL_DEBUG, drop_log_message, NULL);
+}
+
 void
 demo_scene_stop (DemoScene *scene)
 {

@@ -30,6 +30,10 @@ typedef struct
 
 /* A daemon started with @config (see test_daemon_start) and one Chromium. */
 DemoScene *demo_scene_start (const char *config);
+/* Drops libsoup's and GIO's debug messages: every CDP message would
+ * otherwise log several, burying what the test itself reports. Call
+ * once, from main(). */
+void demo_scene_quiet_debug_logs (void);
 /* Closes the browser, then stops the daemon (asserting a clean exit). */
 void demo_scene_stop (DemoScene *scene);
 /* Opens the demo page in a new window for @identity and waits until it has

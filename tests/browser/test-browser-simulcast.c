@@ -90,18 +90,11 @@ test_group_simulcast (void)
   demo_scene_stop (scene);
 }
 
-static void
-drop_log_message (const char *domain, GLogLevelFlags level, const char *message,
-                  gpointer user_data)
-{
-}
-
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  g_log_set_handler ("libsoup", G_LOG_LEVEL_DEBUG, drop_log_message, NULL);
-  g_log_set_handler ("GLib-GIO", G_LOG_LEVEL_DEBUG, drop_log_message, NULL);
+  demo_scene_quiet_debug_logs ();
   g_test_add_func ("/browser/group/simulcast", test_group_simulcast);
   return g_test_run ();
 }

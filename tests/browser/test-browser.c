@@ -841,20 +841,11 @@ test_group_ice_restart (void)
   demo_scene_stop (scene);
 }
 
-/* Every CDP message would otherwise log several libsoup and GIO debug
- * lines, burying what the test itself reports. */
-static void
-drop_log_message (const char *domain, GLogLevelFlags level, const char *message,
-                  gpointer user_data)
-{
-}
-
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  g_log_set_handler ("libsoup", G_LOG_LEVEL_DEBUG, drop_log_message, NULL);
-  g_log_set_handler ("GLib-GIO", G_LOG_LEVEL_DEBUG, drop_log_message, NULL);
+  demo_scene_quiet_debug_logs ();
   g_test_add_func ("/browser/go/two", test_go_two);
   g_test_add_func ("/browser/go/full", test_go_full);
   g_test_add_func ("/browser/peer-to-peer/three", test_peer_to_peer_three);

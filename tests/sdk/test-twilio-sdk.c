@@ -191,12 +191,6 @@ test_room_completed (void)
   scene_stop (scene);
 }
 
-static void
-drop_log_message (const char *domain, GLogLevelFlags level, const char *message,
-                  gpointer data)
-{
-}
-
 /* Mute and unmute reach the others as trackDisabled/trackEnabled; a
  * participant leaving reaches them as participantDisconnected, and REST
  * shows it disconnected. */
@@ -631,8 +625,7 @@ main (int argc, char **argv)
   for (int i = 1; i < argc; i++)
     if (g_strcmp0 (argv[i], "--old") == 0)
       sdk_scene_use_old_release ();
-  g_log_set_handler ("libsoup", G_LOG_LEVEL_DEBUG, drop_log_message, NULL);
-  g_log_set_handler ("GLib-GIO", G_LOG_LEVEL_DEBUG, drop_log_message, NULL);
+  demo_scene_quiet_debug_logs ();
   g_test_add_func ("/sdk/group/three", test_group_three);
   g_test_add_func ("/sdk/peer-to-peer/three", test_peer_to_peer_three);
   g_test_add_func ("/sdk/go/full", test_go_full);

@@ -15,6 +15,7 @@
 
 #include "group-proc-checks.h"
 #include "group-ws-participant.h"
+#include "grouptest-module-dir.h"
 #include "test-daemon.h"
 
 /* A deadline, as a base figure: the harness's waits scale it. */
@@ -26,27 +27,6 @@ typedef struct
   TestDaemon *daemon;
   char *module_dir;
 } Fixture;
-
-/* The mesh module (the built-in peer-to-peer and go types need it) and
- * the test module. */
-static char *
-make_module_dir (void)
-{
-  char *dir = test_mkdtemp ();
-  const char *links[][2] = {
-    { g_getenv ("CONVOKE_MODULE_DIR"), "libconvoke-topology-mesh.so" },
-    { g_getenv ("GROUP_TEST_MODULE_DIR"), "libconvoke-topology-grouptest.so" },
-  };
-
-  for (guint i = 0; i < G_N_ELEMENTS (links); i++)
-    {
-      g_autofree char *target = g_build_filename (links[i][0], links[i][1], NULL);
-      g_autofree char *link = g_build_filename (dir, links[i][1], NULL);
-
-      g_assert_cmpint (symlink (target, link), ==, 0);
-    }
-  return dir;
-}
 
 static char *
 pool_config (guint size)
@@ -62,7 +42,7 @@ fixture_start (Fixture *f, guint pool_size)
   const char *args[] = { "--module-dir", NULL, NULL };
   g_autofree char *config = pool_config (pool_size);
 
-  f->module_dir = make_module_dir ();
+  f->module_dir = grouptest_module_dir_new ();
   args[1] = f->module_dir;
   f->daemon = test_daemon_start (config, args);
 }

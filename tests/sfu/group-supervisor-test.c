@@ -16,6 +16,7 @@
 
 #include "group-proc-checks.h"
 #include "group-ws-participant.h"
+#include "grouptest-module-dir.h"
 #include "test-daemon.h"
 
 /* A deadline, as a base figure: the harness's waits scale it. */
@@ -42,34 +43,12 @@ typedef struct
   char *module_dir;
 } Fixture;
 
-/* A module dir holding the mesh module (the built-in peer-to-peer and go
- * types need it) and the test module. */
-static char *
-make_module_dir (void)
-{
-  char *dir = test_mkdtemp ();
-  const char *links[][2] = {
-    { g_getenv ("CONVOKE_MODULE_DIR"), "libconvoke-topology-mesh.so" },
-    { g_getenv ("GROUP_TEST_MODULE_DIR"), "libconvoke-topology-grouptest.so" },
-  };
-
-  for (guint i = 0; i < G_N_ELEMENTS (links); i++)
-    {
-      g_autofree char *target = g_build_filename (links[i][0], links[i][1], NULL);
-      g_autofree char *link = g_build_filename (dir, links[i][1], NULL);
-
-      g_assert_true (g_file_test (target, G_FILE_TEST_EXISTS));
-      g_assert_cmpint (symlink (target, link), ==, 0);
-    }
-  return dir;
-}
-
 static void
 fixture_start (Fixture *f)
 {
   const char *args[] = { "--module-dir", NULL, NULL };
 
-  f->module_dir = make_module_dir ();
+  f->module_dir = grouptest_module_dir_new ();
   args[1] = f->module_dir;
   f->daemon = test_daemon_start (config, args);
 }
@@ -756,7 +735,7 @@ test_clean_exit (void)
   g_autofree char *dir = test_mkdtemp ();
   g_autofree char *marker = g_build_filename (dir, "marker", NULL);
   g_autoptr (GSocket) marker_socket = bind_marker (dir, marker);
-  g_autofree char *module_dir = make_module_dir ();
+  g_autofree char *module_dir = grouptest_module_dir_new ();
   g_autofree char *slow_config
       = g_strdup_printf ("[media]\nworker-pool=0\n"
                          "[type:group]\nmodule=grouptest\nteardown-marker=%s\n"
