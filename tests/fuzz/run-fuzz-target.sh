@@ -6,7 +6,7 @@
 # The seed corpus is copied to a temporary directory first: inputs the
 # fuzzer finds during CI stay out of the source tree. A crash is saved to
 # ARTIFACT-DIR (the build tree) and the run fails.
-# FUZZ_SECONDS: how long to fuzz (default 30). libFuzzer exits 77 on a crash
+# FUZZ_SECONDS: how long to fuzz (default 20). libFuzzer exits 77 on a crash
 # by default, which meson reads as "skipped": crashes exit 1 here.
 set -eu
 target=$1
@@ -14,7 +14,7 @@ corpus=$2
 dict=$3
 artifacts=$4
 shift 4
-seconds=${FUZZ_SECONDS:-30}
+seconds=${FUZZ_SECONDS:-20}
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
