@@ -6,6 +6,7 @@
 
 #include "group-transport.h"
 #include "load-peer.h"
+#include "load-receiver.h"
 
 G_BEGIN_DECLS
 
@@ -43,9 +44,14 @@ struct _LoadPeer
   /* Everything below under @lock (streaming threads write it). */
   GMutex lock;
   int pt_kind[128];         /* -1 unknown, else LoadKind */
+  /* RFC 4588: the payload type each RTX payload type repairs (-1: not
+   * RTX), and each remote RTX SSRC's media SSRC (a=ssrc-group:FID). */
+  int rtx_apt[128];
+  GHashTable *rtx_ssrcs;
   GHashTable *remote_ssrcs; /* SSRC → RemoteSsrc* */
   GHashTable *rx;           /* SSRC → RxState* */
   LoadRtcpStats rtcp;
+  gint64 last_rr_us;
 };
 
 typedef struct
@@ -53,6 +59,12 @@ typedef struct
   LoadRxStream stats;
   guint64 max_ext; /* highest extended sequence number */
   guint64 base_ext;
+  LoadReceiver *receiver; /* video only: NACKs, key frame requests, frames played */
+  /* For receiver reports: the last SR's NTP time (middle 32 bits) and
+   * when it came, and the counts at the previous report. */
+  guint32 last_sr_ntp;
+  gint64 last_sr_us;
+  guint64 expected_prior, received_prior;
 } RxState;
 
 /* The process-wide DTLS certificate's SHA-256 fingerprint, or NULL with

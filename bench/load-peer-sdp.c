@@ -109,6 +109,16 @@ load_peer_apply_remote (LoadPeer *peer, const char *sdp, gboolean is_offer,
     group_transport_remote_gathering_done (peer->transport);
   peer->remote_applied = TRUE;
   learn_remote_ssrcs (peer, sdp);
+  g_mutex_lock (&peer->lock);
+  for (guint i = 0; i < remote->media->len; i++)
+    {
+      const GroupRemoteMedia *media = g_ptr_array_index (remote->media, i);
+
+      if (media->ssrc != 0 && media->rtx_ssrc != 0)
+        g_hash_table_insert (peer->rtx_ssrcs, GUINT_TO_POINTER (media->rtx_ssrc),
+                             GUINT_TO_POINTER (media->ssrc));
+    }
+  g_mutex_unlock (&peer->lock);
   return TRUE;
 }
 
@@ -202,6 +212,9 @@ load_peer_write_answer (LoadPeer *peer, const char *offer, gboolean publish,
           media->direction = GROUP_DIRECTION_RECVONLY;
           g_mutex_lock (&peer->lock);
           peer->pt_kind[codec->pt & 127] = kind;
+          /* Retransmissions on their own SSRC, as browsers take them. */
+          if (codec->rtx_pt >= 0)
+            peer->rtx_apt[codec->rtx_pt & 127] = codec->pt;
           g_mutex_unlock (&peer->lock);
         }
       else if (GROUP_DIRECTION_RECEIVES (offered->direction) && publish && !sending[kind])

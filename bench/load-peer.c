@@ -6,9 +6,6 @@
 #include "i18n.h"
 #include "load-peer-private.h"
 
-/* Gaps longer than this are a stall, not losses worth NACKing. */
-#define MAX_NACK_GAP 64
-
 static void
 remote_ssrc_free (gpointer data)
 {
@@ -26,6 +23,7 @@ rx_state_free (gpointer data)
 
   g_free (state->stats.mid);
   g_free (state->stats.msid);
+  load_receiver_free (state->receiver);
   g_free (state);
 }
 
@@ -43,64 +41,227 @@ load_peer_snapshot_clear (LoadPeerSnapshot *snapshot)
     }
 }
 
-static void
-send_nack (LoadPeer *peer, guint32 media_ssrc, guint16 first_missing, guint count)
+/* A compound RTCP packet (RR first, RFC 3550 §6.1) with one feedback
+ * message; @fill writes its type and FCI. */
+static GstBuffer *
+feedback_new (LoadPeer *peer, GstRTCPType type, GstRTCPPacket *packet, GstRTCPBuffer *rtcp)
 {
   GstBuffer *buffer = gst_rtcp_buffer_new (1400);
+
+  gst_rtcp_buffer_map (buffer, GST_MAP_READWRITE, rtcp);
+  gst_rtcp_buffer_add_packet (rtcp, GST_RTCP_TYPE_RR, packet);
+  gst_rtcp_packet_rr_set_ssrc (packet, peer->rtcp_ssrc);
+  gst_rtcp_buffer_add_packet (rtcp, type, packet);
+  return buffer;
+}
+
+/* A generic NACK (RFC 4585 §6.2.1) for @seqs, ascending but for wraps:
+ * one PID+BLP word per run of up to 17. */
+static void
+send_nack (LoadPeer *peer, guint32 media_ssrc, const guint16 *seqs, guint n_seqs)
+{
   GstRTCPBuffer rtcp = GST_RTCP_BUFFER_INIT;
   GstRTCPPacket packet;
-  guint n_fci = (count + 16) / 17;
+  GstBuffer *buffer = feedback_new (peer, GST_RTCP_TYPE_RTPFB, &packet, &rtcp);
+  guint16 words[2 * 32];
+  guint n_words = 0;
   guint8 *fci;
 
-  gst_rtcp_buffer_map (buffer, GST_MAP_READWRITE, &rtcp);
-  /* A compound packet starts with a report (RFC 3550 §6.1). */
-  gst_rtcp_buffer_add_packet (&rtcp, GST_RTCP_TYPE_RR, &packet);
-  gst_rtcp_packet_rr_set_ssrc (&packet, peer->rtcp_ssrc);
-  gst_rtcp_buffer_add_packet (&rtcp, GST_RTCP_TYPE_RTPFB, &packet);
+  for (guint i = 0; i < n_seqs; i++)
+    {
+      guint16 offset = n_words > 0 ? (guint16) (seqs[i] - words[2 * (n_words - 1)]) : 0;
+
+      if (n_words > 0 && offset >= 1 && offset <= 16)
+        words[2 * (n_words - 1) + 1] |= (guint16) (1u << (offset - 1));
+      else if (n_words == 0 || offset != 0)
+        {
+          words[2 * n_words] = seqs[i];
+          words[2 * n_words + 1] = 0;
+          n_words++;
+        }
+    }
   gst_rtcp_packet_fb_set_type (&packet, GST_RTCP_RTPFB_TYPE_NACK);
   gst_rtcp_packet_fb_set_sender_ssrc (&packet, peer->rtcp_ssrc);
   gst_rtcp_packet_fb_set_media_ssrc (&packet, media_ssrc);
-  gst_rtcp_packet_fb_set_fci_length (&packet, (guint16) n_fci);
+  gst_rtcp_packet_fb_set_fci_length (&packet, (guint16) n_words);
   fci = gst_rtcp_packet_fb_get_fci (&packet);
-  for (guint i = 0; i < n_fci; i++)
+  for (guint i = 0; i < n_words; i++)
     {
-      guint16 pid = (guint16) (first_missing + i * 17);
-      guint16 blp = 0;
-
-      for (guint bit = 0; bit < 16 && i * 17 + 1 + bit < count; bit++)
-        blp |= (guint16) (1u << bit);
-      GST_WRITE_UINT16_BE (fci + i * 4, pid);
-      GST_WRITE_UINT16_BE (fci + i * 4 + 2, blp);
+      GST_WRITE_UINT16_BE (fci + i * 4, words[2 * i]);
+      GST_WRITE_UINT16_BE (fci + i * 4 + 2, words[2 * i + 1]);
     }
   gst_rtcp_buffer_unmap (&rtcp);
 
   g_mutex_lock (&peer->lock);
   peer->rtcp.nack_sent++;
-  peer->rtcp.nack_seqs_sent += count;
+  peer->rtcp.nack_seqs_sent += n_seqs;
   g_mutex_unlock (&peer->lock);
   gst_app_src_push_buffer (GST_APP_SRC (peer->rtcp_out), buffer);
+}
+
+/* A picture loss indication (RFC 4585 §6.3.1): what a browser sends when
+ * its decoder lost the chain of references. */
+static void
+send_pli (LoadPeer *peer, guint32 media_ssrc)
+{
+  GstRTCPBuffer rtcp = GST_RTCP_BUFFER_INIT;
+  GstRTCPPacket packet;
+  GstBuffer *buffer = feedback_new (peer, GST_RTCP_TYPE_PSFB, &packet, &rtcp);
+
+  gst_rtcp_packet_fb_set_type (&packet, GST_RTCP_PSFB_TYPE_PLI);
+  gst_rtcp_packet_fb_set_sender_ssrc (&packet, peer->rtcp_ssrc);
+  gst_rtcp_packet_fb_set_media_ssrc (&packet, media_ssrc);
+  gst_rtcp_buffer_unmap (&rtcp);
+
+  g_mutex_lock (&peer->lock);
+  peer->rtcp.pli_sent++;
+  g_mutex_unlock (&peer->lock);
+  gst_app_src_push_buffer (GST_APP_SRC (peer->rtcp_out), buffer);
+}
+
+/* How often a receiver reports, as browsers do about every second: Janus
+ * sizes its retransmission buffer from the round trip it measures from
+ * these reports (LSR/DLSR), and keeps none before it has one. */
+#define RECEIVER_REPORT_INTERVAL_US G_USEC_PER_SEC
+
+typedef struct
+{
+  guint32 ssrc;
+  guint8 fraction_lost;
+  gint32 packets_lost;
+  guint32 highest_seq;
+  guint32 lsr, dlsr;
+} ReportBlock;
+
+/* Called with the peer's lock held: a report block for each stream
+ * received (at most 31, what one RR holds). */
+static guint
+collect_report_blocks (LoadPeer *peer, gint64 now_us, ReportBlock *blocks)
+{
+  GHashTableIter iter;
+  gpointer value;
+  guint n = 0;
+
+  g_hash_table_iter_init (&iter, peer->rx);
+  while (n < 31 && g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      RxState *state = value;
+      guint64 expected = state->stats.expected;
+      guint64 received = state->stats.packets - state->stats.late;
+      guint64 expected_interval = expected - state->expected_prior;
+      guint64 received_interval = received - state->received_prior;
+      ReportBlock *block = &blocks[n++];
+
+      block->ssrc = state->stats.ssrc;
+      block->fraction_lost
+          = expected_interval > received_interval && expected_interval > 0
+                ? (guint8) MIN (255, ((expected_interval - received_interval) << 8)
+                                         / expected_interval)
+                : 0;
+      block->packets_lost = (gint32) CLAMP ((gint64) expected - (gint64) received, 0, 0x7fffff);
+      block->highest_seq = (guint32) state->max_ext;
+      block->lsr = state->last_sr_ntp;
+      /* Units of 1/65536 s. */
+      block->dlsr = state->last_sr_us > 0
+                        ? (guint32) ((now_us - state->last_sr_us) * 65536 / G_USEC_PER_SEC)
+                        : 0;
+      state->expected_prior = expected;
+      state->received_prior = received;
+    }
+  return n;
+}
+
+static void
+send_receiver_report (LoadPeer *peer, const ReportBlock *blocks, guint n_blocks)
+{
+  GstBuffer *buffer = gst_rtcp_buffer_new (1400);
+  GstRTCPBuffer rtcp = GST_RTCP_BUFFER_INIT;
+  GstRTCPPacket packet;
+
+  gst_rtcp_buffer_map (buffer, GST_MAP_READWRITE, &rtcp);
+  gst_rtcp_buffer_add_packet (&rtcp, GST_RTCP_TYPE_RR, &packet);
+  gst_rtcp_packet_rr_set_ssrc (&packet, peer->rtcp_ssrc);
+  for (guint i = 0; i < n_blocks; i++)
+    gst_rtcp_packet_add_rb (&packet, blocks[i].ssrc, blocks[i].fraction_lost,
+                            blocks[i].packets_lost, blocks[i].highest_seq, 0, blocks[i].lsr,
+                            blocks[i].dlsr);
+  gst_rtcp_buffer_unmap (&rtcp);
+  gst_app_src_push_buffer (GST_APP_SRC (peer->rtcp_out), buffer);
+}
+
+/* Called with the peer's lock held. An RTX packet (RFC 4588 §4) restored
+ * into @restored as the packet it repairs: its media SSRC and payload
+ * type, the original sequence number from the first two payload bytes.
+ * FALSE when @data is not RTX, or is padding only (bandwidth probes). */
+static gboolean
+restore_rtx (LoadPeer *peer, const guint8 *data, gsize size, guint8 *restored,
+             gsize *restored_size, gboolean *is_rtx)
+{
+  gsize header;
+  int apt = peer->rtx_apt[data[1] & 0x7f];
+  guint32 media_ssrc;
+
+  *is_rtx = apt >= 0;
+  if (apt < 0)
+    return FALSE;
+  media_ssrc = GPOINTER_TO_UINT (
+      g_hash_table_lookup (peer->rtx_ssrcs, GUINT_TO_POINTER (GST_READ_UINT32_BE (data + 8))));
+  header = 12 + 4 * (gsize) (data[0] & 0x0f);
+  if ((data[0] & 0x10) != 0 && size >= header + 4)
+    header += 4 + 4 * (gsize) GST_READ_UINT16_BE (data + header + 2);
+  if ((data[0] & 0x20) != 0 && size > header)
+    size -= data[size - 1]; /* padding */
+  if (media_ssrc == 0 || size < header + 2 || size - 2 > 1500)
+    return FALSE;
+  memcpy (restored, data, header);
+  restored[0] &= (guint8) ~0x20;
+  restored[1] = (guint8) ((data[1] & 0x80) | apt);
+  memcpy (restored + 2, data + header, 2);
+  GST_WRITE_UINT32_BE (restored + 8, media_ssrc);
+  memcpy (restored + header, data + header + 2, size - header - 2);
+  *restored_size = size - 2;
+  return TRUE;
 }
 
 static gboolean
 count_rtp (GstBuffer **buffer, guint index, gpointer user_data)
 {
   LoadPeer *peer = user_data;
-  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  GstMapInfo map;
   guint32 ssrc;
-  guint16 seq;
   guint pt;
   RxState *state;
-  guint gap = 0;
-  gboolean nack;
+  LoadReceiverActions actions = { 0 };
+  ReportBlock blocks[31];
+  guint n_blocks = 0;
+  gint64 now_us = g_get_monotonic_time ();
+  guint8 restored[1500];
+  gsize size;
+  const guint8 *data;
+  gboolean is_rtx;
 
-  if (!gst_rtp_buffer_map (*buffer, GST_MAP_READ, &rtp))
+  if (!gst_buffer_map (*buffer, &map, GST_MAP_READ))
     return TRUE;
-  ssrc = gst_rtp_buffer_get_ssrc (&rtp);
-  seq = gst_rtp_buffer_get_seq (&rtp);
-  pt = gst_rtp_buffer_get_payload_type (&rtp);
-  gst_rtp_buffer_unmap (&rtp);
+  if (map.size < 12)
+    {
+      gst_buffer_unmap (*buffer, &map);
+      return TRUE;
+    }
+  data = map.data;
+  size = map.size;
 
   g_mutex_lock (&peer->lock);
+  if (restore_rtx (peer, map.data, map.size, restored, &size, &is_rtx))
+    data = restored;
+  else if (is_rtx)
+    {
+      /* Padding only, or a stream nobody announced: nothing to count. */
+      g_mutex_unlock (&peer->lock);
+      gst_buffer_unmap (*buffer, &map);
+      return TRUE;
+    }
+  ssrc = GST_READ_UINT32_BE (data + 8);
+  pt = data[1] & 0x7f;
   state = g_hash_table_lookup (peer->rx, GUINT_TO_POINTER (ssrc));
   if (state == NULL)
     {
@@ -117,29 +278,46 @@ count_rtp (GstBuffer **buffer, guint index, gpointer user_data)
           state->stats.mid = g_strdup (remote->mid);
           state->stats.msid = g_strdup (remote->msid);
         }
-      state->base_ext = state->max_ext = seq;
+      if (state->stats.kind == LOAD_KIND_VIDEO)
+        state->receiver = load_receiver_new (
+            90000, load_sender_get_clip (peer->sender)->tracks[LOAD_KIND_VIDEO].frame_period_us);
+      state->base_ext = state->max_ext = GST_READ_UINT16_BE (data + 2);
       g_hash_table_insert (peer->rx, GUINT_TO_POINTER (ssrc), state);
     }
   else
     {
-      gint16 delta = (gint16) (seq - (guint16) state->max_ext);
+      gint16 delta = (gint16) (GST_READ_UINT16_BE (data + 2) - (guint16) state->max_ext);
 
       if (delta > 0)
-        {
-          gap = (guint) delta - 1;
-          state->max_ext += (guint64) delta;
-        }
+        state->max_ext += (guint64) delta;
       else
         state->stats.late++;
     }
   state->stats.packets++;
-  state->stats.bytes += gst_buffer_get_size (*buffer);
+  state->stats.bytes += map.size; /* as received: RTX overhead included */
   state->stats.expected = state->max_ext - state->base_ext + 1;
-  nack = gap > 0 && gap <= MAX_NACK_GAP && state->stats.kind == LOAD_KIND_VIDEO;
+  if (state->receiver != NULL)
+    load_receiver_packet (state->receiver, data, size, now_us, &actions);
+  if (now_us - peer->last_rr_us >= RECEIVER_REPORT_INTERVAL_US)
+    {
+      peer->last_rr_us = now_us;
+      n_blocks = collect_report_blocks (peer, now_us, blocks);
+    }
   g_mutex_unlock (&peer->lock);
+  gst_buffer_unmap (*buffer, &map);
 
-  if (nack && g_atomic_int_get (&peer->connected))
-    send_nack (peer, ssrc, (guint16) (seq - gap), gap);
+  if (g_atomic_int_get (&peer->connected))
+    {
+      if (actions.n_nack > 0)
+        send_nack (peer, ssrc, actions.nack, actions.n_nack);
+      if (actions.want_keyframe)
+        send_pli (peer, ssrc);
+      /* One report per stream, as libwebrtc sends them (one RTP/RTCP
+       * module per stream): Janus reads a round trip from the first block
+       * only, for the m-line that block is about. */
+      for (guint i = 0; i < n_blocks; i++)
+        send_receiver_report (peer, &blocks[i], 1);
+    }
   return TRUE;
 }
 
@@ -196,7 +374,22 @@ count_rtcp (GstBuffer **buffer, guint index, gpointer user_data)
       switch (gst_rtcp_packet_get_type (&packet))
         {
         case GST_RTCP_TYPE_SR:
-          found.sr++;
+          {
+            guint32 sender;
+            guint64 ntp;
+            RxState *state;
+
+            found.sr++;
+            gst_rtcp_packet_sr_get_sender_info (&packet, &sender, &ntp, NULL, NULL, NULL);
+            g_mutex_lock (&peer->lock);
+            state = g_hash_table_lookup (peer->rx, GUINT_TO_POINTER (sender));
+            if (state != NULL)
+              {
+                state->last_sr_ntp = (guint32) (ntp >> 16);
+                state->last_sr_us = g_get_monotonic_time ();
+              }
+            g_mutex_unlock (&peer->lock);
+          }
           break;
         case GST_RTCP_TYPE_RR:
           found.rr++;
@@ -361,7 +554,7 @@ load_peer_new (const char *name, const char *ice_address, LoadSender *sender,
   peer->user_data = user_data;
   g_mutex_init (&peer->lock);
   for (guint i = 0; i < G_N_ELEMENTS (peer->pt_kind); i++)
-    peer->pt_kind[i] = -1;
+    peer->pt_kind[i] = peer->rtx_apt[i] = -1;
   for (guint k = 0; k < LOAD_N_KINDS; k++)
     {
       peer->ssrc[k] = g_random_int ();
@@ -371,6 +564,7 @@ load_peer_new (const char *name, const char *ice_address, LoadSender *sender,
   peer->session_id = g_random_int ();
   peer->remote_ssrcs = g_hash_table_new_full (NULL, NULL, NULL, remote_ssrc_free);
   peer->rx = g_hash_table_new_full (NULL, NULL, NULL, rx_state_free);
+  peer->rtx_ssrcs = g_hash_table_new (NULL, NULL);
 
   if (load_peer_local_fingerprint (error) == NULL)
     return NULL;
@@ -452,6 +646,7 @@ load_peer_free (LoadPeer *peer)
     }
   g_clear_object (&peer->transport);
   g_hash_table_unref (peer->remote_ssrcs);
+  g_hash_table_unref (peer->rtx_ssrcs);
   g_hash_table_unref (peer->rx);
   g_mutex_clear (&peer->lock);
   g_free (peer->name);
@@ -507,8 +702,14 @@ load_peer_snapshot (LoadPeer *peer, LoadPeerSnapshot *snapshot)
   g_hash_table_iter_init (&iter, peer->rx);
   while (g_hash_table_iter_next (&iter, NULL, &value))
     {
-      LoadRxStream copy = ((RxState *) value)->stats;
+      RxState *state = value;
+      LoadRxStream copy = state->stats;
 
+      if (state->receiver != NULL)
+        {
+          load_receiver_advance (state->receiver, g_get_monotonic_time ());
+          load_receiver_get_stats (state->receiver, &copy.frames);
+        }
       copy.mid = g_strdup (copy.mid);
       copy.msid = g_strdup (copy.msid);
       g_array_append_val (snapshot->rx, copy);

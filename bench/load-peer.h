@@ -22,6 +22,7 @@
 
 #include "group-sdp.h"
 #include "load-clip.h"
+#include "load-receiver.h"
 #include "load-sender.h"
 
 G_BEGIN_DECLS
@@ -39,12 +40,13 @@ typedef struct
   gint64 first_rx_us; /* g_get_monotonic_time () */
   char *mid;          /* the m-line the remote SDP announced its SSRC on */
   char *msid;         /* that m-line's msid stream id */
+  LoadReceiverStats frames; /* video: what a browser could have shown (load-receiver.h) */
 } LoadRxStream;
 
 typedef struct
 {
   guint64 pli, fir, nack, nack_seqs, remb, sr, rr, bye; /* RTCP received */
-  guint64 nack_sent, nack_seqs_sent;                    /* NACKs we sent */
+  guint64 nack_sent, nack_seqs_sent, pli_sent;          /* feedback we sent */
 } LoadRtcpStats;
 
 typedef struct

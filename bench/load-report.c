@@ -187,6 +187,11 @@ typedef struct
   LoadRtcpStats publisher_rtcp, receiver_rtcp;
   guint streams_flowing, streams_seen, streams_expected, complete;
   guint64 keyframe_jumps;
+  /* Video as a browser would have shown it (load-receiver.h): summed over
+   * every received video stream, and the worst stream's freeze time. */
+  LoadReceiverStats video;
+  guint video_streams;
+  guint64 worst_freeze_us;
   GArray *join_latency_ms, *setup_ms;
   JsonArray *stream_details;
 } WindowTotals;
@@ -204,6 +209,7 @@ add_rtcp (LoadRtcpStats *sum, const LoadRtcpStats *end, const LoadRtcpStats *sta
   sum->bye += end->bye - start->bye;
   sum->nack_sent += end->nack_sent - start->nack_sent;
   sum->nack_seqs_sent += end->nack_seqs_sent - start->nack_seqs_sent;
+  sum->pli_sent += end->pli_sent - start->pli_sent;
 }
 
 /* The first join of the run: stream timings are relative to it. */
@@ -253,6 +259,20 @@ total_peer (LoadRun *run, LoadParticipant *p, const LoadPeerSnapshot *end,
       totals->rx_bytes[e->kind] += e->bytes - s->bytes;
       totals->lost[e->kind] += expected > packets ? expected - packets : 0;
       totals->late += e->late - s->late;
+      if (e->kind == LOAD_KIND_VIDEO && packets > 0)
+        {
+          guint64 freeze_us = e->frames.freeze_us - s->frames.freeze_us;
+
+          totals->video.frames_played += e->frames.frames_played - s->frames.frames_played;
+          totals->video.frames_dropped += e->frames.frames_dropped - s->frames.frames_dropped;
+          totals->video.freezes += e->frames.freezes - s->frames.freezes;
+          totals->video.freeze_us += freeze_us;
+          totals->video.keyframes_wanted
+              += e->frames.keyframes_wanted - s->frames.keyframes_wanted;
+          totals->video.nacks_resent += e->frames.nacks_resent - s->frames.nacks_resent;
+          totals->video_streams++;
+          totals->worst_freeze_us = MAX (totals->worst_freeze_us, freeze_us);
+        }
       totals->streams_flowing += packets > 0;
       totals->streams_seen += e->packets > 0;
       *last_first_rx = MAX (*last_first_rx, e->first_rx_us);
@@ -317,6 +337,7 @@ add_rtcp_object (JsonBuilder *builder, const char *name, const LoadRtcpStats *rt
   ADD_INT (builder, "bye", rtcp->bye);
   ADD_INT (builder, "nack_sent", rtcp->nack_sent);
   ADD_INT (builder, "nack_seqs_sent", rtcp->nack_seqs_sent);
+  ADD_INT (builder, "pli_sent", rtcp->pli_sent);
   json_builder_end_object (builder);
 }
 
@@ -413,6 +434,22 @@ load_report_build (LoadRun *run, GArray *pids, GPtrArray *roles,
   add_rtcp_object (builder, "rtcp_at_publishers", &totals.publisher_rtcp);
   add_rtcp_object (builder, "rtcp_at_receivers", &totals.receiver_rtcp);
   ADD_INT (builder, "keyframe_jumps", totals.keyframe_jumps);
+  json_builder_set_member_name (builder, "video_received");
+  json_builder_begin_object (builder);
+  ADD_INT (builder, "streams", totals.video_streams);
+  ADD_INT (builder, "frames_played", totals.video.frames_played);
+  ADD_INT (builder, "frames_dropped", totals.video.frames_dropped);
+  ADD_DOUBLE (builder, "frames_per_second_per_stream",
+              totals.video_streams > 0 && window_s > 0
+                  ? (double) totals.video.frames_played / (totals.video_streams * window_s)
+                  : 0.0);
+  ADD_INT (builder, "freezes", totals.video.freezes);
+  ADD_DOUBLE (builder, "freeze_s", (double) totals.video.freeze_us / G_USEC_PER_SEC);
+  ADD_DOUBLE (builder, "worst_stream_freeze_s",
+              (double) totals.worst_freeze_us / G_USEC_PER_SEC);
+  ADD_INT (builder, "keyframes_wanted", totals.video.keyframes_wanted);
+  ADD_INT (builder, "nacks_resent", totals.video.nacks_resent);
+  json_builder_end_object (builder);
   load_report_add_distribution (builder, "join_to_first_packet_ms",
                                 totals.join_latency_ms);
   load_report_add_distribution (builder, "join_to_all_streams_ms", totals.setup_ms);

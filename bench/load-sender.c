@@ -213,3 +213,9 @@ load_sender_get_stats (LoadSender *sender, LoadStream *stream, LoadStreamStats *
   *stats = stream->stats;
   g_mutex_unlock (&sender->lock);
 }
+
+const LoadClip *
+load_sender_get_clip (LoadSender *sender)
+{
+  return sender->clip;
+}

@@ -45,5 +45,7 @@ LoadKind load_stream_get_kind (LoadStream *stream);
 
 void load_sender_get_stats (LoadSender *sender, LoadStream *stream,
                             LoadStreamStats *stats);
+/* The clip every stream replays. */
+const LoadClip *load_sender_get_clip (LoadSender *sender);
 
 G_END_DECLS
