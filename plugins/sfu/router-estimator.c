@@ -31,12 +31,11 @@ router_estimator_remb (RouterEstimator *e, guint64 bps, guint64 forwarded_bps,
     return FALSE;
   e->remb_bps = bps;
   e->remb_us = now_us;
-  e->remb_limits = forwarded_bps == 0 || bps < forwarded_bps * ROUTER_ESTIMATOR_REMB_BOUND;
-  /* Less than we send: the receiver's delay-based controller saw
-   * congestion. The loss controller starts from there, so that what
-   * follows grows from the REMB, and a probe that led to it failed. */
-  if (forwarded_bps > 0 && bps < forwarded_bps)
+  e->remb_limits
+      = forwarded_bps > 0 && bps < forwarded_bps * ROUTER_ESTIMATOR_REMB_CONGESTED;
+  if (e->remb_limits)
     {
+      /* What follows grows from the REMB. */
       if (e->loss_bps == 0 || e->loss_bps > bps)
         e->loss_bps = MAX (bps, ROUTER_ESTIMATOR_MIN_BPS);
       congested (e, now_us);

@@ -10,8 +10,8 @@
  * loss the estimate shrinks by half the loss, below 2% it grows, between
  * them it holds. The estimate is the lower of the two. What the router
  * forwards to the subscriber is the third input: a loss controller that
- * has never seen loss starts from it, and a REMB far above it says only
- * that the subscriber would take more (see ROUTER_ESTIMATOR_REMB_BOUND).
+ * has never seen loss starts from it, and a REMB counts only when it is
+ * clearly below it (see ROUTER_ESTIMATOR_REMB_CONGESTED).
  *
  * A subscriber held on a low layer shows no evidence that a higher one
  * would fit: the router does not send padding to probe. So the loss
@@ -58,11 +58,17 @@ G_BEGIN_DECLS
 /* A REMB is used while it is this recent. Chromium sends one at least
  * every second and at once when its estimate drops. */
 #define ROUTER_ESTIMATOR_REMB_TIMEOUT_US (5 * G_USEC_PER_SEC)
-/* Chromium caps its REMB at 1.5 × what it receives + 10 kbit/s
- * (AimdRateControl). A REMB at this many times what is forwarded or more
- * is that cap, not congestion: it limits nothing, or a subscriber on a
- * low layer could never go up. Below it, it does. */
-#define ROUTER_ESTIMATOR_REMB_BOUND 1.25
+/* Chromium's REMB follows what it receives: it never exceeds 1.5 × that
+ * + 10 kbit/s (AimdRateControl), hovers around it while it grows, and
+ * drops to 0.85 × it when its delay-based detector sees overuse. So a
+ * REMB near or above what is forwarded says nothing of the link (taken
+ * as a limit it would keep a subscriber on a low layer for ever), and
+ * one below this share of it is congestion: it limits the estimate, the
+ * loss controller restarts from it and a probe that led to it failed.
+ * Below 0.85 rather than at it, since its one-second measurement and
+ * ours see key frames at different times (on loopback, REMBs of 0.9 ×
+ * what was forwarded came without any loss). */
+#define ROUTER_ESTIMATOR_REMB_CONGESTED 0.8
 /* Up-probes: after this long without loss, and no sooner than the probe
  * wait after the last one, the loss estimate is multiplied by the probe
  * factor. The wait starts short, doubles (up to the maximum) when a
@@ -91,8 +97,8 @@ G_BEGIN_DECLS
 /* One subscriber's estimate. */
 typedef struct
 {
-  /* The last REMB (0: none) and when; @remb_limits: it was below the
-   * REMB bound, so it limits. */
+  /* The last REMB (0: none) and when; @remb_limits: it said congestion
+   * (ROUTER_ESTIMATOR_REMB_CONGESTED), so it limits. */
   guint64 remb_bps;
   gint64 remb_us;
   gboolean remb_limits;

@@ -127,6 +127,15 @@ router_estimate_update (RouterTable *table, RouterParticipant *subscriber,
   estimate = table->bandwidth_estimation
                  ? router_estimator_get (&subscriber->estimator, now_us)
                  : ROUTER_ESTIMATOR_UNLIMITED;
+  if (input != NULL)
+    GST_LOG_OBJECT (table->element,
+                    "%s: REMB %" G_GUINT64_FORMAT ", loss %.3f (%u blocks), forwarded %"
+                    G_GUINT64_FORMAT " (fixed %" G_GUINT64_FORMAT "): estimate %"
+                    G_GUINT64_FORMAT,
+                    subscriber->id, input->remb_bps,
+                    input->weight > 0 ? input->loss_sum / input->weight : input->loss_max,
+                    input->n_loss, forwarded, fixed,
+                    estimate == ROUTER_ESTIMATOR_UNLIMITED ? 0 : estimate);
   budget = estimate == ROUTER_ESTIMATOR_UNLIMITED ? estimate
                                                   : estimate - MIN (estimate, fixed);
   if (slots->len == 0

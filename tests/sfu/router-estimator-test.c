@@ -173,6 +173,41 @@ test_recovery (void)
   g_assert_cmpuint (s.changes, ==, 4);
 }
 
+/* Chromium's REMB follows what it receives, a little above or below
+ * (seen on loopback: 0.9 to 1.5 times what was forwarded, with no
+ * loss). That is no congestion: a subscriber on a low layer still
+ * climbs, and one on the top layer stays. */
+static void
+test_remb_noise (void)
+{
+  static const double ratios[] = { 0.9, 1.0, 1.1, 0.95, 1.3, 1.5, 0.85 };
+  Subscriber s;
+  gint64 t = 1 * S;
+  guint i = 0;
+
+  subscriber_init (&s, 2);
+  for (; t < 30 * S; t += S / 5, i++)
+    {
+      report_remb (&s, (guint64) (forwarded (&s) * ratios[i % G_N_ELEMENTS (ratios)]), t);
+      if (i % 5 == 0)
+        report_loss (&s, 0.0, t);
+    }
+  g_assert_cmpuint (layer_of (&s), ==, 2);
+  g_assert_cmpuint (s.changes, ==, 0);
+
+  /* Held low by loss, then a clean link with such REMBs. */
+  for (gint64 end = t + 5 * S; t < end; t += S)
+    report_loss (&s, 0.3, t);
+  g_assert_cmpuint (layer_of (&s), ==, 0);
+  for (gint64 lifted = t; layer_of (&s) < 2; t += S / 5, i++)
+    {
+      report_remb (&s, (guint64) (forwarded (&s) * ratios[i % G_N_ELEMENTS (ratios)]), t);
+      if (i % 5 == 0)
+        report_loss (&s, 0.0, t);
+      g_assert_cmpint (t - lifted, <=, 15 * S);
+    }
+}
+
 static void
 test_probe_backoff (void)
 {
@@ -405,6 +440,7 @@ main (int argc, char **argv)
   g_test_add_func ("/router-estimator/remb-falling", test_remb_falling);
   g_test_add_func ("/router-estimator/loss", test_loss);
   g_test_add_func ("/router-estimator/recovery", test_recovery);
+  g_test_add_func ("/router-estimator/remb-noise", test_remb_noise);
   g_test_add_func ("/router-estimator/probe-backoff", test_probe_backoff);
   g_test_add_func ("/router-estimator/no-oscillation", test_no_oscillation);
   g_test_add_func ("/router-estimator/ceiling", test_ceiling);
