@@ -27,12 +27,14 @@ gboolean
 router_estimator_remb (RouterEstimator *e, guint64 bps, guint64 forwarded_bps,
                        gint64 now_us)
 {
+  gboolean falling = e->remb_bps == 0 || bps < e->remb_bps;
+
   if (bps == 0)
     return FALSE;
   e->remb_bps = bps;
   e->remb_us = now_us;
-  e->remb_limits
-      = forwarded_bps > 0 && bps < forwarded_bps * ROUTER_ESTIMATOR_REMB_CONGESTED;
+  e->remb_limits = falling && forwarded_bps > 0
+                   && bps < forwarded_bps * ROUTER_ESTIMATOR_REMB_CONGESTED;
   if (e->remb_limits)
     {
       /* What follows grows from the REMB. */

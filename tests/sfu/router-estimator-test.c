@@ -208,6 +208,33 @@ test_remb_noise (void)
     }
 }
 
+/* After a switch up the forwarded rate jumps and Chromium's REMB follows
+ * at its own pace, far below it but rising: no reason to go back down.
+ * A REMB that then falls is congestion. */
+static void
+test_remb_lagging (void)
+{
+  Subscriber s;
+  guint64 remb = 150000;
+  gint64 t = 1 * S;
+
+  /* On the lowest layer, which it asked for, then on the top one. */
+  subscriber_init (&s, 0);
+  report_remb (&s, remb, t);
+  s.demand.ceiling = 2;
+  allocate (&s, t);
+  g_assert_cmpuint (layer_of (&s), ==, 2);
+  g_assert_cmpuint (forwarded (&s), >, remb * 5);
+  for (; t < 10 * S; t += S / 5)
+    {
+      remb = remb * 102 / 100;
+      report_remb (&s, remb, t);
+      g_assert_cmpuint (layer_of (&s), ==, 2);
+    }
+  report_remb (&s, remb * 9 / 10, t);
+  g_assert_cmpuint (layer_of (&s), <, 2);
+}
+
 static void
 test_probe_backoff (void)
 {
@@ -441,6 +468,7 @@ main (int argc, char **argv)
   g_test_add_func ("/router-estimator/loss", test_loss);
   g_test_add_func ("/router-estimator/recovery", test_recovery);
   g_test_add_func ("/router-estimator/remb-noise", test_remb_noise);
+  g_test_add_func ("/router-estimator/remb-lagging", test_remb_lagging);
   g_test_add_func ("/router-estimator/probe-backoff", test_probe_backoff);
   g_test_add_func ("/router-estimator/no-oscillation", test_no_oscillation);
   g_test_add_func ("/router-estimator/ceiling", test_ceiling);
