@@ -481,6 +481,55 @@ test_remb_lowers_layer (Fixture *f, gconstpointer data)
   g_assert_cmpstr (after_c->str, ==, "11");
 }
 
+/* A receiver report from C: @fraction_lost (of 256) of its video. */
+static GstBuffer *
+receiver_report (guint32 slot, guint8 fraction_lost)
+{
+  GstBuffer *buffer = gst_rtcp_buffer_new (1000);
+  GstRTCPBuffer rtcp = GST_RTCP_BUFFER_INIT;
+  GstRTCPPacket packet;
+
+  gst_rtcp_buffer_map (buffer, GST_MAP_READWRITE, &rtcp);
+  g_assert_true (gst_rtcp_buffer_add_packet (&rtcp, GST_RTCP_TYPE_RR, &packet));
+  gst_rtcp_packet_rr_set_ssrc (&packet, 0x12345678);
+  g_assert_true (gst_rtcp_packet_add_rb (&packet, slot, fraction_lost, 10, 1000, 0, 0, 0));
+  gst_rtcp_buffer_unmap (&rtcp);
+  return buffer;
+}
+
+/* C's receiver reports say a quarter of its packets are lost: its
+ * estimate falls below the top layer, and it goes to the middle one. B,
+ * whose reports show no loss, stays. */
+static void
+test_loss_lowers_layer (Fixture *f, gconstpointer data)
+{
+  Publisher p = { { 100, 200, 300 }, { 1, 2, 3 }, { 1, 2, 3 }, FALSE, { 100, 400, 1600 } };
+  Received b = { 0 }, c = { 0 };
+  g_autoptr (GString) to_b = NULL, to_c = NULL;
+
+  (void) data;
+  publish (f, FALSE);
+  push_frame (f, &p, 0);
+  push_frames_in_time (f, &p, 26, 0x7);
+  g_string_free (received_layers (&f->peers[1], SLOT_B_VIDEO, &b), TRUE);
+  g_string_free (received_layers (&f->peers[2], SLOT_C_VIDEO, &c), TRUE);
+
+  push (f->peers[1].rtcp_in, receiver_report (SLOT_B_VIDEO, 0));
+  collected_clear (&f->peers[0].rtcp);
+  push (f->peers[2].rtcp_in, receiver_report (SLOT_C_VIDEO, 64));
+  g_assert_cmpuint (router_stat (f, "B", "bandwidth-estimate"), ==, 0);
+  g_assert_cmpuint (router_stat (f, "C", "bandwidth-estimate"), >, 0);
+  g_assert_cmpuint (slot_stat (f, "C", "layers-limited"), ==, 1);
+  g_assert_cmpuint (slot_stat (f, "B", "layers-limited"), ==, 0);
+  g_assert_cmpuint (count_plis (&f->peers[0].rtcp, layer_ssrcs[1]), ==, 1);
+  push_frame (f, &p, 0x2);
+  push_frame (f, &p, 0);
+  to_b = received_layers (&f->peers[1], SLOT_B_VIDEO, &b);
+  to_c = received_layers (&f->peers[2], SLOT_C_VIDEO, &c);
+  g_assert_cmpstr (to_b->str, ==, "22");
+  g_assert_cmpstr (to_c->str, ==, "11");
+}
+
 /* The same REMB with bandwidth estimation off: C keeps the top layer. */
 static void
 test_remb_ignored_when_off (Fixture *f, gconstpointer data)
@@ -526,6 +575,8 @@ main (int argc, char **argv)
               test_bad_arguments, fixture_tear_down);
   g_test_add ("/media/router-simulcast/remb-lowers-layer", Fixture, NULL, fixture_set_up,
               test_remb_lowers_layer, fixture_tear_down);
+  g_test_add ("/media/router-simulcast/loss-lowers-layer", Fixture, NULL, fixture_set_up,
+              test_loss_lowers_layer, fixture_tear_down);
   g_test_add ("/media/router-simulcast/remb-ignored-when-off", Fixture, NULL,
               fixture_set_up, test_remb_ignored_when_off, fixture_tear_down);
   return g_test_run ();
