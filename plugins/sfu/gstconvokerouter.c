@@ -614,31 +614,8 @@ install_properties (GObjectClass *object_class)
       g_param_spec_boolean ("network-quality", "Network quality",
                             "Rate each participant's link from RTCP", FALSE,
                             G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
-  /**
-   * GstConvokeRouter:bandwidth-estimation:
-   *
-   * Estimate each subscriber's downlink from its REMB feedback (Chromium
-   * sends it when goog-remb is negotiated) and the fraction lost in its
-   * receiver reports, and give each of its slots that carry simulcast
-   * video the highest layer that fits: down at the next key frame as soon
-   * as the estimate falls below the layer's measured bitrate, up once a
-   * higher layer has fitted for two seconds, never above the layer the
-   * slot asked for (#GstConvokeRouter::set-slot-layer). Audio and video
-   * with one layer are always forwarded. The estimate, REMB count and
-   * how many slots it holds down are in #GstConvokeRouter:stats
-   * (`bandwidth-estimate`, `remb-received`, `layers-limited`). Off: each
-   * slot gets the layer it asked for. Applies from the next RTCP or
-   * #GstConvokeRouter:report-interval tick.
-   *
-   * Since: 0.1
-   */
-  g_object_class_install_property (
-      object_class, PROP_BANDWIDTH_ESTIMATION,
-      g_param_spec_boolean ("bandwidth-estimation", "Bandwidth estimation",
-                            "Choose each subscriber's simulcast layers from its REMB "
-                            "and receiver reports",
-                            DEFAULT_BANDWIDTH_ESTIMATION,
-                            G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+  router_simulcast_property_install (object_class, PROP_BANDWIDTH_ESTIMATION,
+                                     DEFAULT_BANDWIDTH_ESTIMATION);
   g_object_class_install_property (
       object_class, PROP_STATS,
       g_param_spec_boxed ("stats", "Statistics", "Per-participant counters",
