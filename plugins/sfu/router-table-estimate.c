@@ -157,3 +157,26 @@ router_estimate_update (RouterTable *table, RouterParticipant *subscriber,
       router_slot_apply_layer (table, slot, now_us, pushes);
     }
 }
+
+void
+router_estimate_stats (RouterParticipant *participant, GstStructure *stats,
+                       gint64 now_us)
+{
+  guint64 estimate = router_estimator_get (&participant->estimator, now_us);
+  guint limited = 0;
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, participant->slots);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      RouterSlot *slot = value;
+
+      if (slot->simulcast && router_slot_target_layer (slot) < slot->target_layer)
+        limited++;
+    }
+  gst_structure_set (stats, "remb-received", G_TYPE_UINT64,
+                     participant->counters.rembs_received, "bandwidth-estimate",
+                     G_TYPE_UINT64, estimate == ROUTER_ESTIMATOR_UNLIMITED ? 0 : estimate,
+                     "layers-limited", G_TYPE_UINT, limited, NULL);
+}

@@ -325,6 +325,11 @@ gboolean router_estimate_feedback (RouterParticipant *from, GstRTCPPacket *packe
 void router_estimate_update (RouterTable *table, RouterParticipant *subscriber,
                              const RouterEstimateInput *input, gint64 now_us,
                              GArray *pushes);
+/* Adds @participant's remb-received, bandwidth-estimate (bits/s, 0:
+ * nothing limits it) and layers-limited (its simulcast slots held below
+ * the layer they asked for) to its @stats. */
+void router_estimate_stats (RouterParticipant *participant, GstStructure *stats,
+                            gint64 now_us);
 
 /* router-table-activity.c. An audio packet of @from's with @payload: its
  * audio level, when it carries one, goes to the speaker detector. */

@@ -314,21 +314,7 @@ router_table_get_stats (RouterTable *table)
           "nacks-sent", G_TYPE_UINT64, c->nacks_sent, "rtx-received", G_TYPE_UINT64,
           c->rtx_received, "packets-recovered", G_TYPE_UINT64,
           c->packets_recovered, NULL);
-      guint64 estimate = router_estimator_get (&p->estimator, now_us);
-      guint limited = 0;
-      GHashTableIter slots;
-      gpointer slot;
-
-      /* Bandwidth estimation, as a subscriber (0: nothing limits it). */
-      g_hash_table_iter_init (&slots, p->slots);
-      while (g_hash_table_iter_next (&slots, NULL, &slot))
-        if (((RouterSlot *) slot)->simulcast
-            && router_slot_target_layer (slot) < ((RouterSlot *) slot)->target_layer)
-          limited++;
-      gst_structure_set (s, "remb-received", G_TYPE_UINT64, c->rembs_received,
-                         "bandwidth-estimate", G_TYPE_UINT64,
-                         estimate == ROUTER_ESTIMATOR_UNLIMITED ? 0 : estimate,
-                         "layers-limited", G_TYPE_UINT, limited, NULL);
+      router_estimate_stats (p, s, now_us);
 
       gst_structure_set (stats, p->id, GST_TYPE_STRUCTURE, s, NULL);
       gst_structure_free (s);
