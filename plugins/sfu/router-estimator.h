@@ -76,9 +76,10 @@ G_BEGIN_DECLS
  * wait after the last one, the loss estimate is multiplied by the probe
  * factor. The wait starts short, doubles (up to the maximum) when a
  * probe brings loss or a low REMB within the probe check time, and
- * shortens again after a probe that did not. From a 60 kbit/s layer to
- * a 450 kbit/s one (× 1.2 margin) that is three probes: about 8 s, plus
- * the up hold and a key frame, well within 15 s. */
+ * shortens again after a probe that did not. From an estimate below
+ * 50 kbit/s back to a 1 Mbit/s top layer (× 1.2 margin) that is four
+ * probes and two up holds: 11 s in the router-estimator test, within the
+ * 15 s a subscriber whose cap was lifted may take. */
 #define ROUTER_ESTIMATOR_PROBE_AFTER_US (2 * G_USEC_PER_SEC)
 #define ROUTER_ESTIMATOR_PROBE_FACTOR 2.0
 #define ROUTER_ESTIMATOR_PROBE_WAIT_MIN_US (2 * G_USEC_PER_SEC)
