@@ -61,6 +61,12 @@
  * publisher an RTCP receiver report about its streams and, when
  * #GstConvokeRouter:max-bitrate is set, a REMB with that bitrate.
  *
+ * With #GstConvokeRouter:bandwidth-estimation (the default), each
+ * subscriber's REMB and the loss in its receiver reports estimate its
+ * link, and each of its slots carrying simulcast video gets the highest
+ * layer that fits, never above the one it asked for
+ * (#GstConvokeRouter::set-slot-layer). Audio is never held back.
+ *
  * Packets are forwarded on the publisher's streaming thread, straight
  * into each subscriber's pad, without queues.
  *
@@ -88,6 +94,7 @@ GST_DEBUG_CATEGORY (gst_convoke_router_debug);
 #define DEFAULT_KEYFRAME_REQUEST_INTERVAL ROUTER_TABLE_DEFAULT_KEYFRAME_REQUEST_INTERVAL
 #define DEFAULT_REPORT_INTERVAL 1000
 #define DEFAULT_RETRANSMISSION_CACHE_SIZE ROUTER_TABLE_DEFAULT_CACHE_SIZE
+#define DEFAULT_BANDWIDTH_ESTIMATION TRUE
 
 struct _GstConvokeRouter
 {
@@ -102,6 +109,7 @@ struct _GstConvokeRouter
   guint retransmission_cache_size;
   gboolean dominant_speaker;
   gboolean network_quality;
+  gboolean bandwidth_estimation;
   GstClockID report_clock_id;
 };
 
@@ -115,6 +123,7 @@ enum
   PROP_STATS,
   PROP_DOMINANT_SPEAKER,
   PROP_NETWORK_QUALITY,
+  PROP_BANDWIDTH_ESTIMATION,
 };
 
 enum
@@ -423,6 +432,10 @@ router_set_property (GObject *object, guint prop_id, const GValue *value,
       self->network_quality = g_value_get_boolean (value);
       router_table_set_network_quality (self->table, self->network_quality);
       break;
+    case PROP_BANDWIDTH_ESTIMATION:
+      self->bandwidth_estimation = g_value_get_boolean (value);
+      router_table_set_bandwidth_estimation (self->table, self->bandwidth_estimation);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -465,6 +478,9 @@ router_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *
     case PROP_NETWORK_QUALITY:
       g_value_set_boolean (value, self->network_quality);
       break;
+    case PROP_BANDWIDTH_ESTIMATION:
+      g_value_set_boolean (value, self->bandwidth_estimation);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -490,6 +506,7 @@ gst_convoke_router_init (GstConvokeRouter *self)
   self->report_interval = DEFAULT_REPORT_INTERVAL;
   /* The table starts with the same defaults. */
   self->retransmission_cache_size = DEFAULT_RETRANSMISSION_CACHE_SIZE;
+  self->bandwidth_estimation = DEFAULT_BANDWIDTH_ESTIMATION;
 }
 
 static void
@@ -597,6 +614,8 @@ install_properties (GObjectClass *object_class)
       g_param_spec_boolean ("network-quality", "Network quality",
                             "Rate each participant's link from RTCP", FALSE,
                             G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+  router_simulcast_property_install (object_class, PROP_BANDWIDTH_ESTIMATION,
+                                     DEFAULT_BANDWIDTH_ESTIMATION);
   g_object_class_install_property (
       object_class, PROP_STATS,
       g_param_spec_boxed ("stats", "Statistics", "Per-participant counters",

@@ -196,3 +196,30 @@ router_rtcp_foreach_nack (GstRTCPPacket *packet,
           func ((guint16) (pid + bit + 1), user_data);
     }
 }
+
+gboolean
+router_rtcp_parse_remb (GstRTCPPacket *packet, guint64 *bitrate)
+{
+  guint8 *fci;
+  guint words;
+  guint32 word;
+  guint mantissa, exponent;
+
+  if (gst_rtcp_packet_get_type (packet) != GST_RTCP_TYPE_PSFB
+      || gst_rtcp_packet_fb_get_type (packet) != GST_RTCP_PSFB_TYPE_AFB)
+    return FALSE;
+  fci = gst_rtcp_packet_fb_get_fci (packet);
+  words = gst_rtcp_packet_fb_get_fci_length (packet);
+  if (fci == NULL || words < 2 || memcmp (fci, "REMB", 4) != 0)
+    return FALSE;
+  word = router_read_be32 (fci + 4);
+  if (words < 2 + (word >> 24))
+    return FALSE;
+  exponent = (word >> 18) & 0x3f;
+  mantissa = word & 0x3ffff;
+  /* 18 bits shifted by up to 63 would overflow: no link is that fast. */
+  if (exponent > 64 - 18)
+    return FALSE;
+  *bitrate = (guint64) mantissa << exponent;
+  return TRUE;
+}

@@ -42,6 +42,11 @@ GstBuffer *router_rtcp_build_sender_report (guint32 ssrc, const char *cname,
                                             guint64 ntp_time, guint32 rtp_time,
                                             guint32 packet_count, guint32 octet_count);
 
+/* The bitrate of a REMB (PSFB, FMT 15, draft-alvestrand-rmcat-remb) in
+ * bits a second. FALSE when @packet is not one, or is cut short (fewer
+ * FCI words than its SSRC count needs). */
+gboolean router_rtcp_parse_remb (GstRTCPPacket *packet, guint64 *bitrate);
+
 /* Calls @func for every sequence number a Generic NACK packet (RTPFB,
  * FMT 1) lists as lost. */
 void router_rtcp_foreach_nack (GstRTCPPacket *packet,

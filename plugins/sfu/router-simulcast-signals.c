@@ -100,3 +100,34 @@ router_simulcast_signals_install (GType type)
                               G_CALLBACK (router_set_slot_layer), NULL, NULL, NULL,
                               G_TYPE_BOOLEAN, 3, G_TYPE_STRING, G_TYPE_UINT, G_TYPE_UINT);
 }
+
+void
+router_simulcast_property_install (GObjectClass *object_class, guint prop_id,
+                                   gboolean default_value)
+{
+  /**
+   * GstConvokeRouter:bandwidth-estimation:
+   *
+   * Estimate each subscriber's downlink from its REMB feedback (Chromium
+   * sends it when goog-remb is negotiated) and the fraction lost in its
+   * receiver reports, and give each of its slots that carry simulcast
+   * video the highest layer that fits: down at the next key frame as soon
+   * as the estimate falls below the layer's measured bitrate, up once a
+   * higher layer has fitted for two seconds, never above the layer the
+   * slot asked for (#GstConvokeRouter::set-slot-layer). Audio and video
+   * with one layer are always forwarded. The estimate, REMB count and
+   * how many slots it holds down are in #GstConvokeRouter:stats
+   * (`bandwidth-estimate`, `remb-received`, `layers-limited`). Off: each
+   * slot gets the layer it asked for. Applies from the next RTCP or
+   * #GstConvokeRouter:report-interval tick.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (
+      object_class, prop_id,
+      g_param_spec_boolean ("bandwidth-estimation", "Bandwidth estimation",
+                            "Choose each subscriber's simulcast layers from its REMB "
+                            "and receiver reports",
+                            default_value,
+                            G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+}

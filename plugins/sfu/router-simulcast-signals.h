@@ -1,5 +1,6 @@
 /* convokerouter's simulcast action signals (set-track-layer,
- * set-track-rids, set-slot-layer), kept beside the element's other
+ * set-track-rids, set-slot-layer) and the bandwidth-estimation property
+ * that chooses layers too, kept beside the element's other
  * signals' documentation style but in a file of their own. They call the
  * routing table (router-table.h), which does its own locking.
  *
@@ -14,6 +15,10 @@ G_BEGIN_DECLS
 
 /* Once, from the element's class_init. */
 void router_simulcast_signals_install (GType type);
+/* The bandwidth-estimation property, as @prop_id: the element's own
+ * set_property/get_property handle it. */
+void router_simulcast_property_install (GObjectClass *object_class, guint prop_id,
+                                        gboolean default_value);
 
 /* The routing table of the convokerouter @router (gstconvokerouter.c). */
 RouterTable *gst_convoke_router_get_table (GstElement *router);

@@ -3,7 +3,8 @@
  * router-table-simulcast.c: layers of simulcast tracks;
  * router-table-tracks.c: a publisher's several tracks;
  * router-table-rtcp.c: what arrives as RTCP, the periodic reports and
- * statistics; router-table-activity.c: speakers and network quality).
+ * statistics; router-table-activity.c: speakers and network quality;
+ * router-table-estimate.c: bandwidth estimation per subscriber).
  * Every function here expects the table's lock to be held.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later */
@@ -11,6 +12,7 @@
 
 #include <gst/rtp/rtp.h>
 
+#include "router-estimator.h"
 #include "router-loss.h"
 #include "router-quality.h"
 #include "router-rtp.h"
@@ -99,6 +101,9 @@ typedef struct
   gint64 last_keyframe_request_us;
   gboolean keyframe_request_pending;
   GPtrArray *slots; /* RouterSlot* carrying this stream, borrowed */
+  /* Its bitrate as it arrives: what a simulcast layer costs a
+   * subscriber (router-table-estimate.c). */
+  RouterRateMeter rate;
   /* What the last tick measured of its way to us (router-table-activity.c):
    * a subscriber's report includes it, and that is not its link's fault. */
   double uplink_loss;
@@ -145,6 +150,12 @@ struct _RouterSlot
   guint target_layer;
   gboolean simulcast;
   RouterSimulcast sc;
+  /* Bandwidth estimation (router-table-estimate.c): what it forwards, and
+   * the layer the subscriber's estimate lets it have. The switcher's
+   * target is the lower of that and @target_layer
+   * (router_slot_target_layer). */
+  RouterRateMeter forwarded;
+  RouterLayerChoice choice;
 };
 
 typedef struct
@@ -162,6 +173,7 @@ typedef struct
   guint64 nacks_sent;              /* sequence numbers asked of it as a publisher */
   guint64 rtx_received;            /* RTX packets from it, padding included */
   guint64 packets_recovered;       /* of those, how many arrived */
+  guint64 rembs_received;          /* as a subscriber: its REMB feedback */
 } RouterCounters;
 
 typedef struct
@@ -200,6 +212,8 @@ struct _RouterParticipant
    * the network quality level last announced (-1: none yet). */
   NetworkQualityInput downlink;
   int quality_level;
+  /* As a subscriber: how much its link takes (router-table-estimate.c). */
+  RouterEstimator estimator;
 };
 
 struct _RouterTable
@@ -212,6 +226,7 @@ struct _RouterTable
   guint cache_size;
   SpeakerDetector *speaker; /* NULL: dominant speaker off */
   gboolean network_quality;
+  gboolean bandwidth_estimation;
 };
 
 void router_pushes_add (GArray *pushes, RouterParticipant *to, GstPad *pad,
@@ -278,6 +293,43 @@ void router_simulcast_learn_ssrc (RouterParticipant *from, const RouterPayload *
 GstBuffer *router_slot_forward_layer (RouterTable *table, RouterSlot *slot,
                                       RouterStream *stream, GstRTPBuffer *rtp,
                                       gboolean keyframe, gint64 now_us, GArray *pushes);
+
+/* The layer @slot's switcher targets: the subscriber's choice, or lower
+ * when its bandwidth estimate says so. */
+guint router_slot_target_layer (const RouterSlot *slot);
+/* Points @slot's switcher at router_slot_target_layer(), asking the
+ * publisher for a key frame of the layer it will switch to. */
+void router_slot_apply_layer (RouterTable *table, RouterSlot *slot, gint64 now_us,
+                              GArray *pushes);
+
+/* router-table-estimate.c. What one RTCP compound packet from a
+ * subscriber says of its link. */
+typedef struct
+{
+  double loss_sum; /* fractions lost, each × its slot's rate */
+  double weight;   /* the sum of those rates */
+  double loss_max;
+  guint n_loss;
+  guint64 remb_bps; /* 0: no REMB */
+} RouterEstimateInput;
+
+/* The report blocks of an SR or RR from @from, about our slots. */
+void router_estimate_report_blocks (RouterParticipant *from, GstRTCPPacket *packet,
+                                    gint64 now_us, RouterEstimateInput *input);
+/* A PSFB packet from @from: TRUE when it was a REMB (counted). */
+gboolean router_estimate_feedback (RouterParticipant *from, GstRTCPPacket *packet,
+                                   RouterEstimateInput *input);
+/* After a compound packet from @subscriber (@input NULL: at a tick):
+ * updates its estimate and moves its simulcast slots to the layers it
+ * allows. */
+void router_estimate_update (RouterTable *table, RouterParticipant *subscriber,
+                             const RouterEstimateInput *input, gint64 now_us,
+                             GArray *pushes);
+/* Adds @participant's remb-received, bandwidth-estimate (bits/s, 0:
+ * nothing limits it) and layers-limited (its simulcast slots held below
+ * the layer they asked for) to its @stats. */
+void router_estimate_stats (RouterParticipant *participant, GstStructure *stats,
+                            gint64 now_us);
 
 /* router-table-activity.c. An audio packet of @from's with @payload: its
  * audio level, when it carries one, goes to the speaker detector. */

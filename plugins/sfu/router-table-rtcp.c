@@ -77,8 +77,11 @@ request_keyframe_for_slot (RouterTable *table, RouterParticipant *from, guint32 
 
 static void
 handle_payload_feedback (RouterTable *table, RouterParticipant *from,
-                         GstRTCPPacket *packet, gint64 now_us, GArray *pushes)
+                         GstRTCPPacket *packet, gint64 now_us, GArray *pushes,
+                         RouterEstimateInput *estimate)
 {
+  if (router_estimate_feedback (from, packet, estimate))
+    return;
   switch (gst_rtcp_packet_fb_get_type (packet))
     {
     case GST_RTCP_PSFB_TYPE_PLI:
@@ -182,6 +185,7 @@ router_table_handle_rtcp (RouterTable *table, RouterParticipant *from, GstBuffer
 {
   GstRTCPBuffer rtcp = GST_RTCP_BUFFER_INIT;
   GstRTCPPacket packet;
+  RouterEstimateInput estimate = { 0 };
   gboolean more;
 
   /* The validator asserts on an empty buffer; 4 bytes is one RTCP header. */
@@ -207,15 +211,17 @@ router_table_handle_rtcp (RouterTable *table, RouterParticipant *from, GstBuffer
         case GST_RTCP_TYPE_SR:
           handle_sender_report (from, &packet, now_us, pushes);
           router_activity_report_blocks (from, &packet, now_us);
+          router_estimate_report_blocks (from, &packet, now_us, &estimate);
           break;
         case GST_RTCP_TYPE_RR:
           router_activity_report_blocks (from, &packet, now_us);
+          router_estimate_report_blocks (from, &packet, now_us, &estimate);
           break;
         case GST_RTCP_TYPE_BYE:
           handle_bye (from, &packet, now_us, events);
           break;
         case GST_RTCP_TYPE_PSFB:
-          handle_payload_feedback (table, from, &packet, now_us, pushes);
+          handle_payload_feedback (table, from, &packet, now_us, pushes, &estimate);
           break;
         case GST_RTCP_TYPE_RTPFB:
           handle_transport_feedback (from, &packet, pushes);
@@ -225,6 +231,8 @@ router_table_handle_rtcp (RouterTable *table, RouterParticipant *from, GstBuffer
           break;
         }
     }
+  if (estimate.n_loss > 0 || estimate.remb_bps > 0)
+    router_estimate_update (table, from, &estimate, now_us, pushes);
 
 out:
   g_mutex_unlock (&table->lock);
@@ -263,6 +271,9 @@ router_table_tick (RouterTable *table, gint64 now_us, GArray *pushes, GArray *ev
         }
       router_activity_quality_tick (table, participant, reported, blocks, n_blocks,
                                     events);
+      /* Layers held back wait for their up hold; time passes here too. */
+      if (g_hash_table_size (participant->slots) > 0)
+        router_estimate_update (table, participant, NULL, now_us, pushes);
       if (n_blocks == 0 || !participant->sending
           || participant->pads[CONVOKE_ROUTER_PAD_SEND_RTCP] == NULL)
         continue;
@@ -278,6 +289,7 @@ GstStructure *
 router_table_get_stats (RouterTable *table)
 {
   GstStructure *stats = gst_structure_new_empty ("application/x-convoke-router-stats");
+  gint64 now_us = g_get_monotonic_time ();
   GHashTableIter iter;
   gpointer value;
 
@@ -302,6 +314,7 @@ router_table_get_stats (RouterTable *table)
           "nacks-sent", G_TYPE_UINT64, c->nacks_sent, "rtx-received", G_TYPE_UINT64,
           c->rtx_received, "packets-recovered", G_TYPE_UINT64,
           c->packets_recovered, NULL);
+      router_estimate_stats (p, s, now_us);
 
       gst_structure_set (stats, p->id, GST_TYPE_STRUCTURE, s, NULL);
       gst_structure_free (s);

@@ -77,6 +77,30 @@ router_slot_source_stream (RouterSlot *slot)
   return stream != NULL ? stream : slot->stream;
 }
 
+guint
+router_slot_target_layer (const RouterSlot *slot)
+{
+  return MIN (slot->target_layer, slot->choice.layer);
+}
+
+void
+router_slot_apply_layer (RouterTable *table, RouterSlot *slot, gint64 now_us,
+                         GArray *pushes)
+{
+  gint wanted, track;
+
+  if (!slot->simulcast || slot->stream == NULL)
+    return;
+  wanted = router_simulcast_set_target (&slot->sc, router_slot_target_layer (slot), now_us);
+  track = wanted >= 0 ? router_participant_layer_track (slot->stream->publisher,
+                                                        slot->stream->track,
+                                                        (guint) wanted, FALSE)
+                      : -1;
+  if (track >= 0 && slot->stream->publisher->streams[track] != NULL)
+    router_stream_request_keyframe (table, slot->stream->publisher->streams[track],
+                                    now_us, pushes);
+}
+
 RouterStream *
 router_slot_keyframe_stream (RouterSlot *slot, RouterStream *stream, gint64 now_us)
 {
@@ -85,7 +109,8 @@ router_slot_keyframe_stream (RouterSlot *slot, RouterStream *stream, gint64 now_
   if (stream->media != MEDIA_VIDEO
       || !g_hash_table_contains (publisher->ssrc_layers, GUINT_TO_POINTER (stream->ssrc)))
     return stream;
-  for (gint layer = (gint) MIN (slot->target_layer, ROUTER_SIMULCAST_MAX_LAYERS - 1);
+  for (gint layer = (gint) MIN (router_slot_target_layer (slot),
+                                ROUTER_SIMULCAST_MAX_LAYERS - 1);
        layer > 0; layer--)
     {
       gint track = router_participant_layer_track (publisher, stream->track,
@@ -200,7 +225,7 @@ slot_start_simulcast (RouterSlot *slot, RouterStream *stream)
 
   router_simulcast_init (sc, slot->ssrc, stream->clock_rate,
                          stream->codec == ROUTER_CODEC_VP8);
-  sc->target = slot->target_layer;
+  sc->target = router_slot_target_layer (slot);
   for (guint layer = 0; layer < ROUTER_SIMULCAST_MAX_LAYERS; layer++)
     {
       gint track = router_participant_layer_track (stream->publisher, stream->base_track,
@@ -354,19 +379,7 @@ router_table_set_slot_layer (RouterTable *table, const char *subscriber_id, guin
   if (slot != NULL)
     {
       slot->target_layer = MIN (layer, ROUTER_SIMULCAST_MAX_LAYERS - 1);
-      if (slot->simulcast && slot->stream != NULL)
-        {
-          gint wanted
-              = router_simulcast_set_target (&slot->sc, slot->target_layer, now_us);
-          gint track
-              = wanted >= 0 ? router_participant_layer_track (
-                    slot->stream->publisher, slot->stream->track, (guint) wanted, FALSE)
-                            : -1;
-
-          if (track >= 0 && slot->stream->publisher->streams[track] != NULL)
-            router_stream_request_keyframe (
-                table, slot->stream->publisher->streams[track], now_us, pushes);
-        }
+      router_slot_apply_layer (table, slot, now_us, pushes);
     }
   g_mutex_unlock (&table->lock);
   return slot != NULL;

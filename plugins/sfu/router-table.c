@@ -151,6 +151,7 @@ participant_new (const char *id)
   participant->retransmit_budget = RETRANSMIT_BURST_BYTES;
   network_quality_input_init (&participant->downlink);
   participant->quality_level = -1;
+  router_estimator_init (&participant->estimator);
   return participant;
 }
 
@@ -227,6 +228,7 @@ router_table_new (GstElement *element)
                                                (GDestroyNotify) router_participant_unref);
   table->keyframe_request_interval_ms = ROUTER_TABLE_DEFAULT_KEYFRAME_REQUEST_INTERVAL;
   table->cache_size = ROUTER_TABLE_DEFAULT_CACHE_SIZE;
+  table->bandwidth_estimation = TRUE;
   return table;
 }
 
@@ -517,6 +519,7 @@ router_table_handle_rtp (RouterTable *table, RouterParticipant *from, GstBuffer 
 
   from->counters.rtp_received++;
   stream->last_packet_us = now_us;
+  router_rate_meter_add (&stream->rate, gst_buffer_get_size (buffer), now_us);
   seq = gst_rtp_buffer_get_seq (&rtp);
   router_receive_stats_update (&stream->stats, seq, gst_rtp_buffer_get_timestamp (&rtp),
                                now_us);
@@ -556,9 +559,11 @@ router_table_handle_rtp (RouterTable *table, RouterParticipant *from, GstBuffer 
                                                         keyframe, now_us, pushes)
                            : router_slot_forward (slot, stream, &rtp, keyframe, now_us);
 
-      if (out != NULL)
-        router_pushes_add (pushes, slot->subscriber,
-                           slot->subscriber->pads[CONVOKE_ROUTER_PAD_SEND_RTP], out);
+      if (out == NULL)
+        continue;
+      router_rate_meter_add (&slot->forwarded, gst_buffer_get_size (out), now_us);
+      router_pushes_add (pushes, slot->subscriber,
+                         slot->subscriber->pads[CONVOKE_ROUTER_PAD_SEND_RTP], out);
     }
 
 out:
@@ -681,6 +686,7 @@ router_table_set_slot (RouterTable *table, const char *subscriber_id, guint32 ss
       slot->rtx_pt = -1;
       slot->rtx_seq = (guint16) g_random_int ();
       slot->target_layer = ROUTER_SIMULCAST_MAX_LAYERS - 1;
+      router_layer_choice_init (&slot->choice);
       g_hash_table_insert (subscriber->slots, GUINT_TO_POINTER (ssrc), slot);
       created = TRUE;
     }

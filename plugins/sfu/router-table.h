@@ -67,6 +67,10 @@ void router_table_set_max_bitrate (RouterTable *table, guint bits_per_second);
  * (ROUTER_EVENT_NETWORK_QUALITY, on change). Both start off. */
 void router_table_set_dominant_speaker (RouterTable *table, gboolean enabled);
 void router_table_set_network_quality (RouterTable *table, gboolean enabled);
+/* router-table-estimate.c: whether each subscriber's REMB and receiver
+ * reports choose the simulcast layers it gets (below the one it asked
+ * for). Starts on. */
+void router_table_set_bandwidth_estimation (RouterTable *table, gboolean enabled);
 void router_table_set_keyframe_request_interval (RouterTable *table, guint ms);
 /* Applies to streams that start afterwards. */
 void router_table_set_retransmission_cache_size (RouterTable *table, guint packets);

@@ -23,6 +23,9 @@ typedef struct
   guint32 ts[N_LAYERS];
   guint16 picture_id[N_LAYERS];
   gboolean with_rid;
+  /* Each layer's payload size (0: 20 bytes), for tests that need the
+   * layers' bitrates to differ. */
+  guint payload_size[N_LAYERS];
 } Publisher;
 
 /* A one-packet VP8 frame of @layer, with a 15-bit picture id, and the
@@ -30,7 +33,8 @@ typedef struct
 static GstBuffer *
 layer_packet (Publisher *p, guint layer, gboolean keyframe)
 {
-  GstBuffer *buffer = gst_rtp_buffer_new_allocate (20, 0, 0);
+  guint size = p->payload_size[layer] > 0 ? p->payload_size[layer] : 20;
+  GstBuffer *buffer = gst_rtp_buffer_new_allocate (size, 0, 0);
   GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
   guint8 *payload;
 
@@ -41,7 +45,7 @@ layer_packet (Publisher *p, guint layer, gboolean keyframe)
   gst_rtp_buffer_set_timestamp (&rtp, p->ts[layer]);
   gst_rtp_buffer_set_marker (&rtp, TRUE);
   payload = gst_rtp_buffer_get_payload (&rtp);
-  memset (payload, 0x40, 20);
+  memset (payload, 0x40, size);
   payload[0] = 0x90; /* X, S, PID 0 */
   payload[1] = 0x80; /* I: a picture id */
   payload[2] = 0x80 | (guint8) (p->picture_id[layer] >> 8);
@@ -381,6 +385,173 @@ test_bad_arguments (Fixture *f, gconstpointer data)
   g_assert_false (ok);
 }
 
+/* A REMB from a subscriber: @bitrate (below 2^18) for @ssrc. */
+static GstBuffer *
+remb_packet (guint32 ssrc, guint32 bitrate)
+{
+  guint8 fci[12] = { 'R', 'E', 'M', 'B' };
+
+  g_assert_cmpuint (bitrate, <, 1u << 18);
+  fci[4] = 1; /* one SSRC, exponent 0 */
+  fci[5] = (guint8) (bitrate >> 16);
+  fci[6] = (guint8) (bitrate >> 8);
+  fci[7] = (guint8) bitrate;
+  fci[8] = (guint8) (ssrc >> 24);
+  fci[9] = (guint8) (ssrc >> 16);
+  fci[10] = (guint8) (ssrc >> 8);
+  fci[11] = (guint8) ssrc;
+  return feedback_packet (GST_RTCP_TYPE_PSFB, GST_RTCP_PSFB_TYPE_AFB, 0, fci, 3);
+}
+
+static guint
+slot_stat (Fixture *f, const char *id, const char *field)
+{
+  g_autoptr (GstStructure) stats = NULL;
+  const GstStructure *participant = NULL;
+  guint value = 0;
+
+  g_object_get (f->router, "stats", &stats, NULL);
+  g_assert_true (gst_structure_get (stats, id, GST_TYPE_STRUCTURE, &participant, NULL));
+  g_assert_true (gst_structure_get_uint (participant, field, &value));
+  gst_structure_free ((GstStructure *) participant);
+  return value;
+}
+
+/* Frames of every layer, 50 ms apart, for @n frames (the first of them
+ * with @keyframes): the router measures each layer's bitrate over a
+ * second. */
+static void
+push_frames_in_time (Fixture *f, Publisher *p, guint n, guint keyframes)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      push_frame (f, p, i == 0 ? keyframes : 0);
+      g_usleep (50 * 1000);
+    }
+}
+
+/* C's REMB says its link takes less than the top layer: the router
+ * moves C, and only C, to the middle layer, at that layer's key frame,
+ * which it asks for. A REMB of 0 changes nothing. */
+static void
+test_remb_lowers_layer (Fixture *f, gconstpointer data)
+{
+  /* About 20, 70 and 260 kbit/s at 20 frames a second. */
+  Publisher p = { { 100, 200, 300 }, { 1, 2, 3 }, { 1, 2, 3 }, FALSE, { 100, 400, 1600 } };
+  Received b = { 0 }, c = { 0 };
+  g_autoptr (GString) to_b = NULL, to_c = NULL, more_b = NULL, more_c = NULL;
+  g_autoptr (GString) after_b = NULL, after_c = NULL;
+
+  (void) data;
+  publish (f, FALSE);
+  g_assert_true (g_object_class_find_property (G_OBJECT_GET_CLASS (f->router),
+                                               "bandwidth-estimation"));
+  push_frame (f, &p, 0);
+  push_frames_in_time (f, &p, 26, 0x7);
+  to_b = received_layers (&f->peers[1], SLOT_B_VIDEO, &b);
+  to_c = received_layers (&f->peers[2], SLOT_C_VIDEO, &c);
+  g_assert_true (g_str_has_suffix (to_b->str, "2222"));
+  g_assert_true (g_str_has_suffix (to_c->str, "2222"));
+
+  /* B's REMB of nothing is counted and ignored. */
+  push (f->peers[1].rtcp_in, remb_packet (SLOT_B_VIDEO, 0));
+  g_assert_cmpuint (router_stat (f, "B", "remb-received"), ==, 1);
+  g_assert_cmpuint (router_stat (f, "B", "bandwidth-estimate"), ==, 0);
+
+  collected_clear (&f->peers[0].rtcp);
+  push (f->peers[2].rtcp_in, remb_packet (SLOT_C_VIDEO, 100000));
+  g_assert_cmpuint (router_stat (f, "C", "remb-received"), ==, 1);
+  g_assert_cmpuint (router_stat (f, "C", "bandwidth-estimate"), ==, 100000);
+  g_assert_cmpuint (slot_stat (f, "C", "layers-limited"), ==, 1);
+  g_assert_cmpuint (slot_stat (f, "B", "layers-limited"), ==, 0);
+  g_assert_cmpuint (count_plis (&f->peers[0].rtcp, layer_ssrcs[1]), ==, 1);
+
+  /* Until the middle layer's key frame, C keeps the top one. */
+  push_frame (f, &p, 0);
+  push_frame (f, &p, 0x5);
+  more_b = received_layers (&f->peers[1], SLOT_B_VIDEO, &b);
+  more_c = received_layers (&f->peers[2], SLOT_C_VIDEO, &c);
+  g_assert_cmpstr (more_b->str, ==, "22");
+  g_assert_cmpstr (more_c->str, ==, "22");
+  push_frame (f, &p, 0x2);
+  push_frame (f, &p, 0);
+  after_b = received_layers (&f->peers[1], SLOT_B_VIDEO, &b);
+  after_c = received_layers (&f->peers[2], SLOT_C_VIDEO, &c);
+  g_assert_cmpstr (after_b->str, ==, "22");
+  g_assert_cmpstr (after_c->str, ==, "11");
+}
+
+/* A receiver report from C: @fraction_lost (of 256) of its video. */
+static GstBuffer *
+receiver_report (guint32 slot, guint8 fraction_lost)
+{
+  GstBuffer *buffer = gst_rtcp_buffer_new (1000);
+  GstRTCPBuffer rtcp = GST_RTCP_BUFFER_INIT;
+  GstRTCPPacket packet;
+
+  gst_rtcp_buffer_map (buffer, GST_MAP_READWRITE, &rtcp);
+  g_assert_true (gst_rtcp_buffer_add_packet (&rtcp, GST_RTCP_TYPE_RR, &packet));
+  gst_rtcp_packet_rr_set_ssrc (&packet, 0x12345678);
+  g_assert_true (gst_rtcp_packet_add_rb (&packet, slot, fraction_lost, 10, 1000, 0, 0, 0));
+  gst_rtcp_buffer_unmap (&rtcp);
+  return buffer;
+}
+
+/* C's receiver reports say a quarter of its packets are lost: its
+ * estimate falls below the top layer, and it goes to the middle one. B,
+ * whose reports show no loss, stays. */
+static void
+test_loss_lowers_layer (Fixture *f, gconstpointer data)
+{
+  Publisher p = { { 100, 200, 300 }, { 1, 2, 3 }, { 1, 2, 3 }, FALSE, { 100, 400, 1600 } };
+  Received b = { 0 }, c = { 0 };
+  g_autoptr (GString) to_b = NULL, to_c = NULL;
+
+  (void) data;
+  publish (f, FALSE);
+  push_frame (f, &p, 0);
+  push_frames_in_time (f, &p, 26, 0x7);
+  g_string_free (received_layers (&f->peers[1], SLOT_B_VIDEO, &b), TRUE);
+  g_string_free (received_layers (&f->peers[2], SLOT_C_VIDEO, &c), TRUE);
+
+  push (f->peers[1].rtcp_in, receiver_report (SLOT_B_VIDEO, 0));
+  collected_clear (&f->peers[0].rtcp);
+  push (f->peers[2].rtcp_in, receiver_report (SLOT_C_VIDEO, 64));
+  g_assert_cmpuint (router_stat (f, "B", "bandwidth-estimate"), ==, 0);
+  g_assert_cmpuint (router_stat (f, "C", "bandwidth-estimate"), >, 0);
+  g_assert_cmpuint (slot_stat (f, "C", "layers-limited"), ==, 1);
+  g_assert_cmpuint (slot_stat (f, "B", "layers-limited"), ==, 0);
+  g_assert_cmpuint (count_plis (&f->peers[0].rtcp, layer_ssrcs[1]), ==, 1);
+  push_frame (f, &p, 0x2);
+  push_frame (f, &p, 0);
+  to_b = received_layers (&f->peers[1], SLOT_B_VIDEO, &b);
+  to_c = received_layers (&f->peers[2], SLOT_C_VIDEO, &c);
+  g_assert_cmpstr (to_b->str, ==, "22");
+  g_assert_cmpstr (to_c->str, ==, "11");
+}
+
+/* The same REMB with bandwidth estimation off: C keeps the top layer. */
+static void
+test_remb_ignored_when_off (Fixture *f, gconstpointer data)
+{
+  Publisher p = { { 100, 200, 300 }, { 1, 2, 3 }, { 1, 2, 3 }, FALSE, { 100, 400, 1600 } };
+  Received c = { 0 };
+  g_autoptr (GString) to_c = NULL;
+
+  (void) data;
+  publish (f, FALSE);
+  g_object_set (f->router, "bandwidth-estimation", FALSE, NULL);
+  push_frame (f, &p, 0);
+  push_frames_in_time (f, &p, 26, 0x7);
+  push (f->peers[2].rtcp_in, remb_packet (SLOT_C_VIDEO, 100000));
+  g_assert_cmpuint (router_stat (f, "C", "remb-received"), ==, 1);
+  g_assert_cmpuint (slot_stat (f, "C", "layers-limited"), ==, 0);
+  push_frame (f, &p, 0x7);
+  push_frame (f, &p, 0);
+  to_c = received_layers (&f->peers[2], SLOT_C_VIDEO, &c);
+  g_assert_true (g_str_has_suffix (to_c->str, "2222"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -402,5 +573,11 @@ main (int argc, char **argv)
               test_late_slot, fixture_tear_down);
   g_test_add ("/media/router-simulcast/bad-arguments", Fixture, NULL, fixture_set_up,
               test_bad_arguments, fixture_tear_down);
+  g_test_add ("/media/router-simulcast/remb-lowers-layer", Fixture, NULL, fixture_set_up,
+              test_remb_lowers_layer, fixture_tear_down);
+  g_test_add ("/media/router-simulcast/loss-lowers-layer", Fixture, NULL, fixture_set_up,
+              test_loss_lowers_layer, fixture_tear_down);
+  g_test_add ("/media/router-simulcast/remb-ignored-when-off", Fixture, NULL,
+              fixture_set_up, test_remb_ignored_when_off, fixture_tear_down);
   return g_test_run ();
 }

@@ -435,6 +435,22 @@ test_server_offers (void)
   g_assert_cmpstr (attribute (sdp, 3, "msid"), ==, "PA2 PA2-video");
   g_assert_nonnull (strstr (attribute (sdp, 3, "ssrc"), " cname:PA2"));
   g_assert_nonnull (attribute (sdp, 3, "rtcp-fb"));
+  {
+    /* A subscriber's video m-line offers REMB and not transport-cc, so
+     * that Chromium, receiving, sends the REMB convokerouter's bandwidth
+     * estimation reads. */
+    const GstSDPMedia *video = gst_sdp_message_get_media (sdp, 3);
+    gboolean remb = FALSE;
+    const char *value;
+
+    for (guint i = 0; (value = gst_sdp_media_get_attribute_val_n (video, "rtcp-fb", i));
+         i++)
+      {
+        remb = remb || g_str_has_suffix (value, " goog-remb");
+        g_assert_null (strstr (value, "transport-cc"));
+      }
+    g_assert_true (remb);
+  }
   g_assert_true (group_session_knows_mline (session, 3, "3"));
   g_assert_false (group_session_knows_mline (session, 4, NULL));
   g_assert_false (group_session_knows_mline (session, -1, "nope"));

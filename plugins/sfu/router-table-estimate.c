@@ -1,0 +1,182 @@
+/* Bandwidth estimation in the routing table: each subscriber's REMB and
+ * receiver reports feed its estimator (router-estimator.h), which picks
+ * the simulcast layer of each of its video slots; the switch itself is
+ * the switcher's, at the new layer's key frame.
+ *
+ * Only simulcast video is ever degraded: audio, and video with a single
+ * layer, are forwarded whatever the estimate, and their rates are taken
+ * off it before the layers are shared out.
+ *
+ * The same lock contract as router-table.c: the public functions take the
+ * table's lock, the others expect it held. Everything here runs on RTCP
+ * and at ticks, never per RTP packet (the packet path only adds to rate
+ * meters).
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "router-table-private.h"
+
+#include "router-rtcp.h"
+
+GST_DEBUG_CATEGORY_EXTERN (gst_convoke_router_debug);
+#define GST_CAT_DEFAULT gst_convoke_router_debug
+
+void
+router_table_set_bandwidth_estimation (RouterTable *table, gboolean enabled)
+{
+  g_mutex_lock (&table->lock);
+  table->bandwidth_estimation = enabled;
+  g_mutex_unlock (&table->lock);
+}
+
+void
+router_estimate_report_blocks (RouterParticipant *from, GstRTCPPacket *packet,
+                               gint64 now_us, RouterEstimateInput *input)
+{
+  guint count = gst_rtcp_packet_get_rb_count (packet);
+
+  for (guint i = 0; i < count; i++)
+    {
+      guint32 ssrc, exthighestseq, jitter, lsr, dlsr;
+      guint8 fractionlost;
+      gint32 packetslost;
+      RouterSlot *slot;
+      double loss, weight;
+
+      gst_rtcp_packet_get_rb (packet, i, &ssrc, &fractionlost, &packetslost,
+                              &exthighestseq, &jitter, &lsr, &dlsr);
+      slot = g_hash_table_lookup (from->slots, GUINT_TO_POINTER (ssrc));
+      if (slot == NULL || slot->stream == NULL)
+        continue;
+      /* What the publisher's link lost is in the report too; only the
+       * rest is the subscriber's (as for network quality). */
+      loss = MAX (fractionlost / 256.0 - slot->stream->uplink_loss, 0.0);
+      /* A lost packet of a busy stream says more than one of a quiet one. */
+      weight = (double) router_rate_meter_get (&slot->forwarded, now_us);
+      input->loss_sum += loss * weight;
+      input->weight += weight;
+      input->loss_max = MAX (input->loss_max, loss);
+      input->n_loss++;
+    }
+}
+
+gboolean
+router_estimate_feedback (RouterParticipant *from, GstRTCPPacket *packet,
+                          RouterEstimateInput *input)
+{
+  guint64 bitrate;
+
+  if (!router_rtcp_parse_remb (packet, &bitrate))
+    return FALSE;
+  from->counters.rembs_received++;
+  input->remb_bps = bitrate;
+  return TRUE;
+}
+
+/* The bitrate of layer @layer of @slot's track, 0 when it sends nothing. */
+static guint64
+layer_rate (RouterSlot *slot, guint layer, gint64 now_us)
+{
+  RouterParticipant *publisher = slot->stream->publisher;
+  gint track = router_participant_layer_track (publisher, slot->stream->track, layer,
+                                               FALSE);
+
+  if (track < 0 || publisher->streams[track] == NULL)
+    return 0;
+  return router_rate_meter_get (&publisher->streams[track]->rate, now_us);
+}
+
+void
+router_estimate_update (RouterTable *table, RouterParticipant *subscriber,
+                        const RouterEstimateInput *input, gint64 now_us, GArray *pushes)
+{
+  g_autoptr (GArray) demands = g_array_new (FALSE, TRUE, sizeof (RouterLayerDemand));
+  g_autoptr (GPtrArray) slots = g_ptr_array_new ();
+  guint64 forwarded = 0, fixed = 0, estimate, budget;
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, subscriber->slots);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      RouterSlot *slot = value;
+      guint64 rate = router_rate_meter_get (&slot->forwarded, now_us);
+      RouterLayerDemand demand = { &slot->choice, slot->target_layer, { 0 }, 0 };
+
+      forwarded += rate;
+      if (slot->media != MEDIA_VIDEO || !slot->simulcast || slot->stream == NULL)
+        {
+          fixed += rate;
+          continue;
+        }
+      for (guint layer = 0; layer < ROUTER_SIMULCAST_MAX_LAYERS; layer++)
+        demand.layer_bps[layer] = layer_rate (slot, layer, now_us);
+      g_array_append_val (demands, demand);
+      g_ptr_array_add (slots, slot);
+    }
+
+  if (table->bandwidth_estimation && input != NULL)
+    {
+      if (input->remb_bps > 0)
+        router_estimator_remb (&subscriber->estimator, input->remb_bps, forwarded, now_us);
+      if (input->n_loss > 0)
+        router_estimator_loss (&subscriber->estimator,
+                               input->weight > 0 ? input->loss_sum / input->weight
+                                                 : input->loss_max,
+                               forwarded, now_us);
+    }
+  estimate = table->bandwidth_estimation
+                 ? router_estimator_get (&subscriber->estimator, now_us)
+                 : ROUTER_ESTIMATOR_UNLIMITED;
+  if (input != NULL)
+    GST_LOG_OBJECT (table->element,
+                    "%s: REMB %" G_GUINT64_FORMAT ", loss %.3f (%u blocks), forwarded %"
+                    G_GUINT64_FORMAT " (fixed %" G_GUINT64_FORMAT "): estimate %"
+                    G_GUINT64_FORMAT,
+                    subscriber->id, input->remb_bps,
+                    input->weight > 0 ? input->loss_sum / input->weight : input->loss_max,
+                    input->n_loss, forwarded, fixed,
+                    estimate == ROUTER_ESTIMATOR_UNLIMITED ? 0 : estimate);
+  budget = estimate == ROUTER_ESTIMATOR_UNLIMITED ? estimate
+                                                  : estimate - MIN (estimate, fixed);
+  if (slots->len == 0
+      || router_estimator_allocate (budget, (RouterLayerDemand *) (void *) demands->data,
+                                    demands->len, now_us)
+             == 0)
+    return;
+  for (guint i = 0; i < slots->len; i++)
+    {
+      RouterSlot *slot = g_ptr_array_index (slots, i);
+
+      if (router_slot_target_layer (slot) == slot->sc.target)
+        continue;
+      GST_DEBUG_OBJECT (table->element,
+                        "%s: slot %08x to layer %u (estimate %" G_GUINT64_FORMAT
+                        " bit/s, forwarded %" G_GUINT64_FORMAT ")",
+                        subscriber->id, slot->ssrc, router_slot_target_layer (slot),
+                        estimate, forwarded);
+      router_slot_apply_layer (table, slot, now_us, pushes);
+    }
+}
+
+void
+router_estimate_stats (RouterParticipant *participant, GstStructure *stats,
+                       gint64 now_us)
+{
+  guint64 estimate = router_estimator_get (&participant->estimator, now_us);
+  guint limited = 0;
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, participant->slots);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      RouterSlot *slot = value;
+
+      if (slot->simulcast && router_slot_target_layer (slot) < slot->target_layer)
+        limited++;
+    }
+  gst_structure_set (stats, "remb-received", G_TYPE_UINT64,
+                     participant->counters.rembs_received, "bandwidth-estimate",
+                     G_TYPE_UINT64, estimate == ROUTER_ESTIMATOR_UNLIMITED ? 0 : estimate,
+                     "layers-limited", G_TYPE_UINT, limited, NULL);
+}
