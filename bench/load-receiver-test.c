@@ -77,6 +77,7 @@ test_clean_stream (void)
    * proven whole: it is dropped, and a key frame is wanted once. */
   g_assert_cmpuint (stats.frames_played, ==, 90 - GOP);
   g_assert_cmpuint (stats.freezes, ==, 0);
+  g_assert_cmpuint (stats.packets_too_late, ==, 0);
   g_assert_cmpuint (seen.n_nacked, ==, 0);
   g_assert_cmpuint (stats.keyframes_wanted, >=, 1);
 }
@@ -162,6 +163,7 @@ test_late_repair (void)
   load_receiver_advance (receiver, send_time (n) + G_USEC_PER_SEC);
   load_receiver_get_stats (receiver, &stats);
   g_assert_true (repaired);
+  g_assert_cmpuint (stats.packets_too_late, ==, 1);
   g_assert_cmpuint (stats.freezes, ==, 1);
   g_assert_cmpuint (stats.frames_played, ==, 90 - GOP - 20);
 }

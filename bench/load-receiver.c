@@ -307,7 +307,9 @@ load_receiver_packet (LoadReceiver *receiver, const guint8 *rtp, gsize size, gin
   receiver->best_offset_us
       = MIN (receiver->best_offset_us, now_us - rtp_time_us (receiver, ext_ts));
 
-  if (!receiver->released_any || ext_ts > receiver->released_ts)
+  if (receiver->released_any && ext_ts <= receiver->released_ts)
+    receiver->stats.packets_too_late++;
+  else
     {
       frame = frame_for (receiver, ext_ts);
       if (frame->first_seq == 0 || ext_seq < frame->first_seq)

@@ -50,6 +50,7 @@ typedef struct
   guint64 freeze_us; /* the freezes' gaps, summed */
   guint64 keyframes_wanted;
   guint64 nacks_resent; /* NACK retries (a sequence number asked again) */
+  guint64 packets_too_late; /* first seen after their frame was played or dropped */
 } LoadReceiverStats;
 
 typedef struct _LoadReceiver LoadReceiver;

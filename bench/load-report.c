@@ -270,6 +270,8 @@ total_peer (LoadRun *run, LoadParticipant *p, const LoadPeerSnapshot *end,
           totals->video.keyframes_wanted
               += e->frames.keyframes_wanted - s->frames.keyframes_wanted;
           totals->video.nacks_resent += e->frames.nacks_resent - s->frames.nacks_resent;
+          totals->video.packets_too_late
+              += e->frames.packets_too_late - s->frames.packets_too_late;
           totals->video_streams++;
           totals->worst_freeze_us = MAX (totals->worst_freeze_us, freeze_us);
         }
@@ -449,6 +451,7 @@ load_report_build (LoadRun *run, GArray *pids, GPtrArray *roles,
               (double) totals.worst_freeze_us / G_USEC_PER_SEC);
   ADD_INT (builder, "keyframes_wanted", totals.video.keyframes_wanted);
   ADD_INT (builder, "nacks_resent", totals.video.nacks_resent);
+  ADD_INT (builder, "packets_too_late", totals.video.packets_too_late);
   json_builder_end_object (builder);
   load_report_add_distribution (builder, "join_to_first_packet_ms",
                                 totals.join_latency_ms);
