@@ -73,8 +73,25 @@ typedef struct
   "  const Convoke = (await import('/convoke.js')).default;"                             \
   "  const query = new URLSearchParams({ identity: %s, room: %s });"                     \
   "  const token = (await (await fetch(`/dev/token?${query}`)).json()).token;"           \
+  "  const noise = %s, width = %u, height = %u;"                                         \
   "  const stream = await navigator.mediaDevices.getUserMedia({ audio: true,"            \
-  "    video: { width: { ideal: %u }, height: { ideal: %u }, frameRate: { ideal: 15 } } });" \
+  "    video: noise ? false : { width: { ideal: width }, height: { ideal: height },"     \
+  "      frameRate: { ideal: 15 } } });"                                                 \
+  "  if (noise) {"                                                                       \
+  "    const canvas = document.createElement('canvas');"                                 \
+  "    canvas.width = width; canvas.height = height;"                                    \
+  "    const g = canvas.getContext('2d');"                                               \
+  "    const image = g.createImageData(width, height);"                                  \
+  "    const px = new Uint32Array(image.data.buffer);"                                   \
+  "    let x = 2463534242;"                                                              \
+  "    setInterval(() => {"                                                              \
+  "      for (let i = 0; i < px.length; i++) {"                                          \
+  "        x ^= x << 13; x ^= x >>> 17; x ^= x << 5; px[i] = x | 0xff000000;"            \
+  "      }"                                                                              \
+  "      g.putImageData(image, 0, 0);"                                                   \
+  "    }, 66);"                                                                          \
+  "    stream.addTrack(canvas.captureStream(15).getVideoTracks()[0]);"                   \
+  "  }"                                                                                  \
   "  window.net = { codes: [], from: {}, bwe: null, minBwe: null, maxBwe: null,"         \
   "    marked: false };"                                                                 \
   "  window.room = await Convoke.connect(null, token,"                                   \
@@ -85,6 +102,13 @@ typedef struct
   "  const sample = async () => {"                                                       \
   "    const link = room._links.get('server');"                                          \
   "    if (!link) return;"                                                               \
+  "    const sender = link.pc.getSenders().find((s) => s.track?.kind === 'video');"    \
+  "    const parameters = sender?.getParameters();"                                      \
+  "    if (noise && parameters?.encodings?.length && !net.raised) {"                     \
+  "      parameters.encodings[0].maxBitrate = 2000000;"                                  \
+  "      net.raised = true;"                                                             \
+  "      await sender.setParameters(parameters);"                                        \
+  "    }"                                                                                \
   "    const report = await link.pc.getStats();"                                         \
   "    const byTrack = {}, pairs = {};"                                                  \
   "    let pairId = null;"                                                               \
@@ -92,6 +116,9 @@ typedef struct
   "      if (s.type === 'inbound-rtp') byTrack[s.trackIdentifier] = s;"                  \
   "      else if (s.type === 'transport') pairId = s.selectedCandidatePairId;"           \
   "      else if (s.type === 'candidate-pair') pairs[s.id] = s;"                         \
+  "      else if (s.type === 'outbound-rtp' && s.kind === 'video') net.out = {"          \
+  "        bytes: s.bytesSent, frames: s.framesEncoded, width: s.frameWidth,"            \
+  "        limit: s.qualityLimitationReason, target: s.targetBitrate };"                 \
   "    });"                                                                              \
   "    const bwe = pairs[pairId]?.availableOutgoingBitrate;"                             \
   "    if (bwe !== undefined) {"                                                         \
@@ -190,8 +217,8 @@ start_daemon_logged (const char *config, const char *log_path)
 }
 
 static CdpPage *
-open_page (CdpBrowser *browser, const char *base, const char *identity, guint width,
-           guint height)
+open_page (CdpBrowser *browser, const char *base, const char *identity, gboolean noise,
+           guint width, guint height)
 {
   g_autofree char *url = g_strconcat (base, "/", NULL);
   g_autofree char *identity_js = cdp_js_string (identity);
@@ -204,7 +231,8 @@ open_page (CdpBrowser *browser, const char *base, const char *identity, guint wi
   if (!cdp_page_wait_true (page, "document.readyState === 'complete'",
                            PAGE_LOAD_TIMEOUT_MS))
     cdp_test_fail ("[%s] %s did not load", identity, url);
-  script = g_strdup_printf (NET_PAGE_JS, identity_js, room_js, width, height, room_js);
+  script = g_strdup_printf (NET_PAGE_JS, identity_js, room_js, noise ? "true" : "false",
+                            width, height, room_js);
   joined = cdp_page_eval (page, script, &error);
   g_assert_no_error (error);
   return page;
@@ -215,7 +243,7 @@ open_page (CdpBrowser *browser, const char *base, const char *identity, guint wi
  * participant behind the link. Returns once every page decodes 30 frames
  * of every other one. */
 static NetScene *
-net_scene_start (const char *const *impairment, guint far_width, guint far_height)
+net_scene_start (const char *const *impairment, gboolean far_noise)
 {
   NetScene *scene = g_new0 (NetScene, 1);
   g_autofree char *config = NULL, *near_base = NULL, *far_base = NULL;
@@ -248,9 +276,9 @@ net_scene_start (const char *const *impairment, guint far_width, guint far_heigh
     far_args[0] = secure;
     scene->far = cdp_browser_launch_full (&options);
   }
-  scene->pages[0] = open_page (scene->near, near_base, names[0], 320, 240);
-  scene->pages[1] = open_page (scene->near, near_base, names[1], 320, 240);
-  scene->pages[FAR] = open_page (scene->far, far_base, names[FAR], far_width, far_height);
+  scene->pages[0] = open_page (scene->near, near_base, names[0], FALSE, 320, 240);
+  scene->pages[1] = open_page (scene->near, near_base, names[1], FALSE, 320, 240);
+  scene->pages[FAR] = open_page (scene->far, far_base, names[FAR], far_noise, 320, 240);
 
   for (guint i = 0; i < N_PAGES; i++)
     for (guint j = 0; j < N_PAGES; j++)
@@ -436,7 +464,7 @@ test_lossy (void)
 
   if (skip_unless_supported ())
     return;
-  scene = net_scene_start (impairment, 320, 240);
+  scene = net_scene_start (impairment, FALSE);
   g_test_message ("settling for %d ms, then watching for %d ms", SETTLE_MS, LOSSY_WATCH_MS);
   demo_spin_for (SETTLE_MS);
   mark_all (scene);
@@ -444,6 +472,44 @@ test_lossy (void)
   check_paths (scene, NULL, LOSSY_WATCH_MS);
   assert_no_errors (scene);
   assert_no_srtp_errors (scene);
+  net_scene_stop (scene);
+}
+
+static guint
+far_estimate (NetScene *scene, const char *which)
+{
+  g_autofree char *expression = g_strdup_printf ("String(Math.round(net.%s ?? 0))", which);
+  g_autofree char *out = cdp_page_eval_string (scene->pages[FAR], "JSON.stringify(net.out)");
+
+  g_test_message ("out %s", out);
+  return demo_page_eval_uint (scene->pages[FAR], expression);
+}
+
+static void
+test_uplink_cap (void)
+{
+  const char *impairment[] = { "up:queue=200", NULL };
+  g_autofree char *rate = g_strdup_printf ("up:rate=%d", CAP_KBPS);
+  NetScene *scene;
+
+  if (skip_unless_supported ())
+    return;
+  scene = net_scene_start (impairment, TRUE);
+  for (guint i = 0; i < 8; i++)
+    {
+      demo_spin_for (1000);
+      g_test_message ("uncapped: estimate %u", far_estimate (scene, "bwe"));
+    }
+  test_link_set (scene->link, rate);
+  for (guint i = 0; i < 10; i++)
+    {
+      demo_spin_for (1000);
+      g_test_message ("capped: estimate %u", far_estimate (scene, "bwe"));
+    }
+  mark_all (scene);
+  demo_spin_for (CAP_WATCH_MS);
+  g_test_message ("audio loss %u per mille", check_paths (scene, names[FAR], CAP_WATCH_MS));
+  assert_no_errors (scene);
   net_scene_stop (scene);
 }
 
@@ -457,5 +523,6 @@ main (int argc, char **argv)
   if (netns_ok)
     test_netns_isolate ();
   g_test_add_func ("/browser/network/lossy", test_lossy);
+  g_test_add_func ("/browser/network/uplink-cap", test_uplink_cap);
   return g_test_run ();
 }
