@@ -234,10 +234,11 @@ open_page (CdpBrowser *browser, const char *base, const char *identity, gboolean
   return page;
 }
 
-/* Everyone publishes camera and microphone (Chromium's fake devices, a
- * small picture to spare the 2 cores); @far_width × @far_height for the
- * participant behind the link. Returns once every page decodes 30 frames
- * of every other one. */
+/* Everyone publishes camera and microphone (Chromium's fake devices, 320
+ * × 240 at 15 fps to spare the 2 cores); with @far_big, the participant
+ * behind the link asks for 640 × 480 and lets its video take up to
+ * 2 Mbit/s. Returns once every page decodes 30 frames and 25 audio
+ * packets of every other one. */
 static NetScene *
 net_scene_start (const char *const *impairment, gboolean far_big)
 {
@@ -518,8 +519,14 @@ test_uplink_cap (void)
   demo_spin_for (SETTLE_MS);
   mark_all (scene);
   demo_spin_for (CAP_WATCH_MS);
-  g_test_message ("carol's estimate over the window: %u bit/s at least, %u at the end",
-                  far_estimate (scene, "minBwe"), far_estimate (scene, "bwe"));
+  {
+    g_autofree char *encoder
+        = cdp_page_eval_string (scene->pages[FAR], "JSON.stringify(net.out)");
+
+    g_test_message ("carol's estimate over the window: %u bit/s at least, %u at the "
+                    "end; her video encoder: %s",
+                    far_estimate (scene, "minBwe"), far_estimate (scene, "bwe"), encoder);
+  }
   loss = check_paths (scene, names[FAR], CAP_WATCH_MS);
   g_test_message ("carol's audio lost at the others: %u.%u%%", loss / 10, loss % 10);
   if (!fell)
