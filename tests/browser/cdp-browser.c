@@ -31,9 +31,9 @@ struct _CdpBrowser
   char *dir; /* profile, HOME and the log, removed on close */
   char *log_path;
   SoupSession *session;
-  SoupWebsocketConnection *ws; /* the DevTools connection, or the pipe's: */
+  SoupWebsocketConnection *ws; /* DevTools on a port; or, with a pipe: */
   GOutputStream *pipe_out;     /* to Chromium's fd 3 (--remote-debugging-pipe) */
-  GDataInputStream *pipe_in;   /* from its fd 4, NUL-separated messages */
+  GDataInputStream *pipe_in;   /* from its fd 4, messages ending with a NUL */
   GCancellable *pipe_cancel;
   guint next_id;
   GHashTable *replies;       /* id -> JsonObject (the whole reply) */

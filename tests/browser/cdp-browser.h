@@ -3,7 +3,9 @@
  * One browser process per test, one page (CDP target) per participant:
  * each target has its own fake camera and microphone, and one Chromium is
  * much cheaper than several on a small machine. The driver speaks CDP over
- * a libsoup WebSocket on the default main context.
+ * a libsoup WebSocket on the default main context, or over a pair of pipes
+ * for a Chromium started in another network namespace
+ * (cdp_browser_launch_full).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
