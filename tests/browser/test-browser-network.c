@@ -392,11 +392,12 @@ assert_no_srtp_errors (NetScene *scene)
     cdp_test_fail ("the worker logged SRTP errors:\n%s", errors);
 }
 
-/* Every path from @publisher (NULL: every publisher) decoded frames with
- * no gap over MAX_GAP_MS since the mark; logs what each path saw. Returns
- * the reports' audio loss from @publisher, in per mille. */
+/* Every path from @publisher (NULL: every publisher) decoded at least
+ * @min_fps frames a second since the mark, with no gap over MAX_GAP_MS;
+ * logs what each path saw. Returns the reports' audio loss from
+ * @publisher, in per mille. */
 static guint
-check_paths (NetScene *scene, const char *publisher, guint window_ms)
+check_paths (NetScene *scene, const char *publisher, guint window_ms, guint min_fps)
 {
   guint64 audio_lost = 0, audio_received = 0;
   gint64 worst_gap = 0, fewest = G_MAXINT64;
@@ -430,9 +431,8 @@ check_paths (NetScene *scene, const char *publisher, guint window_ms)
           audio_received += MAX (0, member_int (path, "audioReceived"));
         }
     }
-  /* Real decoded frames: at least one a second on every path (at 15 fps
-   * most get far more), and no stall. */
-  g_assert_cmpint (fewest, >=, window_ms / MAX_GAP_MS);
+  /* Real decoded frames, and no stall. */
+  g_assert_cmpint (fewest, >=, (gint64) window_ms * min_fps / 1000);
   if (worst_gap > MAX_GAP_MS)
     cdp_test_fail ("a video stalled: no new frame for %" G_GINT64_FORMAT
                    " ms (at most %d allowed; see the paths above)",
@@ -470,7 +470,9 @@ test_lossy (void)
   demo_spin_for (SETTLE_MS);
   mark_all (scene);
   demo_spin_for (LOSSY_WATCH_MS);
-  check_paths (scene, NULL, LOSSY_WATCH_MS);
+  /* 15 fps are sent: 300 frames in 20 s. As in group-lossy, most of them,
+   * though some may be lost for good and skipped. */
+  check_paths (scene, NULL, LOSSY_WATCH_MS, 10);
   assert_no_errors (scene);
   assert_no_srtp_errors (scene);
   net_scene_stop (scene);
@@ -527,7 +529,9 @@ test_uplink_cap (void)
                     "end; her video encoder: %s",
                     far_estimate (scene, "minBwe"), far_estimate (scene, "bwe"), encoder);
   }
-  loss = check_paths (scene, names[FAR], CAP_WATCH_MS);
+  /* Under the cap the encoder may lower its frame rate: one frame a
+   * second is "flowing", and the gap limit says the rest. */
+  loss = check_paths (scene, names[FAR], CAP_WATCH_MS, 1);
   g_test_message ("carol's audio lost at the others: %u.%u%%", loss / 10, loss % 10);
   if (!fell)
     cdp_test_fail ("carol's estimate did not fall under %d bit/s within %u ms of the "
