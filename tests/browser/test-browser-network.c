@@ -249,6 +249,8 @@ net_scene_start (const char *const *impairment, gboolean far_big)
   scene->link = test_link_new (1, impairment);
   scene->log_path = g_build_filename (g_get_tmp_dir (), "convoke-netns-XXXXXX.log", NULL);
   g_close (g_mkstemp (scene->log_path), NULL);
+  /* Removed by net_scene_stop; a test that fails keeps it for a look. */
+  g_test_message ("convoked's log: %s", scene->log_path);
   /* The workers' SRTP elements warn when a packet cannot be protected or
    * unprotected; let them say so in the log. */
   g_setenv ("GST_DEBUG", "srtpenc:2,srtpdec:2", TRUE);
