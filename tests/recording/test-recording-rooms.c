@@ -15,8 +15,9 @@
 /* Deadlines, as base figures (the fixture's waits scale them) ... */
 #define MEDIA_TIMEOUT_MS 20000
 #define RECORDINGS_TIMEOUT_MS 15000
-/* ... and a duration, which is not scaled: how long the clients talk. */
-#define TALK_MS 10000
+/* ... and a duration, which is not scaled: how long the clients talk (long
+ * enough for several key frames and a duration check to the second). */
+#define TALK_MS 4000
 
 typedef struct
 {

@@ -4,7 +4,7 @@
  * room completed. No worker may crash or be replaced on the way, and no
  * client may fail to apply a description.
  *
- * GROUP_RELIABILITY_ITERATIONS sets the count (tests/sfu/meson.build: 25
+ * GROUP_RELIABILITY_ITERATIONS sets the count (tests/sfu/meson.build: 8
  * by default, 200 in the `long` suite); GROUP_RELIABILITY_SEED replays a
  * run (the seed is logged).
  *
