@@ -32,16 +32,33 @@ const char *const net_names[NET_N_PAGES] = { "alice", "bob", "carol" };
   "  const Convoke = (await import('/convoke.js')).default;"                             \
   "  const query = new URLSearchParams({ identity: %s, room: %s });"                     \
   "  const token = (await (await fetch(`/dev/token?${query}`)).json()).token;"           \
-  "  const raise = %s;"                                                                  \
+  "  const raise = %s, busyPicture = %s;"                                                \
   "  const width = %u, height = %u;"                                                      \
   "  const stream = await navigator.mediaDevices.getUserMedia({ audio: true,"            \
   "    video: width > 0 && { width: { ideal: width }, height: { ideal: height },"        \
   "      frameRate: { ideal: 15 } } });"                                                 \
   "  window.net = { codes: [], from: {}, bwe: null, minBwe: null, maxBwe: null,"         \
   "    marked: false, history: [],"                                                      \
-  "    sentWidth: stream.getVideoTracks()[0]?.getSettings().width ?? 0 };"               \
+  "    sentWidth: stream.getVideoTracks()[0]?.getSettings().width ?? 0, outs: {} };"    \
+  "  let tracks = stream.getTracks();"                                                   \
+  "  if (busyPicture && width > 0) {"                                                        \
+  "    const canvas = Object.assign(document.createElement('canvas'),"                   \
+  "      { width: net.sentWidth, height: stream.getVideoTracks()[0].getSettings().height });" \
+  "    const g = canvas.getContext('2d');"                                               \
+  "    const paint = (share) => {"                                                       \
+  "      for (let y = 0; y < canvas.height; y += 20)"                                    \
+  "        for (let x = 0; x < canvas.width; x += 20) {"                                 \
+  "          if (Math.random() >= share) continue;"                                      \
+  "          g.fillStyle = `hsl(${Math.random() * 360} 80%% ${20 + Math.random() * 60}%%)`;" \
+  "          g.fillRect(x, y, 20, 20);"                                                  \
+  "        }"                                                                            \
+  "    };"                                                                               \
+  "    paint(1);"                                                                        \
+  "    setInterval(() => paint(0.1), 66);"                                               \
+  "    tracks = [...stream.getAudioTracks(), canvas.captureStream(15).getVideoTracks()[0]];" \
+  "  }"                                                                                  \
   "  window.room = await Convoke.connect(null, token,"                                   \
-  "    { room: %s, tracks: stream.getTracks(), %s });"                                   \
+  "    { room: %s, tracks, %s });"                                                                                          \
   "  room.on('warning', (e) => net.codes.push(e.code));"                                 \
   "  room.on('mediaConnectionFailed', () => net.codes.push(53405));"                     \
   "  room.on('disconnected', (r, e) => net.codes.push(e ? e.code : 'disconnected'));"    \
@@ -62,9 +79,10 @@ const char *const net_names[NET_N_PAGES] = { "alice", "bob", "carol" };
   "      if (s.type === 'inbound-rtp') byTrack[s.trackIdentifier] = s;"                  \
   "      else if (s.type === 'transport') pairId = s.selectedCandidatePairId;"           \
   "      else if (s.type === 'candidate-pair') pairs[s.id] = s;"                         \
-  "      else if (s.type === 'outbound-rtp' && s.kind === 'video') net.out = {"          \
-  "        bytes: s.bytesSent, frames: s.framesEncoded, width: s.frameWidth,"            \
-  "        limit: s.qualityLimitationReason, target: s.targetBitrate };"                 \
+  "      else if (s.type === 'outbound-rtp' && s.kind === 'video') net.outs[s.rid ?? ''] =" \
+  "        net.out = { bytes: s.bytesSent, frames: s.framesEncoded,"                    \
+  "        width: s.frameWidth, fps: s.framesPerSecond, limit: s.qualityLimitationReason," \
+  "        target: s.targetBitrate };"                                                   \
   "    });"                                                                              \
   "    const bwe = pairs[pairId]?.availableOutgoingBitrate;"                             \
   "    if (bwe !== undefined) {"                                                         \
@@ -79,7 +97,8 @@ const char *const net_names[NET_N_PAGES] = { "alice", "bob", "carol" };
   "        if (!s) continue;"                                                            \
   "        const f = net.from[p.identity] || (net.from[p.identity] = { frames: 0,"       \
   "          last: 0, maxGap: 0, nacks: 0, rtx: 0, videoLost: 0, audioLost: 0,"          \
-  "          audioReceived: 0, width: 0, minWidth: null, widths: [], gaps: [] });"       \
+  "          audioReceived: 0, width: 0, minWidth: null, maxWidth: null, widths: [],"   \
+  "          gaps: [] });"                                                               \
   "        if (s.kind === 'video') {"                                                    \
   "          if ((s.framesDecoded ?? 0) > f.frames) {"                                   \
   "            const gap = now - f.last;"                                                \
@@ -92,8 +111,10 @@ const char *const net_names[NET_N_PAGES] = { "alice", "bob", "carol" };
   "            f.width = s.frameWidth;"                                                  \
   "            f.widths.push([Date.now(), f.width]);"                                    \
   "          }"                                                                          \
-  "          if (s.frameWidth && net.marked)"                                            \
+  "          if (s.frameWidth && net.marked) {"                                          \
   "            f.minWidth = Math.min(f.minWidth ?? Infinity, s.frameWidth);"             \
+  "            f.maxWidth = Math.max(f.maxWidth ?? 0, s.frameWidth);"                    \
+  "          }"                                                                          \
   "          f.nacks = s.nackCount ?? 0;"                                                \
   "          f.rtx = s.retransmittedPacketsReceived ?? 0;"                               \
   "          f.videoLost = s.packetsLost ?? 0;"                                          \
@@ -116,7 +137,7 @@ const char *const net_names[NET_N_PAGES] = { "alice", "bob", "carol" };
   "    const now = performance.now();"                                                   \
   "    net.marked = true; net.minBwe = null;"                                            \
   "    for (const f of Object.values(net.from)) {"                                       \
-  "      f.maxGap = 0; f.last = now; f.minWidth = null;"                                  \
+  "      f.maxGap = 0; f.last = now; f.minWidth = f.maxWidth = null;"                     \
   "      f.at = { ...f, at: undefined };"                                                 \
   "    }"                                                                                \
   "  };"                                                                                 \
@@ -131,7 +152,7 @@ const char *const net_names[NET_N_PAGES] = { "alice", "bob", "carol" };
   "        videoLost: f.videoLost - a.videoLost,"                                        \
   "        audioLost: f.audioLost - a.audioLost,"                                        \
   "        audioReceived: f.audioReceived - a.audioReceived,"                            \
-  "        width: f.width, minWidth: f.minWidth };"                                      \
+  "        width: f.width, minWidth: f.minWidth, maxWidth: f.maxWidth };"                \
   "    }"                                                                                \
   "    return JSON.stringify({ from: out, bwe: net.bwe, minBwe: net.minBwe,"           \
   "      maxBwe: net.maxBwe, codes: net.codes, state: room.state });"                    \
@@ -200,7 +221,8 @@ open_page (CdpBrowser *browser, const char *base, const char *identity,
                            NET_PAGE_LOAD_TIMEOUT_MS))
     cdp_test_fail ("[%s] %s did not load", identity, url);
   script = g_strdup_printf (NET_PAGE_JS, identity_js, room_js,
-                            publish->raise ? "true" : "false", publish->width,
+                            publish->raise ? "true" : "false",
+                            publish->busy_picture ? "true" : "false", publish->width,
                             publish->height, room_js,
                             publish->options_js != NULL ? publish->options_js : "");
   joined = cdp_page_eval (page, script, &error);

@@ -37,6 +37,13 @@ typedef struct
   /* Lets the first encoding take up to 2 Mbit/s (Chromium's default
    * limit for its camera is 600 kbit/s). */
   gboolean raise;
+  /* Sends, instead of the fake camera (whose simple picture VP8 codes in
+   * some 200 kbit/s even at 960 × 540), a canvas of the camera's size
+   * tiled with 20-pixel squares of random colours, a tenth of them
+   * repainted 15 times a second, so that every layer takes about its
+   * maxBitrate. (Repainting all of them made the encoder drop most
+   * frames.) */
+  gboolean busy_picture;
   /* More convoke.js connect options, e.g. "simulcast: [...]", or NULL. */
   const char *options_js;
 } NetPublish;
