@@ -33,15 +33,15 @@ const char *const net_names[NET_N_PAGES] = { "alice", "bob", "carol" };
   "  const query = new URLSearchParams({ identity: %s, room: %s });"                     \
   "  const token = (await (await fetch(`/dev/token?${query}`)).json()).token;"           \
   "  const raise = %s, busyPicture = %s;"                                                \
-  "  const width = %u, height = %u;"                                                      \
+  "  const width = %u, height = %u;"                                                     \
   "  const stream = await navigator.mediaDevices.getUserMedia({ audio: true,"            \
   "    video: width > 0 && { width: { ideal: width }, height: { ideal: height },"        \
   "      frameRate: { ideal: 15 } } });"                                                 \
   "  window.net = { codes: [], from: {}, bwe: null, minBwe: null, maxBwe: null,"         \
   "    marked: false, history: [],"                                                      \
-  "    sentWidth: stream.getVideoTracks()[0]?.getSettings().width ?? 0, outs: {} };"    \
+  "    sentWidth: stream.getVideoTracks()[0]?.getSettings().width ?? 0, outs: {} };"     \
   "  let tracks = stream.getTracks();"                                                   \
-  "  if (busyPicture && width > 0) {"                                                        \
+  "  if (busyPicture && width > 0) {"                                                    \
   "    const canvas = Object.assign(document.createElement('canvas'),"                   \
   "      { width: net.sentWidth, height: stream.getVideoTracks()[0].getSettings().height });" \
   "    const g = canvas.getContext('2d');"                                               \
@@ -58,14 +58,14 @@ const char *const net_names[NET_N_PAGES] = { "alice", "bob", "carol" };
   "    tracks = [...stream.getAudioTracks(), canvas.captureStream(15).getVideoTracks()[0]];" \
   "  }"                                                                                  \
   "  window.room = await Convoke.connect(null, token,"                                   \
-  "    { room: %s, tracks, %s });"                                                                                          \
+  "    { room: %s, tracks, %s });"                                                       \
   "  room.on('warning', (e) => net.codes.push(e.code));"                                 \
   "  room.on('mediaConnectionFailed', () => net.codes.push(53405));"                     \
   "  room.on('disconnected', (r, e) => net.codes.push(e ? e.code : 'disconnected'));"    \
   "  const sample = async () => {"                                                       \
   "    const link = room._links.get('server');"                                          \
   "    if (!link) return;"                                                               \
-  "    const sender = link.pc.getSenders().find((s) => s.track?.kind === 'video');"    \
+  "    const sender = link.pc.getSenders().find((s) => s.track?.kind === 'video');"      \
   "    const parameters = sender?.getParameters();"                                      \
   "    if (raise && parameters?.encodings?.length && !net.raised) {"                     \
   "      parameters.encodings[0].maxBitrate = 2000000;"                                  \
@@ -80,7 +80,7 @@ const char *const net_names[NET_N_PAGES] = { "alice", "bob", "carol" };
   "      else if (s.type === 'transport') pairId = s.selectedCandidatePairId;"           \
   "      else if (s.type === 'candidate-pair') pairs[s.id] = s;"                         \
   "      else if (s.type === 'outbound-rtp' && s.kind === 'video') net.outs[s.rid ?? ''] =" \
-  "        net.out = { bytes: s.bytesSent, frames: s.framesEncoded,"                    \
+  "        net.out = { bytes: s.bytesSent, frames: s.framesEncoded,"                     \
   "        width: s.frameWidth, fps: s.framesPerSecond, limit: s.qualityLimitationReason," \
   "        target: s.targetBitrate };"                                                   \
   "    });"                                                                              \
@@ -97,7 +97,7 @@ const char *const net_names[NET_N_PAGES] = { "alice", "bob", "carol" };
   "        if (!s) continue;"                                                            \
   "        const f = net.from[p.identity] || (net.from[p.identity] = { frames: 0,"       \
   "          last: 0, maxGap: 0, nacks: 0, rtx: 0, videoLost: 0, audioLost: 0,"          \
-  "          audioReceived: 0, width: 0, minWidth: null, maxWidth: null, widths: [],"   \
+  "          audioReceived: 0, width: 0, minWidth: null, maxWidth: null, widths: [],"    \
   "          gaps: [] });"                                                               \
   "        if (s.kind === 'video') {"                                                    \
   "          if ((s.framesDecoded ?? 0) > f.frames) {"                                   \
@@ -123,7 +123,7 @@ const char *const net_names[NET_N_PAGES] = { "alice", "bob", "carol" };
   "          f.audioReceived = s.packetsReceived ?? 0;"                                  \
   "        }"                                                                            \
   "      }"                                                                              \
-  "    net.history.push({ t: Date.now(), frames: Object.fromEntries("                   \
+  "    net.history.push({ t: Date.now(), frames: Object.fromEntries("                    \
   "      Object.entries(net.from).map(([id, f]) => [id, f.frames])) });"                 \
   "    if (net.history.length > 300) net.history.shift();"                               \
   "  };"                                                                                 \
@@ -137,14 +137,14 @@ const char *const net_names[NET_N_PAGES] = { "alice", "bob", "carol" };
   "    const now = performance.now();"                                                   \
   "    net.marked = true; net.minBwe = null;"                                            \
   "    for (const f of Object.values(net.from)) {"                                       \
-  "      f.maxGap = 0; f.last = now; f.minWidth = f.maxWidth = null;"                     \
-  "      f.at = { ...f, at: undefined };"                                                 \
+  "      f.maxGap = 0; f.last = now; f.minWidth = f.maxWidth = null;"                    \
+  "      f.at = { ...f, at: undefined };"                                                \
   "    }"                                                                                \
   "  };"                                                                                 \
   "  window.netReport = () => {"                                                         \
   "    const now = performance.now(), out = {};"                                         \
   "    for (const [id, f] of Object.entries(net.from)) {"                                \
-  "      const a = f.at ?? { frames: 0, nacks: 0, rtx: 0, videoLost: 0,"                \
+  "      const a = f.at ?? { frames: 0, nacks: 0, rtx: 0, videoLost: 0,"                 \
   "        audioLost: 0, audioReceived: 0 };"                                            \
   "      out[id] = { frames: f.frames - a.frames,"                                       \
   "        maxGap: Math.round(Math.max(f.maxGap, f.last ? now - f.last : 0)),"           \
@@ -154,10 +154,10 @@ const char *const net_names[NET_N_PAGES] = { "alice", "bob", "carol" };
   "        audioReceived: f.audioReceived - a.audioReceived,"                            \
   "        width: f.width, minWidth: f.minWidth, maxWidth: f.maxWidth };"                \
   "    }"                                                                                \
-  "    return JSON.stringify({ from: out, bwe: net.bwe, minBwe: net.minBwe,"           \
+  "    return JSON.stringify({ from: out, bwe: net.bwe, minBwe: net.minBwe,"             \
   "      maxBwe: net.maxBwe, codes: net.codes, state: room.state });"                    \
   "  };"                                                                                 \
-  "  window.netResumedAfter = (t0, more) => {"                                          \
+  "  window.netResumedAfter = (t0, more) => {"                                           \
   "    const h = net.history, out = {};"                                                 \
   "    const base = [...h].reverse().find((e) => e.t <= t0) ?? h[0];"                    \
   "    for (const id of Object.keys(base.frames)) {"                                     \

@@ -15,6 +15,11 @@
  * - ice-restart: the far participant restarts ICE over an 80 ms link;
  *   every path's video resumes (15 more frames, a second's worth) within
  *   2 s of the answer.
+ * - capped-subscriber: alice publishes three simulcast layers, bob and
+ *   carol audio only; carol's downlink capped at 300 kbit/s. Carol goes
+ *   down to the low layer and stays on it, bob keeps the top one, and
+ *   once the cap is lifted carol climbs back within 15 s, her video never
+ *   stopping for over 1 s except as the cap comes (3 s).
  *
  * Each page samples its own statistics every 100 ms with a timer (window.net,
  * network-scene.c), so gaps are measured in the page, not by polling over CDP.
