@@ -308,10 +308,11 @@ test_ice_restart (void)
 #define CAPPED_WATCH_MS 10000
 #define TOP_WATCH_MS 30000
 /* The longest gap carol's video may have from the cap until she is on
- * the low layer: the cap cuts her downlink to a fifth at once, and until
- * the router hears of it (the loss in her next receiver reports, her
- * REMB) the queue drops what does not fit, so the picture may stop until
- * the low layer's key frame. Afterwards the ordinary limit holds. */
+ * the low layer: the cap cuts her downlink to less than half of what she
+ * was getting at once, and until the router hears of it (the loss in her
+ * next receiver reports, her REMB) the queue drops what does not fit, so
+ * the picture may stop until the low layer's key frame. Afterwards the
+ * ordinary limit holds. */
 #define CAP_ONSET_MAX_GAP_MS 3000
 
 static const NetPublish alice_simulcast[NET_N_PAGES] = {
@@ -343,9 +344,10 @@ log_wall_clock (const char *what)
 static void
 log_alice_layers (NetScene *scene, guint window_ms)
 {
-  g_autofree char *before = cdp_page_eval_string (scene->pages[0],
-                                                  "JSON.stringify(window.lastOuts = "
-                                                  "structuredClone(net.outs))");
+  /* Keeps the byte counts in the page (window.lastOuts) to subtract. */
+  g_autofree char *kept = cdp_page_eval_string (scene->pages[0],
+                                                "JSON.stringify(window.lastOuts = "
+                                                "structuredClone(net.outs))");
   g_autofree char *js = g_strdup_printf (
       "JSON.stringify(Object.fromEntries(Object.entries(net.outs).map(([rid, o]) => [rid,"
       "  { width: o.width, fps: o.fps, limit: o.limit, kbps: Math.round(8 * (o.bytes"
