@@ -41,8 +41,7 @@ typedef struct
    * some 200 kbit/s even at 960 × 540), a canvas of the camera's size
    * tiled with 20-pixel squares of random colours, a tenth of them
    * repainted 15 times a second, so that every layer takes about its
-   * maxBitrate. (Repainting all of them made the encoder drop most
-   * frames.) */
+   * maxBitrate. */
   gboolean busy_picture;
   /* More convoke.js connect options, e.g. "simulcast: [...]", or NULL. */
   const char *options_js;
