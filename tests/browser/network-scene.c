@@ -22,7 +22,7 @@ const char *const net_names[NET_N_PAGES] = { "alice", "bob", "carol" };
 
 /* The sampler every page runs: per publisher, video frames decoded and
  * the longest time without a new one since netMark(), the decoded width
- * (and, since netMark(), the narrowest, every change and every gap over
+ * (and, since netMark(), the narrowest and widest; every change and gap over
  * 500 ms, on the wall clock), NACKs sent, retransmissions received, audio
  * packets lost and received; its own send-side estimate; the error codes
  * convoke.js reported. The camera is optional (width 0: audio only), and
