@@ -15,29 +15,23 @@
  * - ice-restart: the far participant restarts ICE over an 80 ms link;
  *   every path's video resumes (15 more frames, a second's worth) within
  *   2 s of the answer.
+ * - capped-subscriber: alice publishes three simulcast layers, bob and
+ *   carol audio only; carol's downlink capped at 300 kbit/s. Carol goes
+ *   down to the low layer and stays on it, bob keeps the top one, and
+ *   once the cap is lifted carol climbs back within 15 s, her video never
+ *   stopping for over 1 s except as the cap comes (3 s).
  *
  * Each page samples its own statistics every 100 ms with a timer (window.net,
- * NET_PAGE_JS), so gaps are measured in the page, not by polling over CDP.
+ * network-scene.c), so gaps are measured in the page, not by polling over CDP.
  * Needs root (namespaces) and Chromium; skips otherwise.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later */
-#include <fcntl.h>
-#include <glib/gstdio.h>
-#include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "client-runner.h"
-#include "demo-scene.h"
-#include "test-netns.h"
-
-#define ROOM "net"
-#define N_PAGES 3
-#define FAR 2 /* the page behind the link */
+#include "network-scene.h"
 
 /* Deadlines, base figures (scaled). */
-#define PAGE_LOAD_TIMEOUT_MS 20000
-#define MEDIA_TIMEOUT_MS 45000
 #define ESTIMATE_TIMEOUT_MS 20000
 #define ICE_RESTART_RESUME_MS 2000
 /* Observation windows (not scaled). */
@@ -49,350 +43,17 @@
 #define CAP_KBPS 500
 #define CAP_ESTIMATE_BPS 600000
 
+/* Everyone publishes camera and microphone (Chromium's fake devices, 320
+ * × 240 at 15 fps to spare the 2 cores). */
+#define SMALL { .width = 320, .height = 240 }
+static const NetPublish everyone_small[NET_N_PAGES] = { SMALL, SMALL, SMALL };
+/* The same, but the participant behind the link asks for 640 × 480 and
+ * lets its video take up to 2 Mbit/s. */
+static const NetPublish far_big[NET_N_PAGES]
+    = { SMALL, SMALL, { .width = 640, .height = 480, .raise = TRUE } };
+
 static gboolean netns_ok;
 static char *netns_why;
-
-static const char *const names[N_PAGES] = { "alice", "bob", "carol" };
-
-typedef struct
-{
-  TestDaemon *daemon;
-  TestLink *link;
-  CdpBrowser *near; /* alice and bob, in the test's namespace */
-  CdpBrowser *far;  /* carol, behind the link */
-  CdpPage *pages[N_PAGES];
-  char *log_path; /* convoked's and its workers' stderr */
-} NetScene;
-
-/* The sampler every page runs: per publisher, video frames decoded and
- * the longest time without a new one since netMark(), NACKs sent,
- * retransmissions received, audio packets lost and received; its own
- * send-side estimate; the error codes convoke.js reported. */
-#define NET_PAGE_JS                                                                      \
-  "(async () => {"                                                                       \
-  "  const Convoke = (await import('/convoke.js')).default;"                             \
-  "  const query = new URLSearchParams({ identity: %s, room: %s });"                     \
-  "  const token = (await (await fetch(`/dev/token?${query}`)).json()).token;"           \
-  "  const raise = %s;"                                                                  \
-  "  const stream = await navigator.mediaDevices.getUserMedia({ audio: true,"            \
-  "    video: { width: { ideal: %u }, height: { ideal: %u }, frameRate: { ideal: 15 } } });" \
-  "  window.net = { codes: [], from: {}, bwe: null, minBwe: null, maxBwe: null,"         \
-  "    marked: false, history: [] };"                                                    \
-  "  window.room = await Convoke.connect(null, token,"                                   \
-  "    { room: %s, tracks: stream.getTracks() });"                                       \
-  "  room.on('warning', (e) => net.codes.push(e.code));"                                 \
-  "  room.on('mediaConnectionFailed', () => net.codes.push(53405));"                     \
-  "  room.on('disconnected', (r, e) => net.codes.push(e ? e.code : 'disconnected'));"    \
-  "  const sample = async () => {"                                                       \
-  "    const link = room._links.get('server');"                                          \
-  "    if (!link) return;"                                                               \
-  "    const sender = link.pc.getSenders().find((s) => s.track?.kind === 'video');"    \
-  "    const parameters = sender?.getParameters();"                                      \
-  "    if (raise && parameters?.encodings?.length && !net.raised) {"                     \
-  "      parameters.encodings[0].maxBitrate = 2000000;"                                  \
-  "      net.raised = true;"                                                             \
-  "      await sender.setParameters(parameters);"                                        \
-  "    }"                                                                                \
-  "    const report = await link.pc.getStats();"                                         \
-  "    const byTrack = {}, pairs = {};"                                                  \
-  "    let pairId = null;"                                                               \
-  "    report.forEach((s) => {"                                                          \
-  "      if (s.type === 'inbound-rtp') byTrack[s.trackIdentifier] = s;"                  \
-  "      else if (s.type === 'transport') pairId = s.selectedCandidatePairId;"           \
-  "      else if (s.type === 'candidate-pair') pairs[s.id] = s;"                         \
-  "      else if (s.type === 'outbound-rtp' && s.kind === 'video') net.out = {"          \
-  "        bytes: s.bytesSent, frames: s.framesEncoded, width: s.frameWidth,"            \
-  "        limit: s.qualityLimitationReason, target: s.targetBitrate };"                 \
-  "    });"                                                                              \
-  "    const bwe = pairs[pairId]?.availableOutgoingBitrate;"                             \
-  "    if (bwe !== undefined) {"                                                         \
-  "      net.bwe = bwe;"                                                                 \
-  "      net.maxBwe = Math.max(net.maxBwe ?? 0, bwe);"                                   \
-  "      if (net.marked) net.minBwe = Math.min(net.minBwe ?? Infinity, bwe);"            \
-  "    }"                                                                                \
-  "    const now = performance.now();"                                                   \
-  "    for (const p of room.participants.values())"                                      \
-  "      for (const t of p.tracks.values()) {"                                           \
-  "        const s = byTrack[t.id];"                                                     \
-  "        if (!s) continue;"                                                            \
-  "        const f = net.from[p.identity] || (net.from[p.identity] = { frames: 0,"       \
-  "          last: 0, maxGap: 0, nacks: 0, rtx: 0, videoLost: 0, audioLost: 0,"          \
-  "          audioReceived: 0 });"                                                       \
-  "        if (s.kind === 'video') {"                                                    \
-  "          if ((s.framesDecoded ?? 0) > f.frames) {"                                   \
-  "            if (f.last && net.marked) f.maxGap = Math.max(f.maxGap, now - f.last);"   \
-  "            f.last = now;"                                                            \
-  "            f.frames = s.framesDecoded;"                                              \
-  "          }"                                                                          \
-  "          f.nacks = s.nackCount ?? 0;"                                                \
-  "          f.rtx = s.retransmittedPacketsReceived ?? 0;"                               \
-  "          f.videoLost = s.packetsLost ?? 0;"                                          \
-  "        } else {"                                                                     \
-  "          f.audioLost = s.packetsLost ?? 0;"                                          \
-  "          f.audioReceived = s.packetsReceived ?? 0;"                                  \
-  "        }"                                                                            \
-  "      }"                                                                              \
-  "    net.history.push({ t: Date.now(), frames: Object.fromEntries("                   \
-  "      Object.entries(net.from).map(([id, f]) => [id, f.frames])) });"                 \
-  "    if (net.history.length > 300) net.history.shift();"                               \
-  "  };"                                                                                 \
-  "  let busy = false;"                                                                  \
-  "  setInterval(async () => {"                                                          \
-  "    if (busy) return;"                                                                \
-  "    busy = true;"                                                                     \
-  "    try { await sample(); } finally { busy = false; }"                                \
-  "  }, 100);"                                                                           \
-  "  window.netMark = () => {"                                                           \
-  "    const now = performance.now();"                                                   \
-  "    net.marked = true; net.minBwe = null;"                                            \
-  "    for (const f of Object.values(net.from)) {"                                       \
-  "      f.maxGap = 0; f.last = now; f.at = { ...f, at: undefined };"                    \
-  "    }"                                                                                \
-  "  };"                                                                                 \
-  "  window.netReport = () => {"                                                         \
-  "    const now = performance.now(), out = {};"                                         \
-  "    for (const [id, f] of Object.entries(net.from)) {"                                \
-  "      const a = f.at ?? { frames: 0, nacks: 0, rtx: 0, videoLost: 0,"                \
-  "        audioLost: 0, audioReceived: 0 };"                                            \
-  "      out[id] = { frames: f.frames - a.frames,"                                       \
-  "        maxGap: Math.round(Math.max(f.maxGap, f.last ? now - f.last : 0)),"           \
-  "        nacks: f.nacks - a.nacks, rtx: f.rtx - a.rtx,"                                \
-  "        videoLost: f.videoLost - a.videoLost,"                                        \
-  "        audioLost: f.audioLost - a.audioLost,"                                        \
-  "        audioReceived: f.audioReceived - a.audioReceived };"                          \
-  "    }"                                                                                \
-  "    return JSON.stringify({ from: out, bwe: net.bwe, minBwe: net.minBwe,"           \
-  "      maxBwe: net.maxBwe, codes: net.codes, state: room.state });"                    \
-  "  };"                                                                                 \
-  "  window.netResumedAfter = (t0, more) => {"                                          \
-  "    const h = net.history, out = {};"                                                 \
-  "    const base = [...h].reverse().find((e) => e.t <= t0) ?? h[0];"                    \
-  "    for (const id of Object.keys(base.frames)) {"                                     \
-  "      const e = h.find((e) => e.t > t0 && e.frames[id] >= base.frames[id] + more);"   \
-  "      out[id] = e ? e.t - t0 : null;"                                                 \
-  "    }"                                                                                \
-  "    return out;"                                                                      \
-  "  };"                                                                                 \
-  "  return true;"                                                                       \
-  "})()"
-
-static char **
-wrap_in_link (const char *const *argv, gpointer data)
-{
-  return test_link_wrap_argv (data, argv);
-}
-
-static guint
-daemon_port (TestDaemon *d)
-{
-  g_autoptr (GUri) uri = g_uri_parse (d->base_url, G_URI_FLAGS_NONE, NULL);
-
-  g_assert_nonnull (uri);
-  return (guint) g_uri_get_port (uri);
-}
-
-/* Starts convoked with its stderr (and so its workers') going to a file
- * the test reads afterwards, rather than straight into the test's log. */
-static TestDaemon *
-start_daemon_logged (const char *config, const char *log_path)
-{
-  int saved = dup (STDERR_FILENO);
-  int log = open (log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  TestDaemon *d;
-
-  g_assert_cmpint (saved, >=, 0);
-  g_assert_cmpint (log, >=, 0);
-  fflush (stderr);
-  g_assert_cmpint (dup2 (log, STDERR_FILENO), ==, STDERR_FILENO);
-  d = test_client_daemon_start (config);
-  fflush (stderr);
-  g_assert_cmpint (dup2 (saved, STDERR_FILENO), ==, STDERR_FILENO);
-  close (saved);
-  close (log);
-  return d;
-}
-
-static CdpPage *
-open_page (CdpBrowser *browser, const char *base, const char *identity, gboolean raise,
-           guint width, guint height)
-{
-  g_autofree char *url = g_strconcat (base, "/", NULL);
-  g_autofree char *identity_js = cdp_js_string (identity);
-  g_autofree char *room_js = cdp_js_string (ROOM);
-  g_autofree char *script = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (JsonNode) joined = NULL;
-  CdpPage *page = cdp_page_open (browser, url, identity);
-
-  if (!cdp_page_wait_true (page, "document.readyState === 'complete'",
-                           PAGE_LOAD_TIMEOUT_MS))
-    cdp_test_fail ("[%s] %s did not load", identity, url);
-  script = g_strdup_printf (NET_PAGE_JS, identity_js, room_js, raise ? "true" : "false",
-                            width, height, room_js);
-  joined = cdp_page_eval (page, script, &error);
-  g_assert_no_error (error);
-  return page;
-}
-
-/* Everyone publishes camera and microphone (Chromium's fake devices, 320
- * × 240 at 15 fps to spare the 2 cores); with @far_big, the participant
- * behind the link asks for 640 × 480 and lets its video take up to
- * 2 Mbit/s. Returns once every page decodes 30 frames and 25 audio
- * packets of every other one. */
-static NetScene *
-net_scene_start (const char *const *impairment, gboolean far_big)
-{
-  NetScene *scene = g_new0 (NetScene, 1);
-  g_autofree char *config = NULL, *near_base = NULL, *far_base = NULL;
-  g_autofree char *secure = NULL;
-
-  scene->link = test_link_new (1, impairment);
-  scene->log_path = g_build_filename (g_get_tmp_dir (), "convoke-netns-XXXXXX.log", NULL);
-  g_close (g_mkstemp (scene->log_path), NULL);
-  /* Removed by net_scene_stop; a test that fails keeps it for a look. */
-  g_test_message ("convoked's log: %s", scene->log_path);
-  /* The workers' SRTP elements warn when a packet cannot be protected or
-   * unprotected; let them say so in the log. */
-  g_setenv ("GST_DEBUG", "srtpenc:2,srtpdec:2", TRUE);
-  /* Listen and gather on the link's server side too, not only loopback. */
-  config = g_strdup_printf ("[server]\nlisten=0.0.0.0:0\ndev-tokens=true\n"
-                            "[room:" ROOM "]\ntype=group\n"
-                            "[type:group]\nice-addresses=127.0.0.1,%s\n",
-                            test_link_server_address (scene->link));
-  scene->daemon = start_daemon_logged (config, scene->log_path);
-  near_base = g_strdup_printf ("http://127.0.0.1:%u", daemon_port (scene->daemon));
-  far_base = g_strdup_printf ("http://%s:%u", test_link_server_address (scene->link),
-                              daemon_port (scene->daemon));
-
-  scene->near = cdp_browser_launch ();
-  {
-    /* Camera and microphone need a secure context: 127.0.0.1 is one, the
-     * link's address is not. */
-    const char *far_args[] = { NULL, NULL };
-    CdpLaunchOptions options = { wrap_in_link, scene->link, far_args };
-
-    secure = g_strconcat ("--unsafely-treat-insecure-origin-as-secure=", far_base, NULL);
-    far_args[0] = secure;
-    scene->far = cdp_browser_launch_full (&options);
-  }
-  scene->pages[0] = open_page (scene->near, near_base, names[0], FALSE, 320, 240);
-  scene->pages[1] = open_page (scene->near, near_base, names[1], FALSE, 320, 240);
-  scene->pages[FAR] = open_page (scene->far, far_base, names[FAR], far_big,
-                                 far_big ? 640 : 320, far_big ? 480 : 240);
-
-  for (guint i = 0; i < N_PAGES; i++)
-    for (guint j = 0; j < N_PAGES; j++)
-      {
-        g_autofree char *name_js = cdp_js_string (names[j]);
-        g_autofree char *flowing = g_strdup_printf (
-            "net.from[%s]?.frames >= 30 && net.from[%s]?.audioReceived >= 25", name_js,
-            name_js);
-
-        if (i != j && !cdp_page_wait_true (scene->pages[i], flowing, MEDIA_TIMEOUT_MS))
-          cdp_test_fail ("%s decodes no media from %s within %u ms: %s", names[i],
-                         names[j], test_scaled_ms (MEDIA_TIMEOUT_MS),
-                         cdp_page_eval_string (scene->pages[i], "netReport()"));
-      }
-  g_test_message ("everyone decodes everyone");
-  return scene;
-}
-
-/* The lines of the daemon's log that tell of an SRTP failure. */
-static char *
-srtp_errors (NetScene *scene)
-{
-  g_autofree char *log = NULL;
-  g_auto (GStrv) lines = NULL;
-  g_autoptr (GString) found = g_string_new (NULL);
-
-  g_assert_true (g_file_get_contents (scene->log_path, &log, NULL, NULL));
-  lines = g_strsplit (log, "\n", -1);
-  for (guint i = 0; lines[i] != NULL; i++)
-    {
-      g_autofree char *lower = g_ascii_strdown (lines[i], -1);
-
-      if (strstr (lower, "protect") != NULL
-          || (strstr (lower, "srtp") != NULL
-              && (strstr (lower, "error") != NULL || strstr (lower, "fail") != NULL)))
-        g_string_append_printf (found, "%s\n", lines[i]);
-    }
-  return g_string_free (g_steal_pointer (&found), FALSE);
-}
-
-static void
-net_scene_stop (NetScene *scene)
-{
-  g_autofree char *log = NULL;
-
-  cdp_browser_close (scene->far);
-  cdp_browser_close (scene->near);
-  test_daemon_stop (scene->daemon);
-  /* Into the test's log, as every other test's daemon writes there. */
-  if (g_file_get_contents (scene->log_path, &log, NULL, NULL))
-    g_printerr ("---- convoked's log ----\n%s---- end of convoked's log ----\n", log);
-  g_unlink (scene->log_path);
-  g_free (scene->log_path);
-  test_link_free (scene->link);
-  g_free (scene);
-}
-
-static JsonObject *
-page_report (CdpPage *page)
-{
-  g_autofree char *text = cdp_page_eval_string (page, "netReport()");
-  g_autoptr (JsonParser) parser = json_parser_new ();
-
-  if (!json_parser_load_from_data (parser, text, -1, NULL)
-      || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
-    cdp_test_fail ("[%s] netReport() gave %s", cdp_page_get_name (page), text);
-  return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
-}
-
-static gint64
-member_int (JsonObject *object, const char *name)
-{
-  JsonNode *node = object ? json_object_get_member (object, name) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_VALUE (node)
-             ? (gint64) json_node_get_double (node)
-             : -1;
-}
-
-static void
-mark_all (NetScene *scene)
-{
-  for (guint i = 0; i < N_PAGES; i++)
-    {
-      g_autoptr (GError) error = NULL;
-      g_autoptr (JsonNode) done = cdp_page_eval (scene->pages[i], "netMark()", &error);
-
-      g_assert_no_error (error);
-    }
-}
-
-/* No page got an error code (53405 above all) or left the room. */
-static void
-assert_no_errors (NetScene *scene)
-{
-  for (guint i = 0; i < N_PAGES; i++)
-    {
-      g_autofree char *codes
-          = cdp_page_eval_string (scene->pages[i], "JSON.stringify(net.codes)");
-      g_autofree char *state = cdp_page_eval_string (scene->pages[i], "room.state");
-
-      if (!g_str_equal (codes, "[]") || !g_str_equal (state, "connected"))
-        cdp_test_fail ("%s: errors %s, state %s", names[i], codes, state);
-    }
-}
-
-static void
-assert_no_srtp_errors (NetScene *scene)
-{
-  g_autofree char *errors = srtp_errors (scene);
-
-  if (*errors != '\0')
-    cdp_test_fail ("the worker logged SRTP errors:\n%s", errors);
-}
 
 /* Every path from @publisher (NULL: every publisher) decoded at least
  * @min_fps frames a second since the mark, with no gap over MAX_GAP_MS;
@@ -404,33 +65,33 @@ check_paths (NetScene *scene, const char *publisher, guint window_ms, guint min_
   guint64 audio_lost = 0, audio_received = 0;
   gint64 worst_gap = 0, fewest = G_MAXINT64;
 
-  for (guint r = 0; r < N_PAGES; r++)
+  for (guint r = 0; r < NET_N_PAGES; r++)
     {
-      g_autoptr (JsonObject) report = page_report (scene->pages[r]);
+      g_autoptr (JsonObject) report = net_page_report (scene->pages[r]);
       JsonObject *from = cdp_object_member (report, "from");
 
-      for (guint p = 0; p < N_PAGES; p++)
+      for (guint p = 0; p < NET_N_PAGES; p++)
         {
-          JsonObject *path = cdp_object_member (from, names[p]);
+          JsonObject *path = cdp_object_member (from, net_names[p]);
           gint64 frames, gap;
 
-          if (p == r || (publisher != NULL && !g_str_equal (publisher, names[p])))
+          if (p == r || (publisher != NULL && !g_str_equal (publisher, net_names[p])))
             continue;
-          frames = member_int (path, "frames");
-          gap = member_int (path, "maxGap");
+          frames = net_member_int (path, "frames");
+          gap = net_member_int (path, "maxGap");
           g_test_message ("%s from %s: %" G_GINT64_FORMAT " frames decoded in %u ms, "
                           "longest gap %" G_GINT64_FORMAT " ms, %" G_GINT64_FORMAT
                           " NACKs, %" G_GINT64_FORMAT " retransmissions, %" G_GINT64_FORMAT
                           " video packets lost; audio %" G_GINT64_FORMAT " received, %"
                           G_GINT64_FORMAT " lost",
-                          names[r], names[p], frames, window_ms, gap,
-                          member_int (path, "nacks"), member_int (path, "rtx"),
-                          member_int (path, "videoLost"), member_int (path, "audioReceived"),
-                          member_int (path, "audioLost"));
+                          net_names[r], net_names[p], frames, window_ms, gap,
+                          net_member_int (path, "nacks"), net_member_int (path, "rtx"),
+                          net_member_int (path, "videoLost"), net_member_int (path, "audioReceived"),
+                          net_member_int (path, "audioLost"));
           worst_gap = MAX (worst_gap, gap);
           fewest = MIN (fewest, frames);
-          audio_lost += MAX (0, member_int (path, "audioLost"));
-          audio_received += MAX (0, member_int (path, "audioReceived"));
+          audio_lost += MAX (0, net_member_int (path, "audioLost"));
+          audio_received += MAX (0, net_member_int (path, "audioReceived"));
         }
     }
   /* Real decoded frames, and no stall. */
@@ -467,16 +128,16 @@ test_lossy (void)
 
   if (skip_unless_supported ())
     return;
-  scene = net_scene_start (impairment, FALSE);
+  scene = net_scene_start (impairment, everyone_small, NULL);
   g_test_message ("settling for %d ms, then watching for %d ms", SETTLE_MS, LOSSY_WATCH_MS);
   demo_spin_for (SETTLE_MS);
-  mark_all (scene);
+  net_mark_all (scene);
   demo_spin_for (LOSSY_WATCH_MS);
   /* 15 fps are sent: 300 frames in 20 s. As in group-lossy, most of them,
    * though some may be lost for good and skipped. */
   check_paths (scene, NULL, LOSSY_WATCH_MS, 10);
-  assert_no_errors (scene);
-  assert_no_srtp_errors (scene);
+  net_assert_no_errors (scene);
+  net_assert_no_srtp_errors (scene);
   net_scene_stop (scene);
 }
 
@@ -486,7 +147,7 @@ far_estimate (NetScene *scene, const char *which)
 {
   g_autofree char *expression = g_strdup_printf ("String(Math.round(net.%s ?? 0))", which);
 
-  return demo_page_eval_uint (scene->pages[FAR], expression);
+  return demo_page_eval_uint (scene->pages[NET_FAR], expression);
 }
 
 static void
@@ -506,8 +167,8 @@ test_uplink_cap (void)
     return;
   /* The far publisher may send up to 2 Mbit/s (Chromium's default for
    * its camera is 600 kbit/s, too close to the cap). */
-  scene = net_scene_start (impairment, TRUE);
-  if (!cdp_page_wait_true (scene->pages[FAR], above, ESTIMATE_TIMEOUT_MS))
+  scene = net_scene_start (impairment, far_big, NULL);
+  if (!cdp_page_wait_true (scene->pages[NET_FAR], above, ESTIMATE_TIMEOUT_MS))
     cdp_test_fail ("carol's estimate stayed under %d bit/s, uncapped: %u",
                    2 * CAP_KBPS * 1000, far_estimate (scene, "bwe"));
   g_test_message ("uncapped, carol's estimate reached %u bit/s", far_estimate (scene, "bwe"));
@@ -515,17 +176,17 @@ test_uplink_cap (void)
   test_link_set (scene->link, cap);
   capped_at = g_get_monotonic_time ();
   /* Asserted last, so that a failure still reports the media's figures. */
-  fell = cdp_page_wait_true (scene->pages[FAR], below, ESTIMATE_TIMEOUT_MS);
+  fell = cdp_page_wait_true (scene->pages[NET_FAR], below, ESTIMATE_TIMEOUT_MS);
   g_test_message ("capped: carol's estimate %s %u bit/s in %d ms",
                   fell ? "fell to" : "was still", far_estimate (scene, "bwe"),
                   (int) ((g_get_monotonic_time () - capped_at) / 1000));
 
   demo_spin_for (SETTLE_MS);
-  mark_all (scene);
+  net_mark_all (scene);
   demo_spin_for (CAP_WATCH_MS);
   {
     g_autofree char *encoder
-        = cdp_page_eval_string (scene->pages[FAR], "JSON.stringify(net.out)");
+        = cdp_page_eval_string (scene->pages[NET_FAR], "JSON.stringify(net.out)");
 
     g_test_message ("carol's estimate over the window: %u bit/s at least, %u at the "
                     "end; her video encoder: %s",
@@ -533,15 +194,15 @@ test_uplink_cap (void)
   }
   /* Under the cap the encoder may lower its frame rate: one frame a
    * second is "flowing", and the gap limit says the rest. */
-  loss = check_paths (scene, names[FAR], CAP_WATCH_MS, 1);
+  loss = check_paths (scene, net_names[NET_FAR], CAP_WATCH_MS, 1);
   g_test_message ("carol's audio lost at the others: %u.%u%%", loss / 10, loss % 10);
   if (!fell)
     cdp_test_fail ("carol's estimate did not fall under %d bit/s within %u ms of the "
                    "%d kbit/s cap",
                    CAP_ESTIMATE_BPS, test_scaled_ms (ESTIMATE_TIMEOUT_MS), CAP_KBPS);
   g_assert_cmpuint (loss, <, 10);
-  assert_no_errors (scene);
-  assert_no_srtp_errors (scene);
+  net_assert_no_errors (scene);
+  net_assert_no_srtp_errors (scene);
   net_scene_stop (scene);
 }
 
@@ -559,9 +220,9 @@ test_ice_restart (void)
 
   if (skip_unless_supported ())
     return;
-  scene = net_scene_start (impairment, FALSE);
+  scene = net_scene_start (impairment, everyone_small, NULL);
   restarted = cdp_page_eval (
-      scene->pages[FAR],
+      scene->pages[NET_FAR],
       "(async () => {"
       "  window.ufragOf = (d) => d && /a=ice-ufrag:(\\S+)/.exec(d.sdp)[1];"
       "  window.serverLink = room._links.get('server');"
@@ -575,13 +236,13 @@ test_ice_restart (void)
       &error);
   g_assert_no_error (error);
   /* The server answered with credentials of its own, new ones. */
-  if (!cdp_page_wait_true (scene->pages[FAR],
+  if (!cdp_page_wait_true (scene->pages[NET_FAR],
                            "serverLink.pc.signalingState === 'stable' && "
                            "ufragOf(serverLink.pc.localDescription) !== before.local && "
                            "ufragOf(serverLink.pc.remoteDescription) !== before.remote",
-                           PAGE_LOAD_TIMEOUT_MS))
+                           NET_PAGE_LOAD_TIMEOUT_MS))
     cdp_test_fail ("carol's ICE restart got no answer with new credentials");
-  answered = cdp_page_eval_string (scene->pages[FAR], "String(answeredAt)");
+  answered = cdp_page_eval_string (scene->pages[NET_FAR], "String(answeredAt)");
   /* Every page's sampler keeps 30 s of frame counts with wall-clock
    * times (one clock for all namespaces): when each path had 15 more
    * frames than at the answer. Waited for longer than allowed, so that a
@@ -590,7 +251,7 @@ test_ice_restart (void)
                              "  return Object.keys(r).length === 2 &&"
                              "    Object.values(r).every((v) => v !== null); })()",
                              answered);
-  for (guint i = 0; i < N_PAGES; i++)
+  for (guint i = 0; i < NET_N_PAGES; i++)
     {
       g_autofree char *after_js = g_strdup_printf ("JSON.stringify(netResumedAfter(%s, 15))",
                                                    answered);
@@ -600,24 +261,288 @@ test_ice_restart (void)
 
       cdp_page_wait_true (scene->pages[i], resumed, 3 * ICE_RESTART_RESUME_MS);
       after = cdp_page_eval_string (scene->pages[i], after_js);
-      g_test_message ("%s: 15 more frames from each, in ms after the answer: %s", names[i],
+      g_test_message ("%s: 15 more frames from each, in ms after the answer: %s", net_names[i],
                       after);
       g_assert_true (json_parser_load_from_data (parser, after, -1, NULL));
       times = json_node_get_object (json_parser_get_root (parser));
-      for (guint p = 0; p < N_PAGES; p++)
+      for (guint p = 0; p < NET_N_PAGES; p++)
         {
-          JsonNode *ms = p != i ? json_object_get_member (times, names[p]) : NULL;
+          JsonNode *ms = p != i ? json_object_get_member (times, net_names[p]) : NULL;
 
           if (p == i)
             continue;
           if (ms == NULL || JSON_NODE_TYPE (ms) != JSON_NODE_VALUE
               || json_node_get_int (ms) > test_scaled_ms (ICE_RESTART_RESUME_MS))
             cdp_test_fail ("%s: %s's video did not resume within %u ms of the ICE restart",
-                           names[i], names[p], test_scaled_ms (ICE_RESTART_RESUME_MS));
+                           net_names[i], net_names[p], test_scaled_ms (ICE_RESTART_RESUME_MS));
         }
     }
-  assert_no_errors (scene);
-  assert_no_srtp_errors (scene);
+  net_assert_no_errors (scene);
+  net_assert_no_srtp_errors (scene);
+  net_scene_stop (scene);
+}
+
+/* Capped subscriber: alice's camera as three simulcast layers, 960 × 540
+ * (a quarter, half and all of the width). Each layer's maxBitrate is set
+ * so that carol's 300 kbit/s downlink admits the low one only: it carries
+ * the low layer (up to 100 kbit/s) and two Opus streams (alice's and
+ * bob's, some 40 kbit/s each with headers), which leaves too little for
+ * the middle one (350 kbit/s). Bob and carol publish audio only, so that
+ * no single-layer video (which the router never degrades) takes the cap. */
+#define CAPPED_KBPS 300
+#define CAPPED_QUEUE_MS 200
+#define SIMULCAST_OPTIONS                                                                \
+  "simulcast: ["                                                                         \
+  "{ rid: 'q', scaleResolutionDownBy: 4, maxBitrate: 100000 },"                          \
+  "{ rid: 'h', scaleResolutionDownBy: 2, maxBitrate: 350000 },"                          \
+  "{ rid: 'f', scaleResolutionDownBy: 1, maxBitrate: 900000 } ]"
+/* Deadlines, base figures (scaled): the top layer flowing (Chromium ramps
+ * its send estimate up for some seconds: the simulcast test's figure),
+ * carol down on the low layer once capped, back above it once uncapped. */
+#define TOP_LAYER_TIMEOUT_MS 45000
+#define DOWN_TIMEOUT_MS 20000
+#define CLIMB_TIMEOUT_MS 15000
+/* Observation windows (not scaled): carol on the low layer under the cap,
+ * and how long she is given to reach the top once uncapped (logged, not
+ * asserted). */
+#define CAPPED_WATCH_MS 10000
+#define TOP_WATCH_MS 30000
+/* The longest gap carol's video may have from the cap until she is on
+ * the low layer: the cap cuts her downlink to less than half of what she
+ * was getting at once, and until the router hears of it (the loss in her
+ * next receiver reports, her REMB) the queue drops what does not fit, so
+ * the picture may stop until the low layer's key frame. Afterwards the
+ * ordinary limit holds. */
+#define CAP_ONSET_MAX_GAP_MS 3000
+
+static const NetPublish alice_simulcast[NET_N_PAGES] = {
+  { .width = 960, .height = 540, .busy_picture = TRUE, .options_js = SIMULCAST_OPTIONS },
+  { 0 },
+  { 0 },
+};
+
+/* What @page decodes of alice: its netReport() entry (width, minWidth
+ * since the mark, maxGap since the mark, frames since the mark...). */
+static JsonObject *
+alice_path (CdpPage *page, JsonObject **report)
+{
+  *report = net_page_report (page);
+  return cdp_object_member (cdp_object_member (*report, "from"), "alice");
+}
+
+/* For reading the timeline against the daemon's log. */
+static void
+log_wall_clock (const char *what)
+{
+  g_autoptr (GDateTime) now = g_date_time_new_now_local ();
+  g_autofree char *text = g_date_time_format (now, "%H:%M:%S.%f");
+
+  g_test_message ("%s at %.12s", what, text);
+}
+
+/* Alice's layers as she sends them: width and kbit/s over @window_ms. */
+static void
+log_alice_layers (NetScene *scene, guint window_ms)
+{
+  /* Keeps the byte counts in the page (window.lastOuts) to subtract. */
+  g_autofree char *kept = cdp_page_eval_string (scene->pages[0],
+                                                "JSON.stringify(window.lastOuts = "
+                                                "structuredClone(net.outs))");
+  g_autofree char *js = g_strdup_printf (
+      "JSON.stringify(Object.fromEntries(Object.entries(net.outs).map(([rid, o]) => [rid,"
+      "  { width: o.width, fps: o.fps, limit: o.limit, kbps: Math.round(8 * (o.bytes"
+      "    - (lastOuts[rid]?.bytes ?? 0)) / %u) }])))",
+      window_ms);
+  g_autofree char *rates = NULL;
+
+  demo_spin_for (window_ms);
+  rates = cdp_page_eval_string (scene->pages[0], js);
+  g_test_message ("alice's layers (kbit/s over %u ms): %s", window_ms, rates);
+}
+
+/* Bob's narrowest width of alice and longest gap since the last mark,
+ * folded into *@min and *@gap. */
+static void
+fold_bob (NetScene *scene, gint64 *min, gint64 *gap)
+{
+  g_autoptr (JsonObject) report = NULL;
+  JsonObject *path = alice_path (scene->pages[1], &report);
+  gint64 width = net_member_int (path, "minWidth");
+
+  /* -1 (no frame since the mark) counts as narrowest of all. */
+  *min = MIN (*min, width);
+  *gap = MAX (*gap, net_member_int (path, "maxGap"));
+}
+
+/* Carol's width changes and gaps over 500 ms (wall clock, ms) relative to
+ * @t0_ms, for the timeline in the log. */
+static void
+log_carol_timeline (NetScene *scene, gint64 t0_ms)
+{
+  g_autofree char *js = g_strdup_printf (
+      "(() => { const f = net.from.alice, t0 = %" G_GINT64_FORMAT ";"
+      "  return JSON.stringify({"
+      "    widths: f.widths.map(([t, w]) => [t - t0, w]),"
+      "    gaps: f.gaps.map(([t, g]) => [t - t0, g]) }); })()",
+      t0_ms);
+  g_autofree char *timeline = cdp_page_eval_string (scene->pages[NET_FAR], js);
+
+  g_test_message ("carol's view of alice, ms from the cap [time, width] and "
+                  "[time, gap ending then]: %s",
+                  timeline);
+}
+
+/* The router's estimate updates and layer switches for carol, from the
+ * worker's log (GST_DEBUG convokerouter:6), for the record. */
+static void
+log_router_view (NetScene *scene, const char *carol_id)
+{
+  g_autofree char *log = NULL;
+  g_auto (GStrv) lines = NULL;
+  guint n = 0;
+
+  if (!g_file_get_contents (scene->log_path, &log, NULL, NULL))
+    return;
+  lines = g_strsplit (log, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (strstr (lines[i], "convokerouter") != NULL && strstr (lines[i], carol_id) != NULL
+        && (strstr (lines[i], ": estimate ") != NULL || strstr (lines[i], "to layer") != NULL))
+      {
+        /* The wall clock of the daemon's log line, then the message
+         * (without the worker's pid, thread, level and source location). */
+        g_auto (GStrv) words = g_strsplit (lines[i], " ", 3);
+        const char *text = strstr (lines[i], "<router> ");
+
+        g_test_message ("router %s %s", words[1] != NULL ? words[1] : "?",
+                        text != NULL ? text + 9 : lines[i]);
+        n++;
+      }
+  g_test_message ("router: %u estimate updates and switches for carol (%s)", n, carol_id);
+}
+
+static void
+test_capped_subscriber (void)
+{
+  /* Uncapped at first, with the queue the cap will use. */
+  const char *impairment[] = { "down:queue=200", NULL };
+  g_autofree char *cap = g_strdup_printf ("down:rate=%d", CAPPED_KBPS);
+  g_autofree char *full_js = NULL, *low_js = NULL, *above_low_js = NULL;
+  g_autofree char *carol_id = NULL;
+  g_autoptr (JsonObject) report = NULL;
+  JsonObject *path;
+  NetScene *scene;
+  guint full, low;
+  gint64 t0_ms, capped_at, down_at, lifted_at;
+  gboolean down, climbed, top;
+  gint64 onset_gap, capped_gap, capped_min, capped_max, climb_gap;
+  gint64 bob_min = G_MAXINT64, bob_gap = 0;
+
+  if (skip_unless_supported ())
+    return;
+  scene = net_scene_start (impairment, alice_simulcast,
+                           "srtpenc:2,srtpdec:2,convokerouter:6");
+  full = demo_page_eval_uint (scene->pages[0], "String(net.sentWidth)");
+  low = full / 4;
+  carol_id = cdp_page_eval_string (scene->pages[NET_FAR], "room.localParticipant.sid");
+  g_test_message ("alice sends %u wide: layers %u, %u and %u wide", full, low, full / 2,
+                  full);
+  full_js = g_strdup_printf ("net.from.alice?.width === %u", full);
+  low_js = g_strdup_printf ("net.from.alice?.width === %u", low);
+  above_low_js = g_strdup_printf ("net.from.alice?.width > %u", low);
+
+  /* The top layer flows, to both. */
+  for (guint i = 1; i < NET_N_PAGES; i++)
+    if (!cdp_page_wait_true (scene->pages[i], full_js, TOP_LAYER_TIMEOUT_MS))
+      cdp_test_fail ("%s never decoded alice %u wide: %s", net_names[i], full,
+                     cdp_page_eval_string (scene->pages[i], "netReport()"));
+  g_test_message ("bob and carol decode alice %u wide", full);
+  log_alice_layers (scene, 2000);
+
+  /* Cap carol's downlink. */
+  net_mark_all (scene);
+  test_link_set (scene->link, cap);
+  capped_at = g_get_monotonic_time ();
+  t0_ms = g_get_real_time () / 1000;
+  log_wall_clock ("capped");
+  down = cdp_page_wait_true (scene->pages[NET_FAR], low_js, DOWN_TIMEOUT_MS);
+  down_at = g_get_monotonic_time ();
+  path = alice_path (scene->pages[NET_FAR], &report);
+  onset_gap = net_member_int (path, "maxGap");
+  g_test_message ("capped at %d kbit/s: carol %s alice %" G_GINT64_FORMAT " wide after "
+                  "%" G_GINT64_FORMAT " ms, longest gap so far %" G_GINT64_FORMAT " ms",
+                  CAPPED_KBPS, down ? "decodes" : "still decodes",
+                  net_member_int (path, "width"), (down_at - capped_at) / 1000, onset_gap);
+  if (!down)
+    {
+      log_carol_timeline (scene, t0_ms);
+      log_router_view (scene, carol_id);
+      cdp_test_fail ("carol did not go down to the low layer (%u wide) within %u ms of "
+                     "the %d kbit/s cap",
+                     low, test_scaled_ms (DOWN_TIMEOUT_MS), CAPPED_KBPS);
+    }
+
+  /* Under the cap the low layer keeps playing. */
+  fold_bob (scene, &bob_min, &bob_gap);
+  net_mark_all (scene);
+  demo_spin_for (CAPPED_WATCH_MS);
+  g_clear_pointer (&report, json_object_unref);
+  path = alice_path (scene->pages[NET_FAR], &report);
+  capped_gap = net_member_int (path, "maxGap");
+  capped_min = net_member_int (path, "minWidth");
+  capped_max = net_member_int (path, "maxWidth");
+  g_test_message ("under the cap, %d ms: carol decoded %" G_GINT64_FORMAT " frames of "
+                  "alice, %" G_GINT64_FORMAT "-%" G_GINT64_FORMAT " wide, longest gap %"
+                  G_GINT64_FORMAT " ms, %" G_GINT64_FORMAT " video packets lost",
+                  CAPPED_WATCH_MS, net_member_int (path, "frames"), capped_min, capped_max,
+                  capped_gap, net_member_int (path, "videoLost"));
+
+  /* Lift it: carol climbs back. */
+  fold_bob (scene, &bob_min, &bob_gap);
+  net_mark_all (scene);
+  test_link_set (scene->link, "down:rate=0");
+  lifted_at = g_get_monotonic_time ();
+  log_wall_clock ("lifted");
+  climbed = cdp_page_wait_true (scene->pages[NET_FAR], above_low_js, CLIMB_TIMEOUT_MS);
+  g_test_message ("uncapped: carol %s alice above %u wide after %" G_GINT64_FORMAT " ms",
+                  climbed ? "decodes" : "does not decode", low,
+                  (g_get_monotonic_time () - lifted_at) / 1000);
+  top = climbed && cdp_page_wait_true (scene->pages[NET_FAR], full_js, TOP_WATCH_MS);
+  g_test_message ("uncapped: carol %s the top layer (%u wide) %s %" G_GINT64_FORMAT " ms",
+                  top ? "reached" : "did not reach", full, top ? "after" : "in",
+                  (g_get_monotonic_time () - lifted_at) / 1000);
+  g_clear_pointer (&report, json_object_unref);
+  path = alice_path (scene->pages[NET_FAR], &report);
+  climb_gap = net_member_int (path, "maxGap");
+  g_test_message ("uncapped: carol's longest gap %" G_GINT64_FORMAT " ms", climb_gap);
+
+  /* Bob, from the cap on (his marks came with carol's). */
+  fold_bob (scene, &bob_min, &bob_gap);
+  g_test_message ("bob from the cap on: alice at least %" G_GINT64_FORMAT " wide, "
+                  "longest gap %" G_GINT64_FORMAT " ms",
+                  bob_min, bob_gap);
+  log_carol_timeline (scene, t0_ms);
+  log_router_view (scene, carol_id);
+
+  if (bob_min != (gint64) full || bob_gap > MAX_GAP_MS)
+    cdp_test_fail ("bob did not keep alice's top layer: down to %" G_GINT64_FORMAT
+                   " wide, gap of %" G_GINT64_FORMAT " ms",
+                   bob_min, bob_gap);
+  if (onset_gap > CAP_ONSET_MAX_GAP_MS)
+    cdp_test_fail ("carol's video stopped for %" G_GINT64_FORMAT " ms as the cap came "
+                   "(at most %d allowed)",
+                   onset_gap, CAP_ONSET_MAX_GAP_MS);
+  if (capped_min != (gint64) low || capped_max != (gint64) low || capped_gap > MAX_GAP_MS)
+    cdp_test_fail ("under the cap carol's low layer did not keep playing: %" G_GINT64_FORMAT
+                   "-%" G_GINT64_FORMAT " wide (low %u), gap of %" G_GINT64_FORMAT " ms",
+                   capped_min, capped_max, low, capped_gap);
+  if (!climbed)
+    cdp_test_fail ("carol stayed on the low layer for %u ms after the cap was lifted",
+                   test_scaled_ms (CLIMB_TIMEOUT_MS));
+  if (climb_gap > MAX_GAP_MS)
+    cdp_test_fail ("carol's video stopped for %" G_GINT64_FORMAT " ms while climbing back",
+                   climb_gap);
+  net_assert_no_errors (scene);
+  net_assert_no_srtp_errors (scene);
   net_scene_stop (scene);
 }
 
@@ -633,5 +558,6 @@ main (int argc, char **argv)
   g_test_add_func ("/browser/network/lossy", test_lossy);
   g_test_add_func ("/browser/network/uplink-cap", test_uplink_cap);
   g_test_add_func ("/browser/network/ice-restart", test_ice_restart);
+  g_test_add_func ("/browser/network/capped-subscriber", test_capped_subscriber);
   return g_test_run ();
 }
