@@ -61,13 +61,22 @@ router_estimator_loss (RouterEstimator *e, double loss, guint64 forwarded_bps,
       if (e->last_decrease_us != 0
           && now_us - e->last_decrease_us < ROUTER_ESTIMATOR_DECREASE_INTERVAL_US)
         return TRUE;
-      /* GCC decreases what is being sent: an estimate far above it (a
+      /* Loss soon after a decrease while sending no more than the
+       * estimate: the report most likely still counts the rate before. */
+      if (e->last_decrease_us != 0 && e->loss_bps != 0 && forwarded_bps <= e->loss_bps
+          && now_us - e->last_decrease_us < ROUTER_ESTIMATOR_STALE_LOSS_US)
+        return TRUE;
+      /* What is being sent, as GCC decreases: an estimate far above it (a
        * subscriber on a low layer) would otherwise shrink to no effect. */
       if (forwarded_bps > 0 && (base == 0 || forwarded_bps < base))
         base = forwarded_bps;
       if (base == 0)
         return TRUE; /* nothing sent, nothing to shrink */
-      e->loss_bps = MAX ((guint64) (base * (1.0 - 0.5 * loss)), ROUTER_ESTIMATOR_MIN_BPS);
+      /* What got through: on a congested link, its capacity. GCC's
+       * 1 − loss/2 took two steps down under a cap (the first one still
+       * above it), each waiting for a key frame while the queue dropped
+       * what did not fit. */
+      e->loss_bps = MAX ((guint64) (base * (1.0 - loss)), ROUTER_ESTIMATOR_MIN_BPS);
       congested (e, now_us);
       return TRUE;
     }
@@ -95,7 +104,11 @@ router_estimator_loss (RouterEstimator *e, double loss, guint64 forwarded_bps,
   if (now_us - e->low_since_us >= ROUTER_ESTIMATOR_PROBE_AFTER_US
       && now_us >= e->next_probe_us)
     {
-      e->loss_bps = (guint64) (e->loss_bps * ROUTER_ESTIMATOR_PROBE_FACTOR);
+      guint64 reach = forwarded_bps > 0 ? forwarded_bps * ROUTER_ESTIMATOR_PROBE_REACH
+                                        : ROUTER_ESTIMATOR_MAX_BPS;
+
+      e->loss_bps = MAX (e->loss_bps, MIN ((guint64) (e->loss_bps * ROUTER_ESTIMATOR_PROBE_FACTOR),
+                                           reach));
       e->probe_us = now_us;
       e->next_probe_us = now_us + e->probe_wait_us;
     }
@@ -196,8 +209,15 @@ router_estimator_allocate (guint64 budget_bps, RouterLayerDemand *slots, guint n
         choice->up_since_us = now_us;
       else if (now_us - choice->up_since_us >= ROUTER_ESTIMATOR_UP_HOLD_US)
         {
-          choice->layer = want;
-          choice->up_since_us = 0;
+          /* One layer at a time (the next one that sends), each after its
+           * own hold: a jump from the lowest to the top layer is the
+           * costliest mistake when the estimate was a probe. */
+          guint next = choice->layer + 1;
+
+          while (next < want && slots[i].layer_bps[next] == 0)
+            next++;
+          choice->layer = MIN (next, want);
+          choice->up_since_us = choice->layer < want ? now_us : 0;
         }
       if (MIN (choice->layer, slots[i].ceiling) != before)
         changed++;

@@ -55,6 +55,13 @@ G_BEGIN_DECLS
  * link says so: one decrease per this long, about an RTT plus
  * Chromium's RR interval, is one reaction to one congestion event. */
 #define ROUTER_ESTIMATOR_DECREASE_INTERVAL_US (G_USEC_PER_SEC / 2)
+/* A receiver report covers the second or so before it, so the one after
+ * a decrease still counts the loss of the rate before it. For this long
+ * after a decrease, while the router forwards no more than the estimate,
+ * high loss cuts nothing more (browser runs behind a 300 kbit/s cap: each
+ * stale report cut again, down to 30 kbit/s while the link carried 300,
+ * and the climb back took longer than the cap). */
+#define ROUTER_ESTIMATOR_STALE_LOSS_US (2 * G_USEC_PER_SEC)
 /* A REMB is used while it is this recent. Chromium sends one at least
  * every second and at once when its estimate drops. */
 #define ROUTER_ESTIMATOR_REMB_TIMEOUT_US (5 * G_USEC_PER_SEC)
@@ -78,13 +85,18 @@ G_BEGIN_DECLS
  * probe brings loss or a low REMB within the probe check time, and
  * shortens again after a probe that did not. From an estimate below
  * 50 kbit/s back to a 1 Mbit/s top layer (× 1.2 margin) that is four
- * probes and two up holds: 11 s in the router-estimator test, within the
+ * probes and two up holds: 12 s in the router-estimator test, within the
  * 15 s a subscriber whose cap was lifted may take. */
 #define ROUTER_ESTIMATOR_PROBE_AFTER_US (2 * G_USEC_PER_SEC)
 #define ROUTER_ESTIMATOR_PROBE_FACTOR 2.0
 #define ROUTER_ESTIMATOR_PROBE_WAIT_MIN_US (2 * G_USEC_PER_SEC)
 #define ROUTER_ESTIMATOR_PROBE_WAIT_MAX_US (32 * G_USEC_PER_SEC)
 #define ROUTER_ESTIMATOR_PROBE_CHECK_US (5 * G_USEC_PER_SEC)
+/* A probe asks for at most this multiple of what is forwarded: enough for
+ * the next layer up (Chromium's layers are 2–4 times apart), not the
+ * 4–20 Mbit/s that doubling after doubling reached while a subscriber
+ * took nothing more (browser runs behind a cap). */
+#define ROUTER_ESTIMATOR_PROBE_REACH 4
 
 /* Layer choice. A slot keeps its layer while the budget covers this
  * share of the layer's rate: rates measured over one second move by a
