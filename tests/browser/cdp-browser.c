@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "cdp-browser.h"
 
+#include <fcntl.h>
+#include <gio/gunixinputstream.h>
+#include <gio/gunixoutputstream.h>
+#include <glib-unix.h>
 #include <glib/gstdio.h>
 #include <signal.h>
 
@@ -27,7 +31,10 @@ struct _CdpBrowser
   char *dir; /* profile, HOME and the log, removed on close */
   char *log_path;
   SoupSession *session;
-  SoupWebsocketConnection *ws;
+  SoupWebsocketConnection *ws; /* DevTools on a port; or, with a pipe: */
+  GOutputStream *pipe_out;     /* to Chromium's fd 3 (--remote-debugging-pipe) */
+  GDataInputStream *pipe_in;   /* from its fd 4, messages ending with a NUL */
+  GCancellable *pipe_cancel;
   guint next_id;
   GHashTable *replies;       /* id -> JsonObject (the whole reply) */
   GHashTable *session_names; /* CDP sessionId -> page name */
@@ -148,18 +155,15 @@ log_console_message (CdpBrowser *browser, JsonObject *message)
     }
 }
 
+/* One message from Chromium, over either transport. */
 static void
-on_ws_message (SoupWebsocketConnection *ws, int type, GBytes *bytes, gpointer user_data)
+handle_message (CdpBrowser *browser, const char *data, gsize size)
 {
-  CdpBrowser *browser = user_data;
   g_autoptr (JsonParser) parser = json_parser_new ();
-  gsize size;
-  const char *data = g_bytes_get_data (bytes, &size);
   JsonNode *root;
   JsonObject *message;
 
-  if (type != SOUP_WEBSOCKET_DATA_TEXT
-      || !json_parser_load_from_data (parser, data, size, NULL))
+  if (!json_parser_load_from_data (parser, data, size, NULL))
     return;
   root = json_parser_get_root (parser);
   if (!JSON_NODE_HOLDS_OBJECT (root))
@@ -172,6 +176,71 @@ on_ws_message (SoupWebsocketConnection *ws, int type, GBytes *bytes, gpointer us
         json_object_ref (message));
   else
     log_console_message (browser, message);
+}
+
+static void
+on_ws_message (SoupWebsocketConnection *ws, int type, GBytes *bytes, gpointer user_data)
+{
+  gsize size;
+  const char *data = g_bytes_get_data (bytes, &size);
+
+  if (type == SOUP_WEBSOCKET_DATA_TEXT)
+    handle_message (user_data, data, size);
+}
+
+/* ---- the pipe transport: messages end with a NUL byte ---------------------- */
+
+static void read_pipe_message (CdpBrowser *browser);
+
+static void
+pipe_message_read (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  CdpBrowser *browser = user_data;
+  g_autoptr (GError) error = NULL;
+  gsize size = 0;
+  g_autofree char *text
+      = g_data_input_stream_read_upto_finish (G_DATA_INPUT_STREAM (source), result, &size,
+                                              &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return; /* closing: @browser may be gone */
+  /* read_upto leaves the NUL in the buffer; a message without one is the
+   * end of the stream. */
+  if (text == NULL
+      || g_data_input_stream_read_byte (G_DATA_INPUT_STREAM (source), NULL, NULL) != '\0')
+    {
+      browser->connection_closed = TRUE;
+      return;
+    }
+  handle_message (browser, text, size);
+  read_pipe_message (browser);
+}
+
+static void
+read_pipe_message (CdpBrowser *browser)
+{
+  g_data_input_stream_read_upto_async (browser->pipe_in, "", 1, G_PRIORITY_DEFAULT,
+                                       browser->pipe_cancel, pipe_message_read, browser);
+}
+
+static void
+send_message (CdpBrowser *browser, const char *text)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (browser->ws != NULL)
+    {
+      soup_websocket_connection_send_text (browser->ws, text);
+      return;
+    }
+  /* Commands are small and Chromium reads them at once: a blocking write
+   * does not stall. */
+  if (!g_output_stream_write_all (browser->pipe_out, text, strlen (text) + 1, NULL, NULL,
+                                  &error))
+    {
+      g_test_message ("DevTools pipe: %s", error->message);
+      browser->connection_closed = TRUE;
+    }
 }
 
 static void
@@ -238,7 +307,7 @@ cdp_call (CdpBrowser *browser, const char *session_id, const char *method,
   json_builder_end_object (builder);
   root = json_builder_get_root (builder);
   text = json_to_string (root, FALSE);
-  soup_websocket_connection_send_text (browser->ws, text);
+  send_message (browser, text);
 
   if (!test_wait_until (reply_arrived, &call, timeout_ms) || browser->connection_closed)
     {
@@ -326,64 +395,25 @@ browser_log (CdpBrowser *browser)
   return log;
 }
 
-CdpBrowser *
-cdp_browser_launch (void)
+/* Chromium's own flags, common to every launch. */
+static const char *const chromium_flags[] = {
+  "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+  "--disable-default-apps", "--use-fake-device-for-media-stream",
+  "--use-fake-ui-for-media-stream", "--allow-loopback-in-peer-connection",
+  "--disable-features=WebRtcHideLocalIpsWithMdns,Translate,MediaRouter",
+  /* Several pages share the browser; none may be throttled for being in
+   * the background. */
+  "--disable-background-timer-throttling", "--disable-backgrounding-occluded-windows",
+  "--disable-renderer-backgrounding", "--window-size=960,720",
+};
+
+/* The DevTools WebSocket, once Chromium printed where it listens. */
+static void
+connect_websocket (CdpBrowser *browser)
 {
-  CdpBrowser *browser = g_new0 (CdpBrowser, 1);
-  g_autoptr (GSubprocessLauncher) launcher
-      = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_MERGE);
-  g_autoptr (GError) error = NULL;
   g_autoptr (SoupMessage) msg = NULL;
-  g_autofree char *home = NULL;
-  g_autofree char *profile = NULL;
-  g_autofree char *profile_arg = NULL;
   DevtoolsUrl wait = { browser, NULL };
-
-  browser->dir = test_mkdtemp ();
-  browser->log_path = g_build_filename (browser->dir, "chromium.log", NULL);
-  browser->replies
-      = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) json_object_unref);
-  browser->session_names
-      = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  browser->pages = g_ptr_array_new_with_free_func ((GDestroyNotify) cdp_page_free);
-  home = g_build_filename (browser->dir, "home", NULL);
-  profile = g_build_filename (browser->dir, "profile", NULL);
-  profile_arg = g_strconcat ("--user-data-dir=", profile, NULL);
-  g_mkdir_with_parents (home, 0700);
-  g_mkdir_with_parents (profile, 0700);
-
-  {
-    /* Chromium writes under HOME and the XDG dirs even with a profile dir
-     * of its own; keep all of it inside the temporary directory. */
-    g_autofree char *config = g_build_filename (home, ".config", NULL);
-    g_autofree char *cache = g_build_filename (home, ".cache", NULL);
-    g_autofree char *data = g_build_filename (home, ".local", "share", NULL);
-
-    g_subprocess_launcher_setenv (launcher, "HOME", home, TRUE);
-    g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", config, TRUE);
-    g_subprocess_launcher_setenv (launcher, "XDG_CACHE_HOME", cache, TRUE);
-    g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", data, TRUE);
-  }
-  g_subprocess_launcher_set_child_setup (launcher, test_die_with_parent, NULL, NULL);
-  /* A file, not a pipe: Chromium logs a lot, and a pipe nobody drains
-   * would stall it. */
-  g_subprocess_launcher_set_stdout_file_path (launcher, browser->log_path);
-
-  browser->process = g_subprocess_launcher_spawn (
-      launcher, &error, cdp_chromium_path (), "--headless", "--no-sandbox",
-      "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync",
-      "--disable-default-apps", "--use-fake-device-for-media-stream",
-      "--use-fake-ui-for-media-stream", "--allow-loopback-in-peer-connection",
-      "--disable-features=WebRtcHideLocalIpsWithMdns,Translate,MediaRouter",
-      /* Several pages share the browser; none may be throttled for being
-       * in the background. */
-      "--disable-background-timer-throttling", "--disable-backgrounding-occluded-windows",
-      "--disable-renderer-backgrounding", "--window-size=960,720",
-      "--remote-debugging-port=0", profile_arg, "about:blank", NULL);
-  g_assert_no_error (error);
-  test_kill_with_test (
-      (GPid) g_ascii_strtoll (g_subprocess_get_identifier (browser->process), NULL, 10));
 
   test_wait_until (devtools_url_known, &wait, LAUNCH_TIMEOUT_MS);
   if (wait.url == NULL)
@@ -407,6 +437,115 @@ cdp_browser_launch (void)
   soup_websocket_connection_set_max_incoming_payload_size (browser->ws, MAX_CDP_MESSAGE);
   g_signal_connect (browser->ws, "message", G_CALLBACK (on_ws_message), browser);
   g_signal_connect (browser->ws, "closed", G_CALLBACK (on_ws_closed), browser);
+}
+
+/* Hands Chromium the ends of two pipes as fds 3 (its commands) and 4 (its
+ * replies and events), what --remote-debugging-pipe reads and writes. */
+static void
+prepare_pipes (CdpBrowser *browser, GSubprocessLauncher *launcher)
+{
+  int to_chromium[2], from_chromium[2];
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GInputStream) in = NULL;
+
+  g_unix_open_pipe (to_chromium, FD_CLOEXEC, &error);
+  g_assert_no_error (error);
+  g_unix_open_pipe (from_chromium, FD_CLOEXEC, &error);
+  g_assert_no_error (error);
+  g_subprocess_launcher_take_fd (launcher, to_chromium[0], 3);
+  g_subprocess_launcher_take_fd (launcher, from_chromium[1], 4);
+  browser->pipe_out = g_unix_output_stream_new (to_chromium[1], TRUE);
+  in = g_unix_input_stream_new (from_chromium[0], TRUE);
+  browser->pipe_in = g_data_input_stream_new (in);
+  browser->pipe_cancel = g_cancellable_new ();
+}
+
+CdpBrowser *
+cdp_browser_launch (void)
+{
+  return cdp_browser_launch_full (NULL);
+}
+
+CdpBrowser *
+cdp_browser_launch_full (const CdpLaunchOptions *options)
+{
+  CdpBrowser *browser = g_new0 (CdpBrowser, 1);
+  g_autoptr (GSubprocessLauncher) launcher
+      = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_auto (GStrv) wrapped = NULL;
+  g_autofree char *home = NULL;
+  g_autofree char *profile = NULL;
+  gboolean pipe = options != NULL && options->wrap_argv != NULL;
+
+  browser->dir = test_mkdtemp ();
+  browser->log_path = g_build_filename (browser->dir, "chromium.log", NULL);
+  browser->replies
+      = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) json_object_unref);
+  browser->session_names
+      = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  browser->pages = g_ptr_array_new_with_free_func ((GDestroyNotify) cdp_page_free);
+  home = g_build_filename (browser->dir, "home", NULL);
+  profile = g_build_filename (browser->dir, "profile", NULL);
+  g_mkdir_with_parents (home, 0700);
+  g_mkdir_with_parents (profile, 0700);
+
+  {
+    /* Chromium writes under HOME and the XDG dirs even with a profile dir
+     * of its own; keep all of it inside the temporary directory. */
+    g_autofree char *config = g_build_filename (home, ".config", NULL);
+    g_autofree char *cache = g_build_filename (home, ".cache", NULL);
+    g_autofree char *data = g_build_filename (home, ".local", "share", NULL);
+
+    g_subprocess_launcher_setenv (launcher, "HOME", home, TRUE);
+    g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", config, TRUE);
+    g_subprocess_launcher_setenv (launcher, "XDG_CACHE_HOME", cache, TRUE);
+    g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", data, TRUE);
+  }
+  g_subprocess_launcher_set_child_setup (launcher, test_die_with_parent, NULL, NULL);
+  /* A file, not a pipe: Chromium logs a lot, and a pipe nobody drains
+   * would stall it. */
+  g_subprocess_launcher_set_stdout_file_path (launcher, browser->log_path);
+
+  g_ptr_array_add (argv, g_strdup (cdp_chromium_path ()));
+  for (guint i = 0; i < G_N_ELEMENTS (chromium_flags); i++)
+    g_ptr_array_add (argv, g_strdup (chromium_flags[i]));
+  /* A wrapped Chromium runs elsewhere (another network namespace), where
+   * a DevTools port would be out of reach, or reached only across the
+   * link under test: it gets the protocol over two pipes instead. */
+  g_ptr_array_add (argv, g_strdup (pipe ? "--remote-debugging-pipe"
+                                        : "--remote-debugging-port=0"));
+  for (guint i = 0; options != NULL && options->extra_args != NULL
+                    && options->extra_args[i] != NULL;
+       i++)
+    g_ptr_array_add (argv, g_strdup (options->extra_args[i]));
+  g_ptr_array_add (argv, g_strconcat ("--user-data-dir=", profile, NULL));
+  g_ptr_array_add (argv, g_strdup ("about:blank"));
+  g_ptr_array_add (argv, NULL);
+  if (pipe)
+    {
+      prepare_pipes (browser, launcher);
+      wrapped = options->wrap_argv ((const char *const *) argv->pdata,
+                                    options->wrap_data);
+    }
+
+  browser->process = g_subprocess_launcher_spawnv (
+      launcher, wrapped ? (const char *const *) wrapped : (const char *const *) argv->pdata,
+      &error);
+  g_assert_no_error (error);
+  /* `ip netns exec` execs the command in place: the pid stays Chromium's. */
+  test_kill_with_test (
+      (GPid) g_ascii_strtoll (g_subprocess_get_identifier (browser->process), NULL, 10));
+
+  if (pipe)
+    {
+      g_test_message ("Chromium pid %s, DevTools over a pipe",
+                      g_subprocess_get_identifier (browser->process));
+      read_pipe_message (browser);
+    }
+  else
+    connect_websocket (browser);
   return browser;
 }
 
@@ -444,6 +583,11 @@ cdp_browser_close (CdpBrowser *browser)
     }
   g_clear_object (&browser->ws);
   g_clear_object (&browser->session);
+  if (browser->pipe_cancel != NULL)
+    g_cancellable_cancel (browser->pipe_cancel);
+  g_clear_object (&browser->pipe_in);
+  g_clear_object (&browser->pipe_out);
+  g_clear_object (&browser->pipe_cancel);
   g_clear_object (&browser->process);
   test_rm_rf (browser->dir);
   g_free (browser->dir);

@@ -3,7 +3,9 @@
  * One browser process per test, one page (CDP target) per participant:
  * each target has its own fake camera and microphone, and one Chromium is
  * much cheaper than several on a small machine. The driver speaks CDP over
- * a libsoup WebSocket on the default main context.
+ * a libsoup WebSocket on the default main context, or over a pair of pipes
+ * for a Chromium started in another network namespace
+ * (cdp_browser_launch_full).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
@@ -24,6 +26,22 @@ gboolean cdp_chromium_available (void);
 /* Starts Chromium with a fresh profile and HOME under a temporary
  * directory and connects to it. Fails the test when it cannot. */
 CdpBrowser *cdp_browser_launch (void);
+
+typedef struct
+{
+  /* Runs Chromium through a wrapper: returns a new NULL-terminated argv
+   * (g_strfreev) that runs @argv, e.g. test_link_wrap_argv() to start it
+   * in a network namespace. A wrapped Chromium speaks DevTools over a pipe
+   * (--remote-debugging-pipe), not a port: a port would listen in that
+   * namespace. NULL: run it here, on a port on 127.0.0.1. */
+  char **(*wrap_argv) (const char *const *argv, gpointer data);
+  gpointer wrap_data;
+  /* More Chromium flags (NULL-terminated), or NULL. */
+  const char *const *extra_args;
+} CdpLaunchOptions;
+
+/* cdp_browser_launch with @options (NULL: the defaults). */
+CdpBrowser *cdp_browser_launch_full (const CdpLaunchOptions *options);
 /* Browser.close, waits for the process to exit (kills it after a grace
  * period) and removes the temporary directory. */
 void cdp_browser_close (CdpBrowser *browser);

@@ -203,16 +203,21 @@ receive_frame (Direction *direction, GRand *rand)
   release = MAX (now + MAX (delay_us, 0), direction->last_release_us);
   if (impairment->rate_kbps > 0)
     {
-      gint64 start = MAX (release, direction->link_free_us);
+      /* The queue is measured from when the frame reaches the capped link
+       * (after its delay), not from the previous frame's release: that
+       * one already includes the queue, which then never looked full and
+       * grew without bound. */
+      gint64 arrival = now + MAX (delay_us, 0);
+      gint64 start = MAX (arrival, direction->link_free_us);
 
-      if (start - release > (gint64) impairment->queue_ms * 1000)
+      if (start - arrival > (gint64) impairment->queue_ms * 1000)
         {
           direction->queue_dropped++;
           return;
         }
       /* bits / (kbit/s) = ms; the frame leaves once it is on the wire. */
       direction->link_free_us = start + (gint64) length * 8 * 1000 / impairment->rate_kbps;
-      release = direction->link_free_us;
+      release = MAX (release, direction->link_free_us);
     }
   direction->last_release_us = release;
 
