@@ -1,0 +1,185 @@
+/* Per-publisher uplink estimation (router-uplink.h).
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "router-uplink.h"
+
+static void
+clear_history (RouterUplink *u)
+{
+  for (guint i = 0; i < ROUTER_UPLINK_BUCKETS; i++)
+    u->min_delay_us[i] = G_MAXINT64;
+}
+
+void
+router_uplink_init (RouterUplink *u)
+{
+  *u = (RouterUplink){ 0 };
+  clear_history (u);
+}
+
+gboolean
+router_uplink_packet (RouterUplink *u, guint32 ssrc, guint32 rtp_ts, guint clock_rate,
+                      gint64 arrival_us)
+{
+  gint64 bucket = arrival_us / ROUTER_UPLINK_BUCKET_US, delay_us;
+  gboolean new_bucket = FALSE;
+  guint index;
+
+  if (clock_rate == 0 || arrival_us < 0)
+    return FALSE;
+  if (!u->started || ssrc != u->ssrc || clock_rate != u->clock_rate)
+    {
+      /* Another stream's timestamps start anywhere: its delays cannot be
+       * compared with the old one's. */
+      clear_history (u);
+      u->ssrc = ssrc;
+      u->clock_rate = clock_rate;
+      u->last_ts = rtp_ts;
+      u->ext_ts = 0;
+      delay_us = arrival_us;
+      u->last_delay_us = delay_us;
+      if (!u->started)
+        new_bucket = TRUE;
+      u->started = TRUE;
+      u->newest = bucket;
+    }
+  else
+    {
+      /* Signed: a reordered packet steps back, a wrap is a small step. */
+      u->ext_ts += (gint32) (rtp_ts - u->last_ts);
+      u->last_ts = rtp_ts;
+      delay_us = arrival_us - u->ext_ts * G_USEC_PER_SEC / (gint64) clock_rate;
+      if (ABS (delay_us - u->last_delay_us) > ROUTER_UPLINK_JUMP_US)
+        clear_history (u);
+      u->last_delay_us = delay_us;
+    }
+
+  if (bucket > u->newest)
+    {
+      for (gint64 b = u->newest + 1; b <= bucket && b - u->newest <= ROUTER_UPLINK_BUCKETS;
+           b++)
+        u->min_delay_us[b % ROUTER_UPLINK_BUCKETS] = G_MAXINT64;
+      u->newest = bucket;
+      new_bucket = TRUE;
+    }
+  else if (bucket <= u->newest - ROUTER_UPLINK_BUCKETS)
+    return FALSE; /* older than the window */
+  index = (guint) (bucket % ROUTER_UPLINK_BUCKETS);
+  u->min_delay_us[index] = MIN (u->min_delay_us[index], delay_us);
+  return new_bucket;
+}
+
+gboolean
+router_uplink_loss (RouterUplink *u, double loss, gint64 now_us)
+{
+  if (!(loss >= 0.0 && loss <= 1.0))
+    return FALSE;
+  u->loss = loss;
+  u->loss_us = now_us;
+  u->loss_handled = FALSE;
+  return TRUE;
+}
+
+gint64
+router_uplink_queue_delay (const RouterUplink *u, gint64 now_us)
+{
+  gint64 recent = G_MAXINT64, base = G_MAXINT64;
+
+  /* Nothing arrived for a while: no news of the queue. */
+  if (!u->started
+      || now_us / ROUTER_UPLINK_BUCKET_US - u->newest >= ROUTER_UPLINK_RECENT_BUCKETS)
+    return -1;
+  for (guint i = 0; i < ROUTER_UPLINK_BUCKETS; i++)
+    {
+      gint64 b = u->newest - i;
+      gint64 min = u->min_delay_us[b % ROUTER_UPLINK_BUCKETS];
+
+      if (i < ROUTER_UPLINK_RECENT_BUCKETS)
+        recent = MIN (recent, min);
+      base = MIN (base, min);
+    }
+  if (recent == G_MAXINT64)
+    return -1;
+  return recent - base;
+}
+
+static gboolean
+decrease (RouterUplink *u, guint64 incoming_bps, gint64 queue_us, gint64 now_us)
+{
+  guint64 target = (guint64) (incoming_bps * ROUTER_UPLINK_DECREASE);
+
+  /* What arrives lags what the publisher was told: never raise it here. */
+  if (u->estimate_bps != 0)
+    target = MIN (target, u->estimate_bps);
+  u->estimate_bps = MAX (target, ROUTER_UPLINK_MIN_BPS);
+  u->overuse_bps = incoming_bps;
+  u->last_decrease_us = now_us;
+  u->queue_at_decrease_us = MAX (queue_us, 0);
+  u->last_growth_us = now_us;
+  u->overuses++;
+  return TRUE;
+}
+
+gboolean
+router_uplink_update (RouterUplink *u, guint64 incoming_bps, gint64 now_us)
+{
+  gint64 queue_us = router_uplink_queue_delay (u, now_us), elapsed_us;
+  gboolean lossy = u->loss_us != 0 && now_us - u->loss_us < ROUTER_UPLINK_LOSS_TIMEOUT_US
+                   && u->loss > ROUTER_UPLINK_LOSS_HIGH;
+  gboolean delayed = queue_us > ROUTER_UPLINK_QUEUE_US;
+  gboolean near;
+
+  if (delayed || lossy)
+    {
+      u->last_growth_us = now_us;
+      if (incoming_bps == 0 || (u->last_decrease_us != 0
+                                && now_us - u->last_decrease_us
+                                       < ROUTER_UPLINK_DECREASE_INTERVAL_US))
+        return FALSE;
+      if (lossy && !u->loss_handled)
+        {
+          /* Each report's loss is one event. */
+          u->loss_handled = TRUE;
+          return decrease (u, incoming_bps, queue_us, now_us);
+        }
+      if (!delayed)
+        return FALSE;
+      if (u->last_decrease_us != 0
+          && queue_us < u->queue_at_decrease_us - ROUTER_UPLINK_DRAINING_US)
+        {
+          /* Draining: the publisher follows the last REMB. Compare with
+           * this point next time, so that a queue that stops falling
+           * (sent at just the link's rate) is decreased again. */
+          u->last_decrease_us = now_us;
+          u->queue_at_decrease_us = queue_us;
+          return FALSE;
+        }
+      return decrease (u, incoming_bps, queue_us, now_us);
+    }
+
+  elapsed_us = u->last_growth_us != 0 ? MIN (now_us - u->last_growth_us, G_USEC_PER_SEC) : 0;
+  u->last_growth_us = now_us;
+  /* Unlimited; or no news of the queue; or a queue filling or draining. */
+  if (u->estimate_bps == 0 || queue_us < 0 || queue_us > ROUTER_UPLINK_QUEUE_US / 2
+      || elapsed_us <= 0)
+    return FALSE;
+  near = u->overuse_bps > 0 && u->estimate_bps >= ROUTER_UPLINK_NEAR_LOW * u->overuse_bps
+         && u->estimate_bps <= ROUTER_UPLINK_NEAR_HIGH * u->overuse_bps;
+  if (near)
+    u->estimate_bps += (guint64) (ROUTER_UPLINK_ADDITIVE_PER_S * u->overuse_bps
+                                  * elapsed_us / G_USEC_PER_SEC);
+  else
+    u->estimate_bps = (guint64) (u->estimate_bps
+                                 * (1.0
+                                    + ROUTER_UPLINK_INCREASE_PER_S * elapsed_us
+                                          / G_USEC_PER_SEC));
+  if (u->estimate_bps >= ROUTER_UPLINK_MAX_BPS)
+    u->estimate_bps = 0;
+  return FALSE;
+}
+
+guint64
+router_uplink_get (const RouterUplink *u)
+{
+  return u->estimate_bps;
+}
