@@ -42,6 +42,7 @@ router_uplink_packet (RouterUplink *u, guint32 ssrc, guint32 rtp_ts, guint clock
         new_bucket = TRUE;
       u->started = TRUE;
       u->newest = bucket;
+      u->history_since_us = arrival_us;
     }
   else
     {
@@ -50,7 +51,10 @@ router_uplink_packet (RouterUplink *u, guint32 ssrc, guint32 rtp_ts, guint clock
       u->last_ts = rtp_ts;
       delay_us = arrival_us - u->ext_ts * G_USEC_PER_SEC / (gint64) clock_rate;
       if (ABS (delay_us - u->last_delay_us) > ROUTER_UPLINK_JUMP_US)
-        clear_history (u);
+        {
+          clear_history (u);
+          u->history_since_us = arrival_us;
+        }
       u->last_delay_us = delay_us;
     }
 
@@ -120,13 +124,45 @@ decrease (RouterUplink *u, guint64 incoming_bps, gint64 queue_us, gint64 now_us)
   return TRUE;
 }
 
+/* Whether the queue says overuse, keeping count of how long it has. */
+static gboolean
+queue_overuse (RouterUplink *u, gint64 queue_us, gint64 now_us)
+{
+  if (queue_us > ROUTER_UPLINK_QUEUE_US / 2)
+    {
+      if (u->queued_since_us == 0)
+        u->queued_since_us = now_us;
+      else if (now_us - u->queued_since_us >= ROUTER_UPLINK_REBASE_US)
+        {
+          clear_history (u);
+          u->history_since_us = now_us;
+          u->queued_since_us = 0;
+          u->delayed_since_us = 0;
+          u->in_overuse = FALSE;
+          return FALSE;
+        }
+    }
+  else
+    u->queued_since_us = 0;
+  if (queue_us <= ROUTER_UPLINK_QUEUE_US)
+    {
+      u->delayed_since_us = 0;
+      u->in_overuse = FALSE;
+      return FALSE;
+    }
+  if (u->delayed_since_us == 0)
+    u->delayed_since_us = now_us;
+  return now_us - u->history_since_us >= ROUTER_UPLINK_WARMUP_US
+         && now_us - u->delayed_since_us >= ROUTER_UPLINK_CONFIRM_US;
+}
+
 gboolean
 router_uplink_update (RouterUplink *u, guint64 incoming_bps, gint64 now_us)
 {
   gint64 queue_us = router_uplink_queue_delay (u, now_us), elapsed_us;
   gboolean lossy = u->loss_us != 0 && now_us - u->loss_us < ROUTER_UPLINK_LOSS_TIMEOUT_US
                    && u->loss > ROUTER_UPLINK_LOSS_HIGH;
-  gboolean delayed = queue_us > ROUTER_UPLINK_QUEUE_US;
+  gboolean delayed = queue_us >= 0 && queue_overuse (u, queue_us, now_us);
   gboolean near;
 
   if (delayed || lossy)
@@ -144,16 +180,10 @@ router_uplink_update (RouterUplink *u, guint64 incoming_bps, gint64 now_us)
         }
       if (!delayed)
         return FALSE;
-      if (u->last_decrease_us != 0
-          && queue_us < u->queue_at_decrease_us - ROUTER_UPLINK_DRAINING_US)
-        {
-          /* Draining: the publisher follows the last REMB. Compare with
-           * this point next time, so that a queue that stops falling
-           * (sent at just the link's rate) is decreased again. */
-          u->last_decrease_us = now_us;
-          u->queue_at_decrease_us = queue_us;
-          return FALSE;
-        }
+      if (u->in_overuse
+          && queue_us < u->queue_at_decrease_us + ROUTER_UPLINK_GROWING_US)
+        return FALSE; /* followed, or no queue the REMB drains */
+      u->in_overuse = TRUE;
       return decrease (u, incoming_bps, queue_us, now_us);
     }
 

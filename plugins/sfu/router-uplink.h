@@ -24,8 +24,8 @@
  * - overuse: queueing delay above ROUTER_UPLINK_QUEUE_US, or the uplink
  *   loss of a receiver report above ROUTER_UPLINK_LOSS_HIGH. The estimate
  *   becomes ROUTER_UPLINK_DECREASE × the incoming rate (never more than it
- *   was), at most once per ROUTER_UPLINK_DECREASE_INTERVAL_US, and again
- *   only when the queue is not draining since the last decrease.
+ *   was), at most once per ROUTER_UPLINK_DECREASE_INTERVAL_US, and within
+ *   one overuse again only when the queue keeps growing.
  * - otherwise, with the queue under half the threshold (between half and
  *   all of it, it holds: the queue is filling or draining) and no high
  *   loss, it grows:
@@ -70,9 +70,27 @@ G_BEGIN_DECLS
  * threshold settles between 6 and 600 ms; ours needs no adapting since
  * it is a queue, not a gradient. */
 #define ROUTER_UPLINK_QUEUE_US (40 * G_TIME_SPAN_MILLISECOND)
-/* A queue falling by this much since the last decrease is draining: the
- * publisher has followed the REMB, another decrease would overshoot. */
-#define ROUTER_UPLINK_DRAINING_US (10 * G_TIME_SPAN_MILLISECOND)
+/* Overuse is a queue above the threshold for this long (a bucket): the
+ * recent minimum then spans 200 ms or more of delayed packets. A publisher's own hiccup (its audio thread starved while the
+ * machine is busy, then a burst) looks like a queue for as long as it
+ * lasts; a shorter one does not count. */
+#define ROUTER_UPLINK_CONFIRM_US ROUTER_UPLINK_BUCKET_US
+/* Within one overuse (the queue above the threshold throughout), another
+ * decrease only when the queue has grown by this much since the last:
+ * a queue that holds or falls after a decrease is the publisher having
+ * followed it (or a step in its clock, see ROUTER_UPLINK_REBASE_US), and
+ * decreasing again would only cascade down to the floor as what arrives
+ * follows each REMB. */
+#define ROUTER_UPLINK_GROWING_US (10 * G_TIME_SPAN_MILLISECOND)
+/* A queue that stays above half the threshold this long is no queue the
+ * REMB can drain: a step in the publisher's timestamps against its
+ * sending (a sender-side stall it never caught up with) or a longer
+ * route. The history starts again from it. */
+#define ROUTER_UPLINK_REBASE_US (5 * G_USEC_PER_SEC)
+/* No delay-based overuse until the history is this old: a baseline of a
+ * moment says little, and a call's first seconds (a browser starting,
+ * its encoder settling) are its noisiest. Loss still counts. */
+#define ROUTER_UPLINK_WARMUP_US (3 * G_USEC_PER_SEC)
 /* GCC's loss threshold (section 6): random loss below it is the link's,
  * which NACKs repair; a queue dropping its tail is caught by the delay
  * first. */
@@ -113,6 +131,7 @@ typedef struct
   guint32 last_ts;
   gint64 ext_ts;
   gint64 last_delay_us;
+  gint64 history_since_us; /* the first arrival since the history (re)started */
   /* The lowest delay of each bucket (G_MAXINT64: none), a ring indexed by
    * bucket number; @newest: the newest bucket's number. */
   gint64 min_delay_us[ROUTER_UPLINK_BUCKETS];
@@ -122,6 +141,12 @@ typedef struct
   guint64 overuse_bps; /* what arrived at the last overuse */
   gint64 last_decrease_us;
   gint64 queue_at_decrease_us;
+  /* Since when the queue is above the threshold (0: it is not); whether
+   * this overuse was acted on; since when the queue is above half the
+   * threshold (0: it is not). */
+  gint64 delayed_since_us;
+  gboolean in_overuse;
+  gint64 queued_since_us;
   gint64 last_growth_us;
   guint64 overuses;
   /* The last loss report: its fraction, when, and whether acted on. */
