@@ -348,8 +348,9 @@ void router_uplink_tick (RouterTable *table, RouterParticipant *publisher,
 /* The REMB to send @publisher: the lower of its uplink estimate and the
  * room's max-bitrate, 0: none. */
 guint64 router_uplink_remb_bitrate (RouterTable *table, RouterParticipant *publisher);
-/* Adds @participant's uplink-estimate (bits/s, 0: unlimited) and
- * uplink-overuses to its @stats. */
+/* Adds @participant's uplink-estimate (bits/s, 0: unlimited),
+ * uplink-overuses and uplink-overuses-undone (delay-based decreases
+ * undone, the queue gone at once) to its @stats. */
 void router_uplink_stats (RouterParticipant *participant, GstStructure *stats);
 
 /* router-table-activity.c. An audio packet of @from's with @payload: its

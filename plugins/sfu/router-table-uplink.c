@@ -74,7 +74,10 @@ router_uplink_rtp (RouterTable *table, RouterParticipant *from, RouterStream *st
                                 ? from->streams[ROUTER_TRACK_AUDIO]
                                 : from->streams[ROUTER_TRACK_VIDEO];
 
-  if (!table->bandwidth_estimation || stream != reference
+  if (!table->bandwidth_estimation)
+    return;
+  router_uplink_bytes (&from->uplink, gst_rtp_buffer_get_packet_len (rtp), now_us);
+  if (stream != reference
       || !router_uplink_packet (&from->uplink, stream->ssrc,
                                 gst_rtp_buffer_get_timestamp (rtp), stream->clock_rate,
                                 now_us))
@@ -112,5 +115,6 @@ router_uplink_stats (RouterParticipant *participant, GstStructure *stats)
 {
   gst_structure_set (stats, "uplink-estimate", G_TYPE_UINT64,
                      router_uplink_get (&participant->uplink), "uplink-overuses",
-                     G_TYPE_UINT64, participant->uplink.overuses, NULL);
+                     G_TYPE_UINT64, participant->uplink.overuses, "uplink-overuses-undone",
+                     G_TYPE_UINT64, participant->uplink.reverted, NULL);
 }

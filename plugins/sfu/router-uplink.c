@@ -14,6 +14,7 @@ void
 router_uplink_init (RouterUplink *u)
 {
   *u = (RouterUplink){ 0 };
+  u->before_decrease_bps = G_MAXUINT64;
   clear_history (u);
 }
 
@@ -73,6 +74,38 @@ router_uplink_packet (RouterUplink *u, guint32 ssrc, guint32 rtp_ts, guint clock
   return new_bucket;
 }
 
+void
+router_uplink_bytes (RouterUplink *u, gsize bytes, gint64 arrival_us)
+{
+  const guint n = ROUTER_UPLINK_RATE_BUCKETS + 1;
+  gint64 bucket = arrival_us / ROUTER_UPLINK_BUCKET_US;
+
+  if (arrival_us < 0)
+    return;
+  if (bucket > u->bytes_newest)
+    {
+      for (gint64 b = u->bytes_newest + 1; b <= bucket && b - u->bytes_newest <= n; b++)
+        u->bytes[b % n] = 0;
+      u->bytes_newest = bucket;
+    }
+  else if (bucket <= u->bytes_newest - n)
+    return;
+  u->bytes[bucket % n] += bytes;
+}
+
+guint64
+router_uplink_arrival_rate (const RouterUplink *u, gint64 now_us)
+{
+  const guint n = ROUTER_UPLINK_RATE_BUCKETS + 1;
+  gint64 current = now_us / ROUTER_UPLINK_BUCKET_US;
+  guint64 sum = 0;
+
+  for (gint64 b = current - ROUTER_UPLINK_RATE_BUCKETS; b < current; b++)
+    if (b <= u->bytes_newest && b > u->bytes_newest - n)
+      sum += u->bytes[b % n];
+  return sum * 8 * G_USEC_PER_SEC / (ROUTER_UPLINK_RATE_BUCKETS * ROUTER_UPLINK_BUCKET_US);
+}
+
 gboolean
 router_uplink_loss (RouterUplink *u, double loss, gint64 now_us)
 {
@@ -115,6 +148,8 @@ decrease (RouterUplink *u, guint64 incoming_bps, gint64 queue_us, gint64 now_us)
   /* What arrives lags what the publisher was told: never raise it here. */
   if (u->estimate_bps != 0)
     target = MIN (target, u->estimate_bps);
+  u->before_decrease_bps = u->estimate_bps;
+  u->overuse_bps_before = u->overuse_bps;
   u->estimate_bps = MAX (target, ROUTER_UPLINK_MIN_BPS);
   u->overuse_bps = incoming_bps;
   u->last_decrease_us = now_us;
@@ -165,6 +200,18 @@ router_uplink_update (RouterUplink *u, guint64 incoming_bps, gint64 now_us)
   gboolean delayed = queue_us >= 0 && queue_overuse (u, queue_us, now_us);
   gboolean near;
 
+  if (u->before_decrease_bps != G_MAXUINT64
+      && now_us - u->last_decrease_us >= ROUTER_UPLINK_REVERT_US)
+    u->before_decrease_bps = G_MAXUINT64;
+  if (u->before_decrease_bps != G_MAXUINT64 && queue_us >= 0
+      && queue_us < ROUTER_UPLINK_TRANSIENT_US)
+    {
+      u->estimate_bps = u->before_decrease_bps;
+      u->overuse_bps = u->overuse_bps_before;
+      u->before_decrease_bps = G_MAXUINT64;
+      u->reverted++;
+    }
+
   if (delayed || lossy)
     {
       u->last_growth_us = now_us;
@@ -176,7 +223,9 @@ router_uplink_update (RouterUplink *u, guint64 incoming_bps, gint64 now_us)
         {
           /* Each report's loss is one event. */
           u->loss_handled = TRUE;
-          return decrease (u, incoming_bps, queue_us, now_us);
+          decrease (u, incoming_bps, queue_us, now_us);
+          u->before_decrease_bps = G_MAXUINT64;
+          return TRUE;
         }
       if (!delayed)
         return FALSE;
@@ -184,6 +233,8 @@ router_uplink_update (RouterUplink *u, guint64 incoming_bps, gint64 now_us)
           && queue_us < u->queue_at_decrease_us + ROUTER_UPLINK_GROWING_US)
         return FALSE; /* followed, or no queue the REMB drains */
       u->in_overuse = TRUE;
+      if (router_uplink_arrival_rate (u, now_us) > 0)
+        incoming_bps = router_uplink_arrival_rate (u, now_us);
       return decrease (u, incoming_bps, queue_us, now_us);
     }
 

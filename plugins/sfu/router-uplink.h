@@ -23,7 +23,8 @@
  *   second is the queue without the jitter.
  * - overuse: queueing delay above ROUTER_UPLINK_QUEUE_US, or the uplink
  *   loss of a receiver report above ROUTER_UPLINK_LOSS_HIGH. The estimate
- *   becomes ROUTER_UPLINK_DECREASE × the incoming rate (never more than it
+ *   becomes ROUTER_UPLINK_DECREASE × the incoming rate (for a queue, the
+ *   rate it arrived at over the last 400 ms; never more than it
  *   was), at most once per ROUTER_UPLINK_DECREASE_INTERVAL_US, and within
  *   one overuse again only when the queue keeps growing.
  * - otherwise, with the queue under half the threshold (between half and
@@ -91,12 +92,25 @@ G_BEGIN_DECLS
  * moment says little, and a call's first seconds (a browser starting,
  * its encoder settling) are its noisiest. Loss still counts. */
 #define ROUTER_UPLINK_WARMUP_US (3 * G_USEC_PER_SEC)
+/* A queue gone (under ROUTER_UPLINK_TRANSIENT_US) this soon after a
+ * delay-based decrease was no congestion the publisher could have
+ * followed yet (a REMB takes a round trip, its encoder a frame or more,
+ * and a real queue drains at 15% of the link's rate): a burst of its own
+ * after a stall. The decrease is undone. */
+#define ROUTER_UPLINK_REVERT_US (300 * G_TIME_SPAN_MILLISECOND)
+#define ROUTER_UPLINK_TRANSIENT_US (10 * G_TIME_SPAN_MILLISECOND)
 /* GCC's loss threshold (section 6): random loss below it is the link's,
  * which NACKs repair; a queue dropping its tail is caught by the delay
  * first. */
 #define ROUTER_UPLINK_LOSS_HIGH 0.10
 /* A loss report counts this long. */
 #define ROUTER_UPLINK_LOSS_TIMEOUT_US (3 * G_USEC_PER_SEC / 2)
+/* What arrives while a queue stands is what the link carries: the rate
+ * a delay-based decrease starts from is measured over this many whole
+ * buckets before the decision (400 ms), rather than the last second's
+ * average, which includes time the publisher sent less (between key
+ * frames) or, when a cap has just come, more than the link takes. */
+#define ROUTER_UPLINK_RATE_BUCKETS 8
 /* GCC's β: the estimate after overuse is this share of what arrives. */
 #define ROUTER_UPLINK_DECREASE 0.85
 /* At most one decrease per this long: about an RTT plus the time the
@@ -136,11 +150,19 @@ typedef struct
    * bucket number; @newest: the newest bucket's number. */
   gint64 min_delay_us[ROUTER_UPLINK_BUCKETS];
   gint64 newest;
+  /* Bytes of all the publisher's packets per bucket (a ring indexed by
+   * bucket number, the current one too) and the newest bucket's number. */
+  guint64 bytes[ROUTER_UPLINK_RATE_BUCKETS + 1];
+  gint64 bytes_newest;
   /* The estimate (0: unlimited), and its state. */
   guint64 estimate_bps;
   guint64 overuse_bps; /* what arrived at the last overuse */
   gint64 last_decrease_us;
   gint64 queue_at_decrease_us;
+  /* The estimate before the last decrease, while it may be undone (a
+   * delay-based one, for ROUTER_UPLINK_REVERT_US); G_MAXUINT64: none. */
+  guint64 before_decrease_bps;
+  guint64 overuse_bps_before;
   /* Since when the queue is above the threshold (0: it is not); whether
    * this overuse was acted on; since when the queue is above half the
    * threshold (0: it is not). */
@@ -149,6 +171,7 @@ typedef struct
   gint64 queued_since_us;
   gint64 last_growth_us;
   guint64 overuses;
+  guint64 reverted; /* of those, undone */
   /* The last loss report: its fraction, when, and whether acted on. */
   double loss;
   gint64 loss_us;
@@ -162,6 +185,14 @@ void router_uplink_init (RouterUplink *u);
  * time for router_uplink_update(). */
 gboolean router_uplink_packet (RouterUplink *u, guint32 ssrc, guint32 rtp_ts,
                                guint clock_rate, gint64 arrival_us);
+
+/* A packet of @bytes from the publisher, any of its streams, arrived at
+ * @arrival_us. */
+void router_uplink_bytes (RouterUplink *u, gsize bytes, gint64 arrival_us);
+
+/* What arrived over the ROUTER_UPLINK_RATE_BUCKETS whole buckets before
+ * @now_us, in bits a second; 0 when nothing did (or no bytes are fed). */
+guint64 router_uplink_arrival_rate (const RouterUplink *u, gint64 now_us);
 
 /* The fraction (0–1) of the publisher's packets lost on the way, from the
  * receiver report the router sends it. FALSE (and ignored) when @loss is

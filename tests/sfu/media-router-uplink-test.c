@@ -105,14 +105,15 @@ publish_period (Fixture *f, Publisher *p, gint64 queue_us)
 }
 
 /* A's uplink queue grows by 10 ms every 100 ms: the router sends it a
- * REMB at once, of 0.85 × what arrives, and its stats say so. Before
+ * REMB at once, of 0.85 × what arrives (with the queue growing, packets
+ * sent every 20 ms arrive every 22), and its stats say so. Before
  * that, steady arrivals: no REMB at all (no max-bitrate). */
 static void
 test_uplink_queue (Fixture *f, gconstpointer data)
 {
   Publisher p = { g_get_monotonic_time (), 0 };
   /* Both streams' bytes a second, headers included. */
-  guint64 incoming = 50 * 8 * (12 + 10 + 12 + VIDEO_PAYLOAD);
+  guint64 incoming = 50 * 8 * (12 + 10 + 12 + VIDEO_PAYLOAD) * 20 / 22;
   gboolean prompt = FALSE;
   guint64 remb = 0;
   gint64 queue_us = 0;

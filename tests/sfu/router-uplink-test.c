@@ -190,7 +190,7 @@ test_recovery (void)
   sim_steady (&s, S, 5 * MS);
   after_1s = router_uplink_get (&s.u);
   near_growth = after_1s - before;
-  g_test_message ("near the last overuse: %" G_GUINT64_FORMAT " → %" G_GUINT64_FORMAT,
+  g_test_message ("near the last overuse: %" G_GUINT64_FORMAT " -> %" G_GUINT64_FORMAT,
                   before, after_1s);
   /* 3% of 1 Mbit/s a second, additive. */
   g_assert_cmpuint (near_growth, >=, 25000);
@@ -203,7 +203,7 @@ test_recovery (void)
   before = router_uplink_get (&s.u);
   sim_steady (&s, S, 5 * MS);
   far_growth = router_uplink_get (&s.u) - before;
-  g_test_message ("far above it: %" G_GUINT64_FORMAT " → %" G_GUINT64_FORMAT, before,
+  g_test_message ("far above it: %" G_GUINT64_FORMAT " -> %" G_GUINT64_FORMAT, before,
                   router_uplink_get (&s.u));
   g_assert_cmpfloat ((double) far_growth / before, >, 0.07);
   g_assert_cmpfloat ((double) far_growth / before, <, 0.09);
@@ -235,6 +235,64 @@ test_hold (void)
     sim_packet (&s, 30 * MS);
   g_assert_cmpuint (router_uplink_get (&s.u), ==, before);
   g_assert_cmpuint (s.u.overuses, ==, 1);
+}
+
+/* A spike that is gone at once (the publisher's own stall and burst, not
+ * a queue the REMB could have drained yet): the decrease is undone. */
+static void
+test_transient (void)
+{
+  Sim s;
+
+  sim_init (&s, 0);
+  sim_steady (&s, 5 * S, 0);
+  for (guint i = 0; i < 15; i++)
+    sim_packet (&s, 100 * MS);
+  g_assert_cmpuint (s.u.overuses, ==, 1);
+  g_assert_cmpuint (router_uplink_get (&s.u), ==, 850000);
+  sim_steady (&s, S, 0);
+  g_assert_cmpuint (s.u.reverted, ==, 1);
+  g_assert_cmpuint (router_uplink_get (&s.u), ==, 0);
+
+  /* A queue that drains over seconds, as one does: not undone. */
+  sim_steady (&s, 10 * S, 0);
+  for (gint64 queue = 0; s.u.overuses < 2; queue += 2 * MS)
+    sim_packet (&s, queue);
+  for (gint64 queue = 80 * MS; queue > 0; queue -= MS)
+    sim_packet (&s, queue);
+  sim_steady (&s, S, 0);
+  g_assert_cmpuint (s.u.reverted, ==, 1);
+  g_assert_cmpuint (router_uplink_get (&s.u), !=, 0);
+}
+
+/* While a queue stands, packets arrive at the link's rate: the decrease
+ * starts from that, not from the last second's average. */
+static void
+test_arrival_rate (void)
+{
+  Sim s;
+  /* 1000 bytes every 20 ms: 400 kbit/s. */
+  const gsize bytes = 1000;
+
+  sim_init (&s, 0);
+  s.incoming_bps = 1000000;
+  for (guint i = 0; i < 250; i++)
+    {
+      router_uplink_bytes (&s.u, bytes, s.now_us + PATH_US);
+      sim_packet (&s, 0);
+    }
+  g_assert_cmpuint (router_uplink_arrival_rate (&s.u, s.now_us + PATH_US), ==, 400000);
+  /* Sent every 20 ms, arriving every 25 ms: a 320 kbit/s link. */
+  for (gint64 queue = 0; s.falls == 0 && queue < 300 * MS; queue += 5 * MS)
+    {
+      router_uplink_bytes (&s.u, bytes, s.now_us + PATH_US + queue);
+      sim_packet (&s, queue);
+    }
+  g_assert_cmpuint (s.falls, ==, 1);
+  g_test_message ("REMB %" G_GUINT64_FORMAT " for a 320 kbit/s link",
+                  router_uplink_get (&s.u));
+  g_assert_cmpuint (router_uplink_get (&s.u), >=, 0.85 * 320000 * 0.95);
+  g_assert_cmpuint (router_uplink_get (&s.u), <=, 0.85 * 320000 * 1.05);
 }
 
 /* RTP timestamps wrapping: nothing. */
@@ -310,6 +368,8 @@ main (int argc, char **argv)
   g_test_add_func ("/router-uplink/loss", test_loss);
   g_test_add_func ("/router-uplink/recovery", test_recovery);
   g_test_add_func ("/router-uplink/hold", test_hold);
+  g_test_add_func ("/router-uplink/transient", test_transient);
+  g_test_add_func ("/router-uplink/arrival-rate", test_arrival_rate);
   g_test_add_func ("/router-uplink/wrap", test_wrap);
   g_test_add_func ("/router-uplink/reordering", test_reordering);
   g_test_add_func ("/router-uplink/jumps", test_jumps);
