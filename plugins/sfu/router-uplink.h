@@ -19,20 +19,25 @@
  * - the baseline is the lowest delay over the last ROUTER_UPLINK_BASE_US,
  *   the queueing delay the lowest over the last ROUTER_UPLINK_RECENT_BUCKETS
  *   less the baseline. Minima, not medians: jitter only ever adds delay,
- *   a standing queue delays every packet, so the minimum of a quarter
+ *   a standing queue delays every packet, so the minimum of a fifth of a
  *   second is the queue without the jitter.
  * - overuse: queueing delay above ROUTER_UPLINK_QUEUE_US, or the uplink
  *   loss of a receiver report above ROUTER_UPLINK_LOSS_HIGH. The estimate
  *   becomes ROUTER_UPLINK_DECREASE × the incoming rate (for a queue, the
- *   rate it arrived at over the last 400 ms; never more than it
- *   was), at most once per ROUTER_UPLINK_DECREASE_INTERVAL_US, and within
- *   one overuse again only when the queue keeps growing.
+ *   rate it arrived at over the last 400 ms), never more than it was, at
+ *   most once per ROUTER_UPLINK_DECREASE_INTERVAL_US, and within one
+ *   overuse again only when the queue keeps growing.
  * - otherwise, with the queue under half the threshold (between half and
  *   all of it, it holds: the queue is filling or draining) and no high
  *   loss, it grows:
  *   by ROUTER_UPLINK_INCREASE_PER_S (multiplicative) far from the rate of
  *   the last overuse, and by ROUTER_UPLINK_ADDITIVE_PER_S of that rate
  *   (additive) near it, so that the link is not filled again at once.
+ *
+ * A publisher's own hiccups look like a queue too (a stall, then a
+ * burst): hence a warm-up, a decrease undone when the queue is gone at
+ * once, and a baseline that restarts under a queue no REMB drains (see
+ * ROUTER_UPLINK_WARMUP_US, _REVERT_US, _REBASE_US).
  *
  * Until the first overuse the estimate is unlimited (0); it becomes so
  * again when it grows past ROUTER_UPLINK_MAX_BPS.
@@ -63,7 +68,7 @@ G_BEGIN_DECLS
  * minimum of a rising delay lags by the window. */
 #define ROUTER_UPLINK_RECENT_BUCKETS 4
 /* A standing queue above this is overuse. 40 ms: well above what the
- * minimum of a quarter second moves on a healthy path (a few ms, the
+ * recent minimum moves on a healthy path (a few ms, the
  * sender's pacer and our scheduling included), and a fifth of the 200 ms
  * a router's or shaper's tail-drop queue typically holds, so that the
  * publisher slows down long before the queue drops anything (at
@@ -72,9 +77,10 @@ G_BEGIN_DECLS
  * it is a queue, not a gradient. */
 #define ROUTER_UPLINK_QUEUE_US (40 * G_TIME_SPAN_MILLISECOND)
 /* Overuse is a queue above the threshold for this long (a bucket): the
- * recent minimum then spans 200 ms or more of delayed packets. A publisher's own hiccup (its audio thread starved while the
- * machine is busy, then a burst) looks like a queue for as long as it
- * lasts; a shorter one does not count. */
+ * recent minimum then spans 200 ms or more of delayed packets. A
+ * publisher's own hiccup (its audio thread starved while the machine is
+ * busy, then a burst) looks like a queue for as long as it lasts; a
+ * shorter one does not count. */
 #define ROUTER_UPLINK_CONFIRM_US ROUTER_UPLINK_BUCKET_US
 /* Within one overuse (the queue above the threshold throughout), another
  * decrease only when the queue has grown by this much since the last:
