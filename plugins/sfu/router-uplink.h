@@ -35,9 +35,10 @@
  *   (additive) near it, so that the link is not filled again at once.
  *
  * A publisher's own hiccups look like a queue too (a stall, then a
- * burst): hence a warm-up, a decrease undone when the queue is gone at
- * once, and a baseline that restarts under a queue no REMB drains (see
- * ROUTER_UPLINK_WARMUP_US, _REVERT_US, _REBASE_US).
+ * burst): hence a warm-up, no overuse just after a gap in arrivals, a
+ * decrease undone when the queue is gone at once, and a baseline that
+ * restarts under a queue no REMB drains (see ROUTER_UPLINK_WARMUP_US,
+ * _STALL_US, _REVERT_US, _REBASE_US).
  *
  * Until the first overuse the estimate is unlimited (0); it becomes so
  * again when it grows past ROUTER_UPLINK_MAX_BPS.
@@ -105,6 +106,15 @@ G_BEGIN_DECLS
  * after a stall. The decrease is undone. */
 #define ROUTER_UPLINK_REVERT_US (300 * G_TIME_SPAN_MILLISECOND)
 #define ROUTER_UPLINK_TRANSIENT_US (10 * G_TIME_SPAN_MILLISECOND)
+/* A gap this long between two packets of the reference stream is a
+ * stall (the publisher's, or of the path, or ours: the machine busy), not
+ * a queue: a link with a queue is busy and keeps delivering, audio
+ * packets a few tens of ms apart at most. The delay of what follows says
+ * nothing of a queue until the recent window has moved past it. Nor does
+ * the arrival rate over buckets some of which got nothing. */
+#define ROUTER_UPLINK_STALL_US (150 * G_TIME_SPAN_MILLISECOND)
+#define ROUTER_UPLINK_STALL_HOLD_US                                                      \
+  ((ROUTER_UPLINK_RECENT_BUCKETS + 1) * ROUTER_UPLINK_BUCKET_US)
 /* GCC's loss threshold (section 6): random loss below it is the link's,
  * which NACKs repair; a queue dropping its tail is caught by the delay
  * first. */
@@ -151,6 +161,8 @@ typedef struct
   guint32 last_ts;
   gint64 ext_ts;
   gint64 last_delay_us;
+  gint64 last_arrival_us;
+  gint64 stall_until_us; /* no delay-based overuse before this */
   gint64 history_since_us; /* the first arrival since the history (re)started */
   /* The lowest delay of each bucket (G_MAXINT64: none), a ring indexed by
    * bucket number; @newest: the newest bucket's number. */
@@ -197,7 +209,8 @@ gboolean router_uplink_packet (RouterUplink *u, guint32 ssrc, guint32 rtp_ts,
 void router_uplink_bytes (RouterUplink *u, gsize bytes, gint64 arrival_us);
 
 /* What arrived over the ROUTER_UPLINK_RATE_BUCKETS whole buckets before
- * @now_us, in bits a second; 0 when nothing did (or no bytes are fed). */
+ * @now_us, in bits a second; 0 when one of them got nothing (a stall, or
+ * no bytes are fed). */
 guint64 router_uplink_arrival_rate (const RouterUplink *u, gint64 now_us);
 
 /* The fraction (0–1) of the publisher's packets lost on the way, from the

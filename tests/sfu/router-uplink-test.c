@@ -265,6 +265,47 @@ test_transient (void)
   g_assert_cmpuint (router_uplink_get (&s.u), !=, 0);
 }
 
+/* Nothing arrives for 400 ms, then what was sampled meanwhile comes at
+ * once (a stalled sender, hop or router on a busy machine): delays of up
+ * to 400 ms, but no queue, and no overuse. The arrival rate over buckets
+ * that got nothing is no link's rate either. */
+static void
+test_stall (void)
+{
+  Sim s;
+
+  sim_init (&s, 0);
+  for (guint i = 0; i < 250; i++)
+    {
+      router_uplink_bytes (&s.u, 1000, s.now_us + PATH_US);
+      sim_packet (&s, 0);
+    }
+  for (guint round = 0; round < 3; round++)
+    {
+      gint64 burst_us = s.now_us + 400 * MS + PATH_US;
+
+      for (guint i = 0; i < 20; i++)
+        {
+          router_uplink_bytes (&s.u, 1000, burst_us);
+          sim_arrive (&s, s.ssrc, s.ts, burst_us);
+          s.now_us += PACKET_US;
+          s.ts += PACKET_TICKS;
+        }
+      g_assert_cmpuint (router_uplink_arrival_rate (&s.u, burst_us + 60 * MS), ==, 0);
+      for (guint i = 0; i < 150; i++)
+        {
+          router_uplink_bytes (&s.u, 1000, s.now_us + PATH_US);
+          sim_packet (&s, 0);
+        }
+    }
+  g_assert_cmpuint (s.u.overuses, ==, 0);
+  g_assert_cmpuint (router_uplink_get (&s.u), ==, 0);
+  /* And a queue after it is one. */
+  for (gint64 queue = 0; s.falls == 0 && queue < 200 * MS; queue += 2 * MS)
+    sim_packet (&s, queue);
+  g_assert_cmpuint (s.u.overuses, ==, 1);
+}
+
 /* While a queue stands, packets arrive at the link's rate: the decrease
  * starts from that, not from the last second's average. */
 static void
@@ -370,6 +411,7 @@ main (int argc, char **argv)
   g_test_add_func ("/router-uplink/hold", test_hold);
   g_test_add_func ("/router-uplink/transient", test_transient);
   g_test_add_func ("/router-uplink/arrival-rate", test_arrival_rate);
+  g_test_add_func ("/router-uplink/stall", test_stall);
   g_test_add_func ("/router-uplink/wrap", test_wrap);
   g_test_add_func ("/router-uplink/reordering", test_reordering);
   g_test_add_func ("/router-uplink/jumps", test_jumps);
