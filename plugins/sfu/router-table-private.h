@@ -346,7 +346,8 @@ void router_uplink_tick (RouterTable *table, RouterParticipant *publisher,
                          RouterStream *const *streams, const RouterReportBlock *blocks,
                          guint n_blocks, gint64 now_us);
 /* The REMB to send @publisher: the lower of its uplink estimate and the
- * room's max-bitrate, 0: none. */
+ * room's max-bitrate, 0: none; once its estimate limited it, never none
+ * (ROUTER_UPLINK_MAX_BPS when nothing limits it). */
 guint64 router_uplink_remb_bitrate (RouterTable *table, RouterParticipant *publisher);
 /* Adds @participant's uplink-estimate (bits/s, 0: unlimited),
  * uplink-overuses and uplink-overuses-undone (delay-based decreases

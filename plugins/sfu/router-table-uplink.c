@@ -4,8 +4,8 @@
  *
  * The REMB goes with each receiver report (the lower of the estimate and
  * the room's max-bitrate), and at once, on a packet, when the estimate
- * falls: a second's wait would let a queue in front of a capped link
- * fill and drop.
+ * falls (a second's wait would let a queue in front of a capped link
+ * fill and drop) or a decrease is undone.
  *
  * The same lock contract as router-table.c: every function here expects
  * the table's lock held. On the packet path only the reference stream's
@@ -36,6 +36,10 @@ router_uplink_remb_bitrate (RouterTable *table, RouterParticipant *publisher)
 {
   guint64 estimate = table->bandwidth_estimation ? router_uplink_get (&publisher->uplink) : 0;
 
+  /* Chromium holds the last REMB it got until another comes: once one
+   * limited the publisher, unlimited must be said, not left unsaid. */
+  if (estimate == 0 && table->max_bitrate == 0 && publisher->uplink.overuses > 0)
+    return ROUTER_UPLINK_MAX_BPS;
   if (estimate == 0)
     return table->max_bitrate;
   if (table->max_bitrate == 0)
@@ -55,7 +59,7 @@ push_remb (RouterTable *table, RouterParticipant *publisher, gint64 now_us, GArr
     if (publisher->streams[track] != NULL)
       ssrcs[n++] = publisher->streams[track]->ssrc;
   GST_DEBUG_OBJECT (table->element,
-                    "%s: uplink overuse (queue %" G_GINT64_FORMAT " µs, loss %.3f, incoming %"
+                    "%s: uplink estimate changed (queue %" G_GINT64_FORMAT " µs, loss %.3f, incoming %"
                     G_GUINT64_FORMAT "): REMB %" G_GUINT64_FORMAT,
                     publisher->id, router_uplink_queue_delay (&publisher->uplink, now_us),
                     publisher->uplink.loss, incoming_rate (publisher, now_us),

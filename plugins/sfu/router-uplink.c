@@ -223,6 +223,8 @@ router_uplink_update (RouterUplink *u, guint64 incoming_bps, gint64 now_us)
       u->overuse_bps = u->overuse_bps_before;
       u->before_decrease_bps = G_MAXUINT64;
       u->reverted++;
+      /* The publisher holds the last REMB it got: tell it at once. */
+      return TRUE;
     }
 
   if (delayed || lossy)

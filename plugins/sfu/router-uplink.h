@@ -222,7 +222,7 @@ gboolean router_uplink_loss (RouterUplink *u, double loss, gint64 now_us);
 gint64 router_uplink_queue_delay (const RouterUplink *u, gint64 now_us);
 
 /* Decides, with @incoming_bps arriving from the publisher now. TRUE when
- * the estimate fell: worth a REMB at once. */
+ * the estimate fell, or a decrease was undone: worth a REMB at once. */
 gboolean router_uplink_update (RouterUplink *u, guint64 incoming_bps, gint64 now_us);
 
 /* The estimate in bits a second, 0: unlimited. */

@@ -253,6 +253,8 @@ test_transient (void)
   sim_steady (&s, S, 0);
   g_assert_cmpuint (s.u.reverted, ==, 1);
   g_assert_cmpuint (router_uplink_get (&s.u), ==, 0);
+  /* Said at once, as the decrease was. */
+  g_assert_cmpuint (s.falls, ==, 2);
 
   /* A queue that drains over seconds, as one does: not undone. */
   sim_steady (&s, 10 * S, 0);
