@@ -59,10 +59,6 @@ router_uplink_packet (RouterUplink *u, guint32 ssrc, guint32 rtp_ts, guint clock
       u->last_delay_us = delay_us;
     }
 
-  if (u->last_arrival_us != 0 && arrival_us - u->last_arrival_us > ROUTER_UPLINK_STALL_US)
-    u->stall_until_us = arrival_us + ROUTER_UPLINK_STALL_HOLD_US;
-  u->last_arrival_us = MAX (u->last_arrival_us, arrival_us);
-
   if (bucket > u->newest)
     {
       for (gint64 b = u->newest + 1; b <= bucket && b - u->newest <= ROUTER_UPLINK_BUCKETS;
@@ -190,12 +186,6 @@ queue_overuse (RouterUplink *u, gint64 queue_us, gint64 now_us)
     {
       u->delayed_since_us = 0;
       u->in_overuse = FALSE;
-      return FALSE;
-    }
-  if (now_us < u->stall_until_us)
-    {
-      /* Delayed by a stall, not (yet known to be) a queue. */
-      u->delayed_since_us = 0;
       return FALSE;
     }
   if (u->delayed_since_us == 0)

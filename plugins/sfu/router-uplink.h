@@ -35,10 +35,11 @@
  *   (additive) near it, so that the link is not filled again at once.
  *
  * A publisher's own hiccups look like a queue too (a stall, then a
- * burst): hence a warm-up, no overuse just after a gap in arrivals, a
- * decrease undone when the queue is gone at once, and a baseline that
- * restarts under a queue no REMB drains (see ROUTER_UPLINK_WARMUP_US,
- * _STALL_US, _REVERT_US, _REBASE_US).
+ * burst): hence a warm-up, a decrease undone when the queue is gone at
+ * once, a decrease from the last second's average when the arrivals had
+ * a gap, and a baseline that restarts under a queue no REMB drains (see
+ * ROUTER_UPLINK_WARMUP_US, _REVERT_US, router_uplink_arrival_rate(),
+ * _REBASE_US).
  *
  * Until the first overuse the estimate is unlimited (0); it becomes so
  * again when it grows past ROUTER_UPLINK_MAX_BPS.
@@ -106,15 +107,6 @@ G_BEGIN_DECLS
  * after a stall. The decrease is undone. */
 #define ROUTER_UPLINK_REVERT_US (300 * G_TIME_SPAN_MILLISECOND)
 #define ROUTER_UPLINK_TRANSIENT_US (10 * G_TIME_SPAN_MILLISECOND)
-/* A gap this long between two packets of the reference stream is a
- * stall (the publisher's, or of the path, or ours: the machine busy), not
- * a queue: a link with a queue is busy and keeps delivering, audio
- * packets a few tens of ms apart at most. The delay of what follows says
- * nothing of a queue until the recent window has moved past it. Nor does
- * the arrival rate over buckets some of which got nothing. */
-#define ROUTER_UPLINK_STALL_US (150 * G_TIME_SPAN_MILLISECOND)
-#define ROUTER_UPLINK_STALL_HOLD_US                                                      \
-  ((ROUTER_UPLINK_RECENT_BUCKETS + 1) * ROUTER_UPLINK_BUCKET_US)
 /* GCC's loss threshold (section 6): random loss below it is the link's,
  * which NACKs repair; a queue dropping its tail is caught by the delay
  * first. */
@@ -125,7 +117,11 @@ G_BEGIN_DECLS
  * a delay-based decrease starts from is measured over this many whole
  * buckets before the decision (400 ms), rather than the last second's
  * average, which includes time the publisher sent less (between key
- * frames) or, when a cap has just come, more than the link takes. */
+ * frames) or, when a cap has just come, more than the link takes. Not
+ * when one of them got nothing: a link with a queue is busy and keeps
+ * delivering, so that was a stall (of the publisher, the path or the
+ * router, on a busy machine), and a rate over it would be far too low
+ * (browser runs: a REMB of 87 kbit/s under a 500 kbit/s cap). */
 #define ROUTER_UPLINK_RATE_BUCKETS 8
 /* GCC's β: the estimate after overuse is this share of what arrives. */
 #define ROUTER_UPLINK_DECREASE 0.85
@@ -161,8 +157,6 @@ typedef struct
   guint32 last_ts;
   gint64 ext_ts;
   gint64 last_delay_us;
-  gint64 last_arrival_us;
-  gint64 stall_until_us; /* no delay-based overuse before this */
   gint64 history_since_us; /* the first arrival since the history (re)started */
   /* The lowest delay of each bucket (G_MAXINT64: none), a ring indexed by
    * bucket number; @newest: the newest bucket's number. */
