@@ -191,14 +191,15 @@ router_chain (GstPad *pad, GstObject *parent, GstBuffer *buffer)
   RouterParticipant *from = router_pad_get_participant (pad);
   g_autoptr (GArray) pushes = router_pushes_new ();
   g_autoptr (GArray) events = router_stream_events_new ();
-  gint64 now_us = g_get_monotonic_time ();
 
   if (from != NULL)
     {
       if (router_pad_get_kind (pad) == CONVOKE_ROUTER_PAD_RECV_RTP)
-        router_table_handle_rtp (self->table, from, buffer, now_us, pushes, events);
+        router_table_handle_rtp (self->table, from, buffer, router_pad_arrival_time (buffer),
+                                 pushes, events);
       else
-        router_table_handle_rtcp (self->table, from, buffer, now_us, pushes, events);
+        router_table_handle_rtcp (self->table, from, buffer, g_get_monotonic_time (), pushes,
+                                  events);
     }
   gst_buffer_unref (buffer);
 

@@ -186,3 +186,16 @@ router_pads_release (GstElement *element, RouterTable *table, GstPad *pad)
   if (participant != NULL)
     router_participant_unref (participant);
 }
+
+/* When @buffer arrived: its CONVOKE_ROUTER_ARRIVAL_CAPS meta, or now. */
+gint64
+router_pad_arrival_time (GstBuffer *buffer)
+{
+  static GstStaticCaps arrival = GST_STATIC_CAPS (CONVOKE_ROUTER_ARRIVAL_CAPS);
+  g_autoptr (GstCaps) caps = gst_static_caps_get (&arrival);
+  GstReferenceTimestampMeta *meta = gst_buffer_get_reference_timestamp_meta (buffer, caps);
+
+  if (meta == NULL || !GST_CLOCK_TIME_IS_VALID (meta->timestamp))
+    return g_get_monotonic_time ();
+  return (gint64) (meta->timestamp / GST_USECOND);
+}

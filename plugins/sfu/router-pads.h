@@ -40,4 +40,9 @@ RouterParticipant *router_pad_get_participant (GstPad *pad);
  * (and the first after it was reactivated) starts its stream. */
 void router_pads_push (GstElement *element, GArray *pushes);
 
+/* When @buffer, a packet entering a recv_rtp pad, arrived: its
+ * CONVOKE_ROUTER_ARRIVAL_CAPS meta (convokerouter-pads.h), or now, in
+ * g_get_monotonic_time() µs. */
+gint64 router_pad_arrival_time (GstBuffer *buffer);
+
 G_END_DECLS

@@ -82,6 +82,24 @@ router_rtcp_build_receiver_report (guint32 sender_ssrc, const char *cname,
 }
 
 GstBuffer *
+router_rtcp_build_remb (guint32 sender_ssrc, const char *cname, const guint32 *source_ssrcs,
+                        guint n_ssrcs, guint64 bitrate)
+{
+  GstBuffer *buffer = gst_rtcp_buffer_new (ROUTER_RTCP_MTU);
+  GstRTCPBuffer rtcp = GST_RTCP_BUFFER_INIT;
+  GstRTCPPacket packet;
+
+  gst_rtcp_buffer_map (buffer, GST_MAP_READWRITE, &rtcp);
+  if (gst_rtcp_buffer_add_packet (&rtcp, GST_RTCP_TYPE_RR, &packet))
+    gst_rtcp_packet_rr_set_ssrc (&packet, sender_ssrc);
+  add_cname (&rtcp, sender_ssrc, cname);
+  if (bitrate > 0 && n_ssrcs > 0)
+    add_remb (&rtcp, sender_ssrc, bitrate, source_ssrcs, n_ssrcs);
+  gst_rtcp_buffer_unmap (&rtcp);
+  return buffer;
+}
+
+GstBuffer *
 router_rtcp_build_pli (guint32 sender_ssrc, const char *cname, guint32 media_ssrc)
 {
   GstBuffer *buffer = gst_rtcp_buffer_new (ROUTER_RTCP_MTU);

@@ -22,6 +22,13 @@ GstBuffer *router_rtcp_build_receiver_report (guint32 sender_ssrc, const char *c
                                               const RouterReportBlock *blocks,
                                               guint n_blocks, guint64 remb_bitrate);
 
+/* A compound packet: an empty RR from @sender_ssrc, SDES, and a REMB
+ * announcing @bitrate for @source_ssrcs: a lower estimate sent at once,
+ * between two receiver reports. */
+GstBuffer *router_rtcp_build_remb (guint32 sender_ssrc, const char *cname,
+                                   const guint32 *source_ssrcs, guint n_ssrcs,
+                                   guint64 bitrate);
+
 /* A compound packet: an empty RR from @sender_ssrc, SDES, and a PLI
  * asking @media_ssrc for a key frame. */
 GstBuffer *router_rtcp_build_pli (guint32 sender_ssrc, const char *cname,

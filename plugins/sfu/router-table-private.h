@@ -4,7 +4,8 @@
  * router-table-tracks.c: a publisher's several tracks;
  * router-table-rtcp.c: what arrives as RTCP, the periodic reports and
  * statistics; router-table-activity.c: speakers and network quality;
- * router-table-estimate.c: bandwidth estimation per subscriber).
+ * router-table-estimate.c: bandwidth estimation per subscriber;
+ * router-table-uplink.c: per publisher).
  * Every function here expects the table's lock to be held.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later */
@@ -19,6 +20,7 @@
 #include "router-rtx.h"
 #include "router-simulcast.h"
 #include "router-speaker.h"
+#include "router-uplink.h"
 #include "router-table.h"
 
 G_BEGIN_DECLS
@@ -214,6 +216,8 @@ struct _RouterParticipant
   int quality_level;
   /* As a subscriber: how much its link takes (router-table-estimate.c). */
   RouterEstimator estimator;
+  /* As a publisher: how much its uplink takes (router-table-uplink.c). */
+  RouterUplink uplink;
 };
 
 struct _RouterTable
@@ -330,6 +334,25 @@ void router_estimate_update (RouterTable *table, RouterParticipant *subscriber,
  * the layer they asked for) to its @stats. */
 void router_estimate_stats (RouterParticipant *participant, GstStructure *stats,
                             gint64 now_us);
+
+/* router-table-uplink.c. A packet of @from's @stream arrived at @now_us:
+ * its delay feeds @from's uplink estimate, and a REMB goes out at once
+ * when that falls. */
+void router_uplink_rtp (RouterTable *table, RouterParticipant *from, RouterStream *stream,
+                        GstRTPBuffer *rtp, gint64 now_us, GArray *pushes);
+/* At a tick, with the receiver report blocks about to be sent to
+ * @publisher (about @streams): their loss feeds its uplink estimate. */
+void router_uplink_tick (RouterTable *table, RouterParticipant *publisher,
+                         RouterStream *const *streams, const RouterReportBlock *blocks,
+                         guint n_blocks, gint64 now_us);
+/* The REMB to send @publisher: the lower of its uplink estimate and the
+ * room's max-bitrate, 0: none; once its estimate limited it, never none
+ * (ROUTER_UPLINK_MAX_BPS when nothing limits it). */
+guint64 router_uplink_remb_bitrate (RouterTable *table, RouterParticipant *publisher);
+/* Adds @participant's uplink-estimate (bits/s, 0: unlimited),
+ * uplink-overuses and uplink-overuses-undone (delay-based decreases
+ * undone, the queue gone at once) to its @stats. */
+void router_uplink_stats (RouterParticipant *participant, GstStructure *stats);
 
 /* router-table-activity.c. An audio packet of @from's with @payload: its
  * audio level, when it carries one, goes to the speaker detector. */

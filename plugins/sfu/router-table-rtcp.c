@@ -271,6 +271,7 @@ router_table_tick (RouterTable *table, gint64 now_us, GArray *pushes, GArray *ev
         }
       router_activity_quality_tick (table, participant, reported, blocks, n_blocks,
                                     events);
+      router_uplink_tick (table, participant, reported, blocks, n_blocks, now_us);
       /* Layers held back wait for their up hold; time passes here too. */
       if (g_hash_table_size (participant->slots) > 0)
         router_estimate_update (table, participant, NULL, now_us, pushes);
@@ -280,7 +281,8 @@ router_table_tick (RouterTable *table, gint64 now_us, GArray *pushes, GArray *ev
       router_pushes_add (
           pushes, participant, participant->pads[CONVOKE_ROUTER_PAD_SEND_RTCP],
           router_rtcp_build_receiver_report (participant->local_ssrc, ROUTER_CNAME, ssrcs,
-                                             blocks, n_blocks, table->max_bitrate));
+                                             blocks, n_blocks,
+                                             router_uplink_remb_bitrate (table, participant)));
     }
   g_mutex_unlock (&table->lock);
 }
@@ -315,6 +317,7 @@ router_table_get_stats (RouterTable *table)
           c->rtx_received, "packets-recovered", G_TYPE_UINT64,
           c->packets_recovered, NULL);
       router_estimate_stats (p, s, now_us);
+      router_uplink_stats (p, s);
 
       gst_structure_set (stats, p->id, GST_TYPE_STRUCTURE, s, NULL);
       gst_structure_free (s);

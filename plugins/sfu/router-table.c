@@ -152,6 +152,7 @@ participant_new (const char *id)
   network_quality_input_init (&participant->downlink);
   participant->quality_level = -1;
   router_estimator_init (&participant->estimator);
+  router_uplink_init (&participant->uplink);
   return participant;
 }
 
@@ -525,6 +526,7 @@ router_table_handle_rtp (RouterTable *table, RouterParticipant *from, GstBuffer 
                                now_us);
   if (stream->media == MEDIA_AUDIO)
     router_activity_audio_packet (table, from, payload, &rtp, now_us, events);
+  router_uplink_rtp (table, from, stream, &rtp, now_us, pushes);
 
   if (stream->media == MEDIA_VIDEO)
     {

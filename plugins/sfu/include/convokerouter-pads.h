@@ -32,6 +32,13 @@ typedef enum
 #define CONVOKE_ROUTER_SEND_RTP_PREFIX "send_rtp_src_"
 #define CONVOKE_ROUTER_SEND_RTCP_PREFIX "send_rtcp_src_"
 
+/* A packet entering a recv_rtp pad may carry its arrival time: a
+ * GstReferenceTimestampMeta with these caps, whose timestamp is
+ * g_get_monotonic_time() × 1000 (ns) when it arrived. Without one the
+ * router takes the time it sees the packet. The uplink estimate measures
+ * delay from arrival times, so tests hand-make them this way. */
+#define CONVOKE_ROUTER_ARRIVAL_CAPS "timestamp/x-convoke-arrival"
+
 /* The name prefix of @kind's pads: the pad of participant ID is the
  * prefix followed by ID. */
 static inline const char *
