@@ -49,11 +49,27 @@ gboolean
 router_estimator_loss (RouterEstimator *e, double loss, guint64 forwarded_bps,
                        gint64 now_us)
 {
-  gint64 elapsed_us = e->last_update_us != 0 ? now_us - e->last_update_us : 0;
+  gint64 elapsed_us;
 
   if (!(loss >= 0.0 && loss <= 1.0))
     return FALSE;
+  /* Each report counts for the time since the one before (the first for
+   * a whole window), and the controller acts on their average once a
+   * window is full: Chromium sends a receiver report with every NACK,
+   * some tens of milliseconds apart on a lossy link, and the loss of one
+   * such sliver swings between 0 and 90% (behind a 300 kbit/s cap one of
+   * 85% took the estimate to 90 kbit/s). */
+  elapsed_us = e->last_update_us != 0 ? MAX (now_us - e->last_update_us, 0)
+                                      : ROUTER_ESTIMATOR_LOSS_WINDOW_US;
   e->last_update_us = now_us;
+  e->window_loss_us += loss * (double) elapsed_us;
+  e->window_us += elapsed_us;
+  if (e->window_us < ROUTER_ESTIMATOR_LOSS_WINDOW_US)
+    return TRUE;
+  loss = e->window_loss_us / (double) e->window_us;
+  elapsed_us = e->window_us;
+  e->window_loss_us = 0.0;
+  e->window_us = 0;
   if (loss > ROUTER_ESTIMATOR_LOSS_HIGH)
     {
       guint64 base = e->loss_bps;

@@ -48,6 +48,10 @@ G_BEGIN_DECLS
 /* GCC's loss thresholds (draft-ietf-rmcat-gcc section 6). */
 #define ROUTER_ESTIMATOR_LOSS_HIGH 0.10
 #define ROUTER_ESTIMATOR_LOSS_LOW 0.02
+/* Receiver reports are averaged over this long (weighted by the time
+ * each covers) before the loss controller acts: about Chromium's regular
+ * report interval, while its reports with NACKs come much more often. */
+#define ROUTER_ESTIMATOR_LOSS_WINDOW_US (G_USEC_PER_SEC / 2)
 /* Growth without loss, per second: GCC's 5% per report at a report or
  * two a second. */
 #define ROUTER_ESTIMATOR_INCREASE_PER_S 0.08
@@ -121,6 +125,9 @@ typedef struct
   /* The loss controller's estimate, 0: unlimited (no loss seen yet). */
   guint64 loss_bps;
   gint64 last_update_us;
+  /* The reports of the window being filled: loss × time, and time. */
+  double window_loss_us;
+  gint64 window_us;
   gint64 last_decrease_us;
   /* Since when loss has been low (0: it is not). */
   gint64 low_since_us;
