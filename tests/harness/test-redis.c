@@ -103,6 +103,22 @@ test_redis_free (TestRedis *r)
 }
 
 char *
+test_redis_get (TestRedis *r, const char *key)
+{
+  g_autofree char *port = g_strdup_printf ("%u", r->port);
+  const char *argv[] = { "redis-cli", "-h", "127.0.0.1", "-p", port, "--raw", "GET", key, NULL };
+  g_autofree char *out = NULL;
+  int status = 0;
+
+  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
+                     NULL, NULL, &out, NULL, &status, NULL)
+      || !g_spawn_check_wait_status (status, NULL) || out == NULL)
+    return NULL;
+  g_strchomp (out);
+  return *out != '\0' ? g_steal_pointer (&out) : NULL;
+}
+
+char *
 test_redis_cluster_config (TestRedis *r, const char *node_id, guint ttl_s, const char *extra)
 {
   return g_strdup_printf (

@@ -30,6 +30,10 @@ void test_redis_free (TestRedis *r);
 
 /* "[cluster]" config for a node @node_id of this Redis, with
  * heartbeat-ttl @ttl_s, followed by @extra (may be NULL). */
+/* The string value of @key (redis-cli GET), or NULL when it has none or
+ * the server cannot be asked. */
+char *test_redis_get (TestRedis *r, const char *key);
+
 char *test_redis_cluster_config (TestRedis *r, const char *node_id, guint ttl_s,
                                  const char *extra);
 
