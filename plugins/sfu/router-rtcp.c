@@ -19,6 +19,20 @@ add_cname (GstRTCPBuffer *rtcp, guint32 ssrc, const char *cname)
                                   (const guint8 *) cname);
 }
 
+/* Maps @buffer into @rtcp and starts a compound packet for feedback: an
+ * empty receiver report and our CNAME, which RFC 3550 section 6.1 puts
+ * first in every compound packet. */
+static void
+begin_feedback (GstBuffer *buffer, GstRTCPBuffer *rtcp, guint32 sender_ssrc, const char *cname)
+{
+  GstRTCPPacket packet;
+
+  gst_rtcp_buffer_map (buffer, GST_MAP_READWRITE, rtcp);
+  if (gst_rtcp_buffer_add_packet (rtcp, GST_RTCP_TYPE_RR, &packet))
+    gst_rtcp_packet_rr_set_ssrc (&packet, sender_ssrc);
+  add_cname (rtcp, sender_ssrc, cname);
+}
+
 static void
 add_remb (GstRTCPBuffer *rtcp, guint32 sender_ssrc, guint64 bitrate, const guint32 *ssrcs,
           guint n_ssrcs)
@@ -87,12 +101,8 @@ router_rtcp_build_remb (guint32 sender_ssrc, const char *cname, const guint32 *s
 {
   GstBuffer *buffer = gst_rtcp_buffer_new (ROUTER_RTCP_MTU);
   GstRTCPBuffer rtcp = GST_RTCP_BUFFER_INIT;
-  GstRTCPPacket packet;
 
-  gst_rtcp_buffer_map (buffer, GST_MAP_READWRITE, &rtcp);
-  if (gst_rtcp_buffer_add_packet (&rtcp, GST_RTCP_TYPE_RR, &packet))
-    gst_rtcp_packet_rr_set_ssrc (&packet, sender_ssrc);
-  add_cname (&rtcp, sender_ssrc, cname);
+  begin_feedback (buffer, &rtcp, sender_ssrc, cname);
   if (bitrate > 0 && n_ssrcs > 0)
     add_remb (&rtcp, sender_ssrc, bitrate, source_ssrcs, n_ssrcs);
   gst_rtcp_buffer_unmap (&rtcp);
@@ -106,10 +116,7 @@ router_rtcp_build_pli (guint32 sender_ssrc, const char *cname, guint32 media_ssr
   GstRTCPBuffer rtcp = GST_RTCP_BUFFER_INIT;
   GstRTCPPacket packet;
 
-  gst_rtcp_buffer_map (buffer, GST_MAP_READWRITE, &rtcp);
-  if (gst_rtcp_buffer_add_packet (&rtcp, GST_RTCP_TYPE_RR, &packet))
-    gst_rtcp_packet_rr_set_ssrc (&packet, sender_ssrc);
-  add_cname (&rtcp, sender_ssrc, cname);
+  begin_feedback (buffer, &rtcp, sender_ssrc, cname);
   if (gst_rtcp_buffer_add_packet (&rtcp, GST_RTCP_TYPE_PSFB, &packet))
     {
       gst_rtcp_packet_fb_set_type (&packet, GST_RTCP_PSFB_TYPE_PLI);
@@ -147,10 +154,7 @@ router_rtcp_build_nack (guint32 sender_ssrc, const char *cname, guint32 media_ss
         }
     }
 
-  gst_rtcp_buffer_map (buffer, GST_MAP_READWRITE, &rtcp);
-  if (gst_rtcp_buffer_add_packet (&rtcp, GST_RTCP_TYPE_RR, &packet))
-    gst_rtcp_packet_rr_set_ssrc (&packet, sender_ssrc);
-  add_cname (&rtcp, sender_ssrc, cname);
+  begin_feedback (buffer, &rtcp, sender_ssrc, cname);
   if (n_items > 0 && gst_rtcp_buffer_add_packet (&rtcp, GST_RTCP_TYPE_RTPFB, &packet))
     {
       gst_rtcp_packet_fb_set_type (&packet, GST_RTCP_RTPFB_TYPE_NACK);
