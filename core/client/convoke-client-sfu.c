@@ -112,7 +112,9 @@ sfu_description (ConvokeClientSession *session, const char *from, GstWebRTCSDPTy
                                            CONVOKE_ERROR_SIGNALING_INVALID_MESSAGE, text);
       return;
     }
-  if (type == GST_WEBRTC_SDP_TYPE_OFFER)
+  /* An offer that crossed ours is ignored by the peer: the server
+   * withdrew it (docs/signaling.md, *Crossing offers*). */
+  if (type == GST_WEBRTC_SDP_TYPE_OFFER && !convoke_peer_offer_outstanding (peer))
     remove_stopped_tracks (session, peer, sdp);
   if (!convoke_peer_set_remote_description (peer, type, sdp, &error))
     convoke_client_session_warn (session, error);

@@ -20,6 +20,52 @@ convoke_peer_sdp_type_name (GstWebRTCSDPType type)
   return type == GST_WEBRTC_SDP_TYPE_OFFER ? "offer" : "answer";
 }
 
+static void start_offer (ConvokePeer *self);
+
+/* ---- one exchange at a time -------------------------------------------- */
+
+/* Our answer is set and sent: the remote offer's exchange is over, and an
+ * offer asked for meanwhile can go. */
+static void
+answer_step_done (ConvokePeer *self)
+{
+  if (!self->answering || !self->answer_set || !self->answer_sent)
+    return;
+  self->answering = FALSE;
+  if (self->offer_wanted && !self->closed)
+    start_offer (self);
+}
+
+/* The answer to our offer is applied (or could not be). */
+static void
+offer_exchange_done (ConvokePeer *self)
+{
+  self->offering = FALSE;
+  if (self->offer_wanted && !self->closed)
+    start_offer (self);
+}
+
+/* Our offer or answer could not be made: that exchange is over (the
+ * failure was reported), and it must not hold up the next one. */
+static void
+local_step_failed (ConvokePeer *self, GstWebRTCSDPType type)
+{
+  if (type == GST_WEBRTC_SDP_TYPE_OFFER)
+    offer_exchange_done (self);
+  else
+    {
+      self->answer_set = self->answer_sent = TRUE;
+      answer_step_done (self);
+    }
+}
+
+gboolean
+convoke_peer_offer_outstanding (ConvokePeer *self)
+{
+  g_return_val_if_fail (CONVOKE_IS_PEER (self), FALSE);
+  return self->offering;
+}
+
 /* ---- local descriptions ------------------------------------------------ */
 
 static gboolean
@@ -89,6 +135,11 @@ send_pending_description (ConvokePeer *self)
       return;
     }
   convoke_peer_emit_local_description (self, type, text);
+  if (g_str_equal (type, "answer"))
+    {
+      self->answer_sent = TRUE;
+      answer_step_done (self);
+    }
 }
 
 void
@@ -131,13 +182,18 @@ on_local_description_set (ConvokePeer *self, PeerCall *call)
           = g_strdup_printf (_ ("could not apply the local %s: %s"),
                              convoke_peer_sdp_type_name (call->sdp_type), message);
       convoke_peer_emit_failed (self, CONVOKE_ERROR_SDP_CLIENT_LOCAL, text);
+      local_step_failed (self, call->sdp_type);
       return;
     }
+  if (call->sdp_type == GST_WEBRTC_SDP_TYPE_ANSWER)
+    self->answer_set = TRUE;
   if (self->pending_type != NULL)
     {
       self->pending_local_set = TRUE;
       convoke_peer_maybe_send_pending_description (self);
     }
+  if (call->sdp_type == GST_WEBRTC_SDP_TYPE_ANSWER)
+    answer_step_done (self);
 }
 
 static void
@@ -165,6 +221,8 @@ set_local_description (ConvokePeer *self, GstWebRTCSessionDescription *desc)
 
       convoke_peer_emit_local_description (self, convoke_peer_sdp_type_name (desc->type),
                                            text);
+      if (desc->type == GST_WEBRTC_SDP_TYPE_ANSWER)
+        self->answer_sent = TRUE;
     }
 }
 
@@ -188,6 +246,7 @@ on_description_created (ConvokePeer *self, PeerCall *call)
       g_autofree char *text
           = g_strdup_printf (_ ("could not create an %s: %s"), field, message);
       convoke_peer_emit_failed (self, CONVOKE_ERROR_SDP_CLIENT_LOCAL, text);
+      local_step_failed (self, call->sdp_type);
       return;
     }
   set_local_description (self, desc);
@@ -266,13 +325,28 @@ convoke_peer_on_local_caps (GstPad *pad, GstPadProbeInfo *info, gpointer user_da
   return GST_PAD_PROBE_OK;
 }
 
+static void
+start_offer (ConvokePeer *self)
+{
+  self->offer_wanted = FALSE;
+  self->offering = TRUE;
+  create_description_when_caps_known (self, GST_WEBRTC_SDP_TYPE_OFFER);
+}
+
 void
 convoke_peer_create_offer (ConvokePeer *self)
 {
   g_return_if_fail (CONVOKE_IS_PEER (self));
   if (self->closed)
     return;
-  create_description_when_caps_known (self, GST_WEBRTC_SDP_TYPE_OFFER);
+  if (self->offering || self->answering)
+    {
+      GST_DEBUG ("peer %s: offering once the exchange in progress is done",
+                 self->remote_id);
+      self->offer_wanted = TRUE;
+      return;
+    }
+  start_offer (self);
 }
 
 /* ---- remote descriptions ----------------------------------------------- */
@@ -325,10 +399,17 @@ on_remote_description_set (ConvokePeer *self, PeerCall *call)
           = g_strdup_printf (_ ("could not apply the remote %s: %s"),
                              convoke_peer_sdp_type_name (call->sdp_type), message);
       convoke_peer_emit_failed (self, CONVOKE_ERROR_SDP_CLIENT_REMOTE, text);
+      if (call->sdp_type == GST_WEBRTC_SDP_TYPE_OFFER)
+        local_step_failed (self, GST_WEBRTC_SDP_TYPE_ANSWER);
+      else
+        offer_exchange_done (self);
       return;
     }
   if (call->sdp_type != GST_WEBRTC_SDP_TYPE_OFFER)
-    return;
+    {
+      offer_exchange_done (self);
+      return;
+    }
 
   make_remote_transceivers_receive_only (self);
   create_description_when_caps_known (self, GST_WEBRTC_SDP_TYPE_ANSWER);
@@ -359,6 +440,19 @@ convoke_peer_set_remote_description (ConvokePeer *self, GstWebRTCSDPType type,
     }
   if (self->closed)
     return TRUE;
+  if (type == GST_WEBRTC_SDP_TYPE_OFFER)
+    {
+      if (self->offering)
+        {
+          GST_INFO ("peer %s: ignoring an offer that crossed ours; the answer to ours "
+                    "comes first, and a new offer after it",
+                    self->remote_id);
+          return TRUE;
+        }
+      self->answering = TRUE;
+      self->answer_set = FALSE;
+      self->answer_sent = FALSE;
+    }
 
   g_clear_pointer (&self->remote_sdp, gst_sdp_message_free);
   gst_sdp_message_copy (sdp, &self->remote_sdp);

@@ -65,6 +65,20 @@ struct _ConvokePeer
   GArray *gathered; /* GatheredCandidate */
   guint gathering_timeout_id;
 
+  /* One exchange at a time (docs/signaling.md, *Crossing offers*): an
+   * offer made while webrtcbin is in have-remote-offer fails to apply
+   * ("Not in the correct state"), yet would already be on its way in
+   * trickle mode, and the server would withdraw the offer we answer.
+   * offering: our offer, from asking for it until its answer is applied.
+   * answering: a remote offer, from applying it until our answer is both
+   * set and sent (trickle sends first, non-trickle sets first).
+   * offer_wanted: an offer asked for during either, made after. */
+  gboolean offering;
+  gboolean answering;
+  gboolean answer_set;
+  gboolean answer_sent;
+  gboolean offer_wanted;
+
   /* The offer or answer to create once every local track has caps. */
   GstWebRTCSDPType pending_create;
   guint caps_timeout_id;

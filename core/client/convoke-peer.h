@@ -120,12 +120,23 @@ gboolean convoke_peer_remote_has_data (ConvokePeer *self);
 gboolean convoke_peer_send_data (ConvokePeer *self, const char *label, GBytes *data,
                                  gboolean binary, GError **error);
 
-/* Creates an offer, sets it locally and emits "local-description". */
+/* Creates an offer, sets it locally and emits "local-description". One
+ * exchange at a time: while a remote offer is being answered, or our
+ * previous offer waits for its answer, the offer is made once that is
+ * done (docs/signaling.md, *Crossing offers*). */
 void convoke_peer_create_offer (ConvokePeer *self);
 
+/* Whether an offer of ours waits for its answer (from the moment it is
+ * asked for): a remote offer that arrives meanwhile is ignored, since the
+ * server withdraws an offer that crossed ours and offers again after
+ * answering. */
+gboolean convoke_peer_offer_outstanding (ConvokePeer *self);
+
 /* Applies a remote description. For an offer, answers it: transceivers
- * without a local track receive only. Returns FALSE (53402) when @sdp is
- * not valid SDP; failures inside webrtcbin are reported with "failed". */
+ * without a local track receive only; an offer that crossed ours is
+ * ignored (convoke_peer_offer_outstanding()). Returns FALSE (53402) when
+ * @sdp is not valid SDP; failures inside webrtcbin are reported with
+ * "failed". */
 gboolean convoke_peer_set_remote_description (ConvokePeer *self, GstWebRTCSDPType type,
                                               const char *sdp, GError **error);
 
