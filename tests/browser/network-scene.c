@@ -9,6 +9,7 @@
 #include "network-scene.h"
 
 #include <fcntl.h>
+#include <gst/gst.h>
 #include <glib/gstdio.h>
 #include <stdio.h>
 #include <string.h>
@@ -236,7 +237,7 @@ net_scene_start (const char *const *impairment, const NetPublish *publish,
 {
   NetScene *scene = g_new0 (NetScene, 1);
   g_autofree char *config = NULL, *near_base = NULL, *far_base = NULL;
-  g_autofree char *secure = NULL;
+  g_autofree char *secure = NULL, *camera = NULL;
 
   scene->link = test_link_new (1, impairment);
   scene->log_path = g_build_filename (g_get_tmp_dir (), "convoke-netns-XXXXXX.log", NULL);
@@ -256,7 +257,23 @@ net_scene_start (const char *const *impairment, const NetPublish *publish,
   far_base = g_strdup_printf ("http://%s:%u", test_link_server_address (scene->link),
                               daemon_port (scene->daemon));
 
-  scene->near = cdp_browser_launch ();
+  {
+    const char *near_args[] = { NULL, NULL, NULL };
+    CdpLaunchOptions options = { NULL, NULL, near_args };
+
+    for (guint i = 0; i < NET_N_PAGES; i++)
+      if (i != NET_FAR && publish[i].camera_file != NULL)
+        {
+          g_free (camera);
+          camera = g_strconcat ("--use-file-for-fake-video-capture=",
+                                publish[i].camera_file, NULL);
+          near_args[0] = camera;
+          /* Chromium limits simulcast by resolution (two layers below
+           * 960 × 540); three layers of a small picture spare the cores. */
+          near_args[1] = "--force-fieldtrials=WebRTC-LegacySimulcastLayerLimit/Disabled/";
+        }
+    scene->near = cdp_browser_launch_full (&options);
+  }
   {
     /* Camera and microphone need a secure context: 127.0.0.1 is one, the
      * link's address is not. */
@@ -384,4 +401,66 @@ net_assert_no_srtp_errors (NetScene *scene)
 
   if (*errors != '\0')
     cdp_test_fail ("the worker logged SRTP errors:\n%s", errors);
+}
+
+char *
+net_camera_file_new (guint width, guint height, guint seconds)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("convoke-camera-XXXXXX", &error);
+  g_autofree char *path = NULL, *description = NULL;
+  g_autoptr (GstElement) pipeline = NULL;
+  g_autoptr (GstBus) bus = NULL;
+  g_autoptr (GstMessage) message = NULL;
+  guint box_width, box_height;
+
+  g_assert_no_error (error);
+  gst_init (NULL, NULL);
+  path = g_build_filename (dir, "camera.y4m", NULL);
+  /* The box: 300 × 168 of 640 × 360, centred; its noise in 2 × 2 blocks
+   * (made at half size, scaled up without interpolation), which the
+   * layers' downscaling averages less away than pixel noise. */
+  box_width = (width * 15 / 32) & ~3u;
+  box_height = (height * 7 / 15) & ~3u;
+  description = g_strdup_printf (
+      "compositor name=mix sink_1::xpos=%u sink_1::ypos=%u"
+      " ! video/x-raw,format=I420,width=%u,height=%u,framerate=15/1"
+      " ! y4menc ! filesink location=\"%s\""
+      " videotestsrc pattern=smpte num-buffers=%u"
+      " ! video/x-raw,width=%u,height=%u,framerate=15/1 ! mix.sink_0"
+      " videotestsrc pattern=snow num-buffers=%u"
+      " ! video/x-raw,width=%u,height=%u,framerate=15/1"
+      " ! videoscale method=nearest-neighbour ! video/x-raw,width=%u,height=%u"
+      " ! mix.sink_1",
+      (width - box_width) / 2, (height - box_height) / 2, width, height, path,
+      seconds * 15, width, height, seconds * 15, box_width / 2, box_height / 2,
+      box_width, box_height);
+  pipeline = gst_parse_launch (description, &error);
+  g_assert_no_error (error);
+  bus = gst_element_get_bus (pipeline);
+  g_assert_cmpint (gst_element_set_state (pipeline, GST_STATE_PLAYING), !=,
+                   GST_STATE_CHANGE_FAILURE);
+  message = gst_bus_timed_pop_filtered (bus, GST_CLOCK_TIME_NONE,
+                                        GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ERROR)
+    {
+      g_autoptr (GError) gst_error = NULL;
+
+      gst_message_parse_error (message, &gst_error, NULL);
+      g_error ("could not write the camera file %s: %s", path, gst_error->message);
+    }
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  return g_steal_pointer (&path);
+}
+
+void
+net_camera_file_remove (char *path)
+{
+  g_autofree char *dir = path ? g_path_get_dirname (path) : NULL;
+
+  if (path == NULL)
+    return;
+  g_unlink (path);
+  g_rmdir (dir);
+  g_free (path);
 }

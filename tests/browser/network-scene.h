@@ -45,7 +45,25 @@ typedef struct
   gboolean busy_picture;
   /* More convoke.js connect options, e.g. "simulcast: [...]", or NULL. */
   const char *options_js;
+  /* A y4m file that the page's Chromium plays as its fake camera, looped
+   * (alice and bob share one Chromium, so it is both of theirs), or NULL
+   * for Chromium's own moving pattern. net_camera_file_new() makes one. */
+  const char *camera_file;
 } NetPublish;
+
+/* A y4m file of @seconds at @width × @height, 15 fps, in a temporary
+ * directory (g_free the path; net_camera_file_remove() removes it): SMPTE
+ * bars with a box of random noise over a fifth of the picture, new in
+ * every frame (videotestsrc's "snow"). Noise cannot be predicted from the
+ * previous frame, so each simulcast layer needs a known rate: at
+ * 640 × 360, VP8 (libvpx, quantizer 50-56, Chromium's limit) takes
+ * 70-110, 380-530 and 1300-1750 kbit/s for the layers 160, 320 and 640
+ * wide. Neither Chromium's own camera picture (its middle layer some
+ * 100 kbit/s) nor a canvas (1-4 fps in headless Chromium) gave that; a
+ * picture all noise needed 4-8 times the layers' limits, and VP8 drops
+ * frames then. */
+char *net_camera_file_new (guint width, guint height, guint seconds);
+void net_camera_file_remove (char *path);
 
 typedef struct
 {

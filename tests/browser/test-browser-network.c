@@ -294,8 +294,16 @@ test_ice_restart (void)
 #define SIMULCAST_OPTIONS                                                                \
   "simulcast: ["                                                                         \
   "{ rid: 'q', scaleResolutionDownBy: 4, maxBitrate: 100000 },"                          \
-  "{ rid: 'h', scaleResolutionDownBy: 2, maxBitrate: 350000 },"                          \
-  "{ rid: 'f', scaleResolutionDownBy: 1, maxBitrate: 900000 } ]"
+  "{ rid: 'h', scaleResolutionDownBy: 2, maxBitrate: 500000 },"                          \
+  "{ rid: 'f', scaleResolutionDownBy: 1, maxBitrate: 1500000 } ]"
+/* Alice sends every layer in full: her estimate covers the three
+ * maxBitrates (2.1 Mbit/s) and each layer makes 13 frames a second or
+ * more (one reading of framesPerSecond can be high while the top layer
+ * still gets a few frames a second from the rest of a smaller estimate). */
+#define ALICE_FULL_ESTIMATE_KBPS 1900
+#define ALICE_FULL_RATE_JS                                                               \
+  "net.bwe >= 1900000 && Object.values(net.outs).length === 3"                           \
+  " && Object.values(net.outs).every((o) => o.fps >= 13)"
 /* Deadlines, base figures (scaled): the top layer flowing (Chromium ramps
  * its send estimate up for some seconds: the simulcast test's figure),
  * carol down on the low layer once capped, back above it once uncapped. */
@@ -315,11 +323,12 @@ test_ice_restart (void)
  * ordinary limit holds. */
 #define CAP_ONSET_MAX_GAP_MS 3000
 
-static const NetPublish alice_simulcast[NET_N_PAGES] = {
-  { .width = 960, .height = 540, .busy_picture = TRUE, .options_js = SIMULCAST_OPTIONS },
-  { 0 },
-  { 0 },
-};
+/* Alice's camera: noise (net_camera_file_new()), so that each layer
+ * takes its maxBitrate, at a size whose three layers Chromium encodes at
+ * 15 fps next to two decoding pages on two cores. */
+#define CAMERA_WIDTH 640
+#define CAMERA_HEIGHT 360
+#define CAMERA_SECONDS 4
 
 /* What @page decodes of alice: its netReport() entry (width, minWidth
  * since the mark, maxGap since the mark, frames since the mark...). */
@@ -349,9 +358,10 @@ log_alice_layers (NetScene *scene, guint window_ms)
                                                 "JSON.stringify(window.lastOuts = "
                                                 "structuredClone(net.outs))");
   g_autofree char *js = g_strdup_printf (
-      "JSON.stringify(Object.fromEntries(Object.entries(net.outs).map(([rid, o]) => [rid,"
-      "  { width: o.width, fps: o.fps, limit: o.limit, kbps: Math.round(8 * (o.bytes"
-      "    - (lastOuts[rid]?.bytes ?? 0)) / %u) }])))",
+      "JSON.stringify({ bwe: net.bwe, layers: Object.fromEntries(Object.entries(net.outs)"
+      "  .map(([rid, o]) => [rid, { width: o.width, fps: o.fps, limit: o.limit,"
+      "    target: o.target, kbps: Math.round(8 * (o.bytes"
+      "    - (lastOuts[rid]?.bytes ?? 0)) / %u) }])) })",
       window_ms);
   g_autofree char *rates = NULL;
 
@@ -436,9 +446,16 @@ test_capped_subscriber (void)
   gboolean down, climbed, top;
   gint64 onset_gap, capped_gap, capped_min, capped_max, climb_gap;
   gint64 bob_min = G_MAXINT64, bob_gap = 0;
+  NetPublish alice_simulcast[NET_N_PAGES] = { { 0 } };
+  char *camera = NULL;
 
   if (skip_unless_supported ())
     return;
+  camera = net_camera_file_new (CAMERA_WIDTH, CAMERA_HEIGHT, CAMERA_SECONDS);
+  alice_simulcast[0] = (NetPublish){ .width = CAMERA_WIDTH,
+                                     .height = CAMERA_HEIGHT,
+                                     .options_js = SIMULCAST_OPTIONS,
+                                     .camera_file = camera };
   scene = net_scene_start (impairment, alice_simulcast,
                            "srtpenc:2,srtpdec:2,convokerouter:6");
   full = demo_page_eval_uint (scene->pages[0], "String(net.sentWidth)");
@@ -456,6 +473,16 @@ test_capped_subscriber (void)
       cdp_test_fail ("%s never decoded alice %u wide: %s", net_names[i], full,
                      cdp_page_eval_string (scene->pages[i], "netReport()"));
   g_test_message ("bob and carol decode alice %u wide", full);
+  /* Chromium gives its send estimate to the layers lowest first: the top
+   * one starts at a few frames a second and reaches its rate only as the
+   * estimate grows. The test starts from all three at full rate. */
+  if (!cdp_page_wait_true (scene->pages[0], ALICE_FULL_RATE_JS, TOP_LAYER_TIMEOUT_MS))
+    cdp_test_fail ("alice's estimate never reached %d kbit/s with all three layers at "
+                   "13 fps: %s",
+                   ALICE_FULL_ESTIMATE_KBPS,
+                   cdp_page_eval_string (scene->pages[0],
+                                         "JSON.stringify({ bwe: net.bwe, outs: net.outs })"));
+  log_wall_clock ("alice sending all three layers in full");
   log_alice_layers (scene, 2000);
 
   /* Cap carol's downlink. */
@@ -544,6 +571,7 @@ test_capped_subscriber (void)
   net_assert_no_errors (scene);
   net_assert_no_srtp_errors (scene);
   net_scene_stop (scene);
+  net_camera_file_remove (camera);
 }
 
 int
