@@ -580,7 +580,9 @@ install_properties (GObjectClass *object_class)
    * publisher), `nacks-received` (sequence numbers), `retransmitted` and
    * `retransmissions-refused` (NACKed packets over the subscriber's
    * retransmission budget: a quarter of the bytes forwarded to it, with a
-   * 64 KiB burst), and as a publisher `nacks-sent` (sequence numbers the
+   * 64 KiB burst), `retransmissions-repeated` (NACKed again less than a
+   * round trip after the last retransmission, and not sent), and as a
+   * publisher `nacks-sent` (sequence numbers the
    * router asked it for again), `rtx-received` (RFC 4588 packets, padding
    * included) and `packets-recovered` (missing packets that arrived late or
    * retransmitted).

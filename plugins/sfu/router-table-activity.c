@@ -148,6 +148,7 @@ router_activity_report_blocks (RouterParticipant *from, GstRTCPPacket *packet,
                           - (gint64) ((guint64) dlsr * G_USEC_PER_SEC / 65536);
 
           input.rtt_ms = MAX (rtt_us, 0) / 1000.0;
+          slot->rtt_us = MAX (rtt_us, 1);
         }
       network_quality_input_merge (&from->downlink, &input);
     }

@@ -39,6 +39,18 @@ G_BEGIN_DECLS
  * most a quarter more than its streams; 5% loss needs a twentieth. */
 #define RETRANSMIT_SHARE 4
 #define RETRANSMIT_BURST_BYTES (64 * 1024)
+/* A receiver repeats its NACK for a packet until the packet comes, every
+ * few milliseconds when its round trip is short (Chromium: about once a
+ * round trip). Answering each repeat sends the packet again and again into
+ * the link whose congestion lost it: on a link capped at 300 kbit/s
+ * Chromium's NACKs had the same three packets sent every 15 ms, which
+ * filled the queue and lost the new layer's key frame (2 s of frozen
+ * picture). So a packet goes again only once a round trip has passed
+ * since it last went (RESENT_MIN_US without a measured one; not under
+ * RESENT_FLOOR_US), as mediasoup and libwebrtc do. */
+#define RESENT_LOG_SIZE 512
+#define RESENT_MIN_US (100 * 1000)
+#define RESENT_FLOOR_US (20 * 1000)
 #define N_PAYLOAD_TYPES 128
 /* The header extensions the router reads (set-payloads' extmap-N). */
 #define ROUTER_AUDIO_LEVEL_URI "urn:ietf:params:rtp-hdrext:ssrc-audio-level"
@@ -146,6 +158,13 @@ struct _RouterSlot
    * time, as a receiver report's LSR names it) and when: for the RTT. */
   guint32 sr_ntp_middle;
   gint64 sr_sent_us;
+  /* The round trip its last receiver report measured (0: none yet). */
+  gint64 rtt_us;
+  /* The packets retransmitted on it lately, by outgoing sequence number
+   * (RESENT_LOG_SIZE entries, allocated with the first NACK): a packet is
+   * sent again at most once a round trip (router-table-rtcp.c). */
+  guint16 *resent_seqs;
+  gint64 *resent_us;
   /* Simulcast (router-table-simulcast.c): the layer the subscriber asked
    * for, and, once its source sends layers, the switcher that picks them
    * (@simulcast: in use; the rewriting state above then mirrors it). */
@@ -172,6 +191,7 @@ typedef struct
   guint64 nacks_received;
   guint64 retransmitted;
   guint64 retransmissions_refused; /* over the subscriber's budget */
+  guint64 retransmissions_repeated; /* NACKed again within a round trip */
   guint64 nacks_sent;              /* sequence numbers asked of it as a publisher */
   guint64 rtx_received;            /* RTX packets from it, padding included */
   guint64 packets_recovered;       /* of those, how many arrived */

@@ -109,7 +109,29 @@ typedef struct
   RouterSlot *slot;
   GArray *pushes;
   guint budget;
+  gint64 now_us;
 } RetransmitContext;
+
+/* Whether @out_seq went to @slot's subscriber less than a round trip ago
+ * (RESENT_LOG_SIZE); if not, notes that it goes now. */
+static gboolean
+resent_within_rtt (RouterSlot *slot, guint16 out_seq, gint64 now_us)
+{
+  guint index = out_seq % RESENT_LOG_SIZE;
+  gint64 wait_us = slot->rtt_us > 0 ? MAX (slot->rtt_us, RESENT_FLOOR_US) : RESENT_MIN_US;
+
+  if (slot->resent_seqs == NULL)
+    {
+      slot->resent_seqs = g_new0 (guint16, RESENT_LOG_SIZE);
+      slot->resent_us = g_new0 (gint64, RESENT_LOG_SIZE);
+    }
+  if (slot->resent_us[index] != 0 && slot->resent_seqs[index] == out_seq
+      && now_us - slot->resent_us[index] < wait_us)
+    return TRUE;
+  slot->resent_seqs[index] = out_seq;
+  slot->resent_us[index] = now_us;
+  return FALSE;
+}
 
 static void
 retransmit_one (guint16 out_seq, gpointer user_data)
@@ -139,6 +161,11 @@ retransmit_one (guint16 out_seq, gpointer user_data)
       subscriber->counters.retransmissions_refused++;
       return;
     }
+  if (resent_within_rtt (slot, out_seq, context->now_us))
+    {
+      subscriber->counters.retransmissions_repeated++;
+      return;
+    }
   if (!gst_rtp_buffer_map (cached, GST_MAP_READ, &rtp))
     return;
   subscriber->retransmit_budget -= gst_buffer_get_size (cached);
@@ -162,9 +189,10 @@ retransmit_one (guint16 out_seq, gpointer user_data)
 }
 
 static void
-handle_transport_feedback (RouterParticipant *from, GstRTCPPacket *packet, GArray *pushes)
+handle_transport_feedback (RouterParticipant *from, GstRTCPPacket *packet, gint64 now_us,
+                           GArray *pushes)
 {
-  RetransmitContext context = { NULL, pushes, MAX_RETRANSMISSIONS_PER_NACK };
+  RetransmitContext context = { NULL, pushes, MAX_RETRANSMISSIONS_PER_NACK, now_us };
   RouterSlot *slot;
 
   if (gst_rtcp_packet_fb_get_type (packet) != GST_RTCP_RTPFB_TYPE_NACK)
@@ -224,7 +252,7 @@ router_table_handle_rtcp (RouterTable *table, RouterParticipant *from, GstBuffer
           handle_payload_feedback (table, from, &packet, now_us, pushes, &estimate);
           break;
         case GST_RTCP_TYPE_RTPFB:
-          handle_transport_feedback (from, &packet, pushes);
+          handle_transport_feedback (from, &packet, now_us, pushes);
           break;
         default:
           /* SDES, APP, XR: nothing we act on. */
@@ -313,6 +341,7 @@ router_table_get_stats (RouterTable *table)
           "plis-sent", G_TYPE_UINT64, c->plis_sent, "nacks-received", G_TYPE_UINT64,
           c->nacks_received, "retransmitted", G_TYPE_UINT64, c->retransmitted,
           "retransmissions-refused", G_TYPE_UINT64, c->retransmissions_refused,
+          "retransmissions-repeated", G_TYPE_UINT64, c->retransmissions_repeated,
           "nacks-sent", G_TYPE_UINT64, c->nacks_sent, "rtx-received", G_TYPE_UINT64,
           c->rtx_received, "packets-recovered", G_TYPE_UINT64,
           c->packets_recovered, NULL);

@@ -96,6 +96,8 @@ slot_free (gpointer data)
   RouterSlot *slot = data;
 
   slot_unbind (slot);
+  g_free (slot->resent_seqs);
+  g_free (slot->resent_us);
   g_free (slot->source);
   g_free (slot->source_track);
   g_free (slot);

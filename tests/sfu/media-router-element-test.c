@@ -133,50 +133,88 @@ test_nack_retransmits (Fixture *f, gconstpointer data)
   g_assert_cmpuint (collected_count (&f->peers[0].rtp), ==, 0);
 }
 
-/* A subscriber that NACKs the same packets over and over gets at most its
+/* A subscriber that NACKs more than it may have gets at most its
  * budget: the burst, then a quarter of what it is forwarded. */
+#define BUDGET_PAYLOAD 1000
 static void
 test_nack_budget (Fixture *f, gconstpointer data)
 {
-  _Alignas(4) guint8 nack[4];
+  _Alignas(4) guint8 nack[4 * 100];
   guint64 first_flood, after_more;
-  gsize packet_size;
-  guint16 seq = 0;
+  gsize packet_size = 0;
+  guint16 first_seq = 0;
 
   publish_a_to_b (f);
-  push (f->peers[0].rtp_in, vp8_packet (SSRC_A_VIDEO, 100, 0, TRUE, FALSE));
-  {
-    GstBuffer *first = collected_pop (&f->peers[1].rtp);
+  /* 100 packets of 1 KiB: more than the 64 KiB burst. */
+  for (guint16 i = 0; i < 100; i++)
+    {
+      GstBuffer *sent;
 
-    /* No header extension: the size the router sees coming in. */
-    packet_size = gst_buffer_get_size (first);
-    seq = parse_rtp (first).seq;
-  }
-  /* 64 KiB of the one packet, and far more asked for. */
-  GST_WRITE_UINT16_BE (nack, seq);
-  GST_WRITE_UINT16_BE (nack + 2, 0);
-  for (guint i = 0; i < 2 * 64 * 1024 / packet_size; i++)
-    push (f->peers[1].rtcp_in,
-          feedback_packet (GST_RTCP_TYPE_RTPFB, GST_RTCP_RTPFB_TYPE_NACK, SLOT_B_VIDEO,
-                           nack, 1));
+      push (f->peers[0].rtp_in, vp8_packet_sized (SSRC_A_VIDEO, 100 + i, i * 3000, i == 0,
+                                                  FALSE, BUDGET_PAYLOAD));
+      sent = collected_pop (&f->peers[1].rtp);
+      /* No header extension: the size the router sees coming in. */
+      packet_size = gst_buffer_get_size (sent);
+      if (i == 0)
+        first_seq = parse_rtp (sent).seq; /* unrefs it */
+      else
+        gst_buffer_unref (sent);
+    }
+  for (guint i = 0; i < 100; i++)
+    {
+      GST_WRITE_UINT16_BE (nack + 4 * i, (guint16) (first_seq + i));
+      GST_WRITE_UINT16_BE (nack + 4 * i + 2, 0);
+    }
+  /* At most 64 retransmissions per NACK packet: two of 50 each. */
+  push (f->peers[1].rtcp_in, feedback_packet (GST_RTCP_TYPE_RTPFB, GST_RTCP_RTPFB_TYPE_NACK,
+                                              SLOT_B_VIDEO, nack, 50));
+  push (f->peers[1].rtcp_in, feedback_packet (GST_RTCP_TYPE_RTPFB, GST_RTCP_RTPFB_TYPE_NACK,
+                                              SLOT_B_VIDEO, nack + 200, 50));
   first_flood = router_stat (f, "B", "retransmitted");
-  g_test_message ("%zu-byte packet: %" G_GUINT64_FORMAT " retransmitted, %" G_GUINT64_FORMAT
+  g_test_message ("%zu-byte packets: %" G_GUINT64_FORMAT " retransmitted, %" G_GUINT64_FORMAT
                   " refused",
                   packet_size, first_flood, router_stat (f, "B", "retransmissions-refused"));
   g_assert_cmpuint (first_flood, ==, 64 * 1024 / packet_size);
-  g_assert_cmpuint (router_stat (f, "B", "retransmissions-refused"), >, 0);
+  g_assert_cmpuint (router_stat (f, "B", "retransmissions-refused"), ==, 100 - first_flood);
   collected_clear (&f->peers[1].rtp);
 
-  /* Forwarding 40 more packets earns it 10 more retransmissions. */
-  for (guint16 i = 1; i <= 40; i++)
-    push (f->peers[0].rtp_in, vp8_packet (SSRC_A_VIDEO, 100 + i, i * 3000, FALSE, FALSE));
-  for (guint i = 0; i < 100; i++)
-    push (f->peers[1].rtcp_in,
-          feedback_packet (GST_RTCP_TYPE_RTPFB, GST_RTCP_RTPFB_TYPE_NACK, SLOT_B_VIDEO,
-                           nack, 1));
+  /* Forwarding 40 more packets earns it 10 more retransmissions, of the
+   * ones refused (never sent, so not repeats). */
+  for (guint16 i = 100; i < 140; i++)
+    push (f->peers[0].rtp_in, vp8_packet_sized (SSRC_A_VIDEO, 100 + i, i * 3000, FALSE,
+                                                FALSE, BUDGET_PAYLOAD));
+  push (f->peers[1].rtcp_in, feedback_packet (GST_RTCP_TYPE_RTPFB, GST_RTCP_RTPFB_TYPE_NACK,
+                                              SLOT_B_VIDEO, nack + 4 * first_flood,
+                                              100 - first_flood));
   after_more = router_stat (f, "B", "retransmitted") - first_flood;
   g_assert_cmpuint (after_more, >=, 9);
   g_assert_cmpuint (after_more, <=, 11);
+}
+
+/* A NACK repeated before a round trip has passed (100 ms while none is
+ * measured) does not send the packet again; one after it does. */
+static void
+test_nack_repeat (Fixture *f, gconstpointer data)
+{
+  _Alignas(4) guint8 nack[4];
+  guint16 seq;
+
+  publish_a_to_b (f);
+  push (f->peers[0].rtp_in, vp8_packet (SSRC_A_VIDEO, 100, 0, TRUE, FALSE));
+  seq = parse_rtp (collected_pop (&f->peers[1].rtp)).seq;
+  GST_WRITE_UINT16_BE (nack, seq);
+  GST_WRITE_UINT16_BE (nack + 2, 0);
+  for (guint i = 0; i < 5; i++)
+    push (f->peers[1].rtcp_in,
+          feedback_packet (GST_RTCP_TYPE_RTPFB, GST_RTCP_RTPFB_TYPE_NACK, SLOT_B_VIDEO,
+                           nack, 1));
+  g_assert_cmpuint (router_stat (f, "B", "retransmitted"), ==, 1);
+  g_assert_cmpuint (router_stat (f, "B", "retransmissions-repeated"), ==, 4);
+  g_usleep (120 * 1000);
+  push (f->peers[1].rtcp_in, feedback_packet (GST_RTCP_TYPE_RTPFB, GST_RTCP_RTPFB_TYPE_NACK,
+                                              SLOT_B_VIDEO, nack, 1));
+  g_assert_cmpuint (router_stat (f, "B", "retransmitted"), ==, 2);
+  g_assert_cmpuint (collected_count (&f->peers[1].rtp), ==, 2);
 }
 
 /* The sequence numbers NACKed for @media_ssrc in what waits in @collected
@@ -547,6 +585,7 @@ main (int argc, char **argv)
   ADD ("keyframe-requests-merged", test_keyframe_requests_merged);
   ADD ("nack-retransmits", test_nack_retransmits);
   ADD ("nack-budget", test_nack_budget);
+  ADD ("nack-repeat", test_nack_repeat);
   ADD ("uplink-nack", test_uplink_nack);
   ADD ("rtx", test_rtx);
   ADD ("sender-report-forwarded", test_sender_report_forwarded);

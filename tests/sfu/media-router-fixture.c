@@ -179,7 +179,14 @@ GstBuffer *
 vp8_packet (guint32 ssrc, guint16 seq, guint32 rtp_time, gboolean keyframe,
             gboolean with_extension)
 {
-  GstBuffer *buffer = gst_rtp_buffer_new_allocate (20, 0, 0);
+  return vp8_packet_sized (ssrc, seq, rtp_time, keyframe, with_extension, 20);
+}
+
+GstBuffer *
+vp8_packet_sized (guint32 ssrc, guint16 seq, guint32 rtp_time, gboolean keyframe,
+                  gboolean with_extension, guint payload_len)
+{
+  GstBuffer *buffer = gst_rtp_buffer_new_allocate (MAX (payload_len, 20), 0, 0);
   GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
   guint8 *payload;
 

@@ -65,6 +65,10 @@ void set_sending (Fixture *f, const char *id);
 /* A VP8 packet: a key frame's first packet, or a delta frame's. */
 GstBuffer *vp8_packet (guint32 ssrc, guint16 seq, guint32 rtp_time, gboolean keyframe,
                        gboolean with_extension);
+/* The same with a payload of @payload_len bytes (20 at least). */
+GstBuffer *vp8_packet_sized (guint32 ssrc, guint16 seq, guint32 rtp_time,
+                             gboolean keyframe, gboolean with_extension,
+                             guint payload_len);
 GstBuffer *opus_packet (guint32 ssrc, guint16 seq, guint32 rtp_time);
 void push (GstPad *pad, GstBuffer *buffer);
 Parsed parse_rtp (GstBuffer *buffer);
