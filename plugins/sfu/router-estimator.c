@@ -16,8 +16,11 @@ static void
 congested (RouterEstimator *e, gint64 now_us)
 {
   if (e->probe_us != 0 && now_us - e->probe_us < ROUTER_ESTIMATOR_PROBE_CHECK_US)
-    e->probe_wait_us = MIN (e->probe_wait_us * 2, ROUTER_ESTIMATOR_PROBE_WAIT_MAX_US);
+    e->probe_wait_us = MIN (e->probe_wait_us * 2, e->can_pad
+                                                      ? ROUTER_ESTIMATOR_PAD_WAIT_MAX_US
+                                                      : ROUTER_ESTIMATOR_PROBE_WAIT_MAX_US);
   e->probe_us = 0;
+  e->probe_target_bps = 0;
   e->low_since_us = 0;
   e->last_decrease_us = now_us;
   e->next_probe_us = now_us + e->probe_wait_us;
@@ -70,6 +73,14 @@ router_estimator_loss (RouterEstimator *e, double loss, guint64 forwarded_bps,
   elapsed_us = e->window_us;
   e->window_loss_us = 0.0;
   e->window_us = 0;
+  if (e->probe_target_bps != 0 && loss >= ROUTER_ESTIMATOR_LOSS_LOW)
+    {
+      /* The padding did not fit. It, not the media, made the loss: the
+       * estimate stays, and reports of the next moments, which still
+       * count it, cut nothing (congested() notes a decrease). */
+      congested (e, now_us);
+      return TRUE;
+    }
   if (loss > ROUTER_ESTIMATOR_LOSS_HIGH)
     {
       guint64 base = e->loss_bps;
@@ -107,30 +118,92 @@ router_estimator_loss (RouterEstimator *e, double loss, guint64 forwarded_bps,
   if (e->loss_bps == 0)
     return TRUE; /* unlimited already */
   elapsed_us = MIN (elapsed_us, G_USEC_PER_SEC);
-  e->loss_bps = (guint64) (e->loss_bps
-                           * (1.0
-                              + ROUTER_ESTIMATOR_INCREASE_PER_S * elapsed_us
-                                    / G_USEC_PER_SEC));
+  {
+    guint64 grown = (guint64) (e->loss_bps
+                               * (1.0
+                                  + ROUTER_ESTIMATOR_INCREASE_PER_S * elapsed_us
+                                        / G_USEC_PER_SEC));
+
+    /* With padding to probe, growth without loss goes only as far as
+     * what is sent shows (as GCC bounds its estimate by the received
+     * rate): beyond it, growth would be a blind probe that the next
+     * layer pays for, and the padding probe exists to avoid that. */
+    if (e->can_pad && forwarded_bps > 0)
+      grown = MIN (grown, MAX (e->loss_bps,
+                               (guint64) (forwarded_bps * ROUTER_ESTIMATOR_GROWTH_REACH)));
+    e->loss_bps = grown;
+  }
   if (e->probe_us != 0 && now_us - e->probe_us >= ROUTER_ESTIMATOR_PROBE_CHECK_US)
     {
       /* The probe held: the next may come soon. */
       e->probe_us = 0;
       e->probe_wait_us = ROUTER_ESTIMATOR_PROBE_WAIT_MIN_US;
     }
-  if (now_us - e->low_since_us >= ROUTER_ESTIMATOR_PROBE_AFTER_US
+  if (e->probe_target_bps == 0
+      && now_us - e->low_since_us >= ROUTER_ESTIMATOR_PROBE_AFTER_US
       && now_us >= e->next_probe_us)
     {
       guint64 reach = forwarded_bps > 0 ? forwarded_bps * ROUTER_ESTIMATOR_PROBE_REACH
                                         : ROUTER_ESTIMATOR_MAX_BPS;
+      guint64 target = MIN ((guint64) (e->loss_bps * ROUTER_ESTIMATOR_PROBE_FACTOR), reach);
 
-      e->loss_bps = MAX (e->loss_bps, MIN ((guint64) (e->loss_bps * ROUTER_ESTIMATOR_PROBE_FACTOR),
-                                           reach));
+      /* Padding shows the link takes it before anything depends on it,
+       * so a padding probe asks for just what the next layer needs,
+       * however far that is. */
+      if (e->can_pad && e->probe_want_bps > 0)
+        target = (guint64) (e->probe_want_bps * ROUTER_ESTIMATOR_PROBE_HEADROOM);
+      if (e->can_pad && target > e->loss_bps && forwarded_bps > 0)
+        {
+          e->probe_target_bps = target;
+          e->probe_pad_until_us = now_us + ROUTER_ESTIMATOR_PROBE_PAD_US;
+          e->probe_verdict_us = e->probe_pad_until_us + ROUTER_ESTIMATOR_PROBE_SETTLE_US;
+        }
+      else
+        e->loss_bps = MAX (e->loss_bps, target);
       e->probe_us = now_us;
       e->next_probe_us = now_us + e->probe_wait_us;
     }
   if (e->loss_bps >= ROUTER_ESTIMATOR_MAX_BPS)
     e->loss_bps = 0;
   return TRUE;
+}
+
+gboolean
+router_estimator_padding_loss (RouterEstimator *e, double loss, gint64 now_us)
+{
+  if (!(loss >= 0.0 && loss <= 1.0))
+    return FALSE;
+  if (e->probe_target_bps != 0 && loss > ROUTER_ESTIMATOR_PAD_LOSS_MAX)
+    congested (e, now_us);
+  return TRUE;
+}
+
+void
+router_estimator_tick (RouterEstimator *e, gint64 now_us)
+{
+  if (e->probe_target_bps == 0 || now_us < e->probe_verdict_us)
+    return;
+  /* No loss reported while the padding went and settled: the link took
+   * it. The probe time restarts so that loss the new layer brings still
+   * counts against the probe (ROUTER_ESTIMATOR_PROBE_CHECK_US). */
+  e->loss_bps = MAX (e->loss_bps, e->probe_target_bps);
+  e->probe_target_bps = 0;
+  e->probe_us = now_us;
+  /* The link took it: the next probe, for the layer after, may come soon. */
+  e->probe_wait_us = ROUTER_ESTIMATOR_PROBE_WAIT_MIN_US;
+  e->next_probe_us = now_us + e->probe_wait_us;
+  if (e->loss_bps >= ROUTER_ESTIMATOR_MAX_BPS)
+    e->loss_bps = 0;
+}
+
+guint64
+router_estimator_padding_bps (const RouterEstimator *e, guint64 forwarded_bps,
+                              gint64 now_us)
+{
+  if (e->probe_target_bps == 0 || now_us >= e->probe_pad_until_us
+      || forwarded_bps >= e->probe_target_bps)
+    return 0;
+  return e->probe_target_bps - forwarded_bps;
 }
 
 guint64

@@ -14,11 +14,16 @@
  * clearly below it (see ROUTER_ESTIMATOR_REMB_CONGESTED).
  *
  * A subscriber held on a low layer shows no evidence that a higher one
- * would fit: the router does not send padding to probe. So the loss
- * controller probes instead: after a few seconds without loss it doubles
- * its estimate, which lets the slot try the next layer; if that brings
- * loss (or a REMB below what is forwarded) the estimate falls back and
- * the next probe waits twice as long.
+ * would fit, so the loss controller probes: after a few seconds without
+ * loss it aims at twice its estimate. Where the subscriber takes RTX
+ * (@can_pad), the router first sends the difference as padding (RTX
+ * copies of packets it already has, router_estimator_padding_bps()) for
+ * ROUTER_ESTIMATOR_PROBE_PAD_US; only if no report shows loss (nor a REMB
+ * congestion) by ROUTER_ESTIMATOR_PROBE_SETTLE_US after that does the
+ * estimate take the new figure, and with it the next layer. Without RTX
+ * the estimate takes it at once and the slot tries the next layer
+ * itself. Either way a probe that brings loss (or a REMB below what is
+ * forwarded) fails, and the next one waits twice as long.
  *
  * Ownership and locking: plain state embedded in its owner (the routing
  * table's participant, and for a layer choice its video slot), with no
@@ -101,6 +106,30 @@ G_BEGIN_DECLS
  * 4–20 Mbit/s that doubling after doubling reached while a subscriber
  * took nothing more (browser runs behind a cap). */
 #define ROUTER_ESTIMATOR_PROBE_REACH 4
+/* A padding probe: padding for this long, then this long for the
+ * receiver reports that cover it (Chromium sends one a second when
+ * nothing is lost, and with every NACK when something is). Without
+ * padding, under a 300 kbit/s cap each probe switched the subscriber to
+ * the middle layer and back: a second of frozen picture and two key
+ * frames (browser-group-capped-subscriber). */
+#define ROUTER_ESTIMATOR_PROBE_PAD_US (G_USEC_PER_SEC / 2)
+/* A padding probe that fails costs the loss of one short overflow, not a
+ * switch of layers and back: the wait after failures stops at this, not
+ * at ROUTER_ESTIMATOR_PROBE_WAIT_MAX_US, so that a subscriber whose cap is
+ * lifted finds out within seconds. */
+#define ROUTER_ESTIMATOR_PAD_WAIT_MAX_US (8 * G_USEC_PER_SEC)
+/* Where the router can pad, growth without loss stops at this multiple
+ * of what is forwarded; more must be shown by a padding probe. */
+#define ROUTER_ESTIMATOR_GROWTH_REACH 1.5
+/* A padding probe asks for this much more than the next layer needs: a
+ * layer still ramping up measures more by the time the probe is judged
+ * (seen: seven probes in a row, each short of the middle layer by a few
+ * percent as its rate grew). */
+#define ROUTER_ESTIMATOR_PROBE_HEADROOM 1.15
+/* The loss of the RTX stream (padding, and retransmissions, which a lossy
+ * link loses like anything else) above which a padding probe failed. */
+#define ROUTER_ESTIMATOR_PAD_LOSS_MAX 0.10
+#define ROUTER_ESTIMATOR_PROBE_SETTLE_US (G_USEC_PER_SEC)
 
 /* Layer choice. A slot keeps its layer while the budget covers this
  * share of the layer's rate: rates measured over one second move by a
@@ -136,6 +165,16 @@ typedef struct
   gint64 probe_us;
   gint64 next_probe_us;
   gint64 probe_wait_us;
+  /* Whether the router can pad for this subscriber (the owner sets it);
+   * the padding probe under way: the estimate it tries (0: none), until
+   * when padding goes out and when it is judged. */
+  gboolean can_pad;
+  /* What the next layer up needs (the owner sets it; 0: unknown): a
+   * padding probe tries exactly that. */
+  guint64 probe_want_bps;
+  guint64 probe_target_bps;
+  gint64 probe_pad_until_us;
+  gint64 probe_verdict_us;
 } RouterEstimator;
 
 void router_estimator_init (RouterEstimator *e);
@@ -151,8 +190,23 @@ gboolean router_estimator_remb (RouterEstimator *e, guint64 bps, guint64 forward
 gboolean router_estimator_loss (RouterEstimator *e, double loss, guint64 forwarded_bps,
                                 gint64 now_us);
 
+/* The fraction (0-1) lost of the subscriber's RTX stream, which carries
+ * the padding: above ROUTER_ESTIMATOR_PAD_LOSS_MAX while a padding probe
+ * is under way, the probe failed. FALSE (and ignored) when @loss is not
+ * a fraction. */
+gboolean router_estimator_padding_loss (RouterEstimator *e, double loss, gint64 now_us);
+
 /* The estimate now, ROUTER_ESTIMATOR_UNLIMITED when nothing limits it. */
 guint64 router_estimator_get (const RouterEstimator *e, gint64 now_us);
+
+/* Time passes: a padding probe whose settle time is over without loss
+ * succeeds (the estimate takes its target). Call it with every update. */
+void router_estimator_tick (RouterEstimator *e, gint64 now_us);
+
+/* The padding (bit/s) the router should add to the @forwarded_bps it
+ * sends the subscriber now: 0 unless a padding probe is under way. */
+guint64 router_estimator_padding_bps (const RouterEstimator *e, guint64 forwarded_bps,
+                                      gint64 now_us);
 
 /* What the estimator lets one video slot have. */
 typedef struct

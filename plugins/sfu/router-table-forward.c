@@ -10,6 +10,8 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "router-table-private.h"
 
+#include "router-rtx.h"
+
 #include <string.h>
 
 /* A copy of @in for @slot: its SSRC, payload type, and sequence numbers and
@@ -128,4 +130,24 @@ router_slot_forward (RouterSlot *slot, RouterStream *stream, GstRTPBuffer *rtp,
                  + gst_buffer_get_size (rtp->buffer) / RETRANSMIT_SHARE,
              RETRANSMIT_BURST_BYTES);
   return router_slot_rewrite (slot, rtp);
+}
+
+GstBuffer *
+router_slot_resend (RouterSlot *slot, GstBuffer *cached)
+{
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  GstRTPBuffer original = GST_RTP_BUFFER_INIT;
+  GstBuffer *again, *rtx;
+
+  if (!gst_rtp_buffer_map (cached, GST_MAP_READ, &rtp))
+    return NULL;
+  again = router_slot_rewrite (slot, &rtp);
+  gst_rtp_buffer_unmap (&rtp);
+  if (slot->rtx_pt < 0)
+    return again;
+  gst_rtp_buffer_map (again, GST_MAP_READ, &original);
+  rtx = router_rtx_wrap (&original, slot->rtx_ssrc, (guint8) slot->rtx_pt, slot->rtx_seq++);
+  gst_rtp_buffer_unmap (&original);
+  gst_buffer_unref (again);
+  return rtx;
 }

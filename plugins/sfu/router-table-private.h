@@ -196,6 +196,7 @@ typedef struct
   guint64 rtx_received;            /* RTX packets from it, padding included */
   guint64 packets_recovered;       /* of those, how many arrived */
   guint64 rembs_received;          /* as a subscriber: its REMB feedback */
+  guint64 padding_sent;            /* bytes of probe padding (RTX copies) */
 } RouterCounters;
 
 typedef struct
@@ -234,8 +235,13 @@ struct _RouterParticipant
    * the network quality level last announced (-1: none yet). */
   NetworkQualityInput downlink;
   int quality_level;
-  /* As a subscriber: how much its link takes (router-table-estimate.c). */
+  /* As a subscriber: how much its link takes (router-table-estimate.c),
+   * what it was forwarded at the last update, and the padding a probe
+   * still owes it (bytes) as of @pad_us. */
   RouterEstimator estimator;
+  guint64 estimate_forwarded_bps;
+  double pad_owed;
+  gint64 pad_us;
   /* As a publisher: how much its uplink takes (router-table-uplink.c). */
   RouterUplink uplink;
 };
@@ -335,6 +341,11 @@ typedef struct
   double loss_max;
   guint n_loss;
   guint64 remb_bps; /* 0: no REMB */
+  /* The highest fraction lost of its RTX streams (retransmissions and
+   * probe padding; Chromium reports them like any stream); n_rtx_loss:
+   * how many blocks. */
+  double rtx_loss_max;
+  guint n_rtx_loss;
 } RouterEstimateInput;
 
 /* The report blocks of an SR or RR from @from, about our slots. */
@@ -349,6 +360,12 @@ gboolean router_estimate_feedback (RouterParticipant *from, GstRTCPPacket *packe
 void router_estimate_update (RouterTable *table, RouterParticipant *subscriber,
                              const RouterEstimateInput *input, gint64 now_us,
                              GArray *pushes);
+/* After @slot sent its subscriber a packet: while the subscriber's
+ * estimator probes with padding, RTX copies of packets just sent on that
+ * slot (a simulcast video slot with RTX) fill the probe's rate. Paced by
+ * the slot's own packets, so it comes as evenly as the media does. */
+void router_estimate_pad (RouterTable *table, RouterSlot *slot, gint64 now_us,
+                          GArray *pushes);
 /* Adds @participant's remb-received, bandwidth-estimate (bits/s, 0:
  * nothing limits it) and layers-limited (its simulcast slots held below
  * the layer they asked for) to its @stats. */
@@ -397,6 +414,10 @@ guint8 router_payload_extension_id (const GstStructure *payload, const char *uri
 
 /* router-table-forward.c. A copy of @in as @slot sends it. */
 GstBuffer *router_slot_rewrite (RouterSlot *slot, GstRTPBuffer *in);
+/* @cached (a packet of the stream @slot carries) as @slot sends it again:
+ * rewritten, then wrapped in RTX when the subscriber takes RTX. NULL when
+ * it cannot be mapped. */
+GstBuffer *router_slot_resend (RouterSlot *slot, GstBuffer *cached);
 /* What @slot sends of a packet of @stream, the stream it carries (NULL:
  * nothing, it waits for a key frame or cannot send). */
 GstBuffer *router_slot_forward (RouterSlot *slot, RouterStream *stream, GstRTPBuffer *rtp,

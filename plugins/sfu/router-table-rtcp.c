@@ -140,7 +140,6 @@ retransmit_one (guint16 out_seq, gpointer user_data)
   RouterSlot *slot = context->slot;
   RouterParticipant *subscriber = slot->subscriber;
   guint16 in_seq = out_seq - slot->seq_delta;
-  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
   GstBuffer *cached, *again;
 
   subscriber->counters.nacks_received++;
@@ -166,24 +165,11 @@ retransmit_one (guint16 out_seq, gpointer user_data)
       subscriber->counters.retransmissions_repeated++;
       return;
     }
-  if (!gst_rtp_buffer_map (cached, GST_MAP_READ, &rtp))
+  again = router_slot_resend (slot, cached);
+  if (again == NULL)
     return;
   subscriber->retransmit_budget -= gst_buffer_get_size (cached);
   subscriber->counters.retransmitted++;
-  again = router_slot_rewrite (slot, &rtp);
-  gst_rtp_buffer_unmap (&rtp);
-  if (slot->rtx_pt >= 0)
-    {
-      GstRTPBuffer original = GST_RTP_BUFFER_INIT;
-      GstBuffer *rtx;
-
-      gst_rtp_buffer_map (again, GST_MAP_READ, &original);
-      rtx = router_rtx_wrap (&original, slot->rtx_ssrc, (guint8) slot->rtx_pt,
-                             slot->rtx_seq++);
-      gst_rtp_buffer_unmap (&original);
-      gst_buffer_unref (again);
-      again = rtx;
-    }
   router_pushes_add (context->pushes, subscriber, subscriber->pads[CONVOKE_ROUTER_PAD_SEND_RTP],
                      again);
 }
@@ -259,7 +245,7 @@ router_table_handle_rtcp (RouterTable *table, RouterParticipant *from, GstBuffer
           break;
         }
     }
-  if (estimate.n_loss > 0 || estimate.remb_bps > 0)
+  if (estimate.n_loss > 0 || estimate.remb_bps > 0 || estimate.n_rtx_loss > 0)
     router_estimate_update (table, from, &estimate, now_us, pushes);
 
 out:

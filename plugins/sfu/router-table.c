@@ -568,6 +568,8 @@ router_table_handle_rtp (RouterTable *table, RouterParticipant *from, GstBuffer 
       router_rate_meter_add (&slot->forwarded, gst_buffer_get_size (out), now_us);
       router_pushes_add (pushes, slot->subscriber,
                          slot->subscriber->pads[CONVOKE_ROUTER_PAD_SEND_RTP], out);
+      if (slot->subscriber->estimator.probe_target_bps != 0)
+        router_estimate_pad (table, slot, now_us, pushes);
     }
 
 out:

@@ -416,7 +416,8 @@ log_router_view (NetScene *scene, const char *carol_id)
   lines = g_strsplit (log, "\n", -1);
   for (guint i = 0; lines[i] != NULL; i++)
     if (strstr (lines[i], "convokerouter") != NULL && strstr (lines[i], carol_id) != NULL
-        && (strstr (lines[i], ": estimate ") != NULL || strstr (lines[i], "to layer") != NULL))
+        && (strstr (lines[i], ": estimate ") != NULL || strstr (lines[i], "to layer") != NULL
+            || strstr (lines[i], "padding probe") != NULL))
       {
         /* The wall clock of the daemon's log line, then the message
          * (without the worker's pid, thread, level and source location). */

@@ -350,6 +350,84 @@ test_probe_backoff (void)
   g_assert_cmpint (s.e.probe_wait_us, ==, first_wait);
 }
 
+/* A link of @cap_bps (0: none) as the reports a subscriber sends every
+ * 250 ms show it. What did not fit is lost from the padding first, as a
+ * queue drops it in browsers (it comes right after the media packet it
+ * copies): the padding's RTX stream shows the loss, the media only what
+ * the padding could not absorb. Returns the padding it was sent. */
+static guint64
+link_report (Subscriber *s, guint64 cap_bps, gint64 now_us)
+{
+  guint64 padding = router_estimator_padding_bps (&s->e, forwarded (s), now_us);
+  guint64 sent = forwarded (s) + padding;
+  guint64 excess = cap_bps != 0 && sent > cap_bps ? sent - cap_bps : 0;
+  double loss = excess > padding ? (double) (excess - padding) / forwarded (s) : 0.0;
+
+  if (padding > 0)
+    g_assert_true (router_estimator_padding_loss (
+        &s->e, (double) MIN (excess, padding) / padding, now_us));
+  report_loss (s, loss, now_us);
+  router_estimator_tick (&s->e, now_us);
+  allocate (s, now_us);
+  return padding;
+}
+
+/* Probing with padding: under a 300 kbit/s cap a subscriber on the low
+ * layer stays there (each probe's padding is lost and the probe fails,
+ * never the picture), and once the cap is lifted the padding gets through
+ * and it climbs back, one layer at a time, within 15 s. */
+static void
+test_padding_probe (void)
+{
+  Subscriber s;
+  const guint64 cap = 300000;
+  guint64 padded = 0;
+  guint probes = 0;
+  gint64 t, lifted, above_at = 0, top_at = 0;
+
+  subscriber_init (&s, 2);
+  s.e.can_pad = TRUE;
+  report_loss (&s, 0.0, 1 * S);
+  g_assert_cmpuint (layer_of (&s), ==, 2);
+  for (t = 2 * S; layer_of (&s) > 0; t += S / 4)
+    {
+      link_report (&s, cap, t);
+      g_assert_cmpint (t, <, 5 * S);
+    }
+  /* 30 s under the cap: never off the low layer, though it probes. */
+  for (gint64 end = t + 30 * S; t < end; t += S / 4)
+    {
+      guint64 padding = link_report (&s, cap, t);
+
+      if (padding > 0 && padded == 0)
+        probes++;
+      padded = padding;
+      g_assert_cmpuint (layer_of (&s), ==, 0);
+    }
+  g_test_message ("%u padding probes under the cap", probes);
+  g_assert_cmpuint (probes, >=, 2);
+  /* Lifted. */
+  lifted = t;
+  for (; t < lifted + 30 * S && layer_of (&s) < 2; t += S / 4)
+    {
+      guint before = layer_of (&s);
+
+      link_report (&s, 0, t);
+      g_assert_cmpuint (layer_of (&s), <=, before + 1);
+      if (layer_of (&s) > 0 && above_at == 0)
+        above_at = t;
+      if (layer_of (&s) == 2)
+        top_at = t;
+    }
+  g_test_message ("above the low layer %.2f s and on the top one %.2f s after the cap "
+                  "was lifted",
+                  (double) (above_at - lifted) / S, (double) (top_at - lifted) / S);
+  g_assert_cmpint (above_at, >, lifted);
+  g_assert_cmpint (above_at - lifted, <=, 15 * S);
+  g_assert_cmpint (top_at, >, lifted);
+  g_assert_cmpint (top_at - lifted, <=, 30 * S);
+}
+
 /* The estimate stays where the top layer just fits or just does not,
  * while that layer's measured rate moves by a few percent: at most one
  * switch, never back and forth. */
@@ -539,6 +617,7 @@ main (int argc, char **argv)
   g_test_add_func ("/router-estimator/remb-noise", test_remb_noise);
   g_test_add_func ("/router-estimator/remb-lagging", test_remb_lagging);
   g_test_add_func ("/router-estimator/probe-backoff", test_probe_backoff);
+  g_test_add_func ("/router-estimator/padding-probe", test_padding_probe);
   g_test_add_func ("/router-estimator/no-oscillation", test_no_oscillation);
   g_test_add_func ("/router-estimator/ceiling", test_ceiling);
   g_test_add_func ("/router-estimator/zero-remb", test_zero_remb);
