@@ -34,8 +34,12 @@ G_BEGIN_DECLS
  * few frames a second. */
 #define ROUTER_SIMULCAST_LAYER_TIMEOUT_US (1 * G_USEC_PER_SEC)
 /* A switch still waiting for its key frame asks again this often, in
- * case the request or the key frame was lost. */
-#define ROUTER_SIMULCAST_REQUEST_RETRY_US (1 * G_USEC_PER_SEC)
+ * case the request or the key frame was lost, or the encoder let it go:
+ * Chromium ignored a PLI for the low layer that came 250 ms after one for
+ * the middle layer, and the capped subscriber waiting for it froze 1 s
+ * longer (browser-group-capped-subscriber). As often as the router lets
+ * a publisher's stream be asked (keyframe-request-interval, 500 ms). */
+#define ROUTER_SIMULCAST_REQUEST_RETRY_US (G_USEC_PER_SEC / 2)
 
 /* What the VP8 payload descriptor (RFC 7741 section 4.2) says of a packet.
  * Offsets are from the start of the RTP payload; 0 means absent. */

@@ -469,16 +469,17 @@ test_request_retried (void)
   g_assert_cmpint (router_simulcast_set_target (&f.sc, 0, f.now_us), ==, 0);
   /* Asked again right away: already asked. */
   g_assert_cmpint (router_simulcast_set_target (&f.sc, 0, f.now_us), ==, -1);
-  /* 2.5 s of frames without a key frame of layer 0. */
+  /* 2.5 s of frames without a key frame of layer 0: a request per retry
+   * interval. */
   for (int i = 0; i < 75; i++)
     frame (&f, 0);
-  g_assert_cmpuint (f.requests[0], ==, 2);
+  g_assert_cmpuint (f.requests[0], ==, 75 * FRAME_US / ROUTER_SIMULCAST_REQUEST_RETRY_US);
   g_assert_cmpint (f.sc.current, ==, 2);
   /* Back to the layer it is on: nothing to ask. */
   g_assert_cmpint (router_simulcast_set_target (&f.sc, 2, f.now_us), ==, -1);
   for (int i = 0; i < 75; i++)
     frame (&f, 0);
-  g_assert_cmpuint (f.requests[0], ==, 2);
+  g_assert_cmpuint (f.requests[0], ==, 75 * FRAME_US / ROUTER_SIMULCAST_REQUEST_RETRY_US);
   g_assert_cmpuint (f.requests[2], ==, 0);
   fixture_clear (&f);
 }
