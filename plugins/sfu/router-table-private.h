@@ -39,6 +39,10 @@ G_BEGIN_DECLS
  * most a quarter more than its streams; 5% loss needs a twentieth. */
 #define RETRANSMIT_SHARE 4
 #define RETRANSMIT_BURST_BYTES (64 * 1024)
+/* A slot that switches layers has at least this much budget again: a
+ * bound of one refill per switch, and switches are rare (up after a 2 s
+ * hold, down only under congestion). */
+#define RETRANSMIT_SWITCH_BYTES (32 * 1024)
 /* A receiver repeats its NACK for a packet until the packet comes, every
  * few milliseconds when its round trip is short (Chromium: about once a
  * round trip). Answering each repeat sends the packet again and again into

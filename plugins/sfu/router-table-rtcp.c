@@ -151,6 +151,16 @@ retransmit_one (guint16 out_seq, gpointer user_data)
   if ((gint16) (in_seq - slot->first_in_seq) < 0
       || (gint16) (out_seq - slot->last_seq) > 0)
     return;
+  /* A slot the estimate is moving down a layer: its link is congested,
+   * the packets asked for are of a layer it is leaving, and resending
+   * them would only spend the budget that the new layer's key frame, lost
+   * in the same queue, will need (browser-group-capped-subscriber). */
+  if (slot->simulcast && slot->sc.current >= 0
+      && router_slot_target_layer (slot) < (guint) slot->sc.current)
+    {
+      subscriber->counters.retransmissions_refused++;
+      return;
+    }
   cached
       = router_retransmit_cache_lookup (&router_slot_source_stream (slot)->cache, in_seq);
   if (cached == NULL)

@@ -284,9 +284,16 @@ router_slot_forward_layer (RouterTable *table, RouterSlot *slot, RouterStream *s
     return NULL;
 
   if (!slot->started || slot->in_ssrc != stream->ssrc)
-    GST_DEBUG_OBJECT (table->element, "%s: slot %u now carries layer %u of %s (SSRC %u)",
-                      subscriber->id, slot->ssrc, stream->layer, stream->publisher->id,
-                      stream->ssrc);
+    {
+      GST_DEBUG_OBJECT (table->element, "%s: slot %u now carries layer %u of %s (SSRC %u)",
+                        subscriber->id, slot->ssrc, stream->layer, stream->publisher->id,
+                        stream->ssrc);
+      /* What the budget went on was the old layer's; the new one starts
+       * with a key frame that the picture waits for, and that a congested
+       * link (the reason for most switches down) may have lost in part. */
+      subscriber->retransmit_budget
+          = MAX (subscriber->retransmit_budget, RETRANSMIT_SWITCH_BYTES);
+    }
   /* The slot's own state follows, for sender reports, NACKs and a later
    * return to one layer. */
   slot->started = TRUE;
