@@ -117,7 +117,7 @@ G_BEGIN_DECLS
  * switch of layers and back: the wait after failures stops at this, not
  * at ROUTER_ESTIMATOR_PROBE_WAIT_MAX_US, so that a subscriber whose cap is
  * lifted finds out within seconds. */
-#define ROUTER_ESTIMATOR_PAD_WAIT_MAX_US (8 * G_USEC_PER_SEC)
+#define ROUTER_ESTIMATOR_PAD_WAIT_MAX_US (6 * G_USEC_PER_SEC)
 /* Where the router can pad, growth without loss stops at this multiple
  * of what is forwarded; more must be shown by a padding probe. */
 #define ROUTER_ESTIMATOR_GROWTH_REACH 1.5

@@ -28,8 +28,8 @@ router_table_set_bandwidth_estimation (RouterTable *table, gboolean enabled)
   g_mutex_unlock (&table->lock);
 }
 
-/* Whether @ssrc is the RTX stream of one of @subscriber's video slots. */
-static gboolean
+/* The video slot of @subscriber whose RTX stream is @ssrc, or NULL. */
+static RouterSlot *
 rtx_slot (RouterParticipant *subscriber, guint32 ssrc)
 {
   GHashTableIter iter;
@@ -41,9 +41,9 @@ rtx_slot (RouterParticipant *subscriber, guint32 ssrc)
       RouterSlot *slot = value;
 
       if (slot->rtx_pt >= 0 && slot->rtx_ssrc == ssrc)
-        return TRUE;
+        return slot;
     }
-  return FALSE;
+  return NULL;
 }
 
 void
@@ -68,7 +68,14 @@ router_estimate_report_blocks (RouterParticipant *from, GstRTCPPacket *packet,
           /* A slot's RTX stream, which carries probe padding: padding is
            * sent right after a media packet, so a full queue drops the
            * padding and the media's own loss never shows the probe's. */
-          if (rtx_slot (from, ssrc))
+          RouterSlot *padded = rtx_slot (from, ssrc);
+
+          /* Only a report that got as far as this probe's padding: one
+           * from before covers the last probe's, on a link that may have
+           * changed since (a cap lifted in between failed the next probe
+           * at once). */
+          if (padded != NULL && padded->probe_rtx_valid
+              && (gint16) ((guint16) exthighestseq - padded->probe_rtx_start) >= 0)
             {
               input->rtx_loss_max = MAX (input->rtx_loss_max, fractionlost / 256.0);
               input->n_rtx_loss++;
@@ -198,6 +205,11 @@ router_estimate_update (RouterTable *table, RouterParticipant *subscriber,
   estimate = table->bandwidth_estimation
                  ? router_estimator_get (&subscriber->estimator, now_us)
                  : ROUTER_ESTIMATOR_UNLIMITED;
+  /* A new probe: its padding's reports are the ones after its first
+   * padding packet (router_estimate_pad marks it). */
+  if (probe_before == 0 && subscriber->estimator.probe_target_bps != 0)
+    for (guint i = 0; i < slots->len; i++)
+      ((RouterSlot *) g_ptr_array_index (slots, i))->probe_rtx_valid = FALSE;
   if (probe_before != subscriber->estimator.probe_target_bps)
     GST_DEBUG_OBJECT (table->element,
                       "%s: padding probe %s %" G_GUINT64_FORMAT " bit/s (estimate %"
@@ -259,6 +271,7 @@ router_estimate_pad (RouterTable *table, RouterSlot *slot, gint64 now_us, GArray
   if (padding_bps == 0 || !table->bandwidth_estimation)
     {
       subscriber->pad_us = 0;
+      slot->probe_rtx_valid = FALSE;
       return;
     }
   /* Padding rides on the simulcast video slot's packets only (the owed
@@ -267,6 +280,11 @@ router_estimate_pad (RouterTable *table, RouterSlot *slot, gint64 now_us, GArray
     return;
   if (subscriber->pad_us == 0 || now_us - subscriber->pad_us > PAD_GAP_US)
     subscriber->pad_owed = 0.0;
+  if (subscriber->pad_us == 0 || !slot->probe_rtx_valid)
+    {
+      slot->probe_rtx_start = slot->rtx_seq;
+      slot->probe_rtx_valid = TRUE;
+    }
   else
     subscriber->pad_owed
         = MIN (subscriber->pad_owed

@@ -169,6 +169,12 @@ struct _RouterSlot
    * sent again at most once a round trip (router-table-rtcp.c). */
   guint16 *resent_seqs;
   gint64 *resent_us;
+  /* The first RTX sequence number of the current probe's padding on it
+   * (@probe_rtx_valid: padding went out since the probe began): a report
+   * of its RTX stream that has not got that far is about what came
+   * before, not the probe. */
+  guint16 probe_rtx_start;
+  gboolean probe_rtx_valid;
   /* Simulcast (router-table-simulcast.c): the layer the subscriber asked
    * for, and, once its source sends layers, the switcher that picks them
    * (@simulcast: in use; the rewriting state above then mirrors it). */
