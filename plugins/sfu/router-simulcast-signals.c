@@ -113,11 +113,14 @@ router_simulcast_property_install (GObjectClass *object_class, guint prop_id,
    * receiver reports, and give each of its slots that carry simulcast
    * video the highest layer that fits: down at the next key frame as soon
    * as the estimate falls below the layer's measured bitrate, up once a
-   * higher layer has fitted for two seconds, never above the layer the
+   * higher layer has fitted for two seconds (the estimate rising past what
+   * is forwarded only after a padding probe, RTX copies of packets just
+   * sent, showed the link takes it, when the subscriber takes RTX), never
+   * above the layer the
    * slot asked for (#GstConvokeRouter::set-slot-layer). Audio and video
    * with one layer are always forwarded. The estimate, REMB count and
    * how many slots it holds down are in #GstConvokeRouter:stats
-   * (`bandwidth-estimate`, `remb-received`, `layers-limited`). Off: each
+   * (`bandwidth-estimate`, `remb-received`, `padding-sent`, `layers-limited`). Off: each
    * slot gets the layer it asked for. Applies from the next RTCP or
    * #GstConvokeRouter:report-interval tick.
    *
