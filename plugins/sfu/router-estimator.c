@@ -124,13 +124,22 @@ router_estimator_loss (RouterEstimator *e, double loss, guint64 forwarded_bps,
                                   + ROUTER_ESTIMATOR_INCREASE_PER_S * elapsed_us
                                         / G_USEC_PER_SEC));
 
-    /* With padding to probe, growth without loss goes only as far as
-     * what is sent shows (as GCC bounds its estimate by the received
-     * rate): beyond it, growth would be a blind probe that the next
-     * layer pays for, and the padding probe exists to avoid that. */
+    /* With padding to probe, the estimate without loss is what is sent
+     * shows, 1.5 × it (GCC bounds its estimate by the received rate the
+     * same way), at once: a layer still ramping up grows faster than 8% a
+     * second, and an estimate left behind took a subscriber down from the
+     * top layer it was receiving without loss. Beyond that, growth would
+     * be a blind probe that the next layer pays for, and the padding
+     * probe exists to avoid that. Not within the stale-loss time of a
+     * decrease: what is forwarded is measured over the last second, which
+     * then still counts the layer just left (1.5 × that took a capped
+     * subscriber back up to the middle layer 1.7 s after the cap). */
     if (e->can_pad && forwarded_bps > 0)
-      grown = MIN (grown, MAX (e->loss_bps,
-                               (guint64) (forwarded_bps * ROUTER_ESTIMATOR_GROWTH_REACH)));
+      grown = e->last_decrease_us != 0
+                      && now_us - e->last_decrease_us < ROUTER_ESTIMATOR_STALE_LOSS_US
+                  ? e->loss_bps
+                  : MAX (e->loss_bps,
+                         (guint64) (forwarded_bps * ROUTER_ESTIMATOR_GROWTH_REACH));
     e->loss_bps = grown;
   }
   if (e->probe_us != 0 && now_us - e->probe_us >= ROUTER_ESTIMATOR_PROBE_CHECK_US)
@@ -139,9 +148,14 @@ router_estimator_loss (RouterEstimator *e, double loss, guint64 forwarded_bps,
       e->probe_us = 0;
       e->probe_wait_us = ROUTER_ESTIMATOR_PROBE_WAIT_MIN_US;
     }
-  if (e->probe_target_bps == 0
-      && now_us - e->low_since_us >= ROUTER_ESTIMATOR_PROBE_AFTER_US
-      && now_us >= e->next_probe_us)
+  /* With padding, a probe asks for what the next layer up needs; when no
+   * slot can go up (all on their top layer or ceiling) there is nothing
+   * to find out, and padding would only cost the subscriber's link. */
+  if (e->can_pad && e->probe_want_bps == 0)
+    ;
+  else if (e->probe_target_bps == 0
+           && now_us - e->low_since_us >= ROUTER_ESTIMATOR_PROBE_AFTER_US
+           && now_us >= e->next_probe_us)
     {
       guint64 reach = forwarded_bps > 0 ? forwarded_bps * ROUTER_ESTIMATOR_PROBE_REACH
                                         : ROUTER_ESTIMATOR_MAX_BPS;
@@ -150,7 +164,7 @@ router_estimator_loss (RouterEstimator *e, double loss, guint64 forwarded_bps,
       /* Padding shows the link takes it before anything depends on it,
        * so a padding probe asks for just what the next layer needs,
        * however far that is. */
-      if (e->can_pad && e->probe_want_bps > 0)
+      if (e->can_pad)
         target = (guint64) (e->probe_want_bps * ROUTER_ESTIMATOR_PROBE_HEADROOM);
       if (e->can_pad && target > e->loss_bps && forwarded_bps > 0)
         {

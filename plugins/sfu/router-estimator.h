@@ -118,8 +118,9 @@ G_BEGIN_DECLS
  * at ROUTER_ESTIMATOR_PROBE_WAIT_MAX_US, so that a subscriber whose cap is
  * lifted finds out within seconds. */
 #define ROUTER_ESTIMATOR_PAD_WAIT_MAX_US (6 * G_USEC_PER_SEC)
-/* Where the router can pad, growth without loss stops at this multiple
- * of what is forwarded; more must be shown by a padding probe. */
+/* Where the router can pad, the estimate without loss is at least this
+ * multiple of what is forwarded, and grows no further on its own; more
+ * must be shown by a padding probe. */
 #define ROUTER_ESTIMATOR_GROWTH_REACH 1.5
 /* A padding probe asks for this much more than the next layer needs: a
  * layer still ramping up measures more by the time the probe is judged
@@ -169,8 +170,8 @@ typedef struct
    * the padding probe under way: the estimate it tries (0: none), until
    * when padding goes out and when it is judged. */
   gboolean can_pad;
-  /* What the next layer up needs (the owner sets it; 0: unknown): a
-   * padding probe tries exactly that. */
+  /* What the next layer up needs (the owner sets it; 0: no slot can go
+   * up): a padding probe tries exactly that, and there is none at 0. */
   guint64 probe_want_bps;
   guint64 probe_target_bps;
   gint64 probe_pad_until_us;

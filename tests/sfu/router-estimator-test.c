@@ -350,6 +350,19 @@ test_probe_backoff (void)
   g_assert_cmpint (s.e.probe_wait_us, ==, first_wait);
 }
 
+/* What the router would set as the estimator's probe_want_bps: the
+ * estimate at which the next layer up fits (audio, and its rate × the up
+ * margin), 0 on the top layer. */
+static guint64
+next_layer_need (const Subscriber *s)
+{
+  guint layer = layer_of (s);
+
+  if (layer + 1 > s->demand.ceiling || layer + 1 >= G_N_ELEMENTS (rates))
+    return 0;
+  return AUDIO_BPS + (guint64) (rates[layer + 1] * ROUTER_ESTIMATOR_UP_MARGIN);
+}
+
 /* A link of @cap_bps (0: none) as the reports a subscriber sends every
  * 250 ms show it. What did not fit is lost from the padding first, as a
  * queue drops it in browsers (it comes right after the media packet it
@@ -358,7 +371,10 @@ test_probe_backoff (void)
 static guint64
 link_report (Subscriber *s, guint64 cap_bps, gint64 now_us)
 {
-  guint64 padding = router_estimator_padding_bps (&s->e, forwarded (s), now_us);
+  guint64 padding;
+
+  s->e.probe_want_bps = next_layer_need (s);
+  padding = router_estimator_padding_bps (&s->e, forwarded (s), now_us);
   guint64 sent = forwarded (s) + padding;
   guint64 excess = cap_bps != 0 && sent > cap_bps ? sent - cap_bps : 0;
   double loss = excess > padding ? (double) (excess - padding) / forwarded (s) : 0.0;
@@ -387,6 +403,7 @@ test_padding_probe (void)
 
   subscriber_init (&s, 2);
   s.e.can_pad = TRUE;
+  s.e.probe_want_bps = next_layer_need (&s);
   report_loss (&s, 0.0, 1 * S);
   g_assert_cmpuint (layer_of (&s), ==, 2);
   for (t = 2 * S; layer_of (&s) > 0; t += S / 4)
@@ -426,6 +443,56 @@ test_padding_probe (void)
   g_assert_cmpint (above_at - lifted, <=, 15 * S);
   g_assert_cmpint (top_at, >, lifted);
   g_assert_cmpint (top_at - lifted, <=, 30 * S);
+}
+
+/* On its top layer, with an estimate that limits it, a subscriber that
+ * could be padded is not: there is no layer to find room for, and
+ * padding would only cost its link. The estimate follows what it is
+ * sent (at most 1.5 × that) so that the layer's own growth never takes
+ * it down. */
+static void
+test_no_padding_on_top (void)
+{
+  Subscriber s;
+  gint64 t = 1 * S;
+
+  subscriber_init (&s, 2);
+  s.e.can_pad = TRUE;
+  report_loss (&s, 0.0, t);
+  /* Something limited the estimate to just what the top layer needs. */
+  s.e.loss_bps = forwarded (&s) * 105 / 100;
+  for (t = 2 * S; t < 30 * S; t += S / 4)
+    {
+      g_assert_cmpuint (link_report (&s, 0, t), ==, 0);
+      g_assert_cmpuint (layer_of (&s), ==, 2);
+    }
+  g_assert_cmpuint (s.e.probe_target_bps, ==, 0);
+  g_assert_cmpuint (router_estimator_get (&s.e, t), ==,
+                    (guint64) (forwarded (&s) * ROUTER_ESTIMATOR_GROWTH_REACH));
+}
+
+/* After a decrease, what is forwarded is measured over a second that
+ * still counts the layer just left: reports without loss in that time do
+ * not take the estimate to 1.5 × that. */
+static void
+test_no_jump_after_decrease (void)
+{
+  Subscriber s;
+  const guint64 top_forwarded = rates[2] + AUDIO_BPS;
+  gint64 t = 1 * S;
+
+  subscriber_init (&s, 2);
+  s.e.can_pad = TRUE;
+  report_loss (&s, 0.0, t);
+  t += S;
+  report_loss (&s, 0.8, t);
+  g_assert_cmpuint (layer_of (&s), ==, 0);
+  for (gint64 end = t + ROUTER_ESTIMATOR_STALE_LOSS_US - S / 4; t < end;)
+    {
+      t += S / 4;
+      g_assert_true (router_estimator_loss (&s.e, 0.0, top_forwarded, t));
+      g_assert_cmpuint (router_estimator_get (&s.e, t), <, rates[1]);
+    }
 }
 
 /* The estimate stays where the top layer just fits or just does not,
@@ -618,6 +685,8 @@ main (int argc, char **argv)
   g_test_add_func ("/router-estimator/remb-lagging", test_remb_lagging);
   g_test_add_func ("/router-estimator/probe-backoff", test_probe_backoff);
   g_test_add_func ("/router-estimator/padding-probe", test_padding_probe);
+  g_test_add_func ("/router-estimator/no-padding-on-top", test_no_padding_on_top);
+  g_test_add_func ("/router-estimator/no-jump-after-decrease", test_no_jump_after_decrease);
   g_test_add_func ("/router-estimator/no-oscillation", test_no_oscillation);
   g_test_add_func ("/router-estimator/ceiling", test_ceiling);
   g_test_add_func ("/router-estimator/zero-remb", test_zero_remb);
