@@ -268,10 +268,12 @@ router_estimate_pad (RouterTable *table, RouterSlot *slot, gint64 now_us, GArray
   RouterStream *source;
   guint16 out_seq;
 
+  /* Past the padding time (the probe still waits for its reports, which
+   * count from the first padding packet on: router_estimate_update
+   * forgets that mark only when the next probe starts). */
   if (padding_bps == 0 || !table->bandwidth_estimation)
     {
       subscriber->pad_us = 0;
-      slot->probe_rtx_valid = FALSE;
       return;
     }
   /* Padding rides on the simulcast video slot's packets only (the owed
@@ -280,7 +282,7 @@ router_estimate_pad (RouterTable *table, RouterSlot *slot, gint64 now_us, GArray
     return;
   if (subscriber->pad_us == 0 || now_us - subscriber->pad_us > PAD_GAP_US)
     subscriber->pad_owed = 0.0;
-  if (subscriber->pad_us == 0 || !slot->probe_rtx_valid)
+  if (!slot->probe_rtx_valid)
     {
       slot->probe_rtx_start = slot->rtx_seq;
       slot->probe_rtx_valid = TRUE;
