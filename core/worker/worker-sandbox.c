@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <gio/gio.h>
 #include <grp.h>
+#include <signal.h>
 #include <linux/capability.h>
 #include <linux/landlock.h>
 #include <stdlib.h>
@@ -52,6 +53,7 @@ struct _ConvokeWorkerSandbox
   int public_key_fd;    /* a sealed memfd, -1 */
   gboolean landlock;
   gboolean without_seccomp;
+  pid_t parent; /* the daemon, whose death must end the worker */
 };
 
 ConvokeWorkerSandbox *
@@ -66,6 +68,7 @@ convoke_worker_sandbox_new (const char *room_sid, gboolean switch_user, uid_t ui
   sandbox->gid = gid;
   sandbox->recording_dir_fd = -1;
   sandbox->public_key_fd = -1;
+  sandbox->parent = getppid ();
   return sandbox;
 }
 
@@ -385,6 +388,18 @@ switch_user (ConvokeWorkerSandbox *sandbox, GError **error)
                    _ ("The worker's sandbox could not be set up: it could become root "
                       "again"));
       return FALSE;
+    }
+  /* Changing the effective user cleared the parent-death signal the
+   * worker set at its start (prctl(2)): without it again, a worker whose
+   * daemon dies lives on with its room's keys and media (test
+   * group-worker parent-death, once under the sanitizers). The daemon
+   * may have died in between, which the signal would then never say. */
+  if (prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0)
+    return fail_errno (error, "prctl (PR_SET_PDEATHSIG)");
+  if (getppid () != sandbox->parent)
+    {
+      errno = ESRCH;
+      return fail_errno (error, "getppid");
     }
   return TRUE;
 }
