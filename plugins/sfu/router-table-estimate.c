@@ -280,13 +280,13 @@ router_estimate_pad (RouterTable *table, RouterSlot *slot, gint64 now_us, GArray
    * bytes wait for the next one). */
   if (slot->media != MEDIA_VIDEO || !slot->simulcast || slot->rtx_pt < 0 || !slot->started)
     return;
-  if (subscriber->pad_us == 0 || now_us - subscriber->pad_us > PAD_GAP_US)
-    subscriber->pad_owed = 0.0;
   if (!slot->probe_rtx_valid)
     {
       slot->probe_rtx_start = slot->rtx_seq;
       slot->probe_rtx_valid = TRUE;
     }
+  if (subscriber->pad_us == 0 || now_us - subscriber->pad_us > PAD_GAP_US)
+    subscriber->pad_owed = 0.0;
   else
     subscriber->pad_owed
         = MIN (subscriber->pad_owed
