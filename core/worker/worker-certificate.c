@@ -40,10 +40,13 @@ convoke_worker_certificate_generate (GError **error)
   long length;
   guint64 serial;
 
-  /* ECDSA rather than the RSA-2048 dtlssrtpdec would make: about 3 ms
-   * instead of 110-270 ms on the reference machine, and every WebRTC stack
-   * accepts it. */
-  key = EVP_EC_gen ("P-256");
+  /* RSA-2048, the key dtlssrtpdec would make: 70–700 ms once a day for
+   * the daemon, after which every worker gets it through the pipe and
+   * the group module gives it to GStreamer's process-wide DTLS agent
+   * instead of that agent generating one per worker
+   * (modules/group/worker/group-dtls-agent.c). An ECDSA key would cost
+   * 3 ms here but leave each worker its own RSA key to make. */
+  key = EVP_RSA_gen (2048);
   cert = X509_new ();
   if (key == NULL || cert == NULL)
     goto failed;

@@ -12,7 +12,7 @@ G_BEGIN_DECLS
 /* The largest PEM accepted from --certificate-fd. */
 #define CONVOKE_CERTIFICATE_MAX_PEM 65536
 
-/* A new self-signed ECDSA P-256 certificate valid for 30 days, followed by
+/* A new self-signed RSA-2048 certificate valid for 30 days, followed by
  * its private key (PKCS#8), as one PEM string. */
 char *convoke_worker_certificate_generate (GError **error);
 

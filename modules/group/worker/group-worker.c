@@ -10,6 +10,7 @@
 
 #include "context-dispatch.h"
 #include "group-activity.h"
+#include "group-dtls-agent.h"
 #include "group-recording.h"
 #include "group-media-room.h"
 #include "i18n.h"
@@ -304,7 +305,12 @@ room_load_certificate (GroupMediaRoom *room, GError **error)
   const char *pem = room->api->worker_get_option (room->worker, "certificate");
 
   if (pem != NULL)
-    room->pem = g_strdup (pem);
+    {
+      room->pem = g_strdup (pem);
+      /* Before any participant's dtlssrtpdec: see group-dtls-agent.c. */
+      if (!group_dtls_agent_use_key (pem))
+        GST_INFO ("the DTLS agent did not take the room's key: it made one");
+    }
   else
     {
       /* Without a pem, every dtlssrtpdec of the process uses one
@@ -348,7 +354,6 @@ convoke_group_worker_warm_up (void)
   static const char *const features[]
       = { "convokerouter", "nicesrc",  "nicesink", "dtlssrtpdec", "dtlssrtpenc",
           "sctpdec",       "sctpenc",  "funnel",   "clocksync" };
-  GstElement *dec;
 
   for (guint i = 0; i < G_N_ELEMENTS (features); i++)
     {
@@ -358,13 +363,8 @@ convoke_group_worker_warm_up (void)
       if (factory != NULL)
         loaded = gst_plugin_feature_load (GST_PLUGIN_FEATURE (factory));
     }
-  /* Every dtlsdec makes, on its creation and whatever pem it is given
-   * later, the agent with a generated RSA-2048 certificate that GStreamer
-   * keeps for the rest of the process: 100–400 ms the first participant
-   * of each room would otherwise wait for. One element now pays it ahead. */
-  dec = gst_element_factory_make ("dtlssrtpdec", NULL);
-  if (dec != NULL)
-    gst_object_unref (gst_object_ref_sink (dec));
+  /* No dtlsdec is made here: the first one makes the process-wide DTLS
+   * agent, which must take the room's key (group-dtls-agent.c). */
 }
 
 gboolean

@@ -278,8 +278,8 @@ typedef struct
   /* Worker side, optional (since 1.1, in the first reserved slot): called
    * once in a pooled worker, before it has a room, so neither options nor
    * a room sid exist yet. Load here what every room's first participant
-   * would otherwise wait for (GStreamer plugins, process-wide caches such
-   * as the DTLS agent dtlsdec makes on first use). Leave no element, thread
+   * would otherwise wait for (GStreamer plugins, process-wide caches that
+   * need nothing of the room). Leave no element, thread
    * or room state behind: the room's worker_setup() comes later, after
    * `assign`. */
   void (*worker_warm_up) (void);
