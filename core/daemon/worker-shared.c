@@ -20,24 +20,54 @@
 static char *shared_certificate;
 static gint64 shared_certificate_time;
 
+/* GST_PLUGIN_LOADING_WHITELIST's value for @plugins: GStreamer reads
+ * comma-separated plugin names as one entry. */
+static char *
+plugin_whitelist (const char *const *plugins)
+{
+  return g_strjoinv (",", (char **) plugins);
+}
+
+/* Where workers' registry caches go: decided once, NULL when no
+ * directory is writable. */
+static const char *
+registry_dir (void)
+{
+  static char *dir;
+  static gboolean decided;
+
+  if (decided)
+    return dir;
+  decided = TRUE;
+  dir = g_build_filename (g_get_user_runtime_dir (), "convoke", NULL);
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      g_message ("%s is not writable; workers use GStreamer's default registry", dir);
+      g_clear_pointer (&dir, g_free);
+    }
+  return dir;
+}
+
 /* GST_REGISTRY for workers: one cache per plugin set, so that the first
- * worker pays for the plugin scan and the others load the result. NULL
- * when the environment already chose, or no directory is writable. */
-const char *
-convoke_worker_registry_path (const char *worker_path)
+ * worker pays for the plugin scan and the others load the result. A
+ * whitelisted scan leaves the other plugins out of the cache, so the
+ * whitelist is part of what names it, and such a cache is never the file
+ * the environment chose (other programs may read that one): it goes
+ * beside it. */
+char *
+convoke_worker_registry_path (const char *worker_path, const char *const *plugins)
 {
   static const char *const plugin_variables[]
       = { "GST_PLUGIN_PATH", "GST_PLUGIN_PATH_1_0", "GST_PLUGIN_SYSTEM_PATH",
-          "GST_PLUGIN_SYSTEM_PATH_1_0", "GST_PLUGIN_SCANNER" };
-  static char *path;
-  static gboolean decided;
+          "GST_PLUGIN_SYSTEM_PATH_1_0", "GST_PLUGIN_SCANNER",
+          "GST_PLUGIN_LOADING_WHITELIST" };
+  const char *chosen = g_getenv ("GST_REGISTRY");
   g_autoptr (GChecksum) checksum = NULL;
-  g_autofree char *dir = NULL;
+  const char *dir = NULL;
 
-  if (decided)
-    return path;
-  decided = TRUE;
-  if (g_getenv ("GST_REGISTRY") != NULL)
+  if (chosen != NULL && plugins == NULL)
+    return NULL;
+  if (chosen == NULL && (dir = registry_dir ()) == NULL)
     return NULL;
 
   checksum = g_checksum_new (G_CHECKSUM_SHA256);
@@ -50,16 +80,17 @@ convoke_worker_registry_path (const char *worker_path)
       g_checksum_update (checksum, (const guchar *) entry, -1);
     }
   g_checksum_update (checksum, (const guchar *) worker_path, -1);
-
-  dir = g_build_filename (g_get_user_runtime_dir (), "convoke", NULL);
-  if (g_mkdir_with_parents (dir, 0700) != 0)
+  if (plugins != NULL)
     {
-      g_message ("%s is not writable; workers use GStreamer's default registry", dir);
-      return NULL;
+      g_autofree char *whitelist = plugin_whitelist (plugins);
+
+      g_checksum_update (checksum, (const guchar *) "\nplugins=", -1);
+      g_checksum_update (checksum, (const guchar *) whitelist, -1);
     }
-  path = g_strdup_printf ("%s/gst-registry-%.16s.bin", dir,
+  if (chosen != NULL)
+    return g_strdup_printf ("%s.%.16s", chosen, g_checksum_get_string (checksum));
+  return g_strdup_printf ("%s/gst-registry-%.16s.bin", dir,
                           g_checksum_get_string (checksum));
-  return path;
 }
 
 const char *
@@ -159,7 +190,7 @@ worker_needs_variable (const char *name)
 }
 
 char **
-convoke_worker_environment (const char *registry_path)
+convoke_worker_environment (const char *registry_path, const char *const *plugins)
 {
   g_auto (GStrv) daemon_environment = g_get_environ ();
   g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
@@ -173,8 +204,16 @@ convoke_worker_environment (const char *registry_path)
       g_autofree char *name = g_strndup (*entry, strcspn (*entry, "="));
 
       if (worker_needs_variable (name)
-          && !(registry_path != NULL && g_str_equal (name, "GST_REGISTRY")))
+          && !(registry_path != NULL && g_str_equal (name, "GST_REGISTRY"))
+          && !(plugins != NULL && g_str_equal (name, "GST_PLUGIN_LOADING_WHITELIST")))
         g_strv_builder_add (builder, *entry);
+    }
+  if (plugins != NULL)
+    {
+      g_autofree char *whitelist = plugin_whitelist (plugins);
+      g_autofree char *entry = g_strdup_printf ("GST_PLUGIN_LOADING_WHITELIST=%s", whitelist);
+
+      g_strv_builder_add (builder, entry);
     }
   if (registry_path != NULL)
     {

@@ -12,10 +12,13 @@ G_BEGIN_DECLS
 
 struct _ConvokeRoom;
 
-/* GST_REGISTRY for workers run from @worker_path: one cache per plugin
- * set. NULL when the environment already chose, or no directory is
- * writable. Decided once per process. */
-const char *convoke_worker_registry_path (const char *worker_path);
+/* GST_REGISTRY for workers run from @worker_path that may load @plugins
+ * (a module's worker_plugins; NULL: all): one cache per plugin set, in
+ * the runtime directory, or beside the file the environment's
+ * GST_REGISTRY names when @plugins is set. NULL when the environment
+ * chose GST_REGISTRY and @plugins is NULL (workers use that file), or no
+ * directory is writable. Free with g_free(). */
+char *convoke_worker_registry_path (const char *worker_path, const char *const *plugins);
 
 /* The certificate (PEM, with its key) the next worker gets, or NULL when
  * there is none or it is older than a day. */
@@ -36,8 +39,9 @@ gboolean convoke_worker_resolve_user (const char *name, uid_t *uid, gid_t *gid,
 /* The worker's whole environment: only what GStreamer, GLib, gettext and
  * the sanitizers read (GST_*, G_DEBUG, G_MESSAGES_DEBUG, NICE_DEBUG,
  * LANG, LANGUAGE, LC_*, CONVOKE_LOCALEDIR, *SAN_OPTIONS), taken from the
- * daemon's, plus GST_REGISTRY=@registry_path when not NULL. */
-char **convoke_worker_environment (const char *registry_path);
+ * daemon's, plus GST_REGISTRY=@registry_path when not NULL, and
+ * GST_PLUGIN_LOADING_WHITELIST naming @plugins when not NULL. */
+char **convoke_worker_environment (const char *registry_path, const char *const *plugins);
 
 /* The worker options of @room (docs/worker-protocol.md, "Options the
  * supervisor passes"): on a cold worker's command line, or in a pooled

@@ -474,7 +474,8 @@ worker_launch (ConvokeRoomRegistry *registry, const ConvokeLoadedModule *module,
   g_auto (GStrv) environment = NULL;
   ConvokeWorkerHandle *worker;
   const char *worker_path = g_getenv ("CONVOKE_WORKER");
-  const char *registry_path;
+  g_autofree char *registry_path = NULL;
+  const char *const *plugins = module->vtable->worker_plugins;
   const char *certificate;
   int pair[2];
 
@@ -497,8 +498,12 @@ worker_launch (ConvokeRoomRegistry *registry, const ConvokeLoadedModule *module,
                                         | G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_subprocess_launcher_set_cwd (launcher, "/");
   g_subprocess_launcher_take_fd (launcher, pair[1], 3);
-  registry_path = convoke_worker_registry_path (worker_path);
-  environment = convoke_worker_environment (registry_path);
+  registry_path = convoke_worker_registry_path (worker_path, plugins);
+  /* A whitelisted scan writes a cache without the other plugins: only
+   * into a cache of its own. */
+  if (registry_path == NULL)
+    plugins = NULL;
+  environment = convoke_worker_environment (registry_path, plugins);
   g_subprocess_launcher_set_environ (launcher, environment);
 
   certificate = convoke_worker_shared_certificate ();

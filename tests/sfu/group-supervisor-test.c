@@ -35,7 +35,12 @@ static const char config[] = "[media]\n"
                               * comes: the pipeline never reaches PLAYING. */
                              "[type:stuck]\n"
                              "module=grouptest\n"
-                             "elements=appsrc ! fakesink\n";
+                             "elements=appsrc ! fakesink\n"
+                             /* videotestsrc is installed, but its plugin
+                              * is not one of grouptest's worker_plugins. */
+                             "[type:outside]\n"
+                             "module=grouptest\n"
+                             "elements=videotestsrc is-live=true ! fakesink\n";
 
 typedef struct
 {
@@ -409,6 +414,48 @@ test_worker_fail (void)
   fixture_stop (&f);
 }
 
+static gboolean
+room_failed (gpointer data)
+{
+  TestDaemon *d = ((gpointer *) data)[0];
+  const char *sid = ((gpointer *) data)[1];
+  g_autofree char *status = test_daemon_room_string (d, sid, "status");
+
+  return g_strcmp0 (status, "failed") == 0;
+}
+
+/* A worker may load only its module's worker_plugins: an element of
+ * another plugin, although installed, cannot be made, and the room
+ * fails. */
+static void
+test_plugins_whitelisted (void)
+{
+  g_autoptr (GSubprocess) inspect = g_subprocess_new (
+      G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, NULL,
+      "gst-inspect-1.0", "--exists", "videotestsrc", NULL);
+  const char *form[] = { "UniqueName", "outside", "Type", "outside", NULL };
+  g_autoptr (JsonNode) body = NULL;
+  g_autoptr (JsonObject) inside = NULL;
+  gpointer data[2];
+  Fixture f;
+
+  if (inspect == NULL || !g_subprocess_wait_check (inspect, NULL, NULL))
+    {
+      g_test_skip ("videotestsrc is not installed (gstreamer1.0-plugins-base)");
+      return;
+    }
+  fixture_start (&f);
+  g_assert_cmpuint (test_http (f.daemon, "POST", "/v1/Rooms", TRUE, form, &body, NULL), ==,
+                    201);
+  data[0] = f.daemon;
+  data[1] = (gpointer) json_object_get_string_member (json_node_get_object (body), "sid");
+  g_assert_true (test_wait_until (room_failed, data, WAIT_MS));
+  /* The daemon and the default pipeline's plugins are fine. */
+  inside = create_room (f.daemon, "inside");
+  g_array_unref (wait_workers (f.daemon, 1));
+  fixture_stop (&f);
+}
+
 /* A worker that cannot start makes room creation fail with a message
  * naming it; the daemon keeps serving. */
 static void
@@ -667,6 +714,7 @@ test_worker_environment (void)
   g_autofree char *environ_text = NULL;
   g_autofree char *status = NULL;
   gboolean has_registry = FALSE;
+  const char *whitelist = NULL;
   gsize length;
 
   g_setenv ("CONVOKE_TEST_DAEMON_SECRET", "not for workers", TRUE);
@@ -683,11 +731,15 @@ test_worker_environment (void)
 
       g_test_message ("worker environment: %s", name);
       g_assert_true (worker_variable_allowed (name));
+      g_assert_cmpstr (name, !=, "CONVOKE_TEST_DAEMON_SECRET");
+      g_assert_cmpstr (name, !=, "PATH");
       has_registry |= g_str_equal (name, "GST_REGISTRY");
+      /* The module's worker_plugins, and nothing else. */
+      if (g_str_equal (name, "GST_PLUGIN_LOADING_WHITELIST"))
+        whitelist = entry + strlen (name) + 1;
     }
   g_assert_true (has_registry);
-  g_assert_null (g_strstr_len (environ_text, length, "CONVOKE_TEST_DAEMON_SECRET"));
-  g_assert_null (g_strstr_len (environ_text, length, "PATH="));
+  g_assert_cmpstr (whitelist, ==, "coreelements,audiotestsrc,app");
 
   /* The sandbox is complete once the worker is ready. */
   g_free (path);
@@ -777,5 +829,6 @@ main (int argc, char **argv)
   g_test_add_func ("/group/supervisor/clean-exit", test_clean_exit);
   g_test_add_func ("/group/supervisor/sandbox-isolation", test_sandbox_isolation);
   g_test_add_func ("/group/supervisor/worker-environment", test_worker_environment);
+  g_test_add_func ("/group/supervisor/plugins-whitelisted", test_plugins_whitelisted);
   return g_test_run ();
 }

@@ -14,6 +14,10 @@
  *                             lets it return: event {"event":"tried",
  *                             "call":C,"result":R,"errno":E}
  *
+ * Its workers may load only the plugins in test_worker_plugins (the
+ * module's worker_plugins): an "elements" option naming an element of
+ * another plugin fails the room's set-up.
+ *
  * Option teardown-marker=PATH: worker_teardown() takes 300 ms, then sends
  * "torn down" to the Unix datagram socket at PATH (a file write would be
  * refused by the worker's sandbox).
@@ -308,6 +312,11 @@ test_worker_teardown (ConvokeWorker *worker, gpointer worker_data)
     }
 }
 
+/* The default pipeline's, and appsrc for the "stuck" room type of
+ * group-supervisor-test.c. */
+static const char *const test_worker_plugins[]
+    = { "coreelements", "audiotestsrc", "app", NULL };
+
 static const ConvokeTopologyModule test_module = {
   CONVOKE_TOPOLOGY_MODULE_INIT,
   .name = "grouptest",
@@ -322,6 +331,7 @@ static const ConvokeTopologyModule test_module = {
   .worker_setup = test_worker_setup,
   .worker_handle_message = test_worker_handle_message,
   .worker_teardown = test_worker_teardown,
+  .worker_plugins = test_worker_plugins,
 };
 
 CONVOKE_TOPOLOGY_MODULE_EXPORT const ConvokeTopologyModule *

@@ -700,6 +700,17 @@ group_worker_lost (ConvokeRoom *room, gpointer room_data, const char *reason)
   data->lost_reason = g_strdup (reason != NULL ? reason : "");
 }
 
+/* What the worker half makes: ICE, DTLS and SRTP per participant
+ * (nice, dtls, srtp; dtlssrtpenc uses coreelements' funnel), SCTP for data
+ * tracks (sctp, app), the router and recorder (convoke, coreelements'
+ * clocksync and filesink), and a recording's chain (rtpmanager's
+ * jitterbuffer, rtp's depayloaders, opusparse, videoparsersbad's
+ * h264parse, matroska). */
+static const char *const group_worker_plugins[]
+    = { "coreelements", "nice",     "dtls",     "srtp",        "sctp",
+        "app",          "convoke",  "rtp",      "rtpmanager",  "opusparse",
+        "videoparsersbad", "matroska", NULL };
+
 static const ConvokeTopologyModule group_module = {
   CONVOKE_TOPOLOGY_MODULE_INIT,
   .name = "group",
@@ -721,6 +732,7 @@ static const ConvokeTopologyModule group_module = {
   .worker_handle_message = convoke_group_worker_handle_message,
   .worker_teardown = convoke_group_worker_teardown,
   .worker_warm_up = convoke_group_worker_warm_up,
+  .worker_plugins = group_worker_plugins,
 };
 
 CONVOKE_TOPOLOGY_MODULE_EXPORT const ConvokeTopologyModule *
