@@ -153,14 +153,14 @@ parse_options (int *argc, char ***argv, LoadOptions *options, GError **error)
     }
   if (options->rooms < 1 || options->rooms > 100 || options->publishers < 0
       || options->publishers > 50 || options->subscribers < 0
-      || options->subscribers > 200 || options->publishers + options->subscribers < 1
+      || options->subscribers > 500 || options->publishers + options->subscribers < 1
       || options->duration_s < 1 || options->duration_s > 600 || options->warmup_s < 0
       || options->setup_timeout_s < 1 || options->join_interval_ms < 0
       || options->room_start < 0 || options->room_start > 200)
     {
       g_set_error (
           error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-          _ ("Out of range: --rooms 1–100, --publishers 0–50, --subscribers 0–200 "
+          _ ("Out of range: --rooms 1–100, --publishers 0–50, --subscribers 0–500 "
              "(at least one participant), --duration 1–600, --room-start 0–200"));
       return FALSE;
     }
