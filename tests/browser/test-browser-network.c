@@ -19,7 +19,7 @@
  *   carol audio only; carol's downlink capped at 300 kbit/s. Carol goes
  *   down to the low layer and stays on it, bob keeps the top one, and
  *   once the cap is lifted carol climbs back within 15 s, her video never
- *   stopping for over 1 s except as the cap comes (3 s).
+ *   stopping for over 1 s except as the cap comes (4 s).
  *
  * Each page samples its own statistics every 100 ms with a timer (window.net,
  * network-scene.c), so gaps are measured in the page, not by polling over CDP.
@@ -319,9 +319,13 @@ test_ice_restart (void)
  * the low layer: the cap cuts her downlink to less than half of what she
  * was getting at once, and until the router hears of it (the loss in her
  * next receiver reports, her REMB) the queue drops what does not fit, so
- * the picture may stop until the low layer's key frame. Afterwards the
- * ordinary limit holds. */
-#define CAP_ONSET_MAX_GAP_MS 3000
+ * the picture may stop until the low layer's key frame. That key frame
+ * crosses a 300 kbit/s hop whose queue still holds the top layer's
+ * packets, and is asked for again every 500 ms if it does not come. The
+ * router switches 0.7-1.0 s after the cap; carol then decoded the low
+ * layer 1.1-3.4 s after it (gaps up to 3.2 s, one CI run in about 30),
+ * so the limit is 4 s. Afterwards the ordinary limit holds. */
+#define CAP_ONSET_MAX_GAP_MS 4000
 
 /* Alice's camera: noise (net_camera_file_new()), so that each layer
  * takes its maxBitrate, at a size whose three layers Chromium encodes at
