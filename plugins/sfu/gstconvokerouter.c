@@ -189,8 +189,9 @@ router_chain (GstPad *pad, GstObject *parent, GstBuffer *buffer)
 {
   GstConvokeRouter *self = GST_CONVOKE_ROUTER (parent);
   RouterParticipant *from = router_pad_get_participant (pad);
-  g_autoptr (GArray) pushes = router_pushes_new ();
-  g_autoptr (GArray) events = router_stream_events_new ();
+  RouterPadScratch *scratch = router_pad_get_scratch (pad);
+  GArray *pushes = scratch->pushes;
+  GArray *events = scratch->events;
 
   if (from != NULL)
     {

@@ -23,6 +23,8 @@ static GstStaticPadTemplate send_rtcp_src_template
 
 /* Pad kind, stored in the pad's qdata so chain functions need no lookup. */
 static GQuark pad_kind_quark;
+/* A sink pad's RouterPadScratch. */
+static GQuark pad_scratch_quark;
 
 void
 router_pads_class_init (GstElementClass *klass)
@@ -32,6 +34,23 @@ router_pads_class_init (GstElementClass *klass)
   gst_element_class_add_static_pad_template (klass, &send_rtp_src_template);
   gst_element_class_add_static_pad_template (klass, &send_rtcp_src_template);
   pad_kind_quark = g_quark_from_static_string ("convoke-router-pad-kind");
+  pad_scratch_quark = g_quark_from_static_string ("convoke-router-pad-scratch");
+}
+
+static void
+scratch_free (gpointer data)
+{
+  RouterPadScratch *scratch = data;
+
+  g_array_unref (scratch->pushes);
+  g_array_unref (scratch->events);
+  g_free (scratch);
+}
+
+RouterPadScratch *
+router_pad_get_scratch (GstPad *pad)
+{
+  return g_object_get_qdata (G_OBJECT (pad), pad_scratch_quark);
 }
 
 ConvokeRouterPad
@@ -161,6 +180,11 @@ router_pads_request (GstElement *element, RouterTable *table, GstPadTemplate *te
   gst_pad_set_event_function (pad, router_pad_event);
   if (GST_PAD_IS_SINK (pad))
     {
+      RouterPadScratch *scratch = g_new0 (RouterPadScratch, 1);
+
+      scratch->pushes = router_pushes_new ();
+      scratch->events = router_stream_events_new ();
+      g_object_set_qdata_full (G_OBJECT (pad), pad_scratch_quark, scratch, scratch_free);
       gst_pad_set_chain_function (pad, chain);
       gst_pad_set_query_function (pad, router_pad_query);
     }

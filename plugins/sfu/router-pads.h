@@ -35,6 +35,19 @@ ConvokeRouterPad router_pad_get_kind (GstPad *pad);
 /* The participant @pad belongs to, borrowed; NULL once it is released. */
 RouterParticipant *router_pad_get_participant (GstPad *pad);
 
+/* The arrays a sink pad's chain function fills and empties, kept with
+ * the pad so that no packet allocates them. A pad's chain function runs
+ * on one thread at a time (the pad's stream lock), so they need no lock;
+ * the chain function must leave them empty. */
+typedef struct
+{
+  GArray *pushes; /* RouterPush */
+  GArray *events; /* RouterStreamEvent */
+} RouterPadScratch;
+
+/* @pad's scratch arrays, borrowed; NULL for a source pad. */
+RouterPadScratch *router_pad_get_scratch (GstPad *pad);
+
 /* Pushes each RouterPush of @pushes, from any thread, without holding a
  * lock of the table, and empties the array. The first push onto a pad
  * (and the first after it was reactivated) starts its stream. */

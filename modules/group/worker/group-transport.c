@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "context-dispatch.h"
+#include "group-srtp-receiver.h"
+#include "group-srtp-sender.h"
 #include "group-turn.h"
 #include "i18n.h"
 #include "twilio-error.h"
@@ -28,6 +30,12 @@ struct _GroupTransport
   NiceAgent *agent;
   guint stream_id;
   GstElement *nicesrc, *dec, *enc, *nicesink;
+  /* dtlssrtpenc's srtpenc and dtlssrtpdec's dtlsdec, which give the keys
+   * DTLS exported (media goes through @sender and @receiver, children of
+   * the bin). All four are set at creation, then read-only. */
+  GstElement *srtpenc, *dtlsdec;
+  GroupSrtpSender *sender;
+  GroupSrtpReceiver *receiver;
   guint port_min, port_max;
   GPtrArray *local_candidates;
   guint relays_requested; /* TURN servers given to the agent */
@@ -341,12 +349,68 @@ keys_set_on_context (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-/* Emitted on a DTLS thread. */
+/* The largest #GstConvokeRouter:retransmission-cache-size: a NACK can name
+ * a packet that far back. */
+#define ROUTER_MAX_RETRANSMISSION_CACHE 8192
+
+/* dtlssrtpenc has just given its srtpenc the keys of the handshake; the
+ * sender takes them from there. The router answers a NACK by sending the
+ * cached packet again with the sequence number the subscriber saw, which
+ * is what RFC 4585 clients without RTX expect: the sender lets such a
+ * repeat of an index through (libsrtp2 refuses it by default, which once
+ * ended a participant's media at the first NACK). That is safe because a
+ * repeat carries the same payload (the cached packet, rewritten the same
+ * way), so no keystream is reused on other plaintext; its window reaches
+ * back as far as the router's cache. */
+static gboolean
+give_sender_keys (GroupTransport *self, GError **error)
+{
+  g_autoptr (GBytes) key = NULL;
+  GroupSrtpCipher cipher;
+  GroupSrtpAuth auth;
+
+  return group_srtp_read_key (self->srtpenc, "key", "rtp-cipher", "rtp-auth", &cipher, &auth,
+                              &key, error)
+         && group_srtp_sender_set_key (self->sender, cipher, auth, key,
+                                       ROUTER_MAX_RETRANSMISSION_CACHE, error);
+}
+
+/* The receiver's replay window: a browser's packets can arrive this far
+ * out of order on a lossy path without being taken for replays. */
+#define RECEIVE_REPLAY_WINDOW 1024
+
+/* Emitted by dtlsdec on the thread that completed the handshake, which
+ * is nicesrc's (the receiver passes DTLS on synchronously): the key is
+ * in place before the next packet is read. */
+static void
+on_decoder_key (GstElement *dtlsdec, gpointer user_data)
+{
+  GroupTransport *self = user_data;
+  g_autoptr (GBytes) key = NULL;
+  g_autoptr (GError) error = NULL;
+  GroupSrtpCipher cipher;
+  GroupSrtpAuth auth;
+
+  if (!group_srtp_read_key (dtlsdec, "decoder-key", "srtp-cipher", "srtp-auth", &cipher, &auth,
+                            &key, &error)
+      || !group_srtp_receiver_set_key (self->receiver, cipher, auth, key,
+                                       RECEIVE_REPLAY_WINDOW, &error))
+    transport_fail_async (self, error->message);
+}
+
+/* Emitted on a DTLS thread. The sender gets its keys here, before
+ * "connected": the router pushes nothing to this participant before. */
 static void
 on_key_set (GstElement *enc, gpointer user_data)
 {
   GroupTransport *self = user_data;
+  g_autoptr (GError) error = NULL;
 
+  if (!give_sender_keys (self, &error))
+    {
+      transport_fail_async (self, error->message);
+      return;
+    }
   convoke_context_dispatch (self->context, keys_set_on_context, g_object_ref (self),
                             g_object_unref);
 }
@@ -363,44 +427,26 @@ add_ghost (GroupTransport *self, GstElement *element, const char *pad_name,
   return gst_element_add_pad (GST_ELEMENT (self), gst_ghost_pad_new (ghost_name, pad));
 }
 
-/* The largest #GstConvokeRouter:retransmission-cache-size: a NACK can name
- * a packet that far back. */
-#define ROUTER_MAX_RETRANSMISSION_CACHE 8192
-
-/* The router answers a NACK by sending the cached packet again with the
- * sequence number the subscriber saw, which is what RFC 4585 clients
- * without RTX expect. libsrtp refuses a second protect of one index
- * (srtp_err_status_replay_fail) and srtpenc turns that into an element
- * error, so the first NACK ended the participant's media with 53405.
- * allow-repeat-tx lets the repeat through; it is safe here because a
- * repeat carries the same payload (the cached packet, rewritten the same
- * way), so no keystream is reused on other plaintext. The sender-side
- * replay window must also reach back as far as the router's cache, or an
- * older repeat fails with srtp_err_status_replay_old instead. */
-static gboolean
-configure_srtp_encoder (GroupTransport *self)
+/* The child of @bin made by @factory_name: dtlssrtpenc's srtpenc and
+ * dtlssrtpdec's dtlsdec are where DTLS puts the keys it exported, and
+ * only there can the sender and receiver read them. */
+static GstElement *
+find_child (GstElement *bin, const char *factory_name)
 {
-  g_autoptr (GstIterator) children = gst_bin_iterate_elements (GST_BIN (self->enc));
+  g_autoptr (GstIterator) children = gst_bin_iterate_elements (GST_BIN (bin));
   GValue item = G_VALUE_INIT;
-  gboolean found = FALSE;
+  GstElement *found = NULL;
 
-  while (!found && gst_iterator_next (children, &item) == GST_ITERATOR_OK)
+  while (found == NULL && gst_iterator_next (children, &item) == GST_ITERATOR_OK)
     {
       GstElement *child = g_value_get_object (&item);
       GstElementFactory *factory = gst_element_get_factory (child);
 
-      if (factory != NULL
-          && g_strcmp0 (GST_OBJECT_NAME (factory), "srtpenc") == 0)
-        {
-          g_object_set (child, "allow-repeat-tx", TRUE, "replay-window-size",
-                        ROUTER_MAX_RETRANSMISSION_CACHE, NULL);
-          found = TRUE;
-        }
+      if (factory != NULL && g_strcmp0 (GST_OBJECT_NAME (factory), factory_name) == 0)
+        found = child;
       g_value_reset (&item);
     }
   g_value_unset (&item);
-  if (!found)
-    GST_ERROR_OBJECT (self, "dtlssrtpenc has no srtpenc inside: NACKs would be fatal");
   return found;
 }
 
@@ -437,23 +483,36 @@ transport_build_elements (GroupTransport *self, const char *name, const char *pe
    * key: any of them switches DTLS off. */
   g_object_set (self->dec, "connection-id", connection_id, NULL);
   g_object_set (self->enc, "connection-id", connection_id, NULL);
-  configure_srtp_encoder (self);
   if (pem != NULL)
     g_object_set (self->dec, "pem", pem, NULL);
 
-  gst_bin_add_many (GST_BIN (self), self->nicesrc, self->dec, self->enc, self->nicesink,
-                    NULL);
+  self->sender = group_srtp_sender_new (self->agent, self->stream_id, COMPONENT_ID);
+  self->receiver = group_srtp_receiver_new ();
+  gst_bin_add_many (GST_BIN (self), self->nicesrc, GST_ELEMENT (self->receiver), self->dec,
+                    self->enc, self->nicesink, GST_ELEMENT (self->sender), NULL);
+  self->srtpenc = find_child (self->enc, "srtpenc");
+  self->dtlsdec = find_child (self->dec, "dtlsdec");
+  if (self->srtpenc == NULL || self->dtlsdec == NULL)
+    {
+      g_set_error (error, CONVOKE_TOPOLOGY_ERROR, CONVOKE_ERROR_INTERNAL,
+                   _ ("The DTLS elements of %s have no srtpenc or dtlsdec inside, so "
+                      "no SRTP key can be read"),
+                   name);
+      return FALSE;
+    }
+  g_signal_connect (self->dtlsdec, "on-key-received", G_CALLBACK (on_decoder_key), self);
   gst_element_set_locked_state (self->enc, TRUE);
   self->dec_hold_probe = hold_sink_pad (self->dec);
   self->send_hold_probe = hold_sink_pad (self->nicesink);
   g_signal_connect (self->enc, "on-key-set", G_CALLBACK (on_key_set), self);
 
-  if (!gst_element_link (self->nicesrc, self->dec)
+  if (!gst_element_link (self->nicesrc, GST_ELEMENT (self->receiver))
+      || !gst_element_link_pads (GST_ELEMENT (self->receiver), "dtls_src", self->dec, "sink")
       || !gst_element_link (self->enc, self->nicesink)
-      || !add_ghost (self, self->dec, "rtp_src", FALSE, "rtp_src")
-      || !add_ghost (self, self->dec, "rtcp_src", FALSE, "rtcp_src")
-      || !add_ghost (self, self->enc, "rtp_sink_0", TRUE, "rtp_sink")
-      || !add_ghost (self, self->enc, "rtcp_sink_0", TRUE, "rtcp_sink")
+      || !add_ghost (self, GST_ELEMENT (self->receiver), "rtp_src", FALSE, "rtp_src")
+      || !add_ghost (self, GST_ELEMENT (self->receiver), "rtcp_src", FALSE, "rtcp_src")
+      || !add_ghost (self, GST_ELEMENT (self->sender), "rtp_sink", FALSE, "rtp_sink")
+      || !add_ghost (self, GST_ELEMENT (self->sender), "rtcp_sink", FALSE, "rtcp_sink")
       /* dtlssrtpdec gives its data pad only before the keys are set. */
       || !add_ghost (self, self->dec, "data_src", TRUE, "data_src")
       || !add_ghost (self, self->enc, "data_sink", TRUE, "data_sink"))

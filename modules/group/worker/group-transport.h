@@ -1,12 +1,17 @@
 /* One participant's media transport in a group room's worker: a GstBin
  * with a NiceAgent (one stream, one component: BUNDLE and rtcp-mux),
- * `nicesrc ! dtlssrtpdec` for what the participant sends and
- * `dtlssrtpenc ! nicesink` for what it receives.
+ * `nicesrc ! GroupSrtpReceiver` (group-srtp-receiver.h) for what the
+ * participant sends, a GroupSrtpSender (group-srtp-sender.h) for the
+ * media it receives, and `dtlssrtpdec` and `dtlssrtpenc ! nicesink` for
+ * the DTLS handshake and the data channel. The SRTP elements take the
+ * keys DTLS exported from dtlssrtpdec's dtlsdec and dtlssrtpenc's
+ * srtpenc.
  *
  * Ghost pads: `rtp_src`, `rtcp_src` (decrypted packets from the
- * participant) and `rtp_sink`, `rtcp_sink` (packets for it; push nothing
- * before the "connected" signal, dtlssrtpenc would encrypt with a random
- * key); `data_src` and `data_sink`, the DTLS application data both ways
+ * participant) and `rtp_sink`, `rtcp_sink` (packets for it, protected
+ * with the keys DTLS gave; the sender drops what comes before them, and
+ * the router pushes nothing before the "connected" signal anyway);
+ * `data_src` and `data_sink`, the DTLS application data both ways
  * (SCTP packets, group-sctp.h). Link `data_src` before the bin starts: an
  * unlinked one would fail the whole receive path.
  *
