@@ -243,6 +243,29 @@ test_room_start (Fixture *f, gconstpointer data)
   g_assert_cmpfloat (json_object_get_double_member (
                          json_object_get_object_member (report, "worker_rss_kib"), "p50"),
                      >, 0.0);
+  /* The first worker's RSS mapping by mapping: the worker program itself
+   * and libc are among them (not always "[heap]": ASan's allocator maps
+   * its own memory), and they add up to about its RSS. */
+  {
+    JsonObject *by_mapping = json_object_get_object_member (report, "worker_rss_by_mapping_kib");
+    g_autoptr (GList) names = NULL;
+    double sum = 0.0, rss_max = json_object_get_double_member (
+                          json_object_get_object_member (report, "worker_rss_kib"), "max");
+    gboolean worker = FALSE, libc = FALSE;
+
+    g_assert_nonnull (by_mapping);
+    names = json_object_get_members (by_mapping);
+    for (GList *l = names; l != NULL; l = l->next)
+      {
+        sum += json_object_get_int_member (by_mapping, l->data);
+        worker |= g_str_has_suffix (l->data, "/convoke-room-worker");
+        libc |= strstr (l->data, "/libc.so") != NULL;
+      }
+    g_assert_true (worker);
+    g_assert_true (libc);
+    g_assert_cmpfloat (sum, >, 0.5 * rss_max);
+    g_assert_cmpfloat (sum, <, 2.0 * rss_max);
+  }
 }
 
 static void

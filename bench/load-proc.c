@@ -81,6 +81,58 @@ load_proc_private_kib (pid_t pid)
   return load_proc_smaps_kib (pid, "Private_Clean") + load_proc_smaps_kib (pid, "Private_Dirty");
 }
 
+/* "start-end perms …": hex digits up to the dash. */
+static gboolean
+is_mapping_header (const char *line)
+{
+  const char *p = line;
+
+  while (g_ascii_isxdigit (*p))
+    p++;
+  return p > line && *p == '-' && g_ascii_isxdigit (p[1]);
+}
+
+GHashTable *
+load_proc_rss_by_mapping (pid_t pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/smaps", (int) pid);
+  g_autofree char *text = NULL;
+  g_auto (GStrv) lines = NULL;
+  GHashTable *by_path = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  const char *current = NULL;
+
+  if (!g_file_get_contents (path, &text, NULL, NULL))
+    return by_path;
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      const char *line = lines[i];
+
+      /* A mapping's header: "start-end perms offset dev inode [path]". */
+      if (is_mapping_header (line))
+        {
+          g_auto (GStrv) fields = g_strsplit (line, " ", 6);
+
+          current = "(anonymous)";
+          if (g_strv_length (fields) == 6)
+            {
+              const char *name = g_strchug (fields[5]);
+
+              if (*name != '\0')
+                current = g_intern_string (name);
+            }
+        }
+      else if (current != NULL && strncmp (line, "Rss:", 4) == 0)
+        {
+          guint64 kib = g_ascii_strtoull (line + 4, NULL, 10);
+          guint sum = GPOINTER_TO_UINT (g_hash_table_lookup (by_path, current));
+
+          g_hash_table_replace (by_path, g_strdup (current), GUINT_TO_POINTER (sum + (guint) kib));
+        }
+    }
+  return by_path;
+}
+
 static gboolean
 cmdline_contains (pid_t pid, const char *needle)
 {

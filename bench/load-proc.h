@@ -24,6 +24,11 @@ guint64 load_proc_status_kib (pid_t pid, const char *field);
 guint64 load_proc_smaps_kib (pid_t pid, const char *field);
 /* Private_Clean + Private_Dirty. */
 guint64 load_proc_private_kib (pid_t pid);
+/* The RSS of each mapping of /proc/PID/smaps in KiB, summed by path (a
+ * shared library's text, data and relocations together; "[heap]",
+ * "[stack]"; "(anonymous)" for mappings without a name): path → KiB as
+ * GUINT_TO_POINTER. Empty when the process is gone. */
+GHashTable *load_proc_rss_by_mapping (pid_t pid);
 /* Children of @parent whose command line holds @needle (NULL: any). */
 GArray *load_proc_children (pid_t parent, const char *needle);
 

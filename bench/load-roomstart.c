@@ -228,6 +228,24 @@ build_report (LoadRun *run, GPtrArray *rooms, guint64 daemon_rss_before_kib)
   load_report_add_distribution (builder, "worker_pss_kib", pss_kib);
   load_report_add_distribution (builder, "worker_private_kib", uss_kib);
   load_report_add_distribution (builder, "worker_cpu_s", cpu_s);
+  /* What the first worker's RSS is made of, mapping by mapping (the
+   * largest; bench/report groups them). */
+  if (pids->len > 0)
+    {
+      g_autoptr (GHashTable) by_mapping
+          = load_proc_rss_by_mapping (g_array_index (pids, pid_t, 0));
+      g_autoptr (GList) paths = g_hash_table_get_keys (by_mapping);
+
+      json_builder_set_member_name (builder, "worker_rss_by_mapping_kib");
+      json_builder_begin_object (builder);
+      for (GList *l = paths; l != NULL; l = l->next)
+        {
+          json_builder_set_member_name (builder, l->data);
+          json_builder_add_int_value (
+              builder, GPOINTER_TO_UINT (g_hash_table_lookup (by_mapping, l->data)));
+        }
+      json_builder_end_object (builder);
+    }
   json_builder_set_member_name (builder, "daemon_rss_before_kib");
   json_builder_add_int_value (builder, (gint64) daemon_rss_before_kib);
   json_builder_set_member_name (builder, "daemon_rss_kib");
