@@ -649,6 +649,12 @@ cdp_page_open (CdpBrowser *browser, const char *url, const char *name)
   r2 = call_or_fail (browser, page->session_id, "Page.enable", NULL);
   json_object_set_string_member (navigate, "url", url);
   r3 = call_or_fail (browser, page->session_id, "Page.navigate", navigate);
+  /* A navigation that fails still ends on a page whose readyState is
+   * "complete" (chrome-error://); say why here, not later as a script that
+   * cannot import. */
+  if (json_object_has_member (r3, "errorText"))
+    cdp_test_fail ("[%s] could not load %s: %s", name, url,
+                   json_object_get_string_member (r3, "errorText"));
   g_ptr_array_add (browser->pages, page);
   return page;
 }

@@ -223,6 +223,14 @@ test_link_new (guint index, const char *const *settings)
   IP ("-n", link->client_netns, "addr", "add", client_cidr, "dev", client_if);
   no_offload (NULL, server_if);
   no_offload (link->client_netns, client_if);
+  /* IPv4 only. An IPv6 link-local address would finish duplicate address
+   * detection about a second after "up", and Chromium aborts whatever it
+   * is loading when an address appears (net::ERR_NETWORK_CHANGED): the far
+   * page's first navigation failed that way. */
+  IP ("link", "set", "dev", server_if, "addrgenmode", "none");
+  IP ("-n", link->client_netns, "link", "set", "dev", client_if, "addrgenmode", "none");
+  IP ("-n", link->hop_netns, "link", "set", "dev", hop_a, "addrgenmode", "none");
+  IP ("-n", link->hop_netns, "link", "set", "dev", hop_b, "addrgenmode", "none");
   IP ("link", "set", server_if, "up");
   IP ("-n", link->client_netns, "link", "set", client_if, "up");
   IP ("-n", link->hop_netns, "link", "set", hop_a, "up");
