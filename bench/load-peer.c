@@ -545,7 +545,7 @@ load_peer_new (const char *name, const char *ice_address, LoadSender *sender,
   g_autoptr (GstBus) bus = NULL;
   g_autoptr (GstPad) rtp_src = NULL;
   g_autoptr (GstPad) rtcp_src = NULL;
-  GstElement *rtp_sink, *rtcp_sink;
+  GstElement *rtp_sink, *rtcp_sink, *srtp_sender;
 
   peer->name = g_strdup (name);
   peer->sender = sender;
@@ -581,15 +581,17 @@ load_peer_new (const char *name, const char *ice_address, LoadSender *sender,
 
   peer->pipeline = gst_pipeline_new (name);
   gst_object_ref_sink (peer->pipeline);
-  gst_bin_add (GST_BIN (peer->pipeline), GST_ELEMENT (peer->transport));
+  /* The transport's sender is not a child of its bin
+   * (group_transport_get_sender()): it goes beside it. */
+  srtp_sender = GST_ELEMENT (group_transport_get_sender (peer->transport));
+  gst_bin_add_many (GST_BIN (peer->pipeline), GST_ELEMENT (peer->transport), srtp_sender,
+                    NULL);
   peer->rtp_out = make_appsrc (GST_BIN (peer->pipeline), "application/x-rtp");
   peer->rtcp_out = make_appsrc (GST_BIN (peer->pipeline), "application/x-rtcp");
   rtp_sink = make_sink (GST_BIN (peer->pipeline));
   rtcp_sink = make_sink (GST_BIN (peer->pipeline));
-  if (!gst_element_link_pads (peer->rtp_out, "src", GST_ELEMENT (peer->transport),
-                              "rtp_sink")
-      || !gst_element_link_pads (peer->rtcp_out, "src", GST_ELEMENT (peer->transport),
-                                 "rtcp_sink")
+  if (!gst_element_link_pads (peer->rtp_out, "src", srtp_sender, "rtp_sink")
+      || !gst_element_link_pads (peer->rtcp_out, "src", srtp_sender, "rtcp_sink")
       || !gst_element_link_pads (GST_ELEMENT (peer->transport), "rtp_src", rtp_sink,
                                  "sink")
       || !gst_element_link_pads (GST_ELEMENT (peer->transport), "rtcp_src", rtcp_sink,

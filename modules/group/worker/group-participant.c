@@ -442,13 +442,16 @@ static gboolean
 participant_link_router (GroupParticipant *participant, GError **error)
 {
   GroupMediaRoom *room = participant->room;
-  /* The GroupTransport ghost pad each router pad links to. */
+  /* The pad each router pad links to: a ghost pad of the GroupTransport
+   * for what the participant sends, a pad of its GroupSrtpSender, a
+   * sibling of the router, for what it receives. */
   static const char *const transport_pads[CONVOKE_ROUTER_N_PADS] = {
     [CONVOKE_ROUTER_PAD_RECV_RTP] = "rtp_src",
     [CONVOKE_ROUTER_PAD_RECV_RTCP] = "rtcp_src",
     [CONVOKE_ROUTER_PAD_SEND_RTP] = "rtp_sink",
     [CONVOKE_ROUTER_PAD_SEND_RTCP] = "rtcp_sink",
   };
+  GstElement *sender = GST_ELEMENT (group_transport_get_sender (participant->transport));
 
   for (ConvokeRouterPad kind = 0; kind < CONVOKE_ROUTER_N_PADS; kind++)
     {
@@ -460,8 +463,9 @@ participant_link_router (GroupParticipant *participant, GError **error)
 
       router_pad = gst_element_request_pad_simple (room->router, name);
       participant->router_pads[kind] = router_pad;
-      transport_pad = gst_element_get_static_pad (GST_ELEMENT (participant->transport),
-                                                  transport_pads[kind]);
+      transport_pad = gst_element_get_static_pad (
+          CONVOKE_ROUTER_PAD_IS_SINK (kind) ? GST_ELEMENT (participant->transport) : sender,
+          transport_pads[kind]);
       if (router_pad == NULL || transport_pad == NULL)
         link = GST_PAD_LINK_REFUSED;
       else if (CONVOKE_ROUTER_PAD_IS_SINK (kind))
@@ -528,9 +532,12 @@ group_participant_add (GroupMediaRoom *room, const char *sid, const char *identi
   g_signal_connect (participant->transport, "failed", G_CALLBACK (on_failed),
                     participant);
 
-  gst_bin_add (GST_BIN (room->pipeline), GST_ELEMENT (participant->transport));
+  gst_bin_add_many (GST_BIN (room->pipeline), GST_ELEMENT (participant->transport),
+                    GST_ELEMENT (group_transport_get_sender (participant->transport)), NULL);
   if (!participant_link_router (participant, error)
       || !group_data_participant_added (participant, error)
+      || !gst_element_sync_state_with_parent (
+          GST_ELEMENT (group_transport_get_sender (participant->transport)))
       || !gst_element_sync_state_with_parent (GST_ELEMENT (participant->transport))
       || !group_transport_gather (participant->transport, error))
     {
@@ -570,7 +577,9 @@ group_participant_remove (GroupParticipant *participant, gboolean notify_others)
         gst_element_release_request_pad (room->router, participant->router_pads[i]);
         gst_clear_object (&participant->router_pads[i]);
       }
-  gst_bin_remove (GST_BIN (room->pipeline), GST_ELEMENT (participant->transport));
+  gst_bin_remove_many (GST_BIN (room->pipeline), GST_ELEMENT (participant->transport),
+                       GST_ELEMENT (group_transport_get_sender (participant->transport)),
+                       NULL);
 
   g_ptr_array_remove (room->order, participant);
   g_hash_table_steal (room->participants, participant->sid);

@@ -1,18 +1,16 @@
 /* One participant's media transport in a group room's worker: a GstBin
  * with a NiceAgent (one stream, one component: BUNDLE and rtcp-mux),
  * `nicesrc ! GroupSrtpReceiver` (group-srtp-receiver.h) for what the
- * participant sends, a GroupSrtpSender (group-srtp-sender.h) for the
- * media it receives, and `dtlssrtpdec` and `dtlssrtpenc ! nicesink` for
- * the DTLS handshake and the data channel. The SRTP elements take the
+ * participant sends, and `dtlssrtpdec` and `dtlssrtpenc ! nicesink` for
+ * the DTLS handshake and the data channel; beside the bin, a
+ * GroupSrtpSender (group-srtp-sender.h) for the media it receives
+ * (group_transport_get_sender()). The SRTP elements take the
  * keys DTLS exported from dtlssrtpdec's dtlsdec and dtlssrtpenc's
  * srtpenc.
  *
  * Ghost pads: `rtp_src`, `rtcp_src` (decrypted packets from the
- * participant) and `rtp_sink`, `rtcp_sink` (packets for it, protected
- * with the keys DTLS gave; the sender drops what comes before them, and
- * the router pushes nothing before the "connected" signal anyway);
- * `data_src` and `data_sink`, the DTLS application data both ways
- * (SCTP packets, group-sctp.h). Link `data_src` before the bin starts: an
+ * participant); `data_src` and `data_sink`, the DTLS application data
+ * both ways (SCTP packets, group-sctp.h). Link `data_src` before the bin starts: an
  * unlinked one would fail the whole receive path.
  *
  * The bin keeps its children's errors to itself: an ERROR message from
@@ -30,6 +28,8 @@
 
 #include <gio/gio.h>
 #include <gst/gst.h>
+
+#include "group-srtp-sender.h"
 
 G_BEGIN_DECLS
 
@@ -66,6 +66,17 @@ gboolean group_transport_gather (GroupTransport *self, GError **error);
 /* Stops signals and brings the elements down; call before removing the
  * bin from its pipeline. */
 void group_transport_shutdown (GroupTransport *self);
+
+/* What sends the media for the participant: a GroupSrtpSender, with its
+ * `rtp_sink` and `rtcp_sink` pads (packets for the participant, protected
+ * with the keys DTLS gave; it drops what comes before them, and the
+ * router pushes nothing before the "connected" signal anyway). It is not
+ * a child of the bin: add it to the bin of the elements that feed it (the
+ * router's) and link their pads to it directly, since a ghost pad would
+ * cost one more pad push, with its locks and references, per packet and
+ * subscriber. group_transport_shutdown() stops it; remove it from its bin
+ * after. Transfer none. */
+GroupSrtpSender *group_transport_get_sender (GroupTransport *self);
 
 void group_transport_get_local_credentials (GroupTransport *self, char **ufrag,
                                             char **pwd);
