@@ -108,7 +108,7 @@ fixture_tear_down (Fixture *f, gconstpointer data)
 }
 
 static GBytes *
-rtp_packet (guint16 seq, gsize payload_size)
+rtp_packet_of (guint32 ssrc, guint16 seq, gsize payload_size)
 {
   guint8 *data = g_malloc (12 + payload_size);
 
@@ -119,11 +119,17 @@ rtp_packet (guint16 seq, gsize payload_size)
   for (guint i = 0; i < 4; i++)
     {
       data[4 + i] = (seq * 3000u) >> (24 - 8 * i);
-      data[8 + i] = SSRC >> (24 - 8 * i);
+      data[8 + i] = ssrc >> (24 - 8 * i);
     }
   for (gsize i = 0; i < payload_size; i++)
     data[12 + i] = (guint8) (seq + i);
   return g_bytes_new_take (data, 12 + payload_size);
+}
+
+static GBytes *
+rtp_packet (guint16 seq, gsize payload_size)
+{
+  return rtp_packet_of (SSRC, seq, payload_size);
 }
 
 /* A receiver report with no blocks. */
@@ -133,6 +139,16 @@ rtcp_packet (void)
   static const guint8 rr[] = { 0x80, 201, 0, 1, 0x11, 0x22, 0x33, 0x44 };
 
   return g_bytes_new_static (rr, sizeof rr);
+}
+
+/* The same from @ssrc. */
+static GBytes *
+rtcp_packet_of (guint32 ssrc)
+{
+  guint8 rr[] = { 0x80, 201, 0, 1, 0, 0, 0, 0 };
+
+  GST_WRITE_UINT32_BE (rr + 4, ssrc);
+  return g_bytes_new (rr, sizeof rr);
 }
 
 static GstBuffer *
@@ -364,6 +380,79 @@ test_oversized (Fixture *f, gconstpointer data)
   srtp_dealloc (session);
 }
 
+/* One outbound libsrtp2 session for every SSRC, as srtpenc keeps: what
+ * the sender's sessions, one per SSRC, must send byte for byte. */
+static srtp_t
+reference_session (const guint8 *key)
+{
+  srtp_policy_t policy = { 0 };
+  srtp_t session = NULL;
+
+  srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80 (&policy.rtp);
+  srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80 (&policy.rtcp);
+  policy.ssrc.type = ssrc_any_outbound;
+  policy.key = (unsigned char *) key;
+  policy.window_size = 128;
+  g_assert_cmpint (srtp_create (&session, &policy), ==, srtp_err_status_ok);
+  return session;
+}
+
+/* Packets of several SSRCs, interleaved as the router sends a
+ * subscriber several publishers' tracks, RTCP among them: each leaves
+ * exactly as one session for all SSRCs would have protected it (so the
+ * SRTCP index, kept per SSRC, too), and the subscriber's one inbound
+ * session decrypts them all. A packet too short to carry an SSRC is
+ * refused and counted. */
+static void
+test_many_ssrcs (Fixture *f, gconstpointer data)
+{
+  static const guint32 ssrcs[] = { 0x0a0a0a0a, 0x0b0b0b0b, 0x0c0c0c0c };
+  static const guint8 runt[] = { 0x80, 96, 0, 1, 0, 0, 0, 1 };
+  g_autoptr (GError) error = NULL;
+  srtp_t session = receiver_session (f->key, FALSE);
+  srtp_t reference = reference_session (f->key);
+  GroupSrtpSenderStats stats;
+  guint sent = 0;
+
+  g_assert_true (set_key (f, GROUP_SRTP_AUTH_HMAC_SHA1_80, &error));
+  g_assert_no_error (error);
+  for (guint round = 0; round < 4; round++)
+    for (guint i = 0; i < G_N_ELEMENTS (ssrcs); i++)
+      {
+        gboolean rtcp = (round + i) % 3 == 2;
+        g_autoptr (GBytes) packet = rtcp ? rtcp_packet_of (ssrcs[i])
+                                         : rtp_packet_of (ssrcs[i], 100 + round, 200 + i);
+        g_autoptr (GBytes) got = NULL;
+        gsize size = g_bytes_get_size (packet);
+        g_autofree guint8 *expected = g_malloc (size + SRTP_MAX_TRAILER_LEN);
+        int length = (int) size;
+
+        memcpy (expected, g_bytes_get_data (packet, NULL), size);
+        g_assert_cmpint (rtcp ? srtp_protect_rtcp (reference, expected, &length)
+                              : srtp_protect (reference, expected, &length),
+                         ==, srtp_err_status_ok);
+        g_assert_cmpint (gst_pad_chain (rtcp ? f->rtcp_sink : f->rtp_sink,
+                                        buffer_of (g_bytes_ref (packet))),
+                         ==, GST_FLOW_OK);
+        got = receive (f, test_scaled_ms (RECEIVE_MS));
+        g_assert_nonnull (got);
+        g_assert_cmpmem (g_bytes_get_data (got, NULL), g_bytes_get_size (got), expected,
+                         length);
+        assert_decrypts_to (session, got, packet, rtcp, rtcp ? 4 + 10 : 10);
+        sent++;
+      }
+
+  g_assert_cmpint (gst_pad_chain (f->rtp_sink,
+                                  buffer_of (g_bytes_new_static (runt, sizeof runt))),
+                   ==, GST_FLOW_OK);
+  g_assert_null (receive (f, SILENCE_MS));
+  group_srtp_sender_get_stats (f->sender, &stats);
+  g_assert_cmpuint (stats.sent, ==, sent);
+  g_assert_cmpuint (stats.refused, ==, 1);
+  srtp_dealloc (reference);
+  srtp_dealloc (session);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -378,6 +467,7 @@ main (int argc, char **argv)
   ADD ("/srtp-sender/round-trip-32", test_round_trip_32);
   ADD ("/srtp-sender/bad-keys", test_bad_keys);
   ADD ("/srtp-sender/oversized", test_oversized);
+  ADD ("/srtp-sender/many-ssrcs", test_many_ssrcs);
 #undef ADD
   return g_test_run ();
 }

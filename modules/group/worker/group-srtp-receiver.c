@@ -227,7 +227,7 @@ group_srtp_receiver_set_key (GroupSrtpReceiver *self, GroupSrtpCipher cipher,
 
   g_return_val_if_fail (GROUP_IS_SRTP_RECEIVER (self), FALSE);
 
-  session = group_srtp_session_new (cipher, auth, key, FALSE, window, error);
+  session = group_srtp_session_new (cipher, auth, key, NULL, window, error);
   if (session == NULL)
     return FALSE;
   g_mutex_lock (&self->lock);

@@ -12,6 +12,11 @@ GST_DEBUG_CATEGORY_STATIC (group_srtp_sender_debug);
  * UDP, which a path MTU keeps well below this. */
 #define MAX_PACKET 2048
 
+/* The most SSRCs one subscriber is sent: far above what the router's
+ * slots give one subscriber (two or three per track it receives), so it
+ * only bounds memory if something goes wrong. */
+#define MAX_SSRCS 1024
+
 struct _GroupSrtpSender
 {
   GstElement parent;
@@ -22,9 +27,15 @@ struct _GroupSrtpSender
   guint component_id;
   GstPad *rtp_sink, *rtcp_sink;
 
-  /* Under @lock. */
+  /* Under @lock. The key and profile are unset until the key is; then
+   * @sessions holds one srtp_t per SSRC sent (group-srtp-session.h says
+   * why not one for all), made at its first packet. */
   GMutex lock;
-  srtp_t session; /* NULL until the key is set */
+  GBytes *key;
+  GroupSrtpCipher cipher;
+  GroupSrtpAuth auth;
+  guint repeat_window;
+  GHashTable *sessions; /* SSRC (GUINT_TO_POINTER) → srtp_t */
   GroupSrtpSenderStats stats;
 };
 
@@ -35,12 +46,42 @@ static GstStaticPadTemplate rtcp_sink_template = GST_STATIC_PAD_TEMPLATE (
 
 G_DEFINE_TYPE (GroupSrtpSender, group_srtp_sender, GST_TYPE_ELEMENT);
 
+/* The session for the SSRC of @packet (RTP: bytes 8-11; RTCP: the
+ * sender's, bytes 4-7, which libsrtp2 keys SRTCP by too), made if it is
+ * the SSRC's first packet. NULL for a packet too short to have one, or
+ * past MAX_SSRCS. Under @lock, with the key set. */
+static srtp_t
+session_for_packet (GroupSrtpSender *self, const guint8 *packet, int length, gboolean rtcp)
+{
+  guint offset = rtcp ? 4 : 8;
+  guint32 ssrc;
+  srtp_t session;
+  g_autoptr (GError) error = NULL;
+
+  if (length < (int) offset + 4)
+    return NULL;
+  ssrc = GST_READ_UINT32_BE (packet + offset);
+  session = g_hash_table_lookup (self->sessions, GUINT_TO_POINTER (ssrc));
+  if (session != NULL || g_hash_table_size (self->sessions) >= MAX_SSRCS)
+    return session;
+  session = group_srtp_session_new (self->cipher, self->auth, self->key, &ssrc,
+                                    self->repeat_window, &error);
+  if (session == NULL)
+    {
+      GST_WARNING_OBJECT (self, "no SRTP session for SSRC %u: %s", ssrc, error->message);
+      return NULL;
+    }
+  g_hash_table_insert (self->sessions, GUINT_TO_POINTER (ssrc), session);
+  return session;
+}
+
 static void
 send_packet (GroupSrtpSender *self, GstBuffer *buffer, gboolean rtcp)
 {
   guint8 packet[MAX_PACKET + SRTP_MAX_TRAILER_LEN];
   gsize size = gst_buffer_get_size (buffer);
   srtp_err_status_t status;
+  srtp_t session;
   int length;
 
   if (size > MAX_PACKET)
@@ -57,14 +98,19 @@ send_packet (GroupSrtpSender *self, GstBuffer *buffer, gboolean rtcp)
   length = (int) gst_buffer_extract (buffer, 0, packet, size);
 
   g_mutex_lock (&self->lock);
-  if (self->session == NULL)
+  if (self->key == NULL)
     {
       self->stats.before_key++;
       g_mutex_unlock (&self->lock);
       return;
     }
-  status = rtcp ? srtp_protect_rtcp (self->session, packet, &length)
-                : srtp_protect (self->session, packet, &length);
+  session = session_for_packet (self, packet, length, rtcp);
+  if (session == NULL)
+    status = srtp_err_status_no_ctx;
+  else if (rtcp)
+    status = srtp_protect_rtcp (session, packet, &length);
+  else
+    status = srtp_protect (session, packet, &length);
   if (status != srtp_err_status_ok)
     {
       self->stats.refused++;
@@ -121,9 +167,16 @@ add_sink_pad (GroupSrtpSender *self, GstStaticPadTemplate *templ, GstPadChainFun
 }
 
 static void
+session_free (gpointer session)
+{
+  srtp_dealloc (session);
+}
+
+static void
 group_srtp_sender_init (GroupSrtpSender *self)
 {
   g_mutex_init (&self->lock);
+  self->sessions = g_hash_table_new_full (NULL, NULL, NULL, session_free);
   self->rtp_sink = add_sink_pad (self, &rtp_sink_template, rtp_chain);
   self->rtcp_sink = add_sink_pad (self, &rtcp_sink_template, rtcp_chain);
 }
@@ -133,8 +186,8 @@ group_srtp_sender_finalize (GObject *object)
 {
   GroupSrtpSender *self = GROUP_SRTP_SENDER (object);
 
-  if (self->session != NULL)
-    srtp_dealloc (self->session);
+  g_hash_table_unref (self->sessions);
+  g_clear_pointer (&self->key, g_bytes_unref);
   g_clear_object (&self->agent);
   g_mutex_clear (&self->lock);
   G_OBJECT_CLASS (group_srtp_sender_parent_class)->finalize (object);
@@ -172,19 +225,26 @@ gboolean
 group_srtp_sender_set_key (GroupSrtpSender *self, GroupSrtpCipher cipher, GroupSrtpAuth auth,
                            GBytes *key, guint repeat_window, GError **error)
 {
-  srtp_t session;
+  guint32 any_ssrc = 0;
+  srtp_t check;
 
   g_return_val_if_fail (GROUP_IS_SRTP_SENDER (self), FALSE);
 
-  /* A repeat of an index already sent is allowed: see the header. */
-  session = group_srtp_session_new (cipher, auth, key, TRUE, repeat_window, error);
-  if (session == NULL)
+  /* The sessions come at each SSRC's first packet; making one now says
+   * whether the profile and key are usable, while there is a caller to
+   * tell. A repeat of an index already sent is allowed: see the header. */
+  check = group_srtp_session_new (cipher, auth, key, &any_ssrc, repeat_window, error);
+  if (check == NULL)
     return FALSE;
+  srtp_dealloc (check);
 
   g_mutex_lock (&self->lock);
-  if (self->session != NULL)
-    srtp_dealloc (self->session);
-  self->session = session;
+  g_hash_table_remove_all (self->sessions);
+  g_clear_pointer (&self->key, g_bytes_unref);
+  self->key = g_bytes_ref (key);
+  self->cipher = cipher;
+  self->auth = auth;
+  self->repeat_window = repeat_window;
   g_mutex_unlock (&self->lock);
   GST_DEBUG_OBJECT (self, "protecting with cipher %d, authentication %d", cipher, auth);
   return TRUE;

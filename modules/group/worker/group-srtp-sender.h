@@ -19,9 +19,12 @@
  * A packet libsrtp2 refuses is dropped, never an element error, so one
  * bad packet cannot end a participant's media.
  *
+ * Each SSRC sent has an SRTP session of its own, made at its first
+ * packet (group-srtp-session.h says why), all with the same key.
+ *
  * Threads: any number of publishers' streaming threads push at once; one
- * mutex per sender keeps the SRTP session (libsrtp2's srtp_t is not
- * thread-safe) and is held only while a packet is protected.
+ * mutex per sender keeps the SRTP sessions (libsrtp2's srtp_t is not
+ * thread-safe) and is held only while a packet is protected and sent.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
@@ -45,7 +48,7 @@ GroupSrtpSender *group_srtp_sender_new (NiceAgent *agent, guint stream_id, guint
  * dropping, when the profile is not one of the above or the key's
  * length does not fit it. A repeat of an index already sent is allowed
  * when it reaches back at most @repeat_window packets (the router's
- * retransmission cache; see group-transport.c). From any thread. */
+ * retransmission cache; see group-transport-dtls.c). From any thread. */
 gboolean group_srtp_sender_set_key (GroupSrtpSender *self, GroupSrtpCipher cipher,
                                     GroupSrtpAuth auth, GBytes *key, guint repeat_window,
                                     GError **error);
@@ -54,7 +57,7 @@ typedef struct
 {
   guint64 sent;         /* packets nice_agent_send() took */
   guint64 before_key;   /* dropped: no key yet */
-  guint64 refused;      /* dropped: libsrtp2 refused to protect */
+  guint64 refused;      /* dropped: libsrtp2 refused to protect, or no SSRC */
   guint64 unsent;       /* dropped: too large, or ICE had no pair */
 } GroupSrtpSenderStats;
 

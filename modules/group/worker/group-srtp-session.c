@@ -45,7 +45,7 @@ set_crypto_policy (srtp_policy_t *policy, GroupSrtpCipher cipher, GroupSrtpAuth 
 
 srtp_t
 group_srtp_session_new (GroupSrtpCipher cipher, GroupSrtpAuth auth, GBytes *key,
-                        gboolean outbound, guint window, GError **error)
+                        const guint32 *outbound_ssrc, guint window, GError **error)
 {
   srtp_policy_t policy = { 0 };
   srtp_t session = NULL;
@@ -69,11 +69,17 @@ group_srtp_session_new (GroupSrtpCipher cipher, GroupSrtpAuth auth, GBytes *key,
                    (guint) key_length, policy.rtp.cipher_key_len);
       return NULL;
     }
-  policy.ssrc.type = outbound ? ssrc_any_outbound : ssrc_any_inbound;
+  if (outbound_ssrc != NULL)
+    {
+      policy.ssrc.type = ssrc_specific;
+      policy.ssrc.value = *outbound_ssrc;
+    }
+  else
+    policy.ssrc.type = ssrc_any_inbound;
   policy.key = (unsigned char *) key_data;
   /* libsrtp2 accepts windows of 64 to 0x7fff packets. */
   policy.window_size = CLAMP (window, 64, 0x7fff);
-  policy.allow_repeat_tx = outbound;
+  policy.allow_repeat_tx = outbound_ssrc != NULL;
   status = srtp_create (&session, &policy);
   if (status != srtp_err_status_ok)
     {
