@@ -453,6 +453,41 @@ test_many_ssrcs (Fixture *f, gconstpointer data)
   srtp_dealloc (session);
 }
 
+/* More SSRCs than the sender gives a session of their own (1024, as a
+ * long room's reused m-lines can bring): the ones past that still leave,
+ * exactly as one session for all would have protected them. */
+static void
+test_past_own_sessions (Fixture *f, gconstpointer data)
+{
+  const guint n = 1024 + 8;
+  g_autoptr (GError) error = NULL;
+  srtp_t reference = reference_session (f->key);
+  GroupSrtpSenderStats stats;
+
+  g_assert_true (set_key (f, GROUP_SRTP_AUTH_HMAC_SHA1_80, &error));
+  g_assert_no_error (error);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr (GBytes) packet = rtp_packet_of (0x50000000u + i, 7, 20);
+      g_autoptr (GBytes) got = NULL;
+      guint8 expected[12 + 20 + SRTP_MAX_TRAILER_LEN];
+      int length = 12 + 20;
+
+      memcpy (expected, g_bytes_get_data (packet, NULL), length);
+      g_assert_cmpint (srtp_protect (reference, expected, &length), ==, srtp_err_status_ok);
+      g_assert_cmpint (gst_pad_chain (f->rtp_sink, buffer_of (g_bytes_ref (packet))), ==,
+                       GST_FLOW_OK);
+      got = receive (f, test_scaled_ms (RECEIVE_MS));
+      g_assert_nonnull (got);
+      g_assert_cmpmem (g_bytes_get_data (got, NULL), g_bytes_get_size (got), expected,
+                       length);
+    }
+  group_srtp_sender_get_stats (f->sender, &stats);
+  g_assert_cmpuint (stats.sent, ==, n);
+  g_assert_cmpuint (stats.refused, ==, 0);
+  srtp_dealloc (reference);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -468,6 +503,7 @@ main (int argc, char **argv)
   ADD ("/srtp-sender/bad-keys", test_bad_keys);
   ADD ("/srtp-sender/oversized", test_oversized);
   ADD ("/srtp-sender/many-ssrcs", test_many_ssrcs);
+  ADD ("/srtp-sender/past-own-sessions", test_past_own_sessions);
 #undef ADD
   return g_test_run ();
 }

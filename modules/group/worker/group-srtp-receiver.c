@@ -227,7 +227,8 @@ group_srtp_receiver_set_key (GroupSrtpReceiver *self, GroupSrtpCipher cipher,
 
   g_return_val_if_fail (GROUP_IS_SRTP_RECEIVER (self), FALSE);
 
-  session = group_srtp_session_new (cipher, auth, key, NULL, window, error);
+  session = group_srtp_session_new (cipher, auth, key, GROUP_SRTP_INBOUND_ANY, 0, window,
+                                    error);
   if (session == NULL)
     return FALSE;
   g_mutex_lock (&self->lock);

@@ -12,10 +12,12 @@ GST_DEBUG_CATEGORY_STATIC (group_srtp_sender_debug);
  * UDP, which a path MTU keeps well below this. */
 #define MAX_PACKET 2048
 
-/* The most SSRCs one subscriber is sent: far above what the router's
- * slots give one subscriber (two or three per track it receives), so it
- * only bounds memory if something goes wrong. */
-#define MAX_SSRCS 1024
+/* The most SSRCs with a session of their own. A subscriber gets two or
+ * three per track it receives, but a reused m-line gets new ones, so a
+ * long room with many comings and goings can pass this; the SSRCs after
+ * it share one session for them all (libsrtp2's list walk, as srtpenc
+ * does), so none is ever refused. */
+#define MAX_OWN_SESSIONS 1024
 
 struct _GroupSrtpSender
 {
@@ -36,6 +38,7 @@ struct _GroupSrtpSender
   GroupSrtpAuth auth;
   guint repeat_window;
   GHashTable *sessions; /* SSRC (GUINT_TO_POINTER) → srtp_t */
+  srtp_t shared;        /* for the SSRCs past MAX_OWN_SESSIONS, or NULL */
   GroupSrtpSenderStats stats;
 };
 
@@ -48,8 +51,8 @@ G_DEFINE_TYPE (GroupSrtpSender, group_srtp_sender, GST_TYPE_ELEMENT);
 
 /* The session for the SSRC of @packet (RTP: bytes 8-11; RTCP: the
  * sender's, bytes 4-7, which libsrtp2 keys SRTCP by too), made if it is
- * the SSRC's first packet. NULL for a packet too short to have one, or
- * past MAX_SSRCS. Under @lock, with the key set. */
+ * the SSRC's first packet. NULL for a packet too short to have one.
+ * Under @lock, with the key set. */
 static srtp_t
 session_for_packet (GroupSrtpSender *self, const guint8 *packet, int length, gboolean rtcp)
 {
@@ -62,16 +65,26 @@ session_for_packet (GroupSrtpSender *self, const guint8 *packet, int length, gbo
     return NULL;
   ssrc = GST_READ_UINT32_BE (packet + offset);
   session = g_hash_table_lookup (self->sessions, GUINT_TO_POINTER (ssrc));
-  if (session != NULL || g_hash_table_size (self->sessions) >= MAX_SSRCS)
+  if (session != NULL)
     return session;
-  session = group_srtp_session_new (self->cipher, self->auth, self->key, &ssrc,
-                                    self->repeat_window, &error);
-  if (session == NULL)
+  if (g_hash_table_size (self->sessions) >= MAX_OWN_SESSIONS)
     {
-      GST_WARNING_OBJECT (self, "no SRTP session for SSRC %u: %s", ssrc, error->message);
-      return NULL;
+      if (self->shared == NULL)
+        self->shared
+            = group_srtp_session_new (self->cipher, self->auth, self->key,
+                                      GROUP_SRTP_OUTBOUND_ANY, 0, self->repeat_window, &error);
+      session = self->shared;
     }
-  g_hash_table_insert (self->sessions, GUINT_TO_POINTER (ssrc), session);
+  else
+    {
+      session = group_srtp_session_new (self->cipher, self->auth, self->key,
+                                        GROUP_SRTP_OUTBOUND_ONE, ssrc, self->repeat_window,
+                                        &error);
+      if (session != NULL)
+        g_hash_table_insert (self->sessions, GUINT_TO_POINTER (ssrc), session);
+    }
+  if (session == NULL)
+    GST_WARNING_OBJECT (self, "no SRTP session for SSRC %u: %s", ssrc, error->message);
   return session;
 }
 
@@ -187,6 +200,7 @@ group_srtp_sender_finalize (GObject *object)
   GroupSrtpSender *self = GROUP_SRTP_SENDER (object);
 
   g_hash_table_unref (self->sessions);
+  g_clear_pointer (&self->shared, session_free);
   g_clear_pointer (&self->key, g_bytes_unref);
   g_clear_object (&self->agent);
   g_mutex_clear (&self->lock);
@@ -225,7 +239,6 @@ gboolean
 group_srtp_sender_set_key (GroupSrtpSender *self, GroupSrtpCipher cipher, GroupSrtpAuth auth,
                            GBytes *key, guint repeat_window, GError **error)
 {
-  guint32 any_ssrc = 0;
   srtp_t check;
 
   g_return_val_if_fail (GROUP_IS_SRTP_SENDER (self), FALSE);
@@ -233,13 +246,15 @@ group_srtp_sender_set_key (GroupSrtpSender *self, GroupSrtpCipher cipher, GroupS
   /* The sessions come at each SSRC's first packet; making one now says
    * whether the profile and key are usable, while there is a caller to
    * tell. A repeat of an index already sent is allowed: see the header. */
-  check = group_srtp_session_new (cipher, auth, key, &any_ssrc, repeat_window, error);
+  check = group_srtp_session_new (cipher, auth, key, GROUP_SRTP_OUTBOUND_ONE, 0, repeat_window,
+                                  error);
   if (check == NULL)
     return FALSE;
   srtp_dealloc (check);
 
   g_mutex_lock (&self->lock);
   g_hash_table_remove_all (self->sessions);
+  g_clear_pointer (&self->shared, session_free);
   g_clear_pointer (&self->key, g_bytes_unref);
   self->key = g_bytes_ref (key);
   self->cipher = cipher;

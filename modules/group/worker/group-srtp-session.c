@@ -45,7 +45,8 @@ set_crypto_policy (srtp_policy_t *policy, GroupSrtpCipher cipher, GroupSrtpAuth 
 
 srtp_t
 group_srtp_session_new (GroupSrtpCipher cipher, GroupSrtpAuth auth, GBytes *key,
-                        const guint32 *outbound_ssrc, guint window, GError **error)
+                        GroupSrtpStreams streams, guint32 ssrc, guint window,
+                        GError **error)
 {
   srtp_policy_t policy = { 0 };
   srtp_t session = NULL;
@@ -69,17 +70,23 @@ group_srtp_session_new (GroupSrtpCipher cipher, GroupSrtpAuth auth, GBytes *key,
                    (guint) key_length, policy.rtp.cipher_key_len);
       return NULL;
     }
-  if (outbound_ssrc != NULL)
+  switch (streams)
     {
+    case GROUP_SRTP_INBOUND_ANY:
+      policy.ssrc.type = ssrc_any_inbound;
+      break;
+    case GROUP_SRTP_OUTBOUND_ANY:
+      policy.ssrc.type = ssrc_any_outbound;
+      break;
+    case GROUP_SRTP_OUTBOUND_ONE:
       policy.ssrc.type = ssrc_specific;
-      policy.ssrc.value = *outbound_ssrc;
+      policy.ssrc.value = ssrc;
+      break;
     }
-  else
-    policy.ssrc.type = ssrc_any_inbound;
   policy.key = (unsigned char *) key_data;
   /* libsrtp2 accepts windows of 64 to 0x7fff packets. */
   policy.window_size = CLAMP (window, 64, 0x7fff);
-  policy.allow_repeat_tx = outbound_ssrc != NULL;
+  policy.allow_repeat_tx = streams != GROUP_SRTP_INBOUND_ANY;
   status = srtp_create (&session, &policy);
   if (status != srtp_err_status_ok)
     {

@@ -31,9 +31,16 @@ typedef enum
   GROUP_SRTP_AUTH_HMAC_SHA1_80 = 2,
 } GroupSrtpAuth;
 
-/* An inbound session, for every SSRC the peer sends (@outbound_ssrc
- * NULL), or an outbound one, for the one SSRC *@outbound_ssrc this side
- * sends. @key is the master key then the master salt, as dtlsenc's
+/* Which SSRCs a session protects or unprotects. */
+typedef enum
+{
+  GROUP_SRTP_INBOUND_ANY,  /* every SSRC the peer sends */
+  GROUP_SRTP_OUTBOUND_ANY, /* every SSRC this side sends */
+  GROUP_SRTP_OUTBOUND_ONE, /* the one SSRC @ssrc this side sends */
+} GroupSrtpStreams;
+
+/* A session for @streams (@ssrc counts only for GROUP_SRTP_OUTBOUND_ONE).
+ * @key is the master key then the master salt, as dtlsenc's
  * "encoder-key" and dtlsdec's "decoder-key" give them. @window is the
  * replay window in packets (64 to 0x7fff). An outbound session lets a
  * repeat of an index through (libsrtp2's allow_repeat_tx). NULL, with an
@@ -45,7 +52,8 @@ typedef enum
  * cache line or more apart; with the 10-20 SSRCs a subscriber gets in a
  * room of 6 that walk was 3% of the worker's time (perf). */
 srtp_t group_srtp_session_new (GroupSrtpCipher cipher, GroupSrtpAuth auth, GBytes *key,
-                               const guint32 *outbound_ssrc, guint window, GError **error);
+                               GroupSrtpStreams streams, guint32 ssrc, guint window,
+                               GError **error);
 
 /* Reads the key DTLS exported from @element: the GstBuffer property
  * @key_property (dtlsdec's "decoder-key", srtpenc's "key") and the
