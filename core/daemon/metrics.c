@@ -223,8 +223,17 @@ render_worker_pool (ConvokeMetrics *self, GString *out)
       "# HELP convoke_worker_cold_starts_total Rooms whose media worker was started "
       "for them (pool empty or off, or a recording room).\n"
       "# TYPE convoke_worker_cold_starts_total counter\n"
-      "convoke_worker_cold_starts_total %" G_GUINT64_FORMAT "\n",
-      stats.size, stats.ready, stats.starting, stats.hits, stats.cold);
+      "convoke_worker_cold_starts_total %" G_GUINT64_FORMAT "\n"
+      "# HELP convoke_worker_fork_servers_ready Fork servers ready to fork media "
+      "workers, one per module with a worker half ([media] worker-fork-server).\n"
+      "# TYPE convoke_worker_fork_servers_ready gauge\n"
+      "convoke_worker_fork_servers_ready %u\n"
+      "# HELP convoke_worker_forked_total Media workers (pooled or not) forked by a "
+      "fork server rather than executed.\n"
+      "# TYPE convoke_worker_forked_total counter\n"
+      "convoke_worker_forked_total %" G_GUINT64_FORMAT "\n",
+      stats.size, stats.ready, stats.starting, stats.hits, stats.cold,
+      stats.fork_servers_ready, stats.forked);
 }
 
 char *

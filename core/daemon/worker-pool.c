@@ -23,6 +23,9 @@ struct _ConvokeWorkerPool
   guint size;                    /* [media] worker-pool, per module */
   char *worker_user;             /* [media] worker-user the waiting ones run as */
   GPtrArray *workers;            /* ConvokeWorkerHandle*, unassigned, ours */
+  /* [media] worker-fork-server: module → ConvokeWorkerForkServer*, for
+   * pooled and cold starts alike. */
+  GHashTable *fork_servers;
   guint refill_source;
   guint backoff_ms; /* 0: the last start went well */
   gboolean stopped;
@@ -102,8 +105,15 @@ pool_refill (gpointer user_data)
 
       if (pool_count (pool, module, NULL) >= pool->size)
         continue;
-      worker = convoke_worker_spawn_pooled (pool->registry, module, pool_on_worker, pool,
-                                            &error);
+      /* A fork server about to be ready starts the worker in a few
+       * milliseconds, where exec takes a hundred: its `ready` (or its
+       * exit) refills. */
+      if (convoke_worker_fork_server_is_starting (
+              g_hash_table_lookup (pool->fork_servers, module)))
+        continue;
+      worker = convoke_worker_spawn_pooled (
+          pool->registry, module, g_hash_table_lookup (pool->fork_servers, module),
+          pool_on_worker, pool, &error);
       if (worker == NULL)
         {
           pool->backoff_ms = pool->backoff_ms == 0
@@ -151,6 +161,39 @@ pool_stop_waiting (ConvokeWorkerPool *pool, const ConvokeLoadedModule *only_modu
     }
 }
 
+static void
+pool_on_fork_server (ConvokeWorkerForkServer *server, gpointer user_data)
+{
+  pool_schedule_refill (user_data, 0);
+}
+
+/* One fork server per module with a worker half, while the config asks
+ * for them; a module no type uses any more loses its own. */
+static void
+pool_reconfigure_fork_servers (ConvokeWorkerPool *pool, gboolean wanted)
+{
+  GHashTableIter iter;
+  gpointer module;
+
+  g_hash_table_iter_init (&iter, pool->fork_servers);
+  while (g_hash_table_iter_next (&iter, &module, NULL))
+    if (!wanted || !g_ptr_array_find (pool->pooled_modules, module, NULL))
+      g_hash_table_iter_remove (&iter);
+  for (guint i = 0; wanted && i < pool->pooled_modules->len; i++)
+    {
+      const ConvokeLoadedModule *m = g_ptr_array_index (pool->pooled_modules, i);
+      ConvokeWorkerForkServer *server;
+
+      if (g_hash_table_contains (pool->fork_servers, m))
+        continue;
+      server = convoke_worker_fork_server_new (pool->registry, m);
+      if (server == NULL)
+        continue;
+      convoke_worker_fork_server_set_notify (server, pool_on_fork_server, pool);
+      g_hash_table_insert (pool->fork_servers, (gpointer) m, server);
+    }
+}
+
 void
 convoke_worker_pool_reconfigure (ConvokeWorkerPool *pool)
 {
@@ -188,6 +231,7 @@ convoke_worker_pool_reconfigure (ConvokeWorkerPool *pool)
     }
   for (guint i = 0; i < pool->pooled_modules->len; i++)
     pool_stop_waiting (pool, g_ptr_array_index (pool->pooled_modules, i), pool->size);
+  pool_reconfigure_fork_servers (pool, config->worker_fork_server);
   pool_schedule_refill (pool, pool->backoff_ms);
 }
 
@@ -200,6 +244,9 @@ convoke_worker_pool_new (ConvokeRoomRegistry *registry, ConvokeModuleSet *module
   pool->modules = modules;
   pool->pooled_modules = g_ptr_array_new ();
   pool->workers = g_ptr_array_new ();
+  pool->fork_servers = g_hash_table_new_full (
+      g_direct_hash, g_direct_equal, NULL,
+      (GDestroyNotify) convoke_worker_fork_server_free);
   pool->worker_user
       = g_strdup (convoke_room_registry_get_config (registry)->worker_user);
   convoke_worker_pool_reconfigure (pool);
@@ -211,6 +258,7 @@ convoke_worker_pool_stop (ConvokeWorkerPool *pool)
 {
   pool->stopped = TRUE;
   g_clear_handle_id (&pool->refill_source, g_source_remove);
+  g_hash_table_remove_all (pool->fork_servers);
   while (pool->workers->len > 0)
     pool_drop (pool, g_ptr_array_index (pool->workers, pool->workers->len - 1));
 }
@@ -222,6 +270,7 @@ convoke_worker_pool_free (ConvokeWorkerPool *pool)
     return;
   convoke_worker_pool_stop (pool);
   g_ptr_array_unref (pool->workers);
+  g_hash_table_unref (pool->fork_servers);
   g_ptr_array_unref (pool->pooled_modules);
   g_free (pool->worker_user);
   g_free (pool);
@@ -256,9 +305,12 @@ convoke_worker_pool_start_room (ConvokeWorkerPool *pool, ConvokeRoomRegistry *re
       convoke_worker_stop (worker);
       break;
     }
-  if (pool != NULL)
-    pool->cold++;
-  return convoke_worker_spawn (registry, room, error);
+  if (pool == NULL)
+    return convoke_worker_spawn (registry, room, NULL, error);
+  pool->cold++;
+  return convoke_worker_spawn (registry, room,
+                               g_hash_table_lookup (pool->fork_servers, room->module),
+                               error);
 }
 
 void
@@ -270,6 +322,15 @@ convoke_worker_pool_get_stats (ConvokeWorkerPool *pool, ConvokeWorkerPoolStats *
   stats->size = pool->size;
   stats->hits = pool->hits;
   stats->cold = pool->cold;
+  stats->forked = convoke_worker_fork_server_count_forked ();
+  {
+    GHashTableIter iter;
+    gpointer server;
+
+    g_hash_table_iter_init (&iter, pool->fork_servers);
+    while (g_hash_table_iter_next (&iter, NULL, &server))
+      stats->fork_servers_ready += convoke_worker_fork_server_is_ready (server);
+  }
   for (guint i = 0; i < pool->workers->len; i++)
     {
       if (convoke_worker_is_waiting (g_ptr_array_index (pool->workers, i)))

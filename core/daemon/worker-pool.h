@@ -44,6 +44,8 @@ typedef struct
   guint starting; /* started, not waiting yet */
   guint64 hits;   /* rooms that got a pooled worker */
   guint64 cold;   /* rooms whose worker started cold */
+  guint64 forked; /* workers (pooled or cold) forked by a fork server */
+  guint fork_servers_ready; /* fork servers ready to fork, one per module at most */
 } ConvokeWorkerPoolStats;
 
 void convoke_worker_pool_get_stats (ConvokeWorkerPool *pool, ConvokeWorkerPoolStats *stats);

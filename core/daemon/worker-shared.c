@@ -104,16 +104,15 @@ convoke_worker_shared_certificate (void)
 
 /* The certificate travels through a pipe so that it never touches the
  * disk. It is far below a pipe's capacity, so the write cannot block. */
-gboolean
-convoke_worker_pass_certificate (GSubprocessLauncher *launcher, const char *pem,
-                                 GError **error)
+int
+convoke_worker_certificate_pipe (const char *pem, GError **error)
 {
   int fds[2];
   gsize length = strlen (pem);
   gssize written;
 
   if (!g_unix_open_pipe (fds, FD_CLOEXEC, error))
-    return FALSE;
+    return -1;
   written = write (fds[1], pem, length);
   close (fds[1]);
   if (written != (gssize) length)
@@ -121,10 +120,9 @@ convoke_worker_pass_certificate (GSubprocessLauncher *launcher, const char *pem,
       close (fds[0]);
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
                    _ ("Could not hand the DTLS certificate to the worker"));
-      return FALSE;
+      return -1;
     }
-  g_subprocess_launcher_take_fd (launcher, fds[0], 4);
-  return TRUE;
+  return fds[0];
 }
 
 void
@@ -222,6 +220,28 @@ convoke_worker_environment (const char *registry_path, const char *const *plugin
       g_strv_builder_add (builder, registry);
     }
   return g_strv_builder_end (builder);
+}
+
+const char *
+convoke_worker_program (void)
+{
+  const char *path = g_getenv ("CONVOKE_WORKER");
+
+  if (path == NULL || *path == '\0')
+    return CONVOKE_LIBEXECDIR "/convoke-room-worker";
+  return path;
+}
+
+char **
+convoke_worker_module_environment (const char *worker_path, const char *const *plugins)
+{
+  g_autofree char *registry_path = convoke_worker_registry_path (worker_path, plugins);
+
+  /* A whitelisted scan writes a cache without the other plugins: only
+   * into a cache of its own. */
+  if (registry_path == NULL)
+    plugins = NULL;
+  return convoke_worker_environment (registry_path, plugins);
 }
 
 GHashTable *

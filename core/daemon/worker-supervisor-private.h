@@ -17,8 +17,10 @@ struct _ConvokeWorkerHandle
   ConvokeRoom *room; /* NULL: pooled, until convoke_worker_assign() */
   const ConvokeLoadedModule *module;
   char *label; /* "worker RM… (pid N)" for logs */
-  GSubprocess *process;
-  GPid pid;
+  GSubprocess *process; /* NULL when forked by the fork server */
+  GPid pid;             /* the daemon's child either way */
+  gboolean forked;
+  int wait_status; /* once it exited: waitpid()'s */
   ConvokeControlChannel *channel;
   ConvokeLineReader *stdout_reader;
   ConvokeLineReader *stderr_reader;

@@ -8,17 +8,20 @@
 #include "worker-supervisor-private.h"
 
 #include <errno.h>
+#include <gio/gunixinputstream.h>
 #include <glib-unix.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "control-channel.h"
 #include "i18n.h"
 #include "recording-store.h"
 #include "twilio-error.h"
+#include "worker-fork-server.h"
 #include "worker-shared.h"
 #include "worker-turn.h"
 
@@ -88,9 +91,9 @@ worker_describe_exit (ConvokeWorkerHandle *worker)
 {
   if (worker->failure_reason != NULL)
     return g_strdup_printf (_ ("Media server failed: %s"), worker->failure_reason);
-  if (g_subprocess_get_if_signaled (worker->process))
+  if (WIFSIGNALED (worker->wait_status))
     {
-      int signal_number = g_subprocess_get_term_sig (worker->process);
+      int signal_number = WTERMSIG (worker->wait_status);
 
       if (signal_number == SIGSYS)
         return g_strdup_printf (
@@ -105,17 +108,28 @@ worker_describe_exit (ConvokeWorkerHandle *worker)
   return g_strdup_printf (
       _ ("Media server failed: its worker process (pid %d) exited with "
          "status %d"),
-      (int) worker->pid, g_subprocess_get_exit_status (worker->process));
+      (int) worker->pid, WEXITSTATUS (worker->wait_status));
+}
+
+/* Signals the worker while it runs: until its exit is handled the pid is
+ * not reaped, so it cannot name another process. */
+static void
+worker_kill (ConvokeWorkerHandle *worker, int signal_number)
+{
+  if (!worker->running)
+    return;
+  if (worker->process != NULL)
+    g_subprocess_send_signal (worker->process, signal_number);
+  else
+    kill (worker->pid, signal_number);
 }
 
 static void
-worker_on_exit (GObject *source, GAsyncResult *result, gpointer user_data)
+worker_exited (ConvokeWorkerHandle *worker)
 {
-  g_autoptr (ConvokeWorkerHandle) worker = user_data; /* the process watch's ref */
   g_autofree char *reason = NULL;
   ConvokeRoom *room = worker->room;
 
-  g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL);
   worker->running = FALSE;
   workers_running--;
   if (room == NULL)
@@ -144,12 +158,11 @@ worker_on_exit (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   if (worker->stop_requested || room->status != CONVOKE_ROOM_IN_PROGRESS)
     {
-      if (g_subprocess_get_if_exited (worker->process))
+      if (WIFEXITED (worker->wait_status))
         g_debug ("%s: exited with status %d", worker->label,
-                 g_subprocess_get_exit_status (worker->process));
+                 WEXITSTATUS (worker->wait_status));
       else
-        g_debug ("%s: ended by signal %d", worker->label,
-                 g_subprocess_get_term_sig (worker->process));
+        g_debug ("%s: ended by signal %d", worker->label, WTERMSIG (worker->wait_status));
       return;
     }
   reason = worker_describe_exit (worker);
@@ -161,6 +174,27 @@ worker_on_exit (GObject *source, GAsyncResult *result, gpointer user_data)
   convoke_room_registry_end_room (worker->registry, room, CONVOKE_ROOM_FAILED, reason);
 }
 
+/* The exit of a worker started with exec… */
+static void
+worker_on_exit (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (ConvokeWorkerHandle) worker = user_data; /* the process watch's ref */
+
+  g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL);
+  worker->wait_status = g_subprocess_get_status (G_SUBPROCESS (source));
+  worker_exited (worker);
+}
+
+/* … and of one forked by the fork server, a child of ours all the same. */
+static void
+worker_on_child_exit (GPid pid, int wait_status, gpointer user_data)
+{
+  ConvokeWorkerHandle *worker = user_data; /* the watch's ref, dropped after */
+
+  worker->wait_status = wait_status;
+  worker_exited (worker);
+}
+
 static gboolean
 worker_escalate (gpointer user_data)
 {
@@ -170,11 +204,11 @@ worker_escalate (gpointer user_data)
     {
       g_message ("%s: no exit %d ms after shutdown; sending SIGTERM", worker->label,
                  GRACE_PERIOD_MS);
-      g_subprocess_send_signal (worker->process, SIGTERM);
+      worker_kill (worker, SIGTERM);
       return G_SOURCE_CONTINUE;
     }
   g_message ("%s: still running after SIGTERM; killing it", worker->label);
-  g_subprocess_force_exit (worker->process);
+  worker_kill (worker, SIGKILL);
   worker->escalation_source = 0;
   return G_SOURCE_REMOVE;
 }
@@ -260,7 +294,7 @@ worker_on_ready_timeout (gpointer user_data)
         worker->failure_reason = g_strdup_printf (
             _ ("its worker process (pid %d) did not start within %u ms"),
             (int) worker->pid, worker_ready_timeout_ms ());
-      g_subprocess_force_exit (worker->process);
+      worker_kill (worker, SIGKILL);
     }
   return G_SOURCE_REMOVE;
 }
@@ -279,7 +313,7 @@ worker_on_orphaned (gpointer user_data)
         worker->failure_reason = g_strdup_printf (
             _ ("its worker process (pid %d) closed its control socket"),
             (int) worker->pid);
-      g_subprocess_force_exit (worker->process);
+      worker_kill (worker, SIGKILL);
     }
   return G_SOURCE_REMOVE;
 }
@@ -462,25 +496,106 @@ worker_build_argv (ConvokeRoomRegistry *registry, const ConvokeLoadedModule *mod
   return g_steal_pointer (&argv);
 }
 
-/* Starts a worker for @room, or a pooled one (@room NULL) that waits for
- * `assign`. */
-static ConvokeWorkerHandle *
-worker_launch (ConvokeRoomRegistry *registry, const ConvokeLoadedModule *module,
-               ConvokeRoom *room, GError **error)
+/* Forks the worker through @server. @control_fd and @certificate_fd stay
+ * the caller's either way (an exec can still use them). */
+static gboolean
+worker_fork (ConvokeWorkerHandle *worker, ConvokeWorkerForkServer *server,
+             GPtrArray *argv, int control_fd, int certificate_fd, GInputStream **out,
+             GInputStream **err)
+{
+  g_autoptr (GError) error = NULL;
+  int out_pipe[2], err_pipe[2];
+  int fds[4];
+  gsize length = 0;
+  GPid pid;
+
+  for (guint i = 0; i + 1 < argv->len; i++)
+    length += strlen (g_ptr_array_index (argv, i)) + 1;
+  if (length > convoke_worker_fork_server_max_command_line ())
+    return FALSE; /* ps could not show it: such a room's worker starts with exec */
+  if (!g_unix_open_pipe (out_pipe, FD_CLOEXEC, &error))
+    {
+      g_message ("%s; the worker starts with exec", error->message);
+      return FALSE;
+    }
+  if (!g_unix_open_pipe (err_pipe, FD_CLOEXEC, &error))
+    {
+      g_message ("%s; the worker starts with exec", error->message);
+      close (out_pipe[0]);
+      close (out_pipe[1]);
+      return FALSE;
+    }
+  fds[0] = control_fd;
+  fds[1] = out_pipe[1];
+  fds[2] = err_pipe[1];
+  fds[3] = certificate_fd;
+  pid = convoke_worker_fork_server_spawn (server, (const char *const *) argv->pdata, fds,
+                                          certificate_fd >= 0 ? 4 : 3, &error);
+  close (out_pipe[1]);
+  close (err_pipe[1]);
+  if (pid == 0)
+    {
+      g_message ("room %s: %s; the worker starts with exec",
+                 worker->room != NULL ? worker->room->sid : "(pooled)", error->message);
+      close (out_pipe[0]);
+      close (err_pipe[0]);
+      return FALSE;
+    }
+  worker->pid = pid;
+  *out = g_unix_input_stream_new (out_pipe[0], TRUE);
+  *err = g_unix_input_stream_new (err_pipe[0], TRUE);
+  return TRUE;
+}
+
+/* Executes the worker; takes @control_fd and @certificate_fd. */
+static gboolean
+worker_exec (ConvokeWorkerHandle *worker, GPtrArray *argv, int control_fd,
+             int certificate_fd, GError **error)
 {
   g_autoptr (GSubprocessLauncher) launcher = NULL;
-  g_autoptr (GPtrArray) argv = NULL;
   g_autoptr (GError) local_error = NULL;
   g_auto (GStrv) environment = NULL;
-  ConvokeWorkerHandle *worker;
-  const char *worker_path = g_getenv ("CONVOKE_WORKER");
-  g_autofree char *registry_path = NULL;
-  const char *const *plugins = module->vtable->worker_plugins;
-  const char *certificate;
-  int pair[2];
 
-  if (worker_path == NULL || *worker_path == '\0')
-    worker_path = CONVOKE_LIBEXECDIR "/convoke-room-worker";
+  /* stdin stays /dev/null; stdout and stderr are pipes we read, so the
+   * worker has no file of its own open for writing. */
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE
+                                        | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_subprocess_launcher_set_cwd (launcher, "/");
+  g_subprocess_launcher_take_fd (launcher, control_fd, 3);
+  if (certificate_fd >= 0)
+    g_subprocess_launcher_take_fd (launcher, certificate_fd, 4);
+  environment = convoke_worker_module_environment (g_ptr_array_index (argv, 0),
+                                                   worker->module->vtable->worker_plugins);
+  g_subprocess_launcher_set_environ (launcher, environment);
+  worker->process = g_subprocess_launcher_spawnv (
+      launcher, (const char *const *) argv->pdata, &local_error);
+  if (worker->process == NULL)
+    {
+      /* GSubprocess's message already names the program and the cause. */
+      g_set_error_literal (error, CONVOKE_ERROR, CONVOKE_ERROR_INTERNAL,
+                           local_error->message);
+      return FALSE;
+    }
+  worker->pid = atoi (g_subprocess_get_identifier (worker->process));
+  return TRUE;
+}
+
+/* Starts a worker for @room, or a pooled one (@room NULL) that waits for
+ * `assign`: forked by @fork_server when it is ready (may be NULL), else
+ * executed. */
+static ConvokeWorkerHandle *
+worker_launch (ConvokeRoomRegistry *registry, const ConvokeLoadedModule *module,
+               ConvokeRoom *room, ConvokeWorkerForkServer *fork_server, GError **error)
+{
+  g_autoptr (GPtrArray) argv = NULL;
+  g_autoptr (GError) local_error = NULL;
+  g_autoptr (GInputStream) stdout_stream = NULL;
+  g_autoptr (GInputStream) stderr_stream = NULL;
+  ConvokeWorkerHandle *worker;
+  const char *worker_path = convoke_worker_program ();
+  const char *certificate;
+  int certificate_fd = -1;
+  int pair[2];
 
   if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0)
     {
@@ -492,34 +607,23 @@ worker_launch (ConvokeRoomRegistry *registry, const ConvokeLoadedModule *module,
       return NULL;
     }
 
-  /* stdin stays /dev/null; stdout and stderr are pipes we read, so the
-   * worker has no file of its own open for writing. */
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE
-                                        | G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  g_subprocess_launcher_set_cwd (launcher, "/");
-  g_subprocess_launcher_take_fd (launcher, pair[1], 3);
-  registry_path = convoke_worker_registry_path (worker_path, plugins);
-  /* A whitelisted scan writes a cache without the other plugins: only
-   * into a cache of its own. */
-  if (registry_path == NULL)
-    plugins = NULL;
-  environment = convoke_worker_environment (registry_path, plugins);
-  g_subprocess_launcher_set_environ (launcher, environment);
-
   certificate = convoke_worker_shared_certificate ();
   if (certificate != NULL
-      && !convoke_worker_pass_certificate (launcher, certificate, &local_error))
+      && (certificate_fd = convoke_worker_certificate_pipe (certificate, &local_error)) < 0)
     {
       g_message ("room %s: %s; the worker makes its own",
                  room != NULL ? room->sid : "(pooled)", local_error->message);
-      certificate = NULL;
+      g_clear_error (&local_error);
     }
 
-  argv = worker_build_argv (registry, module, room, worker_path, certificate != NULL,
+  argv = worker_build_argv (registry, module, room, worker_path, certificate_fd >= 0,
                             error);
   if (argv == NULL)
     {
       close (pair[0]);
+      close (pair[1]);
+      if (certificate_fd >= 0)
+        close (certificate_fd);
       return NULL;
     }
 
@@ -529,19 +633,27 @@ worker_launch (ConvokeRoomRegistry *registry, const ConvokeLoadedModule *module,
   worker->room = room != NULL ? convoke_room_ref (room) : NULL;
   worker->module = module;
   worker->dumps = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
-  worker->process = g_subprocess_launcher_spawnv (
-      launcher, (const char *const *) argv->pdata, &local_error);
-  if (worker->process == NULL)
+  if (convoke_worker_fork_server_is_ready (fork_server)
+      && worker_fork (worker, fork_server, argv, pair[1], certificate_fd, &stdout_stream,
+                      &stderr_stream))
+    {
+      close (pair[1]);
+      if (certificate_fd >= 0)
+        close (certificate_fd);
+      worker->forked = TRUE;
+    }
+  else if (!worker_exec (worker, argv, pair[1], certificate_fd, error))
     {
       close (pair[0]);
-      /* GSubprocess's message already names the program and the cause. */
-      g_set_error_literal (error, CONVOKE_ERROR, CONVOKE_ERROR_INTERNAL,
-                           local_error->message);
       convoke_worker_unref (worker);
       return NULL;
     }
+  else
+    {
+      stdout_stream = g_object_ref (g_subprocess_get_stdout_pipe (worker->process));
+      stderr_stream = g_object_ref (g_subprocess_get_stderr_pipe (worker->process));
+    }
 
-  worker->pid = atoi (g_subprocess_get_identifier (worker->process));
   if (room != NULL)
     worker->label = g_strdup_printf ("worker %s (pid %d)", room->sid, (int) worker->pid);
   else
@@ -560,7 +672,7 @@ worker_launch (ConvokeRoomRegistry *registry, const ConvokeLoadedModule *module,
       g_message ("%s: %s", worker->label, local_error->message);
       close (pair[0]);
       worker->stop_requested = TRUE;
-      g_subprocess_force_exit (worker->process);
+      worker_kill (worker, SIGKILL);
     }
   else
     {
@@ -579,37 +691,44 @@ worker_launch (ConvokeRoomRegistry *registry, const ConvokeLoadedModule *module,
         worker_send_turn (worker);
     }
   worker->stdout_reader = convoke_line_reader_new (
-      g_subprocess_get_stdout_pipe (worker->process), OUTPUT_MAX_LINE,
-      worker_on_stdout_line, convoke_worker_ref (worker));
+      stdout_stream, OUTPUT_MAX_LINE, worker_on_stdout_line, convoke_worker_ref (worker));
   worker->stderr_reader = convoke_line_reader_new (
-      g_subprocess_get_stderr_pipe (worker->process), OUTPUT_MAX_LINE,
-      worker_on_stderr_line, convoke_worker_ref (worker));
-  g_subprocess_wait_async (worker->process, NULL, worker_on_exit, convoke_worker_ref (worker));
+      stderr_stream, OUTPUT_MAX_LINE, worker_on_stderr_line, convoke_worker_ref (worker));
+  if (worker->process != NULL)
+    g_subprocess_wait_async (worker->process, NULL, worker_on_exit,
+                             convoke_worker_ref (worker));
+  else
+    g_child_watch_add_full (G_PRIORITY_DEFAULT, worker->pid, worker_on_child_exit,
+                            convoke_worker_ref (worker),
+                            (GDestroyNotify) convoke_worker_unref);
   worker->ready_source = g_timeout_add_full (
       G_PRIORITY_DEFAULT, worker_ready_timeout_ms (), worker_on_ready_timeout,
       convoke_worker_ref (worker), (GDestroyNotify) convoke_worker_unref);
 
-  g_debug ("%s: started for module %s", worker->label, module->name);
+  g_debug ("%s: %s for module %s", worker->label, worker->forked ? "forked" : "started",
+           module->name);
   return worker;
 }
 
 ConvokeWorkerHandle *
-convoke_worker_spawn (ConvokeRoomRegistry *registry, ConvokeRoom *room, GError **error)
+convoke_worker_spawn (ConvokeRoomRegistry *registry, ConvokeRoom *room,
+                      ConvokeWorkerForkServer *fork_server, GError **error)
 {
   g_return_val_if_fail (room != NULL && room->module != NULL, NULL);
-  return worker_launch (registry, room->module, room, error);
+  return worker_launch (registry, room->module, room, fork_server, error);
 }
 
 ConvokeWorkerHandle *
 convoke_worker_spawn_pooled (ConvokeRoomRegistry *registry,
                              const ConvokeLoadedModule *module,
+                             ConvokeWorkerForkServer *fork_server,
                              ConvokeWorkerPoolFunc func, gpointer user_data,
                              GError **error)
 {
   ConvokeWorkerHandle *worker;
 
   g_return_val_if_fail (module != NULL && func != NULL, NULL);
-  worker = worker_launch (registry, module, NULL, error);
+  worker = worker_launch (registry, module, NULL, fork_server, error);
   if (worker != NULL)
     {
       worker->pool_func = func;
@@ -739,7 +858,7 @@ convoke_worker_stop (ConvokeWorkerHandle *worker)
       json_object_set_string_member (shutdown, "type", "shutdown");
       if (worker->channel == NULL
           || !convoke_control_channel_send (worker->channel, shutdown))
-        g_subprocess_send_signal (worker->process, SIGTERM);
+        worker_kill (worker, SIGTERM);
       /* The timer's reference keeps the handle until it fires or the
        * process exits (worker_on_exit removes it). */
       worker->escalation_source

@@ -4,15 +4,18 @@
 #pragma once
 
 #include "room-registry.h"
+#include "worker-fork-server.h"
 
 G_BEGIN_DECLS
 
 /* ConvokeWorkerHandle is declared in room-registry.h, whose rooms hold one. */
 
-/* Starts the worker of @room cold (room->worker is set). Events from the worker
- * go to the room module's worker_event(); its death to worker_lost() and
- * then convoke_room_registry_end_room (…, FAILED, …). */
+/* Starts the worker of @room cold (room->worker is set): forked by
+ * @fork_server when it is ready (it may be NULL), else executed. Events
+ * from the worker go to the room module's worker_event(); its death to
+ * worker_lost() and then convoke_room_registry_end_room (…, FAILED, …). */
 ConvokeWorkerHandle *convoke_worker_spawn (ConvokeRoomRegistry *registry, ConvokeRoom *room,
+                                           ConvokeWorkerForkServer *fork_server,
                                            GError **error);
 
 /* What happens to a pooled worker that has no room yet. */
@@ -31,6 +34,7 @@ typedef void (*ConvokeWorkerPoolFunc) (ConvokeWorkerHandle *worker,
  * or to the room it assigns the worker to. */
 ConvokeWorkerHandle *convoke_worker_spawn_pooled (ConvokeRoomRegistry *registry,
                                                   const ConvokeLoadedModule *module,
+                                                  ConvokeWorkerForkServer *fork_server,
                                                   ConvokeWorkerPoolFunc func,
                                                   gpointer user_data, GError **error);
 /* TRUE for a pooled worker that sent `waiting` and has no room. */

@@ -68,7 +68,8 @@ static const char *const server_keys[]
         "body-timeout",   "max-unauthenticated-connections", NULL };
 static const char *const auth_keys[] = { "api-key", "api-secret", "account-sid", NULL };
 static const char *const media_keys[]
-    = { "port-range", "stun-server", "worker-turn", "worker-user", "worker-pool", NULL };
+    = { "port-range", "stun-server", "worker-turn", "worker-user", "worker-pool",
+        "worker-fork-server", NULL };
 static const char *const turn_keys[] = { "urls", "secret", "ttl", NULL };
 static const char *const rooms_keys[] = { "default-type", "empty-room-timeout",
                                           "unused-room-timeout", "auto-create", NULL };
@@ -178,6 +179,7 @@ config_new_with_defaults (const char *origin)
   config->turn_ttl = 3600;
   config->worker_user = g_strdup ("convoke-worker");
   config->worker_pool = 1;
+  config->worker_fork_server = TRUE;
   config->default_type = g_strdup ("group");
   config->empty_room_timeout = 5;
   config->unused_room_timeout = 5;
@@ -275,6 +277,7 @@ load_media_and_turn (const Loader *l, GError **error)
 
   if (!config_read_port_range (l, error) || !config_read_stun_server (l, error)
       || !config_read_bool (l, "media", "worker-turn", &c->worker_turn, error)
+      || !config_read_bool (l, "media", "worker-fork-server", &c->worker_fork_server, error)
       || !config_read_string (l, "media", "worker-user", &c->worker_user, error)
       || !config_read_uint (l, "media", "worker-pool", 0, WORKER_POOL_MAX,
                             _ ("a number of workers from 0 to 16"), &c->worker_pool,

@@ -71,6 +71,7 @@ typedef struct
   gboolean worker_turn;      /* media workers allocate TURN relays from [turn] */
   char *worker_user;         /* the user a root daemon's workers become */
   guint worker_pool;         /* workers started ahead per module, 0: none */
+  gboolean worker_fork_server; /* workers forked from a fork server, not executed */
 
   /* [turn] */
   char **turn_urls;          /* NULL-terminated, may be NULL */

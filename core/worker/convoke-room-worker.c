@@ -14,6 +14,7 @@
 
 #include "i18n.h"
 #include "sid.h"
+#include "worker-fork-server.h"
 #include "worker-host.h"
 
 /* Before anything else: a room's process must neither leave a core file
@@ -41,8 +42,8 @@ harden_process (pid_t parent)
   return NULL;
 }
 
-int
-main (int argc, char **argv)
+static int
+worker_main (int argc, char **argv)
 {
   gint64 started_us = g_get_monotonic_time ();
   pid_t parent = getppid ();
@@ -191,4 +192,19 @@ main (int argc, char **argv)
     .gid = (gid_t) gid,
   };
   return convoke_worker_run (&config);
+}
+
+int
+main (int argc, char **argv)
+{
+  /* convoked's fork server: returns in each worker it forks, with that
+   * worker's command line (worker-fork-server.c). */
+  if (argc > 1 && g_str_equal (argv[1], "--fork-server"))
+    {
+      int status = convoke_worker_fork_server_run (argc, argv, &argc, &argv);
+
+      if (status >= 0)
+        return status;
+    }
+  return worker_main (argc, argv);
 }

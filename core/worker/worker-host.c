@@ -13,6 +13,7 @@
 #include "module-loader.h"
 #include "sid.h"
 #include "worker-certificate.h"
+#include "worker-fork-server.h"
 #include "worker-pipeline-dump.h"
 #include "srtp-openssl.h"
 #include "worker-sandbox.h"
@@ -471,33 +472,72 @@ worker_prepare_certificate (ConvokeWorker *worker, GError **error)
   return TRUE;
 }
 
-static gboolean
-worker_load_module (ConvokeWorker *worker, GError **error)
+/* What convoke_worker_preload() did; NULL in a worker started with exec. */
+static ConvokeLoadedModule *preloaded_module;
+static char *preloaded_module_dir;
+
+static ConvokeLoadedModule *
+open_worker_module (const char *module_name, const char *module_dir, GError **error)
 {
-  g_autofree char *file = convoke_module_file_name (worker->config->module_name);
-  g_autofree char *path = g_build_filename (worker->config->module_dir, file, NULL);
+  g_autofree char *file = convoke_module_file_name (module_name);
+  g_autofree char *path = g_build_filename (module_dir, file, NULL);
+  ConvokeLoadedModule *module;
   const ConvokeTopologyModule *vtable;
 
-  worker->module = convoke_module_open (path, error);
-  if (worker->module == NULL)
-    return FALSE;
+  module = convoke_module_open (path, error);
+  if (module == NULL)
+    return NULL;
 
-  vtable = worker->module->vtable;
-  if (g_strcmp0 (vtable->name, worker->config->module_name) != 0)
+  /* On failure the module stays open, as a loaded one does: GStreamer
+   * may hold types it registered. */
+  vtable = module->vtable;
+  if (g_strcmp0 (vtable->name, module_name) != 0)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
                    _ ("%s: the module calls itself “%s”, not “%s”"), path,
-                   vtable->name != NULL ? vtable->name : "", worker->config->module_name);
-      return FALSE;
+                   vtable->name != NULL ? vtable->name : "", module_name);
+      return NULL;
     }
   if (!vtable->needs_media_worker || vtable->worker_setup == NULL)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
                    _ ("%s: module “%s” has no worker side (needs_media_worker or "
                       "worker_setup is missing)"),
-                   path, worker->config->module_name);
-      return FALSE;
+                   path, module_name);
+      return NULL;
     }
+  return module;
+}
+
+static gboolean
+worker_load_module (ConvokeWorker *worker, GError **error)
+{
+  if (preloaded_module != NULL
+      && g_str_equal (preloaded_module->vtable->name, worker->config->module_name)
+      && g_str_equal (preloaded_module_dir, worker->config->module_dir))
+    {
+      worker->module = preloaded_module;
+      return TRUE;
+    }
+  worker->module
+      = open_worker_module (worker->config->module_name, worker->config->module_dir, error);
+  return worker->module != NULL;
+}
+
+gboolean
+convoke_worker_preload (const char *module_name, const char *module_dir, GError **error)
+{
+  g_return_val_if_fail (preloaded_module == NULL, FALSE);
+
+  gst_init (NULL, NULL);
+  if (!convoke_srtp_use_openssl (error))
+    return FALSE;
+  preloaded_module = open_worker_module (module_name, module_dir, error);
+  if (preloaded_module == NULL)
+    return FALSE;
+  preloaded_module_dir = g_strdup (module_dir);
+  if (preloaded_module->vtable->worker_warm_up != NULL)
+    preloaded_module->vtable->worker_warm_up ();
   return TRUE;
 }
 
@@ -557,6 +597,15 @@ worker_wait_for_room (ConvokeWorker *worker)
     {
       worker->module->vtable->worker_warm_up ();
       worker_note_time (worker, "warm_up");
+    }
+  /* A forked worker still shares its heap with the fork server; its room
+   * would pay for the copies on its first writes. */
+  if (preloaded_module != NULL)
+    {
+      guint pages = convoke_worker_fork_server_unshare_pages ();
+
+      worker_note_time (worker, "unshare");
+      g_debug ("room (pooled): %u pages copied from the fork server", pages);
     }
   worker_note_time (worker, "waiting");
   json_object_set_string_member (message, "type", "waiting");
@@ -718,8 +767,9 @@ convoke_worker_run (const ConvokeWorkerConfig *config)
       gst_init (NULL, NULL);
       worker_note_time (&worker, "gst_init");
       /* Before the first SRTP session (DTLS completes long after), while
-       * OpenSSL may still read its configuration. */
-      if (!convoke_srtp_use_openssl (&srtp_error))
+       * OpenSSL may still read its configuration. A forked worker's fork
+       * server did it. */
+      if (preloaded_module == NULL && !convoke_srtp_use_openssl (&srtp_error))
         g_printerr ("convoke-room-worker: room %s: %s\n", worker.room_sid,
                     srtp_error->message);
       sigterm_source = g_unix_signal_add (SIGTERM, worker_on_unix_signal, &worker);

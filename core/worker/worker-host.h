@@ -31,4 +31,12 @@ typedef struct
  * status (0 clean, 1 failed). */
 int convoke_worker_run (const ConvokeWorkerConfig *config);
 
+/* For the fork server (worker-fork-server.c): does, once and before any
+ * fork, what every worker of @module_name does before its room: gst_init(),
+ * libsrtp2 with OpenSSL's ciphers, opening the module and its warm-up
+ * (loading its plugins). A worker forked afterwards finds them done and
+ * skips them in convoke_worker_run(). Starts no thread. */
+gboolean convoke_worker_preload (const char *module_name, const char *module_dir,
+                                 GError **error);
+
 G_END_DECLS

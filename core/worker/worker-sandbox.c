@@ -115,8 +115,8 @@ fail_errno (GError **error, const char *step)
   return FALSE;
 }
 
-static int
-count_threads (void)
+int
+convoke_worker_count_threads (void)
 {
   g_autofree char *status = NULL;
   const char *line;
@@ -322,7 +322,7 @@ gboolean
 convoke_worker_sandbox_confine_early (ConvokeWorkerSandbox *sandbox, GHashTable *options,
                                       GError **error)
 {
-  int threads = count_threads ();
+  int threads = convoke_worker_count_threads ();
 
   /* Landlock and no_new_privs bind the calling thread and the threads it
    * starts later: this must come before GLib or GStreamer start one. */

@@ -57,6 +57,10 @@ gboolean convoke_worker_sandbox_lock (ConvokeWorkerSandbox *sandbox, GError **er
  * kernel lacks it: the user's permissions are then the only limit). */
 gboolean convoke_worker_sandbox_has_landlock (ConvokeWorkerSandbox *sandbox);
 
+/* The process's threads (/proc/self/status), -1 when unreadable: Landlock
+ * and fork() each need the process to have one. */
+int convoke_worker_count_threads (void);
+
 /* worker-seccomp.c: the system call filter. With @allow_file_writes
  * (a recording room, confined by Landlock) open() may create and write
  * files; otherwise opening a file for writing is refused. */

@@ -27,6 +27,7 @@ static const char *const all_keys[][2] = {
   { "media", "worker-turn" },
   { "media", "worker-user" },
   { "media", "worker-pool" },
+  { "media", "worker-fork-server" },
   { "turn", "urls" },
   { "turn", "secret" },
   { "turn", "ttl" },
@@ -104,6 +105,7 @@ test_embedded_default (void)
   g_assert_null (config->stun_server);
   g_assert_false (config->worker_turn);
   g_assert_cmpuint (config->worker_pool, ==, 1);
+  g_assert_true (config->worker_fork_server);
   g_assert_null (config->turn_urls);
   g_assert_cmpuint (config->turn_ttl, ==, 3600);
   g_assert_cmpstr (config->default_type, ==, "group");
@@ -191,7 +193,7 @@ test_custom_type (void)
       "[type:group]\nmax-participants=20\n"
       "[room:standup]\ntype=go\n"
       "[media]\nport-range=40000-40100\nstun-server=stun:stun.example.org:3478\n"
-      "worker-turn=true\nworker-pool=4\n"
+      "worker-turn=true\nworker-pool=4\nworker-fork-server=false\n"
       "[turn]\nurls=turn:turn.example.org:3478?transport=udp;"
       "turns:[2001:db8::1]:5349?transport=tcp\nsecret=coturn\nttl=600\n"
       "[signaling]\nkeepalive-interval=1\nmax-messages-per-second=5\n"
@@ -236,6 +238,7 @@ test_custom_type (void)
   g_assert_cmpstr (config->stun_server, ==, "stun:stun.example.org:3478");
   g_assert_true (config->worker_turn);
   g_assert_cmpuint (config->worker_pool, ==, 4);
+  g_assert_false (config->worker_fork_server);
   g_assert_cmpuint (g_strv_length (config->turn_urls), ==, 2);
   g_assert_cmpstr (config->turn_urls[1], ==, "turns:[2001:db8::1]:5349?transport=tcp");
   g_assert_cmpstr (config->turn_secret, ==, "coturn");
@@ -399,6 +402,10 @@ static const InvalidCase invalid_cases[] = {
     "[media]\nworker-turn=yes\n",
     CONVOKE_CONFIG_ERROR_INVALID_VALUE,
     { "[media] worker-turn", "true or false", "“yes”" } },
+  { "bad-worker-fork-server",
+    "[media]\nworker-fork-server=sometimes\n",
+    CONVOKE_CONFIG_ERROR_INVALID_VALUE,
+    { "[media] worker-fork-server", "true or false", "“sometimes”" } },
   { "bad-worker-pool",
     "[media]\nworker-pool=17\n",
     CONVOKE_CONFIG_ERROR_INVALID_VALUE,

@@ -1,7 +1,10 @@
-/* The warm worker pool ([media] worker-pool) inside a real convoked: a
- * pooled worker serves exactly one room, a killed pooled worker is
- * replaced, an empty or disabled pool falls back to cold starts, and a
- * reload resizes the pool.
+/* How workers start, inside a real convoked. The warm worker pool
+ * ([media] worker-pool): a pooled worker serves exactly one room, a killed
+ * pooled worker is replaced, an empty or disabled pool falls back to cold
+ * starts, and a reload resizes the pool. The fork server ([media]
+ * worker-fork-server): workers it forks are the daemon's children and
+ * serve their rooms, they outlive a killed fork server, which comes back,
+ * and meanwhile (or with the key off) workers start with exec.
  *
  * The rooms run the "grouptest" module (group-test-module.c), as in
  * group-supervisor-test.c: real workers, no media. A pooled worker is
@@ -29,22 +32,35 @@ typedef struct
 } Fixture;
 
 static char *
+pool_config_full (guint size, gboolean fork_server)
+{
+  return g_strdup_printf ("[media]\nworker-pool=%u\nworker-fork-server=%s\n"
+                          "[type:group]\nmodule=grouptest\n"
+                          "[type:group-small]\nmodule=grouptest\n",
+                          size, fork_server ? "true" : "false");
+}
+
+static char *
 pool_config (guint size)
 {
-  return g_strdup_printf ("[media]\nworker-pool=%u\n[type:group]\nmodule=grouptest\n"
-                          "[type:group-small]\nmodule=grouptest\n",
-                          size);
+  return pool_config_full (size, TRUE);
+}
+
+static void
+fixture_start_full (Fixture *f, guint pool_size, gboolean fork_server)
+{
+  const char *args[] = { "--module-dir", NULL, NULL };
+  g_autofree char *config = pool_config_full (pool_size, fork_server);
+
+  f->module_dir = grouptest_module_dir_new ();
+  args[1] = f->module_dir;
+  f->daemon = test_daemon_start (config, args);
 }
 
 static void
 fixture_start (Fixture *f, guint pool_size)
 {
-  const char *args[] = { "--module-dir", NULL, NULL };
-  g_autofree char *config = pool_config (pool_size);
-
-  f->module_dir = grouptest_module_dir_new ();
-  args[1] = f->module_dir;
-  f->daemon = test_daemon_start (config, args);
+  fixture_start_full (f, pool_size, TRUE);
 }
 
 static void
@@ -319,7 +335,9 @@ test_drained_pool_cold_start (void)
   char *sids[3];
   pid_t workers[3];
 
-  fixture_start (&f, 1);
+  /* Without the fork server: it refills the pool within the few
+   * milliseconds between two requests, and the burst would not drain it. */
+  fixture_start_full (&f, 1, FALSE);
   wait_pool (f.daemon, 1, 0);
   for (guint i = 0; i < G_N_ELEMENTS (sids); i++)
     {
@@ -373,6 +391,158 @@ test_reload_resizes (void)
   fixture_stop (&f);
 }
 
+/* ---- the fork server ---------------------------------------------------- */
+
+/* The comm a fork server gives itself (worker-fork-server.c). */
+#define FORK_SERVER_COMM "convoke-forksrv"
+
+typedef struct
+{
+  TestDaemon *daemon;
+  pid_t not_this;
+  pid_t found;
+} ForkServerWait;
+
+static gboolean
+fork_server_settled (gpointer data)
+{
+  ForkServerWait *wait = data;
+  g_autoptr (GArray) servers = group_proc_children (wait->daemon->pid, FORK_SERVER_COMM);
+
+  if (servers->len != 1 || g_array_index (servers, pid_t, 0) == wait->not_this
+      || metric (wait->daemon, "convoke_worker_fork_servers_ready") != 1)
+    return FALSE;
+  wait->found = g_array_index (servers, pid_t, 0);
+  return TRUE;
+}
+
+/* The daemon's one fork server, once it is ready to fork. */
+static pid_t
+wait_fork_server (TestDaemon *d, pid_t not_this)
+{
+  ForkServerWait wait = { d, not_this, 0 };
+
+  if (!test_wait_until (fork_server_settled, &wait, WAIT_MS))
+    g_error ("the daemon has no ready fork server (other than %d)", (int) not_this);
+  return wait.found;
+}
+
+static gboolean
+fork_server_down (gpointer data)
+{
+  return metric (data, "convoke_worker_fork_servers_ready") == 0;
+}
+
+/* With the fork server (the default), the pool's workers are forked: each
+ * is the daemon's child, not the fork server's, shows its own command line
+ * (which names its room once assigned) and serves its room. A room's own
+ * (cold) worker is forked too: test_fork_server_killed. */
+static void
+test_fork_server_forks (void)
+{
+  Fixture f;
+  g_autofree char *sid_a = NULL;
+  g_autofree char *sid_b = NULL;
+  pid_t fork_server, pooled, worker;
+  guint64 forked;
+
+  fixture_start (&f, 1);
+  fork_server = wait_fork_server (f.daemon, 0);
+  pooled = wait_pool (f.daemon, 1, 0);
+  g_assert_cmpint (group_proc_parent (pooled), ==, f.daemon->pid);
+  /* The pool waited for the fork server to fork its first worker. */
+  forked = metric (f.daemon, "convoke_worker_forked_total");
+  g_assert_cmpuint (forked, ==, 1);
+
+  sid_a = create_room (f.daemon, "fork-a");
+  g_assert_cmpint (wait_room_worker (f.daemon, sid_a), ==, pooled);
+  assert_room_serves (f.daemon, "fork-a");
+  /* The pool's next worker is forked, takes room B, and the one after it
+   * is forked too. */
+  worker = wait_pool (f.daemon, 1, pooled);
+  g_assert_cmpint (group_proc_parent (worker), ==, f.daemon->pid);
+  g_assert_cmpint (worker, !=, fork_server);
+  sid_b = create_room (f.daemon, "fork-b");
+  g_assert_cmpint (wait_room_worker (f.daemon, sid_b), ==, worker);
+  assert_room_serves (f.daemon, "fork-b");
+  wait_pool (f.daemon, 1, worker);
+  g_assert_cmpuint (metric (f.daemon, "convoke_worker_forked_total"), ==, forked + 2);
+  g_assert_cmpuint (metric (f.daemon, "convoke_worker_pool_hits_total"), ==, 2);
+  /* The fork server is not a worker: no room, no media. */
+  g_assert_cmpint (group_proc_find_worker (f.daemon->pid, sid_a), !=, fork_server);
+
+  fixture_stop (&f);
+  g_assert_true (test_wait_until (pid_gone, GINT_TO_POINTER (fork_server), WAIT_MS));
+  g_assert_true (test_wait_until (pid_gone, GINT_TO_POINTER (worker), WAIT_MS));
+}
+
+/* A killed fork server takes no room with it: the worker it forked serves
+ * on, rooms created while it is down start with exec, and it comes back,
+ * forking again. */
+static void
+test_fork_server_killed (void)
+{
+  Fixture f;
+  g_autofree char *sid_a = NULL;
+  g_autofree char *sid_b = NULL;
+  g_autofree char *sid_c = NULL;
+  g_autofree char *status = NULL;
+  pid_t fork_server, worker_a, worker_c;
+  guint64 forked;
+
+  fixture_start (&f, 0);
+  fork_server = wait_fork_server (f.daemon, 0);
+  sid_a = create_room (f.daemon, "killed-a");
+  worker_a = wait_room_worker (f.daemon, sid_a);
+  assert_room_serves (f.daemon, "killed-a");
+  g_assert_cmpuint (metric (f.daemon, "convoke_worker_forked_total"), ==, 1);
+
+  g_assert_cmpint (kill (fork_server, SIGKILL), ==, 0);
+  g_assert_true (test_wait_until (pid_gone, GINT_TO_POINTER (fork_server), WAIT_MS));
+  g_assert_true (test_wait_until (fork_server_down, f.daemon, WAIT_MS));
+  g_assert_true (group_proc_alive (worker_a));
+  status = test_daemon_room_string (f.daemon, sid_a, "status");
+  g_assert_cmpstr (status, ==, "in-progress");
+  assert_room_serves (f.daemon, "killed-a");
+
+  /* Down (it comes back after a backoff): this room's worker is executed,
+   * unless the fork server is back already. */
+  forked = metric (f.daemon, "convoke_worker_forked_total");
+  sid_b = create_room (f.daemon, "killed-b");
+  g_assert_cmpint (group_proc_parent (wait_room_worker (f.daemon, sid_b)), ==,
+                   f.daemon->pid);
+  assert_room_serves (f.daemon, "killed-b");
+
+  g_assert_cmpint (wait_fork_server (f.daemon, fork_server), !=, fork_server);
+  forked = metric (f.daemon, "convoke_worker_forked_total");
+  sid_c = create_room (f.daemon, "killed-c");
+  worker_c = wait_room_worker (f.daemon, sid_c);
+  assert_room_serves (f.daemon, "killed-c");
+  g_assert_cmpuint (metric (f.daemon, "convoke_worker_forked_total"), ==, forked + 1);
+  g_assert_cmpint (group_proc_parent (worker_c), ==, f.daemon->pid);
+  fixture_stop (&f);
+}
+
+/* worker-fork-server=false: no fork server, every worker executed. */
+static void
+test_fork_server_off (void)
+{
+  Fixture f;
+  g_autofree char *sid = NULL;
+  g_autoptr (GArray) servers = NULL;
+
+  fixture_start_full (&f, 1, FALSE);
+  wait_pool (f.daemon, 1, 0);
+  sid = create_room (f.daemon, "exec");
+  wait_room_worker (f.daemon, sid);
+  assert_room_serves (f.daemon, "exec");
+  servers = group_proc_children (f.daemon->pid, FORK_SERVER_COMM);
+  g_assert_cmpuint (servers->len, ==, 0);
+  g_assert_cmpuint (metric (f.daemon, "convoke_worker_fork_servers_ready"), ==, 0);
+  g_assert_cmpuint (metric (f.daemon, "convoke_worker_forked_total"), ==, 0);
+  fixture_stop (&f);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -382,5 +552,8 @@ main (int argc, char **argv)
   g_test_add_func ("/group/pool/no-pool-cold-start", test_no_pool_cold_start);
   g_test_add_func ("/group/pool/drained-pool-cold-start", test_drained_pool_cold_start);
   g_test_add_func ("/group/pool/reload-resizes", test_reload_resizes);
+  g_test_add_func ("/group/fork-server/forks", test_fork_server_forks);
+  g_test_add_func ("/group/fork-server/killed", test_fork_server_killed);
+  g_test_add_func ("/group/fork-server/off", test_fork_server_off);
   return g_test_run ();
 }
