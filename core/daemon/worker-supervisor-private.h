@@ -45,6 +45,16 @@ ConvokeWorkerHandle *convoke_worker_ref (ConvokeWorkerHandle *worker);
 void convoke_worker_unref (ConvokeWorkerHandle *worker);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConvokeWorkerHandle, convoke_worker_unref)
 
+/* worker-spawn.c: starts @worker's process (worker->registry, ->module
+ * and ->room are set): forked by @fork_server when it is ready (may be
+ * NULL), else executed. Sets worker->pid and ->process or ->forked, and
+ * returns the daemon's end of the control socket and the worker's stdout
+ * and stderr. */
+gboolean convoke_worker_start_process (ConvokeWorkerHandle *worker,
+                                       ConvokeWorkerForkServer *fork_server,
+                                       int *control_fd, GInputStream **stdout_stream,
+                                       GInputStream **stderr_stream, GError **error);
+
 /* worker-dump.c: a `pipeline` answer from the worker, and failing every
  * dump still waiting once the worker exited. */
 void convoke_worker_take_pipeline (ConvokeWorkerHandle *worker, JsonObject *message);
