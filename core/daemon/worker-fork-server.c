@@ -32,6 +32,12 @@
  * hundred bytes; a room's options (recording paths) may add some. */
 #define COMMAND_LINE_SPACE 4096
 
+/* The exit watch outlives a fork server freed while its process runs. */
+typedef struct
+{
+  ConvokeWorkerForkServer *server; /* NULL once freed */
+} ExitWatch;
+
 struct _ConvokeWorkerForkServer
 {
   ConvokeRoomRegistry *registry;     /* borrowed: the daemon owns both */
@@ -44,6 +50,7 @@ struct _ConvokeWorkerForkServer
   gboolean ready;
   guint restart_source;
   guint backoff_ms;
+  ExitWatch *exit_watch;              /* the running process's */
   ConvokeWorkerForkServerFunc notify;
   gpointer notify_data;
 };
@@ -81,11 +88,6 @@ fork_server_schedule_restart (ConvokeWorkerForkServer *server)
     server->restart_source = g_timeout_add (server->backoff_ms, fork_server_restart, server);
 }
 
-typedef struct
-{
-  ConvokeWorkerForkServer *server; /* NULL once freed */
-  GSubprocess *process;
-} ExitWatch;
 
 static void
 fork_server_on_exit (GObject *source, GAsyncResult *result, gpointer user_data)
@@ -97,6 +99,7 @@ fork_server_on_exit (GObject *source, GAsyncResult *result, gpointer user_data)
   g_subprocess_wait_finish (process, result, NULL);
   if (server != NULL && server->process == process)
     {
+      server->exit_watch = NULL;
       /* The workers it forked are the daemon's and run on. */
       fork_server_close (server);
       fork_server_schedule_restart (server);
@@ -185,9 +188,10 @@ fork_server_start (ConvokeWorkerForkServer *server)
                                        fork_server_on_ready, server);
   watch = g_new0 (ExitWatch, 1);
   watch->server = server;
-  watch->process = g_object_ref (server->process);
-  g_object_set_data (G_OBJECT (server->process), "convoke-exit-watch", watch);
-  g_subprocess_wait_async (server->process, NULL, fork_server_on_exit, watch);
+  server->exit_watch = watch;
+  /* The process's reference, dropped when the watch fires. */
+  g_subprocess_wait_async (g_object_ref (server->process), NULL, fork_server_on_exit,
+                           watch);
 }
 
 ConvokeWorkerForkServer *
@@ -223,14 +227,9 @@ convoke_worker_fork_server_free (ConvokeWorkerForkServer *server)
   g_clear_handle_id (&server->restart_source, g_source_remove);
   /* Closing the socket ends it; the exit watch outlives us. */
   fork_server_close (server);
-  if (server->process != NULL)
-    {
-      ExitWatch *watch = g_object_get_data (G_OBJECT (server->process), "convoke-exit-watch");
-
-      if (watch != NULL)
-        watch->server = NULL;
-      g_clear_object (&server->process);
-    }
+  if (server->exit_watch != NULL)
+    server->exit_watch->server = NULL;
+  g_clear_object (&server->process);
   g_free (server->worker_path);
   g_free (server);
 }
